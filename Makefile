@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh Debian machine with python3 and make:
+#   make run   - the app on the built-in demo study (headless: writes the demo report instead)
+#   make test  - system packages (as root), the venv, then the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mitraplan-installed
+DEMO_OUT ?= demo-out
+
+.PHONY: run test bench sysdeps venv lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+sysdeps:
+	@sh tools/system-deps.sh
+
+run: sysdeps $(STAMP)
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+		$(VENV)/bin/mitraplan demo --out $(DEMO_OUT); \
+	else \
+		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): writing the demo study and its report headless to $(DEMO_OUT)/"; \
+		QT_QPA_PLATFORM=offscreen $(VENV)/bin/mitraplan demo --headless --out $(DEMO_OUT); \
+		echo "Open $(DEMO_OUT)/report/report.pdf to read it, or run 'make run' where a display is available (e.g. 'xvfb-run make run')."; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+test: sysdeps $(STAMP)
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+bench: sysdeps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache $(DEMO_OUT)

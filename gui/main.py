@@ -1,0 +1,64 @@
+"""The ``mitraplan`` console script.
+
+Without a sub-command it opens the app. Each sub-command lives in ``gui/cli/<name>.py`` with
+``add_arguments(parser)`` and ``run(args) -> int``; the headless ones import no widgets.
+Exit codes (DESIGN.md): 0 ok, 2 usage error, 3 bad input, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from imaging.errors import InputError
+
+#: sub-command name -> module under gui.cli
+COMMANDS: dict[str, str] = {
+}
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(prog="mitraplan", description="Post-TEER redo-intervention planning workstation")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        doc = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+        command_parser = sub.add_parser(name, help=doc, description=doc)
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse, dispatch, map errors to exit codes with one plain message."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list = ["open", *args_list]
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "_module", None):
+        args = parser.parse_args(["open"])
+    try:
+        return int(args._module.run(args) or EXIT_OK)
+    except InputError as exc:
+        print(f"mitraplan {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the boundary: one sentence, no traceback (use -v for it)
+        logging.getLogger("mitraplan").debug("unhandled error", exc_info=True)
+        print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
