@@ -17,6 +17,7 @@ from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
 COMMANDS: dict[str, str] = {
+    "demo": "gui.cli.demo",
     "measure": "gui.cli.measure",
     "trace": "gui.cli.trace",
 }
