@@ -19,6 +19,7 @@ from imaging.errors import InputError
 COMMANDS: dict[str, str] = {
     "demo": "gui.cli.demo",
     "measure": "gui.cli.measure",
+    "trace": "gui.cli.trace",
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
