@@ -29,13 +29,15 @@ from gui.viewer.readout import readout
 from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
-from imaging.cache import default_cache
+from imaging.cache import FrameCache, default_cache
 from imaging.index import index_paths
 from imaging.loop import Loop
 
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10
+#: Thumbnail loops decode into their own small cache, so closing them never evicts viewer frames.
+THUMBNAIL_CACHE_BYTES = 16 << 20
 B_C_STEP = 10
 APP_TITLE = "MitraPlan — TEE review"
 
@@ -100,7 +102,8 @@ class MainWindow(QMainWindow):
         column.addWidget(self.transport)
         self.setCentralWidget(central)
 
-        self.browser = StudyBrowser(self.tasks, self._open_loop_blocking, self)
+        thumb_cache = FrameCache(THUMBNAIL_CACHE_BYTES)
+        self.browser = StudyBrowser(self.tasks, lambda info: Loop.open(info.path, cache=thumb_cache), self)
         self.browser_dock = self.add_panel(self.browser, "Study browser", "browser",
                                            Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_menus()

@@ -61,6 +61,7 @@ class StudyBrowser(QTreeWidget):
 
     def __init__(self, tasks: TaskRunner, open_loop: Callable[[Any], Any],
                  parent: QWidget | None = None) -> None:
+        """``open_loop(info)`` opens a loop for thumbnailing (with its own small frame cache)."""
         super().__init__(parent)
         self._tasks = tasks
         self._open_loop = open_loop
@@ -90,27 +91,21 @@ class StudyBrowser(QTreeWidget):
         self.cancel_thumbnails()
         self.clear()
         self._items = {}
-        loops = list(index.loops())
-        patients: dict[tuple[str, str], QTreeWidgetItem] = {}
-        studies: dict[str, QTreeWidgetItem] = {}
-        series: dict[str, QTreeWidgetItem] = {}
-        for info in loops:
-            pkey = (str(info.patient_id or ""), str(info.patient_name or ""))
-            if pkey not in patients:
-                name = pkey[1].replace("^", " ").strip() or "(no name)"
-                patients[pkey] = self._group(self, f"{name}   ID {pkey[0] or '—'}")
-            skey = str(info.study_instance_uid)
-            if skey not in studies:
-                studies[skey] = self._group(patients[pkey], f"Study {_date(str(info.study_date or ''))}")
-            rkey = str(info.series_instance_uid)
-            if rkey not in series:
-                title = str(info.series_description or "") or "(no description)"
-                series[rkey] = self._group(studies[skey], f"{info.modality} series · {title}")
-            self._items[str(info.sop_instance_uid)] = self._loop_item(series[rkey], info)
+        for patient in index.patients:
+            name = str(patient.name or "").replace("^", " ").strip() or "(no name)"
+            patient_item = self._group(self, f"{name}   ID {patient.patient_id or '—'}")
+            for study in patient.studies:
+                title = " · ".join(p for p in (_date(str(study.date or "")), str(study.description or "")) if p)
+                study_item = self._group(patient_item, f"Study {title}")
+                for series in study.series:
+                    description = str(series.description or "") or "(no description)"
+                    series_item = self._group(study_item, f"{series.modality} series {series.number or ''} · {description}")
+                    for info in series.loops:
+                        self._items[str(info.sop_instance_uid)] = self._loop_item(series_item, info)
         self.expandAll()
         for column in (1, 2):
             self.resizeColumnToContents(column)
-        self.start_thumbnails(loops)
+        self.start_thumbnails(index.loops())
 
     @staticmethod
     def _group(parent: Any, text: str) -> QTreeWidgetItem:
