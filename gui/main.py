@@ -18,6 +18,8 @@ from imaging.errors import InputError
 #: sub-command name -> module under gui.cli
 COMMANDS: dict[str, str] = {
     "demo": "gui.cli.demo",
+    "frame": "gui.cli.frame",
+    "info": "gui.cli.info",
     "measure": "gui.cli.measure",
     "trace": "gui.cli.trace",
 }

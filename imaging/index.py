@@ -105,9 +105,6 @@ def _expand(paths: Iterable[Path | str], warnings: list[tuple[str, str]]) -> Ite
                           if p.is_file() and not p.name.startswith(".") and p.name.upper() != DICOMDIR_NAME)
         elif path.name.upper() == DICOMDIR_NAME and path.is_file():
             candidates = iter(_dicomdir_files(path, warnings))
-        elif not path.exists():
-            warnings.append((str(path), "not found"))
-            continue
         else:
             candidates = iter([path])
         for candidate in candidates:

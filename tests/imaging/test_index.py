@@ -84,7 +84,7 @@ def test_bad_files_are_warnings_naming_them(tmp_path: Path, bar_loop: Path) -> N
     messages = dict(index.warnings)
     assert "is not a DICOM file" in messages[str(folder / "notes.dcm")]
     assert messages[str(duplicate)] == f"same SOP Instance UID as {first}; skipped"
-    assert messages[str(tmp_path / "missing.dcm")] == "not found"
+    assert messages[str(tmp_path / "missing.dcm")] == "file not found"
 
 
 def test_cancel_stops_early(tmp_path: Path) -> None:
