@@ -164,9 +164,11 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
     pixels = qimage_to_array(image)
     sc = hd.sc.SCImage.from_ref_dataset(
         ref_dataset=source, pixel_array=pixels, photometric_interpretation="RGB", bits_allocated=8,
-        coordinate_system=None, series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
+        coordinate_system="PATIENT", series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
         sop_instance_uid=hd.UID(), instance_number=instance_number, manufacturer="MitraPlan",
-        patient_orientation=("", ""))
+        patient_orientation=("A", "F"))
+    sc.PatientOrientation = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
+    sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.SeriesDescription = "MitraPlan key images"
     sc.DerivationDescription = f"Frame {key.frame_number} with measurement marks burned in: {key.label}"[:1024]

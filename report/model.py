@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +15,8 @@ from planning.assessment import Assessment
 REPORT_FORMAT = "mitraplan-report"
 REPORT_VERSION = 1
 
-#: Display form of the DESIGN.md unit names.
-UNIT_DISPLAY = {"cm2": "cm²", "mmHg": "mmHg", "m/s": "m/s", "cm": "cm", "ms": "ms", "mL": "mL", "bpm": "bpm"}
-#: Reporting precision per unit (clinical.md §0): decimals shown.
-UNIT_PLACES = {"cm": 2, "cm2": 2, "m/s": 2, "mmHg": 1, "ms": 0, "mL": 0, "bpm": 0}
+#: Display form of the unit names of ``measurements.results.UNITS``.
+UNIT_DISPLAY = {"cm2": "cm²"}
 
 
 def unit_display(unit: str) -> str:
@@ -99,9 +98,11 @@ class Measurement:
 
     @property
     def shown(self) -> str:
-        """Value as printed at reporting precision (decimal half-up)."""
-        from planning.assessment import fmt
-        return fmt(self.value, UNIT_PLACES.get(self.unit, 2))
+        """Value as printed at the quantity's reporting precision (decimal half-up, clinical.md §0)."""
+        from measurements.thresholds import PRECISION, round_half_up
+
+        quantum = PRECISION.get(self.quantity, "0.01")
+        return str(round_half_up(self.value, quantum)) if math.isfinite(self.value) else str(self.value)
 
 
 @dataclass(frozen=True, slots=True)

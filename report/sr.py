@@ -30,7 +30,7 @@ FLOW_DIRECTION = Code("260674002", "SCT", "Flow Direction")
 IMAGE_MODE = codes.SCT.ImageMode
 UCUM = {"cm": Code("cm", "UCUM", "cm"), "cm2": Code("cm2", "UCUM", "cm2"), "m/s": Code("m/s", "UCUM", "m/s"),
         "mmHg": Code("mm[Hg]", "UCUM", "mmHg"), "ms": Code("ms", "UCUM", "ms"), "mL": Code("ml", "UCUM", "ml"),
-        "bpm": Code("/min", "UCUM", "/min")}
+        "bpm": Code("/min", "UCUM", "/min"), "%": Code("%", "UCUM", "%"), "mL/s": Code("ml/s", "UCUM", "ml/s")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,21 @@ CONCEPTS: dict[str, Concept] = {
     "vena_contracta": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
     "heart_rate": Concept(codes.LN.HeartRate),
     "duration": Concept(codes.SCT.Duration),
+    "time_interval": Concept(codes.SCT.Duration),
+    "velocity": Concept(codes.LN.PeakBloodVelocity),
+    "mean_velocity": Concept(Code("11692-1", "LN", "Time averaged peak velocity"), flow=_ANTEGRADE, mode=_CW),
+    "deceleration_time": Concept(Code("20217-6", "LN", "Deceleration Time"), flow=_ANTEGRADE, mode=_CW),
+    "mva_pisa": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.ProximalIsovelocitySurfaceArea,
+                        _ANTEGRADE, _COLOUR),
+    "rf_pisa": Concept(Code("399301000", "SCT", "Regurgitant Fraction"), codes.DCM.ProximalIsovelocitySurfaceArea,
+                       _REGURGITANT),
+    "pisa_flow": Concept(Code("34141-2", "LN", "Peak Instantaneous Flow Rate"),
+                         codes.DCM.ProximalIsovelocitySurfaceArea, _REGURGITANT, _COLOUR),
+    "vena_contracta_biplane": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
+    # 3D vena contracta area: no code (clinical.md §6.4) → Area at the vena contracta, regurgitant flow.
+    "vca": Concept(codes.SCT.Area, flow=_REGURGITANT, mode=Code("426865009", "SCT", "3D mode")),
+    "lvot_area": Concept(codes.SCT.Area, mode=_2D),
+    "sv_lvot": Concept(codes.SCT.StrokeVolume, codes.DCM.ContinuityEquationByVelocityTimeIntegral),
 }
 
 _GRAPHIC = {"distance": "POLYLINE", "area": "POLYLINE", "doppler_trace": "POLYLINE", "point": "POINT"}

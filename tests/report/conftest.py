@@ -135,3 +135,25 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
 @pytest.fixture
 def report(study: dict[str, object]) -> Report:
     return sample_report(study)
+
+
+def sources_of(study: dict[str, object]):
+    """The Sources (headers + paths) of the stand-in study."""
+    import pydicom
+
+    from report.build import Sources
+
+    paths = {ds.SOPInstanceUID: p for ds, p in zip(study["datasets"], study["paths"])}
+    return Sources({uid: pydicom.dcmread(p, stop_before_pixels=True) for uid, p in paths.items()}, paths)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory):
+    """The sample report exported once (A4, identified) — shared by the read-back tests."""
+    from report.export import export_report
+
+    root = tmp_path_factory.mktemp("export")
+    study = make_study(root / "study")
+    report = sample_report(study)
+    result = export_report(report, sources_of(study), root / "out")
+    return report, result
