@@ -92,6 +92,11 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float) -> None
     img_w = painter.device().width() / painter.transform().m11()
     if rect.right() > img_w:
         rect.moveRight(min(p.x() for p in pts) - 2 * width)
+    if rect.left() < 0:  # too wide on either side: put it above the mark, inside the image
+        rect.moveLeft(0)
+        rect.moveBottom(min(p.y() for p in pts) - 2 * width)
+    if rect.top() < 0:
+        rect.moveTop(max(p.y() for p in pts) + 2 * width)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
     painter.drawRect(rect)
