@@ -122,8 +122,7 @@ def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Resu
                         doppler.peak_gradient(v), (mark.id,), method="simplified Bernoulli 4v²")]
 
 
-def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
-                  fit_span_s: tuple[float, float] | None = None) -> list[Result]:
+def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Result]:
     """Trace metrics (and PHT/MVA for a mitral inflow trace) of one velocity trace."""
     m = doppler.trace_metrics(trace)
     values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
@@ -134,8 +133,12 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
     src = (mark.id,)
     out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""))
            for q in _TRACE_QUANTITIES]
-    if mark.purpose == "mv_inflow" or fit_span_s is not None:
-        out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace, fit_span_s))
+    if mark.purpose == "mv_inflow":
+        try:
+            out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace))
+        except doppler.DopplerError as exc:  # the other numbers of the trace still stand
+            out = [replace(r, warnings=(*r.warnings, f"no pressure half-time: {exc}"))
+                   if r.quantity == "mean_gradient" else r for r in out]
     return out
 
 

@@ -132,30 +132,35 @@ def mva_from_pht(pht_ms: float) -> float:
     return PHT_CONSTANT_MS_CM2 / pht_ms
 
 
-def _auto_fit_span(t: np.ndarray, speed: np.ndarray) -> tuple[int, int]:
-    """Index span of the deceleration slope: from the peak down to where the speed first falls below
-    60 % of the peak, or to the lowest point before the speed rises again (A wave), if earlier."""
+def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
+    """(peak, first, last) indices of the deceleration slope used for the fit.
+
+    The slope runs from just below the peak (95 %, past the rounded top) to the first point under
+    70 % of the peak (just past V0/√2, the part PHT measures), or to the lowest point before the
+    speed rises again (A wave) if that comes first.
+    """
     peak = int(np.argmax(speed))
     v0 = speed[peak]
-    end = peak
+    last = peak
     running_min = v0
     for i in range(peak + 1, len(speed)):
         if speed[i] > running_min + 0.1 * v0:  # the next wave starts
             break
         if speed[i] <= running_min:
             running_min = speed[i]
-            end = i
-        if speed[i] < 0.6 * v0:
-            end = i
+            last = i
+        if speed[i] < 0.7 * v0:
             break
-    return peak, end
+    below_top = [i for i in range(peak + 1, last) if speed[i] <= 0.95 * v0]
+    first = below_top[0] if below_top and last - below_top[0] >= 2 else peak
+    return peak, first, last
 
 
 def pressure_half_time(points: Sequence[TracePoint], fit_span_s: tuple[float, float] | None = None) -> PhtFit:
     """Least-squares line through the deceleration slope; ``fit_span_s`` (t0, t1) constrains it.
 
-    V0 is the fitted line at the start of the span, so PHT is the time the *line* takes to fall
-    from V0 to V0/√2 and DT the time to reach zero.
+    V0 is the fitted line at the peak (at the start of a user span), so PHT is the time the *line*
+    takes to fall from V0 to V0/√2 and DT the time to reach zero.
     """
     t = np.array([p[0] for p in points], dtype=float)
     speed = np.abs(np.array([p[1] for p in points], dtype=float))
@@ -165,13 +170,14 @@ def pressure_half_time(points: Sequence[TracePoint], fit_span_s: tuple[float, fl
         if len(chosen) < 2:
             raise DopplerError(f"fit span {t0:.3f}-{t1:.3f} s holds fewer than 2 trace points")
         i0, i1 = int(chosen[0]), int(chosen[-1])
+        at = i0
     else:
-        i0, i1 = _auto_fit_span(t, speed)
+        at, i0, i1 = _auto_fit_span(speed)
     if i1 - i0 < 1:
         raise DopplerError("no deceleration slope after the peak velocity; no pressure half-time")
     slope, intercept = np.polyfit(t[i0:i1 + 1], speed[i0:i1 + 1], 1)
     deceleration = -float(slope)
-    v0 = float(intercept + slope * t[i0])
+    v0 = float(intercept + slope * t[at])
     pht = pht_from_slope(v0, deceleration)
     return PhtFit(pht_ms=pht, v0_m_s=v0, slope_m_s2=deceleration, t_start_s=float(t[i0]), t_end_s=float(t[i1]),
                   deceleration_time_ms=1000.0 * v0 / deceleration)
@@ -195,3 +201,163 @@ def heart_rate_from_starts(start_times_s: Sequence[float]) -> float:
     if len(starts) < 2:
         raise DopplerError("heart rate from traces needs at least two consecutive beats")
     return heart_rate_from_rr((starts[-1] - starts[0]) / (len(starts) - 1))
+
+
+# --- automatic envelope ------------------------------------------------------------------------
+
+#: Rows either side of the baseline ignored when looking for signal (the baseline line itself).
+BASELINE_GUARD_PX = 3
+#: Largest run of dark rows bridged inside the spectrum when walking out from the baseline.
+MAX_GAP_PX = 3
+#: Columns in the running median that removes speckle spikes from the edge.
+EDGE_MEDIAN_COLUMNS = 5
+#: Box smoothing (rows x columns) applied after the 3x3 median, against the spectral texture.
+SMOOTH_ROWS, SMOOTH_COLUMNS = 5, 1
+#: Edge level between the background and the mean spectrum grey (0 = background, 1 = spectrum).
+EDGE_LEVEL = 0.4
+#: Rows just inside a coarse edge whose median sets the local spectrum brightness.
+INSIDE_ROWS = 5
+#: Least grey-level difference between spectrum and background for a spectrum to be there at all.
+MIN_CONTRAST = 20.0
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """Luminance as float32 (RGB by Rec. 601 weights; grey passes through)."""
+    img = np.asarray(image)
+    if img.ndim == 3:
+        img = img[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return img.astype(np.float32, copy=False)
+
+
+def _median3x3(img: np.ndarray) -> np.ndarray:
+    """3x3 median (edges replicated): removes isolated speckle without moving edges."""
+    padded = np.pad(img, 1, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
+    return np.median(windows.reshape(*img.shape, 9), axis=-1)
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu threshold of a set of grey values (0-255 scale)."""
+    hist, edges = np.histogram(values, bins=256, range=(0.0, 256.0))
+    total = hist.sum()
+    if total == 0:
+        return 128.0
+    levels = (edges[:-1] + edges[1:]) / 2.0
+    weight0 = np.cumsum(hist)
+    weight1 = total - weight0
+    sum0 = np.cumsum(hist * levels)
+    mean0 = sum0 / np.maximum(weight0, 1)
+    mean1 = (sum0[-1] - sum0) / np.maximum(weight1, 1)
+    between = weight0 * weight1 * (mean0 - mean1) ** 2
+    return float(levels[int(np.argmax(between))])
+
+
+def _box(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Mean over a rows x cols window (edges replicated): evens out the spectral texture."""
+    padded = np.pad(img, ((rows // 2, rows // 2), (cols // 2, cols // 2)), mode="edge")
+    csum = np.cumsum(np.cumsum(np.pad(padded, ((1, 0), (1, 0))), axis=0), axis=1)
+    total = csum[rows:, cols:] - csum[:-rows, cols:] - csum[rows:, :-cols] + csum[:-rows, :-cols]
+    return total / float(rows * cols)
+
+
+def _levels(values: np.ndarray) -> tuple[float, float]:
+    """Background and spectrum grey levels: the means of the two Otsu classes."""
+    split = _otsu(values)
+    low, high = values[values < split], values[values >= split]
+    return (float(low.mean()) if low.size else 0.0, float(high.mean()) if high.size else 255.0)
+
+
+def _running_median(values: np.ndarray, width: int) -> np.ndarray:
+    half = width // 2
+    padded = np.pad(values, half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1)
+
+
+def _edge_depths(side: np.ndarray, threshold: float) -> np.ndarray:
+    """Per column, the outer edge (float rows from the baseline) of the run of signal that starts at
+    the baseline guard and continues with gaps of at most MAX_GAP_PX rows; 0 where there is none.
+
+    ``side`` is (depth, columns), row 0 next to the baseline. The edge is interpolated where the
+    profile crosses ``threshold`` between the last signal row and the next one.
+    """
+    depth, ncols = side.shape
+    out = np.zeros(ncols)
+    above = side >= threshold
+    for c in range(ncols):
+        rows = np.flatnonzero(above[:, c])
+        if rows.size == 0 or rows[0] > BASELINE_GUARD_PX + MAX_GAP_PX:
+            continue
+        gaps = np.flatnonzero(np.diff(rows) > MAX_GAP_PX + 1)
+        last = int(rows[gaps[0]] if gaps.size else rows[-1])
+        edge = float(last)
+        if last + 1 < depth:
+            a, b = side[last, c], side[last + 1, c]
+            if a > b:
+                edge += float(np.clip((a - threshold) / (a - b), 0.0, 1.0))
+        out[c] = edge
+    return out
+
+
+def _refine_edges(side: np.ndarray, depth: np.ndarray, background: float) -> np.ndarray:
+    """Move each edge to where the profile crosses halfway between the spectrum just inside it and
+    the background: the position of a blurred step, whatever the local brightness of the spectrum."""
+    rows = side.shape[0]
+    out = depth.copy()
+    for c in np.flatnonzero(depth > 0):
+        edge = int(depth[c])
+        inside = side[max(edge - INSIDE_ROWS - 2, 0):max(edge - 1, 1), c]
+        level = (float(np.median(inside)) + background) / 2.0
+        for r in range(max(edge - 2, 1), min(edge + MAX_GAP_PX + 2, rows)):
+            a, b = side[r - 1, c], side[r, c]
+            if a >= level > b:
+                out[c] = (r - 1) + (a - level) / (a - b)
+                break
+    return out
+
+
+def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: float,
+                  direction: str = "auto") -> list[tuple[float, float]]:
+    """The outer edge of the spectrum between image x0 and x1, as image points (one per column).
+
+    Works on the region's pixels only: median-filtered against speckle, the baseline line and a
+    guard band beside it ignored, the side (above/below the baseline) chosen by signal energy when
+    ``direction="auto"``, the edge found per column at the Otsu level between spectrum and
+    background, then smoothed over a few columns. Leading and trailing columns without flow are
+    trimmed (one zero-velocity point kept at each end), so the trace spans the flow period.
+    """
+    what = f"envelope over x {x0:.1f}-{x1:.1f}"
+    require_spectral(region, what)
+    if direction not in ("auto", "above", "below"):
+        raise DopplerError(f"direction must be auto, above or below (got {direction!r})")
+    bx0, by0, bx1, by1 = region.bounds
+    c0, c1 = max(int(math.floor(min(x0, x1))), bx0), min(int(math.ceil(max(x0, x1))) - 1, bx1)
+    if c1 - c0 < 2:
+        raise DopplerError(f"{what}: the span must cover at least 3 columns inside {region.description}")
+    grey = _grey(image)
+    if grey.shape[0] <= by1 or grey.shape[1] <= bx1:
+        raise DopplerError(f"{what}: the frame ({grey.shape[1]}x{grey.shape[0]}) is smaller than the region")
+    crop = _box(_median3x3(grey[by0:by1 + 1, c0:c1 + 1]), SMOOTH_ROWS, SMOOTH_COLUMNS)
+    base = region.baseline_y - 0.5 - by0  # baseline as a float row index inside the crop
+    ib = int(round(base))
+    above_side = crop[max(ib - 1 - BASELINE_GUARD_PX, 0)::-1, :] if ib - 1 - BASELINE_GUARD_PX >= 0 else crop[:0]
+    below_side = crop[ib + 1 + BASELINE_GUARD_PX:, :]
+    sides = {"above": above_side, "below": below_side}
+    if direction == "auto":
+        direction = max(sides, key=lambda k: float(np.sum(sides[k])) if sides[k].size else -1.0)
+    side = sides[direction]
+    if side.shape[0] < 2:
+        raise DopplerError(f"{what}: no room {direction} the baseline in {region.description}")
+    background, spectrum = _levels(np.concatenate([above_side.ravel(), below_side.ravel()]))
+    if spectrum - background < MIN_CONTRAST:
+        raise DopplerError(f"{what}: no spectrum found {direction} the baseline (no contrast above the noise)")
+    threshold = background + EDGE_LEVEL * (spectrum - background)
+    offset = BASELINE_GUARD_PX + 1  # side row 0 is this many rows from the baseline row
+    depth = _refine_edges(side, _edge_depths(side, threshold), background)
+    depth = np.where(depth > 0, depth + offset, 0.0)
+    depth = _running_median(depth, EDGE_MEDIAN_COLUMNS)
+    flow = np.flatnonzero(depth > 0)
+    if flow.size == 0:
+        raise DopplerError(f"{what}: no spectrum found {direction} the baseline")
+    first, last = max(int(flow[0]) - 1, 0), min(int(flow[-1]) + 1, len(depth) - 1)
+    sign = -1.0 if direction == "above" else 1.0
+    return [(c0 + c + 0.5, ib + 0.5 + by0 + sign * float(depth[c])) for c in range(first, last + 1)]
