@@ -42,7 +42,8 @@ _JET_OFFSET = 0.075  # a para-device jet sits this far beside its device
 def device_positions(devices: tuple[Device, ...]) -> dict[str, float]:
     """Device id → 0..1 along the coaptation line; devices sharing a scallop sit side by side, centred."""
     slots: dict[float, list[str]] = {}
-    for dev in devices:
+    side = {"lateral": 0, "medial": 2}  # lateral (anterolateral) is drawn on the left
+    for dev in sorted(devices, key=lambda d: side.get(d.position.lower(), 1)):
         slots.setdefault(segment_position(dev.segment), []).append(dev.id)
     out: dict[str, float] = {}
     for t, ids in slots.items():

@@ -146,8 +146,8 @@ def _summary_html(r: Report) -> str:
 
 
 def _devices_html(r: Report, map_width: int) -> str:
-    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(d.segment), esc(d.attachment), esc(d.notes)]
-            for d in r.devices]
+    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(" ".join(p for p in (d.segment, d.position) if p)),
+             esc(d.attachment), esc(d.notes)] for d in r.devices]
     table = _table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
                    [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
     return ("<h2>1. Prior devices and clip map</h2>" + table
@@ -159,9 +159,10 @@ def _devices_html(r: Report, map_width: int) -> str:
 def _jets_html(r: Report) -> str:
     rows = [[esc(j.id), esc(j.location), esc(j.segment),
              "—" if j.vena_contracta_cm is None else f"{_vc(j.vena_contracta_cm)} cm",
+             "—" if j.eroa_cm2 is None else f"{_vc(j.eroa_cm2)} cm²",
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
-    table = _table(["Jet", "Location", "Segment", "Vena contracta", "Grade (clinician)", "Notes"], rows,
-                   [8, 24, 12, 15, 16, 25]) if rows else "<p>No residual jet recorded.</p>"
+    table = _table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
+                   rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
     a = r.assessment
     grade = esc(a.mr_grade) if a.mr_grade else "not graded"
     return (f"<h2>2. Residual mitral regurgitation</h2>{table}"
