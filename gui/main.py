@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "frame": "gui.cli.frame",
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
+    "open": "gui.cli.open_app",
     "report": "gui.cli.report",
     "trace": "gui.cli.trace",
 }

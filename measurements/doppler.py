@@ -22,6 +22,8 @@ TracePoint = tuple[float, float]
 MAX_PLAUSIBLE_GRADIENT_MMHG = 250.0
 #: PHT = DT * (1 - 1/sqrt 2): the exact factor, not the 0.29 shortcut (W4d).
 PHT_PER_DT = 1.0 - 1.0 / math.sqrt(2.0)
+#: A fit span includes trace points this close outside it (float round trips through the calibration).
+SPAN_TOLERANCE_S = 1e-6
 #: MVA = 220 / PHT(ms) (S3).
 PHT_CONSTANT_MS_CM2 = 220.0
 
@@ -166,7 +168,7 @@ def pressure_half_time(points: Sequence[TracePoint], fit_span_s: tuple[float, fl
     speed = np.abs(np.array([p[1] for p in points], dtype=float))
     if fit_span_s is not None:
         t0, t1 = sorted(fit_span_s)
-        chosen = np.flatnonzero((t >= t0) & (t <= t1))
+        chosen = np.flatnonzero((t >= t0 - SPAN_TOLERANCE_S) & (t <= t1 + SPAN_TOLERANCE_S))
         if len(chosen) < 2:
             raise DopplerError(f"fit span {t0:.3f}-{t1:.3f} s holds fewer than 2 trace points")
         i0, i1 = int(chosen[0]), int(chosen[-1])
