@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 
 from planning.assessment import SOURCES, Status
+from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import Measurement, Report, unit_display
 from report.qt import ensure_app
@@ -123,7 +124,10 @@ def _header_html(r: Report) -> str:
 def _summary_html(r: Report) -> str:
     """The numbers and statuses a heart team looks at first."""
     a = r.assessment
-    mg, hr = r.measurement("mean_gradient"), r.measurement("heart_rate")
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
+    inflow = [m for m in r.measurements if not not_inflow.intersection(m.source)]
+    mg = next((m for m in inflow if m.quantity == "mean_gradient"), None)
+    hr = r.measurement("heart_rate")
     mva = max((m for m in r.measurements if m.quantity == "mva_planimetry"), key=lambda m: m.value, default=None)
     gradient = "not measured" if mg is None else value_text(mg) + (f" at HR {value_text(hr)}" if hr else "")
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
@@ -196,9 +200,10 @@ def _leaflets_html(r: Report) -> str:
 
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
     rows = []
     for m in r.measurements:
-        if m.quantity in quantities:
+        if m.quantity in quantities and not not_inflow.intersection(m.source):
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
             rows.append([esc(m.label), value_text(m), grades])
     s = r.assessment.stenosis
