@@ -17,6 +17,7 @@ from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
 COMMANDS: dict[str, str] = {
+    "pacs": "gui.cli.pacs",
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
