@@ -17,7 +17,12 @@ from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
 COMMANDS: dict[str, str] = {
+    "demo": "gui.cli.demo",
+    "frame": "gui.cli.frame",
+    "info": "gui.cli.info",
+    "measure": "gui.cli.measure",
     "pacs": "gui.cli.pacs",
+    "trace": "gui.cli.trace",
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3

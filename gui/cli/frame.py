@@ -1,0 +1,39 @@
+"""Write one decoded frame (1-based) of a DICOM loop as a full-resolution PNG, no overlay."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _frame_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--frame must be a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"--frame is 1-based (the first frame is 1), got {number}")
+    return number
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="DICOM image file")
+    parser.add_argument("--frame", type=_frame_number, default=1, metavar="N", help="frame number, 1-based (default 1)")
+    parser.add_argument("--out", type=Path, required=True, metavar="PNG", help="PNG file to write")
+
+
+def run(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from imaging.errors import InputError
+    from imaging.loop import Loop
+
+    with Loop.open(args.file) as loop:
+        if args.frame > loop.n_frames:
+            raise InputError(f"--frame {args.frame} is out of range: the loop has frames 1..{loop.n_frames}",
+                             args.file)
+        frame = loop.frame(args.frame - 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(frame, mode="RGB" if frame.ndim == 3 else "L").save(args.out, format="PNG")
+    print(args.out)
+    return 0

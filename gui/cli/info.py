@@ -1,0 +1,37 @@
+"""Print what the headers say about DICOM loops (files, folders, DICOMDIRs) as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_BAD_INPUT = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="DICOM files, folders or DICOMDIRs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from imaging.index import index_paths
+
+    index = index_paths(args.paths)
+    loops = [loop_json(info) for info in index.loops()]
+    errors = [{"path": path, "error": message} for path, message in index.warnings]
+    json.dump({"loops": loops, "errors": errors}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if not loops:
+        print("mitraplan info: no readable DICOM image among the given paths", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def loop_json(info: Any) -> dict[str, Any]:
+    """One loop per the DESIGN.md contract; a still without timing has no frame time or fps."""
+    data = info.as_info()
+    if info.n_frames == 1 and info.timing.source == "default":
+        data["frame_time_ms"] = data["fps"] = None
+    return data

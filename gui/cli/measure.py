@@ -1,0 +1,32 @@
+"""Measure every mark and calculation of a case file (JSON on stdout)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", metavar="CASE", help="case file (*.mitraplan.json)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print ``{"measurements": [...], "errors": [...]}``; exit 3 when any mark or calculation is bad.
+
+    A bad mark never hides the others: every mark that can be measured is reported, and each
+    problem is also printed on stderr naming the mark (or the file).
+    """
+    from planning.case import load_case, measure_case
+
+    case = load_case(args.case, lenient=True)
+    results, errors = measure_case(case)
+    json.dump({"case": str(case.path), "measurements": [r.as_json() for r in results],
+               "errors": [{"id": ident, "message": message} for ident, message in errors]},
+              sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    for _, message in errors:
+        print(f"mitraplan measure: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT if errors else EXIT_OK

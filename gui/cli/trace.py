@@ -1,0 +1,51 @@
+"""Automatic Doppler envelope over a time span of a spectral region (JSON on stdout)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from imaging.errors import InputError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="DICOM image with a spectral Doppler region")
+    parser.add_argument("--region", type=int, required=True, metavar="N", help="0-based ultrasound region index")
+    parser.add_argument("--frame", type=int, default=1, metavar="F", help="1-based frame number (default 1)")
+    parser.add_argument("--x-range", type=float, nargs=2, required=True, metavar=("X0", "X1"),
+                        help="span in image x coordinates (columns; pixel centre = index + 0.5)")
+    parser.add_argument("--direction", choices=("auto", "above", "below"), default="auto",
+                        help="side of the baseline to trace (default: the side with more signal)")
+    parser.add_argument("--purpose", default=None, metavar="P",
+                        help="e.g. mv_inflow (adds pressure half-time and MVA) or mr_jet")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print ``{"points": [[t_s, v_m_s]...], "image_points": [[x, y]...], "measurements": [...]}``."""
+    from imaging.loop import Loop
+    from measurements.compute import trace_results
+    from measurements.doppler import auto_envelope, velocity_trace
+    from measurements.marks import Mark, MarkError, MarkType
+
+    with Loop.open(args.file) as loop:
+        regions = {r.index: r for r in loop.regions}
+        if args.region not in regions:
+            raise InputError(f"--region {args.region}: the image has {len(regions)} ultrasound region(s)"
+                             f"{' (indices 0-' + str(len(regions) - 1) + ')' if regions else ''}", args.file)
+        if not 1 <= args.frame <= loop.n_frames:
+            raise InputError(f"--frame {args.frame}: frames are numbered 1..{loop.n_frames}", args.file)
+        region = regions[args.region]
+        try:
+            points = auto_envelope(loop.frame(args.frame - 1), region, *args.x_range, direction=args.direction)
+            mark = Mark("trace", MarkType.DOPPLER_TRACE, "automatic envelope", loop.info.sop_instance_uid or "-",
+                        args.frame, args.region, tuple(points), purpose=args.purpose)
+        except (InputError, MarkError) as exc:
+            raise InputError(str(exc), args.file) from None
+        trace = velocity_trace(points, region)
+        results = trace_results(mark, trace)
+    json.dump({"file": str(args.file), "region": args.region, "frame": args.frame,
+               "points": [[t, v] for t, v in trace], "image_points": [[x, y] for x, y in points],
+               "measurements": [r.as_json() for r in results]}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

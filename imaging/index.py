@@ -1,0 +1,161 @@
+"""Files, folders and DICOMDIRs become patients -> studies -> series -> loops, from headers only.
+
+No pixel data is read: each file's header is parsed up to Pixel Data. Files that are not DICOM
+images are skipped with a warning that names them, so one bad file never stops an index.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings as pywarnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydicom import dcmread
+
+from imaging.errors import InputError
+from imaging.loop import LoopInfo, read_info
+
+DICOMDIR_NAME = "DICOMDIR"
+
+
+@dataclass
+class Series:
+    series_instance_uid: str
+    description: str
+    number: int | None
+    modality: str
+    loops: list[LoopInfo] = field(default_factory=list)
+
+
+@dataclass
+class Study:
+    study_instance_uid: str
+    date: str
+    description: str
+    accession: str
+    series: list[Series] = field(default_factory=list)
+
+
+@dataclass
+class Patient:
+    patient_id: str
+    name: str
+    studies: list[Study] = field(default_factory=list)
+
+
+@dataclass
+class StudyIndex:
+    """Everything found, in display order, plus (path, message) for every file left out."""
+
+    patients: list[Patient] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def loops(self) -> list[LoopInfo]:
+        return [loop for p in self.patients for st in p.studies for se in st.series for loop in se.loops]
+
+    def find(self, sop_instance_uid: str) -> LoopInfo | None:
+        return next((loop for loop in self.loops() if loop.sop_instance_uid == sop_instance_uid), None)
+
+
+def index_paths(paths: Iterable[Path | str], progress: Callable[[int, int], None] | None = None,
+                cancel: threading.Event | None = None) -> StudyIndex:
+    """Index files, folders (recursively) and DICOMDIRs; ``progress(done, total)`` after each file.
+
+    Setting ``cancel`` stops early and returns what was found so far, with a warning saying so.
+    """
+    warnings: list[tuple[str, str]] = []
+    files = list(_expand(paths, warnings))
+    loops: list[LoopInfo] = []
+    seen: dict[str, Path] = {}
+    for done, path in enumerate(files, start=1):
+        if cancel is not None and cancel.is_set():
+            warnings.append(("", f"indexing cancelled after {done - 1} of {len(files)} files"))
+            break
+        try:
+            info = read_info(path)
+        except InputError as exc:
+            warnings.append((str(path), _message(exc)))
+        else:
+            if info.sop_instance_uid in seen:
+                warnings.append((str(path), f"same SOP Instance UID as {seen[info.sop_instance_uid]}; skipped"))
+            else:
+                seen[info.sop_instance_uid] = path
+                loops.append(info)
+        if progress is not None:
+            progress(done, len(files))
+    return StudyIndex(patients=_group(loops), warnings=warnings)
+
+
+def _message(exc: InputError) -> str:
+    """The error's message without the path prefix (the path is the warning's first field)."""
+    text = str(exc)
+    prefix = f"{exc.path}: " if exc.path else ""
+    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+
+
+def _expand(paths: Iterable[Path | str], warnings: list[tuple[str, str]]) -> Iterator[Path]:
+    """Every candidate file once: folders walked in name order, DICOMDIRs followed."""
+    yielded: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates = (p for p in sorted(path.rglob("*"))
+                          if p.is_file() and not p.name.startswith(".") and p.name.upper() != DICOMDIR_NAME)
+        elif path.name.upper() == DICOMDIR_NAME and path.is_file():
+            candidates = iter(_dicomdir_files(path, warnings))
+        else:
+            candidates = iter([path])
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in yielded:
+                yielded.add(key)
+                yield candidate
+
+
+def _dicomdir_files(path: Path, warnings: list[tuple[str, str]]) -> list[Path]:
+    """Files referenced by the records of a DICOMDIR (paths relative to its folder)."""
+    try:
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            ds = dcmread(path, force=True)
+        records = ds.DirectoryRecordSequence
+    except Exception as exc:  # noqa: BLE001 - any failure: report the DICOMDIR, index nothing from it
+        warnings.append((str(path), f"DICOMDIR is unreadable ({type(exc).__name__}: {exc})"))
+        return []
+    files = []
+    for record in records:
+        file_id = record.get("ReferencedFileID")
+        if file_id:
+            parts = [file_id] if isinstance(file_id, str) else list(file_id)
+            files.append(path.parent.joinpath(*parts))
+    return files
+
+
+def _group(loops: list[LoopInfo]) -> list[Patient]:
+    patients: dict[tuple[str, str], Patient] = {}
+    studies: dict[str, Study] = {}
+    series: dict[str, Series] = {}
+    for loop in loops:
+        patient = patients.setdefault((loop.patient_id, loop.patient_name),
+                                      Patient(loop.patient_id, loop.patient_name))
+        study = studies.get(loop.study_instance_uid)
+        if study is None:
+            study = studies[loop.study_instance_uid] = Study(
+                loop.study_instance_uid, loop.study_date, loop.study_description, loop.accession_number)
+            patient.studies.append(study)
+        one_series = series.get(loop.series_instance_uid)
+        if one_series is None:
+            one_series = series[loop.series_instance_uid] = Series(
+                loop.series_instance_uid, loop.series_description, loop.series_number, loop.modality)
+            study.series.append(one_series)
+        one_series.loops.append(loop)
+    for patient in patients.values():
+        patient.studies.sort(key=lambda s: (s.date, s.study_instance_uid))
+        for study in patient.studies:
+            study.series.sort(key=lambda s: (s.number is None, s.number or 0, s.series_instance_uid))
+            for one_series in study.series:
+                one_series.loops.sort(key=lambda i: (i.instance_number is None, i.instance_number or 0, str(i.path)))
+    return sorted(patients.values(), key=lambda p: (p.name, p.patient_id))
+

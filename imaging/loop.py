@@ -1,0 +1,275 @@
+"""A loop (one DICOM image, single- or multi-frame): its header facts and its frames on demand.
+
+``read_info`` reads only the header. ``Loop.open`` maps the file and decodes a frame only when it
+is asked for (``frame``) or requested ahead on the shared worker pool (``request``/``prefetch``);
+decoded frames live in a ``FrameCache`` under a memory budget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imaging.cache import FrameCache, default_cache
+from imaging.decode import FrameDecoder, decode_pool
+from imaging.errors import ImagingError
+from imaging.reader import open_pixels, read_header, require_image, transfer_syntax
+from imaging.regions import UltrasoundRegion, parse_regions
+from imaging.timing import FrameTiming, timing_from_dataset
+
+
+def _text(ds: Any, keyword: str) -> str:
+    value = getattr(ds, keyword, None)
+    return "" if value is None else str(value).strip()
+
+
+def _int(ds: Any, keyword: str) -> int | None:
+    try:
+        value = getattr(ds, keyword, None)
+        return None if value is None or value == "" else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class LoopInfo:
+    """What the header says about one image file; never touches pixel data."""
+
+    path: Path
+    sop_instance_uid: str
+    sop_class_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    transfer_syntax_uid: str
+    photometric: str
+    rows: int
+    columns: int
+    samples_per_pixel: int
+    n_frames: int
+    modality: str
+    patient_name: str
+    patient_id: str
+    patient_birth_date: str
+    patient_sex: str
+    study_date: str
+    study_time: str
+    study_description: str
+    accession_number: str
+    series_description: str
+    series_number: int | None
+    instance_number: int | None
+    manufacturer: str
+    model_name: str
+    regions: tuple[UltrasoundRegion, ...]
+    timing: FrameTiming
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def from_dataset(cls, ds: Any, path: str | Path) -> LoopInfo:
+        """Header facts of a pydicom dataset read from ``path``; oddities become warnings."""
+        rows, columns = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
+        n_frames = _int(ds, "NumberOfFrames") or 1
+        regions = parse_regions(ds, rows, columns)
+        timing = timing_from_dataset(ds, n_frames)
+        warnings = [w for r in regions for w in r.warnings] + list(timing.warnings)
+        ts = transfer_syntax(ds)
+        return cls(
+            path=Path(path),
+            sop_instance_uid=_text(ds, "SOPInstanceUID"),
+            sop_class_uid=_text(ds, "SOPClassUID"),
+            study_instance_uid=_text(ds, "StudyInstanceUID"),
+            series_instance_uid=_text(ds, "SeriesInstanceUID"),
+            transfer_syntax_uid=str(ts or ""),
+            photometric=_text(ds, "PhotometricInterpretation"),
+            rows=rows,
+            columns=columns,
+            samples_per_pixel=_int(ds, "SamplesPerPixel") or 1,
+            n_frames=n_frames,
+            modality=_text(ds, "Modality"),
+            patient_name=_text(ds, "PatientName"),
+            patient_id=_text(ds, "PatientID"),
+            patient_birth_date=_text(ds, "PatientBirthDate"),
+            patient_sex=_text(ds, "PatientSex"),
+            study_date=_text(ds, "StudyDate"),
+            study_time=_text(ds, "StudyTime"),
+            study_description=_text(ds, "StudyDescription"),
+            accession_number=_text(ds, "AccessionNumber"),
+            series_description=_text(ds, "SeriesDescription"),
+            series_number=_int(ds, "SeriesNumber"),
+            instance_number=_int(ds, "InstanceNumber"),
+            manufacturer=_text(ds, "Manufacturer"),
+            model_name=_text(ds, "ManufacturerModelName"),
+            regions=regions,
+            timing=timing,
+            warnings=tuple(warnings),
+        )
+
+    @property
+    def is_multiframe(self) -> bool:
+        return self.n_frames > 1
+
+    @property
+    def is_color(self) -> bool:
+        """Frames decode to RGB (palette colour included) rather than grey."""
+        return self.samples_per_pixel == 3 or self.photometric == "PALETTE COLOR"
+
+    def as_info(self) -> dict[str, Any]:
+        """The loop as in the ``mitraplan info`` contract (DESIGN.md, Command line)."""
+        return {
+            "path": str(self.path),
+            "sop_instance_uid": self.sop_instance_uid,
+            "sop_class_uid": self.sop_class_uid,
+            "study_instance_uid": self.study_instance_uid,
+            "series_instance_uid": self.series_instance_uid,
+            "transfer_syntax_uid": self.transfer_syntax_uid,
+            "photometric": self.photometric,
+            "frames": self.n_frames,
+            "rows": self.rows,
+            "columns": self.columns,
+            "frame_time_ms": self.timing.nominal_frame_ms,
+            "fps": self.timing.fps,
+            "timing_source": self.timing.source,
+            "heart_rate_bpm": self.timing.heart_rate_bpm,
+            "modality": self.modality,
+            "manufacturer": self.manufacturer,
+            "regions": [r.as_info() for r in self.regions],
+            "warnings": list(self.warnings),
+        }
+
+
+def read_info(path: str | Path) -> LoopInfo:
+    """Header facts of one image file (no pixel data read). Raises a typed ImagingError naming it."""
+    path = Path(path)
+    header = read_header(path)
+    require_image(header, path)
+    return LoopInfo.from_dataset(header, path)
+
+
+class Loop:
+    """Frames of one image file, decoded lazily and cached; safe to use from several threads."""
+
+    def __init__(self, info: LoopInfo, decoder: FrameDecoder, cache: FrameCache) -> None:
+        self.info = info
+        self._decoder = decoder
+        self._cache = cache
+        stat = info.path.stat()
+        self._owner = (str(info.path.resolve()), info.sop_instance_uid, stat.st_mtime_ns, stat.st_size)
+        self._lock = threading.Lock()
+        self._inflight: dict[int, Future[np.ndarray]] = {}
+        self._closed = False
+        missing = info.n_frames - decoder.available_frames
+        self.warnings = info.warnings + ((
+            f"{missing} of {info.n_frames} frames are missing: the Pixel Data ends early (truncated file)",)
+            if missing > 0 else ())
+
+    @classmethod
+    def open(cls, path: str | Path, cache: FrameCache | None = None) -> Loop:
+        """Open an image file for frame access; typed ImagingError (naming the file) when unusable."""
+        path = Path(path)
+        source = open_pixels(path)
+        try:
+            info = LoopInfo.from_dataset(source.header, path)
+            decoder = FrameDecoder(source, path, info.n_frames)
+        except BaseException:
+            source.close()
+            raise
+        return cls(info, decoder, cache if cache is not None else default_cache())
+
+    @property
+    def n_frames(self) -> int:
+        return self.info.n_frames
+
+    @property
+    def regions(self) -> tuple[UltrasoundRegion, ...]:
+        return self.info.regions
+
+    @property
+    def timing(self) -> FrameTiming:
+        return self.info.timing
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    def frame(self, k: int) -> np.ndarray:
+        """Frame ``k`` (0-based) as read-only ``uint8`` RGB ``(rows, cols, 3)`` or grey ``(rows, cols)``.
+
+        Raises CorruptImageError (naming file and frame) when that frame cannot be decoded.
+        """
+        self._check(k)
+        cached = self._cache.get((self._owner, k))
+        if cached is not None:
+            return cached
+        with self._lock:
+            pending = self._inflight.get(k)
+        if pending is not None:
+            return pending.result()
+        return self._decode(k)
+
+    def request(self, k: int) -> Future[np.ndarray]:
+        """Frame ``k`` decoded on the shared worker pool; the future holds the frame or the error."""
+        self._check(k)
+        cached = self._cache.get((self._owner, k))
+        if cached is not None:
+            done: Future[np.ndarray] = Future()
+            done.set_result(cached)
+            return done
+        with self._lock:
+            future = self._inflight.get(k)
+            if future is None:
+                future = decode_pool().submit(self._decode, k)
+                self._inflight[k] = future
+                created = True
+            else:
+                created = False
+        if created:
+            future.add_done_callback(lambda f, k=k: self._forget(k, f))
+        return future
+
+    def prefetch(self, ks: Iterable[int]) -> None:
+        """Queue frames for decoding ahead of display (errors stay in their futures)."""
+        for k in ks:
+            if 0 <= k < self.n_frames:
+                self.request(k)
+
+    def close(self) -> None:
+        """Cancel queued decodes, drop this loop's cached frames and release the file."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pending = list(self._inflight.values())
+        for future in pending:
+            future.cancel()
+        wait(pending)
+        self._cache.discard(self._owner)
+        self._decoder.close()
+
+    def __enter__(self) -> Loop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Loop({str(self.path)!r}, {self.n_frames} frames, {self.info.columns}x{self.info.rows})"
+
+    def _check(self, k: int) -> None:
+        if self._closed:
+            raise ImagingError("loop is closed", self.path)
+        if not 0 <= k < self.n_frames:
+            raise IndexError(f"{self.path}: frame index {k} out of range 0..{self.n_frames - 1}")
+
+    def _decode(self, k: int) -> np.ndarray:
+        return self._cache.put((self._owner, k), self._decoder.decode(k))
+
+    def _forget(self, k: int, future: Future[np.ndarray]) -> None:
+        with self._lock:
+            if self._inflight.get(k) is future:
+                del self._inflight[k]

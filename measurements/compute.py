@@ -1,0 +1,405 @@
+"""Marks + calibration -> graded results (the one place the GUI, the CLI and the report ask).
+
+``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
+every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
+the others, and attaches the post-TEER caveats of clinical.md as warnings.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from imaging.errors import CalibrationError, InputError
+from imaging.regions import UltrasoundRegion, region_for_points
+from measurements import continuity, doppler, geometry, pisa, thresholds
+from measurements.marks import Mark, MarkType
+from measurements.results import UNITS, Result
+
+#: Human names of quantities, used in result labels.
+QUANTITY_LABELS: dict[str, str] = {
+    "distance": "distance", "area": "area", "vmax": "peak velocity", "velocity": "velocity",
+    "peak_gradient": "peak gradient", "mean_gradient": "mean gradient", "vti": "VTI", "pht": "pressure half-time",
+    "mva_pht": "MVA by PHT", "mva_planimetry": "MVA by planimetry", "mva_continuity": "MVA by continuity",
+    "mva_pisa": "MVA by PISA", "eroa_pisa": "EROA (PISA)", "rvol_pisa": "regurgitant volume (PISA)",
+    "rf_pisa": "regurgitant fraction (PISA)", "vena_contracta": "vena contracta width",
+    "vena_contracta_biplane": "biplane vena contracta width", "vca": "3D vena contracta area",
+    "heart_rate": "heart rate", "duration": "duration", "mean_velocity": "mean velocity",
+    "deceleration_time": "deceleration time", "pisa_flow": "PISA flow rate", "lvot_area": "LVOT area",
+    "sv_lvot": "LVOT stroke volume", "time_interval": "time interval",
+}
+
+PHT_POST_TEER_WARNING = ("PHT not validated after TEER (double orifice, altered LA/LV compliance);"
+                         " do not use alone for stenosis decisions")
+HIGH_HR_WARNING = "heart rate {hr:.0f} bpm > 100: gradients overestimate the resting stenosis"
+HR_RANGE_WARNING = "heart rate {hr:.0f} bpm outside 60-80: EAE/ASE 2009 MG grading presumes 60-80 /min"
+AF_SINGLE_BEAT_WARNING = "atrial fibrillation: mean gradient from {n} beat(s); average ≥5 consecutive beats"
+SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
+
+#: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
+_HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
+_TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
+#: Purposes whose distance result is graded with a dedicated table.
+_DISTANCE_PURPOSE_QUANTITY = {"vena_contracta": "vena_contracta"}
+_DISTANCE_PURPOSE_GRADING = {"posterior_leaflet_length": "posterior_leaflet_length"}
+_AREA_PURPOSE_QUANTITY = {"vca": "vca"}
+
+
+def make_result(rid: str, label: str, quantity: str, value: float, source: Sequence[str], *,
+                grading: str | None = None, warnings: Sequence[str] = (), method: str = "") -> Result:
+    """A result graded by every scheme that covers ``grading`` (default: the quantity)."""
+    return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=UNITS[quantity],
+                  source=tuple(source), grades=thresholds.grade(grading or quantity, value),
+                  warnings=tuple(warnings), method=method)
+
+
+def _label(mark: Mark, quantity: str, single: bool) -> str:
+    base = mark.label or mark.id
+    return base if single else f"{base}: {QUANTITY_LABELS.get(quantity, quantity)}"
+
+
+def _check_inside(mark: Mark, region: UltrasoundRegion) -> None:
+    for i, (x, y) in enumerate(mark.points):
+        if not region.contains(x, y):
+            raise CalibrationError(
+                f"mark {mark.id!r}: point {i + 1} ({x:.1f}, {y:.1f}) lies outside region {region.index}"
+                f" ({region.description})")
+
+
+def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
+    """Every number of one mark on its region; raises CalibrationError naming the mark."""
+    what = f"mark {mark.id!r}"
+    _check_inside(mark, region)
+    if mark.type is MarkType.DISTANCE:
+        return _measure_distance(mark, region, what)
+    if mark.type is MarkType.AREA:
+        return _measure_area(mark, region, what)
+    if mark.type is MarkType.DOPPLER_TRACE:
+        doppler.require_spectral(region, what)
+        return trace_results(mark, doppler.velocity_trace(mark.points, region))
+    return _measure_point(mark, region, what)
+
+
+def _measure_distance(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
+    if region.is_spectral and not region.is_frequency_scale:
+        (t0, _), (t1, _) = (region.to_physical(*p) for p in mark.points)
+        interval_ms = abs(t1 - t0) * 1000.0
+        out = [make_result(f"{mark.id}.time_interval", _label(mark, "time_interval", False), "time_interval",
+                           interval_ms, (mark.id,), method="spectral time axis")]
+        if mark.purpose == "rr_interval":
+            hr = doppler.heart_rate_from_rr(interval_ms / 1000.0)
+            out.append(make_result(f"{mark.id}.heart_rate", _label(mark, "heart_rate", False), "heart_rate", hr,
+                                   (mark.id,), method="60 / R-R"))
+        return out
+    geometry.require_spatial(region, what)
+    d = geometry.distance_cm(mark.points[0], mark.points[1], region)
+    quantity = _DISTANCE_PURPOSE_QUANTITY.get(mark.purpose or "", "distance")
+    grading = _DISTANCE_PURPOSE_GRADING.get(mark.purpose or "")
+    return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, d, (mark.id,),
+                        grading=grading, method="calibrated caliper")]
+
+
+def _measure_area(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
+    geometry.require_spatial(region, what)
+    warnings = []
+    if geometry.is_self_intersecting(mark.points):
+        warnings.append("polygon crosses itself: its area is not the enclosed area; redraw it")
+    quantity = _AREA_PURPOSE_QUANTITY.get(mark.purpose or "", "area")
+    return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity,
+                        geometry.area_cm2(mark.points, region), (mark.id,), warnings=warnings,
+                        method="planimetry (shoelace)")]
+
+
+def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
+    if not region.is_spectral:
+        return []  # a landmark (clip tip, jet origin): a position, no number
+    doppler.require_spectral(region, what)
+    v = abs(region.to_physical(*mark.points[0])[1]) / 100.0
+    return [make_result(f"{mark.id}.vmax", _label(mark, "vmax", False), "vmax", v, (mark.id,), method="point"),
+            make_result(f"{mark.id}.peak_gradient", _label(mark, "peak_gradient", False), "peak_gradient",
+                        doppler.peak_gradient(v), (mark.id,), method="simplified Bernoulli 4v²")]
+
+
+def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Result]:
+    """Trace metrics (and PHT/MVA for a mitral inflow trace) of one velocity trace."""
+    m = doppler.trace_metrics(trace)
+    values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
+              "vti": m.vti_cm, "duration": m.duration_s * 1000.0, "mean_velocity": m.mean_velocity_m_s}
+    methods = {"peak_gradient": "simplified Bernoulli 4v²",
+               "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
+               "vti": "trapezoid of |v|"}
+    src = (mark.id,)
+    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""))
+           for q in _TRACE_QUANTITIES]
+    if mark.purpose == "mv_inflow":
+        try:
+            out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace))
+        except doppler.DopplerError as exc:  # the other numbers of the trace still stand
+            out = [replace(r, warnings=(*r.warnings, f"no pressure half-time: {exc}"))
+                   if r.quantity == "mean_gradient" else r for r in out]
+    return out
+
+
+def pht_results(rid: str, src: tuple[str, ...], base_label: str, trace: Sequence[doppler.TracePoint],
+                fit_span_s: tuple[float, float] | None = None) -> list[Result]:
+    """PHT, deceleration time and MVA = 220/PHT (ids ``rid.<quantity>``), each with the post-TEER caveat."""
+    fit = doppler.pressure_half_time(trace, fit_span_s)
+    method = f"line fitted to the deceleration slope {fit.t_start_s:.3f}-{fit.t_end_s:.3f} s"
+    warn = (PHT_POST_TEER_WARNING,)
+    return [
+        make_result(f"{rid}.pht", f"{base_label}: pressure half-time", "pht", fit.pht_ms, src, warnings=warn,
+                    method=method),
+        make_result(f"{rid}.deceleration_time", f"{base_label}: deceleration time", "deceleration_time",
+                    fit.deceleration_time_ms, src, method=method),
+        make_result(f"{rid}.mva_pht", f"{base_label}: MVA by PHT", "mva_pht", doppler.mva_from_pht(fit.pht_ms),
+                    src, warnings=warn, method="220 / PHT"),
+    ]
+
+
+# --- the whole case ---------------------------------------------------------------------------
+
+RegionsFor = Callable[[str], Sequence[UltrasoundRegion]]
+
+
+@dataclass
+class _Measured:
+    mark: Mark
+    region: UltrasoundRegion
+    results: list[Result]
+
+    def value(self, *quantities: str) -> float:
+        for r in self.results:
+            if r.quantity in quantities:
+                return r.value
+        raise InputError(f"mark {self.mark.id!r} gives no {' or '.join(quantities)}")
+
+    def trace(self) -> list[doppler.TracePoint]:
+        if self.mark.type is not MarkType.DOPPLER_TRACE:
+            raise InputError(f"mark {self.mark.id!r} is a {self.mark.type.value}, not a Doppler trace")
+        return doppler.velocity_trace(self.mark.points, self.region)
+
+
+def resolve_region(mark: Mark, regions_for: RegionsFor) -> UltrasoundRegion:
+    """The mark's region, checked to hold every point; the message says what is wrong instead."""
+    regions = list(regions_for(mark.sop_instance_uid))
+    what = f"mark {mark.id!r}"
+    if not regions:
+        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated)")
+    by_index = {r.index: r for r in regions}
+    region = by_index.get(mark.region)
+    if region is None:
+        raise CalibrationError(f"{what}: region {mark.region} does not exist (the image has {len(regions)})")
+    if all(region.contains(x, y) for x, y in mark.points):
+        return region
+    other = region_for_points(regions, mark.points, what)  # raises "outside"/"different regions" reasons
+    raise CalibrationError(f"{what}: its points lie in region {other.index} ({other.description}),"
+                           f" not in region {mark.region}")
+
+
+def measure_all(
+    marks: Sequence[Mark],
+    calculations: Sequence[Mapping[str, Any]],
+    regions_for: RegionsFor,
+    *,
+    heart_rate_for: Callable[[str], float | None] | None = None,
+    rhythm: str | None = None,
+    recorded_mr_grades: Sequence[str] = (),
+) -> tuple[list[Result], list[tuple[str, str]]]:
+    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message))."""
+    results: list[Result] = []
+    errors: list[tuple[str, str]] = []
+    measured: dict[str, _Measured] = {}
+    cache: dict[str, Sequence[UltrasoundRegion] | InputError] = {}
+
+    def cached_regions(sop: str) -> Sequence[UltrasoundRegion]:
+        if sop not in cache:
+            try:
+                cache[sop] = list(regions_for(sop))
+            except InputError as exc:
+                cache[sop] = exc
+        hit = cache[sop]
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    for mark in marks:
+        try:
+            region = resolve_region(mark, cached_regions)
+            mark_results = measure_mark(mark, region)
+        except InputError as exc:
+            message = str(exc)
+            errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
+            continue
+        measured[mark.id] = _Measured(mark, region, mark_results)
+        results.extend(mark_results)
+
+    calcs = list(calculations)
+    if not any(c.get("type") == "planimetry" for c in calcs):
+        orifices = [m for m in measured.values() if m.mark.purpose == "orifice"]
+        if orifices:
+            calcs.append({"id": "mva", "type": "planimetry", "area_marks": [m.mark.id for m in orifices]})
+    for calc in calcs:
+        cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
+        try:
+            results.extend(_calculate(cid, calc, measured))
+        except (InputError, KeyError, TypeError, ValueError) as exc:
+            message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            errors.append((cid, f"calculation {cid!r}: {message}"))
+    overridden = {str(c.get("trace_mark")) for c in calcs if c.get("type") == "pht"}
+    results = [r for r in results if not (r.id.split(".")[0] in overridden and r.id.count(".") == 1
+                                          and r.quantity in ("pht", "deceleration_time", "mva_pht"))]
+    results.extend(_heart_rates(measured, results, heart_rate_for))
+    return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
+
+
+def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
+    mark_id = calc[key]
+    if mark_id not in measured:
+        raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
+    return measured[mark_id]
+
+
+def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
+    kind = calc.get("type")
+    label = str(calc.get("label") or "")
+    if kind == "pisa":
+        return _calc_pisa(cid, label or "PISA", calc, measured)
+    if kind == "continuity":
+        return _calc_continuity(cid, label or "Continuity", calc, measured)
+    if kind == "planimetry":
+        parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
+        total = geometry.total_area_cm2([p.value("area") for p in parts])
+        src = tuple(p.mark.id for p in parts)
+        return [make_result(f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)",
+                            "mva_planimetry", total, src, method=f"sum of {len(parts)} orifice area(s)")]
+    if kind == "vena_contracta_biplane":
+        parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
+        if len(parts) != 2:
+            raise InputError("a biplane vena contracta needs exactly 2 marks")
+        mean = (parts[0].value("vena_contracta", "distance") + parts[1].value("vena_contracta", "distance")) / 2
+        return [make_result(f"{cid}.vena_contracta_biplane", label or "Biplane vena contracta width",
+                            "vena_contracta_biplane", mean, tuple(p.mark.id for p in parts),
+                            method="mean of two orthogonal planes")]
+    if kind == "pisa_mva":
+        r = _mark_ref(calc, "radius_mark", measured).value("distance")
+        inflow = _mark_ref(calc, "inflow_trace_mark", measured)
+        mva = pisa.pisa_mva(r, float(calc["aliasing_velocity_m_s"]) * 100.0, inflow.value("vmax") * 100.0,
+                            float(calc["angle_deg"]))
+        return [make_result(f"{cid}.mva_pisa", label or "MVA by PISA", "mva_pisa", mva,
+                            (calc["radius_mark"], calc["inflow_trace_mark"]), warnings=(pisa.PISA_POST_TEER_WARNING,),
+                            method="2πr²Va/Vpeak · α/180")]
+    if kind == "pht":
+        trace_mark = _mark_ref(calc, "trace_mark", measured)
+        span = calc.get("fit_span_s")
+        fit_span = (float(span[0]), float(span[1])) if span else None
+        return pht_results(cid, (trace_mark.mark.id,), label or trace_mark.mark.label or trace_mark.mark.id,
+                           trace_mark.trace(), fit_span)
+    raise InputError(f"unknown calculation type {kind!r}")
+
+
+def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
+    radius = _mark_ref(calc, "radius_mark", measured)
+    mr = _mark_ref(calc, "mr_trace_mark", measured)
+    r_cm = radius.value("distance")
+    va = float(calc["aliasing_velocity_m_s"]) * 100.0
+    angle = calc.get("angle_deg")
+    vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
+    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, None if angle is None else float(angle))
+    rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
+    src = (radius.mark.id, mr.mark.id)
+    warn = (pisa.PISA_POST_TEER_WARNING,)
+    method = "PISA 2πr²Va" + ("·α/180" if angle is not None else "")
+    out = [
+        make_result(f"{cid}.pisa_flow", f"{label}: flow rate", "pisa_flow", res.flow_ml_s, src, warnings=warn,
+                    method=method),
+        make_result(f"{cid}.eroa_pisa", f"{label}: EROA", "eroa_pisa", res.eroa_cm2, src,
+                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=method + " / Vmax"),
+        make_result(f"{cid}.rvol_pisa", f"{label}: regurgitant volume", "rvol_pisa", rvol, src,
+                    warnings=warn, method="EROA · VTI_MR"),
+    ]
+    if "lvot_diameter_mark" in calc and "lvot_trace_mark" in calc:
+        d = _mark_ref(calc, "lvot_diameter_mark", measured)
+        lv = _mark_ref(calc, "lvot_trace_mark", measured)
+        sv = continuity.stroke_volume(d.value("distance"), lv.value("vti"))
+        rf = pisa.regurgitant_fraction(rvol, sv)
+        out.append(make_result(f"{cid}.rf_pisa", f"{label}: regurgitant fraction", "rf_pisa", rf,
+                               (*src, d.mark.id, lv.mark.id), warnings=warn, method="RVol / (RVol + SV_LVOT)"))
+    return out
+
+
+def _calc_continuity(cid: str, label: str, calc: Mapping[str, Any],
+                     measured: Mapping[str, _Measured]) -> list[Result]:
+    d = _mark_ref(calc, "lvot_diameter_mark", measured)
+    lv = _mark_ref(calc, "lvot_trace_mark", measured)
+    mv = _mark_ref(calc, "mv_trace_mark", measured)
+    src = (d.mark.id, lv.mark.id, mv.mark.id)
+    d_cm, vti_lvot, vti_mv = d.value("distance"), lv.value("vti"), mv.value("vti")
+    return [
+        make_result(f"{cid}.sv_lvot", f"{label}: LVOT stroke volume", "sv_lvot",
+                    continuity.stroke_volume(d_cm, vti_lvot), src[:2], method="π(D/2)² · VTI_LVOT"),
+        make_result(f"{cid}.mva_continuity", f"{label}: MVA", "mva_continuity",
+                    continuity.continuity_mva(d_cm, vti_lvot, vti_mv), src, method="SV_LVOT / VTI_MV"),
+    ]
+
+
+def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
+                 heart_rate_for: Callable[[str], float | None] | None) -> list[Result]:
+    """HR from consecutive inflow traces on one frame, else from the header, unless a R-R mark gave it."""
+    if any(r.quantity == "heart_rate" for r in results):
+        return []
+    groups: dict[tuple[str, int, int], list[_Measured]] = {}
+    for m in measured.values():
+        if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose == "mv_inflow":
+            groups.setdefault((m.mark.sop_instance_uid, m.mark.frame_number, m.mark.region), []).append(m)
+    out = []
+    for beats in groups.values():
+        if len(beats) >= 2:
+            starts = [m.trace()[0][0] for m in beats]
+            ids = tuple(m.mark.id for m in sorted(beats, key=lambda m: m.trace()[0][0]))
+            out.append(make_result(f"{ids[0]}.heart_rate", "Heart rate (consecutive inflow traces)", "heart_rate",
+                                   doppler.heart_rate_from_starts(starts), ids,
+                                   method=f"60 / mean start-to-start interval of {len(ids)} beats"))
+    if out or heart_rate_for is None:
+        return out
+    for sop in dict.fromkeys(m.mark.sop_instance_uid for m in measured.values()
+                             if m.mark.type is MarkType.DOPPLER_TRACE):
+        hr = heart_rate_for(sop)
+        if hr:
+            out.append(make_result(f"header.{sop}.heart_rate", "Heart rate (DICOM header)", "heart_rate", hr, (),
+                                   method="Heart Rate (0018,1088), informational"))
+            break
+    return out
+
+
+def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) -> bool:
+    """True when a recorded jet grade or a computed MR class is moderate (2+) or worse."""
+    if any(("moderate" in g.lower() or "severe" in g.lower()) for g in recorded):
+        return True
+    mr_quantities = {"eroa_pisa", "rvol_pisa", "rf_pisa", "vena_contracta", "vena_contracta_biplane", "vca"}
+    return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in mr_quantities for g in r.grades)
+
+
+def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
+                  recorded_mr_grades: Sequence[str]) -> list[Result]:
+    """Attach the context warnings: heart rate, AF single beat, continuity with MR."""
+    hrs = [r.value for r in results if r.quantity == "heart_rate"]
+    hr = statistics.fmean(hrs) if hrs else None
+    n_inflow = sum(1 for m in measured.values() if m.mark.purpose == "mv_inflow")
+    mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)
+    af = (rhythm or "").strip().lower() in ("af", "atrial fibrillation", "afib")
+    out = []
+    for r in results:
+        extra: list[str] = []
+        if r.quantity in _HR_DEPENDENT and hr is not None:
+            if thresholds.shown("heart_rate", hr) > 100:
+                extra.append(HIGH_HR_WARNING.format(hr=hr))
+            elif r.quantity == "mean_gradient" and not 60 <= thresholds.shown("heart_rate", hr) <= 80:
+                extra.append(HR_RANGE_WARNING.format(hr=hr))
+        if r.quantity == "mean_gradient" and af and n_inflow < 5:
+            extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_inflow))
+        if r.quantity == "mva_continuity" and mr_significant:
+            extra.append(continuity.CONTINUITY_MR_WARNING)
+        out.append(replace(r, warnings=(*r.warnings, *extra)) if extra else r)
+    return out

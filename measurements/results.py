@@ -1,0 +1,56 @@
+"""Measurement results: a value with its unit, the marks it came from, its grades and caveats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); DESIGN.md "Quantity names and units".
+UNITS: dict[str, str] = {
+    "distance": "cm", "area": "cm2", "vmax": "m/s", "peak_gradient": "mmHg", "mean_gradient": "mmHg",
+    "vti": "cm", "pht": "ms", "mva_pht": "cm2", "mva_planimetry": "cm2", "mva_continuity": "cm2",
+    "mva_pisa": "cm2", "eroa_pisa": "cm2", "rvol_pisa": "mL", "rf_pisa": "%", "vena_contracta": "cm",
+    "vena_contracta_biplane": "cm", "vca": "cm2", "heart_rate": "bpm", "duration": "ms",
+    "mean_velocity": "m/s", "velocity": "m/s", "deceleration_time": "ms", "pisa_flow": "mL/s",
+    "lvot_area": "cm2", "sv_lvot": "mL", "time_interval": "ms",
+}
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A class from one guideline scheme, e.g. ("ASE-2017-native/MVARC 5-class", "3+ moderate-to-severe", ...)."""
+
+    scheme: str
+    label: str
+    source: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"scheme": self.scheme, "label": self.label, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One derived number. ``source`` holds the mark ids it was computed from."""
+
+    id: str
+    label: str
+    quantity: str
+    value: float
+    unit: str
+    source: tuple[str, ...]
+    grades: tuple[Grade, ...] = ()
+    warnings: tuple[str, ...] = ()
+    method: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``measure`` contract: id, label, quantity, value, unit, source, grade?, grades?, warnings?."""
+        d: dict[str, Any] = {"id": self.id, "label": self.label, "quantity": self.quantity,
+                             "value": self.value, "unit": self.unit, "source": list(self.source)}
+        if self.method:
+            d["method"] = self.method
+        if self.grades:
+            d["grade"] = self.grades[0].label
+            d["grades"] = [g.as_json() for g in self.grades]
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
+        return d

@@ -1,0 +1,283 @@
+"""The case document (DESIGN.md "The case file"): load, save atomically, autosave, find images.
+
+A case holds only what the user placed or entered (marks, calculations, findings); every number is
+recomputed from marks and calibration on open (``measure_case``), so a case never disagrees with
+its images. Unknown keys are kept on save (forward compatibility); a newer ``version`` is refused
+before anything is read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from imaging.errors import InputError
+from imaging.regions import UltrasoundRegion
+from measurements.compute import measure_all
+from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
+from measurements.results import Result
+
+log = logging.getLogger(__name__)
+
+CASE_FORMAT = "mitraplan-case"
+CASE_VERSION = 1
+CASE_SUFFIX = ".mitraplan.json"
+AUTOSAVE_SUFFIX = ".autosave"
+
+#: Top-level keys this version understands, in the order they are written.
+_KNOWN = ("format", "version", "study", "images", "marks", "calculations", "devices", "jets", "leaflets", "notes")
+
+
+class CaseError(InputError):
+    """The case file cannot be read or written; the message names the file (and the mark)."""
+
+
+@dataclass
+class Case:
+    """One planning case. ``extra`` keeps unknown top-level keys; ``path`` is where it was read/saved."""
+
+    study: dict[str, Any] = field(default_factory=dict)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    calculations: list[dict[str, Any]] = field(default_factory=list)
+    devices: list[dict[str, Any]] = field(default_factory=list)
+    jets: list[dict[str, Any]] = field(default_factory=list)
+    leaflets: dict[str, Any] = field(default_factory=dict)
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    #: marks that failed validation in a lenient load, kept verbatim so a save never loses them
+    rejected_marks: list[dict[str, Any]] = field(default_factory=list)
+    load_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def mark(self, mark_id: str) -> Mark | None:
+        return next((m for m in self.marks if m.id == mark_id), None)
+
+    def image_entry(self, sop_instance_uid: str) -> dict[str, Any] | None:
+        return next((i for i in self.images if i.get("sop_instance_uid") == sop_instance_uid), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The case-file document (known keys first, then unknown keys as read)."""
+        doc: dict[str, Any] = {
+            "format": CASE_FORMAT, "version": CASE_VERSION, "study": self.study, "images": self.images,
+            "marks": [mark_to_json(m) for m in self.marks] + list(self.rejected_marks),
+            "calculations": self.calculations, "devices": self.devices, "jets": self.jets,
+            "leaflets": self.leaflets, "notes": self.notes,
+        }
+        doc.update({k: v for k, v in self.extra.items() if k not in doc})
+        return doc
+
+
+def _expect(doc: Mapping[str, Any], key: str, kind: type, default: Any, path: Path) -> Any:
+    value = doc.get(key, default)
+    if not isinstance(value, kind):
+        raise CaseError(f"'{key}' must be a JSON {kind.__name__.replace('dict', 'object').replace('str', 'string')}"
+                        f" (got {type(value).__name__})", path)
+    return value
+
+
+def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
+    """A Case from a decoded JSON document; ``lenient`` skips malformed marks into ``load_errors``."""
+    if not isinstance(doc, dict):
+        raise CaseError("not a MitraPlan case file: the top level is not a JSON object", path)
+    if doc.get("format") != CASE_FORMAT:
+        raise CaseError(f"not a MitraPlan case file: 'format' is {doc.get('format')!r}, expected {CASE_FORMAT!r}",
+                        path)
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise CaseError(f"case file 'version' must be a positive integer (got {version!r})", path)
+    if version > CASE_VERSION:
+        raise CaseError(f"case file version {version} was written by a newer MitraPlan; this version reads"
+                        f" up to version {CASE_VERSION}. Nothing was loaded.", path)
+    case = Case(
+        study=_expect(doc, "study", dict, {}, path), images=_expect(doc, "images", list, [], path),
+        calculations=_expect(doc, "calculations", list, [], path), devices=_expect(doc, "devices", list, [], path),
+        jets=_expect(doc, "jets", list, [], path), leaflets=_expect(doc, "leaflets", dict, {}, path),
+        notes=_expect(doc, "notes", str, "", path), extra={k: v for k, v in doc.items() if k not in _KNOWN},
+        path=path,
+    )
+    for i, entry in enumerate(case.images):
+        if not isinstance(entry, dict) or not isinstance(entry.get("sop_instance_uid"), str):
+            raise CaseError(f"images[{i}] needs a 'sop_instance_uid' string", path)
+    for key in ("calculations", "devices", "jets"):
+        if any(not isinstance(item, dict) for item in getattr(case, key)):
+            raise CaseError(f"every entry of '{key}' must be a JSON object", path)
+    seen: set[str] = set()
+    for raw in _expect(doc, "marks", list, [], path):
+        try:
+            mark = mark_from_json(raw)
+            if mark.id in seen:
+                raise MarkError(f"mark {mark.id!r}: duplicate id")
+        except MarkError as exc:
+            if not lenient:
+                raise CaseError(str(exc), path) from None
+            case.rejected_marks.append(raw)
+            mark_id = raw.get("id") if isinstance(raw, dict) else None
+            case.load_errors.append((str(mark_id or f"marks[{len(seen)}]"), str(exc)))
+            continue
+        seen.add(mark.id)
+        case.marks.append(mark)
+    return case
+
+
+def load_case(path: str | Path, *, lenient: bool = False) -> Case:
+    """Read a case file; raises CaseError naming the file (not JSON, wrong format, newer version, bad mark)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError("no such case file", path) from None
+    except UnicodeDecodeError:
+        raise CaseError("not a MitraPlan case file: not UTF-8 text", path) from None
+    except OSError as exc:
+        raise CaseError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseError(f"not a MitraPlan case file: not JSON ({exc.msg} at line {exc.lineno}"
+                        f" column {exc.colno})", path) from None
+    return parse_case(doc, path.resolve(), lenient=lenient)
+
+
+def _rebase_images(images: list[dict[str, Any]], old_dir: Path | None, new_dir: Path) -> list[dict[str, Any]]:
+    """Relative image paths re-expressed from the new case folder, so a "save as" keeps them valid."""
+    if old_dir is None or old_dir.resolve() == new_dir.resolve():
+        return images
+    out = []
+    for entry in images:
+        p = entry.get("path")
+        if isinstance(p, str) and p and not Path(p).is_absolute():
+            entry = {**entry, "path": Path(os.path.relpath((old_dir / p).resolve(), new_dir.resolve())).as_posix()}
+        out.append(entry)
+    return out
+
+
+def save_case(case: Case, path: str | Path | None = None) -> None:
+    """Write the case atomically: temp file in the same folder, fsync, rename over, fsync the folder."""
+    target = Path(path) if path is not None else case.path
+    if target is None:
+        raise CaseError("the case has no file name yet; choose where to save it")
+    target = target.resolve()
+    doc = case.to_json()
+    doc["images"] = _rebase_images(case.images, case.path.parent if case.path else None, target.parent)
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise CaseError(f"cannot write into {target.parent}: {exc.strerror or exc}", target) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise CaseError(f"cannot save: {exc.strerror or exc}", target) from None
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        log.debug("fsync of %s not supported", folder)
+    finally:
+        os.close(fd)
+
+
+def autosave_path(path: str | Path) -> Path:
+    """The autosave side file beside a case: ``<name>.autosave``."""
+    path = Path(path)
+    return path.with_name(path.name + AUTOSAVE_SUFFIX)
+
+
+def autosave(case: Case) -> Path:
+    """Write the autosave side file of a case that has a path; returns it."""
+    if case.path is None:
+        raise CaseError("an unsaved case has no autosave location")
+    side = autosave_path(case.path)
+    save_case(case, side)  # same folder: relative image paths stay valid
+    return side
+
+
+def _lookup(index: Any, sop_instance_uid: str) -> Path | None:
+    """The file of a SOP Instance UID in an open study (a mapping or an index with ``path_for_sop``)."""
+    if index is None:
+        return None
+    if isinstance(index, Mapping):
+        hit = index.get(sop_instance_uid)
+    else:
+        finder: Callable[[str], Any] | None = getattr(index, "path_for_sop", None)
+        hit = finder(sop_instance_uid) if finder else None
+    return Path(hit) if hit else None
+
+
+def resolve_image(case: Case, sop_uid: str, index: Any = None) -> Path | None:
+    """The image file of ``sop_uid``: its path (absolute or relative to the case file) if it exists,
+    else the file with that SOP Instance UID in the open study ``index``, else None."""
+    entry = case.image_entry(sop_uid)
+    raw = entry.get("path") if entry else None
+    if isinstance(raw, str) and raw:
+        p = Path(raw)
+        if not p.is_absolute() and case.path is not None:
+            p = case.path.parent / p
+        if p.is_file():
+            return p
+    return _lookup(index, sop_uid)
+
+
+def measure_case(case: Case, index: Any = None,
+                 read_info: Callable[[Path], Any] | None = None) -> tuple[list[Result], list[tuple[str, str]]]:
+    """Recompute every number of the case from its marks and the images' calibration.
+
+    Returns (results, errors) like ``measure_all``; a missing image becomes an error naming the
+    file for each of its marks, and every other mark is still measured.
+    """
+    if read_info is None:
+        from imaging.loop import read_info as read_info_default
+        read_info = read_info_default
+    infos: dict[str, Any] = {}
+
+    def info_for(sop: str) -> Any:
+        if sop not in infos:
+            path = resolve_image(case, sop, index)
+            if path is None:
+                entry = case.image_entry(sop)
+                where = f"image file {entry['path']!r} not found" if entry and entry.get("path") else \
+                    "image is not listed in the case and not in the open study"
+                infos[sop] = CaseError(f"{where} (SOP Instance UID {sop})", case.path)
+            else:
+                try:
+                    infos[sop] = read_info(path)
+                except InputError as exc:
+                    infos[sop] = exc
+        hit = infos[sop]
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    def regions_for(sop: str) -> Sequence[UltrasoundRegion]:
+        return info_for(sop).regions
+
+    def heart_rate_for(sop: str) -> float | None:
+        try:
+            timing = getattr(info_for(sop), "timing", None)
+        except InputError:
+            return None
+        return getattr(timing, "heart_rate_bpm", None)
+
+    results, errors = measure_all(
+        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
+        rhythm=case.study.get("rhythm"), recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
+    return results, [*case.load_errors, *errors]

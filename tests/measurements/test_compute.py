@@ -1,0 +1,188 @@
+"""measure_mark refusals, the calibration convention through marks, and measure_all over a case."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from imaging.errors import CalibrationError, InputError
+from measurements.compute import measure_all, measure_mark
+from measurements.marks import Mark, MarkType
+from tests.measurements.factories import spatial_region, spectral_region, trace_to_image
+
+SOP = "1.2.3"
+
+
+def _mark(mid: str, kind: MarkType, points, region: int = 0, purpose: str | None = None, label: str = "") -> Mark:
+    return Mark(mid, kind, label or mid, SOP, 1, region, tuple(points), purpose=purpose)
+
+
+# --- calibration convention -------------------------------------------------------------------------
+def test_reference_pixel_centre_is_the_reference_value_and_relative_to_the_region() -> None:
+    # region at (100, 300); Reference Pixel (600, 120) relative -> absolute index (700, 420), centre (700.5, 420.5)
+    region = spectral_region(dx=0.004, dy=-1.5, bounds=(100, 300, 739, 599), ref=(600, 120), ref_value_x=0.25)
+    assert region.to_physical(700.5, 420.5) == (0.25, 0.0)
+    # one row above the baseline centre reads +1.5 cm/s = 0.015 m/s; a point mark gives |v|
+    (vmax, _) = measure_mark(_mark("p", MarkType.POINT, [(700.5, 419.5)], region=1), region)
+    assert vmax.value == pytest.approx(0.015, rel=1e-12)
+
+
+def test_negative_delta_gives_positive_distances_and_areas() -> None:
+    region = spatial_region(dx=-0.05, dy=0.05)
+    # 3-4-5 triangle of 50 px at 0.05 cm/px = 2.5 cm
+    (d,) = measure_mark(_mark("d", MarkType.DISTANCE, [(10.5, 10.5), (50.5, 40.5)]), region)
+    assert d.value == pytest.approx(2.5, rel=1e-12) and d.unit == "cm"
+    # 20 x 10 px rectangle = 200 px² · 0.0025 = 0.5 cm²
+    (a,) = measure_mark(_mark("a", MarkType.AREA, [(0, 0), (20, 0), (20, 10), (0, 10)]), region)
+    assert a.value == pytest.approx(0.5, rel=1e-12) and a.unit == "cm2"
+
+
+def test_trace_held_at_one_metre_per_second_for_0_3_s_is_30_cm() -> None:
+    region = spectral_region(dx=0.001, dy=-1.0)
+    points = trace_to_image(region, [(0.1, 1.0), (0.4, 1.0)])
+    by_q = {r.quantity: r for r in measure_mark(_mark("t", MarkType.DOPPLER_TRACE, points, region=1), region)}
+    assert by_q["vti"].value == pytest.approx(30.0, rel=1e-9)
+    assert by_q["mean_gradient"].value == pytest.approx(4.0, rel=1e-9)  # 4·1²
+    assert by_q["duration"].value == pytest.approx(300.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(("kind", "points", "region", "message"), [
+    (MarkType.DISTANCE, [(10, 10), (20, 20)], spectral_region(), "outside region"),
+    (MarkType.AREA, [(10, 110), (20, 110), (20, 120)], spectral_region(), "distances and areas need"),
+    (MarkType.DOPPLER_TRACE, [(10, 10), (20, 20)], spatial_region(), "spectral region"),
+])
+def test_wrong_region_kinds_are_refused_naming_the_mark(kind, points, region, message) -> None:
+    with pytest.raises(CalibrationError, match=message) as info:
+        measure_mark(_mark("bad", kind, points, region=region.index), region)
+    assert "'bad'" in str(info.value)
+
+
+def test_self_intersecting_polygon_warns() -> None:
+    (a,) = measure_mark(_mark("a", MarkType.AREA, [(0, 0), (20, 20), (20, 0), (0, 20)]), spatial_region())
+    assert any("crosses itself" in w for w in a.warnings)
+
+
+# --- measure_all ------------------------------------------------------------------------------------
+SPATIAL = spatial_region(0.02, 0.02, bounds=(0, 0, 399, 299), index=0)
+COLOUR = spatial_region(0.02, 0.02, bounds=(100, 50, 299, 249), index=1, data_type=2)
+CW = spectral_region(dx=0.005, dy=-2.0, bounds=(0, 300, 799, 799), ref=(0, 300), index=2)
+
+
+def regions_for(sop: str):
+    if sop != SOP:
+        raise InputError(f"image {sop} not found")
+    return [SPATIAL, COLOUR, CW]
+
+
+def _inflow(mid: str, t0: float) -> Mark:
+    trace = [(t0 + t / 1000, -v) for t, v in [(0, 0.0), (50, 1.8), (150, 1.5), (300, 1.0), (450, 1.4), (500, 0.0)]]
+    return _mark(mid, MarkType.DOPPLER_TRACE, trace_to_image(CW, trace), region=2, purpose="mv_inflow")
+
+
+def test_one_bad_mark_never_stops_the_others() -> None:
+    marks = [
+        _mark("ok", MarkType.DISTANCE, [(10.5, 10.5), (40.5, 50.5)], purpose="posterior_leaflet_length"),
+        _mark("outside", MarkType.DISTANCE, [(10.5, 10.5), (410.5, 10.5)]),
+        _mark("tworegions", MarkType.DISTANCE, [(10.5, 10.5), (10.5, 400.5)]),
+        _mark("wrongindex", MarkType.DISTANCE, [(10.5, 10.5), (20.5, 10.5)], region=2),
+        _mark("noregion", MarkType.DISTANCE, [(10.5, 10.5), (20.5, 10.5)], region=7),
+        Mark("missing", MarkType.POINT, "x", "9.9.9", 1, 0, ((1.0, 1.0),)),
+    ]
+    results, errors = measure_all(marks, [], regions_for)
+    (ok,) = results
+    assert ok.value == pytest.approx(1.0)  # 30-40-50 px at 0.02 = 1.00 cm -> favourable (>=10 mm)
+    assert ok.grades[0].label == "favourable (≥10 mm)"
+    messages = dict(errors)
+    assert list(messages) == ["outside", "tworegions", "wrongindex", "noregion", "missing"]
+    assert "outside every calibrated region" in messages["outside"]
+    assert "different regions" in messages["tworegions"]
+    assert "lie in region 0" in messages["wrongindex"]
+    assert "region 7 does not exist" in messages["noregion"]
+    assert "9.9.9 not found" in messages["missing"] and "'missing'" in messages["missing"]
+
+
+def test_pisa_continuity_planimetry_calculations_with_caveats() -> None:
+    # PISA radius 45 px · 0.02 = 0.90 cm on the colour box; MR trace 5 m/s held 0.3 s = 150 cm VTI (W5)
+    mr_trace = trace_to_image(CW, [(1.0, 5.0), (1.3, 5.0)])
+    marks = [
+        _mark("r", MarkType.DISTANCE, [(150.5, 100.5), (195.5, 100.5)], region=1, purpose="pisa_radius"),
+        _mark("mr", MarkType.DOPPLER_TRACE, mr_trace, region=2, purpose="mr_jet"),
+        _mark("lvotd", MarkType.DISTANCE, [(10.5, 10.5), (110.5, 10.5)], purpose="lvot_diameter"),  # 2.00 cm
+        _mark("lvot", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(2.0, 1.0), (2.2, 1.0)]), region=2),  # 20 cm
+        _mark("mv", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(2.5, -1.0), (3.3, -1.0)]), region=2),  # 80 cm
+        _mark("o1", MarkType.AREA, [(10, 10), (50, 10), (60, 40), (20, 50)], purpose="orifice"),  # 0.58
+        _mark("o2", MarkType.AREA, [(120, 20), (150, 15), (172, 45), (125, 55)], purpose="orifice"),  # 0.541
+    ]
+    calcs = [
+        {"id": "c1", "type": "pisa", "radius_mark": "r", "aliasing_velocity_m_s": 0.385, "mr_trace_mark": "mr",
+         "lvot_diameter_mark": "lvotd", "lvot_trace_mark": "lvot"},
+        {"id": "c2", "type": "continuity", "lvot_diameter_mark": "lvotd", "lvot_trace_mark": "lvot",
+         "mv_trace_mark": "mv"},
+    ]
+    results, errors = measure_all(marks, calcs, regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    eroa = by_id["c1.eroa_pisa"]
+    assert eroa.value == pytest.approx(2 * math.pi * 0.81 * 38.5 / 500, rel=1e-9)  # 0.3918823 (W5)
+    assert eroa.grades[0].label == "3+ moderate-to-severe" and eroa.source == ("r", "mr")
+    assert any("limited validity" in w for w in eroa.warnings)
+    assert by_id["c1.rvol_pisa"].value == pytest.approx(58.78234, abs=1e-4)
+    assert by_id["c1.rf_pisa"].value == pytest.approx(48.3351, abs=1e-3)
+    mva = by_id["c2.mva_continuity"]
+    assert mva.value == pytest.approx(math.pi * 20 / 80, rel=1e-9)  # W8 0.785 -> 0.79
+    assert any("invalid with ≥ moderate MR" in w for w in mva.warnings)  # EROA 3+ recorded above
+    assert by_id["mva.mva_planimetry"].value == pytest.approx(1.121, rel=1e-9)  # auto sum of orifices (W10b)
+    assert by_id["mva.mva_planimetry"].source == ("o1", "o2")
+
+
+def test_heart_rate_from_consecutive_traces_and_gradient_caveats() -> None:
+    # two inflow beats starting 0.5 s apart -> 120 bpm -> HR > 100 warning on gradients; AF single beats
+    marks = [_inflow("b1", 0.1), _inflow("b2", 0.6)]
+    results, errors = measure_all(marks, [], regions_for, rhythm="AF")
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    assert by_id["b1.heart_rate"].value == pytest.approx(120.0, rel=1e-9)
+    mg = by_id["b1.mean_gradient"]
+    assert any("> 100" in w for w in mg.warnings)
+    assert any("atrial fibrillation" in w for w in mg.warnings)
+    assert any("> 100" in w for w in by_id["b1.peak_gradient"].warnings)
+
+
+def test_header_heart_rate_outside_60_80_flags_mean_gradient() -> None:
+    results, _ = measure_all([_inflow("b1", 0.1)], [], regions_for, heart_rate_for=lambda sop: 90.0)
+    by_id = {r.id: r for r in results}
+    assert by_id[f"header.{SOP}.heart_rate"].value == 90.0
+    assert any("outside 60-80" in w for w in by_id["b1.mean_gradient"].warnings)
+
+
+def test_constrained_pht_calculation_replaces_the_automatic_one() -> None:
+    trace = [(i * 0.01, -(1.6 - 2.0 * i * 0.01)) for i in range(0, 71)]
+    mark = _mark("m3", MarkType.DOPPLER_TRACE, trace_to_image(CW, trace), region=2, purpose="mv_inflow")
+    calc = {"id": "c3", "type": "pht", "trace_mark": "m3", "fit_span_s": [0.0, 0.2]}
+    results, errors = measure_all([mark], [calc], regions_for)
+    assert errors == []
+    phts = [r for r in results if r.quantity == "pht"]
+    assert len(phts) == 1 and phts[0].value == pytest.approx(234.3146, abs=1e-3)
+    assert "0.000-0.200 s" in phts[0].method
+
+
+def test_bad_calculations_are_reported_and_others_still_computed() -> None:
+    marks = [_mark("r", MarkType.DISTANCE, [(150.5, 100.5), (195.5, 100.5)], region=1)]
+    calcs = [{"id": "c1", "type": "pisa", "radius_mark": "r", "aliasing_velocity_m_s": 0.385, "mr_trace_mark": "zz"},
+             {"id": "c2", "type": "bogus"}, {"id": "c3", "type": "pisa", "radius_mark": "r"}]
+    results, errors = measure_all(marks, calcs, regions_for)
+    assert len(results) == 1
+    messages = dict(errors)
+    assert "mr_trace_mark 'zz' is missing" in messages["c1"]
+    assert "unknown calculation type" in messages["c2"]
+    assert "missing field" in messages["c3"]
+
+
+def test_result_json_contract() -> None:
+    (d,) = measure_mark(_mark("vc", MarkType.DISTANCE, [(10.5, 10.5), (40.5, 10.5)], purpose="vena_contracta"),
+                        SPATIAL)
+    j = d.as_json()
+    assert j["id"] == "vc.vena_contracta" and j["quantity"] == "vena_contracta" and j["unit"] == "cm"
+    assert j["value"] == pytest.approx(0.6) and j["source"] == ["vc"]
+    assert j["grade"] == j["grades"][0]["label"] and all(g["scheme"] for g in j["grades"])
