@@ -1,8 +1,9 @@
 """The local store: one folder per study, one ``<SOP Instance UID>.dcm`` per instance.
 
-Files land atomically: bytes go to ``<name>.dcm.part``, are flushed to disk, then renamed over the
-final name. A transfer cut halfway therefore leaves only ``*.part`` files, never a ``.dcm`` that
-looks complete; the next retrieve of the study removes them and fetches only what is missing.
+Files land atomically: bytes go to a hidden ``.<name>.dcm.part`` (which the folder indexer skips),
+are flushed to disk, then renamed over the final name. A transfer cut halfway therefore leaves only
+``*.part`` files, never a ``.dcm`` that looks complete; the next retrieve of the study removes them
+and fetches only what is missing.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class StudyFolder:
         """
         self.path.mkdir(parents=True, exist_ok=True)
         final = self.instance_path(sop_instance_uid)
-        part = final.with_name(final.name + PART_SUFFIX)
+        part = final.with_name(f".{final.name}{PART_SUFFIX}")
         try:
             with open(part, "wb") as out:
                 write(out)

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,21 +21,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.encaps import encapsulate
-from pydicom.uid import (
-    ExplicitVRLittleEndian,
-    JPEGBaseline8Bit,
-    UltrasoundImageStorage,
-    UltrasoundMultiFrameImageStorage,
-    generate_uid,
-)
+from pydicom.uid import ExplicitVRLittleEndian, UltrasoundImageStorage, generate_uid
 
+from imaging.phantom import write_demo_study
 from tests.conftest import REALDATA
 
 ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 PACS_AET = "TESTPACS"
 OUR_AET = "MITRAPLAN"
+#: What imaging.phantom.write_demo_study puts in every header (checked in test_dimse/test_cli).
+DEMO_PATIENT_NAME, DEMO_PATIENT_ID = "MitraPlan^Demo", "MP-DEMO-0001"
+DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION = "20260115", "TEE after mitral TEER (demo)"
 
 
 def free_port() -> int:
@@ -55,6 +53,7 @@ class OrthancServer:
     http_port: int = field(default_factory=free_port)
     dicom_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    real_files: list[Path] = field(default_factory=list)
 
     @property
     def dicomweb_url(self) -> str:
@@ -121,6 +120,17 @@ class OrthancServer:
         for path in paths:
             self.rest("/instances", data=path.read_bytes(), method="POST")
 
+    def upload_if_accepted(self, paths: list[Path]) -> list[Path]:
+        """Upload what Orthanc can parse (its DCMTK refuses, e.g., fo-dicom's malformed private sequence)."""
+        accepted = []
+        for path in paths:
+            try:
+                self.rest("/instances", data=path.read_bytes(), method="POST")
+                accepted.append(path)
+            except urllib.error.HTTPError:
+                pass
+        return accepted
+
     def instance_count(self) -> int:
         return int(self.rest("/statistics")["CountInstances"])  # type: ignore[index]
 
@@ -146,11 +156,11 @@ def orthanc_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callab
 
 @dataclass(frozen=True)
 class LoadedStudy:
-    """The test study: its UIDs and the files it was made from (by SOP Instance UID)."""
+    """The test study: its UIDs, instance count per series, and its files by SOP Instance UID."""
 
     study_instance_uid: str
-    series_instance_uid: str
     patient_id: str
+    series: dict[str, int]
     files: dict[str, Path]
 
 
@@ -162,41 +172,16 @@ def _us_dataset(study_uid: str, series_uid: str, sop_class: str, number: int) ->
     ds.SOPInstanceUID = generate_uid()
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
-    ds.PatientName, ds.PatientID = "Test^Pacs", "MP-PACS-1"
-    ds.PatientBirthDate, ds.PatientSex = "19500101", "F"
-    ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20260315", "101500", "1", "ACC1"
-    ds.StudyDescription, ds.SeriesDescription = "TEE post TEER", "Mitral"
-    ds.Modality, ds.SeriesNumber, ds.InstanceNumber = "US", 1, number
+    ds.PatientName, ds.PatientID = DEMO_PATIENT_NAME, DEMO_PATIENT_ID
+    ds.StudyDate, ds.StudyDescription = DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION
+    ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.SeriesDescription = "US", 90, number, "Native still"
     ds.ReferringPhysicianName, ds.Manufacturer = "", "MitraPlan tests"
     return ds
 
 
-def write_jpeg_loop(path: Path, study_uid: str, series_uid: str, frames: int = 4) -> Path:
-    """A small US multi-frame object in JPEG baseline (YBR_FULL_422), like a vendor TEE loop."""
-    import simplejpeg
-
-    ds = _us_dataset(study_uid, series_uid, UltrasoundMultiFrameImageStorage, 1)
-    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
-    rows, cols = 64, 80
-    encoded = []
-    for k in range(frames):
-        rgb = np.zeros((rows, cols, 3), np.uint8)
-        rgb[:, 10 + 5 * k: 20 + 5 * k] = (200, 180, 60)  # a bar that moves: frame order is visible
-        encoded.append(simplejpeg.encode_jpeg(rgb, quality=90, colorspace="RGB", colorsubsampling="422"))
-    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, cols, frames
-    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "YBR_FULL_422", 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.FrameTime, ds.FrameIncrementPointer = 33.3, 0x00181063
-    ds.LossyImageCompression = "01"
-    ds.PixelData = encapsulate(encoded, has_bot=True)
-    ds["PixelData"].VR = "OB"
-    ds.save_as(path, enforce_file_format=True)
-    return path
-
-
-def write_native_still(path: Path, study_uid: str, series_uid: str) -> Path:
-    """A single-frame grey US image in explicit VR little endian."""
-    ds = _us_dataset(study_uid, series_uid, UltrasoundImageStorage, 2)
+def write_native_still(path: Path, study_uid: str, series_uid: str, number: int = 1) -> Path:
+    """A single-frame grey US image in explicit VR little endian (uncompressed, unlike the demo loops)."""
+    ds = _us_dataset(study_uid, series_uid, UltrasoundImageStorage, number)
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     pixels = np.arange(48 * 64, dtype=np.uint8).reshape(48, 64)
     ds.set_pixel_data(pixels, photometric_interpretation="MONOCHROME2", bits_stored=8)
@@ -206,17 +191,20 @@ def write_native_still(path: Path, study_uid: str, series_uid: str) -> Path:
 
 @pytest.fixture(scope="session")
 def study_files(tmp_path_factory: pytest.TempPathFactory) -> LoadedStudy:
-    """The test study on disk: a JPEG loop and a native still, plus the real vendor loops when present."""
-    folder = tmp_path_factory.mktemp("study")
-    study_uid, series_uid = generate_uid(), generate_uid()
-    paths = [write_jpeg_loop(folder / "loop.dcm", study_uid, series_uid),
-             write_native_still(folder / "still.dcm", study_uid, series_uid)]
-    files = {}
+    """The demo study (JPEG baseline loops and Doppler stills) plus one uncompressed still in a series of its own."""
     import pydicom
 
+    folder = tmp_path_factory.mktemp("study")
+    demo = write_demo_study(folder / "demo")
+    study_uid = str(pydicom.dcmread(next(iter(demo.files.values())), stop_before_pixels=True).StudyInstanceUID)
+    paths = [*demo.files.values(), write_native_still(folder / "still.dcm", study_uid, generate_uid())]
+    files: dict[str, Path] = {}
+    series: dict[str, int] = {}
     for path in paths:
-        files[pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID] = path
-    return LoadedStudy(study_uid, series_uid, "MP-PACS-1", files)
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+        files[str(header.SOPInstanceUID)] = path
+        series[str(header.SeriesInstanceUID)] = series.get(str(header.SeriesInstanceUID), 0) + 1
+    return LoadedStudy(study_uid, DEMO_PATIENT_ID, series, files)
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +217,8 @@ def realdata_files() -> list[Path]:
 def orthanc(orthanc_factory: callable, study_files: LoadedStudy, realdata_files: list[Path]) -> OrthancServer:
     """The session's PACS, with the test study (and the real loops, when present) loaded."""
     server = orthanc_factory(move_port=free_port())
-    server.upload([*study_files.files.values(), *realdata_files])
+    server.upload(list(study_files.files.values()))
+    server.real_files = server.upload_if_accepted(realdata_files)
     return server
 
 
@@ -249,7 +238,8 @@ def write_report_sr(path: Path, study: LoadedStudy) -> Path:
     return path
 
 
-def write_stills(folder: Path, study_uid: str, series_uid: str, count: int) -> list[Path]:
-    """``count`` more native stills in the same series (a study long enough to cut a transfer halfway)."""
+def write_stills(folder: Path, study_uid: str, count: int) -> list[Path]:
+    """``count`` more native stills in one new series (a study long enough to cut a transfer halfway)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_native_still(folder / f"still{k}.dcm", study_uid, series_uid) for k in range(count)]
+    series_uid = generate_uid()
+    return [write_native_still(folder / f"still{k}.dcm", study_uid, series_uid, k + 1) for k in range(count)]

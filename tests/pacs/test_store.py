@@ -26,8 +26,15 @@ def test_write_cut_halfway_leaves_no_file_that_looks_complete(tmp_path: Path) ->
         out.write(b"first half")
         raise ConnectionResetError("peer went away")
 
+    seen_while_writing: list[str] = []
+
+    def record_then_fail(out) -> None:  # noqa: ANN001 - a binary file
+        seen_while_writing.extend(p.name for p in folder.path.iterdir())
+        half_then_fail(out)
+
     with pytest.raises(ConnectionResetError):
-        folder.land("1.2.3.5", half_then_fail)
+        folder.land("1.2.3.5", record_then_fail)
+    assert seen_while_writing == [".1.2.3.5.dcm.part"]  # hidden: the folder indexer skips it
     assert list(folder.path.iterdir()) == []
     assert not folder.has("1.2.3.5")
 
@@ -35,9 +42,10 @@ def test_write_cut_halfway_leaves_no_file_that_looks_complete(tmp_path: Path) ->
 def test_leftover_partials_are_removed_and_complete_files_kept(tmp_path: Path) -> None:
     folder = StudyFolder(tmp_path, "1.2.3")
     kept = folder.land_bytes("1.2.3.6", b"complete")
-    (folder.path / "1.2.3.7.dcm.part").write_bytes(b"half")
+    (folder.path / ".1.2.3.7.dcm.part").write_bytes(b"half")
+    (folder.path / "1.2.3.8.dcm.part").write_bytes(b"half, from an older version")
     assert folder.present() == {"1.2.3.6"}
-    assert folder.remove_partials() == 1
+    assert folder.remove_partials() == 2
     assert sorted(folder.path.iterdir()) == [kept]
 
 
