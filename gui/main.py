@@ -21,7 +21,9 @@ COMMANDS: dict[str, str] = {
     "frame": "gui.cli.frame",
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
+    "open": "gui.cli.open_app",
     "pacs": "gui.cli.pacs",
+    "report": "gui.cli.report",
     "trace": "gui.cli.trace",
 }
 

@@ -22,6 +22,8 @@ TracePoint = tuple[float, float]
 MAX_PLAUSIBLE_GRADIENT_MMHG = 250.0
 #: PHT = DT * (1 - 1/sqrt 2): the exact factor, not the 0.29 shortcut (W4d).
 PHT_PER_DT = 1.0 - 1.0 / math.sqrt(2.0)
+#: A fit span includes trace points this close outside it (float round trips through the calibration).
+SPAN_TOLERANCE_S = 1e-6
 #: MVA = 220 / PHT(ms) (S3).
 PHT_CONSTANT_MS_CM2 = 220.0
 
@@ -132,46 +134,52 @@ def mva_from_pht(pht_ms: float) -> float:
     return PHT_CONSTANT_MS_CM2 / pht_ms
 
 
-def _auto_fit_span(t: np.ndarray, speed: np.ndarray) -> tuple[int, int]:
-    """Index span of the deceleration slope: from the peak down to where the speed first falls below
-    60 % of the peak, or to the lowest point before the speed rises again (A wave), if earlier."""
+def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
+    """(peak, first, last) indices of the deceleration slope used for the fit.
+
+    The slope runs from just below the peak (95 %, past the rounded top) to the first point under
+    70 % of the peak (just past V0/√2, the part PHT measures), or to the lowest point before the
+    speed rises again (A wave) if that comes first.
+    """
     peak = int(np.argmax(speed))
     v0 = speed[peak]
-    end = peak
+    last = peak
     running_min = v0
     for i in range(peak + 1, len(speed)):
         if speed[i] > running_min + 0.1 * v0:  # the next wave starts
             break
         if speed[i] <= running_min:
             running_min = speed[i]
-            end = i
-        if speed[i] < 0.6 * v0:
-            end = i
+            last = i
+        if speed[i] < 0.7 * v0:
             break
-    return peak, end
+    below_top = [i for i in range(peak + 1, last) if speed[i] <= 0.95 * v0]
+    first = below_top[0] if below_top and last - below_top[0] >= 2 else peak
+    return peak, first, last
 
 
 def pressure_half_time(points: Sequence[TracePoint], fit_span_s: tuple[float, float] | None = None) -> PhtFit:
     """Least-squares line through the deceleration slope; ``fit_span_s`` (t0, t1) constrains it.
 
-    V0 is the fitted line at the start of the span, so PHT is the time the *line* takes to fall
-    from V0 to V0/√2 and DT the time to reach zero.
+    V0 is the fitted line at the peak (at the start of a user span), so PHT is the time the *line*
+    takes to fall from V0 to V0/√2 and DT the time to reach zero.
     """
     t = np.array([p[0] for p in points], dtype=float)
     speed = np.abs(np.array([p[1] for p in points], dtype=float))
     if fit_span_s is not None:
         t0, t1 = sorted(fit_span_s)
-        chosen = np.flatnonzero((t >= t0) & (t <= t1))
+        chosen = np.flatnonzero((t >= t0 - SPAN_TOLERANCE_S) & (t <= t1 + SPAN_TOLERANCE_S))
         if len(chosen) < 2:
             raise DopplerError(f"fit span {t0:.3f}-{t1:.3f} s holds fewer than 2 trace points")
         i0, i1 = int(chosen[0]), int(chosen[-1])
+        at = i0
     else:
-        i0, i1 = _auto_fit_span(t, speed)
+        at, i0, i1 = _auto_fit_span(speed)
     if i1 - i0 < 1:
         raise DopplerError("no deceleration slope after the peak velocity; no pressure half-time")
     slope, intercept = np.polyfit(t[i0:i1 + 1], speed[i0:i1 + 1], 1)
     deceleration = -float(slope)
-    v0 = float(intercept + slope * t[i0])
+    v0 = float(intercept + slope * t[at])
     pht = pht_from_slope(v0, deceleration)
     return PhtFit(pht_ms=pht, v0_m_s=v0, slope_m_s2=deceleration, t_start_s=float(t[i0]), t_end_s=float(t[i1]),
                   deceleration_time_ms=1000.0 * v0 / deceleration)
@@ -206,9 +214,11 @@ MAX_GAP_PX = 3
 #: Columns in the running median that removes speckle spikes from the edge.
 EDGE_MEDIAN_COLUMNS = 5
 #: Box smoothing (rows x columns) applied after the 3x3 median, against the spectral texture.
-SMOOTH_ROWS, SMOOTH_COLUMNS = 5, 3
+SMOOTH_ROWS, SMOOTH_COLUMNS = 5, 1
 #: Edge level between the background and the mean spectrum grey (0 = background, 1 = spectrum).
 EDGE_LEVEL = 0.4
+#: Rows just inside a coarse edge whose median sets the local spectrum brightness.
+INSIDE_ROWS = 5
 #: Least grey-level difference between spectrum and background for a spectrum to be there at all.
 MIN_CONTRAST = 20.0
 
@@ -290,6 +300,23 @@ def _edge_depths(side: np.ndarray, threshold: float) -> np.ndarray:
     return out
 
 
+def _refine_edges(side: np.ndarray, depth: np.ndarray, background: float) -> np.ndarray:
+    """Move each edge to where the profile crosses halfway between the spectrum just inside it and
+    the background: the position of a blurred step, whatever the local brightness of the spectrum."""
+    rows = side.shape[0]
+    out = depth.copy()
+    for c in np.flatnonzero(depth > 0):
+        edge = int(depth[c])
+        inside = side[max(edge - INSIDE_ROWS - 2, 0):max(edge - 1, 1), c]
+        level = (float(np.median(inside)) + background) / 2.0
+        for r in range(max(edge - 2, 1), min(edge + MAX_GAP_PX + 2, rows)):
+            a, b = side[r - 1, c], side[r, c]
+            if a >= level > b:
+                out[c] = (r - 1) + (a - level) / (a - b)
+                break
+    return out
+
+
 def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: float,
                   direction: str = "auto") -> list[tuple[float, float]]:
     """The outer edge of the spectrum between image x0 and x1, as image points (one per column).
@@ -327,7 +354,7 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
         raise DopplerError(f"{what}: no spectrum found {direction} the baseline (no contrast above the noise)")
     threshold = background + EDGE_LEVEL * (spectrum - background)
     offset = BASELINE_GUARD_PX + 1  # side row 0 is this many rows from the baseline row
-    depth = _edge_depths(side, threshold)
+    depth = _refine_edges(side, _edge_depths(side, threshold), background)
     depth = np.where(depth > 0, depth + offset, 0.0)
     depth = _running_median(depth, EDGE_MEDIAN_COLUMNS)
     flow = np.flatnonzero(depth > 0)

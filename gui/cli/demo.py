@@ -59,6 +59,7 @@ def write_headless_outputs(out: Path, study: Any) -> int:
 
 
 def open_viewer(out: Path, study: Any) -> int:
-    """Hook: opens the viewer window on the demo study."""
-    print(f"View it with: mitraplan open {study.folder}")
-    return 0
+    """Open the viewer window on the demo study (its loops folder)."""
+    from gui.app import run_app
+
+    return run_app([study.folder])

@@ -1,0 +1,33 @@
+"""Open the review workstation on DICOM files, folders, a DICOMDIR (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _frame_number(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"frame numbers start at 1, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="DICOM files, study folders or a DICOMDIR")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG",
+                        help="render the window once, save it as PNG and exit (for docs and checks)")
+    parser.add_argument("--frame", type=_frame_number, metavar="N",
+                        help="with --screenshot: show frame N (1-based) of the active loop")
+    parser.add_argument("--layout", type=int, choices=(1, 2, 4), default=1,
+                        help="with --screenshot: number of viewports (1, 2 or 4)")
+    parser.add_argument("--outlines", action="store_true",
+                        help="with --screenshot: draw the calibrated region outlines")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gui.app import run_app
+
+    return run_app(args.paths, screenshot=args.screenshot, frame=args.frame, layout=args.layout,
+                   outlines=args.outlines)

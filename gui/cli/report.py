@@ -1,0 +1,40 @@
+"""Write the planning report of a case: report.pdf, report.json, report-sr.dcm and key images."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", metavar="CASE", help="case file (*.mitraplan.json)")
+    parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="output folder (created if needed)")
+    parser.add_argument("--paper", choices=("A4", "Letter"), default="A4", help="PDF paper size (default A4)")
+    parser.add_argument("--anonymise", "--anonymize", action="store_true",
+                        help="remove patient identifiers from every output (DICOM: PS3.15 basic profile)")
+
+
+def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymise: bool = False):
+    """Load the case, recompute it and write every output; returns the ExportResult."""
+    from planning.case import load_case
+    from report.build import build_report
+    from report.export import export_report
+
+    case = load_case(case_path, lenient=True)
+    report, sources = build_report(case)
+    return export_report(report, sources, out, anonymise=anonymise, paper=paper)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the written paths as JSON on stdout; what was left out goes to stderr."""
+    result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
+    json.dump({"pdf": str(result.pdf), "json": str(result.json), "sr": str(result.sr) if result.sr else None,
+               "key_images_png": [str(p) for p in result.key_images_png],
+               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings},
+              sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    for warning in result.warnings:
+        print(f"mitraplan report: {warning}", file=sys.stderr)
+    return 0

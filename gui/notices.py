@@ -1,0 +1,97 @@
+"""Non-modal notices: errors and warnings shown in the window, never a blocking dialog.
+
+Every failure the user should know about (a file that cannot be read, a loop that fails mid-way,
+an unexpected exception) becomes one line naming the file and the problem; the window stays usable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+
+#: Seconds a notice stays before it fades out on its own.
+NOTICE_SECONDS = 15
+MAX_VISIBLE = 4
+
+
+class Notices(QObject):
+    """The window's notice board: post from anywhere on the GUI thread; the area shows them."""
+
+    posted = Signal(str, str)  # level ("error" | "warning" | "info"), message
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.history: list[tuple[str, str]] = []
+
+    def error(self, message: str) -> None:
+        self._post("error", message)
+
+    def warning(self, message: str) -> None:
+        self._post("warning", message)
+
+    def info(self, message: str) -> None:
+        self._post("info", message)
+
+    def _post(self, level: str, message: str) -> None:
+        log.log(logging.ERROR if level == "error" else logging.INFO, "%s", message)
+        self.history.append((level, message))
+        self.posted.emit(level, message)
+
+
+@contextmanager
+def report_errors(notices: Notices, what: str) -> Iterator[None]:
+    """Turn any exception inside the block into an error notice ``"<what>: <message>"``."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - the GUI boundary: show, log, carry on
+        log.debug("%s failed", what, exc_info=True)
+        notices.error(f"{what}: {exc}")
+
+
+class _NoticeRow(QWidget):
+    def __init__(self, level: str, message: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"notice-{level}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 3, 4, 3)
+        self.label = QLabel(message, self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.deleteLater)
+        row.addWidget(self.label, 1)
+        row.addWidget(close)
+        QTimer.singleShot(NOTICE_SECONDS * 1000, self.deleteLater)
+
+
+class NoticeArea(QWidget):
+    """A strip of dismissible notice rows above the viewers (newest at the bottom)."""
+
+    def __init__(self, notices: Notices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(1)
+        notices.posted.connect(self.show_notice)
+
+    def show_notice(self, level: str, message: str) -> None:
+        while self._layout.count() >= MAX_VISIBLE:
+            old = self._layout.takeAt(0).widget()
+            if old is not None:
+                old.deleteLater()
+        self._layout.addWidget(_NoticeRow(level, message, self))
+
+    def messages(self) -> list[str]:
+        """Texts currently shown (for tests and the screenshot check)."""
+        rows = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
+        return [row.label.text() for row in rows if isinstance(row, _NoticeRow)]

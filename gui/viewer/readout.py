@@ -1,0 +1,50 @@
+"""The calibrated readout under the cursor: region type and physical position, with units.
+
+The reading is for the pixel under the cursor (its centre), so a cursor anywhere on the reference
+pixel of a region reads the reference value exactly. Calibration itself is
+``UltrasoundRegion.to_physical`` (the one place the half-pixel shift lives).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from imaging.regions import PIXEL_CENTRE, UltrasoundRegion, regions_at
+
+UNCALIBRATED = "uncalibrated"
+
+
+def _signed(value: float, decimals: int) -> str:
+    """Signed number; a value that rounds to zero prints as plain 0 (no "-0.00")."""
+    if round(value, decimals) == 0:
+        return f"{0:.{decimals}f}"
+    return f"{value:+.{decimals}f}"
+
+
+def pixel_centre(x: float, y: float) -> tuple[float, float]:
+    """Image coordinate of the centre of the pixel holding ``(x, y)``."""
+    return math.floor(x) + PIXEL_CENTRE, math.floor(y) + PIXEL_CENTRE
+
+
+def readout(regions: Sequence[UltrasoundRegion], x: float, y: float) -> str:
+    """Status-bar text for image coordinate ``(x, y)``.
+
+    2D: depth and lateral position in cm; spectral: time in s and signed velocity in m/s;
+    other calibrated regions: both axes in their own units; outside every calibrated region:
+    ``"uncalibrated"``.
+    """
+    cx, cy = pixel_centre(x, y)
+    where = f"pixel ({int(cx)}, {int(cy)})"
+    calibrated = [r for r in regions_at(regions, cx, cy) if r.is_calibrated]
+    if not calibrated:
+        return f"{UNCALIBRATED} · {where}"
+    region = calibrated[0]
+    px, py = region.to_physical(cx, cy)
+    if region.is_spatial:
+        values = f"depth {py:.2f} cm · lateral {_signed(px, 2)} cm"
+    elif region.is_spectral:
+        values = f"time {px:.3f} s · velocity {_signed(py / 100.0, 2)} m/s"
+    else:
+        values = f"x {px:.4g} {region.unit_x} · y {py:.4g} {region.unit_y}"
+    return f"{region.description} · {values} · {where}"

@@ -1,0 +1,144 @@
+"""Typed views of a case's findings (devices, jets, leaflets, clinical context) for decision support.
+
+The case file keeps findings as plain JSON (DESIGN.md). Besides the contract keys, the report reads
+these optional keys (kept by ``planning.case`` as unknown keys):
+
+- ``leaflets.spaces``: ``[{"label": "D1 lateral edge to AL commissure", "distance_mark": "m11"}]``
+- ``leaflets.segments.<P1>.grasped_by`` / ``notes``; ``jets[].orifice_mark`` (max orifice dimension)
+- ``context``: ``{"operator", "indication", "surgical_risk", "etiology", "mr_grade", "tmvr_anatomy",
+  "concomitant_surgical_indication", "device_width_mm", "rhythm"}``
+- ``key_images``: ``[{"sop_instance_uid", "frame_number", "label", "marks": [...]}]``
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from measurements.results import Result
+from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
+from planning.case import Case
+
+_CALCIFICATION_ORDER = ("none", "mild", "moderate", "severe")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def mark_value(results: Sequence[Result], mark_id: str | None, quantities: Sequence[str] = ()) -> Result | None:
+    """The first result computed from exactly this one mark (optionally of one of ``quantities``)."""
+    if not mark_id:
+        return None
+    return next((r for r in results if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
+                None)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    segment: str
+    length_cm: float | None
+    calcification: str
+    grasped_by: str
+    notes: str
+
+
+def context(case: Case) -> Mapping[str, Any]:
+    """The ``context`` object of the case (empty when absent or malformed)."""
+    ctx = case.extra.get("context")
+    return ctx if isinstance(ctx, dict) else {}
+
+
+def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
+    """Residual leaflet segments A1..P3 in anatomical order, lengths from their marks."""
+    raw = case.leaflets.get("segments") if isinstance(case.leaflets.get("segments"), dict) else {}
+    out = []
+    for name in sorted(raw, key=lambda s: (s[:1] != "A", s)):
+        entry = raw[name] if isinstance(raw[name], dict) else {}
+        hit = mark_value(results, entry.get("length_mark"), ("distance", "posterior_leaflet_length"))
+        out.append(SegmentView(str(name), hit.value if hit else None, _text(entry.get("calcification")),
+                               _text(entry.get("grasped_by")), _text(entry.get("notes"))))
+    return out
+
+
+def spaces(case: Case, results: Sequence[Result]) -> list[tuple[str, float]]:
+    """Measured spaces beside devices: (label, distance cm)."""
+    out = []
+    for entry in case.leaflets.get("spaces") or []:
+        if isinstance(entry, dict):
+            hit = mark_value(results, entry.get("distance_mark"), ("distance",))
+            if hit:
+                out.append((_text(entry.get("label")) or hit.label, hit.value))
+    return out
+
+
+def jet_inputs(case: Case, results: Sequence[Result]) -> list[JetInput]:
+    """Jets with their vena contracta (cm) and orifice size (mm) from their marks."""
+    out = []
+    for j in case.jets:
+        vc = mark_value(results, j.get("vena_contracta_mark"), ("vena_contracta", "distance"))
+        orifice = mark_value(results, j.get("orifice_mark"), ("distance",))
+        out.append(JetInput(_text(j.get("id")), _text(j.get("location")), _text(j.get("segment")),
+                            _text(j.get("grade")) or None, vc.value if vc else None,
+                            orifice.value * 10 if orifice else None))
+    return out
+
+
+def _target_scallops(jets: Sequence[JetInput]) -> list[str]:
+    """Posterior scallops (P1..P3) of the jets, worst-graded first."""
+    from planning.assessment import mr_rank
+
+    ordered = sorted(jets, key=lambda j: -(mr_rank(j.grade) or 0))
+    return [f"P{n}" for j in ordered for n in re.findall(r"[AP]?([123])", j.segment.upper())]
+
+
+def _first(results: Sequence[Result], quantity: str, pick=None) -> float | None:
+    values = [r.value for r in results if r.quantity == quantity]
+    if not values:
+        return None
+    return pick(values) if pick else values[0]
+
+
+def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
+    """Everything the decision-support rules read, from the case and its recomputed results.
+
+    The posterior free length is the one at the worst jet's scallop (else the shortest measured
+    posterior scallop); the space is the largest measured space beside the devices; the mean
+    gradient is the highest one measured (the conservative reading).
+    """
+    ctx = context(case)
+    jets = jet_inputs(case, results)
+    segs = {s.segment.upper(): s for s in segments(case, results)}
+    posterior = [s for name, s in segs.items() if name.startswith("P") and s.length_cm is not None]
+    length_cm = next((segs[p].length_cm for p in _target_scallops(jets) if p in segs and segs[p].length_cm), None)
+    if length_cm is None and posterior:
+        length_cm = min(s.length_cm for s in posterior if s.length_cm is not None)
+    if length_cm is None:
+        length_cm = _first(results, "posterior_leaflet_length")
+    space = [cm for _, cm in spaces(case, results)]
+    calcs = [s.calcification.lower() for s in segs.values() if s.calcification.lower() in _CALCIFICATION_ORDER]
+    attachments = " ".join(_text(d.get("attachment")).lower() for d in case.devices)
+    mva = {k: v for k, v in (("planimetry", _first(results, "mva_planimetry", max)),
+                             ("pht", _first(results, "mva_pht")),
+                             ("continuity", _first(results, "mva_continuity"))) if v is not None}
+    width = ctx.get("device_width_mm")
+    return AssessmentInput(
+        mean_gradient_mmhg=_first(results, "mean_gradient", max),
+        heart_rate_bpm=_first(results, "heart_rate"),
+        mva_cm2=mva,
+        etiology=_text(ctx.get("etiology")) or None,
+        mr_grade=_text(ctx.get("mr_grade")) or None,
+        jets=tuple(jets),
+        posterior_free_length_mm=None if length_cm is None else length_cm * 10,
+        space_mm=max(space) * 10 if space else None,
+        device_width_mm=float(width) if isinstance(width, int | float) else DEFAULT_DEVICE_WIDTH_MM,
+        slda="slda" in attachments,
+        tear_or_perforation=bool(case.leaflets.get("tear_or_perforation")),
+        loss_of_insertion="lli" in attachments or "loss of leaflet insertion" in attachments,
+        grasp_zone_calcification=max(calcs, key=_CALCIFICATION_ORDER.index) if calcs else None,
+        surgical_risk=_text(ctx.get("surgical_risk")) or None,
+        tmvr_anatomy=_text(ctx.get("tmvr_anatomy")) or None,
+        concomitant_surgical_indication=bool(ctx.get("concomitant_surgical_indication")),
+    )

@@ -1,0 +1,172 @@
+"""Case → report model: recompute the measurements, read the source headers, run decision support."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pydicom
+from pydicom.dataset import Dataset
+
+from measurements.results import Result
+from planning import findings
+from planning.assessment import assess
+from planning.case import Case, measure_case, resolve_image
+from report.model import (
+    Device,
+    Grade,
+    Header,
+    ImageRef,
+    Jet,
+    KeyImage,
+    LeafletSegment,
+    Leaflets,
+    Mark,
+    Measurement,
+    Report,
+)
+
+log = logging.getLogger(__name__)
+MAX_DEFAULT_KEY_IMAGES = 6
+
+
+def software_version() -> str:
+    try:
+        return metadata.version("mitraplan")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def case_checksum(case: Case) -> str:
+    """SHA-256 of the case file as saved (empty when the case was never saved)."""
+    if case.path is None or not Path(case.path).is_file():
+        return ""
+    return hashlib.sha256(Path(case.path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Headers (no pixels) and files of the case's images, by SOP Instance UID."""
+
+    headers: dict[str, Dataset]
+    paths: dict[str, Path]
+
+
+def read_sources(case: Case, index: Any = None) -> tuple[Sources, list[str]]:
+    """Read the header of every image of the case; unreadable or missing files become messages."""
+    headers, paths, problems = {}, {}, []
+    uids = dict.fromkeys([i["sop_instance_uid"] for i in case.images] + [m.sop_instance_uid for m in case.marks])
+    for uid in uids:
+        path = resolve_image(case, uid, index)
+        if path is None:
+            problems.append(f"image {uid} not found: not referenced in the report's DICOM outputs")
+            continue
+        try:
+            headers[uid] = pydicom.dcmread(path, stop_before_pixels=True)
+            paths[uid] = path
+        except (OSError, pydicom.errors.InvalidDicomError) as exc:
+            problems.append(f"{path}: cannot read the DICOM header ({exc})")
+    return Sources(headers, paths), problems
+
+
+def _image_ref(uid: str, ds: Dataset, path: Path) -> ImageRef:
+    return ImageRef(uid, str(ds.get("SOPClassUID", "")), str(ds.get("SeriesInstanceUID", "")), str(path),
+                    int(ds.get("NumberOfFrames", 1) or 1), int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0))
+
+
+def _header(case: Case, sources: Sources, created: datetime) -> Header:
+    study = case.study
+    first = next(iter(sources.headers.values()), Dataset())
+    ctx = findings.context(case)
+
+    def pick(key: str, keyword: str) -> str:
+        value = study.get(key)
+        return str(value) if value not in (None, "") else str(first.get(keyword, "") or "")
+
+    return Header(
+        patient_name=pick("patient_name", "PatientName"), patient_id=pick("patient_id", "PatientID"),
+        birth_date=pick("birth_date", "PatientBirthDate"), sex=pick("sex", "PatientSex"),
+        study_instance_uid=pick("study_instance_uid", "StudyInstanceUID"), study_date=pick("study_date", "StudyDate"),
+        study_time=pick("study_time", "StudyTime"), accession_number=pick("accession_number", "AccessionNumber"),
+        study_description=pick("study_description", "StudyDescription"),
+        institution=pick("institution", "InstitutionName"), operator=str(ctx.get("operator", "") or ""),
+        indication=str(ctx.get("indication", "") or ""), created=created.isoformat(timespec="seconds"),
+        software_version=software_version(), case_file=Path(case.path).name if case.path else "",
+        case_sha256=case_checksum(case))
+
+
+def _measurement(r: Result) -> Measurement:
+    return Measurement(r.id, r.label, r.quantity, r.value, r.unit, tuple(r.source),
+                       tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method)
+
+
+def _mark(m: Any) -> Mark:
+    return Mark(m.id, str(getattr(m.type, "value", m.type)), m.label, m.sop_instance_uid, m.frame_number, m.region,
+                tuple((float(x), float(y)) for x, y in m.points), m.purpose or "")
+
+
+def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[KeyImage, ...]:
+    """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six)."""
+    flagged = case.extra.get("key_images")
+    out = []
+    if isinstance(flagged, list) and flagged:
+        for n, entry in enumerate(e for e in flagged if isinstance(e, dict)):
+            out.append(KeyImage(f"k{n + 1}", str(entry.get("sop_instance_uid", "")), int(entry.get("frame_number", 1)),
+                                str(entry.get("label", "") or f"Key image {n + 1}"),
+                                tuple(str(i) for i in entry.get("marks", []) or [])))
+        return tuple(out)
+    frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks)
+    for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
+        on = [m for m in marks if (m.sop_instance_uid, m.frame_number) == (uid, frame)]
+        label = "; ".join(dict.fromkeys(m.label for m in on if m.label))[:120] or f"Frame {frame}"
+        out.append(KeyImage(f"k{n + 1}", uid, frame, label, tuple(m.id for m in on)))
+    return tuple(out)
+
+
+def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | None = None,
+                 errors: Sequence[tuple[str, str]] | None = None, created: datetime | None = None
+                 ) -> tuple[Report, Sources]:
+    """The report model of ``case`` and the source headers it references.
+
+    Measurements are recomputed from the marks unless ``results``/``errors`` are given.
+    """
+    if results is None:
+        results, errors = measure_case(case, index)
+    sources, problems = read_sources(case, index)
+    results = list(results)
+    marks = tuple(_mark(m) for m in case.marks)
+    images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())
+    segs = findings.segments(case, results)
+    jets = findings.jet_inputs(case, results)
+    report = Report(
+        header=_header(case, sources, created or datetime.now(timezone.utc)),
+        devices=tuple(Device(str(d.get("id", "")), str(d.get("kind", "")), str(d.get("model", "") or ""),
+                             str(d.get("segment", "") or ""), str(d.get("attachment", "") or ""),
+                             str(d.get("notes", "") or "")) for d in case.devices),
+        jets=tuple(Jet(j.id, j.location, j.segment, j.grade or "", j.vena_contracta_cm,
+                       str(raw.get("notes", "") or "")) for j, raw in zip(jets, case.jets)),
+        leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
+                          tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by, s.notes)
+                                for s in segs),
+                          tuple(findings.spaces(case, results))),
+        measurements=tuple(_measurement(r) for r in results),
+        assessment=assess(findings.assessment_input(case, results)),
+        images=images, marks=marks, key_images=_key_images(case, marks), notes=case.notes or "",
+        errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems),
+        context=dict(findings.context(case)))
+    return report, sources
+
+
+def load_frame(path: Path, frame_number: int):
+    """Frame ``frame_number`` (1-based) of an image as uint8 RGB, through the imaging layer."""
+    from imaging.loop import Loop
+
+    with Loop.open(path) as loop:
+        return loop.frame(frame_number - 1)
+

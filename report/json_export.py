@@ -1,0 +1,70 @@
+"""The report as versioned JSON (machines), validated against ``report/schema/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from report.model import REPORT_FORMAT, REPORT_VERSION, Report, unit_display
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    """The report as a JSON-ready dict (same content as the PDF)."""
+    header = asdict(report.header)
+    return {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "header": header,
+        "devices": [asdict(d) for d in report.devices],
+        "jets": [asdict(j) for j in report.jets],
+        "leaflets": {
+            "tear_or_perforation": report.leaflets.tear_or_perforation,
+            "notes": report.leaflets.notes,
+            "segments": [asdict(s) for s in report.leaflets.segments],
+            "spaces": [{"label": label, "distance_cm": cm} for label, cm in report.leaflets.spaces],
+        },
+        "measurements": [
+            {"id": m.id, "label": m.label, "quantity": m.quantity, "value": m.value, "unit": m.unit,
+             "shown": f"{m.shown} {unit_display(m.unit)}", "method": m.method, "source": list(m.source),
+             "grades": [asdict(g) for g in m.grades], "warnings": list(m.warnings)}
+            for m in report.measurements
+        ],
+        "assessment": report.assessment.as_json(),
+        "key_images": [
+            {"id": k.id, "sop_instance_uid": k.sop_instance_uid, "frame_number": k.frame_number,
+             "label": k.label, "marks": list(k.mark_ids), "png": k.png}
+            for k in report.key_images
+        ],
+        "marks": [
+            {"id": m.id, "type": m.type, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
+             "frame_number": m.frame_number, "region": m.region, "points": [list(p) for p in m.points],
+             "purpose": m.purpose}
+            for m in report.marks
+        ],
+        "notes": report.notes,
+        "errors": list(report.errors),
+    }
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the report (draft 2020-12)."""
+    text = resources.files("report").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate(document: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``document`` does not match the schema."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator(schema()).validate(document)
+
+
+def write_json(report: Report, path: Path) -> Path:
+    """Write the validated report JSON (UTF-8, indented) to ``path``."""
+    document = report_to_json(report)
+    validate(document)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

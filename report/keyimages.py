@@ -1,0 +1,189 @@
+"""Key images: flagged frames with the user's marks burned in, as PNG (PDF) and DICOM Secondary Capture.
+
+Marks are in DICOM image coordinates (SCOORD: ``(0, 0)`` is the top-left corner of the first
+pixel). QPainter with antialiasing on a QImage uses the same convention, so points go in as they
+are: no half-pixel shift here. Marks are yellow with a black outline and a boxed label, readable
+on the dark ultrasound background and in grey print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
+
+from report.model import ImageRef, KeyImage, Mark, Report, unit_display
+from report.qt import ensure_app
+
+KEY_IMAGE_SERIES_NUMBER = 9902
+
+#: Reads frame ``frame_number`` (1-based) of an image as uint8 RGB (rows, columns, 3).
+FrameLoader = Callable[[ImageRef, int], np.ndarray]
+
+_INK = QColor("#ffe600")
+_OUTLINE = QColor("#000000")
+
+
+def array_to_qimage(rgb: np.ndarray) -> QImage:
+    """A deep-copied RGB888 QImage of a (rows, columns, 3) uint8 array (grey 2-D arrays are expanded)."""
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[:, :, None], 3, axis=2)
+    data = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
+    rows, cols = data.shape[:2]
+    return QImage(data.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """(rows, columns, 3) uint8 RGB copy of ``image``."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows, cols, stride = rgb.height(), rgb.width(), rgb.bytesPerLine()
+    buffer = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=stride * rows).reshape(rows, stride)
+    return buffer[:, : cols * 3].reshape(rows, cols, 3).copy()
+
+
+def mark_captions(report: Report) -> dict[str, str]:
+    """Mark id → "label value unit" of the first measurement that uses it (else the mark's label)."""
+    captions = {m.id: m.label for m in report.marks}
+    done: set[str] = set()
+    for m in report.measurements:
+        for mark_id in set(m.source) - done:
+            captions[mark_id] = f"{m.label} {m.shown} {unit_display(m.unit)}"
+            done.add(mark_id)
+    return captions
+
+
+def _stroke(painter: QPainter, draw: Callable[[], None], width: float) -> None:
+    """Draw twice: a black outline, then the yellow ink on top."""
+    for colour, w in ((_OUTLINE, width * 2.2), (_INK, width)):
+        pen = QPen(colour, w)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        draw()
+
+
+def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float) -> None:
+    """One mark (distance, area, trace or point) and its caption, in image coordinates."""
+    pts = [QPointF(x, y) for x, y in mark.points]
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if mark.type == "point" or len(pts) == 1:
+        p, r = pts[0], 3 * width
+        _stroke(painter, lambda: (painter.drawLine(p - QPointF(r, 0), p + QPointF(r, 0)),
+                                  painter.drawLine(p - QPointF(0, r), p + QPointF(0, r))), width)
+    elif mark.type == "area":
+        _stroke(painter, lambda: painter.drawPolygon(QPolygonF(pts)), width)
+    else:
+        _stroke(painter, lambda: painter.drawPolyline(QPolygonF(pts)), width)
+        if mark.type == "distance":
+            r = 2 * width
+            _stroke(painter, lambda: [painter.drawEllipse(p, r / 2, r / 2) for p in (pts[0], pts[-1])], width)
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(6, int(6 * width)))
+    painter.setFont(font)
+    text = f"{mark.id}: {caption}"
+    anchor = max(pts, key=lambda q: q.x())
+    box = painter.fontMetrics().boundingRect(text)
+    rect = QRectF(anchor.x() + 2 * width, anchor.y() - box.height(), box.width() + 4 * width, box.height() + width)
+    img_w = painter.device().width() / painter.transform().m11()
+    if rect.right() > img_w:
+        rect.moveRight(min(p.x() for p in pts) - 2 * width)
+    if rect.left() < 0:  # too wide on either side: put it above the mark, inside the image
+        rect.moveLeft(0)
+        rect.moveBottom(min(p.y() for p in pts) - 2 * width)
+    if rect.top() < 0:
+        rect.moveTop(max(p.y() for p in pts) + 2 * width)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
+    painter.drawRect(rect)
+    painter.setPen(_INK)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1) -> QImage:
+    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour)."""
+    ensure_app()
+    base = array_to_qimage(frame)
+    if scale != 1:
+        base = base.scaled(base.width() * scale, base.height() * scale, Qt.AspectRatioMode.IgnoreAspectRatio,
+                           Qt.TransformationMode.FastTransformation)
+    image = base.convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.scale(scale, scale)
+    width = max(1.0, frame.shape[1] / 400)
+    for mark in marks:
+        draw_mark(painter, mark, captions.get(mark.id, mark.label), width)
+    painter.end()
+    return image
+
+
+def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
+    """The marks a key image shows: those listed, else every mark on that frame."""
+    if key.mark_ids:
+        return [m for m in (report.mark(i) for i in key.mark_ids) if m is not None]
+    return [m for m in report.marks if m.sop_instance_uid == key.sop_instance_uid
+            and m.frame_number == key.frame_number]
+
+
+def render_all(report: Report, load_frame: FrameLoader) -> dict[str, tuple[QImage, QImage]]:
+    """Key image id → (native-size image for DICOM, enlarged image for PNG/PDF)."""
+    captions = mark_captions(report)
+    out = {}
+    for key in report.key_images:
+        ref = report.image(key.sop_instance_uid)
+        if ref is None:
+            continue
+        frame = load_frame(ref, key.frame_number)
+        marks = key_image_marks(report, key)
+        scale = max(1, -(-800 // frame.shape[1]))
+        out[key.id] = (render_key_image(frame, marks, captions), render_key_image(frame, marks, captions, scale))
+    return out
+
+
+def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folder: Path) -> Report:
+    """Write ``key-<id>.png`` files (no metadata chunks) and return the report pointing at them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = []
+    for key in report.key_images:
+        if key.id not in rendered:
+            keys.append(key)
+            continue
+        path = folder / f"key-{key.id}.png"
+        if not rendered[key.id][1].save(str(path), "PNG"):
+            raise OSError(f"{path}: cannot write the key image")
+        keys.append(replace(key, png=str(path)))
+    return replace(report, key_images=tuple(keys))
+
+
+def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_instance_uid: str,
+                      instance_number: int, software_version: str) -> Dataset:
+    """A Secondary Capture of ``image`` in the source's study, referencing the source frame."""
+    import highdicom as hd
+
+    pixels = qimage_to_array(image)
+    sc = hd.sc.SCImage.from_ref_dataset(
+        ref_dataset=source, pixel_array=pixels, photometric_interpretation="RGB", bits_allocated=8,
+        coordinate_system="PATIENT", series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
+        sop_instance_uid=hd.UID(), instance_number=instance_number, manufacturer="MitraPlan",
+        patient_orientation=("A", "F"))
+    sc.PatientOrientation = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
+    sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
+    sc.ImageType = ["DERIVED", "SECONDARY"]
+    sc.SeriesDescription = "MitraPlan key images"
+    sc.DerivationDescription = f"Frame {key.frame_number} with measurement marks burned in: {key.label}"[:1024]
+    sc.BurnedInAnnotation = str(source.get("BurnedInAnnotation", "NO")) or "NO"
+    sc.ImageComments = key.label[:10240]
+    sc.SoftwareVersions = software_version or "unknown"
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = source.SOPClassUID
+    ref.ReferencedSOPInstanceUID = source.SOPInstanceUID
+    if int(source.get("NumberOfFrames", 1) or 1) > 1:
+        ref.ReferencedFrameNumber = key.frame_number
+    sc.SourceImageSequence = [ref]
+    return sc

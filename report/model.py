@@ -1,0 +1,182 @@
+"""The report model: everything the PDF, JSON, SR and key images show, as plain frozen data.
+
+``report.build`` fills it from a case; the renderers only read it. Strings are kept as entered
+(never pre-escaped): each renderer escapes for its own format.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from planning.assessment import Assessment
+
+REPORT_FORMAT = "mitraplan-report"
+REPORT_VERSION = 1
+
+#: Display form of the unit names of ``measurements.results.UNITS``.
+UNIT_DISPLAY = {"cm2": "cm²"}
+
+
+def unit_display(unit: str) -> str:
+    """``cm2`` → ``cm²``; unknown units unchanged."""
+    return UNIT_DISPLAY.get(unit, unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Who, what, when: patient and study identification, author and provenance."""
+
+    patient_name: str = ""
+    patient_id: str = ""
+    birth_date: str = ""  # YYYYMMDD
+    sex: str = ""
+    study_instance_uid: str = ""
+    study_date: str = ""  # YYYYMMDD
+    study_time: str = ""
+    accession_number: str = ""
+    study_description: str = ""
+    institution: str = ""
+    operator: str = ""
+    indication: str = ""
+    created: str = ""  # ISO 8601
+    software: str = "MitraPlan"
+    software_version: str = ""
+    case_file: str = ""
+    case_sha256: str = ""
+    anonymised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """A source image of the study: what the SR and key images reference."""
+
+    sop_instance_uid: str
+    sop_class_uid: str = ""
+    series_instance_uid: str = ""
+    path: str = ""
+    frames: int = 1
+    rows: int = 0
+    columns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A user mark as placed, in DICOM image coordinates (SCOORD convention)."""
+
+    id: str
+    type: str  # distance | area | doppler_trace | point
+    label: str
+    sop_instance_uid: str
+    frame_number: int  # 1-based
+    region: int
+    points: tuple[tuple[float, float], ...]
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    scheme: str
+    label: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measurement as in the ``mitraplan measure`` contract, plus its method text."""
+
+    id: str
+    label: str
+    quantity: str
+    value: float
+    unit: str
+    source: tuple[str, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    warnings: tuple[str, ...] = ()
+    method: str = ""
+
+    @property
+    def shown(self) -> str:
+        """Value as printed at the quantity's reporting precision (decimal half-up, clinical.md §0)."""
+        from measurements.thresholds import PRECISION, round_half_up
+
+        quantum = PRECISION.get(self.quantity, "0.01")
+        return str(round_half_up(self.value, quantum)) if math.isfinite(self.value) else str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    kind: str
+    model: str = ""
+    segment: str = ""
+    attachment: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Jet:
+    id: str
+    location: str
+    segment: str = ""
+    grade: str = ""
+    vena_contracta_cm: float | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeafletSegment:
+    segment: str
+    length_cm: float | None = None
+    calcification: str = ""
+    grasped_by: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Leaflets:
+    tear_or_perforation: bool = False
+    notes: str = ""
+    segments: tuple[LeafletSegment, ...] = ()
+    spaces: tuple[tuple[str, float], ...] = ()  # (label, distance cm)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyImage:
+    """A flagged frame with the marks drawn on it; ``png`` is filled once the image is written."""
+
+    id: str
+    sop_instance_uid: str
+    frame_number: int
+    label: str
+    mark_ids: tuple[str, ...] = ()
+    png: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The whole planning report."""
+
+    header: Header
+    devices: tuple[Device, ...]
+    jets: tuple[Jet, ...]
+    leaflets: Leaflets
+    measurements: tuple[Measurement, ...]
+    assessment: Assessment
+    images: tuple[ImageRef, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    key_images: tuple[KeyImage, ...] = ()
+    notes: str = ""
+    errors: tuple[str, ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def measurement(self, quantity: str) -> Measurement | None:
+        """The first measurement of ``quantity``, if any."""
+        return next((m for m in self.measurements if m.quantity == quantity), None)
+
+    def mark(self, mark_id: str) -> Mark | None:
+        return next((m for m in self.marks if m.id == mark_id), None)
+
+    def image(self, sop_instance_uid: str) -> ImageRef | None:
+        return next((i for i in self.images if i.sop_instance_uid == sop_instance_uid), None)

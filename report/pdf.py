@@ -1,0 +1,347 @@
+"""The planning report as PDF (A4 or Letter), laid out with QTextDocument and drawn page by page.
+
+Every string that comes from DICOM or the user goes through :func:`esc` (``<b>X</b>`` prints
+literally). The page header and footer (software version, case checksum, page x/y, anonymised
+notice) are drawn on every page. Drawings use black, greys and hatching so a grey print reads.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+
+from planning.assessment import SOURCES, Status
+from report.clipmap import clip_map_image
+from report.model import Measurement, Report, unit_display
+from report.qt import ensure_app
+
+PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+DPI = 300
+_STATUS_MARK = {Status.FAVOURED: "✔✔", Status.POSSIBLE: "✔", Status.CONSIDER: "?",
+                Status.DISFAVOURED: "✘", Status.NOT_ASSESSABLE: "–"}
+
+
+def report_font(points: float) -> QFont:
+    """DejaVu Sans without ligatures, so "fi" stays two letters when the PDF is read back as text."""
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(points)
+    for tag in ("liga", "clig"):
+        font.setFeature(QFont.Tag(tag), 0)
+    return font
+
+
+def esc(value: object) -> str:
+    """HTML-escape any user or DICOM text (quotes too)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def fmt_date(yyyymmdd: str) -> str:
+    """``20240131`` → ``2024-01-31``; anything else unchanged."""
+    d = yyyymmdd.strip()
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 and d.isdigit() else d
+
+
+def fmt_name(dicom_name: str) -> str:
+    """``Doe^Jane`` → ``Doe, Jane`` (components as entered)."""
+    parts = [p for p in dicom_name.split("^") if p]
+    return ", ".join(parts[:2]) + (" " + " ".join(parts[2:]) if len(parts) > 2 else "")
+
+
+def value_text(m: Measurement) -> str:
+    return f"{m.shown} {unit_display(m.unit)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """Paper and margins (mm) for one rendering."""
+
+    paper: str = "A4"
+    margin_mm: float = 15.0
+
+
+_CSS = """
+body { color: #000; }
+h1 { font-size: 15pt; margin-bottom: 2pt; }
+h2 { font-size: 11.5pt; margin-top: 10pt; margin-bottom: 3pt; border-bottom: 1px solid #000; }
+h3 { font-size: 10pt; margin-top: 6pt; margin-bottom: 2pt; }
+table.grid { border-collapse: collapse; }
+table.grid th { background-color: #d9d9d9; font-weight: bold; text-align: left; border: 1px solid #555; }
+table.grid td { border: 1px solid #888; vertical-align: top; }
+table.kv td { vertical-align: top; }
+td.k { font-weight: bold; color: #222; }
+.note { color: #333; font-size: 8pt; }
+.warn { font-style: italic; }
+.box { background-color: #eeeeee; }
+.status { font-weight: bold; }
+"""
+
+
+def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> str:
+    head = "".join(f'<th width="{widths[i]}%">{h}</th>' if widths else f"<th>{h}</th>"
+                   for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr>{head}</tr>{body}</table>'
+
+
+def _header_html(r: Report) -> str:
+    h = r.header
+    rows = [
+        ("Patient", esc(fmt_name(h.patient_name)) or "—", "Patient ID", esc(h.patient_id) or "—"),
+        ("Birth date", esc(fmt_date(h.birth_date)) or "—", "Sex", esc(h.sex) or "—"),
+        ("Study date", esc(fmt_date(h.study_date)) or "—", "Accession", esc(h.accession_number) or "—"),
+        ("Operator", esc(h.operator) or "—", "Institution", esc(h.institution) or "—"),
+        ("Study", esc(h.study_description) or "TEE", "Study UID", esc(h.study_instance_uid) or "—"),
+    ]
+    body = "".join(f'<tr><td class="k" width="14%">{a}</td><td width="36%">{b}</td>'
+                   f'<td class="k" width="14%">{c}</td><td width="36%">{d}</td></tr>' for a, b, c, d in rows)
+    parts = ["<h1>Redo-intervention planning report</h1>",
+             '<p class="note">Residual / recurrent mitral regurgitation after transcatheter edge-to-edge repair '
+             f"(TEE review). Created {esc(h.created)} with {esc(h.software)} {esc(h.software_version)}.</p>"]
+    if h.anonymised:
+        parts.append('<p class="box"><b>ANONYMISED EXPORT</b> — patient identifiers removed from every output '
+                     "(DICOM: PS3.15 Basic Application Level Confidentiality Profile).</p>")
+    parts.append(f'<table class="kv" width="100%" cellpadding="2">{body}</table>')
+    if h.indication:
+        parts.append(f"<p><b>Indication:</b> {esc(h.indication)}</p>")
+    return "".join(parts)
+
+
+def _devices_html(r: Report, map_width: int) -> str:
+    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(d.segment), esc(d.attachment), esc(d.notes)]
+            for d in r.devices]
+    table = _table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
+                   [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
+    return ("<h2>1. Prior devices and clip map</h2>" + table
+            + f'<p align="center"><img src="mitraplan:clipmap" width="{map_width}"></p>'
+            '<p class="note" align="center">Surgical (left-atrial) view: dark bars = devices, hatched = residual '
+            "jets, AL = anterolateral, PM = posteromedial commissure. Schematic, not to scale.</p>")
+
+
+def _jets_html(r: Report) -> str:
+    rows = [[esc(j.id), esc(j.location), esc(j.segment),
+             "—" if j.vena_contracta_cm is None else f"{_vc(j.vena_contracta_cm)} cm",
+             esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
+    table = _table(["Jet", "Location", "Segment", "Vena contracta", "Grade (clinician)", "Notes"], rows,
+                   [8, 24, 12, 15, 16, 25]) if rows else "<p>No residual jet recorded.</p>"
+    a = r.assessment
+    grade = esc(a.mr_grade) if a.mr_grade else "not graded"
+    return (f"<h2>2. Residual mitral regurgitation</h2>{table}"
+            f"<p><b>Residual MR grade:</b> {grade} <span class=\"note\">({esc(a.mr_grade_basis)}; "
+            "per-parameter grades in the measurements table)</span></p>")
+
+
+def _vc(cm: float) -> str:
+    from planning.assessment import fmt
+    return fmt(cm, 2)
+
+
+def _leaflets_html(r: Report) -> str:
+    lf = r.leaflets
+    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{_vc(s.length_cm * 10)[:-1]} mm",
+             esc(s.calcification) or "—", esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
+    parts = ["<h2>3. Residual leaflet anatomy</h2>"]
+    parts.append(_table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
+                        [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
+    if lf.spaces:
+        parts.append(_table(["Space beside devices", "Distance"],
+                            [[esc(label), f"{_vc(cm * 10)[:-1]} mm"] for label, cm in lf.spaces], [75, 25]))
+    parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
+                 + (f" — {esc(lf.notes)}" if lf.notes else "") + "</p>")
+    redo = r.assessment.redo
+    space = {True: "sufficient", False: "insufficient", None: "not measured"}[redo.space_ok]
+    parts.append(f"<p><b>Graspable posterior leaflet:</b> {esc(redo.leaflet)}; <b>space beside devices:</b> "
+                 f"{space}.</p>")
+    return "".join(parts)
+
+
+def _stenosis_html(r: Report) -> str:
+    quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
+    rows = []
+    for m in r.measurements:
+        if m.quantity in quantities:
+            grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
+            rows.append([esc(m.label), value_text(m), grades])
+    s = r.assessment.stenosis
+    verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
+               "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
+    parts = ["<h2>4. Stenosis assessment</h2>",
+             _table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
+             f'<p><b>Current stenosis:</b> {verdict[s.barrier]}.</p>']
+    items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
+                    f"{esc(f.evidence.value)}]</span></li>" for f in s.findings)
+    if items:
+        parts.append(f"<ul>{items}</ul>")
+    if s.projected_mva_cm2 is not None:
+        parts.append(f'<p class="note">Projection: one more device occluding a quarter of the planimetered area '
+                     f"would leave about {_vc(s.projected_mva_cm2)} cm² (app heuristic).</p>")
+    for w in s.warnings:
+        parts.append(f'<p class="warn">⚠ {esc(w)}</p>')
+    return "".join(parts)
+
+
+def _measurements_html(r: Report) -> str:
+    rows = []
+    for m in r.measurements:
+        grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
+        warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
+        rows.append([esc(m.label), f"<b>{esc(value_text(m))}</b>", esc(m.method) or esc(m.quantity),
+                     grades or "—", warns, esc(", ".join(m.source))])
+    parts = ["<h2>5. Measurements</h2>"]
+    parts.append(_table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
+                        [22, 12, 16, 17, 25, 8]) if rows else "<p>No measurement.</p>")
+    for e in r.errors:
+        parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
+    return "".join(parts)
+
+
+def _key_images_html(r: Report, image_width: int) -> str:
+    shown = [k for k in r.key_images if k.png]
+    if not shown:
+        return ""
+    cells = []
+    for k in shown:
+        marks = ", ".join(k.mark_ids)
+        cells.append(f'<td width="50%" align="center"><img src="mitraplan:key/{esc(k.id)}" width="{image_width}"><br>'
+                     f'<span class="note">{esc(k.label)} — frame {k.frame_number}'
+                     + (f"; marks {esc(marks)}" if marks else "") + "</span></td>")
+    rows = "".join("<tr>" + "".join(cells[i:i + 2]) + "</tr>" for i in range(0, len(cells), 2))
+    return f'<h2>6. Key images</h2><table width="100%" cellpadding="4">{rows}</table>'
+
+
+def _options_html(r: Report) -> str:
+    a = r.assessment
+    parts = ["<h2>7. Decision support</h2>", f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
+    if a.ct_recommended:
+        parts.append("<p>CT of the mitral annulus and predicted neo-LVOT is prompted (space, injury or stenosis "
+                     "argues against a further device).</p>")
+    used: set[str] = set()
+    for o in a.options:
+        used.update(o.sources)
+        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} '
+                     f"{esc(o.status.value)}</span> — {esc(o.summary)}<br><span class=\"note\">Evidence: "
+                     f"{esc(o.evidence.value)} [{esc(', '.join(o.sources))}]</span></p>")
+        rows = []
+        for label, findings in (("For", o.favouring), ("Against", o.against)):
+            for f in findings:
+                used.update(f.sources)
+                rows.append([label, esc(f.text), f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
+        if rows:
+            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]))
+    refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
+                   if s in SOURCES)
+    parts.append(f'<h3>Sources</h3><ul class="note">{refs}</ul>')
+    return "".join(parts)
+
+
+def report_html(report: Report, page_width_px: int) -> str:
+    """The report body as the HTML subset QTextDocument renders."""
+    notes = f"<h2>Notes</h2><p>{esc(report.notes)}</p>" if report.notes else ""
+    return (f"<html><head><style>{_CSS}</style></head><body>"
+            + _header_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
+            + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
+            + _key_images_html(report, int(page_width_px * 0.46)) + _options_html(report) + notes
+            + "</body></html>")
+
+
+def build_document(report: Report, width_px: float, key_images: dict[str, QImage] | None = None) -> QTextDocument:
+    """A QTextDocument of the report laid out ``width_px`` wide (resources attached)."""
+    ensure_app()
+    doc = QTextDocument()
+    doc.setDefaultFont(report_font(9))
+    doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("mitraplan:clipmap"),
+                    clip_map_image(report.devices, report.jets))
+    for k in report.key_images:
+        image = (key_images or {}).get(k.id)
+        if image is None and k.png and Path(k.png).is_file():
+            image = QImage(k.png)
+        if image is not None:
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"mitraplan:key/{k.id}"), image)
+    doc.setHtml(report_html(report, int(width_px)))
+    return doc
+
+
+#: Qt scales HTML image sizes by the paint device's DPI over this reference DPI.
+_CSS_DPI = 96
+
+
+def _footer_text(report: Report, page: int, pages: int) -> str:
+    h = report.header
+    checksum = f"case sha256 {h.case_sha256[:16]}…" if h.case_sha256 else "case not saved"
+    anon = " · ANONYMISED" if h.anonymised else ""
+    return (f"{h.software} {h.software_version} · {checksum}{anon} · decision support, the heart team decides"
+            f" · page {page} of {pages}")
+
+
+def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
+              key_images: dict[str, QImage] | None = None) -> Path:
+    """Render ``report`` to ``path`` on ``spec.paper`` (A4 or Letter); returns ``path``."""
+    ensure_app()
+    if spec.paper not in PAGE_SIZES:
+        raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}, not {spec.paper!r}")
+    writer = QPdfWriter(str(path))
+    writer.setResolution(DPI)
+    writer.setTitle("MitraPlan redo-intervention planning report")
+    writer.setCreator(f"{report.header.software} {report.header.software_version}")
+    m = spec.margin_mm
+    writer.setPageLayout(QPageLayout(QPageSize(PAGE_SIZES[spec.paper]), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(m, m, m, m), QPageLayout.Unit.Millimeter))
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"{path}: cannot open the PDF for writing")
+    try:
+        _paint_pages(painter, writer, report, key_images)
+    finally:
+        painter.end()
+    return path
+
+
+def _paint_pages(painter: QPainter, writer: QPdfWriter, report: Report,
+                 key_images: dict[str, QImage] | None) -> None:
+    full = writer.pageLayout().paintRectPixels(DPI)
+    width, height = full.width(), full.height()
+    footer_h = DPI * 0.25
+    body_h = height - footer_h
+    doc = build_document(report, width * _CSS_DPI / DPI, key_images)
+    doc.documentLayout().setPaintDevice(writer)
+    doc.setPageSize(QSizeF(width, body_h))
+    pages = doc.pageCount()
+    foot_font = report_font(7)
+    for page in range(pages):
+        if page:
+            writer.newPage()
+        painter.save()
+        painter.translate(0, -page * body_h)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        ctx.clip = QRectF(0, page * body_h, width, body_h)
+        painter.setClipRect(ctx.clip)
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+        painter.setFont(foot_font)
+        painter.setPen(QColor("#000000"))
+        painter.drawLine(0, int(body_h + footer_h * 0.2), width, int(body_h + footer_h * 0.2))
+        painter.drawText(QRectF(0, body_h + footer_h * 0.25, width, footer_h * 0.75),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, _footer_text(report, page + 1, pages))
+
+
+def image_png_bytes(image: QImage) -> bytes:
+    """PNG bytes of a QImage (no text chunks, so no metadata leaks)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())

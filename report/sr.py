@@ -1,0 +1,250 @@
+"""The report as a DICOM Comprehensive SR (TID 1500 measurement report) in the study, new series.
+
+Measurements use the adult-echo codes of clinical.md §6.4 (TID 5200 family: LOINC/SCT/DCM) inside the
+TID 1500 measurement pattern, with UCUM units; each one references its image, frame and the SCOORD
+of its marks. Marks are already in SCOORD image coordinates, so points are written as they are.
+Devices, segments, jet locations and the decision-support statuses have no standard codes: they use
+the private scheme ``99TEERPLAN``, declared in the Coding Scheme Identification Sequence (§6.3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import highdicom as hd
+from highdicom.coding_schemes import CodingSchemeIdentificationItem
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
+
+from planning.assessment import JetInput
+from report.model import Mark, Measurement, Report
+
+PRIVATE_SCHEME = "99TEERPLAN"
+SR_SERIES_NUMBER = 9901
+TEE = codes.SCT.TransesophagealEchocardiography  # 105376000
+FLOW_DIRECTION = Code("260674002", "SCT", "Flow Direction")
+IMAGE_MODE = codes.SCT.ImageMode
+UCUM = {"cm": Code("cm", "UCUM", "cm"), "cm2": Code("cm2", "UCUM", "cm2"), "m/s": Code("m/s", "UCUM", "m/s"),
+        "mmHg": Code("mm[Hg]", "UCUM", "mmHg"), "ms": Code("ms", "UCUM", "ms"), "mL": Code("ml", "UCUM", "ml"),
+        "bpm": Code("/min", "UCUM", "/min"), "%": Code("%", "UCUM", "%"), "mL/s": Code("ml/s", "UCUM", "ml/s")}
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """How one quantity is coded: concept name, method, flow direction, image mode (clinical.md §6.4)."""
+
+    name: Code
+    method: Code | None = None
+    flow: Code | None = None
+    mode: Code | None = None
+
+
+_ANTEGRADE, _REGURGITANT = codes.SCT.AntegradeFlow, codes.SCT.RegurgitantFlow
+_CW, _COLOUR, _2D = codes.SCT.DopplerContinuousWave, codes.SCT.DopplerColorFlow, codes.SCT._2DMode
+CONCEPTS: dict[str, Concept] = {
+    "distance": Concept(codes.SCT.Length, mode=_2D),
+    "area": Concept(codes.SCT.Area, mode=_2D),
+    "vmax": Concept(codes.LN.PeakBloodVelocity, flow=_ANTEGRADE, mode=_CW),
+    "peak_gradient": Concept(codes.LN.PeakGradient, codes.DCM.SimplifiedBernoulli, _ANTEGRADE, _CW),
+    "mean_gradient": Concept(codes.LN.MeanGradient, codes.DCM.SimplifiedBernoulli, _ANTEGRADE, _CW),
+    "vti": Concept(codes.LN.VelocityTimeIntegral, flow=_ANTEGRADE, mode=_CW),
+    "pht": Concept(codes.LN.PressureHalfTime, flow=_ANTEGRADE, mode=_CW),
+    "mva_pht": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.AreaByPressureHalfTime, _ANTEGRADE, _CW),
+    "mva_planimetry": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.Planimetry, _ANTEGRADE, _2D),
+    "mva_continuity": Concept(codes.SCT.CardiovascularOrificeArea,
+                              codes.DCM.ContinuityEquationByVelocityTimeIntegral, _ANTEGRADE),
+    "eroa_pisa": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.ProximalIsovelocitySurfaceArea,
+                         _REGURGITANT, _COLOUR),
+    # Regurgitant volume: TID 5200 has no pre-coordinated code; (33878-0, LN, "Volume flow") + regurgitant + PISA.
+    "rvol_pisa": Concept(codes.LN.VolumeFlow, codes.DCM.ProximalIsovelocitySurfaceArea, _REGURGITANT, _COLOUR),
+    "vena_contracta": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
+    "heart_rate": Concept(codes.LN.HeartRate),
+    "duration": Concept(codes.SCT.Duration),
+    "time_interval": Concept(codes.SCT.Duration),
+    "velocity": Concept(codes.LN.PeakBloodVelocity),
+    "mean_velocity": Concept(Code("11692-1", "LN", "Time averaged peak velocity"), flow=_ANTEGRADE, mode=_CW),
+    "deceleration_time": Concept(Code("20217-6", "LN", "Deceleration Time"), flow=_ANTEGRADE, mode=_CW),
+    "mva_pisa": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.ProximalIsovelocitySurfaceArea,
+                        _ANTEGRADE, _COLOUR),
+    "rf_pisa": Concept(Code("399301000", "SCT", "Regurgitant Fraction"), codes.DCM.ProximalIsovelocitySurfaceArea,
+                       _REGURGITANT),
+    "pisa_flow": Concept(Code("34141-2", "LN", "Peak Instantaneous Flow Rate"),
+                         codes.DCM.ProximalIsovelocitySurfaceArea, _REGURGITANT, _COLOUR),
+    "vena_contracta_biplane": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
+    # 3D vena contracta area: no code (clinical.md §6.4) → Area at the vena contracta, regurgitant flow.
+    "vca": Concept(codes.SCT.Area, flow=_REGURGITANT, mode=Code("426865009", "SCT", "3D mode")),
+    "lvot_area": Concept(codes.SCT.Area, mode=_2D),
+    "sv_lvot": Concept(codes.SCT.StrokeVolume, codes.DCM.ContinuityEquationByVelocityTimeIntegral),
+}
+
+_GRAPHIC = {"distance": "POLYLINE", "area": "POLYLINE", "doppler_trace": "POLYLINE", "point": "POINT"}
+
+
+def private(value: str, meaning: str) -> Code:
+    """A concept of the private TEER planning scheme (value ≤ 16 characters, meaning ≤ 64)."""
+    return Code(value[:16], PRIVATE_SCHEME, meaning[:64])
+
+
+P_DEVICE = private("DEVICE", "Implanted TEER device")
+P_SYSTEM = private("DEV-SYSTEM", "TEER device system")
+P_ATTACH = private("DEV-ATTACH", "Device attachment status")
+P_SEGMENT = private("SEGMENT", "Carpentier segment")
+P_JET = private("JET", "Residual MR jet")
+P_JET_LOC = private("JET-LOC", "Residual jet location class")
+P_GRADE = private("GRADE", "Clinician residual MR grade")
+P_OPTION = private("OPTION", "Redo-intervention option")
+P_STATUS = private("OPT-STATUS", "What the findings say about the option")
+
+
+def coding_scheme() -> CodingSchemeIdentificationItem:
+    return CodingSchemeIdentificationItem(
+        designator=PRIVATE_SCHEME, name="MitraPlan TEER redo-planning concepts", version="1",
+        responsible_organization="MitraPlan project (private, see report.sr)")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")[:12] or "UNKNOWN"
+
+
+def device_system_code(kind: str, model: str) -> Code:
+    text = f"{kind} {model}".lower()
+    system = "PASCAL Ace" if "ace" in text else "PASCAL" if "pascal" in text else (
+        "MitraClip" if "clip" in text else "other")
+    return private(f"SYS-{_slug(system)}", system)
+
+
+def attachment_code(attachment: str) -> Code:
+    text = attachment.lower()
+    for key, label in (("slda", "single-leaflet device attachment"), ("lli", "loss of leaflet insertion"),
+                       ("insertion", "loss of leaflet insertion"), ("detach", "detached"),
+                       ("emboli", "detached"), ("stable", "stable bileaflet attachment")):
+        if key in text:
+            side = " anterior" if "anterior" in text else " posterior" if "posterior" in text else ""
+            label = label + side if key == "slda" else label
+            return private(f"ATT-{_slug(label)}", label)
+    return private("ATT-UNKNOWN", "attachment unknown")
+
+
+def segment_code(segment: str) -> Code:
+    parts = re.findall(r"[AP][123]", segment.upper())
+    label = "-".join(parts) if parts else "unspecified"
+    return private(f"SEG-{''.join(parts) or 'NA'}", f"Mitral segment {label}")
+
+
+def _image_refs(report: Report, marks: Sequence[Mark]) -> list[hd.sr.SourceImageForMeasurement]:
+    refs, seen = [], set()
+    for mark in marks:
+        image = report.image(mark.sop_instance_uid)
+        key = (mark.sop_instance_uid, mark.frame_number)
+        if image is None or key in seen:
+            continue
+        seen.add(key)
+        frames = [mark.frame_number] if image.frames > 1 else None
+        refs.append(hd.sr.SourceImageForMeasurement(image.sop_class_uid, image.sop_instance_uid, frames))
+    return refs
+
+
+def _coordinates(report: Report, marks: Sequence[Mark]) -> list[hd.sr.CoordinatesForMeasurement]:
+    out = []
+    for mark in marks:
+        image = report.image(mark.sop_instance_uid)
+        if image is None:
+            continue
+        points = [list(p) for p in mark.points]
+        if mark.type == "area" and points[0] != points[-1]:
+            points.append(points[0])  # a closed POLYLINE is the SCOORD polygon
+        frames = [mark.frame_number] if image.frames > 1 else None
+        source = hd.sr.SourceImageForRegion(image.sop_class_uid, image.sop_instance_uid, frames)
+        out.append(hd.sr.CoordinatesForMeasurement(_GRAPHIC.get(mark.type, "POLYLINE"),
+                                                   np.asarray(points, dtype=float), source))
+    return out
+
+
+def _modifier(name: Code, value: Code) -> hd.sr.CodeContentItem:
+    return hd.sr.CodeContentItem(name=name, value=value, relationship_type=hd.sr.RelationshipTypeValues.HAS_CONCEPT_MOD)
+
+
+def _acquisition(name: Code, value: Code) -> hd.sr.CodeContentItem:
+    return hd.sr.CodeContentItem(name=name, value=value, relationship_type=hd.sr.RelationshipTypeValues.HAS_ACQ_CONTEXT)
+
+
+def measurement_concept(m: Measurement) -> Concept:
+    """The concept for a measurement; distances of a leaflet keep the generic Length (no 131xxx in pydicom)."""
+    return CONCEPTS[m.quantity]
+
+
+def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    concept = measurement_concept(m)
+    marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    measurement = hd.sr.Measurement(
+        name=concept.name, value=float(m.value), unit=UCUM[m.unit],
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=m.label[:64] or m.id),
+        method=concept.method, finding_sites=[hd.sr.FindingSite(codes.SCT.MitralValve)],
+        referenced_images=_image_refs(report, marks) or None,
+        referenced_coordinates=_coordinates(report, marks) or None)
+    num = measurement[0]
+    if concept.flow is not None:
+        num.ContentSequence.append(_modifier(FLOW_DIRECTION, concept.flow))
+    if concept.mode is not None:
+        num.ContentSequence.append(_acquisition(IMAGE_MODE, concept.mode))
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=f"{m.id} {m.label}"[:64]),
+        measurements=[measurement], finding_sites=[hd.sr.FindingSite(codes.SCT.MitralValve)])
+
+
+def _finding_group(identifier: str, segment: str, evaluations: Sequence[tuple[Code, Code]]
+                   ) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    site = hd.sr.FindingSite(codes.SCT.MitralValve, topographical_modifier=segment_code(segment)) if segment \
+        else hd.sr.FindingSite(codes.SCT.MitralValve)
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=identifier[:64]),
+        finding_sites=[site],
+        qualitative_evaluations=[hd.sr.QualitativeEvaluation(n, v) for n, v in evaluations])
+
+
+def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]:
+    groups = [_measurement_group(report, m) for m in report.measurements if m.unit in UCUM and m.quantity in CONCEPTS]
+    for d in report.devices:
+        groups.append(_finding_group(f"Device {d.id}", d.segment, [
+            (P_DEVICE, private(f"DEV-{_slug(d.id)}", f"Device {d.id}")),
+            (P_SYSTEM, device_system_code(d.kind, d.model)), (P_ATTACH, attachment_code(d.attachment))]))
+    for j in report.jets:
+        cls = JetInput(j.id, j.location, j.segment).location_class
+        evaluations = [(P_JET, private(f"JET-{_slug(j.id)}", f"Jet {j.id}")),
+                       (P_JET_LOC, private(f"LOC-{_slug(cls)}", cls))]
+        if j.grade:
+            evaluations.append((P_GRADE, private(f"MR-{_slug(j.grade)}", j.grade)))
+        groups.append(_finding_group(f"Jet {j.id}", j.segment, evaluations))
+    groups.append(_finding_group("Decision support (heart team decides)", "", [
+        (private(f"OPT-{_slug(o.key)}", o.name), private(f"ST-{_slug(o.status.value)}", o.status.value))
+        for o in report.assessment.options]))
+    return groups
+
+
+def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
+             sop_instance_uid: str | None = None) -> hd.sr.ComprehensiveSR:
+    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images."""
+    device = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Device,
+        observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            uid=hd.UID(), name="MitraPlan", manufacturer_name="MitraPlan project", model_name="MitraPlan",
+            serial_number=report.header.software_version or "unknown"))
+    content = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_device_context=device),
+        procedure_reported=TEE, imaging_measurements=_groups(report), title=codes.DCM.ImagingMeasurementReport)
+    return hd.sr.ComprehensiveSR(
+        evidence=list(evidence), content=content, series_instance_uid=series_instance_uid or hd.UID(),
+        series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
+        manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
+        series_description="MitraPlan redo-planning measurements", coding_schemes=[coding_scheme()],
+        software_versions=report.header.software_version or "unknown")
+
+
+def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:
+    """Headers of every image a mark of the report lies on (SOP Instance UID → dataset)."""
+    used = {m.sop_instance_uid for m in report.marks}
+    return [headers[uid] for uid in sorted(used) if uid in headers]

@@ -1,0 +1,74 @@
+"""``mitraplan report CASE --out DIR`` on a case over stand-in loops: every output written, numbers recomputed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gui.main import main
+
+from .conftest import make_study
+from .test_outputs import pdf_text
+
+
+def write_case(folder: Path) -> tuple[Path, dict[str, object]]:
+    """A case on two stand-in loops (0.05 cm/px): lengths and areas checkable by hand."""
+    study = make_study(folder / "study")
+    a, b = (ds.SOPInstanceUID for ds in study["datasets"])
+    mark = lambda i, t, label, uid, frame, pts, purpose=None: {  # noqa: E731
+        "id": i, "type": t, "label": label, "sop_instance_uid": uid, "frame_number": frame, "region": 0,
+        "points": pts, **({"purpose": purpose} if purpose else {})}
+    doc = {
+        "format": "mitraplan-case", "version": 1,
+        "study": {"study_instance_uid": study["study_uid"], "patient_name": "Testperson^Erika", "patient_id": "PID-778899",
+                  "study_date": "20250314"},
+        "images": [{"sop_instance_uid": a, "path": "study/IM_0001.dcm"}, {"sop_instance_uid": b, "path": "study/IM_0002.dcm"}],
+        "marks": [
+            mark("m1", "distance", "P1 free length", a, 2, [[40, 30], [40, 46]]),            # 16 px → 0.80 cm
+            mark("m2", "area", "Lateral orifice", a, 2, [[60, 60], [100, 60], [100, 90], [60, 90]], "orifice"),
+            mark("m3", "distance", "J1 vena contracta", b, 3, [[80.5, 50.5], [89.5, 50.5]], "vena_contracta"),
+            mark("m5", "distance", "D1 to AL commissure", a, 2, [[10, 100], [28, 100]]),     # 18 px → 0.90 cm
+        ],
+        "calculations": [],
+        "devices": [{"id": "d1", "kind": "MitraClip", "model": "G4 XTW", "segment": "A2-P2", "attachment": "stable"}],
+        "jets": [{"id": "j1", "location": "para-clip lateral", "segment": "A1-P1", "vena_contracta_mark": "m3",
+                  "grade": "moderate"}],
+        "leaflets": {"tear_or_perforation": False, "segments": {"P1": {"length_mark": "m1", "calcification": "none"}},
+                     "spaces": [{"label": "D1 lateral edge to AL commissure", "distance_mark": "m5"}]},
+        "notes": "",
+        "context": {"operator": "Dr. Test", "surgical_risk": "high"},
+    }
+    path = folder / "case.mitraplan.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path, study
+
+
+def test_report_command_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = write_case(tmp_path)
+    assert main(["report", str(case), "--out", str(tmp_path / "out"), "--paper", "Letter"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert Path(printed["pdf"]).name == "report.pdf" and Path(printed["json"]).name == "report.json"
+    assert Path(printed["sr"]).name == "report-sr.dcm"
+    assert len(printed["key_images_png"]) == 2 and len(printed["key_images_dicom"]) == 2  # frames 2 and 3
+    for p in [printed["pdf"], printed["json"], printed["sr"], *printed["key_images_png"], *printed["key_images_dicom"]]:
+        assert Path(p).is_file()
+    document = json.loads(Path(printed["json"]).read_text(encoding="utf-8"))
+    shown = {m["label"]: m["shown"] for m in document["measurements"]}
+    assert shown["P1 free length"] == "0.80 cm"
+    assert shown["J1 vena contracta"] == "0.45 cm"      # 9 px × 0.05
+    assert "3.00 cm²" in shown.values()                 # 40 × 30 px × 0.0025 cm²
+    redo = document["assessment"]["options"][0]
+    assert redo["summary"] == "Redo TEER: possible (conditional: posterior leaflet 8 mm)"  # W16 through the case
+    surgery = document["assessment"]["options"][3]
+    assert surgery["status"] == "findings argue against"  # rule 6: high surgical risk
+    text = pdf_text(Path(printed["pdf"]))
+    assert "0.45 cm" in text and "3.00 cm²" in text and "G4 XTW" in text
+
+
+def test_report_command_bad_case_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.mitraplan.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["report", str(bad), "--out", str(tmp_path / "out")]) == 3
+    assert "bad.mitraplan.json" in capsys.readouterr().err

@@ -1,0 +1,173 @@
+"""The exported report read back: PDF text, JSON schema, SR and Secondary Captures through dciodvfy/dsrdump."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import highdicom as hd
+import jsonschema
+import pydicom
+import pytest
+
+from report.json_export import report_to_json, schema, validate
+from report.model import unit_display
+from report.pdf import PageSpec, write_pdf
+
+from .conftest import sample_report
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF as text (pdftotext when installed, else pypdf), whitespace collapsed."""
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    else:
+        from pypdf import PdfReader
+        text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} not installed (make test installs it)")
+    return path
+
+
+def test_pdf_lists_every_measurement_device_and_option(exported) -> None:
+    report, result = exported
+    text = pdf_text(result.pdf)
+    for m in report.measurements:
+        assert f"{m.shown} {unit_display(m.unit)}" in text, m.label
+        assert m.label in text
+    # hand-checked spellings of the sample values, units included
+    for shown in ("0.80 cm", "2.40 cm²", "0.45 cm", "3.2 mmHg", "72 bpm", "2.10 cm²", "0.90 cm"):
+        assert shown in text
+    for d in report.devices:
+        for field in (d.id, d.kind, d.model, d.segment, d.attachment):
+            assert field in text
+    for option in report.assessment.options:
+        assert option.name in text
+        assert option.status.value in text
+    assert "Redo TEER: possible (conditional: posterior leaflet 8 mm)" in text
+    assert "the heart team decides" in text
+    assert "MitraPlan 0.1.0" in text and f"case sha256 {'ab' * 8}" in text  # footer
+    assert "page 1 of" in text
+
+
+def test_pdf_prints_markup_in_patient_name_literally(study, tmp_path: Path) -> None:
+    report = sample_report(study, patient_name="<b>X</b>^<script>alert(1)</script>")
+    path = write_pdf(report, tmp_path / "r.pdf")
+    text = pdf_text(path)
+    assert "<b>X</b>" in text
+    assert "<script>alert(1)</script>" in text
+    assert "Dr. Op <i>Erator</i>" in text  # operator is user text too
+
+
+@pytest.mark.parametrize(("paper", "size"), [("A4", "595 x 842"), ("Letter", "612 x 792")])
+def test_pdf_paper_sizes(report, tmp_path: Path, paper: str, size: str) -> None:
+    path = write_pdf(report, tmp_path / f"{paper}.pdf", PageSpec(paper))
+    info = subprocess.run([require("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    assert size in info
+
+
+def test_pdf_refuses_unknown_paper(report, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="paper must be one of A4, Letter"):
+        write_pdf(report, tmp_path / "x.pdf", PageSpec("A3"))
+
+
+def test_json_validates_against_schema_and_matches_the_report(exported) -> None:
+    report, result = exported
+    document = json.loads(result.json.read_text(encoding="utf-8"))
+    validate(document)
+    assert document["format"] == "mitraplan-report" and document["version"] == 1
+    assert [m["id"] for m in document["measurements"]] == [m.id for m in report.measurements]
+    assert document["measurements"][1]["shown"] == "2.40 cm²"
+    assert [o["key"] for o in document["assessment"]["options"]] == [
+        "redo_teer", "plug", "elasta_tmvr", "surgery", "medical"]
+    assert {k["png"] for k in document["key_images"]} == {"key-k1.png", "key-k2.png"}
+
+
+def test_schema_rejects_a_measurement_without_unit(report) -> None:
+    document = report_to_json(report)
+    del document["measurements"][0]["unit"]
+    with pytest.raises(jsonschema.ValidationError, match="'unit' is a required property"):
+        validate(document)
+    jsonschema.Draft202012Validator.check_schema(schema())
+
+
+def test_schema_knows_every_quantity_and_unit_of_the_measurement_engine() -> None:
+    from measurements.results import UNITS
+
+    item = schema()["properties"]["measurements"]["items"]["properties"]
+    assert set(UNITS) <= set(item["quantity"]["enum"])
+    assert set(UNITS.values()) <= set(item["unit"]["enum"])
+
+
+def dciodvfy_errors(path: Path) -> list[str]:
+    out = subprocess.run([require("dciodvfy"), str(path)], capture_output=True, text=True)
+    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]
+
+
+def test_sr_and_secondary_captures_pass_dciodvfy(exported) -> None:
+    _, result = exported
+    assert result.sr is not None and len(result.key_images_dicom) == 2
+    for path in [result.sr, *result.key_images_dicom]:
+        assert dciodvfy_errors(path) == [], path
+
+
+def test_sr_reads_back_with_highdicom(exported) -> None:
+    report, result = exported
+    sr = hd.sr.srread(result.sr)
+    assert sr.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
+    assert sr.StudyInstanceUID == report.header.study_instance_uid  # same study ...
+    assert sr.SeriesInstanceUID not in {i.series_instance_uid for i in report.images}  # ... new series
+    assert sr.CodingSchemeIdentificationSequence[-1].CodingSchemeDesignator == "99TEERPLAN"
+    measurements = {}
+    for group in sr.content.get_image_measurement_groups():
+        for m in group.get_measurements():
+            measurements[str(group.tracking_identifier).split(" ")[0]] = m
+    assert set(measurements) == {m.id for m in report.measurements}
+    # vena contracta: DCM 125334, 0.45 cm, UCUM, frame 3, SCOORD exactly as marked (no half-pixel shift)
+    vc = measurements["r3"]
+    assert (vc.name.value, vc.name.scheme_designator) == ("125334", "DCM")
+    assert vc.value == pytest.approx(0.45) and vc.unit.value == "cm" and vc.unit.scheme_designator == "UCUM"
+    coords = vc.referenced_coordinates[0]
+    assert coords.value.tolist() == [[80.5, 50.5], [89.5, 50.5]]
+    assert int(coords.ContentSequence[0].ReferencedSOPSequence[0].ReferencedFrameNumber) == 3
+    mg = measurements["r4"]
+    assert (mg.name.value, mg.unit.value) == ("20256-4", "mm[Hg]")
+    assert mg.method.value == "125218"  # Simplified Bernoulli
+    mva = measurements["r2"]
+    assert (mva.name.value, mva.method.value) == ("399367004", "125220")  # orifice area by planimetry
+    area = mva.referenced_coordinates[0].value.tolist()
+    assert area[0] == area[-1] == [60.0, 60.0]  # closed POLYLINE
+    assert measurements["r5"].unit.value == "/min"
+
+
+def test_sr_reads_back_with_dsrdump(exported) -> None:
+    _, result = exported
+    out = subprocess.run([require("dsrdump"), "+Pt", str(result.sr)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Comprehensive SR Document" in out.stdout
+    assert '(125334,DCM,"Vena Contracta Width")' in out.stdout or "Vena Contracta Width" in out.stdout
+    assert "(mm[Hg],UCUM" in out.stdout
+    assert "99TEERPLAN" in out.stdout
+    assert "error" not in out.stderr.lower()
+
+
+def test_secondary_captures_are_in_the_study_with_marks_burned_in(exported) -> None:
+    report, result = exported
+    for path in result.key_images_dicom:
+        ds = pydicom.dcmread(path)
+        assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.7"
+        assert ds.StudyInstanceUID == report.header.study_instance_uid
+        assert ds.SourceImageSequence[0].ReferencedSOPInstanceUID in {i.sop_instance_uid for i in report.images}
+        pixels = ds.pixel_array
+        assert pixels.shape == (120, 160, 3)
+        # the stand-in frames are grey (R = G = B); yellow ink makes R and G differ from B
+        assert ((pixels[..., 0].astype(int) - pixels[..., 2]) > 100).sum() > 20
