@@ -223,7 +223,7 @@ class Loop:
         with self._lock:
             future = self._inflight.get(k)
             if future is None:
-                future = decode_pool().submit(self._decode, k)
+                future = decode_pool().submit(self._decode, k, self._decoder.new_buffer())
                 self._inflight[k] = future
                 created = True
             else:
@@ -266,8 +266,8 @@ class Loop:
         if not 0 <= k < self.n_frames:
             raise IndexError(f"{self.path}: frame index {k} out of range 0..{self.n_frames - 1}")
 
-    def _decode(self, k: int) -> np.ndarray:
-        return self._cache.put((self._owner, k), self._decoder.decode(k))
+    def _decode(self, k: int, out: np.ndarray | None = None) -> np.ndarray:
+        return self._cache.put((self._owner, k), self._decoder.decode(k, out))
 
     def _forget(self, k: int, future: Future[np.ndarray]) -> None:
         with self._lock:

@@ -484,6 +484,16 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
     return ds
 
 
+def write_cine_loop(path: Path, n_frames: int = 90, frame_time_ms: float = 25.0, seed: int = 7) -> Path:
+    """A commissural loop of ``n_frames`` 800x600 JPEG baseline frames (for benchmarks and stress tests)."""
+    times = [frame_time_ms * k / 1000.0 for k in range(n_frames)]
+    frames = _loop_frames(COMMISSURAL, times, seed=seed)
+    ds = us_dataset(encode_frames(frames), key=f"cine:{n_frames}:{frame_time_ms}:{seed}",
+                    regions=[tissue_region_item()], frame_time_ms=frame_time_ms, series=(9, "Benchmark"),
+                    description=f"{n_frames}-frame benchmark loop")
+    return _write(ds, Path(path))
+
+
 # --- the demo study --------------------------------------------------------------------------
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import UltrasoundRegion, region_for_points
 from measurements import continuity, doppler, geometry, pisa, thresholds
-from measurements.marks import Mark, MarkType
+from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import UNITS, Result
 
 #: Human names of quantities, used in result labels.
@@ -250,8 +250,39 @@ def measure_all(
     overridden = {str(c.get("trace_mark")) for c in calcs if c.get("type") == "pht"}
     results = [r for r in results if not (r.id.split(".")[0] in overridden and r.id.count(".") == 1
                                           and r.quantity in ("pht", "deceleration_time", "mva_pht"))]
+    results.extend(_beat_averages(measured, results))
     results.extend(_heart_rates(measured, results, heart_rate_for))
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
+
+
+#: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
+_AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
+
+
+def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result]) -> list[Result]:
+    """Mean (and SD) over the traces of one purpose on one image: ``avg.<purpose>.<quantity>``.
+
+    Sinus rhythm: 1-3 beats; atrial fibrillation: >= 5 consecutive beats (S3); the count is in the
+    method text and the AF caveat is attached later.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for m in measured.values():
+        if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose:
+            groups.setdefault((m.mark.purpose, m.mark.sop_instance_uid), []).append(m.mark.id)
+    by_id = {r.id: r for r in results}
+    out = []
+    for (purpose, _), ids in groups.items():
+        if len(ids) < 2:
+            continue
+        for q in _AVERAGED:
+            values = [by_id[f"{i}.{q}"].value for i in ids if f"{i}.{q}" in by_id]
+            if len(values) < 2:
+                continue
+            label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
+            sd = statistics.stdev(values)
+            out.append(make_result(f"avg.{purpose}.{q}", label, q, statistics.fmean(values), tuple(ids),
+                                   method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"))
+    return out
 
 
 def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
@@ -383,10 +414,10 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
                   recorded_mr_grades: Sequence[str]) -> list[Result]:
-    """Attach the context warnings: heart rate, AF single beat, continuity with MR."""
+    """Attach the context warnings: heart rate, AF with < 5 beats averaged, continuity with MR."""
     hrs = [r.value for r in results if r.quantity == "heart_rate"]
     hr = statistics.fmean(hrs) if hrs else None
-    n_inflow = sum(1 for m in measured.values() if m.mark.purpose == "mv_inflow")
+    purpose_of = {mid: m.mark.purpose for mid, m in measured.items()}
     mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)
     af = (rhythm or "").strip().lower() in ("af", "atrial fibrillation", "afib")
     out = []
@@ -397,8 +428,10 @@ def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhyt
                 extra.append(HIGH_HR_WARNING.format(hr=hr))
             elif r.quantity == "mean_gradient" and not 60 <= thresholds.shown("heart_rate", hr) <= 80:
                 extra.append(HR_RANGE_WARNING.format(hr=hr))
-        if r.quantity == "mean_gradient" and af and n_inflow < 5:
-            extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_inflow))
+        beats = len(r.source)
+        if (af and r.quantity == "mean_gradient" and beats < 5
+                and all(purpose_of.get(i) == "mv_inflow" for i in r.source)):
+            extra.append(AF_SINGLE_BEAT_WARNING.format(n=beats))
         if r.quantity == "mva_continuity" and mr_significant:
             extra.append(continuity.CONTINUITY_MR_WARNING)
         out.append(replace(r, warnings=(*r.warnings, *extra)) if extra else r)

@@ -125,3 +125,20 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_info(tmp_path / "nope.dcm")
     with pytest.raises(ImagingError, match="is a folder"):
         read_info(tmp_path)
+
+
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_grey_jpeg_loop_on_the_fast_path(tmp_path: Path, photometric: str) -> None:
+    grey = [f[..., :1].copy() for f in bar_frames(3)]  # bar 220 on background 40
+    encoded = [simplejpeg.encode_jpeg(g, quality=95, colorspace="GRAY") for g in grey]
+    ds = jpeg_loop(bar_frames(3), encoded=encoded)
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
+    del ds.PlanarConfiguration
+    path = save(ds, tmp_path / "grey.dcm")
+    with Loop.open(path) as loop:
+        assert not loop.info.is_color
+        frame = loop.request(1).result(timeout=30)
+        assert frame.shape == (48, 64) and frame.dtype == np.uint8
+        background = int(frame[0, 40])
+        # MONOCHROME1 shows low values bright: 255 - 40 = 215
+        assert abs(background - (215 if photometric == "MONOCHROME1" else 40)) <= 3

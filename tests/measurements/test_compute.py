@@ -186,3 +186,20 @@ def test_result_json_contract() -> None:
     assert j["id"] == "vc.vena_contracta" and j["quantity"] == "vena_contracta" and j["unit"] == "cm"
     assert j["value"] == pytest.approx(0.6) and j["source"] == ["vc"]
     assert j["grade"] == j["grades"][0]["label"] and all(g["scheme"] for g in j["grades"])
+
+
+def test_beats_are_averaged_and_af_needs_five() -> None:
+    # five identical W1 beats 0.8 s apart (75 bpm): the average MG is W1's 6.521333 mmHg with SD 0
+    marks = [_inflow(f"b{i}", 0.1 + 0.8 * i) for i in range(5)]
+    results, errors = measure_all(marks, [], regions_for, rhythm="AF")
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    avg = by_id["avg.mv_inflow.mean_gradient"]
+    assert avg.value == pytest.approx(6.521333, abs=1e-6) and avg.source == tuple(f"b{i}" for i in range(5))
+    assert "mean of 5 beats (SD 0.0 mmHg)" in avg.method
+    assert not any("atrial fibrillation" in w for w in avg.warnings)  # 5 beats averaged
+    assert any("from 1 beat(s)" in w for w in by_id["b0.mean_gradient"].warnings)
+    assert by_id["b0.heart_rate"].value == pytest.approx(75.0, rel=1e-9)
+    two, _ = measure_all(marks[:2], [], regions_for, rhythm="AF")
+    avg2 = next(r for r in two if r.id == "avg.mv_inflow.mean_gradient")
+    assert any("from 2 beat(s)" in w for w in avg2.warnings)

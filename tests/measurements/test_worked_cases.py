@@ -9,7 +9,7 @@ import pytest
 from measurements import continuity, doppler, geometry, pisa
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkType
-from measurements.thresholds import ACC, EAE, GERMAN, HR_VALIDITY, MR5, MVARC, grade, round_half_up, shown
+from measurements.thresholds import ACC, EAE, GERMAN, HR_VALIDITY, MR5, MVARC, display, grade, round_half_up, shown
 from tests.measurements.factories import spatial_region, spectral_region, trace_to_image
 
 REL = 1e-9
@@ -245,6 +245,7 @@ def test_w15_rounding_tie_is_decimal_half_up() -> None:
     assert round(total, 2) == 1.1  # binary round() - must not be used
     assert round_half_up(total, "0.01") == round_half_up(1.105, "0.01")
     assert shown("mva_planimetry", total) == 1.11
+    assert display("mva_planimetry", total) == "1.11 cm2"
 
 
 # --- W11 ------------------------------------------------------------------------------------------
