@@ -3,6 +3,24 @@
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
 the others, and attaches the post-TEER caveats of clinical.md as warnings.
+
+Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>.<quantity>``
+(beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
+
+- distance on a 2D region: ``distance`` (``vena_contracta`` when purpose is "vena_contracta";
+  graded for redo-TEER when purpose is "posterior_leaflet_length"); on a spectral region:
+  ``time_interval`` (+ ``heart_rate`` when purpose is "rr_interval").
+- area: ``area`` (``vca`` when purpose is "vca"); areas with purpose "orifice" are summed into
+  ``mva_planimetry`` unless the case has its own "planimetry" calculation.
+- doppler_trace: vmax, peak/mean gradient, VTI, duration, mean velocity; with purpose "mv_inflow"
+  also PHT, deceleration time and MVA by PHT. point on a spectral region: vmax, peak gradient.
+
+Calculations (case-file objects with "id" and "type"):
+``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
+lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
+``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
+aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
+which replaces the automatic PHT of that trace.
 """
 
 from __future__ import annotations
@@ -13,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from imaging.errors import CalibrationError, InputError
-from imaging.regions import UltrasoundRegion, region_for_points
+from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
 from measurements import continuity, doppler, geometry, pisa, thresholds
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import UNITS, Result
@@ -78,8 +96,17 @@ def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
         return _measure_area(mark, region, what)
     if mark.type is MarkType.DOPPLER_TRACE:
         doppler.require_spectral(region, what)
-        return trace_results(mark, doppler.velocity_trace(mark.points, region))
-    return _measure_point(mark, region, what)
+        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region)), region)
+    return _angle_note(_measure_point(mark, region, what), region)
+
+
+def _angle_note(results: list[Result], region: UltrasoundRegion) -> list[Result]:
+    """Say so when the scanner already angle-corrected the velocity axis (never corrected twice)."""
+    angle = region.doppler_correction_angle_deg
+    if not angle:
+        return results
+    note = f"velocity axis angle-corrected by the scanner ({angle:g}°); not corrected again"
+    return [replace(r, warnings=(*r.warnings, note)) for r in results]
 
 
 def _measure_distance(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
@@ -113,7 +140,7 @@ def _measure_area(mark: Mark, region: UltrasoundRegion, what: str) -> list[Resul
 
 
 def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
-    if not region.is_spectral:
+    if region.spatial_format != SpatialFormat.SPECTRAL:
         return []  # a landmark (clip tip, jet origin): a position, no number
     doppler.require_spectral(region, what)
     v = abs(region.to_physical(*mark.points[0])[1]) / 100.0

@@ -203,3 +203,18 @@ def test_beats_are_averaged_and_af_needs_five() -> None:
     two, _ = measure_all(marks[:2], [], regions_for, rhythm="AF")
     avg2 = next(r for r in two if r.id == "avg.mv_inflow.mean_gradient")
     assert any("from 2 beat(s)" in w for w in avg2.warnings)
+
+
+def test_scanner_angle_correction_is_noted_not_applied_and_frequency_scales_are_refused() -> None:
+    from dataclasses import replace
+
+    region = replace(spectral_region(dx=0.001, dy=-1.0), doppler_correction_angle_deg=20.0)
+    (x, y) = region.to_image(0.2, 180.0)
+    (vmax, _) = measure_mark(_mark("p", MarkType.POINT, [(x, y)], region=1), region)
+    assert vmax.value == pytest.approx(1.80, rel=1e-12)  # 180 cm/s as calibrated, no cos(20°)
+    assert any("angle-corrected by the scanner (20°)" in w for w in vmax.warnings)
+    hertz = replace(region, units_y=5)
+    with pytest.raises(CalibrationError, match="spectral region in s x cm/s"):
+        measure_mark(_mark("p", MarkType.POINT, [(x, y)], region=1), hertz)
+    # a point on a 2D image is a landmark: a position, no number
+    assert measure_mark(_mark("clip", MarkType.POINT, [(10.5, 10.5)]), spatial_region()) == []
