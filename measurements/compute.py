@@ -12,8 +12,10 @@ Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.
   ``time_interval`` (+ ``heart_rate`` when purpose is "rr_interval").
 - area: ``area`` (``vca`` when purpose is "vca"); areas with purpose "orifice" are summed into
   ``mva_planimetry`` unless the case has its own "planimetry" calculation.
-- doppler_trace: vmax, peak/mean gradient, VTI, duration, mean velocity; with purpose "mv_inflow"
-  also PHT, deceleration time and MVA by PHT. point on a spectral region: vmax, peak gradient.
+- doppler_trace: vmax, peak/mean gradient, VTI, duration, mean velocity; stenosis grades (MVARC,
+  EAE/ASE 2009) and PHT, deceleration time and MVA by PHT only with purpose "mv_inflow"; an
+  "mr_jet" trace gives vmax, peak gradient, VTI, duration; an "lvot" trace vmax, VTI, duration,
+  mean velocity. point on a spectral region: vmax, peak gradient.
 
 Calculations (case-file objects with "id" and "type"):
 ``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
@@ -59,6 +61,11 @@ SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 #: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
 _HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
 _TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
+#: A regurgitant or LVOT trace has no transmitral gradient: it never yields a (stenosis-graded) MG.
+_TRACE_QUANTITIES_BY_PURPOSE = {
+    "mr_jet": ("vmax", "peak_gradient", "vti", "duration"),
+    "lvot": ("vmax", "vti", "duration", "mean_velocity"),
+}
 #: Purposes whose distance result is graded with a dedicated table.
 _DISTANCE_PURPOSE_QUANTITY = {"vena_contracta": "vena_contracta"}
 _DISTANCE_PURPOSE_GRADING = {"posterior_leaflet_length": "posterior_leaflet_length"}
@@ -158,9 +165,11 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Resul
                "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
-    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""))
-           for q in _TRACE_QUANTITIES]
-    if mark.purpose == "mv_inflow":
+    inflow = mark.purpose == "mv_inflow"
+    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""),
+                       grading=None if inflow else "ungraded")
+           for q in _TRACE_QUANTITIES_BY_PURPOSE.get(mark.purpose or "", _TRACE_QUANTITIES)]
+    if inflow:
         try:
             out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace))
         except doppler.DopplerError as exc:  # the other numbers of the trace still stand

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 
 from planning.assessment import SOURCES, Status
+from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import Measurement, Report, unit_display
 from report.qt import ensure_app
@@ -120,9 +121,37 @@ def _header_html(r: Report) -> str:
     return "".join(parts)
 
 
+def _summary_html(r: Report) -> str:
+    """The numbers and statuses a heart team looks at first."""
+    a = r.assessment
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
+    inflow = [m for m in r.measurements if not not_inflow.intersection(m.source)]
+    mg = next((m for m in inflow if m.quantity == "mean_gradient"), None)
+    hr = r.measurement("heart_rate")
+    mva = max((m for m in r.measurements if m.quantity == "mva_planimetry"), key=lambda m: m.value, default=None)
+    gradient = "not measured" if mg is None else value_text(mg) + (f" at HR {value_text(hr)}" if hr else "")
+    barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
+               None: "not assessable"}[a.stenosis.barrier]
+    space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
+    rows = [("Residual MR", f"{esc(a.mr_grade or 'not graded')} <span class=\"note\">({esc(a.mr_grade_basis)})</span>"),
+            ("Mean gradient", esc(gradient)),
+            ("MVA, planimetry", esc(value_text(mva)) if mva else "not measured"),
+            ("Stenosis", esc(barrier)),
+            ("Redo-TEER anatomy", f"posterior leaflet {esc(a.redo.leaflet)}; space beside devices {space}"
+             + ("; leaflet injury" if a.redo.injury_barrier else "")),
+            ("Devices / jets", f"{len(r.devices)} device(s), {len(r.jets)} residual jet(s)")]
+    body = "".join(f'<tr><td class="k" width="25%">{k}</td><td width="75%">{v}</td></tr>' for k, v in rows)
+    options = "".join(f"<tr><td>{esc(o.name)}</td><td><b>{_STATUS_MARK[o.status]} {esc(o.status.value)}</b></td>"
+                      f"<td>{esc(o.evidence.value)}</td></tr>" for o in a.options)
+    return ('<h2>Summary</h2><table class="grid" width="100%" cellpadding="3" cellspacing="0">' + body + "</table>"
+            '<p></p><table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr><th width="58%">Option</th>'
+            '<th width="24%">Findings</th><th width="18%">Evidence</th></tr>' + options + "</table>"
+            f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
+
+
 def _devices_html(r: Report, map_width: int) -> str:
-    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(d.segment), esc(d.attachment), esc(d.notes)]
-            for d in r.devices]
+    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(" ".join(p for p in (d.segment, d.position) if p)),
+             esc(d.attachment), esc(d.notes)] for d in r.devices]
     table = _table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
                    [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
     return ("<h2>1. Prior devices and clip map</h2>" + table
@@ -134,9 +163,10 @@ def _devices_html(r: Report, map_width: int) -> str:
 def _jets_html(r: Report) -> str:
     rows = [[esc(j.id), esc(j.location), esc(j.segment),
              "—" if j.vena_contracta_cm is None else f"{_vc(j.vena_contracta_cm)} cm",
+             "—" if j.eroa_cm2 is None else f"{_vc(j.eroa_cm2)} cm²",
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
-    table = _table(["Jet", "Location", "Segment", "Vena contracta", "Grade (clinician)", "Notes"], rows,
-                   [8, 24, 12, 15, 16, 25]) if rows else "<p>No residual jet recorded.</p>"
+    table = _table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
+                   rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
     a = r.assessment
     grade = esc(a.mr_grade) if a.mr_grade else "not graded"
     return (f"<h2>2. Residual mitral regurgitation</h2>{table}"
@@ -170,9 +200,10 @@ def _leaflets_html(r: Report) -> str:
 
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
     rows = []
     for m in r.measurements:
-        if m.quantity in quantities:
+        if m.quantity in quantities and not not_inflow.intersection(m.source):
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
             rows.append([esc(m.label), value_text(m), grades])
     s = r.assessment.stenosis
@@ -231,9 +262,9 @@ def _options_html(r: Report) -> str:
     used: set[str] = set()
     for o in a.options:
         used.update(o.sources)
-        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} '
-                     f"{esc(o.status.value)}</span> — {esc(o.summary)}<br><span class=\"note\">Evidence: "
-                     f"{esc(o.evidence.value)} [{esc(', '.join(o.sources))}]</span></p>")
+        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} {esc(o.summary)}'
+                     f"</span><br><span class=\"note\">Evidence for this option: {esc(o.evidence.value)} "
+                     f"[{esc(', '.join(o.sources))}]</span></p>")
         rows = []
         for label, findings in (("For", o.favouring), ("Against", o.against)):
             for f in findings:
@@ -251,7 +282,7 @@ def report_html(report: Report, page_width_px: int) -> str:
     """The report body as the HTML subset QTextDocument renders."""
     notes = f"<h2>Notes</h2><p>{esc(report.notes)}</p>" if report.notes else ""
     return (f"<html><head><style>{_CSS}</style></head><body>"
-            + _header_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
+            + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
             + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
             + _key_images_html(report, int(page_width_px * 0.46)) + _options_html(report) + notes
             + "</body></html>")

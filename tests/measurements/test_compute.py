@@ -218,3 +218,15 @@ def test_scanner_angle_correction_is_noted_not_applied_and_frequency_scales_are_
         measure_mark(_mark("p", MarkType.POINT, [(x, y)], region=1), hertz)
     # a point on a 2D image is a landmark: a position, no number
     assert measure_mark(_mark("clip", MarkType.POINT, [(10.5, 10.5)]), spatial_region()) == []
+
+
+def test_only_inflow_traces_carry_stenosis_grades_and_mr_traces_no_mean_gradient() -> None:
+    trace = trace_to_image(CW, [(1.0, 2.0), (1.2, 2.0)])  # 2 m/s held: MG 4·2² = 16 mmHg
+    marks = [_mark("mr", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mr_jet"),
+             _mark("any", MarkType.DOPPLER_TRACE, trace, region=2),
+             _mark("mv", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mv_inflow")]
+    results, _ = measure_all(marks, [], regions_for)
+    by_id = {r.id: r for r in results}
+    assert "mr.mean_gradient" not in by_id and by_id["mr.vti"].value == pytest.approx(40.0)
+    assert by_id["any.mean_gradient"].value == pytest.approx(16.0) and by_id["any.mean_gradient"].grades == ()
+    assert {g.scheme for g in by_id["mv.mean_gradient"].grades} == {"MVARC", "EAE/ASE-2009-MS"}
