@@ -187,3 +187,15 @@ def test_a_damaged_first_frame_does_not_send_the_loop_off_the_fast_path(tmp_path
             loop.frame(0)
         assert bar_column(loop.frame(1)) == 6
         assert loop._decoder._jpeg_mode == "RGB"  # decided by frame 2, not by the damaged frame 1
+
+
+def test_deflated_native_loop(tmp_path: Path) -> None:
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    ds = native_loop(bar_frames(3))
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    path = tmp_path / "deflated.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with Loop.open(path) as loop:
+        assert [bar_column(loop.frame(k)) for k in range(3)] == [4, 6, 8]
+        np.testing.assert_array_equal(loop.frame(0), bar_frames(1)[0])  # lossless: exact
