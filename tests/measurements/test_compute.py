@@ -230,3 +230,15 @@ def test_only_inflow_traces_carry_stenosis_grades_and_mr_traces_no_mean_gradient
     assert "mr.mean_gradient" not in by_id and by_id["mr.vti"].value == pytest.approx(40.0)
     assert by_id["any.mean_gradient"].value == pytest.approx(16.0) and by_id["any.mean_gradient"].grades == ()
     assert {g.scheme for g in by_id["mv.mean_gradient"].grades} == {"MVARC", "EAE/ASE-2009-MS"}
+
+
+def test_self_intersection_detection() -> None:
+    from measurements.geometry import is_self_intersecting
+
+    assert not is_self_intersecting([(0, 0), (60, 0), (80, 40), (30, 70), (-10, 30)])  # W10 pentagon
+    assert is_self_intersecting([(0, 0), (20, 20), (20, 0), (0, 20)])  # bow tie
+    assert not is_self_intersecting([(0, 0), (10, 0), (5, 5)])
+    star = [(50, 0), (61, 35), (98, 35), (68, 57), (79, 91), (50, 70), (21, 91), (32, 57), (2, 35), (39, 35)]
+    assert not is_self_intersecting(star)  # concave but simple
+    outer = star[::2]
+    assert is_self_intersecting([outer[k] for k in (0, 2, 4, 1, 3)])  # pentagram through the outer points
