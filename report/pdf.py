@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from planning.assessment import SOURCES, Status
+from planning.assessment import SOURCES, Status, fmt
 from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import Measurement, Report, unit_display
@@ -175,20 +175,19 @@ def _jets_html(r: Report) -> str:
 
 
 def _vc(cm: float) -> str:
-    from planning.assessment import fmt
     return fmt(cm, 2)
 
 
 def _leaflets_html(r: Report) -> str:
     lf = r.leaflets
-    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{_vc(s.length_cm * 10)[:-1]} mm",
+    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{fmt(s.length_cm * 10, 1)} mm",
              esc(s.calcification) or "—", esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
     parts = ["<h2>3. Residual leaflet anatomy</h2>"]
     parts.append(_table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
         parts.append(_table(["Space beside devices", "Distance"],
-                            [[esc(label), f"{_vc(cm * 10)[:-1]} mm"] for label, cm in lf.spaces], [75, 25]))
+                            [[esc(label), f"{fmt(cm * 10, 1)} mm"] for label, cm in lf.spaces], [75, 25]))
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
                  + (f" — {esc(lf.notes)}" if lf.notes else "") + "</p>")
     redo = r.assessment.redo
@@ -271,7 +270,7 @@ def _options_html(r: Report) -> str:
                 used.update(f.sources)
                 rows.append([label, esc(f.text), f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
-            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]))
+            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
     refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
                    if s in SOURCES)
     parts.append(f'<h3>Sources</h3><ul class="note">{refs}</ul>')
