@@ -199,3 +199,13 @@ def test_deflated_native_loop(tmp_path: Path) -> None:
     with Loop.open(path) as loop:
         assert [bar_column(loop.frame(k)) for k in range(3)] == [4, 6, 8]
         np.testing.assert_array_equal(loop.frame(0), bar_frames(1)[0])  # lossless: exact
+
+
+def test_showing_frame_1_decodes_frame_1_only(tmp_path: Path) -> None:
+    frames = bar_frames(8)
+    encoded = [simplejpeg.encode_jpeg(frames[0], quality=95, colorspace="RGB", colorsubsampling="422")]
+    encoded += [b"\xff\xd8 not a decodable frame \xff\xd9"] * 7  # any decode of these would fail
+    cache = FrameCache()
+    with Loop.open(save(jpeg_loop(frames, encoded=encoded), tmp_path / "lazy.dcm"), cache=cache) as loop:
+        assert bar_column(loop.frame(0)) == 4
+        assert len(cache) == 1
