@@ -139,7 +139,8 @@ def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
 
     The slope runs from just below the peak (95 %, past the rounded top) to the first point under
     70 % of the peak (just past V0/√2, the part PHT measures), or to the lowest point before the
-    speed rises again (A wave) if that comes first.
+    speed rises again (A wave) if that comes first. On a sparse, hand-placed trace (at most two
+    vertices there) it is the first segment after the peak: the slope the user drew.
     """
     peak = int(np.argmax(speed))
     v0 = speed[peak]
@@ -153,6 +154,8 @@ def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
             last = i
         if speed[i] < 0.7 * v0:
             break
+    if last - peak <= 2:  # a hand-placed trace: its first segment after the peak is the drawn slope
+        return peak, peak, min(peak + 1, len(speed) - 1)
     below_top = [i for i in range(peak + 1, last) if speed[i] <= 0.95 * v0]
     first = below_top[0] if below_top and last - below_top[0] >= 2 else peak
     return peak, first, last

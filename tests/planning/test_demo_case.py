@@ -40,6 +40,7 @@ def test_inflow_mean_gradient_heart_rate_and_constrained_pht(results: dict) -> N
     assert results["c_pht.pht"].value == pytest.approx(150.0, rel=1e-6)
     assert results["c_pht.mva_pht"].value == pytest.approx(220 / 150, rel=1e-6)
     assert "m_inflow1.pht" not in results  # replaced by the constrained fit
+    assert results["m_inflow2.pht"].value == pytest.approx(150.0, rel=1e-6)  # automatic: the drawn slope
 
 
 def test_mr_pisa_and_vena_contracta(results: dict) -> None:
