@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPainter,
+    QPaintDevice,
     QPdfWriter,
     QTextDocument,
 )
@@ -316,62 +317,106 @@ def _footer_text(report: Report, page: int, pages: int) -> str:
             f" · page {page} of {pages}")
 
 
+def _page_layout(spec: PageSpec) -> QPageLayout:
+    if spec.paper not in PAGE_SIZES:
+        raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}, not {spec.paper!r}")
+    m = spec.margin_mm
+    return QPageLayout(QPageSize(PAGE_SIZES[spec.paper]), QPageLayout.Orientation.Portrait, QMarginsF(m, m, m, m),
+                       QPageLayout.Unit.Millimeter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pages:
+    """The report laid out for one paint device: the document and the page geometry in device pixels."""
+
+    doc: QTextDocument
+    width: float
+    body_h: float
+    footer_h: float
+
+    @property
+    def count(self) -> int:
+        return self.doc.pageCount()
+
+
+def _lay_out(report: Report, device: QPaintDevice, layout: QPageLayout, dpi: int,
+             key_images: dict[str, QImage] | None) -> _Pages:
+    paint = layout.paintRectPixels(dpi)
+    footer_h = dpi * 0.25
+    doc = build_document(report, paint.width() * _CSS_DPI / dpi, key_images)
+    doc.documentLayout().setPaintDevice(device)
+    doc.setPageSize(QSizeF(paint.width(), paint.height() - footer_h))
+    return _Pages(doc, paint.width(), paint.height() - footer_h, footer_h)
+
+
+def _paint_page(painter: QPainter, pages: _Pages, report: Report, page: int) -> None:
+    """Page ``page`` (0-based) of the body, then the footer, with the origin at the printable area."""
+    width, body_h, footer_h = pages.width, pages.body_h, pages.footer_h
+    painter.save()
+    painter.translate(0, -page * body_h)
+    ctx = QAbstractTextDocumentLayout.PaintContext()
+    ctx.clip = QRectF(0, page * body_h, width, body_h)
+    painter.setClipRect(ctx.clip)
+    pages.doc.documentLayout().draw(painter, ctx)
+    painter.restore()
+    painter.setFont(report_font(7))
+    painter.setPen(QColor("#000000"))
+    y = body_h + footer_h * 0.2
+    painter.drawLine(QPointF(0, y), QPointF(width, y))
+    painter.drawText(QRectF(0, body_h + footer_h * 0.25, width, footer_h * 0.75),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     _footer_text(report, page + 1, pages.count))
+
+
 def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
               key_images: dict[str, QImage] | None = None) -> Path:
     """Render ``report`` to ``path`` on ``spec.paper`` (A4 or Letter); returns ``path``."""
     ensure_app()
-    if spec.paper not in PAGE_SIZES:
-        raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}, not {spec.paper!r}")
+    layout = _page_layout(spec)
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
     writer.setTitle("MitraPlan redo-intervention planning report")
     writer.setCreator(f"{report.header.software} {report.header.software_version}")
-    m = spec.margin_mm
-    writer.setPageLayout(QPageLayout(QPageSize(PAGE_SIZES[spec.paper]), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(m, m, m, m), QPageLayout.Unit.Millimeter))
+    writer.setPageLayout(layout)
     painter = QPainter()
     if not painter.begin(writer):
         raise OSError(f"{path}: cannot open the PDF for writing")
     try:
-        _paint_pages(painter, writer, report, key_images)
+        pages = _lay_out(report, writer, layout, DPI, key_images)
+        for page in range(pages.count):
+            if page:
+                writer.newPage()
+            _paint_page(painter, pages, report, page)
     finally:
         painter.end()
     return path
 
 
-def _paint_pages(painter: QPainter, writer: QPdfWriter, report: Report,
-                 key_images: dict[str, QImage] | None) -> None:
-    full = writer.pageLayout().paintRectPixels(DPI)
-    width, height = full.width(), full.height()
-    footer_h = DPI * 0.25
-    body_h = height - footer_h
-    doc = build_document(report, width * _CSS_DPI / DPI, key_images)
-    doc.documentLayout().setPaintDevice(writer)
-    doc.setPageSize(QSizeF(width, body_h))
-    pages = doc.pageCount()
-    foot_font = report_font(7)
-    for page in range(pages):
-        if page:
-            writer.newPage()
-        painter.save()
-        painter.translate(0, -page * body_h)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        ctx.clip = QRectF(0, page * body_h, width, body_h)
-        painter.setClipRect(ctx.clip)
-        doc.documentLayout().draw(painter, ctx)
-        painter.restore()
-        painter.setFont(foot_font)
-        painter.setPen(QColor("#000000"))
-        painter.drawLine(0, int(body_h + footer_h * 0.2), width, int(body_h + footer_h * 0.2))
-        painter.drawText(QRectF(0, body_h + footer_h * 0.25, width, footer_h * 0.75),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, _footer_text(report, page + 1, pages))
+def render_pages(report: Report, spec: PageSpec = PageSpec(), dpi: int = 96,
+                 key_images: dict[str, QImage] | None = None) -> list[QImage]:
+    """The pages exactly as in the PDF, as images at ``dpi`` (for the on-screen preview)."""
+    ensure_app()
+    layout = _page_layout(spec)
+    full, paint = layout.fullRectPixels(dpi), layout.paintRectPixels(dpi)
+    dots_per_metre = round(dpi / 0.0254)
 
+    def blank() -> QImage:
+        image = QImage(full.width(), full.height(), QImage.Format.Format_RGB32)
+        image.setDotsPerMeterX(dots_per_metre)
+        image.setDotsPerMeterY(dots_per_metre)
+        image.fill(QColor("#ffffff"))
+        return image
 
-def image_png_bytes(image: QImage) -> bytes:
-    """PNG bytes of a QImage (no text chunks, so no metadata leaks)."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
+    first = blank()
+    pages = _lay_out(report, first, layout, dpi, key_images)
+    images = []
+    for page in range(pages.count):
+        image = first if page == 0 else blank()
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.translate(paint.topLeft())
+        _paint_page(painter, pages, report, page)
+        painter.end()
+        images.append(image)
+    return images
