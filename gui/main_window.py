@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, Q
 
 from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
+from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.browser_dock = self.add_panel(self.browser, "Study browser", "browser",
                                            Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_menus()
+        install_report_menu(self)
         self._build_toolbar()
         self._build_status_bar()
         self._connect()

@@ -144,22 +144,23 @@ def _items(data: memoryview) -> tuple[list[int], list[memoryview]]:
 # --- JPEG codestream colour space ------------------------------------------------------------
 
 def jpeg_colour_mode(frame: memoryview | bytes, photometric: str, samples: int) -> str | None:
-    """simplejpeg colour space that reproduces pydicom's reading of this codestream, or None.
+    """How to decode this codestream so the colours match pydicom's reading of it.
 
-    None means libjpeg and pydicom disagree about the colour transform (Adobe APP14 marker,
-    'R','G','B' component IDs, or an RGB header without JFIF): pydicom's plugin must decode it.
+    "RGB"/"GRAY": simplejpeg agrees with pydicom. "pydicom": they disagree about the colour
+    transform (Adobe APP14 marker, 'R','G','B' component IDs, or an RGB header without JFIF), so
+    pydicom's plugin must decode. None: the markers are unreadable (a damaged frame), undecided.
     """
     if samples == 1:
         return "GRAY"
     markers = _jpeg_markers(bytes(frame[:4096]))
-    if markers is None or samples != 3:
+    if markers is None:
         return None
     has_jfif, has_adobe, component_ids = markers
-    if has_adobe or component_ids in ([82, 71, 66], [114, 103, 98]):
-        return None
+    if samples != 3 or has_adobe or component_ids in ([82, 71, 66], [114, 103, 98]):
+        return "pydicom"
     if photometric.startswith("YBR_FULL") or has_jfif:
         return "RGB"
-    return None
+    return "pydicom"
 
 
 def _jpeg_markers(head: bytes) -> tuple[bool, bool, list[int]] | None:
@@ -202,7 +203,7 @@ class FrameDecoder:
                                     path)
         self._plugin = self._check_codec()
         self._frames = split_frames(source.pixel_data, n_frames) if source.encapsulated else None
-        self._jpeg_mode: str | None | bool = False  # False: not decided yet
+        self._jpeg_mode: str | None = None  # decided on the first frame whose markers are readable
         self._template = self._mini_template()
         self._palette_shift = self._palette_shift_bits()
         self._slow_lock = threading.Lock()
@@ -219,12 +220,24 @@ class FrameDecoder:
         data = self._source.pixel_data
         return min(self.n_frames, len(data) // self._frame_length()) if data is not None else 0
 
-    def decode(self, k: int) -> np.ndarray:
+    def new_buffer(self) -> np.ndarray | None:
+        """An output buffer for ``decode(out=...)`` when the JPEG fast path can fill it, else None.
+
+        Allocate it in the thread that asks for the frame: glibc gives each decode thread its own
+        malloc arena, which returns freed frame memory to the OS and page-faults it in again on the
+        next frame (measured 0.6x the raw decoder); the requester's arena reuses it (0.97x).
+        """
+        if self._ts != JPEGBaseline8Bit or self._bits != 8 or self._samples not in (1, 3):
+            return None
+        return np.empty((self._rows, self._cols, self._samples), np.uint8)
+
+    def decode(self, k: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Frame ``k`` (0-based); ``out`` from ``new_buffer`` receives it when the fast path applies."""
         if not 0 <= k < self.n_frames:
             raise IndexError(f"{self.path}: frame index {k} out of range 0..{self.n_frames - 1}")
         data = self._frame_bytes(k)
         try:
-            frame = self._decode_bytes(data)
+            frame = self._decode_bytes(data, out)
         except (CorruptImageError, UnsupportedImageError):
             raise
         except Exception as exc:  # noqa: BLE001 - any codec failure is a corrupt frame
@@ -276,14 +289,14 @@ class FrameDecoder:
             raise missing
         return data[k * length:(k + 1) * length]
 
-    def _decode_bytes(self, data: memoryview | bytes) -> np.ndarray:
+    def _decode_bytes(self, data: memoryview | bytes, out: np.ndarray | None) -> np.ndarray:
         if self._ts == JPEGBaseline8Bit and self._bits == 8:
-            if self._jpeg_mode is False:
-                self._jpeg_mode = jpeg_colour_mode(data, self._photometric, self._samples)
-            if self._jpeg_mode == "RGB":
-                return simplejpeg.decode_jpeg(data, colorspace="RGB")
-            if self._jpeg_mode == "GRAY":
-                return self._to_display(simplejpeg.decode_jpeg(data, colorspace="GRAY")[..., 0])
+            mode = self._jpeg_mode or jpeg_colour_mode(data, self._photometric, self._samples)
+            self._jpeg_mode = self._jpeg_mode or mode
+            if mode == "RGB":
+                return simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=out)
+            if mode == "GRAY":
+                return self._to_display(simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=out)[..., 0])
         return self._decode_with_pydicom(data)
 
     def _decode_with_pydicom(self, data: memoryview | bytes) -> np.ndarray:

@@ -208,6 +208,9 @@ class Loop:
             return cached
         with self._lock:
             pending = self._inflight.get(k)
+            cached = self._cache.get((self._owner, k))  # again: a decode may have finished meanwhile
+        if cached is not None:
+            return cached
         if pending is not None:
             return pending.result()
         return self._decode(k)
@@ -215,21 +218,18 @@ class Loop:
     def request(self, k: int) -> Future[np.ndarray]:
         """Frame ``k`` decoded on the shared worker pool; the future holds the frame or the error."""
         self._check(k)
-        cached = self._cache.get((self._owner, k))
-        if cached is not None:
-            done: Future[np.ndarray] = Future()
-            done.set_result(cached)
-            return done
-        with self._lock:
+        with self._lock:  # cache and in-flight checked together: one decode per frame
+            cached = self._cache.get((self._owner, k))
+            if cached is not None:
+                done: Future[np.ndarray] = Future()
+                done.set_result(cached)
+                return done
             future = self._inflight.get(k)
-            if future is None:
-                future = decode_pool().submit(self._decode, k)
-                self._inflight[k] = future
-                created = True
-            else:
-                created = False
-        if created:
-            future.add_done_callback(lambda f, k=k: self._forget(k, f))
+            if future is not None:
+                return future
+            future = decode_pool().submit(self._decode, k, self._decoder.new_buffer())
+            self._inflight[k] = future
+        future.add_done_callback(lambda f, k=k: self._forget(k, f))
         return future
 
     def prefetch(self, ks: Iterable[int]) -> None:
@@ -266,8 +266,8 @@ class Loop:
         if not 0 <= k < self.n_frames:
             raise IndexError(f"{self.path}: frame index {k} out of range 0..{self.n_frames - 1}")
 
-    def _decode(self, k: int) -> np.ndarray:
-        return self._cache.put((self._owner, k), self._decoder.decode(k))
+    def _decode(self, k: int, out: np.ndarray | None = None) -> np.ndarray:
+        return self._cache.put((self._owner, k), self._decoder.decode(k, out))
 
     def _forget(self, k: int, future: Future[np.ndarray]) -> None:
         with self._lock:

@@ -288,8 +288,15 @@ def _draw_colour(rgb: np.ndarray, view: _View, t_s: float, rng: np.random.Genera
     else:
         opening = _opening(t_s)
         if opening > 0.05:
-            inflow = lv & (ys < view.coaptation[1] + 110 * opening) & (ys > view.coaptation[1])
-            box[inflow] = (20, 40, int(120 + 120 * opening))
+            blood = lv & (box.max(axis=2) < 120)  # tissue priority: leaflets and clips stay grey
+            cy = view.coaptation[1]
+            depth = ys - cy
+            for ox in (view.hinges[0][0] + 22.0, view.hinges[1][0] - 22.0):  # the two orifices
+                half = 9.0 + 0.35 * np.clip(depth, 0, None)
+                cone = blood & (depth >= 0) & (depth <= 120 * opening) & (np.abs(xs - ox) <= half)
+                core = 1.0 - np.abs(xs - ox) / np.maximum(half, 1.0)
+                blue = (90 + 160 * opening * core).astype(np.uint8)
+                box[cone] = np.stack([blue // 6, blue // 3, blue], axis=-1)[cone]
 
 
 # --- the CW strips ---------------------------------------------------------------------------
@@ -482,6 +489,16 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
     ds["PixelData"].VR = "OB"
     ds["PixelData"].is_undefined_length = True
     return ds
+
+
+def write_cine_loop(path: Path, n_frames: int = 90, frame_time_ms: float = 25.0, seed: int = 7) -> Path:
+    """A commissural loop of ``n_frames`` 800x600 JPEG baseline frames (for benchmarks and stress tests)."""
+    times = [frame_time_ms * k / 1000.0 for k in range(n_frames)]
+    frames = _loop_frames(COMMISSURAL, times, seed=seed)
+    ds = us_dataset(encode_frames(frames), key=f"cine:{n_frames}:{frame_time_ms}:{seed}",
+                    regions=[tissue_region_item()], frame_time_ms=frame_time_ms, series=(9, "Benchmark"),
+                    description=f"{n_frames}-frame benchmark loop")
+    return _write(ds, Path(path))
 
 
 # --- the demo study --------------------------------------------------------------------------

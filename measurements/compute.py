@@ -3,6 +3,26 @@
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
 the others, and attaches the post-TEER caveats of clinical.md as warnings.
+
+Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>.<quantity>``
+(beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
+
+- distance on a 2D region: ``distance`` (``vena_contracta`` when purpose is "vena_contracta";
+  graded for redo-TEER when purpose is "posterior_leaflet_length"); on a spectral region:
+  ``time_interval`` (+ ``heart_rate`` when purpose is "rr_interval").
+- area: ``area`` (``vca`` when purpose is "vca"); areas with purpose "orifice" are summed into
+  ``mva_planimetry`` unless the case has its own "planimetry" calculation.
+- doppler_trace: vmax, peak/mean gradient, VTI, duration, mean velocity; stenosis grades (MVARC,
+  EAE/ASE 2009) and PHT, deceleration time and MVA by PHT only with purpose "mv_inflow"; an
+  "mr_jet" trace gives vmax, peak gradient, VTI, duration; an "lvot" trace vmax, VTI, duration,
+  mean velocity. point on a spectral region: vmax, peak gradient.
+
+Calculations (case-file objects with "id" and "type"):
+``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
+lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
+``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
+aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
+which replaces the automatic PHT of that trace.
 """
 
 from __future__ import annotations
@@ -13,9 +33,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from imaging.errors import CalibrationError, InputError
-from imaging.regions import UltrasoundRegion, region_for_points
+from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
 from measurements import continuity, doppler, geometry, pisa, thresholds
-from measurements.marks import Mark, MarkType
+from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import UNITS, Result
 
 #: Human names of quantities, used in result labels.
@@ -41,6 +61,11 @@ SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 #: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
 _HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
 _TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
+#: A regurgitant or LVOT trace has no transmitral gradient: it never yields a (stenosis-graded) MG.
+_TRACE_QUANTITIES_BY_PURPOSE = {
+    "mr_jet": ("vmax", "peak_gradient", "vti", "duration"),
+    "lvot": ("vmax", "vti", "duration", "mean_velocity"),
+}
 #: Purposes whose distance result is graded with a dedicated table.
 _DISTANCE_PURPOSE_QUANTITY = {"vena_contracta": "vena_contracta"}
 _DISTANCE_PURPOSE_GRADING = {"posterior_leaflet_length": "posterior_leaflet_length"}
@@ -78,8 +103,17 @@ def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
         return _measure_area(mark, region, what)
     if mark.type is MarkType.DOPPLER_TRACE:
         doppler.require_spectral(region, what)
-        return trace_results(mark, doppler.velocity_trace(mark.points, region))
-    return _measure_point(mark, region, what)
+        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region)), region)
+    return _angle_note(_measure_point(mark, region, what), region)
+
+
+def _angle_note(results: list[Result], region: UltrasoundRegion) -> list[Result]:
+    """Say so when the scanner already angle-corrected the velocity axis (never corrected twice)."""
+    angle = region.doppler_correction_angle_deg
+    if not angle:
+        return results
+    note = f"velocity axis angle-corrected by the scanner ({angle:g}°); not corrected again"
+    return [replace(r, warnings=(*r.warnings, note)) for r in results]
 
 
 def _measure_distance(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
@@ -113,7 +147,7 @@ def _measure_area(mark: Mark, region: UltrasoundRegion, what: str) -> list[Resul
 
 
 def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
-    if not region.is_spectral:
+    if region.spatial_format != SpatialFormat.SPECTRAL:
         return []  # a landmark (clip tip, jet origin): a position, no number
     doppler.require_spectral(region, what)
     v = abs(region.to_physical(*mark.points[0])[1]) / 100.0
@@ -131,9 +165,11 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Resul
                "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
-    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""))
-           for q in _TRACE_QUANTITIES]
-    if mark.purpose == "mv_inflow":
+    inflow = mark.purpose == "mv_inflow"
+    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""),
+                       grading=None if inflow else "ungraded")
+           for q in _TRACE_QUANTITIES_BY_PURPOSE.get(mark.purpose or "", _TRACE_QUANTITIES)]
+    if inflow:
         try:
             out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace))
         except doppler.DopplerError as exc:  # the other numbers of the trace still stand
@@ -250,8 +286,39 @@ def measure_all(
     overridden = {str(c.get("trace_mark")) for c in calcs if c.get("type") == "pht"}
     results = [r for r in results if not (r.id.split(".")[0] in overridden and r.id.count(".") == 1
                                           and r.quantity in ("pht", "deceleration_time", "mva_pht"))]
+    results.extend(_beat_averages(measured, results))
     results.extend(_heart_rates(measured, results, heart_rate_for))
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
+
+
+#: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
+_AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
+
+
+def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result]) -> list[Result]:
+    """Mean (and SD) over the traces of one purpose on one image: ``avg.<purpose>.<quantity>``.
+
+    Sinus rhythm: 1-3 beats; atrial fibrillation: >= 5 consecutive beats (S3); the count is in the
+    method text and the AF caveat is attached later.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for m in measured.values():
+        if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose:
+            groups.setdefault((m.mark.purpose, m.mark.sop_instance_uid), []).append(m.mark.id)
+    by_id = {r.id: r for r in results}
+    out = []
+    for (purpose, _), ids in groups.items():
+        if len(ids) < 2:
+            continue
+        for q in _AVERAGED:
+            values = [by_id[f"{i}.{q}"].value for i in ids if f"{i}.{q}" in by_id]
+            if len(values) < 2:
+                continue
+            label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
+            sd = statistics.stdev(values)
+            out.append(make_result(f"avg.{purpose}.{q}", label, q, statistics.fmean(values), tuple(ids),
+                                   method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"))
+    return out
 
 
 def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
@@ -383,10 +450,10 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
                   recorded_mr_grades: Sequence[str]) -> list[Result]:
-    """Attach the context warnings: heart rate, AF single beat, continuity with MR."""
+    """Attach the context warnings: heart rate, AF with < 5 beats averaged, continuity with MR."""
     hrs = [r.value for r in results if r.quantity == "heart_rate"]
     hr = statistics.fmean(hrs) if hrs else None
-    n_inflow = sum(1 for m in measured.values() if m.mark.purpose == "mv_inflow")
+    purpose_of = {mid: m.mark.purpose for mid, m in measured.items()}
     mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)
     af = (rhythm or "").strip().lower() in ("af", "atrial fibrillation", "afib")
     out = []
@@ -397,8 +464,10 @@ def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhyt
                 extra.append(HIGH_HR_WARNING.format(hr=hr))
             elif r.quantity == "mean_gradient" and not 60 <= thresholds.shown("heart_rate", hr) <= 80:
                 extra.append(HR_RANGE_WARNING.format(hr=hr))
-        if r.quantity == "mean_gradient" and af and n_inflow < 5:
-            extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_inflow))
+        beats = len(r.source)
+        if (af and r.quantity == "mean_gradient" and beats < 5
+                and all(purpose_of.get(i) == "mv_inflow" for i in r.source)):
+            extra.append(AF_SINGLE_BEAT_WARNING.format(n=beats))
         if r.quantity == "mva_continuity" and mr_significant:
             extra.append(continuity.CONTINUITY_MR_WARNING)
         out.append(replace(r, warnings=(*r.warnings, *extra)) if extra else r)

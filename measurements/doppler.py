@@ -22,6 +22,8 @@ TracePoint = tuple[float, float]
 MAX_PLAUSIBLE_GRADIENT_MMHG = 250.0
 #: PHT = DT * (1 - 1/sqrt 2): the exact factor, not the 0.29 shortcut (W4d).
 PHT_PER_DT = 1.0 - 1.0 / math.sqrt(2.0)
+#: A fit span includes trace points this close outside it (float round trips through the calibration).
+SPAN_TOLERANCE_S = 1e-6
 #: MVA = 220 / PHT(ms) (S3).
 PHT_CONSTANT_MS_CM2 = 220.0
 
@@ -137,7 +139,8 @@ def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
 
     The slope runs from just below the peak (95 %, past the rounded top) to the first point under
     70 % of the peak (just past V0/√2, the part PHT measures), or to the lowest point before the
-    speed rises again (A wave) if that comes first.
+    speed rises again (A wave) if that comes first. On a sparse, hand-placed trace (at most two
+    vertices there) it is the first segment after the peak: the slope the user drew.
     """
     peak = int(np.argmax(speed))
     v0 = speed[peak]
@@ -151,6 +154,8 @@ def _auto_fit_span(speed: np.ndarray) -> tuple[int, int, int]:
             last = i
         if speed[i] < 0.7 * v0:
             break
+    if last - peak <= 2:  # a hand-placed trace: its first segment after the peak is the drawn slope
+        return peak, peak, min(peak + 1, len(speed) - 1)
     below_top = [i for i in range(peak + 1, last) if speed[i] <= 0.95 * v0]
     first = below_top[0] if below_top and last - below_top[0] >= 2 else peak
     return peak, first, last
@@ -166,7 +171,7 @@ def pressure_half_time(points: Sequence[TracePoint], fit_span_s: tuple[float, fl
     speed = np.abs(np.array([p[1] for p in points], dtype=float))
     if fit_span_s is not None:
         t0, t1 = sorted(fit_span_s)
-        chosen = np.flatnonzero((t >= t0) & (t <= t1))
+        chosen = np.flatnonzero((t >= t0 - SPAN_TOLERANCE_S) & (t <= t1 + SPAN_TOLERANCE_S))
         if len(chosen) < 2:
             raise DopplerError(f"fit span {t0:.3f}-{t1:.3f} s holds fewer than 2 trace points")
         i0, i1 = int(chosen[0]), int(chosen[-1])
@@ -319,10 +324,12 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
                   direction: str = "auto") -> list[tuple[float, float]]:
     """The outer edge of the spectrum between image x0 and x1, as image points (one per column).
 
-    Works on the region's pixels only: median-filtered against speckle, the baseline line and a
-    guard band beside it ignored, the side (above/below the baseline) chosen by signal energy when
-    ``direction="auto"``, the edge found per column at the Otsu level between spectrum and
-    background, then smoothed over a few columns. Leading and trailing columns without flow are
+    Works on the region's pixels only: a 3x3 median against speckle and a short vertical mean against
+    the spectral texture; the baseline line and a guard band beside it ignored; the side
+    (above/below the baseline) with more spectrum pixels when ``direction="auto"``. Per column the
+    spectrum is followed outward from the baseline (small gaps bridged, detached speckle ignored)
+    and its edge placed halfway between the local spectrum brightness and the background, then
+    smoothed by a running median over a few columns. Columns without flow at either end are
     trimmed (one zero-velocity point kept at each end), so the trace spans the flow period.
     """
     what = f"envelope over x {x0:.1f}-{x1:.1f}"
@@ -337,21 +344,21 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
     if grey.shape[0] <= by1 or grey.shape[1] <= bx1:
         raise DopplerError(f"{what}: the frame ({grey.shape[1]}x{grey.shape[0]}) is smaller than the region")
     crop = _box(_median3x3(grey[by0:by1 + 1, c0:c1 + 1]), SMOOTH_ROWS, SMOOTH_COLUMNS)
-    base = region.baseline_y - 0.5 - by0  # baseline as a float row index inside the crop
-    ib = int(round(base))
-    above_side = crop[max(ib - 1 - BASELINE_GUARD_PX, 0)::-1, :] if ib - 1 - BASELINE_GUARD_PX >= 0 else crop[:0]
-    below_side = crop[ib + 1 + BASELINE_GUARD_PX:, :]
-    sides = {"above": above_side, "below": below_side}
+    ib = int(round(region.baseline_y - 0.5 - by0))  # baseline row inside the crop (may lie outside it)
+    above_start = min(ib - 1 - BASELINE_GUARD_PX, crop.shape[0] - 1)
+    below_start = max(ib + 1 + BASELINE_GUARD_PX, 0)
+    # each side as (rows ordered outward from the baseline, distance of its first row from the baseline)
+    sides = {"above": (crop[above_start::-1] if above_start >= 0 else crop[:0], ib - above_start),
+             "below": (crop[below_start:], below_start - ib)}
+    background, spectrum = _levels(np.concatenate([sides["above"][0].ravel(), sides["below"][0].ravel()]))
+    threshold = background + EDGE_LEVEL * (spectrum - background)
     if direction == "auto":
-        direction = max(sides, key=lambda k: float(np.sum(sides[k])) if sides[k].size else -1.0)
-    side = sides[direction]
+        direction = max(sides, key=lambda k: int(np.count_nonzero(sides[k][0] >= threshold)))
+    side, offset = sides[direction]
     if side.shape[0] < 2:
         raise DopplerError(f"{what}: no room {direction} the baseline in {region.description}")
-    background, spectrum = _levels(np.concatenate([above_side.ravel(), below_side.ravel()]))
     if spectrum - background < MIN_CONTRAST:
         raise DopplerError(f"{what}: no spectrum found {direction} the baseline (no contrast above the noise)")
-    threshold = background + EDGE_LEVEL * (spectrum - background)
-    offset = BASELINE_GUARD_PX + 1  # side row 0 is this many rows from the baseline row
     depth = _refine_edges(side, _edge_depths(side, threshold), background)
     depth = np.where(depth > 0, depth + offset, 0.0)
     depth = _running_median(depth, EDGE_MEDIAN_COLUMNS)

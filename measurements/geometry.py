@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from imaging.errors import CalibrationError
 from imaging.regions import UltrasoundRegion
 
@@ -45,25 +47,24 @@ def total_area_cm2(areas_cm2: Sequence[float]) -> float:
     return math.fsum(areas_cm2)
 
 
-def _cross(o: Point, a: Point, b: Point) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-
-def _segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
-    """Proper crossing of two segments (touching at an end does not count)."""
-    d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
-    d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
-    return d1 * d2 < 0 and d3 * d4 < 0
-
-
 def is_self_intersecting(points: Sequence[Point]) -> bool:
-    """True when two non-adjacent edges of the closed polygon cross (its shoelace area is then wrong)."""
-    n = len(points)
-    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
-    for i in range(n):
-        for j in range(i + 2, n):
-            if i == 0 and j == n - 1:
-                continue
-            if _segments_cross(*edges[i], *edges[j]):
-                return True
-    return False
+    """True when two non-adjacent edges of the closed polygon cross (its shoelace area is then wrong).
+
+    Vectorised over all edge pairs (a freehand outline of a few hundred points stays fast).
+    """
+    p = np.asarray(points, dtype=float)
+    n = len(p)
+    if n < 4:
+        return False
+    a, b = p, np.roll(p, -1, axis=0)  # edge i runs a[i] -> b[i]
+
+    def side(o: np.ndarray, d: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Sign of the cross product (d - o) x (q - o), broadcast over edge pairs."""
+        return (d[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1]) - (d[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0])
+
+    ai, bi = a[:, None, :], b[:, None, :]
+    aj, bj = a[None, :, :], b[None, :, :]
+    crosses = (side(aj, bj, ai) * side(aj, bj, bi) < 0) & (side(ai, bi, aj) * side(ai, bi, bj) < 0)
+    i, j = np.triu_indices(n, k=2)
+    keep = ~((i == 0) & (j == n - 1))  # first and last edges share a vertex
+    return bool(np.any(crosses[i[keep], j[keep]]))

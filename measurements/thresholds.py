@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from measurements.results import Grade
+from measurements.results import UNITS, Grade
 
 #: Reporting precision per quantity (clinical.md §0).
 PRECISION: dict[str, str] = {
@@ -137,6 +137,13 @@ def shown(quantity: str, value: float) -> float:
     if quantum is None or not math.isfinite(value):
         return value
     return float(round_half_up(value, quantum))
+
+
+def display(quantity: str, value: float) -> str:
+    """The value as printed, with its unit: e.g. ``display("mean_gradient", 6.5213) == "6.5 mmHg"``."""
+    quantum = PRECISION.get(_PRECISION_OF.get(quantity, quantity))
+    text = str(round_half_up(value, quantum)) if quantum and math.isfinite(value) else f"{value:g}"
+    return f"{text} {UNITS.get(quantity, '')}".strip()
 
 
 def grade(quantity: str, value: float, scheme: str | None = None) -> tuple[Grade, ...]:

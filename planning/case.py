@@ -15,13 +15,18 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+
+if TYPE_CHECKING:
+    from imaging.index import StudyIndex
+
+    OpenStudy = StudyIndex | Mapping[str, str | Path] | None
 
 log = logging.getLogger(__name__)
 
@@ -211,19 +216,19 @@ def autosave(case: Case) -> Path:
     return side
 
 
-def _lookup(index: Any, sop_instance_uid: str) -> Path | None:
-    """The file of a SOP Instance UID in an open study (a mapping or an index with ``path_for_sop``)."""
+def _lookup(index: OpenStudy, sop_instance_uid: str) -> Path | None:
+    """The file of a SOP Instance UID in an open study: a ``StudyIndex`` (``find(uid) -> LoopInfo``)
+    or a plain mapping of UID to path."""
     if index is None:
         return None
     if isinstance(index, Mapping):
         hit = index.get(sop_instance_uid)
-    else:
-        finder: Callable[[str], Any] | None = getattr(index, "path_for_sop", None)
-        hit = finder(sop_instance_uid) if finder else None
-    return Path(hit) if hit else None
+        return Path(hit) if hit else None
+    info = index.find(sop_instance_uid)
+    return Path(info.path) if info is not None else None
 
 
-def resolve_image(case: Case, sop_uid: str, index: Any = None) -> Path | None:
+def resolve_image(case: Case, sop_uid: str, index: OpenStudy = None) -> Path | None:
     """The image file of ``sop_uid``: its path (absolute or relative to the case file) if it exists,
     else the file with that SOP Instance UID in the open study ``index``, else None."""
     entry = case.image_entry(sop_uid)
@@ -237,7 +242,7 @@ def resolve_image(case: Case, sop_uid: str, index: Any = None) -> Path | None:
     return _lookup(index, sop_uid)
 
 
-def measure_case(case: Case, index: Any = None,
+def measure_case(case: Case, index: OpenStudy = None,
                  read_info: Callable[[Path], Any] | None = None) -> tuple[list[Result], list[tuple[str, str]]]:
     """Recompute every number of the case from its marks and the images' calibration.
 

@@ -94,6 +94,20 @@ def _target_scallops(jets: Sequence[JetInput]) -> list[str]:
     return [f"P{n}" for j in ordered for n in re.findall(r"[AP]?([123])", j.segment.upper())]
 
 
+#: Mark purposes whose Doppler numbers are not transmitral inflow (an MR jet's "mean gradient" is LV→LA).
+NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
+
+
+def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
+    """Results that describe transmitral inflow: none of their marks has a non-inflow purpose."""
+    purpose = {m.id: (m.purpose or "") for m in case.marks}
+    return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
 def _first(results: Sequence[Result], quantity: str, pick=None) -> float | None:
     values = [r.value for r in results if r.quantity == quantity]
     if not values:
@@ -106,7 +120,8 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
 
     The posterior free length is the one at the worst jet's scallop (else the shortest measured
     posterior scallop); the space is the largest measured space beside the devices; the mean
-    gradient is the highest one measured (the conservative reading).
+    gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
+    sinus rhythm), never an MR jet's.
     """
     ctx = context(case)
     jets = jet_inputs(case, results)
@@ -120,12 +135,13 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     space = [cm for _, cm in spaces(case, results)]
     calcs = [s.calcification.lower() for s in segs.values() if s.calcification.lower() in _CALCIFICATION_ORDER]
     attachments = " ".join(_text(d.get("attachment")).lower() for d in case.devices)
+    inflow = transmitral(case, results)
     mva = {k: v for k, v in (("planimetry", _first(results, "mva_planimetry", max)),
                              ("pht", _first(results, "mva_pht")),
                              ("continuity", _first(results, "mva_continuity"))) if v is not None}
     width = ctx.get("device_width_mm")
     return AssessmentInput(
-        mean_gradient_mmhg=_first(results, "mean_gradient", max),
+        mean_gradient_mmhg=_first(inflow, "mean_gradient", _mean),
         heart_rate_bpm=_first(results, "heart_rate"),
         mva_cm2=mva,
         etiology=_text(ctx.get("etiology")) or None,

@@ -111,6 +111,13 @@ def _mark(m: Any) -> Mark:
                 tuple((float(x), float(y)) for x, y in m.points), m.purpose or "")
 
 
+def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
+    """EROA of the PISA calculation a jet names (``pisa_calculation``)."""
+    calc = jet.get("pisa_calculation")
+    hit = next((r for r in results if calc and r.quantity == "eroa_pisa" and r.id.split(".")[0] == calc), None)
+    return hit.value if hit else None
+
+
 def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[KeyImage, ...]:
     """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six)."""
     flagged = case.extra.get("key_images")
@@ -148,9 +155,9 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         header=_header(case, sources, created or datetime.now(timezone.utc)),
         devices=tuple(Device(str(d.get("id", "")), str(d.get("kind", "")), str(d.get("model", "") or ""),
                              str(d.get("segment", "") or ""), str(d.get("attachment", "") or ""),
-                             str(d.get("notes", "") or "")) for d in case.devices),
+                             str(d.get("notes", "") or ""), str(d.get("position", "") or "")) for d in case.devices),
         jets=tuple(Jet(j.id, j.location, j.segment, j.grade or "", j.vena_contracta_cm,
-                       str(raw.get("notes", "") or "")) for j, raw in zip(jets, case.jets)),
+                       str(raw.get("notes", "") or ""), _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
         leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
                           tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by, s.notes)
                                 for s in segs),

@@ -35,6 +35,42 @@ def segment_position(segment: str, location: str = "") -> float:
     return min(max(x, 0.02), 0.98)
 
 
+_DEVICE_GAP = 0.11  # along the coaptation line, between devices on one scallop
+_JET_OFFSET = 0.075  # a para-device jet sits this far beside its device
+
+
+def device_positions(devices: tuple[Device, ...]) -> dict[str, float]:
+    """Device id → 0..1 along the coaptation line; devices sharing a scallop sit side by side, centred."""
+    slots: dict[float, list[str]] = {}
+    side = {"lateral": 0, "medial": 2}  # lateral (anterolateral) is drawn on the left
+    for dev in sorted(devices, key=lambda d: side.get(d.position.lower(), 1)):
+        slots.setdefault(segment_position(dev.segment), []).append(dev.id)
+    out: dict[str, float] = {}
+    for t, ids in slots.items():
+        for i, dev_id in enumerate(ids):
+            out[dev_id] = min(max(t + _DEVICE_GAP * (i - (len(ids) - 1) / 2), 0.02), 0.98)
+    return out
+
+
+def jet_position(jet: Jet, devices: tuple[Device, ...], positions: dict[str, float]) -> float:
+    """Where a jet starts: between the devices it names (inter-device), beside its device (para-device),
+    else at its scallop."""
+    text = jet.location.lower()
+    named = [positions[d.id] for d in devices if re.search(rf"\b{re.escape(d.id.lower())}\b", text)]
+    at_segment = sorted(positions[d.id] for d in devices if d.segment and segment_position(d.segment) ==
+                        segment_position(jet.segment))
+    if "inter" in text:
+        pair = named[:2] if len(named) >= 2 else at_segment[:2]
+        if len(pair) == 2:
+            return sum(pair) / 2
+    if "para" in text and (named or at_segment):
+        anchor = (named or at_segment)[0]
+        if "medial" in text:
+            return min(max((named or at_segment)[-1] + _JET_OFFSET, 0.02), 0.98)
+        return min(max(anchor - _JET_OFFSET, 0.02), 0.98)
+    return segment_position(jet.segment, jet.location)
+
+
 def draw_clip_map(painter: QPainter, rect: QRectF, devices: tuple[Device, ...], jets: tuple[Jet, ...]) -> None:
     """Draw the valve, devices and jets into ``rect`` (any paint device)."""
     painter.save()
@@ -64,17 +100,17 @@ def draw_clip_map(painter: QPainter, rect: QRectF, devices: tuple[Device, ...], 
         painter.drawLine(QPointF(p.x(), p.y()), QPointF(p.x(), valve.bottom() - 0.05 * valve.height()))
 
     font = QFont("DejaVu Sans")
-    font.setPixelSize(max(8, int(h / 22)))
+    font.setPixelSize(max(8, int(h / 17)))
     painter.setFont(font)
     painter.setPen(QColor("#000000"))
     for n in (1, 2, 3):
         p = coapt(_SCALLOP_X[n])
-        painter.drawText(QRectF(p.x() - 30, valve.top() + 0.12 * valve.height(), 60, h / 14),
+        painter.drawText(QRectF(p.x() - w / 12, valve.top() + 0.10 * valve.height(), w / 6, h / 14),
                          Qt.AlignmentFlag.AlignCenter, f"A{n}")
-        painter.drawText(QRectF(p.x() - 30, valve.bottom() - 0.26 * valve.height(), 60, h / 14),
+        painter.drawText(QRectF(p.x() - w / 12, valve.bottom() - 0.20 * valve.height(), w / 6, h / 14),
                          Qt.AlignmentFlag.AlignCenter, f"P{n}")
     small = QFont(font)
-    small.setPixelSize(max(7, int(h / 28)))
+    small.setPixelSize(max(7, int(h / 21)))
     painter.setFont(small)
     painter.drawText(QRectF(rect.left(), rect.top(), w, 0.1 * h), Qt.AlignmentFlag.AlignCenter,
                      "Aortic valve (anterior)")
@@ -83,26 +119,24 @@ def draw_clip_map(painter: QPainter, rect: QRectF, devices: tuple[Device, ...], 
     painter.drawText(QRectF(rect.right() - 0.3 * w, valve.bottom() + 0.01 * h, 0.3 * w, 0.1 * h),
                      Qt.AlignmentFlag.AlignRight, "PM commissure")
 
-    jet_brush = QBrush(QColor("#555555"), Qt.BrushStyle.BDiagPattern)
-    for k, jet in enumerate(jets):
-        p = coapt(segment_position(jet.segment, jet.location))
-        r = 0.045 * w
-        painter.setPen(QPen(QColor("#000000"), max(1.0, w / 400), Qt.PenStyle.DotLine))
+    positions = device_positions(devices)
+    dw, dh = 0.05 * w, 0.16 * h
+    jet_brush = QBrush(QColor("#404040"), Qt.BrushStyle.BDiagPattern)
+    for jet in jets:
+        p = coapt(jet_position(jet, devices, positions))
+        r = 0.032 * w
+        painter.setPen(QPen(QColor("#000000"), max(1.0, w / 350), Qt.PenStyle.DashLine))
+        painter.setBrush(QBrush(QColor("#ffffff")))
+        painter.drawEllipse(p, r, r * 0.75)
         painter.setBrush(jet_brush)
-        centre = QPointF(p.x(), p.y() + (0.06 if k % 2 else -0.06) * h)
-        painter.drawEllipse(centre, r, r * 0.7)
+        painter.drawEllipse(p, r, r * 0.75)
         painter.setPen(QColor("#000000"))
-        painter.drawText(QRectF(centre.x() - r, centre.y() + 0.7 * r, 2 * r, h / 14),
-                         Qt.AlignmentFlag.AlignCenter, jet.id.upper())
+        painter.setFont(small)
+        painter.drawText(QRectF(p.x() - 2 * r, p.y() + 0.8 * r, 4 * r, h / 14), Qt.AlignmentFlag.AlignCenter,
+                         jet.id.upper())
 
-    used: dict[int, int] = {}
     for dev in devices:
-        t = segment_position(dev.segment)
-        slot = round(t * 100)
-        shift = used.get(slot, 0)
-        used[slot] = shift + 1
-        p = coapt(min(t + 0.07 * shift, 0.98))
-        dw, dh = 0.05 * w, 0.16 * h
+        p = coapt(positions[dev.id])
         painter.setPen(QPen(QColor("#000000"), max(1.0, w / 400)))
         painter.setBrush(QBrush(QColor("#303030")))
         painter.drawRoundedRect(QRectF(p.x() - dw / 2, p.y() - dh / 2, dw, dh), dw / 4, dw / 4)

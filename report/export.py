@@ -40,7 +40,8 @@ class ExportResult:
         return [self.pdf, self.json, *([self.sr] if self.sr else []), *self.key_images_png, *self.key_images_dicom]
 
 
-def _loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
+def frame_loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
+    """Reads key-image frames from the source files of ``sources``."""
     def load(ref: ImageRef, frame_number: int) -> np.ndarray:
         return load_frame(sources.paths[ref.sop_instance_uid], frame_number)
     return load
@@ -70,7 +71,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     report = _keys_allowed(report, sources, anonymise, warnings)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, load or _loader(sources))
+        rendered = keyimages.render_all(report, load or frame_loader(sources))
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         warnings.append(f"key images not rendered: {exc}")
     dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids)

@@ -67,8 +67,12 @@ def _stroke(painter: QPainter, draw: Callable[[], None], width: float) -> None:
         draw()
 
 
-def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float) -> None:
-    """One mark (distance, area, trace or point) and its caption, in image coordinates."""
+def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed: list[QRectF] | None = None) -> None:
+    """One mark (distance, area, trace or point) and its caption, in image coordinates.
+
+    ``placed`` holds the caption boxes drawn so far; this caption moves down until it overlaps none
+    of them, with a leader line back to its mark.
+    """
     pts = [QPointF(x, y) for x, y in mark.points]
     painter.setBrush(Qt.BrushStyle.NoBrush)
     if mark.type == "point" or len(pts) == 1:
@@ -83,7 +87,7 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float) -> None
             r = 2 * width
             _stroke(painter, lambda: [painter.drawEllipse(p, r / 2, r / 2) for p in (pts[0], pts[-1])], width)
     font = QFont("DejaVu Sans")
-    font.setPixelSize(max(6, int(6 * width)))
+    font.setPixelSize(max(7, int(6.5 * width)))
     painter.setFont(font)
     text = f"{mark.id}: {caption}"
     anchor = max(pts, key=lambda q: q.x())
@@ -97,6 +101,14 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float) -> None
         rect.moveBottom(min(p.y() for p in pts) - 2 * width)
     if rect.top() < 0:
         rect.moveTop(max(p.y() for p in pts) + 2 * width)
+    placed = placed if placed is not None else []
+    img_h = painter.device().height() / painter.transform().m22()
+    home = QRectF(rect)
+    while any(rect.intersects(r) for r in placed) and rect.bottom() + rect.height() < img_h:
+        rect.translate(0, rect.height() + width)
+    if rect != home:
+        _stroke(painter, lambda: painter.drawLine(anchor, QPointF(rect.left(), rect.center().y())), width / 2)
+    placed.append(rect)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
     painter.drawRect(rect)
@@ -116,9 +128,10 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.scale(scale, scale)
-    width = max(1.0, frame.shape[1] / 400)
+    width = max(1.0, frame.shape[1] / 300)
+    placed: list[QRectF] = []
     for mark in marks:
-        draw_mark(painter, mark, captions.get(mark.id, mark.label), width)
+        draw_mark(painter, mark, captions.get(mark.id, mark.label), width, placed)
     painter.end()
     return image
 

@@ -113,6 +113,7 @@ class Device:
     segment: str = ""
     attachment: str = ""
     notes: str = ""
+    position: str = ""  # medial | central | lateral | commissural, as entered
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ class Jet:
     grade: str = ""
     vena_contracta_cm: float | None = None
     notes: str = ""
+    eroa_cm2: float | None = None  # PISA EROA of the jet's calculation, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -20,11 +20,13 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPainter,
+    QPaintDevice,
     QPdfWriter,
     QTextDocument,
 )
 
-from planning.assessment import SOURCES, Status
+from planning.assessment import SOURCES, Status, fmt
+from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import Measurement, Report, unit_display
 from report.qt import ensure_app
@@ -120,9 +122,37 @@ def _header_html(r: Report) -> str:
     return "".join(parts)
 
 
+def _summary_html(r: Report) -> str:
+    """The numbers and statuses a heart team looks at first."""
+    a = r.assessment
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
+    inflow = [m for m in r.measurements if not not_inflow.intersection(m.source)]
+    mg = next((m for m in inflow if m.quantity == "mean_gradient"), None)
+    hr = r.measurement("heart_rate")
+    mva = max((m for m in r.measurements if m.quantity == "mva_planimetry"), key=lambda m: m.value, default=None)
+    gradient = "not measured" if mg is None else value_text(mg) + (f" at HR {value_text(hr)}" if hr else "")
+    barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
+               None: "not assessable"}[a.stenosis.barrier]
+    space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
+    rows = [("Residual MR", f"{esc(a.mr_grade or 'not graded')} <span class=\"note\">({esc(a.mr_grade_basis)})</span>"),
+            ("Mean gradient", esc(gradient)),
+            ("MVA, planimetry", esc(value_text(mva)) if mva else "not measured"),
+            ("Stenosis", esc(barrier)),
+            ("Redo-TEER anatomy", f"posterior leaflet {esc(a.redo.leaflet)}; space beside devices {space}"
+             + ("; leaflet injury" if a.redo.injury_barrier else "")),
+            ("Devices / jets", f"{len(r.devices)} device(s), {len(r.jets)} residual jet(s)")]
+    body = "".join(f'<tr><td class="k" width="25%">{k}</td><td width="75%">{v}</td></tr>' for k, v in rows)
+    options = "".join(f"<tr><td>{esc(o.name)}</td><td><b>{_STATUS_MARK[o.status]} {esc(o.status.value)}</b></td>"
+                      f"<td>{esc(o.evidence.value)}</td></tr>" for o in a.options)
+    return ('<h2>Summary</h2><table class="grid" width="100%" cellpadding="3" cellspacing="0">' + body + "</table>"
+            '<p></p><table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr><th width="58%">Option</th>'
+            '<th width="24%">Findings</th><th width="18%">Evidence</th></tr>' + options + "</table>"
+            f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
+
+
 def _devices_html(r: Report, map_width: int) -> str:
-    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(d.segment), esc(d.attachment), esc(d.notes)]
-            for d in r.devices]
+    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(" ".join(p for p in (d.segment, d.position) if p)),
+             esc(d.attachment), esc(d.notes)] for d in r.devices]
     table = _table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
                    [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
     return ("<h2>1. Prior devices and clip map</h2>" + table
@@ -134,9 +164,10 @@ def _devices_html(r: Report, map_width: int) -> str:
 def _jets_html(r: Report) -> str:
     rows = [[esc(j.id), esc(j.location), esc(j.segment),
              "—" if j.vena_contracta_cm is None else f"{_vc(j.vena_contracta_cm)} cm",
+             "—" if j.eroa_cm2 is None else f"{_vc(j.eroa_cm2)} cm²",
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
-    table = _table(["Jet", "Location", "Segment", "Vena contracta", "Grade (clinician)", "Notes"], rows,
-                   [8, 24, 12, 15, 16, 25]) if rows else "<p>No residual jet recorded.</p>"
+    table = _table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
+                   rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
     a = r.assessment
     grade = esc(a.mr_grade) if a.mr_grade else "not graded"
     return (f"<h2>2. Residual mitral regurgitation</h2>{table}"
@@ -145,20 +176,19 @@ def _jets_html(r: Report) -> str:
 
 
 def _vc(cm: float) -> str:
-    from planning.assessment import fmt
     return fmt(cm, 2)
 
 
 def _leaflets_html(r: Report) -> str:
     lf = r.leaflets
-    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{_vc(s.length_cm * 10)[:-1]} mm",
+    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{fmt(s.length_cm * 10, 1)} mm",
              esc(s.calcification) or "—", esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
     parts = ["<h2>3. Residual leaflet anatomy</h2>"]
     parts.append(_table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
         parts.append(_table(["Space beside devices", "Distance"],
-                            [[esc(label), f"{_vc(cm * 10)[:-1]} mm"] for label, cm in lf.spaces], [75, 25]))
+                            [[esc(label), f"{fmt(cm * 10, 1)} mm"] for label, cm in lf.spaces], [75, 25]))
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
                  + (f" — {esc(lf.notes)}" if lf.notes else "") + "</p>")
     redo = r.assessment.redo
@@ -170,9 +200,10 @@ def _leaflets_html(r: Report) -> str:
 
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
     rows = []
     for m in r.measurements:
-        if m.quantity in quantities:
+        if m.quantity in quantities and not not_inflow.intersection(m.source):
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
             rows.append([esc(m.label), value_text(m), grades])
     s = r.assessment.stenosis
@@ -231,16 +262,16 @@ def _options_html(r: Report) -> str:
     used: set[str] = set()
     for o in a.options:
         used.update(o.sources)
-        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} '
-                     f"{esc(o.status.value)}</span> — {esc(o.summary)}<br><span class=\"note\">Evidence: "
-                     f"{esc(o.evidence.value)} [{esc(', '.join(o.sources))}]</span></p>")
+        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} {esc(o.summary)}'
+                     f"</span><br><span class=\"note\">Evidence for this option: {esc(o.evidence.value)} "
+                     f"[{esc(', '.join(o.sources))}]</span></p>")
         rows = []
         for label, findings in (("For", o.favouring), ("Against", o.against)):
             for f in findings:
                 used.update(f.sources)
                 rows.append([label, esc(f.text), f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
-            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]))
+            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
     refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
                    if s in SOURCES)
     parts.append(f'<h3>Sources</h3><ul class="note">{refs}</ul>')
@@ -251,7 +282,7 @@ def report_html(report: Report, page_width_px: int) -> str:
     """The report body as the HTML subset QTextDocument renders."""
     notes = f"<h2>Notes</h2><p>{esc(report.notes)}</p>" if report.notes else ""
     return (f"<html><head><style>{_CSS}</style></head><body>"
-            + _header_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
+            + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
             + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
             + _key_images_html(report, int(page_width_px * 0.46)) + _options_html(report) + notes
             + "</body></html>")
@@ -286,62 +317,106 @@ def _footer_text(report: Report, page: int, pages: int) -> str:
             f" · page {page} of {pages}")
 
 
+def _page_layout(spec: PageSpec) -> QPageLayout:
+    if spec.paper not in PAGE_SIZES:
+        raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}, not {spec.paper!r}")
+    m = spec.margin_mm
+    return QPageLayout(QPageSize(PAGE_SIZES[spec.paper]), QPageLayout.Orientation.Portrait, QMarginsF(m, m, m, m),
+                       QPageLayout.Unit.Millimeter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pages:
+    """The report laid out for one paint device: the document and the page geometry in device pixels."""
+
+    doc: QTextDocument
+    width: float
+    body_h: float
+    footer_h: float
+
+    @property
+    def count(self) -> int:
+        return self.doc.pageCount()
+
+
+def _lay_out(report: Report, device: QPaintDevice, layout: QPageLayout, dpi: int,
+             key_images: dict[str, QImage] | None) -> _Pages:
+    paint = layout.paintRectPixels(dpi)
+    footer_h = dpi * 0.25
+    doc = build_document(report, paint.width() * _CSS_DPI / dpi, key_images)
+    doc.documentLayout().setPaintDevice(device)
+    doc.setPageSize(QSizeF(paint.width(), paint.height() - footer_h))
+    return _Pages(doc, paint.width(), paint.height() - footer_h, footer_h)
+
+
+def _paint_page(painter: QPainter, pages: _Pages, report: Report, page: int) -> None:
+    """Page ``page`` (0-based) of the body, then the footer, with the origin at the printable area."""
+    width, body_h, footer_h = pages.width, pages.body_h, pages.footer_h
+    painter.save()
+    painter.translate(0, -page * body_h)
+    ctx = QAbstractTextDocumentLayout.PaintContext()
+    ctx.clip = QRectF(0, page * body_h, width, body_h)
+    painter.setClipRect(ctx.clip)
+    pages.doc.documentLayout().draw(painter, ctx)
+    painter.restore()
+    painter.setFont(report_font(7))
+    painter.setPen(QColor("#000000"))
+    y = body_h + footer_h * 0.2
+    painter.drawLine(QPointF(0, y), QPointF(width, y))
+    painter.drawText(QRectF(0, body_h + footer_h * 0.25, width, footer_h * 0.75),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     _footer_text(report, page + 1, pages.count))
+
+
 def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
               key_images: dict[str, QImage] | None = None) -> Path:
     """Render ``report`` to ``path`` on ``spec.paper`` (A4 or Letter); returns ``path``."""
     ensure_app()
-    if spec.paper not in PAGE_SIZES:
-        raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}, not {spec.paper!r}")
+    layout = _page_layout(spec)
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
     writer.setTitle("MitraPlan redo-intervention planning report")
     writer.setCreator(f"{report.header.software} {report.header.software_version}")
-    m = spec.margin_mm
-    writer.setPageLayout(QPageLayout(QPageSize(PAGE_SIZES[spec.paper]), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(m, m, m, m), QPageLayout.Unit.Millimeter))
+    writer.setPageLayout(layout)
     painter = QPainter()
     if not painter.begin(writer):
         raise OSError(f"{path}: cannot open the PDF for writing")
     try:
-        _paint_pages(painter, writer, report, key_images)
+        pages = _lay_out(report, writer, layout, DPI, key_images)
+        for page in range(pages.count):
+            if page:
+                writer.newPage()
+            _paint_page(painter, pages, report, page)
     finally:
         painter.end()
     return path
 
 
-def _paint_pages(painter: QPainter, writer: QPdfWriter, report: Report,
-                 key_images: dict[str, QImage] | None) -> None:
-    full = writer.pageLayout().paintRectPixels(DPI)
-    width, height = full.width(), full.height()
-    footer_h = DPI * 0.25
-    body_h = height - footer_h
-    doc = build_document(report, width * _CSS_DPI / DPI, key_images)
-    doc.documentLayout().setPaintDevice(writer)
-    doc.setPageSize(QSizeF(width, body_h))
-    pages = doc.pageCount()
-    foot_font = report_font(7)
-    for page in range(pages):
-        if page:
-            writer.newPage()
-        painter.save()
-        painter.translate(0, -page * body_h)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        ctx.clip = QRectF(0, page * body_h, width, body_h)
-        painter.setClipRect(ctx.clip)
-        doc.documentLayout().draw(painter, ctx)
-        painter.restore()
-        painter.setFont(foot_font)
-        painter.setPen(QColor("#000000"))
-        painter.drawLine(0, int(body_h + footer_h * 0.2), width, int(body_h + footer_h * 0.2))
-        painter.drawText(QRectF(0, body_h + footer_h * 0.25, width, footer_h * 0.75),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, _footer_text(report, page + 1, pages))
+def render_pages(report: Report, spec: PageSpec = PageSpec(), dpi: int = 96,
+                 key_images: dict[str, QImage] | None = None) -> list[QImage]:
+    """The pages exactly as in the PDF, as images at ``dpi`` (for the on-screen preview)."""
+    ensure_app()
+    layout = _page_layout(spec)
+    full, paint = layout.fullRectPixels(dpi), layout.paintRectPixels(dpi)
+    dots_per_metre = round(dpi / 0.0254)
 
+    def blank() -> QImage:
+        image = QImage(full.width(), full.height(), QImage.Format.Format_RGB32)
+        image.setDotsPerMeterX(dots_per_metre)
+        image.setDotsPerMeterY(dots_per_metre)
+        image.fill(QColor("#ffffff"))
+        return image
 
-def image_png_bytes(image: QImage) -> bytes:
-    """PNG bytes of a QImage (no text chunks, so no metadata leaks)."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
+    first = blank()
+    pages = _lay_out(report, first, layout, dpi, key_images)
+    images = []
+    for page in range(pages.count):
+        image = first if page == 0 else blank()
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.translate(paint.topLeft())
+        _paint_page(painter, pages, report, page)
+        painter.end()
+        images.append(image)
+    return images

@@ -53,7 +53,18 @@ def write_study(out: Path) -> Any:
 
 
 def write_headless_outputs(out: Path, study: Any) -> int:
-    """Hook: the headless extras (demo case, report) are written here."""
+    """Write the demo case beside the loops and its planning report into ``out/report``; list them."""
+    from gui.cli.report import write_case_report
+    from planning.demo_case import write_demo_case
+
+    case_path = write_demo_case(study, out)
+    print(f"  {'case':<15} {case_path}")
+    result = write_case_report(case_path, out / "report")
+    print(f"Demo report written to {out / 'report'}:")
+    for path in result.paths:
+        print(f"  {path}")
+    for warning in result.warnings:
+        print(f"mitraplan demo: {warning}", file=sys.stderr)
     print(f"View it with: mitraplan open {study.folder}")
     return 0
 

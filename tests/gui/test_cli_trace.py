@@ -55,3 +55,18 @@ def test_not_dicom_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     bad.write_text("hello")
     assert main(["trace", str(bad), "--region", "0", "--x-range", "1", "9"]) == 3
     assert "x.dcm" in capsys.readouterr().err
+
+
+def test_trace_on_the_demo_study_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from imaging.phantom import write_demo_study
+
+    demo = write_demo_study(tmp_path / "loops")
+    truth = demo.truth["cw_mv_inflow"]
+    x0, x1 = truth["x_ranges"][0]
+    args = ["trace", str(demo.files["cw_mv_inflow"]), "--region", str(truth["spectral_region"]), "--frame", "1",
+            "--x-range", str(x0), str(x1), "--direction", "below", "--purpose", "mv_inflow"]
+    assert main(args) == 0
+    by_q = {m["quantity"]: m for m in json.loads(capsys.readouterr().out)["measurements"]}
+    assert by_q["vmax"]["value"] == pytest.approx(truth["vmax_m_s"], rel=0.03)
+    assert by_q["mean_gradient"]["value"] == pytest.approx(truth["mean_gradient_mmHg"], rel=0.05)
+    assert by_q["pht"]["value"] == pytest.approx(truth["pht_ms"], rel=0.10)

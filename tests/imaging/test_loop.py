@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 import simplejpeg
+from pydicom.encaps import encapsulate
 from pydicom.uid import MPEG2MPML
 
 from imaging.cache import FrameCache
@@ -125,3 +127,85 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_info(tmp_path / "nope.dcm")
     with pytest.raises(ImagingError, match="is a folder"):
         read_info(tmp_path)
+
+
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_grey_jpeg_loop_on_the_fast_path(tmp_path: Path, photometric: str) -> None:
+    grey = [f[..., :1].copy() for f in bar_frames(3)]  # bar 220 on background 40
+    encoded = [simplejpeg.encode_jpeg(g, quality=95, colorspace="GRAY") for g in grey]
+    ds = jpeg_loop(bar_frames(3), encoded=encoded)
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
+    del ds.PlanarConfiguration
+    path = save(ds, tmp_path / "grey.dcm")
+    with Loop.open(path) as loop:
+        assert not loop.info.is_color
+        frame = loop.request(1).result(timeout=30)
+        assert frame.shape == (48, 64) and frame.dtype == np.uint8
+        background = int(frame[0, 40])
+        # MONOCHROME1 shows low values bright: 255 - 40 = 215
+        assert abs(background - (215 if photometric == "MONOCHROME1" else 40)) <= 3
+
+
+@pytest.mark.parametrize("has_bot", [True, False])
+def test_frames_split_over_several_fragments(tmp_path: Path, has_bot: bool) -> None:
+    frames = bar_frames(4)
+    encoded = [simplejpeg.encode_jpeg(f, quality=95, colorspace="RGB", colorsubsampling="422") for f in frames]
+    ds = jpeg_loop(frames, encoded=encoded)
+    ds.PixelData = encapsulate(encoded, fragments_per_frame=3, has_bot=has_bot)
+    path = save(ds, tmp_path / "fragments.dcm")
+    with Loop.open(path) as loop:
+        assert [bar_column(loop.frame(k)) for k in range(4)] == [4, 6, 8, 10]
+
+
+def test_many_threads_asking_for_the_same_frames_get_one_decode_each(bar_loop: Path) -> None:
+    cache = FrameCache()
+    with Loop.open(bar_loop, cache=cache) as loop:
+        with ThreadPoolExecutor(max_workers=8) as askers:
+            results = list(askers.map(lambda k: loop.request(k % 5).result(timeout=30), range(40)))
+        assert len(cache) == 5
+        assert all(results[k] is loop.frame(k % 5) for k in range(40))
+
+
+def test_a_file_without_pixel_data_cannot_open(tmp_path: Path, bar_loop: Path) -> None:
+    from pydicom import dcmread
+
+    ds = dcmread(bar_loop)
+    del ds.PixelData
+    path = save(ds, tmp_path / "nopixels.dcm")
+    assert read_info(path).n_frames == 10  # the header alone is fine for the index
+    with pytest.raises(CorruptImageError, match=r"nopixels\.dcm: has no Pixel Data"):
+        Loop.open(path)
+
+
+def test_a_damaged_first_frame_does_not_send_the_loop_off_the_fast_path(tmp_path: Path) -> None:
+    frames = bar_frames(3)
+    encoded = [simplejpeg.encode_jpeg(f, quality=95, colorspace="RGB", colorsubsampling="422") for f in frames]
+    encoded[0] = b"\x00" * 64  # no JPEG markers at all
+    path = save(jpeg_loop(frames, encoded=encoded), tmp_path / "first.dcm")
+    with Loop.open(path) as loop:
+        with pytest.raises(CorruptImageError, match="frame 1 of 3"):
+            loop.frame(0)
+        assert bar_column(loop.frame(1)) == 6
+        assert loop._decoder._jpeg_mode == "RGB"  # decided by frame 2, not by the damaged frame 1
+
+
+def test_deflated_native_loop(tmp_path: Path) -> None:
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    ds = native_loop(bar_frames(3))
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    path = tmp_path / "deflated.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with Loop.open(path) as loop:
+        assert [bar_column(loop.frame(k)) for k in range(3)] == [4, 6, 8]
+        np.testing.assert_array_equal(loop.frame(0), bar_frames(1)[0])  # lossless: exact
+
+
+def test_showing_frame_1_decodes_frame_1_only(tmp_path: Path) -> None:
+    frames = bar_frames(8)
+    encoded = [simplejpeg.encode_jpeg(frames[0], quality=95, colorspace="RGB", colorsubsampling="422")]
+    encoded += [b"\xff\xd8 not a decodable frame \xff\xd9"] * 7  # any decode of these would fail
+    cache = FrameCache()
+    with Loop.open(save(jpeg_loop(frames, encoded=encoded), tmp_path / "lazy.dcm"), cache=cache) as loop:
+        assert bar_column(loop.frame(0)) == 4
+        assert len(cache) == 1

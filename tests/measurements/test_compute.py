@@ -186,3 +186,59 @@ def test_result_json_contract() -> None:
     assert j["id"] == "vc.vena_contracta" and j["quantity"] == "vena_contracta" and j["unit"] == "cm"
     assert j["value"] == pytest.approx(0.6) and j["source"] == ["vc"]
     assert j["grade"] == j["grades"][0]["label"] and all(g["scheme"] for g in j["grades"])
+
+
+def test_beats_are_averaged_and_af_needs_five() -> None:
+    # five identical W1 beats 0.8 s apart (75 bpm): the average MG is W1's 6.521333 mmHg with SD 0
+    marks = [_inflow(f"b{i}", 0.1 + 0.8 * i) for i in range(5)]
+    results, errors = measure_all(marks, [], regions_for, rhythm="AF")
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    avg = by_id["avg.mv_inflow.mean_gradient"]
+    assert avg.value == pytest.approx(6.521333, abs=1e-6) and avg.source == tuple(f"b{i}" for i in range(5))
+    assert "mean of 5 beats (SD 0.0 mmHg)" in avg.method
+    assert not any("atrial fibrillation" in w for w in avg.warnings)  # 5 beats averaged
+    assert any("from 1 beat(s)" in w for w in by_id["b0.mean_gradient"].warnings)
+    assert by_id["b0.heart_rate"].value == pytest.approx(75.0, rel=1e-9)
+    two, _ = measure_all(marks[:2], [], regions_for, rhythm="AF")
+    avg2 = next(r for r in two if r.id == "avg.mv_inflow.mean_gradient")
+    assert any("from 2 beat(s)" in w for w in avg2.warnings)
+
+
+def test_scanner_angle_correction_is_noted_not_applied_and_frequency_scales_are_refused() -> None:
+    from dataclasses import replace
+
+    region = replace(spectral_region(dx=0.001, dy=-1.0), doppler_correction_angle_deg=20.0)
+    (x, y) = region.to_image(0.2, 180.0)
+    (vmax, _) = measure_mark(_mark("p", MarkType.POINT, [(x, y)], region=1), region)
+    assert vmax.value == pytest.approx(1.80, rel=1e-12)  # 180 cm/s as calibrated, no cos(20°)
+    assert any("angle-corrected by the scanner (20°)" in w for w in vmax.warnings)
+    hertz = replace(region, units_y=5)
+    with pytest.raises(CalibrationError, match="spectral region in s x cm/s"):
+        measure_mark(_mark("p", MarkType.POINT, [(x, y)], region=1), hertz)
+    # a point on a 2D image is a landmark: a position, no number
+    assert measure_mark(_mark("clip", MarkType.POINT, [(10.5, 10.5)]), spatial_region()) == []
+
+
+def test_only_inflow_traces_carry_stenosis_grades_and_mr_traces_no_mean_gradient() -> None:
+    trace = trace_to_image(CW, [(1.0, 2.0), (1.2, 2.0)])  # 2 m/s held: MG 4·2² = 16 mmHg
+    marks = [_mark("mr", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mr_jet"),
+             _mark("any", MarkType.DOPPLER_TRACE, trace, region=2),
+             _mark("mv", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mv_inflow")]
+    results, _ = measure_all(marks, [], regions_for)
+    by_id = {r.id: r for r in results}
+    assert "mr.mean_gradient" not in by_id and by_id["mr.vti"].value == pytest.approx(40.0)
+    assert by_id["any.mean_gradient"].value == pytest.approx(16.0) and by_id["any.mean_gradient"].grades == ()
+    assert {g.scheme for g in by_id["mv.mean_gradient"].grades} == {"MVARC", "EAE/ASE-2009-MS"}
+
+
+def test_self_intersection_detection() -> None:
+    from measurements.geometry import is_self_intersecting
+
+    assert not is_self_intersecting([(0, 0), (60, 0), (80, 40), (30, 70), (-10, 30)])  # W10 pentagon
+    assert is_self_intersecting([(0, 0), (20, 20), (20, 0), (0, 20)])  # bow tie
+    assert not is_self_intersecting([(0, 0), (10, 0), (5, 5)])
+    star = [(50, 0), (61, 35), (98, 35), (68, 57), (79, 91), (50, 70), (21, 91), (32, 57), (2, 35), (39, 35)]
+    assert not is_self_intersecting(star)  # concave but simple
+    outer = star[::2]
+    assert is_self_intersecting([outer[k] for k in (0, 2, 4, 1, 3)])  # pentagram through the outer points

@@ -9,7 +9,7 @@ import pytest
 from measurements import continuity, doppler, geometry, pisa
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkType
-from measurements.thresholds import ACC, EAE, GERMAN, HR_VALIDITY, MR5, MVARC, grade, round_half_up, shown
+from measurements.thresholds import ACC, EAE, GERMAN, HR_VALIDITY, MR5, MVARC, display, grade, round_half_up, shown
 from tests.measurements.factories import spatial_region, spectral_region, trace_to_image
 
 REL = 1e-9
@@ -245,6 +245,7 @@ def test_w15_rounding_tie_is_decimal_half_up() -> None:
     assert round(total, 2) == 1.1  # binary round() - must not be used
     assert round_half_up(total, "0.01") == round_half_up(1.105, "0.01")
     assert shown("mva_planimetry", total) == 1.11
+    assert display("mva_planimetry", total) == "1.11 cm2"
 
 
 # --- W11 ------------------------------------------------------------------------------------------
@@ -337,3 +338,10 @@ def test_w16_inputs_of_the_redo_teer_check_grade_as_expected() -> None:
     assert labels("heart_rate", 72, HR_VALIDITY) == "within 60-80 /min"
     # the 9.0 mm commissure distance measured with a caliper: 45 px · 0.02 cm = 0.90 cm
     assert _caliper(spatial_region(0.02, 0.02), (100.5, 100.5), (145.5, 100.5), purpose="") == pytest.approx(0.90)
+
+
+def test_w4_pht_of_a_hand_placed_trace_is_its_drawn_slope() -> None:
+    # vertices: peak 1.6 m/s, then 1.6 - 2.0·0.3 = 1.0 m/s 0.3 s later (the drawn slope), then an A wave
+    trace = [(0.0, 0.0), (0.05, 1.6), (0.35, 1.0), (0.45, 1.3), (0.55, 0.0)]
+    fit = doppler.pressure_half_time(trace)
+    assert fit.slope_m_s2 == pytest.approx(2.0, rel=1e-9) and fit.pht_ms == pytest.approx(234.3146, abs=1e-4)

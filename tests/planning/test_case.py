@@ -140,9 +140,12 @@ def test_resolve_image_falls_back_to_the_open_study_by_sop_uid(tmp_path: Path) -
     found = tmp_path / "elsewhere.dcm"
     assert resolve_image(case, SOP_2D, {SOP_2D: found}) == found
 
-    class Index:
-        def path_for_sop(self, sop: str) -> Path | None:
-            return found if sop == SOP_2D else None
+    class Info:
+        path = found
+
+    class Index:  # the shape of imaging.index.StudyIndex.find
+        def find(self, sop: str):
+            return Info() if sop == SOP_2D else None
 
     assert resolve_image(case, SOP_2D, Index()) == found
     assert resolve_image(case, "9.9", Index()) is None

@@ -171,3 +171,14 @@ def test_secondary_captures_are_in_the_study_with_marks_burned_in(exported) -> N
         assert pixels.shape == (120, 160, 3)
         # the stand-in frames are grey (R = G = B); yellow ink makes R and G differ from B
         assert ((pixels[..., 0].astype(int) - pixels[..., 2]) > 100).sum() > 20
+
+
+def test_preview_pages_are_the_pdf_pages(report, tmp_path: Path) -> None:
+    from report.pdf import render_pages
+
+    path = write_pdf(report, tmp_path / "r.pdf", PageSpec("Letter"))
+    info = subprocess.run([require("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    pdf_pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    images = render_pages(report, PageSpec("Letter"), dpi=72)
+    assert len(images) == pdf_pages
+    assert (images[0].width(), images[0].height()) == (612, 792)  # Letter at 72 dpi = its size in points

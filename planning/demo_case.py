@@ -1,0 +1,131 @@
+"""The demo case: marks placed where the demo phantom's truth says the structures are.
+
+Every mark comes from the truth written by ``imaging.phantom.write_demo_study`` (envelope
+vertices, jet neck, hinge points, clip centres), so ``mitraplan measure`` on the demo case gives
+numbers that can be checked by hand: CW inflow traces of two consecutive beats (mean gradient,
+heart rate) and a pressure half-time constrained to the E-wave deceleration, the MR jet trace, the
+PISA radius and the vena contracta of the lateral para-clip jet, the free leaflet lengths from the
+hinges to the two clips, and the annulus diameter. Two MitraClip devices and the jet complete the
+findings.
+
+Not in the demo (the phantom has no view for them): orifice planimetry (needs an en-face/3D
+view) and continuity MVA (needs an LVOT view and a PW LVOT trace).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from imaging.loop import read_info
+from imaging.phantom import DemoStudy
+from imaging.regions import UltrasoundRegion
+from measurements.marks import Mark, MarkType
+from planning.case import Case, save_case
+
+DEMO_CASE_NAME = "demo.mitraplan.json"
+#: Aliasing velocity of the colour map after the baseline shift (entered by the user in a real case).
+DEMO_ALIASING_M_S = 0.385
+#: Beats of the inflow strip traced (two consecutive beats give the heart rate).
+DEMO_INFLOW_BEATS = 2
+
+
+def _image_path(path: Path, case_path: Path | None) -> str:
+    if case_path is None:
+        return str(path.resolve())
+    return Path(os.path.relpath(path.resolve(), case_path.resolve().parent)).as_posix()
+
+
+def _beat_envelopes(truth: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    """The signed (t s, v m/s) vertices of each complete beat on a strip, split at the beat spans."""
+    beats = []
+    for t0, t1 in truth["beats"]:
+        beats.append([(t, v) for t, v in truth["envelope"] if t0 - 1e-9 <= t <= t1 + 1e-9])
+    return beats
+
+
+def _trace_points(region: UltrasoundRegion, envelope: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    return tuple(region.to_image(t, v * 100.0) for t, v in envelope)
+
+
+def _middle(frames: list[int]) -> int:
+    """1-based frame number of the middle of a list of 0-based frame indices."""
+    return frames[len(frames) // 2] + 1
+
+
+def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
+    """The demo case over ``demo``; image paths relative to ``case_path`` when given."""
+    truth, files = demo.truth, demo.files
+    infos = {key: read_info(path) for key, path in files.items()}
+    uid = {key: info.sop_instance_uid for key, info in infos.items()}
+    first = infos["me_commissural"]
+    marks: list[Mark] = []
+
+    inflow, mr = truth["cw_mv_inflow"], truth["cw_mr"]
+    inflow_region = infos["cw_mv_inflow"].regions[inflow["spectral_region"]]
+    inflow_beats = _beat_envelopes(inflow)[:DEMO_INFLOW_BEATS]
+    for i, beat in enumerate(inflow_beats, start=1):
+        marks.append(Mark(f"m_inflow{i}", MarkType.DOPPLER_TRACE, f"MV inflow CW, beat {i}", uid["cw_mv_inflow"], 1,
+                          inflow_region.index, _trace_points(inflow_region, beat), purpose="mv_inflow"))
+    mr_region = infos["cw_mr"].regions[mr["spectral_region"]]
+    marks.append(Mark("m_mr", MarkType.DOPPLER_TRACE, "MR jet CW", uid["cw_mr"], 1, mr_region.index,
+                      _trace_points(mr_region, _beat_envelopes(mr)[0]), purpose="mr_jet"))
+
+    colour = truth["color_flow"]
+    systole = _middle(colour["systolic_frames"])
+    neck_x, neck_y = colour["jet_neck"]
+    half_px = colour["vena_contracta_cm"] / colour["delta_cm"][0] / 2.0  # the neck is horizontal
+    marks.append(Mark("m_vc", MarkType.DISTANCE, "Lateral para-clip jet vena contracta", uid["color_flow"], systole,
+                      colour["color_region"], ((neck_x - half_px, neck_y), (neck_x + half_px, neck_y)),
+                      purpose="vena_contracta"))
+    marks.append(Mark("m_pisa_r", MarkType.DISTANCE, "Lateral jet PISA radius", uid["color_flow"], systole,
+                      colour["color_region"], ((neck_x, neck_y), (neck_x, neck_y + 20.0)), purpose="pisa_radius"))
+
+    commissural = truth["me_commissural"]
+    closed = _middle(commissural["systolic_frames"])
+    hinges = sorted(commissural["annulus_points"])
+    clips = sorted(commissural["clip_centres"])
+    for segment, hinge, clip in (("P3", hinges[0], clips[0]), ("P1", hinges[-1], clips[-1])):
+        marks.append(Mark(f"m_{segment.lower()}", MarkType.DISTANCE, f"{segment} free leaflet length (hinge to clip)",
+                          uid["me_commissural"], closed, 0, (tuple(hinge), tuple(clip)),
+                          purpose="posterior_leaflet_length"))
+    long_axis = truth["me_long_axis"]
+    marks.append(Mark("m_annulus", MarkType.DISTANCE, "Mitral annulus diameter (long axis)", uid["me_long_axis"],
+                      _middle(long_axis["systolic_frames"]), 0,
+                      tuple(tuple(p) for p in long_axis["annulus_points"])))  # type: ignore[arg-type]
+
+    e_peak_t = inflow_beats[0][1][0]
+    half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here
+    return Case(
+        study={"study_instance_uid": first.study_instance_uid, "patient_name": first.patient_name,
+               "patient_id": first.patient_id, "study_date": first.study_date, "rhythm": "sinus"},
+        images=[{"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()],
+        marks=marks,
+        calculations=[
+            {"id": "c_pisa", "type": "pisa", "label": "Lateral jet PISA", "radius_mark": "m_pisa_r",
+             "aliasing_velocity_m_s": DEMO_ALIASING_M_S, "mr_trace_mark": "m_mr"},
+            {"id": "c_pht", "type": "pht", "label": "MV inflow beat 1", "trace_mark": "m_inflow1",
+             "fit_span_s": [e_peak_t, half_t]},
+        ],
+        devices=[
+            {"id": "d1", "kind": "MitraClip", "model": "G4 XTW", "segment": "A2-P2", "position": "medial",
+             "attachment": "stable", "image_point": list(clips[0])},
+            {"id": "d2", "kind": "MitraClip", "model": "G4 NTW", "segment": "A2-P2", "position": "lateral",
+             "attachment": "stable", "image_point": list(clips[-1])},
+        ],
+        jets=[{"id": "j1", "location": colour["jet_location"], "segment": "A2-P2", "vena_contracta_mark": "m_vc",
+               "pisa_calculation": "c_pisa", "grade": "moderate"}],
+        leaflets={"tear_or_perforation": False, "notes": "Demo: free length measured hinge to clip, systole.",
+                  "segments": {"P3": {"length_mark": "m_p3", "calcification": "none"},
+                               "P1": {"length_mark": "m_p1", "calcification": "none"}}},
+        notes="Demo case over the synthetic MitraPlan phantom (known truth); not patient data.",
+        path=None if case_path is None else case_path.resolve(),
+    )
+
+
+def write_demo_case(demo: DemoStudy, folder: Path) -> Path:
+    """Build the demo case and save it as ``folder/demo.mitraplan.json``; returns its path."""
+    path = Path(folder) / DEMO_CASE_NAME
+    save_case(build_demo_case(demo, path), path)
+    return path
