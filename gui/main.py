@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
     "open": "gui.cli.open_app",
+    "pacs": "gui.cli.pacs",
     "report": "gui.cli.report",
     "trace": "gui.cli.trace",
 }

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, Q
                                QProgressBar, QSlider, QStyle, QTableWidget, QTableWidgetItem, QToolButton,
                                QVBoxLayout, QWidget)
 
+from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
 from gui.viewer.playback import SPEEDS, Clock
-from gui.viewer.readout import readout
+from gui.viewer.readout import calibration_summary, readout
 from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
@@ -37,6 +38,7 @@ from imaging.loop import Loop
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10
+BROWSER_WIDTH = 440
 #: Thumbnail loops decode into their own small cache, so closing them never evicts viewer frames.
 THUMBNAIL_CACHE_BYTES = 16 << 20
 B_C_STEP = 10
@@ -117,12 +119,14 @@ class MainWindow(QMainWindow):
 
     # --- actions -----------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot: Callable[..., Any], shortcut: str | Sequence[str] = (),
-                icon: QStyle.StandardPixmap | None = None, checkable: bool = False, tip: str = "") -> QAction:
+                icon: QStyle.StandardPixmap | str | None = None, checkable: bool = False, tip: str = "") -> QAction:
         action = QAction(text, self)
         shortcuts = [shortcut] if isinstance(shortcut, str) else list(shortcut)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        if icon is not None:
+        if isinstance(icon, str):
+            action.setIcon(media_icon(icon))
+        elif icon is not None:
             action.setIcon(self.style().standardIcon(icon))
         action.setCheckable(checkable)
         action.setToolTip(f"{tip or text.replace('&', '')}" + (f" ({shortcuts[0]})" if shortcuts else ""))
@@ -163,13 +167,13 @@ class MainWindow(QMainWindow):
         a("less_contrast", "Less Contrast", lambda: self._nudge_display(0, -B_C_STEP), "Shift+C")
         a("reset_display", "Reset Brightness/Contrast", lambda: self._set_display(0, 0), "Ctrl+0")
         a("full_screen", "Full &Screen", self._toggle_full_screen, "F11", checkable=True)
-        a("play", "&Play/Pause", self.toggle_play, "Space", sp.SP_MediaPlay)
-        a("step_back", "Step &Back", lambda: self._step(-1), "Left", sp.SP_MediaSeekBackward)
-        a("step_forward", "Step &Forward", lambda: self._step(1), "Right", sp.SP_MediaSeekForward)
-        a("first", "F&irst Frame", lambda: self._each_leader(Viewport.first), "Home", sp.SP_MediaSkipBackward)
-        a("last", "&Last Frame", lambda: self._each_leader(Viewport.last), "End", sp.SP_MediaSkipForward)
-        a("prev_loop", "Pre&vious Loop", lambda: self.open_neighbour(-1), "Up", sp.SP_ArrowUp)
-        a("next_loop", "&Next Loop", lambda: self.open_neighbour(1), "Down", sp.SP_ArrowDown)
+        a("play", "&Play/Pause", self.toggle_play, "Space", "play")
+        a("step_back", "Step &Back", lambda: self._step(-1), "Left", "step_back")
+        a("step_forward", "Step &Forward", lambda: self._step(1), "Right", "step_forward")
+        a("first", "F&irst Frame", lambda: self._each_leader(Viewport.first), "Home", "first")
+        a("last", "&Last Frame", lambda: self._each_leader(Viewport.last), "End", "last")
+        a("prev_loop", "Pre&vious Loop", lambda: self.open_neighbour(-1), "Up", "up")
+        a("next_loop", "&Next Loop", lambda: self.open_neighbour(1), "Down", "down")
         a("slower", "Slower", lambda: self._change_speed(-1), "[")
         a("faster", "Faster", lambda: self._change_speed(1), "]")
         a("range_start", "Loop Range &Start Here", self._range_start, "I", tip="Play from this frame")
@@ -266,7 +270,7 @@ class MainWindow(QMainWindow):
             viewport.loopChanged.connect(lambda _l, v=viewport: self._on_loop_changed(v))
             viewport.playingChanged.connect(lambda _p: self._update_play_action())
             viewport.cursorMoved.connect(lambda x, y, v=viewport: self._on_cursor(v, x, y))
-            viewport.cursorLeft.connect(lambda: self.readout_label.setText(""))
+            viewport.cursorLeft.connect(lambda v=viewport: self.readout_label.setText(calibration_summary(v.regions)))
             viewport.failed.connect(self.notices.error)
         grid.activeChanged.connect(lambda _v: self._sync_controls())
         grid.layoutChanged.connect(self._on_layout_changed)
@@ -497,8 +501,6 @@ class MainWindow(QMainWindow):
     def _on_loop_changed(self, viewport: Viewport) -> None:
         if viewport is self.grid.active:
             self._sync_controls()
-        if viewport.info is not None:
-            self.browser.select(str(viewport.info.sop_instance_uid))
 
     def _sync_controls(self) -> None:
         self._sync_transport()
@@ -506,6 +508,9 @@ class MainWindow(QMainWindow):
         self._update_play_action()
         info = self.grid.active.info
         self.setWindowTitle(APP_TITLE if info is None else f"{loop_label(info)} — {APP_TITLE}")
+        if info is not None:
+            self.browser.select(str(info.sop_instance_uid))
+        self.readout_label.setText(calibration_summary(self.grid.active.regions) if info is not None else "")
 
     def _sync_transport(self) -> None:
         viewport = self.grid.active
@@ -520,9 +525,7 @@ class MainWindow(QMainWindow):
                                   r_frames, (first + 1, last + 1), viewport.speed)
 
     def _update_play_action(self) -> None:
-        playing = self.grid.playing()
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.actions["play"].setIcon(self.style().standardIcon(icon))
+        self.actions["play"].setIcon(media_icon("pause" if self.grid.playing() else "play"))
 
     def _on_cursor(self, viewport: Viewport, x: float, y: float) -> None:
         self.readout_label.setText(readout(viewport.regions, x, y))
@@ -574,6 +577,8 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:
+            self.resizeDocks([self.browser_dock], [BROWSER_WIDTH], Qt.Orientation.Horizontal)
         layout = int(self.settings.value("view/layout", 1) or 1)
         self.grid.set_layout(layout if layout in (1, 2, 4) else 1)
         self.actions[f"layout_{self.grid.layout_size}"].setChecked(True)

@@ -34,7 +34,7 @@ QTreeView::item {{ padding: 2px; }}
 QTreeView::item:selected {{ background: #2d5f8a; color: #ffffff; }}
 QFrame#viewport {{ border: 1px solid #2a2e35; background: #000; }}
 QFrame#viewport[active="true"] {{ border: 1px solid {ACCENT}; }}
-QLabel.overlay {{ color: #e3e6e9; background: transparent; font-size: 11px; }}
+QLabel.overlay {{ color: #e3e6e9; background: rgba(0, 0, 0, 150); padding: 1px 4px; font-size: 11px; }}
 QWidget#notice-error {{ background: #5a1f24; color: #ffd9dc; }}
 QWidget#notice-warning {{ background: #5a4a1f; color: #fff1cc; }}
 QWidget#notice-info {{ background: #1f3d5a; color: #d9ecff; }}

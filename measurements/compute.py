@@ -22,7 +22,9 @@ Calculations (case-file objects with "id" and "type"):
 lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
 ``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
 aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
-which replaces the automatic PHT of that trace.
+which replaces the automatic PHT of that trace; ``volumetric`` (lvedv_ml, lvesv_ml, lvot_diameter_mark,
+lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after TEER; ``vca_total``
+(vca_marks); ``pasp`` (tr_mark: a TR point or trace, rap_mmhg).
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ QUANTITY_LABELS: dict[str, str] = {
     "heart_rate": "heart rate", "duration": "duration", "mean_velocity": "mean velocity",
     "deceleration_time": "deceleration time", "pisa_flow": "PISA flow rate", "lvot_area": "LVOT area",
     "sv_lvot": "LVOT stroke volume", "time_interval": "time interval",
+    "rvol_volumetric": "regurgitant volume (volumetric)", "rf_volumetric": "regurgitant fraction (volumetric)",
+    "eroa_volumetric": "EROA (volumetric)", "vca_total": "total 3D vena contracta area",
+    "pasp": "systolic pulmonary artery pressure",
 }
 
 PHT_POST_TEER_WARNING = ("PHT not validated after TEER (double orifice, altered LA/LV compliance);"
@@ -357,6 +362,18 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         return [make_result(f"{cid}.mva_pisa", label or "MVA by PISA", "mva_pisa", mva,
                             (calc["radius_mark"], calc["inflow_trace_mark"]), warnings=(pisa.PISA_POST_TEER_WARNING,),
                             method="2πr²Va/Vpeak · α/180")]
+    if kind == "volumetric":
+        return _calc_volumetric(cid, label or "Volumetric MR", calc, measured)
+    if kind == "vca_total":
+        parts = [_mark_ref({"m": m}, "m", measured) for m in calc["vca_marks"]]
+        return [make_result(f"{cid}.vca_total", label or "Total 3D vena contracta area", "vca_total",
+                            geometry.total_area_cm2([p.value("vca", "area") for p in parts]),
+                            tuple(p.mark.id for p in parts), method=f"sum over {len(parts)} jet(s)")]
+    if kind == "pasp":
+        tr = _mark_ref(calc, "tr_mark", measured)
+        rap = float(calc["rap_mmhg"])
+        return [make_result(f"{cid}.pasp", label or "PASP", "pasp", 4.0 * tr.value("vmax") ** 2 + rap,
+                            (tr.mark.id,), method=f"4·V_TR² + RAP ({rap:g} mmHg)")]
     if kind == "pht":
         trace_mark = _mark_ref(calc, "trace_mark", measured)
         span = calc.get("fit_span_s")
@@ -393,6 +410,31 @@ def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[
         rf = pisa.regurgitant_fraction(rvol, sv)
         out.append(make_result(f"{cid}.rf_pisa", f"{label}: regurgitant fraction", "rf_pisa", rf,
                                (*src, d.mark.id, lv.mark.id), warnings=warn, method="RVol / (RVol + SV_LVOT)"))
+    return out
+
+
+def _calc_volumetric(cid: str, label: str, calc: Mapping[str, Any],
+                     measured: Mapping[str, _Measured]) -> list[Result]:
+    """RVol = (LVEDV - LVESV) - SV_LVOT, RF = RVol / SV_total, EROA = RVol / VTI_MR (M14, W11)."""
+    d = _mark_ref(calc, "lvot_diameter_mark", measured)
+    lv = _mark_ref(calc, "lvot_trace_mark", measured)
+    sv_total = float(calc["lvedv_ml"]) - float(calc["lvesv_ml"])
+    sv_lvot = continuity.stroke_volume(d.value("distance"), lv.value("vti"))
+    rvol = sv_total - sv_lvot
+    if sv_total <= 0 or rvol < 0:
+        raise InputError(f"not computable: LV stroke volume {sv_total:.0f} mL is below the LVOT stroke volume"
+                         f" {sv_lvot:.0f} mL (check the volumes, or aortic regurgitation)")
+    src = (d.mark.id, lv.mark.id)
+    out = [
+        make_result(f"{cid}.rvol_volumetric", f"{label}: regurgitant volume", "rvol_volumetric", rvol, src,
+                    method="(LVEDV - LVESV) - SV_LVOT"),
+        make_result(f"{cid}.rf_volumetric", f"{label}: regurgitant fraction", "rf_volumetric",
+                    100.0 * rvol / sv_total, src, method="RVol / (LVEDV - LVESV)"),
+    ]
+    if "mr_trace_mark" in calc:
+        mr = _mark_ref(calc, "mr_trace_mark", measured)
+        out.append(make_result(f"{cid}.eroa_volumetric", f"{label}: EROA", "eroa_volumetric",
+                               rvol / mr.value("vti"), (*src, mr.mark.id), method="RVol / VTI_MR"))
     return out
 
 
@@ -444,7 +486,8 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
     """True when a recorded jet grade or a computed MR class is moderate (2+) or worse."""
     if any(("moderate" in g.lower() or "severe" in g.lower()) for g in recorded):
         return True
-    mr_quantities = {"eroa_pisa", "rvol_pisa", "rf_pisa", "vena_contracta", "vena_contracta_biplane", "vca"}
+    mr_quantities = {"eroa_pisa", "rvol_pisa", "rf_pisa", "vena_contracta", "vena_contracta_biplane", "vca",
+                     "vca_total", "rvol_volumetric", "rf_volumetric", "eroa_volumetric"}
     return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in mr_quantities for g in r.grades)
 
 

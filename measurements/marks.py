@@ -83,10 +83,6 @@ class Mark:
         object.__setattr__(self, "points", _points(name, self.points))
         _check_count(name, kind, self.points)
 
-    @property
-    def xs(self) -> tuple[float, ...]:
-        return tuple(p[0] for p in self.points)
-
 
 def _points(name: str, raw: Any) -> tuple[tuple[float, float], ...]:
     """Points as a tuple of finite float pairs."""

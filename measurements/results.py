@@ -12,7 +12,8 @@ UNITS: dict[str, str] = {
     "mva_pisa": "cm2", "eroa_pisa": "cm2", "rvol_pisa": "mL", "rf_pisa": "%", "vena_contracta": "cm",
     "vena_contracta_biplane": "cm", "vca": "cm2", "heart_rate": "bpm", "duration": "ms",
     "mean_velocity": "m/s", "velocity": "m/s", "deceleration_time": "ms", "pisa_flow": "mL/s",
-    "lvot_area": "cm2", "sv_lvot": "mL", "time_interval": "ms",
+    "lvot_area": "cm2", "sv_lvot": "mL", "time_interval": "ms", "rvol_volumetric": "mL", "rf_volumetric": "%",
+    "eroa_volumetric": "cm2", "vca_total": "cm2", "pasp": "mmHg",
 }
 
 

@@ -21,7 +21,8 @@ PRECISION: dict[str, str] = {
     "time_interval": "1", "mva_pht": "0.01", "mva_planimetry": "0.01", "mva_continuity": "0.01",
     "mva_pisa": "0.01", "eroa_pisa": "0.01", "vca": "0.01", "area": "0.01", "lvot_area": "0.01",
     "distance": "0.01", "vena_contracta": "0.01", "vena_contracta_biplane": "0.01",
-    "rvol_pisa": "1", "sv_lvot": "1", "rf_pisa": "1", "heart_rate": "1",
+    "rvol_pisa": "1", "sv_lvot": "1", "rf_pisa": "1", "heart_rate": "1", "rvol_volumetric": "1",
+    "rf_volumetric": "1", "eroa_volumetric": "0.01", "vca_total": "0.01",
     "pisa_flow": "0.1", "pasp": "1",
 }
 
@@ -83,6 +84,15 @@ BANDS: tuple[Band, ...] = (
     *_half_open("vena_contracta", POST_TEER, _S_POST, [0.30, 0.70], _POST3),
     *_half_open("vca", MR5, _S_MR5 + " [INF default]", [0.20, 0.40], _MR5_VCA),
     *_half_open("vca", POST_TEER, _S_POST + " [REC/INF]", [0.20, 0.40], _POST3),
+    *_half_open("vca_total", POST_TEER, _S_POST + " [REC/INF]", [0.20, 0.40], _POST3),
+    *_half_open("vca_total", MR5, _S_MR5 + " [INF default]", [0.20, 0.40], _MR5_VCA),
+    # volumetric (LV stroke volume minus LVOT stroke volume): the preferred method after TEER (S2)
+    *_half_open("rvol_volumetric", POST_TEER, _S_POST, [30, 60], _POST3),
+    *_half_open("rf_volumetric", POST_TEER, _S_POST, [30, 50], _POST3),
+    *_half_open("eroa_volumetric", POST_TEER, _S_POST, [0.20, 0.40], _POST3),
+    *_half_open("rvol_volumetric", MR5, _S_MR5, [30, 45, 60], _MR5_LABELS),
+    *_half_open("rf_volumetric", MR5, _S_MR5, [30, 40, 50], _MR5_LABELS),
+    *_half_open("eroa_volumetric", MR5, _S_MR5, [0.20, 0.30, 0.40], _MR5_LABELS),
     # biplane mean VCW: severe is ">0.8" (S1), so 0.80 is not severe (W9c)
     Band("vena_contracta_biplane", MR5, "1+ mild", -INF, 0.30, _S_MR5),
     Band("vena_contracta_biplane", MR5, "2+/3+ moderate (VCW cannot separate 2+/3+)", 0.30, 0.80, _S_MR5,
@@ -152,7 +162,3 @@ def grade(quantity: str, value: float, scheme: str | None = None) -> tuple[Grade
     return tuple(Grade(b.scheme, b.label, b.source) for b in BANDS
                  if b.quantity == quantity and (scheme is None or b.scheme == scheme) and b.holds(rounded))
 
-
-def schemes_for(quantity: str) -> tuple[str, ...]:
-    """Schemes that grade ``quantity``, in table order."""
-    return tuple(dict.fromkeys(b.scheme for b in BANDS if b.quantity == quantity))

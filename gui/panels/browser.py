@@ -17,9 +17,10 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from gui.tasks import TaskRunner
+from gui.viewer.viewport import loop_name as loop_label
 
-THUMB_WIDTH = 96
-THUMB_HEIGHT = 72
+THUMB_WIDTH = 88
+THUMB_HEIGHT = 66
 INFO_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -35,17 +36,12 @@ def thumbnail_image(frame: np.ndarray, width: int = THUMB_WIDTH) -> QImage:
     return image.copy()  # own the pixels: the numpy buffer dies with this frame
 
 
-def loop_label(info: Any) -> str:
-    """Name of a loop in the tree: its file name, or the end of its SOP Instance UID."""
-    path = getattr(info, "path", None)
-    return getattr(path, "name", None) or str(info.sop_instance_uid)[-12:]
-
-
 def loop_details(info: Any) -> str:
-    """Modality details column: size, colour, regions."""
-    kinds = sorted({f"{r.spatial_format_name}" for r in info.regions if r.spatial_format})
+    """Modality details: size, colour encoding, frame rate, calibrated regions."""
+    kinds = sorted({r.spatial_format_name for r in info.regions if r.is_calibrated})
     regions = ", ".join(kinds) if kinds else "uncalibrated"
-    return f"{info.modality} {info.columns}×{info.rows} {info.photometric} · {regions}"
+    rate = f"{info.timing.fps:.0f} fps" if info.n_frames > 1 else "still"
+    return f"{info.modality} {info.columns}×{info.rows} · {rate} · {regions}"
 
 
 def _date(value: str) -> str:
@@ -67,14 +63,17 @@ class StudyBrowser(QTreeWidget):
         self._open_loop = open_loop
         self._items: dict[str, QTreeWidgetItem] = {}
         self._thumb_task: Any = None
-        self.setColumnCount(4)
-        self.setHeaderLabels(["Loop", "Frames", "Duration", "Details"])
+        self.setColumnCount(3)
+        self.setHeaderLabels(["Loop", "Frames", "Duration"])
         self.setIconSize(QSize(THUMB_WIDTH, THUMB_HEIGHT))
         self.setUniformRowHeights(False)
         self.setAlternatingRowColors(True)
         self.setRootIsDecorated(True)
-        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.header().setStretchLastSection(True)
+        self.setIndentation(12)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            self.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.header().setStretchLastSection(False)
         self.itemActivated.connect(self._on_activated)
         self._thumbnail.connect(self._set_thumbnail)
         self._placeholder = self._placeholder_icon()
@@ -103,8 +102,6 @@ class StudyBrowser(QTreeWidget):
                     for info in series.loops:
                         self._items[str(info.sop_instance_uid)] = self._loop_item(series_item, info)
         self.expandAll()
-        for column in (1, 2):
-            self.resizeColumnToContents(column)
         self.start_thumbnails(index.loops())
 
     @staticmethod
@@ -118,11 +115,12 @@ class StudyBrowser(QTreeWidget):
 
     def _loop_item(self, parent: QTreeWidgetItem, info: Any) -> QTreeWidgetItem:
         timing = info.timing
-        item = QTreeWidgetItem(parent, [loop_label(info), str(info.n_frames),
-                                        f"{timing.duration_ms / 1000:.2f} s", loop_details(info)])
+        title = " · ".join(p for p in (loop_label(info), str(info.series_description or "")) if p)
+        duration = f"{timing.duration_ms / 1000:.2f} s" if info.n_frames > 1 else "still"
+        item = QTreeWidgetItem(parent, [f"{title}\n{loop_details(info)}", str(info.n_frames), duration])
         item.setData(0, INFO_ROLE, info)
         item.setIcon(0, self._placeholder)
-        item.setToolTip(0, str(info.path))
+        item.setToolTip(0, f"{info.path}\n{loop_details(info)}")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item

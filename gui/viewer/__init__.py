@@ -7,4 +7,4 @@ y = row, ``(0, 0)`` the top-left corner of the top-left pixel), so marks pass th
 
 import pyqtgraph as pg
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="k", foreground="#c8ccd2")
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="k", foreground="#c8ccd2")

@@ -48,3 +48,10 @@ def readout(regions: Sequence[UltrasoundRegion], x: float, y: float) -> str:
     else:
         values = f"x {px:.4g} {region.unit_x} · y {py:.4g} {region.unit_y}"
     return f"{region.description} · {values} · {where}"
+
+
+def calibration_summary(regions: Sequence[UltrasoundRegion]) -> str:
+    """One line naming the calibrated regions and their scales, shown when the cursor is away."""
+    parts = [f"{r.description} ({abs(r.delta_x):.4g} {r.unit_x}/px × {abs(r.delta_y):.4g} {r.unit_y}/px)"
+             for r in regions if r.is_calibrated]
+    return "Calibrated: " + "; ".join(parts) if parts else UNCALIBRATED + " (no ultrasound regions)"

@@ -27,7 +27,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QFrame, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsLineItem, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gui.viewer.playback import CineClock, Clock
 from imaging.regions import SpatialFormat, UltrasoundRegion
@@ -35,7 +35,7 @@ from imaging.regions import SpatialFormat, UltrasoundRegion
 log = logging.getLogger(__name__)
 
 #: Frames requested ahead of the one shown while playing.
-PREFETCH_AHEAD = 8
+PREFETCH_AHEAD = 3
 ZOOM_STEP = 1.25
 
 _REGION_COLOURS = {
@@ -54,6 +54,12 @@ class ViewportTool(Protocol):
     def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool: ...
 
     def mouse_move(self, viewport: Viewport, pos: QPointF) -> None: ...
+
+
+def loop_name(info: Any) -> str:
+    """Short name of a loop: its file name, or the end of its SOP Instance UID."""
+    path = getattr(info, "path", None)
+    return getattr(path, "name", None) or str(info.sop_instance_uid)[-12:]
 
 
 def display_levels(brightness: int, contrast: int) -> tuple[float, float] | None:
@@ -164,12 +170,17 @@ class Viewport(QFrame):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        w, h = self.width(), self.height()
-        self.title_label.setGeometry(8, 4, w - 16, 36)
-        self.frame_label.setGeometry(8, h - 24, w - 16, 20)
-        self.empty_label.setGeometry(0, 0, w, h)
+        self._place_labels()
+        self.empty_label.setGeometry(0, 0, self.width(), self.height())
         if self._fit_mode and self.loop is not None:
             QTimer.singleShot(0, self.fit)
+
+    def _place_labels(self) -> None:
+        """Overlay labels sized to their text: top-left title, bottom-left frame counter."""
+        for label in (self.title_label, self.frame_label):
+            label.adjustSize()
+        self.title_label.move(6, 4)
+        self.frame_label.move(6, self.height() - self.frame_label.height() - 4)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
@@ -235,6 +246,7 @@ class Viewport(QFrame):
             self.loopChanged.emit(None)
             return
         self.title_label.setText(self._title_text())
+        self._place_labels()
         self._fit_mode = True
         self.show_frame(frame)
         self.loopChanged.emit(loop)
@@ -245,7 +257,8 @@ class Viewport(QFrame):
         lines = [" · ".join(p for p in (name, str(getattr(info, "series_description", "") or "")) if p)]
         timing = self.timing
         hr = getattr(timing, "heart_rate_bpm", None)
-        details = [f"{info.columns}×{info.rows}", f"{self.n_frames} frames", f"{timing.fps:.0f} fps"]
+        details = [loop_name(info), f"{info.columns}×{info.rows}"]
+        details += [f"{self.n_frames} frames", f"{timing.fps:.0f} fps"] if self.n_frames > 1 else ["still"]
         if hr:
             details.append(f"HR {hr:.0f} bpm")
         lines.append(" · ".join(details))
@@ -313,7 +326,12 @@ class Viewport(QFrame):
         speed = f" · ×{self._cine.speed:g}" if self._cine and self._cine.speed != 1 else ""
         first, last = self.loop_range
         loop = f" · range {first + 1}–{last + 1}" if (first, last) != (0, self.n_frames - 1) else ""
-        self.frame_label.setText(f"Frame {self._index + 1}/{self.n_frames} · {t_s:.3f} s{speed}{loop}")
+        text = f"Frame {self._index + 1}/{self.n_frames} · {t_s:.3f} s{speed}{loop}"
+        if len(text) != len(self.frame_label.text()):
+            self.frame_label.setText(text)
+            self._place_labels()
+        else:
+            self.frame_label.setText(text)
 
     # --- navigation --------------------------------------------------------------------------
     def step(self, delta: int) -> None:
@@ -388,14 +406,15 @@ class Viewport(QFrame):
             self.dropped_frames += self._cine.frames_skipped(self._index, due)
             self.shown_frames += 1
             self.show_frame(due)
-            self._prefetch(due)
+            self.prefetch_ahead(due)
         self._schedule()
 
     def _schedule(self) -> None:
         if self._playing and self._cine is not None:
             self._timer.start(max(1, math.ceil(self._cine.ms_until_next_frame())))
 
-    def _prefetch(self, index: int) -> None:
+    def prefetch_ahead(self, index: int) -> None:
+        """Queue decoding of the frames that follow ``index`` in the loop range."""
         first, last = self.loop_range
         span = last - first + 1
         ahead = [first + (index - first + i) % span for i in range(1, min(PREFETCH_AHEAD, span))]
@@ -412,18 +431,22 @@ class Viewport(QFrame):
             self.view_box.setRange(QRectF(0, 0, self.info.columns, self.info.rows), padding=0.0)
 
     def one_to_one(self) -> None:
-        """One image pixel per screen pixel, centred on the current view."""
-        self.set_scale(1.0)
+        """One image pixel per screen pixel, on whole-pixel offsets (crisp, and Qt's fastest blit)."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        self.set_scale(1.0, (math.floor((x0 + x1) / 2), math.floor((y0 + y1) / 2)))
 
     def set_scale(self, screen_px_per_image_px: float, centre: tuple[float, float] | None = None) -> None:
         """Zoom so one image pixel spans ``screen_px_per_image_px`` screen pixels around ``centre``."""
         self._fit_mode = False
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         cx, cy = centre if centre is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
-        rect = self.view_box.boundingRect()
-        half_w = rect.width() / screen_px_per_image_px / 2
-        half_h = rect.height() / screen_px_per_image_px / 2
-        self.view_box.setRange(xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h), padding=0.0)
+        rect = self.view_box.boundingRect()  # pyqtgraph pads the central item by half a pixel
+        width = math.floor(rect.width()) / screen_px_per_image_px
+        height = math.floor(rect.height()) / screen_px_per_image_px
+        left, top = cx - width / 2, cy - height / 2
+        if screen_px_per_image_px == 1.0:
+            left, top = math.floor(left), math.floor(top)
+        self.view_box.setRange(xRange=(left, left + width), yRange=(top, top + height), padding=0.0)
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` (>1 enlarges) about the view centre."""
@@ -467,8 +490,11 @@ class Viewport(QFrame):
             label = pg.TextItem(region.description, color=colour, anchor=(0, 0))
             label.setPos(x0 + 2, y0 + 2)
             items: list[Any] = [rect, label]
-            if region.is_spectral:
-                baseline = pg.InfiniteLine(pos=region.baseline_y, angle=0, pen=pg.mkPen(colour, width=1))
+            if region.is_spectral and y0 <= region.baseline_y <= y1 + 1:
+                baseline = QGraphicsLineItem(x0, region.baseline_y, x1 + 1, region.baseline_y)
+                baseline_pen = QPen(colour, 1.0)
+                baseline_pen.setCosmetic(True)
+                baseline.setPen(baseline_pen)
                 items.append(baseline)
             for item in items:
                 item.setVisible(self._outlines_visible)

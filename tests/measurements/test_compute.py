@@ -242,3 +242,51 @@ def test_self_intersection_detection() -> None:
     assert not is_self_intersecting(star)  # concave but simple
     outer = star[::2]
     assert is_self_intersecting([outer[k] for k in (0, 2, 4, 1, 3)])  # pentagram through the outer points
+
+
+def _volumetric_marks() -> list[Mark]:
+    return [
+        _mark("lvotd", MarkType.DISTANCE, [(10.5, 10.5), (110.5, 10.5)], purpose="lvot_diameter"),  # 2.00 cm
+        _mark("lvot", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(2.0, 1.0), (2.2, 1.0)]), region=2,
+              purpose="lvot"),  # 1 m/s for 0.2 s = 20 cm
+        _mark("mr", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(1.0, 5.0), (1.3, 5.0)]), region=2,
+              purpose="mr_jet"),  # 5 m/s for 0.3 s = 150 cm
+    ]
+
+
+def test_w11_volumetric_calculation() -> None:
+    calc = {"id": "c5", "type": "volumetric", "lvedv_ml": 180, "lvesv_ml": 100, "lvot_diameter_mark": "lvotd",
+            "lvot_trace_mark": "lvot", "mr_trace_mark": "mr"}
+    results, errors = measure_all(_volumetric_marks(), [calc], regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    # SV_total 80 mL; SV_LVOT = π·1²·20 = 62.831853; RVol 17.168147 -> 17; RF 21 %; EROA 0.1144543 -> 0.11
+    rvol = 80 - math.pi * 20
+    assert by_id["c5.rvol_volumetric"].value == pytest.approx(rvol, rel=1e-9)
+    assert by_id["c5.rf_volumetric"].value == pytest.approx(100 * rvol / 80, rel=1e-9)
+    assert by_id["c5.eroa_volumetric"].value == pytest.approx(rvol / 150, rel=1e-9)
+    for q in ("rvol_volumetric", "rf_volumetric", "eroa_volumetric"):
+        grades = {g.scheme: g.label for g in by_id[f"c5.{q}"].grades}
+        assert grades == {"ASE-2019-post-TEER": "mild", "ASE-2017-native/MVARC 5-class": "1+ mild"}
+
+
+def test_w11_guard_negative_regurgitant_volume() -> None:
+    calc = {"id": "c5", "type": "volumetric", "lvedv_ml": 150, "lvesv_ml": 100, "lvot_diameter_mark": "lvotd",
+            "lvot_trace_mark": "lvot"}
+    _, errors = measure_all(_volumetric_marks(), [calc], regions_for)
+    assert "not computable" in dict(errors)["c5"]
+
+
+def test_vca_total_and_pasp() -> None:
+    marks = [_mark("v1", MarkType.AREA, [(0, 0), (20, 0), (20, 10), (0, 10)], purpose="vca"),  # 200 px² = 0.08
+             _mark("v2", MarkType.AREA, [(30, 0), (60, 0), (60, 10), (30, 10)], purpose="vca"),  # 300 px² = 0.12
+             _mark("tr", MarkType.POINT, [CW.to_image(0.5, 300.0)], region=2)]  # TR 3.0 m/s
+    calcs = [{"id": "c6", "type": "vca_total", "vca_marks": ["v1", "v2"]},
+             {"id": "c7", "type": "pasp", "tr_mark": "tr", "rap_mmhg": 8}]
+    results, errors = measure_all(marks, calcs, regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    assert by_id["c6.vca_total"].value == pytest.approx(0.20, rel=1e-9)  # 0.08 + 0.12: moderate
+    assert {g.label for g in by_id["c6.vca_total"].grades} >= {"moderate"}
+    assert by_id["c7.pasp"].value == pytest.approx(4 * 3.0 ** 2 + 8, rel=1e-9)  # 44 mmHg: EAE moderate
+    assert by_id["c7.pasp"].grades[0].label == "moderate"

@@ -1,0 +1,252 @@
+"""Cine display benchmarks (offscreen): throughput against a bare baseline, drops at 60 fps, memory.
+
+- ``display_ratio``: frames/s of the viewer's own path (Loop futures decode + ``ImageItem.setImage``
+  + the view painted) over a bare baseline measured in the same run (simplejpeg decode of the same
+  frame bytes + ``QPainter.drawImage`` into a plain widget), both on an 800x600 JPEG loop. Target >= 0.7.
+- ``display_dropped_frames_60fps_5s``: frames skipped while playing a 60 fps loop for 5 s of real
+  time with the real clock (target 0 on an idle machine).
+- ``display_rss_growth_mb_40_loops``: resident memory added by opening 40 loops one after the
+  other in a viewport and showing every frame; bounded by the frame cache budget.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+THROUGHPUT_PASSES = 5
+N_LOOPS = 40
+PLAY_SECONDS = 5.0
+#: Pixels between a Viewport's edge and its view (frame line + layout margin).
+VIEWPORT_BORDER = 2
+
+
+def _spin_until(predicate: object, timeout_s: float = 10.0) -> None:
+    """Process events (no sleeping) until ``predicate()`` holds: the harness adds no latency."""
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.perf_counter() + timeout_s
+    while not predicate() and time.perf_counter() < deadline:  # type: ignore[operator]
+        QCoreApplication.processEvents()
+
+
+def _rss_mb() -> float:
+    """Resident set size of this process (Linux /proc), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _frame_bytes(path: Path) -> list[bytes]:
+    import pydicom
+    from pydicom.encaps import generate_frames
+
+    ds = pydicom.dcmread(path)
+    return [bytes(f) for f in generate_frames(ds.PixelData, number_of_frames=int(ds.NumberOfFrames))]
+
+
+def _baseline_pass(frames: list[bytes], canvas: object) -> float:
+    """Frames/s of raw decode + drawImage, repainted synchronously per frame."""
+    import simplejpeg
+    from PySide6.QtGui import QImage
+
+    start = time.perf_counter()
+    for data in frames:
+        rgb = simplejpeg.decode_jpeg(data, colorspace="RGB")
+        canvas.image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],  # type: ignore[attr-defined]
+                              QImage.Format.Format_RGB888)
+        canvas.repaint()  # type: ignore[attr-defined]
+    return len(frames) / (time.perf_counter() - start)
+
+
+def _cine_pass(path: Path, viewport: object, painted: object) -> float:
+    """Frames/s of the viewer's path on a cold cache: each frame decoded, set, and painted once.
+
+    The harness waits inside a Qt event loop (``painted`` quits it when frame k is on screen),
+    as the app does, so the GUI thread holds no GIL while the decoders work.
+    """
+    from imaging.cache import FrameCache
+    from imaging.loop import Loop
+
+    vp = viewport
+    vp.set_loop(Loop.open(path, cache=FrameCache(96 << 20)))  # type: ignore[attr-defined]
+    painted.wait_for(vp, 0)  # type: ignore[attr-defined]
+    vp.one_to_one()  # type: ignore[attr-defined]  # native size, as the baseline draws it
+    start = time.perf_counter()
+    for k in range(1, vp.n_frames):  # type: ignore[attr-defined]
+        vp.show_frame(k)  # type: ignore[attr-defined]
+        vp.prefetch_ahead(k)  # type: ignore[attr-defined]
+        painted.wait_for(vp, k)  # type: ignore[attr-defined]
+    fps = (vp.n_frames - 1) / (time.perf_counter() - start)  # type: ignore[attr-defined]
+    vp.set_loop(None)  # type: ignore[attr-defined]
+    return fps
+
+
+class _PaintWaiter:
+    """Instrumentation: runs a Qt event loop until the viewport has painted a given frame."""
+
+    def __init__(self, viewport: object) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        self._loop = QEventLoop()
+        self._timeout = QTimer()
+        self._timeout.setSingleShot(True)
+        self._timeout.timeout.connect(self._loop.quit)
+        self._target: int | None = None
+        self._painted_index: int | None = None
+        item = viewport.image_item  # type: ignore[attr-defined]
+        original = item.paint
+
+        def counting_paint(*args: object) -> None:
+            original(*args)
+            self._painted_index = viewport.displayed_index  # type: ignore[attr-defined]
+            if self._painted_index == self._target:
+                self._loop.quit()
+
+        item.paint = counting_paint
+
+    def wait_for(self, viewport: object, k: int) -> None:
+        self._target = k
+        if self._painted_index != k:
+            self._timeout.start(10000)  # never hang the benchmark
+            self._loop.exec()
+            self._timeout.stop()
+
+
+def _throughput(path: Path) -> tuple[float, float]:
+    """Best-of-N frames/s of the baseline and of the cine path, measured alternately in one run.
+
+    The two alternate so both see the same machine load; the best pass of each is kept (as
+    ``timeit`` does), since on a shared machine slower passes measure the neighbours.
+    """
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QWidget
+
+    from gui.viewer.viewport import Viewport
+
+    class Canvas(QWidget):
+        image = None
+
+        def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt override
+            if self.image is not None:
+                painter = QPainter(self)
+                painter.drawImage(0, 0, self.image)
+                painter.end()
+
+    canvas = Canvas()
+    canvas.resize(800, 600)
+    canvas.show()
+    viewport = Viewport()
+    viewport.resize(800 + 2 * VIEWPORT_BORDER, 600 + 2 * VIEWPORT_BORDER)  # an 800x600 view, like the canvas
+    viewport.show()
+    painted = _PaintWaiter(viewport)
+    _spin_until(lambda: False, 0.3)  # both windows exposed: repaint() really paints from now on
+    frames = _frame_bytes(path)
+    base, cine = [], []
+    for _ in range(THROUGHPUT_PASSES):
+        base.append(_baseline_pass(frames, canvas))
+        cine.append(_cine_pass(path, viewport, painted))
+    canvas.close()
+    viewport.close()
+    return max(base), max(cine)
+
+
+def _write_60fps_loop(source: Path, target: Path) -> Path:
+    """The demo loop re-timed to 16.667 ms per frame (60 fps)."""
+    import pydicom
+    from pydicom.tag import Tag
+
+    ds = pydicom.dcmread(source)
+    if "FrameTimeVector" in ds:
+        del ds.FrameTimeVector
+    ds.FrameTime = 16.667
+    ds.FrameIncrementPointer = Tag("FrameTime")
+    ds.RecommendedDisplayFrameRate = 60
+    ds.CineRate = 60
+    ds.save_as(target)
+    return target
+
+
+def _dropped_at_60fps(path: Path) -> tuple[int, int]:
+    """(frames dropped, frames shown) while playing for PLAY_SECONDS with the real clock."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from gui.app import wait_until
+    from gui.viewer.viewport import Viewport
+    from imaging.loop import Loop
+
+    viewport = Viewport()
+    viewport.resize(800, 600)
+    viewport.show()
+    viewport.set_loop(Loop.open(path))
+    wait_until(lambda: viewport.displayed_index == 0, 10)
+    for k in range(viewport.n_frames):  # warm the cache as one pass of playback would
+        viewport.loop.frame(k)
+    viewport.play()
+    loop = QEventLoop()
+    QTimer.singleShot(int(PLAY_SECONDS * 1000), loop.quit)
+    loop.exec()
+    viewport.pause()
+    result = viewport.dropped_frames, viewport.shown_frames
+    viewport.set_loop(None)
+    viewport.close()
+    return result
+
+
+def _memory_after_loops(paths: list[Path]) -> tuple[float, float, float]:
+    """(RSS growth MiB, cache used MiB, cache budget MiB) after showing every frame of each loop."""
+    from gui.app import wait_until
+    from gui.viewer.viewport import Viewport
+    from imaging.cache import default_cache
+    from imaging.loop import Loop
+
+    viewport = Viewport()
+    viewport.resize(800, 600)
+    viewport.show()
+    before = _rss_mb()
+    for path in paths:
+        viewport.set_loop(Loop.open(path))
+        for k in range(viewport.n_frames):
+            viewport.show_frame(k)
+            wait_until(lambda k=k: viewport.displayed_index == k, 10)
+    after = _rss_mb()
+    cache = default_cache()
+    viewport.set_loop(None)
+    viewport.close()
+    return after - before, cache.used_bytes / 2**20, cache.budget_bytes / 2**20
+
+
+def run() -> None:
+    from gui.app import create_app
+    from imaging.phantom import write_demo_study
+
+    create_app()
+    with tempfile.TemporaryDirectory(prefix="bench-display-") as tmp:
+        demo = write_demo_study(Path(tmp) / "demo")
+        loop_path = Path(demo.files["me_commissural"])
+        baseline, cine = _throughput(loop_path)
+        print(f"display_baseline_fps: {baseline:.1f}")
+        print(f"display_cine_fps: {cine:.1f}")
+        print(f"display_ratio: {cine / baseline:.2f}")
+        dropped, shown = _dropped_at_60fps(_write_60fps_loop(loop_path, Path(tmp) / "loop60.dcm"))
+        print(f"display_dropped_frames_60fps_5s: {dropped}")
+        print(f"display_shown_frames_60fps_5s: {shown}")
+        sources = [Path(p) for key, p in demo.files.items() if key in ("me_commissural", "me_long_axis", "color_flow")]
+        copies = []
+        for i in range(N_LOOPS):
+            copies.append(Path(tmp) / f"loop_{i:02d}.dcm")
+            shutil.copyfile(sources[i % len(sources)], copies[-1])
+        growth, used, budget = _memory_after_loops(copies)
+        print(f"display_rss_growth_mb_40_loops: {growth:.1f}")
+        print(f"display_cache_used_mb: {used:.1f}")
+        print(f"display_cache_budget_mb: {budget:.0f}")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,83 @@
+"""The local store: one folder per study, one ``<SOP Instance UID>.dcm`` per instance.
+
+Files land atomically: bytes go to a hidden ``.<name>.dcm.part`` (which the folder indexer skips),
+are flushed to disk, then renamed over the final name. A transfer cut halfway therefore leaves only
+``*.part`` files, never a ``.dcm`` that looks complete; the next retrieve of the study removes them
+and fetches only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from imaging.pacs.nodes import user_data_dir
+
+PART_SUFFIX = ".part"
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def default_store_root() -> Path:
+    """``<user data dir>/studies``: where the dialog puts retrieved studies."""
+    return user_data_dir() / "studies"
+
+
+def safe_name(uid: str) -> str:
+    """A file or folder name for a UID; anything that is not a plain UID (a hostile peer) is hashed."""
+    if _UID.match(uid) and len(uid) <= 64:
+        return uid
+    return "x" + hashlib.sha256(uid.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class StudyFolder:
+    """The folder of one study in the store, with atomic landing of its instances."""
+
+    def __init__(self, root: Path, study_instance_uid: str) -> None:
+        self.study_instance_uid = study_instance_uid
+        self.path = Path(root) / safe_name(study_instance_uid)
+
+    def instance_path(self, sop_instance_uid: str) -> Path:
+        return self.path / f"{safe_name(sop_instance_uid)}.dcm"
+
+    def has(self, sop_instance_uid: str) -> bool:
+        """True when the instance landed completely before (a ``.part`` does not count)."""
+        return self.instance_path(sop_instance_uid).is_file()
+
+    def present(self) -> set[str]:
+        """File stems of the complete instances already here (UIDs, or hashes for odd UIDs)."""
+        return {p.stem for p in self.path.glob("*.dcm")} if self.path.is_dir() else set()
+
+    def remove_partials(self) -> int:
+        """Delete what an interrupted transfer left behind; returns how many files went."""
+        if not self.path.is_dir():
+            return 0
+        partials = list(self.path.glob(f"*{PART_SUFFIX}"))
+        for part in partials:
+            part.unlink(missing_ok=True)
+        return len(partials)
+
+    def land(self, sop_instance_uid: str, write: Callable[[BinaryIO], None]) -> Path:
+        """Write one instance through ``write(file)`` into ``.part``, fsync, then rename to its final name.
+
+        If ``write`` raises (or the process dies), the final name never appears.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        final = self.instance_path(sop_instance_uid)
+        part = final.with_name(f".{final.name}{PART_SUFFIX}")
+        try:
+            with open(part, "wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(part, final)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return final
+
+    def land_bytes(self, sop_instance_uid: str, data: bytes) -> Path:
+        return self.land(sop_instance_uid, lambda out: out.write(data))

@@ -1,0 +1,245 @@
+"""PACS test fixtures: a private Orthanc on 127.0.0.1 and a small US study to load into it.
+
+Each Orthanc gets a config written here (free ports, its own storage folder under tmp, the DICOMweb
+plugin), runs in the foreground as a child process, and is stopped at the end (also on failure).
+dicom-notes.md §6.2 describes the setup.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, UltrasoundImageStorage, generate_uid
+
+from imaging.phantom import write_demo_study
+from tests.conftest import REALDATA
+
+ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
+DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+PACS_AET = "TESTPACS"
+OUR_AET = "MITRAPLAN"
+#: What imaging.phantom.write_demo_study puts in every header (checked in test_dimse/test_cli).
+DEMO_PATIENT_NAME, DEMO_PATIENT_ID = "MitraPlan^Demo", "MP-DEMO-0001"
+DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION = "20260115", "TEE after mitral TEER (demo)"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class OrthancServer:
+    """One Orthanc process on loopback with its own config, storage and log folder."""
+
+    folder: Path
+    aet: str = PACS_AET
+    check_called_aet: bool = False
+    move_port: int = 0
+    http_port: int = field(default_factory=free_port)
+    dicom_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    real_files: list[Path] = field(default_factory=list)
+
+    @property
+    def dicomweb_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/dicom-web"
+
+    @property
+    def node_spec(self) -> str:
+        return f"{self.aet}@127.0.0.1:{self.dicom_port}"
+
+    def config(self) -> dict[str, object]:
+        return {
+            "Name": f"mitraplan-test-{self.aet}",
+            "StorageDirectory": str(self.folder / "db"), "IndexDirectory": str(self.folder / "db"),
+            "HttpPort": self.http_port, "DicomPort": self.dicom_port, "DicomAet": self.aet,
+            "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
+            "DicomCheckCalledAet": self.check_called_aet, "UnknownSopClassAccepted": True,
+            # Our AE may query and retrieve; C-MOVE sends to our temporary storage SCP on move_port.
+            "DicomModalities": {OUR_AET: [OUR_AET, "127.0.0.1", self.move_port or 1]},
+            "Plugins": [str(DICOMWEB_PLUGIN)] if DICOMWEB_PLUGIN.exists() else [],
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+            "StableAge": 1, "DicomScuTimeout": 5,
+        }
+
+    def start(self) -> OrthancServer:
+        (self.folder / "log").mkdir(parents=True, exist_ok=True)
+        config = self.folder / "orthanc.json"
+        config.write_text(json.dumps(self.config(), indent=2))
+        self.process = subprocess.Popen([ORTHANC, f"--logdir={self.folder / 'log'}", str(config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Orthanc exited with {self.process.returncode}; see {self.folder / 'log'}")
+            try:
+                self.rest("/system")
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("Orthanc did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """Stop at once, as a crashed or unplugged server would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def rest(self, path: str, data: bytes | None = None, method: str | None = None) -> object:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", data=data, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def upload(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.rest("/instances", data=path.read_bytes(), method="POST")
+
+    def upload_if_accepted(self, paths: list[Path]) -> list[Path]:
+        """Upload what Orthanc can parse (its DCMTK refuses, e.g., fo-dicom's malformed private sequence)."""
+        accepted = []
+        for path in paths:
+            try:
+                self.rest("/instances", data=path.read_bytes(), method="POST")
+                accepted.append(path)
+            except urllib.error.HTTPError:
+                pass
+        return accepted
+
+    def instance_count(self) -> int:
+        return int(self.rest("/statistics")["CountInstances"])  # type: ignore[index]
+
+
+@pytest.fixture(scope="session")
+def orthanc_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callable]:
+    """Start Orthanc instances on demand; every one is stopped at the end of the session."""
+    if not Path(ORTHANC).exists():
+        pytest.skip("Orthanc is not installed (make test installs it with tools/system-deps.sh)")
+    started: list[OrthancServer] = []
+
+    def start(**options: object) -> OrthancServer:
+        server = OrthancServer(folder=tmp_path_factory.mktemp("orthanc"), **options)  # type: ignore[arg-type]
+        started.append(server)
+        return server.start()
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
+
+
+@dataclass(frozen=True)
+class LoadedStudy:
+    """The test study: its UIDs, instance count per series, and its files by SOP Instance UID."""
+
+    study_instance_uid: str
+    patient_id: str
+    series: dict[str, int]
+    files: dict[str, Path]
+
+
+def _us_dataset(study_uid: str, series_uid: str, sop_class: str, number: int) -> Dataset:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
+    ds.PatientName, ds.PatientID = DEMO_PATIENT_NAME, DEMO_PATIENT_ID
+    ds.StudyDate, ds.StudyDescription = DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION
+    ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.SeriesDescription = "US", 90, number, "Native still"
+    ds.ReferringPhysicianName, ds.Manufacturer = "", "MitraPlan tests"
+    return ds
+
+
+def write_native_still(path: Path, study_uid: str, series_uid: str, number: int = 1) -> Path:
+    """A single-frame grey US image in explicit VR little endian (uncompressed, unlike the demo loops)."""
+    ds = _us_dataset(study_uid, series_uid, UltrasoundImageStorage, number)
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    pixels = np.arange(48 * 64, dtype=np.uint8).reshape(48, 64)
+    ds.set_pixel_data(pixels, photometric_interpretation="MONOCHROME2", bits_stored=8)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def study_files(tmp_path_factory: pytest.TempPathFactory) -> LoadedStudy:
+    """The demo study (JPEG baseline loops and Doppler stills) plus one uncompressed still in a series of its own."""
+    import pydicom
+
+    folder = tmp_path_factory.mktemp("study")
+    demo = write_demo_study(folder / "demo")
+    study_uid = str(pydicom.dcmread(next(iter(demo.files.values())), stop_before_pixels=True).StudyInstanceUID)
+    paths = [*demo.files.values(), write_native_still(folder / "still.dcm", study_uid, generate_uid())]
+    files: dict[str, Path] = {}
+    series: dict[str, int] = {}
+    for path in paths:
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+        files[str(header.SOPInstanceUID)] = path
+        series[str(header.SeriesInstanceUID)] = series.get(str(header.SeriesInstanceUID), 0) + 1
+    return LoadedStudy(study_uid, DEMO_PATIENT_ID, series, files)
+
+
+@pytest.fixture(scope="session")
+def realdata_files() -> list[Path]:
+    """Real vendor loops (their own studies) when ``../shared/realdata`` is present, else none."""
+    return sorted(REALDATA.glob("*.dcm")) if REALDATA.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def orthanc(orthanc_factory: callable, study_files: LoadedStudy, realdata_files: list[Path]) -> OrthancServer:
+    """The session's PACS, with the test study (and the real loops, when present) loaded."""
+    server = orthanc_factory(move_port=free_port())
+    server.upload(list(study_files.files.values()))
+    server.real_files = server.upload_if_accepted(realdata_files)
+    return server
+
+
+def write_report_sr(path: Path, study: LoadedStudy) -> Path:
+    """A small Comprehensive SR in the test study (a stand-in for the report's SR), built with highdicom."""
+    import highdicom as hd
+    import pydicom
+    from pydicom.sr.codedict import codes
+
+    evidence = [pydicom.dcmread(p, stop_before_pixels=True) for p in study.files.values()]
+    root = hd.sr.ContainerContentItem(name=codes.DCM.ImagingMeasurementReport, template_id="1500")
+    root.ContentSequence = [hd.sr.TextContentItem(name=codes.DCM.Finding, value="Residual MR: moderate",
+                                                  relationship_type="CONTAINS")]
+    sr = hd.sr.ComprehensiveSR(evidence=evidence, content=root, series_instance_uid=generate_uid(), series_number=99,
+                               sop_instance_uid=generate_uid(), instance_number=1, manufacturer="MitraPlan tests")
+    sr.save_as(path, enforce_file_format=True)
+    return path
+
+
+def write_stills(folder: Path, study_uid: str, count: int) -> list[Path]:
+    """``count`` more native stills in one new series (a study long enough to cut a transfer halfway)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    series_uid = generate_uid()
+    return [write_native_still(folder / f"still{k}.dcm", study_uid, series_uid, k + 1) for k in range(count)]
