@@ -273,6 +273,7 @@ def _levels(values: np.ndarray) -> tuple[float, float]:
 
 
 def _running_median(values: np.ndarray, width: int) -> np.ndarray:
+    """Median over ``width`` neighbouring columns: removes single-column spikes, keeps slopes."""
     half = width // 2
     padded = np.pad(values, half, mode="edge")
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1)
