@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, Q
 
 from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
+from gui.panels.pacs_dialog import install_pacs_menu
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.tasks import TaskRunner
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
                                            Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_menus()
         install_report_menu(self)
+        install_pacs_menu(self)
         self._build_toolbar()
         self._build_status_bar()
         self._connect()

@@ -5,6 +5,7 @@ server stopped mid-transfer)."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from pydicom.pixels import pixel_array
 
 from imaging.pacs import (
+    PacsCancelledError,
     PacsConfigError,
     PacsConnectionError,
     PacsRejectedError,
@@ -149,6 +151,17 @@ def test_get_resumes_removing_partials_and_fetching_only_what_is_missing(node: D
     assert (len(result.received), len(result.already_present), result.removed_partials) == (
         len(study_files.files) - 1, 1, 1)
     _assert_same_instances(result.files, study_files)
+
+
+def test_cancel_mid_transfer_keeps_only_complete_files(node: DimseNode, study_files: LoadedStudy,
+                                                      tmp_path: Path) -> None:
+    cancel = threading.Event()
+    with pytest.raises(PacsCancelledError, match="cancelled"):
+        service.retrieve(node, study_files.study_instance_uid, tmp_path,
+                         progress=lambda done, _total: done >= 1 and cancel.set(), cancel=cancel)
+    landed = list((tmp_path / study_files.study_instance_uid).iterdir())
+    assert 1 <= len(landed) < len(study_files.files)
+    assert all(p.suffix == ".dcm" and pydicom.dcmread(p).SOPInstanceUID in study_files.files for p in landed)
 
 
 def test_send_report_sr_then_find_it_back(orthanc: OrthancServer, node: DimseNode, study_files: LoadedStudy,
