@@ -35,15 +35,29 @@ from gui.viewer.viewport import ZOOM_STEP, Viewport
 from imaging.cache import FrameCache, default_cache
 from imaging.index import index_paths
 from imaging.loop import Loop
+from planning.case import load_case, resolve_image
 
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10
+CASE_SUFFIX = ".mitraplan.json"
 BROWSER_WIDTH = 440
 #: Thumbnail loops decode into their own small cache, so closing them never evicts viewer frames.
 THUMBNAIL_CACHE_BYTES = 16 << 20
 B_C_STEP = 10
 APP_TITLE = "MitraPlan — TEE review"
+
+
+def _without_duplicates(paths: Sequence[Path]) -> list[Path]:
+    """Paths in order, each once, leaving out files inside a folder that is also listed."""
+    resolved = [p.resolve() for p in paths]
+    folders = [p for p in resolved if p.is_dir()]
+    kept: list[Path] = []
+    for path in resolved:
+        inside = any(f != path and f in path.parents for f in folders)
+        if path not in kept and not inside:
+            kept.append(path)
+    return kept
 
 
 def _progress_callback(report: Callable[[int, int, str], None]) -> Callable[..., None]:
@@ -77,6 +91,7 @@ class ShortcutsDialog(QDialog):
 
 class MainWindow(QMainWindow):
     studyOpened = Signal(object)   # imaging.index.StudyIndex
+    caseOpened = Signal(object)    # planning.case.Case
     loopShown = Signal(object)     # Viewport that received a new loop
 
     def __init__(self, settings: QSettings | None = None, clock: Clock = time.monotonic,
@@ -89,6 +104,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.cache = default_cache()
         self.index: Any = None
+        self.case: Any = None  # planning.case.Case of the open case file, if any
         self._pending: dict[int, int] = {}
         self._request_counter = 0
         self.actions: dict[str, QAction] = {}
@@ -147,7 +163,7 @@ class MainWindow(QMainWindow):
           tip="Open every DICOM file under a folder")
         a("open_dicomdir", "Open &DICOMDIR…", self.choose_dicomdir, "Ctrl+D", tip="Open a DICOMDIR (CD/DVD)")
         a("open_demo", "Open De&mo Study", self.open_demo, tip="Write and open the built-in synthetic TEE study")
-        a("close_study", "&Close Study", self.close_study, "Ctrl+W")
+        a("close_study", "&Close Study", self.close_all, "Ctrl+W")
         a("save_view", "Save View as &PNG…", self.choose_screenshot, "Ctrl+Shift+S")
         a("quit", "&Quit", self.close, "Ctrl+Q")
         a("layout_1", "Layout &1×1", lambda: self.set_layout(1), "1", checkable=True)
@@ -296,8 +312,8 @@ class MainWindow(QMainWindow):
 
     # --- opening -----------------------------------------------------------------------------
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open DICOM files", self._last_dir(),
-                                                "DICOM (*.dcm *.DCM *);;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open DICOM files or a case", self._last_dir(),
+                                                "DICOM or case (*.dcm *.DCM *.mitraplan.json *);;All files (*)")
         if paths:
             self.open_paths(paths)
 
@@ -316,23 +332,52 @@ class MainWindow(QMainWindow):
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     def open_paths(self, paths: Iterable[str | Path]) -> None:
-        """Index ``paths`` (files, folders, DICOMDIR) in the background, then show the study."""
+        """Index ``paths`` (files, folders, DICOMDIR, case files) in the background, then show the study.
+
+        A case file (``*.mitraplan.json``) becomes the open case; its images are opened with it.
+        """
         paths = [Path(p) for p in paths]
         existing = [p for p in paths if p.exists()]
         for missing in (p for p in paths if not p.exists()):
             self.notices.error(f"{missing}: no such file or folder")
-        if not existing:
+        images: list[Path] = []
+        for path in existing:
+            if path.name.endswith(CASE_SUFFIX):
+                images += self.open_case(path)
+            else:
+                images.append(path)
+        images = _without_duplicates(images)
+        if not images:
             return
         self.browser.cancel_thumbnails()
-        label = existing[0].name + (f" and {len(existing) - 1} more" if len(existing) > 1 else "")
+        label = images[0].name + (f" and {len(images) - 1} more" if len(images) > 1 else "")
 
         def work(progress: Any, cancel: Any) -> Any:
-            return index_paths(existing, progress=_progress_callback(progress), cancel=cancel)
+            return index_paths(images, progress=_progress_callback(progress), cancel=cancel)
 
         self.tasks.start(f"Indexing {label}", work, on_done=self.show_index,
                          on_error=lambda exc: self.notices.error(f"Could not open {label}: {exc}"))
         for path in existing:
             self._remember(path)
+
+    def open_case(self, path: Path) -> list[Path]:
+        """Load a case file as the open case; return its image files (a notice for each one missing)."""
+        with report_errors(self.notices, str(path)):
+            case = load_case(path, lenient=True)
+            for where, message in case.load_errors:
+                self.notices.warning(f"{path}: {where}: {message}")
+            self.case = case
+            self.caseOpened.emit(case)
+            found = []
+            for entry in case.images:
+                uid = str(entry.get("sop_instance_uid", ""))
+                image = resolve_image(case, uid)
+                if image is None:
+                    self.notices.warning(f"{path}: image {uid} ({entry.get('path', 'no path')}) not found")
+                else:
+                    found.append(image)
+            return found
+        return []
 
     def show_index(self, index: Any) -> None:
         """Show a study index: the browser at once, then the first loops in the visible viewports."""
@@ -378,6 +423,11 @@ class MainWindow(QMainWindow):
         target = self.browser.neighbour(None if info is None else str(info.sop_instance_uid), delta)
         if target is not None:
             self.open_loop(target)
+
+    def close_all(self) -> None:
+        """File → Close: the study and the case."""
+        self.close_study()
+        self.case = None
 
     def close_study(self) -> None:
         self.browser.cancel_thumbnails()

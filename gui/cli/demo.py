@@ -70,7 +70,8 @@ def write_headless_outputs(out: Path, study: Any) -> int:
 
 
 def open_viewer(out: Path, study: Any) -> int:
-    """Open the viewer window on the demo study (its loops folder)."""
+    """Write the demo case beside the loops and open the window on the study and the case."""
     from gui.app import run_app
+    from planning.demo_case import write_demo_case
 
-    return run_app([study.folder])
+    return run_app([study.folder, write_demo_case(study, out)])

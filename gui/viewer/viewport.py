@@ -417,7 +417,7 @@ class Viewport(QFrame):
         """Queue decoding of the frames that follow ``index`` in the loop range."""
         first, last = self.loop_range
         span = last - first + 1
-        ahead = [first + (index - first + i) % span for i in range(1, min(PREFETCH_AHEAD, span))]
+        ahead = [first + (index - first + i) % span for i in range(1, min(PREFETCH_AHEAD, span - 1) + 1)]
         try:
             self.loop.prefetch(ahead)
         except Exception as exc:  # noqa: BLE001

@@ -323,6 +323,24 @@ def test_settings_remember_layout_outlines_and_recent_studies(qtbot: Any, demo_w
     assert [a.text() for a in again.recent_menu.actions()][0] == str(Path(demo_study.folder).resolve())
 
 
+def test_a_case_file_opens_with_its_images(qtbot: Any, window: Any, demo_study: Any, tmp_path: Path) -> None:
+    from planning.demo_case import write_demo_case
+
+    case_path = write_demo_case(demo_study, tmp_path)
+    window.open_paths([case_path])
+    wait_loaded(qtbot, window)
+    assert window.case is not None and window.case.path == case_path
+    case_uids = {str(i["sop_instance_uid"]) for i in window.case.images}
+    assert {str(i.sop_instance_uid) for i in window.browser.loop_infos()} == case_uids
+
+
+def test_a_folder_and_a_file_inside_it_index_each_loop_once(qtbot: Any, window: Any, demo_study: Any) -> None:
+    window.open_paths([demo_study.folder, demo_study.files["cw_mr"]])
+    wait_loaded(qtbot, window)
+    assert len(window.browser.loop_infos()) == len(demo_study.files)
+    assert not any("same SOP Instance UID" in m for m in window.notice_area.messages())
+
+
 def test_drop_opens_the_files(qtbot: Any, window: Any, demo_study: Any) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(demo_study.files["cw_mr"]))])
