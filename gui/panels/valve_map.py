@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
@@ -35,6 +35,9 @@ SELECT, DEVICE, JET = "select", "device", "jet"
 #: Jet locations whose wording comes from where the jet sits (a drag re-reads them).
 _POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", "commissural AL", "commissural PM",
                          "non-coaptation"})
+_TOOL_KEYS = {Qt.Key.Key_S: SELECT, Qt.Key.Key_D: DEVICE, Qt.Key.Key_J: JET}
+_OWN_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space,
+                       Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape, *_TOOL_KEYS})
 _DRAG_PIXELS = 4
 _KEY_STEP = 1 / 30
 
@@ -197,7 +200,11 @@ class ClipMapView(QWidget):
             self.update()
 
     def event(self, event: Any) -> bool:
-        if event.type() == event.Type.ToolTip:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in _OWN_KEYS and \
+                not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+            event.accept()  # the map's keys win over the window's (←/→ step frames elsewhere)
+            return True
+        if event.type() == QEvent.Type.ToolTip:
             hit = item_at(self.map_geometry(), self.devices, self.jets, QPointF(event.pos()))
             if hit is not None:
                 QToolTip.showText(event.globalPos(), self.descriptions.get(hit.id, hit.id), self)
@@ -210,7 +217,9 @@ class ClipMapView(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         step = -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
-        if key == Qt.Key.Key_Escape:
+        if key in _TOOL_KEYS and not shift:
+            self.set_tool(_TOOL_KEYS[Qt.Key(key)])
+        elif key == Qt.Key.Key_Escape:
             self.set_tool(SELECT) if self.tool != SELECT else self.set_selected("")
             self._ghost = None
             self.update()
