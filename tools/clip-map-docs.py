@@ -32,8 +32,8 @@ def main(out: Path) -> None:
         panel.show()
         panel.select("j1")
         panel.view.setFocus()
-        panel.grab().save(str(out), "PNG")
-        print(out)
+        panel.grab().save(str(out), "PNG")  # full colour: a palette loses the small orange jet
+    print(out)
 
 
 if __name__ == "__main__":
