@@ -25,6 +25,7 @@ from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.pacs_dialog import install_pacs_menu
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
+from gui.panels.case_docks import install_case_panels
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
 from gui.viewer.playback import SPEEDS, Clock
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_report_menu(self)
         install_pacs_menu(self)
+        install_case_panels(self)
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
