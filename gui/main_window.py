@@ -25,6 +25,7 @@ from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.pacs_dialog import install_pacs_menu
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
+from gui.panels.case_docks import install_case_panels
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         install_annotation(self)
         install_report_menu(self)
         install_pacs_menu(self)
+        install_case_panels(self)
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
@@ -433,6 +435,10 @@ class MainWindow(QMainWindow):
         """The open case (planning.case.Case), if any."""
         return self.session.case
 
+    def show_mark(self, mark_id: str) -> None:
+        """Show a mark's loop and frame in the active viewport and highlight it."""
+        self.annotation.jump_to_mark(mark_id)
+
     def close_all(self) -> None:
         """File → Close: the study and the case (asking about unsaved changes)."""
         if self.session.close():
@@ -658,7 +664,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self.session.close():
+        if not self.annotation.session.close():  # asks Save / Discard / Cancel when there are changes
             event.ignore()
             return
         self.save_settings()
