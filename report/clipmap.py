@@ -27,7 +27,7 @@ from report.qt import ensure_app
 
 _SCALLOP_X = {1: 1 / 6, 2: 3 / 6, 3: 5 / 6}
 _DEVICE_GAP = 0.14  # along the coaptation line, between devices side by side
-_JET_OFFSET = 0.085  # a para-device jet sits this far beside its device
+_JET_OFFSET = 0.095  # a para-device jet sits this far beside its device
 _POSITION_SHIFT = 1 / 15  # a lateral/medial device sits this far from its scallop's centre
 COMMISSURE_ZONE = 0.06  # this close to either end of the coaptation line is "commissural"
 _LO, _HI = 0.02, 0.98

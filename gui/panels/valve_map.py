@@ -35,6 +35,9 @@ SELECT, DEVICE, JET = "select", "device", "jet"
 #: Jet locations whose wording comes from where the jet sits (a drag re-reads them).
 _POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", "commissural AL", "commissural PM",
                          "non-coaptation"})
+CAPTION = "Surgical view from the left atrium · schematic, not to scale"
+PLACING = {DEVICE: "Click on the valve (or ←/→ and Enter) to place a device · Esc cancels",
+           JET: "Click on the valve (or ←/→ and Enter) to place a residual jet · Esc cancels"}
 _TOOL_KEYS = {Qt.Key.Key_S: SELECT, Qt.Key.Key_D: DEVICE, Qt.Key.Key_J: JET}
 _OWN_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space,
                        Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape, *_TOOL_KEYS})
@@ -151,6 +154,9 @@ class ClipMapView(QWidget):
         geometry = draw_clip_map(painter, self.map_rect(), self.devices, self.jets, DARK_STYLE, self.selected)
         if self._ghost is not None:
             draw_ghost(painter, geometry, self._ghost[0], self._ghost[1], DARK_STYLE)
+        painter.setPen(QColor(DARK_STYLE.border))
+        painter.drawText(self.rect().adjusted(6, 0, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                         CAPTION if self.tool == SELECT else PLACING[self.tool])
         if self.hasFocus():
             painter.setPen(QColor(DARK_STYLE.selection))
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
@@ -437,6 +443,7 @@ class ValveMapPanel(QWidget):
         self.device_editor.edited.connect(lambda after: self._replace("devices", after))
         self.jet_editor.edited.connect(lambda after: self._replace("jets", after))
         self.jet_editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
+        self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
 
     # --- the document -----------------------------------------------------------------------------

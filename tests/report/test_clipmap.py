@@ -69,9 +69,9 @@ def test_a_para_clip_jet_is_drawn_beside_its_device() -> None:
     devices = [MEDIAL, LATERAL]
     positions = device_positions(devices)
     lateral = Jet("j1", "para-clip lateral", "A2-P2", devices=("d2",))
-    assert jet_position(lateral, devices, positions) == pytest.approx(0.43 - 0.085)
+    assert jet_position(lateral, devices, positions) == pytest.approx(0.43 - 0.095)
     medial = Jet("j2", "para-clip medial", "A2-P2", devices=("d1",))
-    assert jet_position(medial, devices, positions) == pytest.approx(0.57 + 0.085)
+    assert jet_position(medial, devices, positions) == pytest.approx(0.57 + 0.095)
     between = Jet("j3", "inter-clip", "A2-P2", devices=("d2", "d1"))
     assert jet_position(between, devices, positions) == pytest.approx(0.5)
 
