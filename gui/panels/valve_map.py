@@ -24,7 +24,8 @@ from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
                                 ORIENTATIONS, POSITIONS, device_model, models_of)
-from planning.commands import AddDevice, AddJet, Command, RemoveDevice, RemoveJet, ReplaceDevice, ReplaceJet
+from planning.commands import (AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice,
+                               ReplaceJet)
 from planning.document import Change, CaseDocument
 from report.build import case_device, case_jet
 from report.clipmap import (ASPECT, DARK_STYLE, MapGeometry, MapItem, device_placement, draw_clip_map, draw_ghost,
@@ -569,6 +570,19 @@ class ValveMapPanel(QWidget):
             return
         device = self.doc.item("devices", item_id)
         if device is not None:
-            self._push(RemoveDevice.of(self.doc, device))
+            self._push(self._remove_device(device))
         elif (jet := self.doc.item("jets", item_id)) is not None:
             self._push(RemoveJet.of(self.doc, jet))
+
+    def _remove_device(self, device: Mapping[str, Any]) -> Command:
+        """Remove a device and drop it from the jets beside it, as one undo step."""
+        assert self.doc is not None
+        commands: list[Command] = [RemoveDevice.of(self.doc, device)]
+        for jet in self.doc.items("jets"):
+            beside = [d for d in jet.get("devices") or [] if d != device.get("id")]
+            if beside != (jet.get("devices") or []):
+                after = {k: v for k, v in jet.items() if k != "devices"}
+                commands.append(ReplaceJet(jet, {**after, "devices": beside} if beside else after))
+        if len(commands) == 1:
+            return commands[0]
+        return Compound(tuple(commands), label=f"Delete device {device.get('id', '')}")
