@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
@@ -412,23 +412,20 @@ class ValveMapPanel(QWidget):
             self.editors.addWidget(widget)
         self.actions: dict[str, QAction] = {}
         tools = QHBoxLayout()
-        for key, text, shortcut, tip in ((SELECT, "Select", "S", "Select and move items (S, Esc)"),
-                                         (DEVICE, "Device", "D", "Place a prior device: click on the valve (D)"),
-                                         (JET, "Jet", "J", "Place a residual jet: click on the valve (J)"),
-                                         ("delete", "Delete", "Del", "Delete the selected item (Delete)")):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
+                               (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
+                               (JET, "Jet", "Place a residual jet: click on the valve (J on the map)"),
+                               ("delete", "Delete", "Delete the selected item (Delete on the map)")):
+            action = QAction(text, self)  # the keys are the map's own (the window has D, Esc, Delete too)
             action.setToolTip(tip)
             action.setCheckable(key != "delete")
-            self.addAction(action)
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)
             self.actions[key] = action
         tools.addStretch(1)
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].triggered.connect(lambda _c=False, k=key: self.view.set_tool(k))
+            self.actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
         self.actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
         self.actions[SELECT].setChecked(True)
         layout = QVBoxLayout(self)
@@ -501,6 +498,11 @@ class ValveMapPanel(QWidget):
             self.editors.setCurrentWidget(self.jet_editor)
         else:
             self.editors.setCurrentWidget(self.hint)
+
+    def _tool_from_button(self, tool: str) -> None:
+        self.view.set_tool(tool)
+        self._show_tool(tool)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_tool(self, tool: str) -> None:
         for key in (SELECT, DEVICE, JET):
