@@ -1,8 +1,7 @@
 """Docks the clip map and the residual anatomy panel in the main window and ties them to its case.
 
 The panels follow the window's case session (``window.session``: ``documentChanged`` and
-``push``), and a mark a panel asks for is shown by the window's ``show_mark(mark_id)`` when it
-has one. View → Panels toggles each dock (Ctrl+Shift+M, Ctrl+Shift+A); showing one focuses it.
+``push``), and a mark a panel asks for is shown in the viewer by ``window.show_mark``. View → Panels toggles each dock (Ctrl+Shift+M, Ctrl+Shift+A); showing one focuses it.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ def attach_document(window: Any, doc: Any) -> None:
 
 
 def show_mark(window: Any, mark_id: str) -> None:
-    """Ask the window to show a mark (the viewer jumps to its loop and frame), when it can."""
+    """Show a mark in the viewer (its loop and frame, highlighted) via ``window.show_mark``."""
     handler = getattr(window, "show_mark", None)
     if callable(handler) and mark_id:
         handler(mark_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
@@ -24,7 +24,8 @@ from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
                                 ORIENTATIONS, POSITIONS, device_model, models_of)
-from planning.commands import AddDevice, AddJet, Command, RemoveDevice, RemoveJet, ReplaceDevice, ReplaceJet
+from planning.commands import (AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice,
+                               ReplaceJet)
 from planning.document import Change, CaseDocument
 from report.build import case_device, case_jet
 from report.clipmap import (ASPECT, DARK_STYLE, MapGeometry, MapItem, device_placement, draw_clip_map, draw_ghost,
@@ -411,23 +412,20 @@ class ValveMapPanel(QWidget):
             self.editors.addWidget(widget)
         self.actions: dict[str, QAction] = {}
         tools = QHBoxLayout()
-        for key, text, shortcut, tip in ((SELECT, "Select", "S", "Select and move items (S, Esc)"),
-                                         (DEVICE, "Device", "D", "Place a prior device: click on the valve (D)"),
-                                         (JET, "Jet", "J", "Place a residual jet: click on the valve (J)"),
-                                         ("delete", "Delete", "Del", "Delete the selected item (Delete)")):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
+                               (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
+                               (JET, "Jet", "Place a residual jet: click on the valve (J on the map)"),
+                               ("delete", "Delete", "Delete the selected item (Delete on the map)")):
+            action = QAction(text, self)  # the keys are the map's own (the window has D, Esc, Delete too)
             action.setToolTip(tip)
             action.setCheckable(key != "delete")
-            self.addAction(action)
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)
             self.actions[key] = action
         tools.addStretch(1)
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].triggered.connect(lambda _c=False, k=key: self.view.set_tool(k))
+            self.actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
         self.actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
         self.actions[SELECT].setChecked(True)
         layout = QVBoxLayout(self)
@@ -501,6 +499,11 @@ class ValveMapPanel(QWidget):
         else:
             self.editors.setCurrentWidget(self.hint)
 
+    def _tool_from_button(self, tool: str) -> None:
+        self.view.set_tool(tool)
+        self._show_tool(tool)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _show_tool(self, tool: str) -> None:
         for key in (SELECT, DEVICE, JET):
             self.actions[key].setChecked(key == tool)
@@ -569,6 +572,19 @@ class ValveMapPanel(QWidget):
             return
         device = self.doc.item("devices", item_id)
         if device is not None:
-            self._push(RemoveDevice.of(self.doc, device))
+            self._push(self._remove_device(device))
         elif (jet := self.doc.item("jets", item_id)) is not None:
             self._push(RemoveJet.of(self.doc, jet))
+
+    def _remove_device(self, device: Mapping[str, Any]) -> Command:
+        """Remove a device and drop it from the jets beside it, as one undo step."""
+        assert self.doc is not None
+        commands: list[Command] = [RemoveDevice.of(self.doc, device)]
+        for jet in self.doc.items("jets"):
+            beside = [d for d in jet.get("devices") or [] if d != device.get("id")]
+            if beside != (jet.get("devices") or []):
+                after = {k: v for k, v in jet.items() if k != "devices"}
+                commands.append(ReplaceJet(jet, {**after, "devices": beside} if beside else after))
+        if len(commands) == 1:
+            return commands[0]
+        return Compound(tuple(commands), label=f"Delete device {device.get('id', '')}")

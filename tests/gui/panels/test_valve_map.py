@@ -122,8 +122,10 @@ def test_keyboard_selects_moves_and_deletes(panel: Any, document: CaseDocument, 
     assert view.selected == "d1"
     QTest.keyClick(view, Qt.Key.Key_Delete)
     assert [d["id"] for d in document.items("devices")] == ["d2"]
-    undo.stack.undo()
+    assert "devices" not in document.item("jets", "j1")  # the jet no longer names the deleted clip
+    undo.stack.undo()  # one step puts back both
     assert [d["id"] for d in document.items("devices")] == ["d1", "d2"]
+    assert document.item("jets", "j1")["devices"] == ["d1"]
 
 
 def test_keyboard_placement_without_a_mouse(panel: Any, document: CaseDocument) -> None:
