@@ -43,6 +43,17 @@ class SegmentView:
     calcification: str
     grasped_by: str
     notes: str
+    calcification_in_grasp_zone: bool = False
+    mobility: str = ""
+    injury: str = ""  # tear | perforation | cleft | none
+    coaptation_gap_cm: float | None = None
+
+
+def devices_at(devices: Sequence[Mapping[str, Any]], segment: str) -> list[str]:
+    """Ids of the devices whose segment names this scallop (``A2-P2`` grasps A2 and P2)."""
+    target = segment.upper()
+    return [str(d.get("id", "")) for d in devices
+            if target in re.split(r"[-/ ,]+", str(d.get("segment", "")).upper())]
 
 
 def context(case: Case) -> Mapping[str, Any]:
@@ -52,14 +63,18 @@ def context(case: Case) -> Mapping[str, Any]:
 
 
 def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
-    """Residual leaflet segments A1..P3 in anatomical order, lengths from their marks."""
+    """Residual leaflet segments A1..P3 in anatomical order, lengths and gaps from their marks; a segment
+    without a recorded ``grasped_by`` is grasped by the devices placed on it."""
     raw = case.leaflets.get("segments") if isinstance(case.leaflets.get("segments"), dict) else {}
     out = []
     for name in sorted(raw, key=lambda s: (s[:1] != "A", s)):
         entry = raw[name] if isinstance(raw[name], dict) else {}
         hit = mark_value(results, entry.get("length_mark"), ("distance", "posterior_leaflet_length"))
+        gap = mark_value(results, entry.get("coaptation_gap_mark"), ("distance",))
+        grasped = _text(entry.get("grasped_by")) or ", ".join(devices_at(case.devices, str(name)))
         out.append(SegmentView(str(name), hit.value if hit else None, _text(entry.get("calcification")),
-                               _text(entry.get("grasped_by")), _text(entry.get("notes"))))
+                               grasped, _text(entry.get("notes")), bool(entry.get("calcification_in_grasp_zone")),
+                               _text(entry.get("mobility")), _text(entry.get("injury")), gap.value if gap else None))
     return out
 
 

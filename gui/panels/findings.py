@@ -23,7 +23,7 @@ from measurements.results import Result
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, Change, CaseDocument
-from planning.findings import transmitral
+from planning.findings import devices_at, transmitral
 
 SEGMENT_ROWS: tuple[str, ...] = (*SCALLOPS, *COMMISSURES)
 _SUMMARY_COLUMNS = ("Segment", "Length", "Calcification", "Mobility", "Injury", "Gap", "Devices")
@@ -46,12 +46,6 @@ def _set_combo(combo: QComboBox, value: str) -> None:
         combo.addItem(value)
     combo.setCurrentIndex(max(combo.findText(value), 0))
     combo.blockSignals(False)
-
-
-def devices_at(devices: Sequence[Mapping[str, Any]], segment: str) -> list[str]:
-    """Ids of the devices whose segment names this scallop (``A2-P2`` holds A2 and P2)."""
-    return [str(d.get("id", "")).upper() for d in devices
-            if segment in str(d.get("segment", "")).upper().replace("/", "-").split("-")]
 
 
 def stenosis_rows(results: Sequence[Result]) -> list[tuple[str, Result]]:
@@ -228,7 +222,7 @@ class FindingsPanel(QWidget):
             cells = (name, result_text(mark_result(results_of, entry.get("length_mark"))) if entry.get("length_mark")
                      else "", calc, str(entry.get("mobility") or ""), str(entry.get("injury") or ""),
                      result_text(mark_result(results_of, entry.get("coaptation_gap_mark")))
-                     if entry.get("coaptation_gap_mark") else "", ", ".join(devices_at(devices, name)))
+                     if entry.get("coaptation_gap_mark") else "", ", ".join(d.upper() for d in devices_at(devices, name)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self._show_segment(self.table.currentRow())
