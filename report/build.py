@@ -133,6 +133,16 @@ def _mark(m: Any) -> Mark:
                 tuple((float(x), float(y)) for x, y in m.points), m.purpose or "")
 
 
+def segment_notes(s: findings.SegmentView) -> str:
+    """The notes of a scallop with what the anatomy panel recorded besides length and calcification."""
+    details = [("calcification in the grasp zone" if s.calcification_in_grasp_zone else ""),
+               (f"mobility {s.mobility}" if s.mobility else ""),
+               (s.injury if s.injury and s.injury != "none" else ""),
+               ("" if s.coaptation_gap_cm is None else f"coaptation gap {s.coaptation_gap_cm * 10:.1f} mm"),
+               s.notes]
+    return "; ".join(d for d in details if d)
+
+
 def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
     """EROA of the PISA calculation a jet names (``pisa_calculation``)."""
     calc = jet.get("pisa_calculation")
@@ -178,8 +188,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         devices=tuple(case_device(d) for d in case.devices),
         jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
         leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
-                          tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by, s.notes)
-                                for s in segs),
+                          tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by,
+                                               segment_notes(s)) for s in segs),
                           tuple(findings.spaces(case, results))),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),

@@ -23,9 +23,11 @@ from measurements.results import Result
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, Change, CaseDocument
-from planning.findings import transmitral
+from planning.findings import devices_at, transmitral
 
 SEGMENT_ROWS: tuple[str, ...] = (*SCALLOPS, *COMMISSURES)
+_SHORT = {"AL commissure": "AL comm.", "PM commissure": "PM comm."}
+_SPACE_FIELDS = {"lateral": "&Lateral free space", "medial": "M&edial free space", "inter-device": "&Inter-device gap"}
 _SUMMARY_COLUMNS = ("Segment", "Length", "Calcification", "Mobility", "Injury", "Gap", "Devices")
 #: The stenosis numbers shown (clinical.md §3.6), in reading order.
 STENOSIS_QUANTITIES: tuple[tuple[str, str], ...] = (
@@ -46,12 +48,6 @@ def _set_combo(combo: QComboBox, value: str) -> None:
         combo.addItem(value)
     combo.setCurrentIndex(max(combo.findText(value), 0))
     combo.blockSignals(False)
-
-
-def devices_at(devices: Sequence[Mapping[str, Any]], segment: str) -> list[str]:
-    """Ids of the devices whose segment names this scallop (``A2-P2`` holds A2 and P2)."""
-    return [str(d.get("id", "")).upper() for d in devices
-            if segment in str(d.get("segment", "")).upper().replace("/", "-").split("-")]
 
 
 def stenosis_rows(results: Sequence[Result]) -> list[tuple[str, Result]]:
@@ -76,6 +72,7 @@ class SegmentEditor(QWidget):
         self.grasp_zone = QCheckBox("in the grasp &zone", self)
         self.mobility = _combo(MOBILITY, self)
         self.injury = _combo(LEAFLET_INJURY, self)
+        self.injury.setToolTip("Tear, perforation or cleft of this segment")
         self.gap = MarkPicker(self)
         self.gap.setToolTip("Coaptation gap at this segment: a distance mark")
         self.notes = QLineEdit(self)
@@ -84,7 +81,7 @@ class SegmentEditor(QWidget):
         form.addRow(self.title)
         for text, widget in (("Residual &length", self.length), ("&Calcification", self.calcification),
                              ("", self.grasp_zone), ("&Mobility", self.mobility),
-                             ("&Tear / perforation / cleft", self.injury), ("Coaptation &gap", self.gap),
+                             ("&Injury", self.injury), ("Coaptation &gap", self.gap),
                              ("&Notes", self.notes)):
             form.addRow(text, widget)
         self.length.picked.connect(lambda m: self._emit("length_mark", m))
@@ -136,6 +133,12 @@ class FindingsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setAccessibleName("Residual anatomy per segment")
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setFixedHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().sizeHint().height()
+                                  + 2 * self.table.frameWidth())
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.segment_editor = SegmentEditor(self)
 
         self.tear = QCheckBox("Leaflet &tear or perforation anywhere", self)
@@ -147,24 +150,30 @@ class FindingsPanel(QWidget):
         global_form.addRow(self.tear)
         global_form.addRow("M&AC", self.mac)
         for kind, label in SPACES:
-            global_form.addRow(label, self.spaces[kind])
+            self.spaces[kind].setToolTip(f"{label}: a distance mark")
+            global_form.addRow(_SPACE_FIELDS[kind], self.spaces[kind])
         global_form.addRow("Leaflet notes", self.leaflet_notes)
 
         self.rhythm = _combo(RHYTHMS, self)
-        self.stenosis = QTableWidget(0, 4, self)
+        self.stenosis = QTableWidget(0, 3, self)
         self.stenosis.setObjectName("stenosis")
-        self.stenosis.setHorizontalHeaderLabels(["Measurement", "Value", "Grade", "Marks"])
+        self.stenosis.setHorizontalHeaderLabels(["Measurement", "Value", "Grade"])
         self.stenosis.verticalHeader().hide()
         self.stenosis.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.stenosis.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.stenosis.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.stenosis.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.stenosis.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.stenosis.setWordWrap(False)
         self.stenosis.setAccessibleName("Mitral stenosis measurements")
         stenosis_box = QGroupBox("Mitral stenosis", self)
         stenosis_form = QFormLayout(stenosis_box)
         stenosis_form.addRow("&Rhythm", self.rhythm)
         stenosis_form.addRow(self.stenosis)
-        stenosis_form.addRow(QLabel("Numbers come from the traced and measured marks; double-click a row to "
-                                    "show its mark.", self))
+        note = QLabel("Numbers come from the traced and measured marks; double-click a row to show its mark.", self)
+        note.setWordWrap(True)
+        stenosis_form.addRow(note)
 
         anatomy_box = QGroupBox("Residual leaflet anatomy", self)
         anatomy = QVBoxLayout(anatomy_box)
@@ -177,6 +186,7 @@ class FindingsPanel(QWidget):
         column.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -225,10 +235,10 @@ class FindingsPanel(QWidget):
             calc = str(entry.get("calcification") or "")
             if calc and entry.get("calcification_in_grasp_zone"):
                 calc += " (grasp zone)"
-            cells = (name, result_text(mark_result(results_of, entry.get("length_mark"))) if entry.get("length_mark")
+            cells = (_SHORT.get(name, name), result_text(mark_result(results_of, entry.get("length_mark"))) if entry.get("length_mark")
                      else "", calc, str(entry.get("mobility") or ""), str(entry.get("injury") or ""),
                      result_text(mark_result(results_of, entry.get("coaptation_gap_mark")))
-                     if entry.get("coaptation_gap_mark") else "", ", ".join(devices_at(devices, name)))
+                     if entry.get("coaptation_gap_mark") else "", ", ".join(d.upper() for d in devices_at(devices, name)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self._show_segment(self.table.currentRow())
@@ -256,8 +266,9 @@ class FindingsPanel(QWidget):
         self.stenosis.setRowCount(len(rows))
         for row, (name, result) in enumerate(rows):
             grade = result.grades[0].label if result.grades else ""
-            cells = (f"{name} — {result.label}", result_text(result), grade, ", ".join(result.source))
-            tip = "\n".join([f"{g.scheme}: {g.label} [{g.source}]" for g in result.grades] + list(result.warnings))
+            cells = (result.label or name, result_text(result), grade)
+            tip = "\n".join([result.label, f"from marks {', '.join(result.source)}"]
+                            + [f"{g.scheme}: {g.label} [{g.source}]" for g in result.grades] + list(result.warnings))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(("⚠ " if col == 1 and result.warnings else "") + text)
                 item.setToolTip(tip)

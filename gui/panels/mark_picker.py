@@ -44,7 +44,7 @@ class MarkPicker(QComboBox):
     def __init__(self, parent: QWidget | None = None, types: Sequence[str] = ("distance",)) -> None:
         super().__init__(parent)
         self._types = tuple(types)
-        self.setMinimumContentsLength(18)
+        self.setMinimumContentsLength(12)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.activated.connect(lambda _i: self.picked.emit(self.mark_id()))
 

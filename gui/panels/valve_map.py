@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
+                               QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
@@ -407,6 +407,7 @@ class ValveMapPanel(QWidget):
         self.hint = QLabel("Press D (or “Device”) and click on the valve to place a prior device, J for a "
                            "residual jet. Click an item to edit it; drag to move; Delete removes.", self)
         self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.editors = QStackedWidget(self)
         for widget in (self.hint, self.device_editor, self.jet_editor):
             self.editors.addWidget(widget)
@@ -431,8 +432,12 @@ class ValveMapPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(tools)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.editors)
+        scroll = QScrollArea(self)  # a short dock keeps the map large and scrolls the editor
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.editors)
+        layout.addWidget(self.view, 3)
+        layout.addWidget(scroll, 2)
         self.view.toolChanged.connect(self._show_tool)
         self.view.itemSelected.connect(self._on_selected)
         self.view.placeRequested.connect(self.place)

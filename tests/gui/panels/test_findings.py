@@ -112,14 +112,15 @@ def test_devices_on_a_scallop_are_listed(panel: Any, document: CaseDocument, und
 def test_stenosis_numbers_with_units_grades_and_rhythm(qtbot: Any, panel: Any, document: CaseDocument,
                                                        undo: Any) -> None:
     table = panel.stenosis
-    rows = {table.item(r, 0).text().split(" — ")[0]: r for r in range(table.rowCount())}
-    assert list(rows) == ["Mean gradient", "Heart rate", "MVA planimetry"]
-    mg = rows["Mean gradient"]
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    # in reading order: gradient, heart rate, areas (clinical.md §3.6)
+    assert list(rows) == ["MV inflow CW: mean gradient", "Heart rate", "Lateral orifice planimetry"]
+    mg = rows["MV inflow CW: mean gradient"]
     assert table.item(mg, 1).text() == "⚠ 4.6 mmHg"  # a caveat (HR outside 60–80) is flagged
     assert table.item(mg, 2).text() == "no significant MS (< 5 mmHg)"
     assert "HR 92 bpm outside 60–80" in table.item(mg, 1).toolTip()
     assert table.item(rows["Heart rate"], 1).text() == "92 bpm"
-    assert table.item(rows["MVA planimetry"], 1).text() == "1.83 cm²"
+    assert table.item(rows["Lateral orifice planimetry"], 1).text() == "1.83 cm²"
     with qtbot.waitSignal(panel.markActivated) as blocker:
         table.cellDoubleClicked.emit(mg, 0)
     assert blocker.args == ["m_in1"]
