@@ -329,3 +329,23 @@ def test_focus_loss_autosaves_a_dirty_case(qtbot: Any, annotating: Any, demo_stu
     assert not autosave_path(path).exists()
     QApplication.sendEvent(win, QEvent(QEvent.Type.WindowDeactivate))
     assert [m.id for m in load_case(autosave_path(path)).marks] == [m.id for m in win.session.document.marks]
+
+
+def test_point_marker_click_to_select_and_drag_as_one_step(qtbot: Any, annotating: Any, demo_study: Any) -> None:
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_P)
+    win.annotation.label_box.setCurrentText("Clip tip")
+    click(viewport, 220.5, 250.5)
+    (mark,) = win.session.document.marks
+    assert mark.type is MarkType.POINT and mark.points == ((220.5, 250.5),) and mark.label == "Clip tip"
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    win.annotation.overlay().select(None)
+    click(viewport, 220.5, 250.5)
+    assert win.annotation.overlay().selected == mark.id
+    depth = win.session.undo.stack.count()
+    drag(viewport, (220.5, 250.5), (240.5, 270.5))
+    assert win.session.document.mark(mark.id).points == ((240.5, 270.5),)
+    assert win.session.undo.stack.count() == depth + 1
+    win.session.undo.stack.undo()
+    assert win.session.document.mark(mark.id) == mark
