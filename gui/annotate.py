@@ -5,6 +5,7 @@ measurements panel. Installed by ``MainWindow``; every edit goes through ``windo
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from gui.viewer.overlay import MarkOverlay
 from gui.viewer.viewport import Viewport
 from measurements.marks import MarkType
 from planning.case import CASE_SUFFIX
-from planning.commands import RemoveMark
-from planning.labels import labels_for
+from planning.commands import RemoveMark, ReplaceMark
+from planning.labels import labels_for, purpose_for
 
 CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
 
@@ -38,12 +39,15 @@ class Annotation:
         self.session.ask_save_path = self._choose_save_path
         self.session.watch_focus(window)
         for overlay in self.overlays.values():
+            overlay.selectionChanged.connect(self._show_selected_label)
             overlay.draftChanged.connect(lambda on: self.window.actions["finish_tool"].setEnabled(on))
         self._build_actions()
         self._build_menus()
         self.panel = MeasurementsPanel(self.session, window)
         self.panel.markActivated.connect(self.jump_to_mark)
-        self.dock = window.add_panel(self.panel, "Measurements", "measurements")
+        self.dock = window.add_panel(self.panel, "Measurements", "measurements",
+                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.resizeDocks([self.dock], [230], Qt.Orientation.Vertical)
         self._on_document()
         window.actions["finish_tool"].setEnabled(False)
 
@@ -86,6 +90,8 @@ class Annotation:
         self.label_box.setToolTip("Label of the next mark (pick from the clinical list or type)")
         self.label_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.label_box.currentTextChanged.connect(self._set_label)
+        self.label_box.activated.connect(lambda _i: self.relabel_selected())
+        self.label_box.lineEdit().returnPressed.connect(self.relabel_selected)
         self._fill_labels(MarkType.DISTANCE)
 
     def _build_menus(self) -> None:
@@ -107,6 +113,7 @@ class Annotation:
             measure.addAction(w.actions[f"tool_{name}"])
         for key in (None, "finish_tool", "cancel_tool", None, "calculations"):
             measure.addSeparator() if key is None else measure.addAction(w.actions[key])
+        w.addToolBarBreak()
         toolbar = w.addToolBar("Measure")
         toolbar.setObjectName("toolbar-measure")
         toolbar.setMovable(False)
@@ -227,6 +234,29 @@ class Annotation:
     def _set_label(self, text: str) -> None:
         for overlay in self.overlays.values():
             overlay.label = text.strip()
+
+    def _show_selected_label(self, mark_id: str | None) -> None:
+        """In select mode the label box shows (and edits) the label of the selected mark."""
+        doc = self.session.document
+        mark = doc.mark(mark_id) if doc is not None and mark_id else None
+        if mark is None or self.tool_name is not None:
+            return
+        self.label_box.blockSignals(True)
+        self.label_box.clear()
+        self.label_box.addItems(labels_for(mark.type))
+        self.label_box.setCurrentText(mark.label)
+        self.label_box.blockSignals(False)
+
+    def relabel_selected(self) -> None:
+        """Give the selected mark the label in the box (and the purpose that label implies)."""
+        doc = self.session.document
+        mark_id = self.overlay().selected
+        mark = doc.mark(mark_id) if doc is not None and mark_id and self.tool_name is None else None
+        label = self.label_box.currentText().strip()
+        if mark is None or not label or label == mark.label:
+            return
+        purpose = purpose_for(label) or (mark.purpose if purpose_for(mark.label) is None else None)
+        self.session.push(ReplaceMark(mark, dataclasses.replace(mark, label=label, purpose=purpose)))
 
     def cancel_drawing(self) -> bool:
         """Drop any half-drawn mark; True when there was one."""

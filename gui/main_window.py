@@ -129,12 +129,12 @@ class MainWindow(QMainWindow):
         self.browser_dock = self.add_panel(self.browser, "Study browser", "browser",
                                            Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_menus()
-        from gui.annotate import install_annotation
-        install_annotation(self)
         install_report_menu(self)
         install_pacs_menu(self)
         install_case_panels(self)
         self._build_toolbar()
+        from gui.annotate import install_annotation
+        install_annotation(self)
         self._build_status_bar()
         self._connect()
         self.setAcceptDrops(True)

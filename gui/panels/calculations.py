@@ -48,12 +48,7 @@ class CalculationDialog(QDialog):
         self.label_edit = QLineEdit(self)
         self.form = QFormLayout()
         self.inputs: dict[str, Any] = {}
-        self.aliasing = QDoubleSpinBox(self)
-        self.aliasing.setRange(0.05, 2.0)
-        self.aliasing.setDecimals(3)
-        self.aliasing.setSingleStep(0.005)
-        self.aliasing.setSuffix(" m/s")
-        self.aliasing.setValue(0.40)
+        self.aliasing = self._aliasing_box(0.40)
         self.result = QLabel("", self)
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setWordWrap(True)
@@ -77,35 +72,45 @@ class CalculationDialog(QDialog):
         session.changed.connect(self._on_change)
         self._load()
 
+    def _aliasing_box(self, value: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setRange(0.05, 2.0)
+        box.setDecimals(3)
+        box.setSingleStep(0.005)
+        box.setSuffix(" m/s")
+        box.setValue(value)
+        box.setToolTip("Aliasing (Nyquist) velocity of the colour scale, after any baseline shift")
+        return box
+
     # --- choosing ----------------------------------------------------------------------------
     def _fill_choices(self) -> None:
         doc = self.session.document
         self.choice.blockSignals(True)
         self.choice.clear()
         for kind, (title, _) in KINDS.items():
-            self.choice.addItem(f"New: {title}", ("new", kind))
+            self.choice.addItem(f"New: {title}", f"new:{kind}")
         for calc in doc.items("calculations") if doc is not None else []:
             if calc.get("type") in KINDS:
-                self.choice.addItem(f"{calc.get('label') or KINDS[calc['type']][0]} ({calc['id']})", ("edit", calc["id"]))
+                self.choice.addItem(f"{calc.get('label') or KINDS[calc['type']][0]} ({calc['id']})", f"edit:{calc['id']}")
         self.choice.blockSignals(False)
 
     def select_calculation(self, calc_id: str) -> None:
-        index = self.choice.findData(("edit", calc_id))
+        index = self.choice.findData(f"edit:{calc_id}")
         if index >= 0:
             self.choice.setCurrentIndex(index)
 
     def select_new(self, kind: str) -> None:
-        self.choice.setCurrentIndex(self.choice.findData(("new", kind)))
+        self.choice.setCurrentIndex(self.choice.findData(f"new:{kind}"))
 
     @property
     def existing(self) -> dict[str, Any] | None:
-        mode, value = self.choice.currentData()
+        mode, value = str(self.choice.currentData()).split(":", 1)
         doc = self.session.document
         return doc.item("calculations", value) if mode == "edit" and doc is not None else None
 
     @property
     def kind(self) -> str:
-        mode, value = self.choice.currentData()
+        mode, value = str(self.choice.currentData()).split(":", 1)
         return value if mode == "new" else str((self.existing or {}).get("type"))
 
     def _load(self) -> None:
@@ -138,7 +143,7 @@ class CalculationDialog(QDialog):
             self.inputs[key] = widget
             self.form.addRow(text, widget)
         if self.kind == "pisa":
-            self.aliasing.setValue(float(existing.get("aliasing_velocity_m_s", self.aliasing.value())))
+            self.aliasing = self._aliasing_box(float(existing.get("aliasing_velocity_m_s", 0.40)))
             self.form.addRow("Aliasing velocity (colour scale)", self.aliasing)
             self.aliasing.valueChanged.connect(lambda _v: self.update_preview())
         self.update_preview()
@@ -185,7 +190,7 @@ class CalculationDialog(QDialog):
         rows = []
         for r in results:
             grade = f" — {r.grades[0].label}" if r.grades else ""
-            rows.append(f"<b>{r.label}</b>: {thresholds.display(r.quantity, r.value)} {r.unit}{grade}"
+            rows.append(f"<b>{r.label}</b>: {thresholds.display(r.quantity, r.value)}{grade}"
                         f" <span style='color:#9e9e9e'>(marks {', '.join(r.source)})</span>")
         self.result.setText("<br>".join(rows))
 

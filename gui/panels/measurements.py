@@ -31,6 +31,11 @@ def grade_text(result: Result) -> str:
     return f"{first.label} ({first.scheme})"
 
 
+def number_text(result: Result) -> str:
+    """The value as reported, without its unit (the unit has its own column)."""
+    return thresholds.display(result.quantity, result.value).removesuffix(result.unit).strip()
+
+
 def grade_colour(text: str) -> str | None:
     low = text.lower()
     for key in ("severe", "moderate", "mild", "normal"):
@@ -92,10 +97,10 @@ class ResultsModel(QAbstractTableModel):
         r = self.results[row]
         grade = grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.label, thresholds.display(r.quantity, r.value), r.unit, grade,
+            return (r.label, number_text(r), r.unit, grade,
                     " · ".join(r.warnings), ", ".join(r.source))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{r.label}: {thresholds.display(r.quantity, r.value)} {r.unit}"]
+            lines = [f"{r.label}: {thresholds.display(r.quantity, r.value)}"]
             lines += [f"{g.label} — {g.scheme} ({g.source})" for g in r.grades]
             lines += [f"⚠ {w}" for w in r.warnings]
             if r.method:
@@ -130,14 +135,15 @@ class MeasurementsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
+        for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(4, 160)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(3, 300)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.summary = QLabel("", self)
@@ -168,6 +174,14 @@ class MeasurementsPanel(QWidget):
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)
         self._activate(self.model.index(row, 0))
+
+    def select_source(self, mark_id: str) -> None:
+        """Select (without jumping) the first row computed from ``mark_id``."""
+        for row in range(self.model.rowCount()):
+            if mark_id in self.model.source(row):
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+                return
 
     def selected_mark(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -50,16 +50,20 @@ def _pen(colour: str, width: float = 1.5, dash: bool = False) -> QPen:
     return pen
 
 
+#: What the readout beside a multi-number mark shows, in this order (at most three lines).
+_READOUT = (("vmax", "Vmax"), ("mean_gradient", "MG"), ("peak_gradient", "PG"), ("vti", "VTI"),
+            ("time_interval", "Δt"), ("heart_rate", "HR"))
+
+
 def format_results(results: Sequence[Result], limit: int = 3) -> str:
-    """A short readout: "2.50 cm" or "Vmax 1.80 m/s · MG 5.1 mmHg · VTI 42.0 cm"."""
-    short = {"vmax": "Vmax", "mean_gradient": "MG", "peak_gradient": "PG", "vti": "VTI", "pht": "PHT",
-             "mva_pht": "MVA(PHT)", "time_interval": "Δt", "heart_rate": "HR"}
+    """A short readout, one number a line: "2.34 cm" or "Vmax 1.80 m/s\nMG 6.6 mmHg\nVTI 42.1 cm"."""
     if len(results) == 1:
-        r = results[0]
-        return f"{thresholds.display(r.quantity, r.value)} {r.unit}"
-    parts = [f"{short.get(r.quantity, r.quantity)} {thresholds.display(r.quantity, r.value)} {r.unit}"
-             for r in results if r.quantity in short][:limit]
-    return " · ".join(parts)
+        return thresholds.display(results[0].quantity, results[0].value)
+    by_quantity = {r.quantity: r for r in results}
+    parts = [f"{name} {thresholds.display(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
+    if "mean_gradient" in by_quantity:  # an inflow trace: the peak gradient adds little beside Vmax
+        parts = [p for p in parts if not p.startswith("PG ")]
+    return "\n".join(parts[:limit])
 
 
 def item_points(item: Any) -> Points:
@@ -85,6 +89,7 @@ class MarkOverlay(QObject):
         self.viewport, self.session = viewport, session
         self.items: dict[str, Any] = {}
         self.labels: dict[str, pg.TextItem] = {}
+        self._label_at: dict[str, tuple[float, float]] = {}  # where each label wants to be (image coords)
         self.selected: str | None = None
         self.interactive = True
         self.label = ""  # label given to the next new mark ("" = the tool's default)
@@ -93,6 +98,7 @@ class MarkOverlay(QObject):
         self._draft_text.setZValue(30)
         self._draft_text.hide()
         viewport.add_overlay_item(self._draft_text)
+        viewport.view_box.sigRangeChanged.connect(lambda *_a: self._declutter())
         viewport.frameChanged.connect(lambda _n: self.refresh())
         viewport.loopChanged.connect(lambda _l: self.refresh())
         session.changed.connect(self._on_change)
@@ -118,6 +124,7 @@ class MarkOverlay(QObject):
         if self.selected not in wanted:
             self.selected = None
         self._restyle()
+        self._declutter()
 
     def _on_change(self, change: Change) -> None:
         if change.kind in (ChangeKind.MARK_ADDED, ChangeKind.MARK_REPLACED, ChangeKind.MARK_REMOVED):
@@ -147,13 +154,14 @@ class MarkOverlay(QObject):
         item.setZValue(20)
         self.items[mark.id] = item
         self.viewport.add_overlay_item(item)
-        label = pg.TextItem("", color=LABEL_COLOUR, anchor=(0, 1))
+        label = pg.TextItem("", color=LABEL_COLOUR, anchor=(0, 1), fill=pg.mkBrush(10, 12, 16, 170))
         label.setZValue(21)
         self.labels[mark.id] = label
         self.viewport.add_overlay_item(label)
         self._set_interactive(item, self.interactive)
 
     def _remove_item(self, mark_id: str) -> None:
+        self._label_at.pop(mark_id, None)
         for store in (self.items, self.labels):
             item = store.pop(mark_id, None)
             if item is not None:
@@ -172,8 +180,38 @@ class MarkOverlay(QObject):
         text = error if error else format_results(results)
         label.setText(f"{mark.label or mark.id}\n{text}" if text else (mark.label or mark.id))
         label.setColor(QColor(REFUSED_COLOUR if error else LABEL_COLOUR))
-        x, y = max((points or mark.points), key=lambda p: (p[0], -p[1]))
-        label.setPos(x + 4, y - 4)
+        shown = points or mark.points
+        if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred: traces sit side by side
+            xs = [p[0] for p in shown]
+            label.setAnchor((0.5, 0))
+            self._label_at[mark.id] = ((min(xs) + max(xs)) / 2, max(p[1] for p in shown) + 4)
+        else:
+            x, y = max(shown, key=lambda p: (p[0], -p[1]))
+            self._label_at[mark.id] = (x + 4, y - 4)
+        label.setPos(*self._label_at[mark.id])
+
+    def _declutter(self) -> None:
+        """Move labels that would sit on top of an earlier one down, a text block at a time (on screen)."""
+        px_w, px_h = self.viewport.view_box.viewPixelSize()
+        if not px_w or not px_h:
+            return
+        placed: list[tuple[float, float, int]] = []  # screen x, y, lines of the labels placed so far
+        for mark_id in sorted(self._label_at):
+            label = self.labels.get(mark_id)
+            if label is None:
+                continue
+            x, y = self._label_at[mark_id]
+            sx, sy = x / px_w, y / px_h
+            lines = label.textItem.toPlainText().count("\n") + 1
+            moved = True
+            while moved:
+                moved = False
+                for ox, oy, olines in placed:
+                    if abs(sx - ox) < 150 and -14 * lines < sy - oy < 14 * olines + 4:
+                        sy = oy + 14 * olines + 6
+                        moved = True
+            placed.append((sx, sy, lines))
+            label.setPos(x, sy * px_h)
 
     def _measure(self, mark: Mark) -> tuple[list[Result], str | None]:
         try:

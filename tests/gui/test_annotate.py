@@ -275,3 +275,24 @@ def test_save_reopen_compare_and_unsaved_guard(qtbot: Any, annotating: Any, demo
     win.session.ask_unsaved = lambda name: Unsaved.DISCARD
     assert win.session.close()
     assert not autosave_path(path).exists()  # discarded changes leave no autosave behind
+
+
+def test_relabel_the_selected_mark_from_the_clinical_list(qtbot: Any, annotating: Any, demo_study: Any) -> None:
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_D)
+    drag(viewport, (200.5, 300.5), (260.5, 380.5))
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    click(viewport, 230.5, 340.5)  # on the caliper line
+    (mark,) = win.session.document.marks
+    assert win.annotation.overlay().selected == mark.id
+    box = win.annotation.label_box
+    assert box.currentText() == mark.label
+    box.setCurrentIndex(box.findText("Vena contracta"))
+    box.activated.emit(box.currentIndex())
+    relabelled = win.session.document.mark(mark.id)
+    assert relabelled.label == "Vena contracta" and relabelled.purpose == "vena_contracta"
+    assert relabelled.points == mark.points
+    assert win.session.document.results_of(mark.id)[0].quantity == "vena_contracta"
+    win.session.undo.stack.undo()
+    assert win.session.document.mark(mark.id) == mark
