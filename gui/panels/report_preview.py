@@ -29,10 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.tasks import TaskRunner
+from gui.tasks import Task, TaskRunner
 
 CASE_FILTER = "MitraPlan case (*.mitraplan.json);;JSON (*.json)"
 PREVIEW_DPI = 96
+_RUNNER: TaskRunner | None = None
+
+
+def shared_runner() -> TaskRunner:
+    """A parentless runner for dialogs opened without the window's: it outlives every dialog, so a
+    task still running when its dialog closes never signals through a deleted object."""
+    global _RUNNER
+    if _RUNNER is None:
+        _RUNNER = TaskRunner()
+    return _RUNNER
 
 
 @dataclass
@@ -69,7 +79,8 @@ class ReportPreview(QDialog):
     def __init__(self, case_path: str | Path, tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case_path = Path(case_path)
-        self.tasks = tasks or TaskRunner(self)
+        self.tasks = tasks or shared_runner()
+        self._running: list[Task] = []
         self.prepared: Prepared | None = None
         self.setWindowTitle(f"Report preview — {self.case_path.name}")
         self.resize(900, 1000)
@@ -107,8 +118,17 @@ class ReportPreview(QDialog):
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
         path, paper = self.case_path, self.paper.currentText()
-        self.tasks.start(f"Report preview {path.name}", lambda _p, _c: prepare(path, paper),
-                         on_done=self._show, on_error=self._fail)
+        self._start(f"Report preview {path.name}", lambda _p, _c: prepare(path, paper), self._show)
+
+    def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None]) -> None:
+        self._running = [t for t in self._running if t in self.tasks.running]
+        self._running.append(self.tasks.start(name, fn, on_done=on_done, on_error=self._fail))
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Closing cancels this dialog's tasks: their results are dropped, never shown."""
+        for task in self._running:
+            task.cancel.set()
+        super().closeEvent(event)
 
     def _show(self, prepared: Prepared) -> None:
         self.prepared = prepared
@@ -149,7 +169,7 @@ class ReportPreview(QDialog):
         def work(_progress: Callable[..., None], _cancel: threading.Event) -> Any:
             return export_report(prepared.report, prepared.sources, folder, anonymise=anonymise, paper=paper)
 
-        self.tasks.start(f"Export report to {folder.name}", work, on_done=self._exported, on_error=self._fail)
+        self._start(f"Export report to {folder.name}", work, self._exported)
 
     def _exported(self, result: Any) -> None:
         self.export_button.setEnabled(True)

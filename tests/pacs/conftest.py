@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -131,8 +132,10 @@ class OrthancServer:
                 pass
         return accepted
 
-    def instance_count(self) -> int:
-        return int(self.rest("/statistics")["CountInstances"])  # type: ignore[index]
+    def lookup(self, uid: str, level: str) -> list[str]:
+        """Orthanc's resource ids for a DICOM UID at ``level`` (Study, Series, Instance)."""
+        found = self.rest("/tools/lookup", data=uid.encode(), method="POST")
+        return [item["ID"] for item in found if item["Type"] == level]  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +165,7 @@ class LoadedStudy:
     patient_id: str
     series: dict[str, int]
     files: dict[str, Path]
+    demo: Any  # imaging.phantom.DemoStudy
 
 
 def _us_dataset(study_uid: str, series_uid: str, sop_class: str, number: int) -> Dataset:
@@ -204,7 +208,7 @@ def study_files(tmp_path_factory: pytest.TempPathFactory) -> LoadedStudy:
         header = pydicom.dcmread(path, stop_before_pixels=True)
         files[str(header.SOPInstanceUID)] = path
         series[str(header.SeriesInstanceUID)] = series.get(str(header.SeriesInstanceUID), 0) + 1
-    return LoadedStudy(study_uid, DEMO_PATIENT_ID, series, files)
+    return LoadedStudy(study_uid, DEMO_PATIENT_ID, series, files, demo)
 
 
 @pytest.fixture(scope="session")
@@ -222,20 +226,41 @@ def orthanc(orthanc_factory: callable, study_files: LoadedStudy, realdata_files:
     return server
 
 
-def write_report_sr(path: Path, study: LoadedStudy) -> Path:
-    """A small Comprehensive SR in the test study (a stand-in for the report's SR), built with highdicom."""
-    import highdicom as hd
-    import pydicom
-    from pydicom.sr.codedict import codes
+@dataclass(frozen=True)
+class ReportOutputs:
+    """The planning report of the demo case, as the report exporter writes it for the PACS."""
 
-    evidence = [pydicom.dcmread(p, stop_before_pixels=True) for p in study.files.values()]
-    root = hd.sr.ContainerContentItem(name=codes.DCM.ImagingMeasurementReport, template_id="1500")
-    root.ContentSequence = [hd.sr.TextContentItem(name=codes.DCM.Finding, value="Residual MR: moderate",
-                                                  relationship_type="CONTAINS")]
-    sr = hd.sr.ComprehensiveSR(evidence=evidence, content=root, series_instance_uid=generate_uid(), series_number=99,
-                               sop_instance_uid=generate_uid(), instance_number=1, manufacturer="MitraPlan tests")
-    sr.save_as(path, enforce_file_format=True)
-    return path
+    sr: Path
+    key_images: list[Path]
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.sr, *self.key_images]
+
+
+@pytest.fixture(scope="session")
+def report_outputs(study_files: LoadedStudy, tmp_path_factory: pytest.TempPathFactory, qapp: Any) -> ReportOutputs:
+    """``mitraplan report`` of the demo case: report-sr.dcm (Comprehensive SR) and key images (Secondary Capture).
+
+    ``qapp`` first: the report renders with a QGuiApplication, and a later widget test needs a QApplication.
+    """
+    from gui.cli.report import write_case_report
+    from planning.demo_case import write_demo_case
+
+    folder = tmp_path_factory.mktemp("report")
+    result = write_case_report(write_demo_case(study_files.demo, folder), folder / "report")
+    assert result.sr is not None
+    return ReportOutputs(result.sr, list(result.key_images_dicom))
+
+
+@pytest.fixture
+def restore_study(orthanc: OrthancServer, study_files: LoadedStudy) -> Iterator[None]:
+    """After a send test, delete the series it added so every test sees the study as loaded."""
+    yield
+    for study_id in orthanc.lookup(study_files.study_instance_uid, "Study"):
+        for series in orthanc.rest(f"/studies/{study_id}/series"):  # type: ignore[union-attr]
+            if series["MainDicomTags"]["SeriesInstanceUID"] not in study_files.series:
+                orthanc.rest(f"/series/{series['ID']}", method="DELETE")
 
 
 def write_stills(folder: Path, study_uid: str, count: int) -> list[Path]:

@@ -17,7 +17,7 @@ from tests.pacs.conftest import (
     LoadedStudy,
     OrthancServer,
     free_port,
-    write_report_sr,
+    ReportOutputs,
 )
 
 pytestmark = pytest.mark.external
@@ -43,8 +43,9 @@ def test_find_prints_a_json_list_of_studies(orthanc: OrthancServer, study_files:
         DEMO_STUDY_DESCRIPTION, ["US"], len(study_files.series), len(study_files.files))
 
 
+@pytest.mark.usefixtures("restore_study")
 def test_get_then_send_by_dimse_and_dicomweb(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
-                                             capsys) -> None:  # noqa: ANN001
+                                             report_outputs: ReportOutputs, capsys) -> None:  # noqa: ANN001
     code, summary, _ = run(capsys, "get", "--node", orthanc.node_spec, "--study", study_files.study_instance_uid,
                            "--out", str(tmp_path / "dimse"))
     assert code == 0 and summary["received"] == len(study_files.files)  # type: ignore[index]
@@ -52,13 +53,12 @@ def test_get_then_send_by_dimse_and_dicomweb(orthanc: OrthancServer, study_files
     code, summary, _ = run(capsys, "get", "--dicomweb", orthanc.dicomweb_url, "--study", study_files.study_instance_uid,
                            "--out", str(tmp_path / "web"))
     assert code == 0 and summary["received"] == len(study_files.files)  # type: ignore[index]
-    sr = write_report_sr(tmp_path / "report-sr.dcm", study_files)
+    files = [str(p) for p in report_outputs.files]
     for where in (["--node", orthanc.node_spec], ["--dicomweb", orthanc.dicomweb_url]):
-        code, sent, err = run(capsys, "send", *where, str(sr))
+        code, sent, err = run(capsys, "send", *where, *files)
         assert (code, err) == (0, "")
-        assert sent[0]["sop_instance_uid"] == pydicom.dcmread(sr).SOPInstanceUID  # type: ignore[index]
-    found = orthanc.rest("/tools/lookup", data=str(pydicom.dcmread(sr).SeriesInstanceUID).encode(), method="POST")
-    orthanc.rest(f"/series/{found[0]['ID']}", method="DELETE")  # type: ignore[index]
+        assert [item["sop_instance_uid"] for item in sent] == [  # type: ignore[union-attr]
+            pydicom.dcmread(p).SOPInstanceUID for p in files]
 
 
 def test_echo_json(orthanc: OrthancServer, capsys) -> None:  # noqa: ANN001
@@ -104,8 +104,10 @@ def test_saved_node_is_usable_by_name(orthanc: OrthancServer, tmp_path: Path, ca
     assert run(capsys, "echo", "--node", "Test PACS")[0] == 0
 
 
+@pytest.mark.usefixtures("restore_study")
 def test_no_connection_goes_anywhere_but_the_node(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
-                                                  capsys, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+                                                  report_outputs: ReportOutputs, capsys,  # noqa: ANN001
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Every outgoing connect of find, get (C-GET, C-MOVE, WADO) and send goes to the node's host and port."""
     addresses: list[object] = []
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
@@ -121,7 +123,7 @@ def test_no_connection_goes_anywhere_but_the_node(orthanc: OrthancServer, study_
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     move_port = str(orthanc.config()["DicomModalities"]["MITRAPLAN"][2])  # type: ignore[index]
-    sr = write_report_sr(tmp_path / "sr.dcm", study_files)
+    sr = report_outputs.sr
     study = study_files.study_instance_uid
     for where, port in ((["--node", orthanc.node_spec], orthanc.dicom_port),
                         (["--dicomweb", orthanc.dicomweb_url], orthanc.http_port)):
@@ -133,5 +135,3 @@ def test_no_connection_goes_anywhere_but_the_node(orthanc: OrthancServer, study_
                        "--move-port", move_port)[0] == 0
         assert run(capsys, "send", *where, str(sr))[0] == 0
         assert addresses and {a[:2] for a in addresses} == {("127.0.0.1", port)}  # type: ignore[index]
-    found = orthanc.rest("/tools/lookup", data=str(pydicom.dcmread(sr).SeriesInstanceUID).encode(), method="POST")
-    orthanc.rest(f"/series/{found[0]['ID']}", method="DELETE")  # type: ignore[index]

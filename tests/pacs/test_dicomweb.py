@@ -10,7 +10,7 @@ import pytest
 
 from imaging.pacs import PacsConfigError, PacsConnectionError, PacsTimeoutError, StudyQuery, service
 from imaging.pacs.nodes import DicomWebNode
-from tests.pacs.conftest import DICOMWEB_PLUGIN, LoadedStudy, OrthancServer, free_port, write_report_sr
+from tests.pacs.conftest import DICOMWEB_PLUGIN, LoadedStudy, OrthancServer, ReportOutputs, free_port
 
 pytestmark = [pytest.mark.external,
               pytest.mark.skipif(not DICOMWEB_PLUGIN.exists(), reason="orthanc-dicomweb is not installed")]
@@ -46,17 +46,14 @@ def test_wado_retrieve_keeps_each_transfer_syntax(web: DicomWebNode, study_files
     assert (len(again.received), len(again.already_present)) == (0, len(study_files.files))
 
 
-def test_stow_sends_the_sr_and_qido_finds_it_back(orthanc: OrthancServer, web: DicomWebNode,
-                                                  study_files: LoadedStudy, tmp_path: Path) -> None:
-    sr_path = write_report_sr(tmp_path / "report-sr.dcm", study_files)
-    service.send(web, [sr_path])
-    series = service.find_series(web, study_files.study_instance_uid)
-    sr_series = [s for s in series if s.modality == "SR"]
-    assert len(sr_series) == 1
-    back = service.retrieve(web, study_files.study_instance_uid, tmp_path / "back", sr_series[0].series_instance_uid)
-    assert [pydicom.dcmread(p).SOPInstanceUID for p in back.files] == [pydicom.dcmread(sr_path).SOPInstanceUID]
-    found = orthanc.rest("/tools/lookup", data=sr_series[0].series_instance_uid.encode(), method="POST")
-    orthanc.rest(f"/series/{found[0]['ID']}", method="DELETE")  # type: ignore[index]
+@pytest.mark.usefixtures("restore_study")
+def test_stow_sends_the_report_and_qido_finds_it_back(web: DicomWebNode, study_files: LoadedStudy,
+                                                      report_outputs: ReportOutputs, tmp_path: Path) -> None:
+    service.send(web, report_outputs.files)
+    series = {s.modality: s for s in service.find_series(web, study_files.study_instance_uid)}
+    assert (series["SR"].number_of_instances, series["OT"].number_of_instances) == (1, len(report_outputs.key_images))
+    back = service.retrieve(web, study_files.study_instance_uid, tmp_path / "back", series["SR"].series_instance_uid)
+    assert [pydicom.dcmread(p).SOPInstanceUID for p in back.files] == [pydicom.dcmread(report_outputs.sr).SOPInstanceUID]
 
 
 def test_unknown_study_is_a_plain_input_error(web: DicomWebNode, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from tests.pacs.conftest import (
     LoadedStudy,
     OrthancServer,
     free_port,
-    write_report_sr,
+    ReportOutputs,
     write_stills,
 )
 
@@ -164,24 +164,23 @@ def test_cancel_mid_transfer_keeps_only_complete_files(node: DimseNode, study_fi
     assert all(p.suffix == ".dcm" and pydicom.dcmread(p).SOPInstanceUID in study_files.files for p in landed)
 
 
-def test_send_report_sr_then_find_it_back(orthanc: OrthancServer, node: DimseNode, study_files: LoadedStudy,
-                                          tmp_path: Path) -> None:
-    sr_path = write_report_sr(tmp_path / "report-sr.dcm", study_files)
-    sent = service.send(node, [sr_path])
-    sr_uid = pydicom.dcmread(sr_path).SOPInstanceUID
-    assert [s.sop_instance_uid for s in sent] == [sr_uid]
-    series = service.find_series(node, study_files.study_instance_uid)
-    assert "SR" in {s.modality for s in series}
-    sr_series = next(s for s in series if s.modality == "SR")
-    back = service.retrieve(node, study_files.study_instance_uid, tmp_path / "back", sr_series.series_instance_uid)
-    assert [pydicom.dcmread(p).SOPInstanceUID for p in back.files] == [sr_uid]
-    # leave the shared PACS as the other tests expect it: only the two images in the study
-    orthanc.rest(f"/series/{_orthanc_series_id(orthanc, sr_series.series_instance_uid)}", method="DELETE")
-
-
-def _orthanc_series_id(orthanc: OrthancServer, series_uid: str) -> str:
-    found = orthanc.rest("/tools/lookup", data=series_uid.encode(), method="POST")
-    return next(item["ID"] for item in found if item["Type"] == "Series")  # type: ignore[union-attr]
+@pytest.mark.usefixtures("restore_study")
+def test_send_the_report_then_find_and_get_it_back(node: DimseNode, study_files: LoadedStudy,
+                                                    report_outputs: ReportOutputs, tmp_path: Path) -> None:
+    """find → get → open happened above; now the planning report (SR + key images) goes back to the study."""
+    sent = service.send(node, report_outputs.files)
+    assert [s.path for s in sent] == report_outputs.files
+    series = {s.modality: s for s in service.find_series(node, study_files.study_instance_uid)}
+    assert series["SR"].number_of_instances == 1
+    assert series["OT"].number_of_instances == len(report_outputs.key_images)
+    (studies,) = [service.find_studies(node, StudyQuery(patient_id=study_files.patient_id))]
+    assert studies[0].number_of_instances == len(study_files.files) + len(report_outputs.files)
+    back = service.retrieve(node, study_files.study_instance_uid, tmp_path, series["SR"].series_instance_uid)
+    (sr_path,) = back.files
+    got, original = pydicom.dcmread(sr_path), pydicom.dcmread(report_outputs.sr)
+    assert got.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
+    assert (got.SOPInstanceUID, got.StudyInstanceUID) == (original.SOPInstanceUID, study_files.study_instance_uid)
+    assert got.ContentSequence == original.ContentSequence
 
 
 def test_send_refuses_a_file_that_is_not_dicom(node: DimseNode, tmp_path: Path) -> None:
