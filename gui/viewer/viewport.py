@@ -173,7 +173,7 @@ class Viewport(QFrame):
         self._place_labels()
         self.empty_label.setGeometry(0, 0, self.width(), self.height())
         if self._fit_mode and self.loop is not None:
-            QTimer.singleShot(0, self.fit)
+            QTimer.singleShot(0, self._refit)
 
     def _place_labels(self) -> None:
         """Overlay labels sized to their text: top-left title, bottom-left frame counter."""
@@ -429,6 +429,11 @@ class Viewport(QFrame):
         self._fit_mode = True
         if self.loop is not None:
             self.view_box.setRange(QRectF(0, 0, self.info.columns, self.info.rows), padding=0.0)
+
+    def _refit(self) -> None:
+        """Fit again after a resize, unless the user zoomed in the meantime."""
+        if self._fit_mode:
+            self.fit()
 
     def one_to_one(self) -> None:
         """One image pixel per screen pixel, on whole-pixel offsets (crisp, and Qt's fastest blit)."""

@@ -12,6 +12,7 @@ pytest.importorskip("imaging.phantom", reason="needs the imaging core")
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.gui.conftest import wait_loaded  # noqa: E402
 
@@ -86,10 +87,13 @@ def test_an_active_tool_gets_clicks_in_image_coordinates(qtbot: Any, window: Any
     window.open_paths([demo_study.files["me_commissural"]])
     wait_loaded(qtbot, window)
     viewport = window.grid.active
+    qtbot.waitExposed(window)
     viewport.set_scale(4.0, centre=(200.5, 150.5))
+    qtbot.waitUntil(lambda: abs(viewport.image_to_widget(200.5, 150.5).x() - viewport.graphics.viewport().width() / 2) < 3)
     tool = RecordingTool()
     viewport.tool = tool
     range_before = viewport.view_box.viewRange()
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # never a double click with an earlier test's click
     click(viewport, 200.5, 150.5)
     assert len(tool.clicks) == 1
     x, y, frame = tool.clicks[0]
