@@ -16,13 +16,14 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ImplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
 from imaging.errors import CorruptImageError, ImagingError, NotDicomError, UnsupportedImageError
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 _PIXEL_DATA_TAG = (0x7FE0, 0x0010)
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+_PIXEL_VRS = (b"OB", b"OW", b"UN", b"OV", b"OF", b"OD", b"OL")
 
 
 def read_header(path: Path) -> Dataset:
@@ -135,7 +136,9 @@ def _pixel_element(view: memoryview, offset: int, header: Dataset, path: Path) -
     group, element = struct.unpack_from(endian + "HH", view, offset)
     if (group, element) != _PIXEL_DATA_TAG:
         return None, 0
-    if ts == ImplicitVRLittleEndian:
+    # the VR bytes decide, not the transfer syntax: some files (pydicom's SC_rgb_jpeg.dcm) write an
+    # implicit-VR Pixel Data element under an explicit-VR transfer syntax, and pydicom reads them
+    if bytes(view[offset + 4:offset + 6]) not in _PIXEL_VRS:
         (length,) = struct.unpack_from(endian + "L", view, offset + 4)
         return offset + 8, length
     if len(view) < offset + 12:
