@@ -187,8 +187,9 @@ def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQ
         referenced_images=_image_refs(report, marks) or None,
         referenced_coordinates=_coordinates(report, marks) or None)
     num = measurement[0]
-    if concept.flow is not None:
-        num.ContentSequence.append(_modifier(FLOW_DIRECTION, concept.flow))
+    if concept.flow is not None:  # next to the other concept modifiers, before the image references
+        mods = [i for i, item in enumerate(num.ContentSequence) if item.RelationshipType == "HAS CONCEPT MOD"]
+        num.ContentSequence.insert(mods[-1] + 1 if mods else 0, _modifier(FLOW_DIRECTION, concept.flow))
     if concept.mode is not None:
         num.ContentSequence.append(_acquisition(IMAGE_MODE, concept.mode))
     return hd.sr.MeasurementsAndQualitativeEvaluations(

@@ -321,18 +321,17 @@ def retrieve(node: DimseNode, study_instance_uid: str, folder: StudyFolder, seri
     if not instances:
         raise PacsConfigError(nothing_found_message(node.address, study_instance_uid, series_instance_uid))
     sop_classes = list(dict.fromkeys(i.sop_class_uid for i in instances if i.sop_class_uid))
-    missing: list[RemoteInstance] | None = None
-    if present:
-        missing = [i for i in instances if safe_name(i.sop_instance_uid) not in present]
-        result.already_present = [folder.instance_path(i.sop_instance_uid) for i in instances
-                                  if safe_name(i.sop_instance_uid) in present]
-        if not missing:
-            return result
+    result.already_present = [folder.instance_path(i.sop_instance_uid) for i in instances
+                              if safe_name(i.sop_instance_uid) in present]
+    missing = [i for i in instances if safe_name(i.sop_instance_uid) not in present]
+    if not missing:
+        return result
     check_cancel(cancel)
     receiver = _Receiver(folder, cancel)
     total = len(instances) or None
     report = (lambda: progress(len(receiver.received) + len(result.already_present), total)) if progress else (lambda: None)
-    requests = _retrieve_requests(study_instance_uid, series_instance_uid, missing)
+    requests = _retrieve_requests(study_instance_uid, series_instance_uid,
+                                  missing if result.already_present else None)
     if move_port is None:
         _get(node, requests, sop_classes, receiver, report, cancel)
     else:

@@ -43,10 +43,6 @@ class StudyFolder:
     def instance_path(self, sop_instance_uid: str) -> Path:
         return self.path / f"{safe_name(sop_instance_uid)}.dcm"
 
-    def has(self, sop_instance_uid: str) -> bool:
-        """True when the instance landed completely before (a ``.part`` does not count)."""
-        return self.instance_path(sop_instance_uid).is_file()
-
     def present(self) -> set[str]:
         """File stems of the complete instances already here (UIDs, or hashes for odd UIDs)."""
         return {p.stem for p in self.path.glob("*.dcm")} if self.path.is_dir() else set()

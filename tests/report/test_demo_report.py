@@ -42,3 +42,15 @@ def test_demo_report_lists_devices_jet_and_leaflets(demo_report) -> None:
     assert set(sources.headers) == {i.sop_instance_uid for i in report.images}
     assert len(report.key_images) == 5 and report.errors == ()
     assert Path(report.images[0].path).is_file()
+
+
+def test_demo_export_is_dicom_clean(demo_report, tmp_path: Path) -> None:
+    from report.export import export_report
+
+    from .test_outputs import dciodvfy_errors
+
+    report, sources = demo_report
+    result = export_report(report, sources, tmp_path / "out")
+    assert len(result.key_images_dicom) == 5 and result.warnings == []
+    for path in [result.sr, *result.key_images_dicom]:
+        assert dciodvfy_errors(path) == [], path
