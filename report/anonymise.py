@@ -16,7 +16,7 @@ from dataclasses import replace
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
-from report.model import Header, ImageRef, Leaflets, Report
+from report.model import CONTEXT_LABELS, Header, ImageRef, Leaflets, Report
 
 #: PS3.15 Table E.1-1 actions (Z = empty, X = remove) for attributes our outputs can carry.
 DUMMY = {"ContentDate": "19000101", "ContentTime": "000000"}  # Type 1 in the SR document module (action D)
@@ -115,7 +115,8 @@ def anonymise_report(report: Report, uids: UidMap) -> Report:
     return replace(report, header=header, images=images, marks=marks, key_images=keys, leaflets=leaflets,
                    devices=tuple(replace(d, notes="") for d in report.devices),
                    jets=tuple(replace(j, notes="") for j in report.jets),
-                   notes="", context={}, errors=tuple(_strip_paths(e) for e in report.errors))
+                   notes="", context={k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
+                   errors=tuple(_strip_paths(e) for e in report.errors))
 
 
 def _strip_paths(message: str) -> str:

@@ -166,7 +166,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         assessment=assess(findings.assessment_input(case, results)),
         images=images, marks=marks, key_images=_key_images(case, marks), notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems),
-        context=dict(findings.context(case)))
+        context={**({"rhythm": case.study["rhythm"]} if case.study.get("rhythm") else {}), **findings.context(case)})
     return report, sources
 
 

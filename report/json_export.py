@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from report.model import REPORT_FORMAT, REPORT_VERSION, Report, unit_display
+from report.model import CONTEXT_LABELS, REPORT_FORMAT, REPORT_VERSION, Report, unit_display
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
@@ -44,6 +44,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
              "purpose": m.purpose}
             for m in report.marks
         ],
+        "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
         "notes": report.notes,
         "errors": list(report.errors),
     }

@@ -156,6 +156,14 @@ class KeyImage:
     png: str = ""
 
 
+#: Clinical-context entries the report prints (case ``context``), with their labels; none identifies a patient.
+CONTEXT_LABELS: dict[str, str] = {
+    "etiology": "MR etiology at index", "rhythm": "Rhythm", "surgical_risk": "Surgical risk",
+    "mr_grade": "Overall residual MR (clinician)", "tmvr_anatomy": "TMVR anatomy",
+    "concomitant_surgical_indication": "Concomitant surgical indication", "device_width_mm": "Candidate device width (mm)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """The whole planning report."""
@@ -171,7 +179,7 @@ class Report:
     key_images: tuple[KeyImage, ...] = ()
     notes: str = ""
     errors: tuple[str, ...] = ()
-    context: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
 
     def measurement(self, quantity: str) -> Measurement | None:
         """The first measurement of ``quantity``, if any."""

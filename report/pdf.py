@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 from planning.assessment import SOURCES, Status, fmt
 from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
-from report.model import Measurement, Report, unit_display
+from report.model import CONTEXT_LABELS, Measurement, Report, unit_display
 from report.qt import ensure_app
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -119,6 +119,10 @@ def _header_html(r: Report) -> str:
     parts.append(f'<table class="kv" width="100%" cellpadding="2">{body}</table>')
     if h.indication:
         parts.append(f"<p><b>Indication:</b> {esc(h.indication)}</p>")
+    context = [f"{esc(label)}: <b>{esc(_context_value(r.context[key]))}</b>" for key, label in CONTEXT_LABELS.items()
+               if r.context.get(key) not in (None, "")]
+    if context:
+        parts.append("<p><b>Clinical context:</b> " + " · ".join(context) + "</p>")
     return "".join(parts)
 
 
@@ -148,6 +152,10 @@ def _summary_html(r: Report) -> str:
             '<p></p><table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr><th width="58%">Option</th>'
             '<th width="24%">Findings</th><th width="18%">Evidence</th></tr>' + options + "</table>"
             f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
+
+
+def _context_value(value: object) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
 
 
 def _devices_html(r: Report, map_width: int) -> str:

@@ -9,13 +9,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-#: Real vendor samples kept beside the checkout (never committed); tests skip when absent.
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+def find_realdata() -> Path | None:
+    """``shared/realdata`` beside the checkout, or beside any parent (worktrees sit one level deeper).
+
+    The real vendor samples are kept outside the repository (never committed); tests skip without them.
+    """
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "realdata"
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 @pytest.fixture
 def realdata() -> Path:
     """Folder of the real vendor loops (``../shared/realdata``); skips the test when it is missing."""
-    if not REALDATA.is_dir():
-        pytest.skip(f"real vendor samples not found at {REALDATA}")
-    return REALDATA
+    folder = find_realdata()
+    if folder is None:
+        pytest.skip("real vendor samples (shared/realdata) not found")
+    return folder

@@ -19,24 +19,6 @@ from pydicom.uid import (
 )
 
 
-def _find_realdata() -> Path | None:
-    """``shared/realdata`` beside the checkout, or beside any parent (worktrees sit one level deeper)."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "realdata"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-@pytest.fixture
-def realdata() -> Path:
-    """Real vendor samples (``../shared/realdata``); skips the test when they are absent."""
-    folder = _find_realdata()
-    if folder is None:
-        pytest.skip("real vendor samples (shared/realdata) not found")
-    return folder
-
-
 def bar_frames(n: int, rows: int = 48, cols: int = 64) -> list[np.ndarray]:
     """Grey frames with a bright vertical bar at column 4 + 2k in frame k: frame order is visible."""
     frames = []

@@ -25,7 +25,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, UltrasoundImageStorage, generate_uid
 
 from imaging.phantom import write_demo_study
-from tests.conftest import REALDATA
+from tests.conftest import find_realdata
 
 ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
@@ -214,7 +214,8 @@ def study_files(tmp_path_factory: pytest.TempPathFactory) -> LoadedStudy:
 @pytest.fixture(scope="session")
 def realdata_files() -> list[Path]:
     """Real vendor loops (their own studies) when ``../shared/realdata`` is present, else none."""
-    return sorted(REALDATA.glob("*.dcm")) if REALDATA.is_dir() else []
+    folder = find_realdata()
+    return sorted(folder.glob("*.dcm")) if folder else []
 
 
 @pytest.fixture(scope="session")

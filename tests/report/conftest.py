@@ -129,7 +129,8 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
     key_images = (KeyImage("k1", ua, 2, "Leaflet and orifice", ("m1", "m2", "m5")),
                   KeyImage("k2", ub, 3, "Residual jet J1", ("m3", "m4")))
     return Report(header, devices, jets, leaflets, measurements, assessment, images, marks, key_images,
-                  notes="Heart-team meeting Thursday.")
+                  notes="Heart-team meeting Thursday.",
+                  context={"surgical_risk": "intermediate", "etiology": "secondary", "operator": "Dr. Op"})
 
 
 @pytest.fixture

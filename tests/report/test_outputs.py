@@ -57,6 +57,7 @@ def test_pdf_lists_every_measurement_device_and_option(exported) -> None:
     assert "the heart team decides" in text
     assert "MitraPlan 0.1.0" in text and f"case sha256 {'ab' * 8}" in text  # footer
     assert "page 1 of" in text
+    assert "Surgical risk: intermediate" in text and "MR etiology at index: secondary" in text
 
 
 def test_pdf_prints_markup_in_patient_name_literally(study, tmp_path: Path) -> None:

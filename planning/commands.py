@@ -1,0 +1,300 @@
+"""Undoable edits of a case document, as plain Python (STYLE.md "Undo/redo: our commands, Qt's stack").
+
+Each command is a frozen dataclass with ``text`` (what the Edit menu shows), ``apply(doc)`` and
+``revert(doc)``; constructing one changes nothing. ``gui/undo.py`` wraps them for ``QUndoStack``.
+Commands hold full before/after values, so ``revert`` never has to guess: a command whose
+``before`` no longer matches the document refuses (``DocumentError``) instead of clobbering.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from measurements.marks import Mark
+from planning.document import MISSING, CaseDocument
+
+_TYPE_NAMES = {"distance": "distance", "area": "area", "doppler_trace": "Doppler trace", "point": "point"}
+
+
+class Command(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    def apply(self, doc: CaseDocument) -> None: ...
+
+    def revert(self, doc: CaseDocument) -> None: ...
+
+
+def _mark_name(mark: Mark) -> str:
+    kind = _TYPE_NAMES.get(mark.type.value, mark.type.value)
+    return f"{kind} '{mark.label}'" if mark.label else kind
+
+
+# --- marks ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddMark:
+    mark: Mark
+    index: int | None = None
+
+    @property
+    def text(self) -> str:
+        return f"Add {_mark_name(self.mark)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.add_mark(self.mark, self.index)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.remove_mark(self.mark)
+
+
+@dataclass(frozen=True)
+class ReplaceMark:
+    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark)."""
+
+    before: Mark
+    after: Mark
+
+    @property
+    def text(self) -> str:
+        if self.before.points != self.after.points:
+            return f"Move {_mark_name(self.after)}"
+        return f"Edit {_mark_name(self.after)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.replace_mark(self.before, self.after)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.replace_mark(self.after, self.before)
+
+
+@dataclass(frozen=True)
+class RemoveMark:
+    """Remove a mark; ``index`` puts it back in place on undo (``RemoveMark.of`` fills it in)."""
+
+    mark: Mark
+    index: int | None = None
+
+    @classmethod
+    def of(cls, doc: CaseDocument, mark: Mark) -> RemoveMark:
+        ids = [m.id for m in doc.marks]
+        return cls(mark, ids.index(mark.id) if mark.id in ids else None)
+
+    @property
+    def text(self) -> str:
+        return f"Delete {_mark_name(self.mark)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.remove_mark(self.mark)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.add_mark(self.mark, self.index)
+
+
+# --- calculations, devices, jets --------------------------------------------------------------
+
+def _frozen_copy(item: Mapping[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(dict(item))
+
+
+def _item_name(item: Mapping[str, Any], noun: str) -> str:
+    label = item.get("label") or item.get("model") or item.get("location") or item.get("type") or item.get("id")
+    return f"{noun} '{label}'" if label else noun
+
+
+@dataclass(frozen=True)
+class _AddItem:
+    item: Mapping[str, Any]
+    index: int | None = None
+    key: ClassVar[str] = ""
+    noun: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "item", _frozen_copy(self.item))
+
+    @property
+    def text(self) -> str:
+        return f"Add {_item_name(self.item, self.noun)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.add_item(self.key, self.item, self.index)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.remove_item(self.key, self.item)
+
+
+@dataclass(frozen=True)
+class _ReplaceItem:
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    key: ClassVar[str] = ""
+    noun: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", _frozen_copy(self.before))
+        object.__setattr__(self, "after", _frozen_copy(self.after))
+
+    @property
+    def text(self) -> str:
+        return f"Edit {_item_name(self.after, self.noun)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.replace_item(self.key, self.before, self.after)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.replace_item(self.key, self.after, self.before)
+
+
+@dataclass(frozen=True)
+class _RemoveItem:
+    item: Mapping[str, Any]
+    index: int | None = None
+    key: ClassVar[str] = ""
+    noun: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "item", _frozen_copy(self.item))
+
+    @classmethod
+    def of(cls, doc: CaseDocument, item: Mapping[str, Any]):  # noqa: ANN206 - the subclass
+        ids = [i.get("id") for i in doc.items(cls.key)]
+        return cls(item, ids.index(item.get("id")) if item.get("id") in ids else None)
+
+    @property
+    def text(self) -> str:
+        return f"Delete {_item_name(self.item, self.noun)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.remove_item(self.key, self.item)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.add_item(self.key, self.item, self.index)
+
+
+class AddCalculation(_AddItem):
+    key, noun = "calculations", "calculation"
+
+
+class ReplaceCalculation(_ReplaceItem):
+    key, noun = "calculations", "calculation"
+
+
+class RemoveCalculation(_RemoveItem):
+    key, noun = "calculations", "calculation"
+
+
+class AddDevice(_AddItem):
+    key, noun = "devices", "device"
+
+
+class ReplaceDevice(_ReplaceItem):
+    key, noun = "devices", "device"
+
+
+class RemoveDevice(_RemoveItem):
+    key, noun = "devices", "device"
+
+
+class AddJet(_AddItem):
+    key, noun = "jets", "jet"
+
+
+class ReplaceJet(_ReplaceItem):
+    key, noun = "jets", "jet"
+
+
+class RemoveJet(_RemoveItem):
+    key, noun = "jets", "jet"
+
+
+# --- fields: leaflets, notes, study, context ---------------------------------------------------
+
+@dataclass(frozen=True)
+class SetCaseField:
+    """Set a field at ``path`` (e.g. ``("leaflets", "tear_or_perforation")``, ``("context", "etiology")``);
+    ``before``/``after`` may be ``MISSING`` (the key is absent)."""
+
+    path: tuple[str, ...]
+    before: Any
+    after: Any
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", tuple(self.path))
+        object.__setattr__(self, "before", copy.deepcopy(self.before))
+        object.__setattr__(self, "after", copy.deepcopy(self.after))
+
+    @classmethod
+    def of(cls, doc: CaseDocument, path: Sequence[str], after: Any, label: str = "") -> SetCaseField:
+        """The command that changes ``path`` from its current value to ``after``; when parents are
+        absent it sets the first absent one, so an undo leaves no empty object behind."""
+        path = tuple(path)
+        for depth in range(1, len(path)):
+            if doc.field(path[:depth]) is MISSING:
+                for part in reversed(path[depth:]):
+                    after = {part: after}
+                return cls(path[:depth], MISSING, after, label)
+        return cls(path, doc.field(path), after, label)
+
+    @property
+    def text(self) -> str:
+        return f"Set {self.label or ' '.join(p.replace('_', ' ') for p in self.path)}"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.set_field(self.path, self.after)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.set_field(self.path, self.before)
+
+
+def SetLeafletSegment(segment: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None  # noqa: N802
+                      ) -> SetCaseField:
+    """Set the residual-anatomy entry of one scallop (``leaflets.segments.<segment>``); None = absent."""
+    return SetCaseField(("leaflets", "segments", segment), MISSING if before is None else dict(before),
+                        MISSING if after is None else dict(after), label=f"{segment} residual anatomy")
+
+
+def SetLeafletField(name: str, before: Any, after: Any) -> SetCaseField:  # noqa: N802
+    """Set one leaflet-level field, e.g. ``tear_or_perforation`` or ``notes``."""
+    return SetCaseField(("leaflets", name), before, after, label=f"leaflet {name.replace('_', ' ')}")
+
+
+def SetNotes(before: str, after: str) -> SetCaseField:  # noqa: N802
+    return SetCaseField(("notes",), before, after, label="case notes")
+
+
+# --- several at once --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Compound:
+    """Several commands as one undo step; reverted in reverse order."""
+
+    commands: tuple[Command, ...] = field(default_factory=tuple)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "commands", tuple(self.commands))
+
+    @property
+    def text(self) -> str:
+        if self.label:
+            return self.label
+        return self.commands[0].text if len(self.commands) == 1 else f"{len(self.commands)} edits"
+
+    def apply(self, doc: CaseDocument) -> None:
+        done: list[Command] = []
+        try:
+            for c in self.commands:
+                c.apply(doc)
+                done.append(c)
+        except Exception:
+            for c in reversed(done):
+                c.revert(doc)
+            raise
+
+    def revert(self, doc: CaseDocument) -> None:
+        for c in reversed(self.commands):
+            c.revert(doc)
