@@ -485,6 +485,8 @@ class Viewport(QFrame):
             self.view_box.removeItem(item)
         self._outline_items = []
         for region in self.regions:
+            if region.spatial_format == SpatialFormat.NONE:
+                continue  # a blank whole-screen region: nothing to outline
             colour = QColor(_REGION_COLOURS.get(region.spatial_format, "#9e9e9e"))
             x0, y0, x1, y1 = region.bounds
             rect = QGraphicsRectItem(QRectF(x0, y0, x1 - x0 + 1, y1 - y0 + 1))
