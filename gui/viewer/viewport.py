@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 #: Frames requested ahead of the one shown while playing.
 PREFETCH_AHEAD = 3
 ZOOM_STEP = 1.25
+EMPTY_HINT = ("No loop\n\nDouble-click a loop in the study browser, open a study with File → Open\n"
+              "(Ctrl+O files, Ctrl+Shift+O folder), or drop DICOM files on the window")
 
 _REGION_COLOURS = {
     SpatialFormat.TWO_D: "#4fc3f7",
@@ -147,7 +149,7 @@ class Viewport(QFrame):
 
         self.title_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
         self.frame_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
-        self.empty_label = QLabel("No loop — double-click a loop in the study browser", self)
+        self.empty_label = QLabel(EMPTY_HINT, self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: #6b7078;")
 
