@@ -1,4 +1,4 @@
-"""File → PACS…: pick or edit a node, verify it, search studies, retrieve one with progress and cancel.
+"""File → PACS…: pick or edit a node, verify it, search studies, retrieve one (or send files) with progress and cancel.
 
 A thin view over :mod:`imaging.pacs.service` (the same calls as ``mitraplan pacs``). Network work
 runs as background tasks; failures show as one plain sentence under the buttons. A retrieved study
@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
+                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -186,6 +186,8 @@ class PacsDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.retrieve_button, self.cancel_button = QPushButton("&Retrieve"), QPushButton("Ca&ncel")
+        self.send_button = QPushButton("Sen&d Files…")
+        self.send_button.setToolTip("Send DICOM files (e.g. the report's SR and key images) to this node")
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m instances")
         self.status = QLabel()
@@ -216,6 +218,7 @@ class PacsDialog(QDialog):
         transfer_row.addWidget(self.retrieve_button)
         transfer_row.addWidget(self.progress, 1)
         transfer_row.addWidget(self.cancel_button)
+        transfer_row.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.addLayout(node_row)
         layout.addLayout(search)
@@ -232,6 +235,7 @@ class PacsDialog(QDialog):
         self.search_button.clicked.connect(self.search)
         self.retrieve_button.clicked.connect(self.retrieve)
         self.cancel_button.clicked.connect(self.cancel)
+        self.send_button.clicked.connect(self.choose_and_send)
         self.node_box.currentIndexChanged.connect(lambda _i: self._update_buttons())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.retrieve())
@@ -342,6 +346,27 @@ class PacsDialog(QDialog):
                                   self._retrieved, self._transfer_failed)
         self._update_buttons()
 
+    def choose_and_send(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "DICOM files to send", "", "DICOM (*.dcm *.DCM *);;All files (*)")
+        if paths:
+            self.send_files([Path(p) for p in paths])
+
+    def send_files(self, paths: list[Path]) -> None:
+        """C-STORE or STOW-RS ``paths`` to the current node, with progress and cancel like a retrieve."""
+        node = self.current_node()
+        if node is None or self.transfer is not None or not paths:
+            return
+        self.progress.setRange(0, len(paths))
+        self.progress.setValue(0)
+
+        def work(progress: Any, cancel: Any) -> list[Any]:
+            return service.send(node, paths, progress=lambda done, total: progress(done, total or 0, ""), cancel=cancel)
+
+        self.transfer = self._run(f"Sending {len(paths)} file(s) to {node.address}", work,
+                                  lambda sent: self.show_status(f"{len(sent)} instance(s) sent to {node.address}."),
+                                  self._transfer_failed)
+        self._update_buttons()
+
     def cancel(self) -> None:
         if self.transfer is not None:
             self.transfer.cancel.set()
@@ -371,7 +396,7 @@ class PacsDialog(QDialog):
 
     def _transfer_done(self) -> None:
         if self.transfer is not None and self.transfer.cancel.is_set():
-            self.show_status("Retrieve cancelled; instances received completely were kept, partial ones removed.")
+            self.show_status("Cancelled; instances transferred completely were kept, partial ones removed.")
         self.transfer = None
         self._update_buttons()
 
@@ -390,6 +415,7 @@ class PacsDialog(QDialog):
         for button in (self.edit_button, self.delete_button, self.verify_button, self.search_button):
             button.setEnabled(has_node)
         self.retrieve_button.setEnabled(has_node and not busy and bool(self.table.selectionModel().selectedRows()))
+        self.send_button.setEnabled(has_node and not busy)
         self.cancel_button.setEnabled(busy)
 
 def _person_name(value: str) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 from gui.panels.pacs_dialog import NodeEditor, PacsDialog  # noqa: E402
 from imaging.pacs import nodes, service  # noqa: E402
 from imaging.pacs.nodes import DimseNode  # noqa: E402
-from tests.pacs.conftest import LoadedStudy, OrthancServer, free_port  # noqa: E402
+from tests.pacs.conftest import LoadedStudy, OrthancServer, ReportOutputs, free_port  # noqa: E402
 
 pytestmark = pytest.mark.external
 
@@ -76,9 +76,23 @@ def test_cancel_stops_the_transfer_and_keeps_no_partial_file(qtbot: Any, dialog:
     assert dialog.cancel_button.isEnabled() and not dialog.retrieve_button.isEnabled()
     dialog.cancel_button.click()
     idle(qtbot, dialog)
-    qtbot.waitUntil(lambda: "cancelled" in dialog.status.text(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Cancelled"), timeout=5000)
     assert not list((dialog.store_root).rglob("*.part"))
     assert dialog.retrieve_button.isEnabled()
+
+
+@pytest.mark.usefixtures("restore_study")
+def test_send_files_pushes_the_report_to_the_node(qtbot: Any, dialog: PacsDialog, study_files: LoadedStudy,
+                                                  report_outputs: ReportOutputs) -> None:
+    dialog.send_files(report_outputs.files)
+    assert not dialog.send_button.isEnabled() and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: "sent to" in dialog.status.text(), timeout=20000)
+    assert dialog.status.text().startswith(f"{len(report_outputs.files)} instance(s) sent")
+    assert dialog.progress.value() == len(report_outputs.files)
+    idle(qtbot, dialog)
+    qtbot.waitUntil(dialog.send_button.isEnabled, timeout=5000)
+    modalities = {s.modality for s in service.find_series(dialog.current_node(), study_files.study_instance_uid)}
+    assert {"SR", "OT"} <= modalities
 
 
 def test_node_editor_verifies_and_saves_a_new_node(qtbot: Any, dialog: PacsDialog, orthanc: OrthancServer) -> None:
