@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
@@ -72,7 +73,7 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 30.0) -> bool:
 
 
 def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = None,
-            frame: int | None = None, layout: int = 1, outlines: bool = False) -> int:
+            frame: int | None = None, layout: int = 1, outlines: bool = False, mark: str | None = None) -> int:
     """Open the window on ``paths``; with ``screenshot`` save one PNG of it and return 0."""
     from gui.main_window import MainWindow
 
@@ -91,10 +92,29 @@ def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = No
         window.open_paths(paths)
     if screenshot is None:
         return app.exec()
-    return _screenshot(window, Path(screenshot), frame, layout, outlines)
+    return _screenshot(window, Path(screenshot), frame, layout, outlines, mark)
 
 
-def _screenshot(window: object, path: Path, frame: int | None, layout: int, outlines: bool) -> int:
+def _show_mark(w: Any, mark_id: str) -> None:
+    """Show a case mark (loop, frame, highlight) and select its first row in the measurements panel."""
+    doc = w.session.document
+    mark = doc.mark(mark_id) if doc is not None else None
+    if mark is None:
+        raise InputError(f"--mark {mark_id}: no such mark in the open case")
+    w.show_mark(mark_id)
+    active = w.grid.active
+    wait_until(lambda: not w.tasks.running and active.info is not None
+               and str(active.info.sop_instance_uid) == mark.sop_instance_uid
+               and active.displayed_index == mark.frame_number - 1, 30)
+    xs, ys = [p[0] for p in mark.points], [p[1] for p in mark.points]
+    if max(max(xs) - min(xs), max(ys) - min(ys)) < 120:  # a small mark: zoom in around it
+        active.set_scale(2.0, ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2))
+    w.annotation.overlay(active).select(mark_id)
+    w.annotation.panel.select_source(mark_id)
+
+
+def _screenshot(window: object, path: Path, frame: int | None, layout: int, outlines: bool,
+                mark: str | None = None) -> int:
     """Wait for the study to load, set the frame, and save the window as a PNG."""
     w = window  # MainWindow; typed loosely to keep the import lazy
     wait_until(lambda: not w.tasks.running, 60)  # type: ignore[attr-defined]
@@ -110,6 +130,8 @@ def _screenshot(window: object, path: Path, frame: int | None, layout: int, outl
         active.show_frame(frame - 1)
         wait_until(lambda: active.displayed_index == frame - 1 and all(
             v.displayed_index is not None for v in w.grid.loaded()), 30)  # type: ignore[attr-defined]
+    if mark is not None:
+        _show_mark(w, mark)
     wait_until(lambda: False, 0.3)  # let the layout settle
     path.parent.mkdir(parents=True, exist_ok=True)
     w.save_screenshot(path)  # type: ignore[attr-defined]

@@ -25,6 +25,8 @@ from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.pacs_dialog import install_pacs_menu
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
+from gui.panels.case_docks import install_case_panels
+from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
 from gui.viewer.playback import SPEEDS, Clock
@@ -35,7 +37,7 @@ from gui.viewer.viewport import ZOOM_STEP, Viewport
 from imaging.cache import FrameCache, default_cache
 from imaging.index import index_paths
 from imaging.loop import Loop
-from planning.case import load_case, resolve_image
+from planning.case import resolve_image
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.cache = default_cache()
         self.index: Any = None
-        self.case: Any = None  # planning.case.Case of the open case file, if any
+        self.session = CaseSession(self, index=lambda: self.index)  # the open case, its undo and files
         self._pending: dict[int, int] = {}
         self._request_counter = 0
         self.actions: dict[str, QAction] = {}
@@ -129,7 +131,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_report_menu(self)
         install_pacs_menu(self)
+        install_case_panels(self)
         self._build_toolbar()
+        from gui.annotate import install_annotation
+        install_annotation(self)
         self._build_status_bar()
         self._connect()
         self.setAcceptDrops(True)
@@ -164,7 +169,7 @@ class MainWindow(QMainWindow):
         a("open_dicomdir", "Open &DICOMDIR…", self.choose_dicomdir, "Ctrl+D", tip="Open a DICOMDIR (CD/DVD)")
         a("open_demo", "Open De&mo Study", self.open_demo, tip="Write and open the built-in synthetic TEE study")
         a("close_study", "&Close Study", self.close_all, "Ctrl+W")
-        a("save_view", "Save View as &PNG…", self.choose_screenshot, "Ctrl+Shift+S")
+        a("save_view", "Save View as &PNG…", self.choose_screenshot, "Ctrl+Alt+S")
         a("quit", "&Quit", self.close, "Ctrl+Q")
         a("layout_1", "Layout &1×1", lambda: self.set_layout(1), "1", checkable=True)
         a("layout_2", "Layout 1×&2", lambda: self.set_layout(2), "2", checkable=True)
@@ -363,10 +368,11 @@ class MainWindow(QMainWindow):
     def open_case(self, path: Path) -> list[Path]:
         """Load a case file as the open case; return its image files (a notice for each one missing)."""
         with report_errors(self.notices, str(path)):
-            case = load_case(path, lenient=True)
+            if not self.session.maybe_keep_changes():
+                return []
+            case = self.session.open(path).case
             for where, message in case.load_errors:
                 self.notices.warning(f"{path}: {where}: {message}")
-            self.case = case
             self.caseOpened.emit(case)
             found = []
             for entry in case.images:
@@ -424,10 +430,19 @@ class MainWindow(QMainWindow):
         if target is not None:
             self.open_loop(target)
 
+    @property
+    def case(self) -> Any:
+        """The open case (planning.case.Case), if any."""
+        return self.session.case
+
+    def show_mark(self, mark_id: str) -> None:
+        """Show a mark's loop and frame in the active viewport and highlight it."""
+        self.annotation.jump_to_mark(mark_id)
+
     def close_all(self) -> None:
-        """File → Close: the study and the case."""
-        self.close_study()
-        self.case = None
+        """File → Close: the study and the case (asking about unsaved changes)."""
+        if self.session.close():
+            self.close_study()
 
     def close_study(self) -> None:
         self.browser.cancel_thumbnails()
@@ -649,6 +664,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.annotation.session.close():  # asks Save / Discard / Cancel when there are changes
+            event.ignore()
+            return
         self.save_settings()
         self.tasks.cancel_all()
         self.grid.pause()

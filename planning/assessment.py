@@ -512,16 +512,21 @@ def _surgery_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibil
                    favour, against)
 
 
-def _medical_option(mr_grade: str | None) -> OptionAssessment:
+def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessment:
     rank = mr_rank(mr_grade)
+    against = [Finding("stenosis_untreated", "Significant iatrogenic stenosis is not relieved without intervention",
+                       ("S5",), Evidence.HEURISTIC)] if sten.barrier else []
     if rank is None:
-        return _option("medical", Status.POSSIBLE, "Medical therapy: possible (residual MR not graded)", (), ())
+        return _option("medical", Status.POSSIBLE, "Medical therapy: possible (residual MR not graded)", (), against)
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")
+    if rank <= _threshold("mr_tolerable") and against:
+        return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; "
+                       "stenosis remains)", (finding,), against)
     if rank <= _threshold("mr_tolerable"):
         return _option("medical", Status.FAVOURED, f"Medical therapy: favoured by findings (residual MR {mr_grade})",
                        (finding,), ())
     return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; futility or "
-                   "clinical stability)", (), (finding,))
+                   "clinical stability)", (), (finding, *against))
 
 
 def assess(inp: AssessmentInput) -> Assessment:
@@ -536,6 +541,6 @@ def assess(inp: AssessmentInput) -> Assessment:
         _plug_option(inp, sten, redo, candidate, hits),
         _elasta_option(inp, sten, redo, ct, candidate),
         _surgery_option(inp, sten, redo),
-        _medical_option(grade),
+        _medical_option(grade, sten),
     )
     return Assessment(grade, basis, sten, redo, candidate, ct, options)

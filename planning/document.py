@@ -9,6 +9,7 @@ with a ``Change``. ``results()`` recomputes every number from marks and calibrat
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -185,6 +186,15 @@ class CaseDocument:
     def error_of(self, item_id: str) -> str | None:
         return next((msg for i, msg in self.errors() if i == item_id), None)
 
+    def preview_calculation(self, calculation: Mapping[str, Any]) -> tuple[list[Result], str | None]:
+        """The results a calculation would give (or why it cannot), without changing the case."""
+        cid = str(calculation.get("id") or "preview")
+        calc = {**calculation, "id": cid}
+        others = [c for c in self._case.calculations if c.get("id") != cid]
+        results, errors = self._measure(dataclasses.replace(self._case, calculations=[*others, calc]))
+        return ([r for r in results if r.id.startswith(f"{cid}.")],
+                next((msg for i, msg in errors if i == cid), None))
+
     # --- notification -------------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -270,6 +280,11 @@ class CaseDocument:
                 rest = path
             _set_in(container, rest, value)
         self._emit(Change(ChangeKind.FIELD, path=path, before=before, after=copy.deepcopy(value)))
+
+    def ensure_image(self, sop_instance_uid: str, path: str | Path) -> None:
+        """List the image file a new mark is drawn on (bookkeeping, not an edit: no event, no undo)."""
+        if self._case.image_entry(sop_instance_uid) is None:
+            self._case.images.append({"sop_instance_uid": sop_instance_uid, "path": str(Path(path).resolve())})
 
     # --- files --------------------------------------------------------------------------------
 

@@ -8,6 +8,16 @@ these optional keys (kept by ``planning.case`` as unknown keys):
 - ``context``: ``{"operator", "indication", "surgical_risk", "etiology", "mr_grade", "tmvr_anatomy",
   "concomitant_surgical_indication", "device_width_mm", "rhythm"}``
 - ``key_images``: ``[{"sop_instance_uid", "frame_number", "label", "marks": [...]}]``
+
+The clip map and the residual anatomy panel also write (values from ``planning.catalogue``):
+
+- ``devices[].position`` (lateral | central | medial | commissural), ``orientation`` (perpendicular |
+  rotated), ``rotation_deg``, ``notes``; ``jets[].devices`` (ids of the device(s) a para-/inter-clip jet
+  is beside), ``notes``
+- ``leaflets.segments.<A1..P3 | AL commissure | PM commissure>``: ``length_mark``, ``calcification``,
+  ``calcification_in_grasp_zone``, ``mobility``, ``injury`` (tear | perforation | cleft | none),
+  ``coaptation_gap_mark``, ``notes``; ``leaflets.mac``; ``leaflets.spaces[].kind`` (lateral | medial |
+  inter-device); ``study.rhythm``
 """
 
 from __future__ import annotations
@@ -43,6 +53,17 @@ class SegmentView:
     calcification: str
     grasped_by: str
     notes: str
+    calcification_in_grasp_zone: bool = False
+    mobility: str = ""
+    injury: str = ""  # tear | perforation | cleft | none
+    coaptation_gap_cm: float | None = None
+
+
+def devices_at(devices: Sequence[Mapping[str, Any]], segment: str) -> list[str]:
+    """Ids of the devices whose segment names this scallop (``A2-P2`` grasps A2 and P2)."""
+    target = segment.upper()
+    return [str(d.get("id", "")) for d in devices
+            if target in re.split(r"[-/ ,]+", str(d.get("segment", "")).upper())]
 
 
 def context(case: Case) -> Mapping[str, Any]:
@@ -52,14 +73,18 @@ def context(case: Case) -> Mapping[str, Any]:
 
 
 def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
-    """Residual leaflet segments A1..P3 in anatomical order, lengths from their marks."""
+    """Residual leaflet segments A1..P3 in anatomical order, lengths and gaps from their marks; a segment
+    without a recorded ``grasped_by`` is grasped by the devices placed on it."""
     raw = case.leaflets.get("segments") if isinstance(case.leaflets.get("segments"), dict) else {}
     out = []
     for name in sorted(raw, key=lambda s: (s[:1] != "A", s)):
         entry = raw[name] if isinstance(raw[name], dict) else {}
         hit = mark_value(results, entry.get("length_mark"), ("distance", "posterior_leaflet_length"))
+        gap = mark_value(results, entry.get("coaptation_gap_mark"), ("distance",))
+        grasped = _text(entry.get("grasped_by")) or ", ".join(devices_at(case.devices, str(name)))
         out.append(SegmentView(str(name), hit.value if hit else None, _text(entry.get("calcification")),
-                               _text(entry.get("grasped_by")), _text(entry.get("notes"))))
+                               grasped, _text(entry.get("notes")), bool(entry.get("calcification_in_grasp_zone")),
+                               _text(entry.get("mobility")), _text(entry.get("injury")), gap.value if gap else None))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -48,6 +48,28 @@ def case_checksum(case: Case) -> str:
     if case.path is None or not Path(case.path).is_file():
         return ""
     return hashlib.sha256(Path(case.path).read_bytes()).hexdigest()
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def case_device(d: Mapping[str, Any]) -> Device:
+    """The report's device from a case ``devices`` entry (the clip map on screen uses the same)."""
+    rotated = _str(d.get("orientation")).lower() == "rotated"
+    angle = d.get("rotation_deg")
+    return Device(_str(d.get("id")), _str(d.get("kind")), _str(d.get("model")), _str(d.get("segment")),
+                  _str(d.get("attachment")), _str(d.get("notes")), _str(d.get("position")),
+                  _str(d.get("orientation")),
+                  float(angle) if rotated and isinstance(angle, int | float) and not isinstance(angle, bool) else 0.0)
+
+
+def case_jet(raw: Mapping[str, Any], vena_contracta_cm: float | None = None, eroa_cm2: float | None = None) -> Jet:
+    """The report's jet from a case ``jets`` entry, with its measured numbers when known."""
+    named = raw.get("devices")
+    return Jet(_str(raw.get("id")), _str(raw.get("location")), _str(raw.get("segment")), _str(raw.get("grade")),
+               vena_contracta_cm, _str(raw.get("notes")), eroa_cm2,
+               tuple(str(i) for i in named) if isinstance(named, list) else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +133,16 @@ def _mark(m: Any) -> Mark:
                 tuple((float(x), float(y)) for x, y in m.points), m.purpose or "")
 
 
+def segment_notes(s: findings.SegmentView) -> str:
+    """The notes of a scallop with what the anatomy panel recorded besides length and calcification."""
+    details = [("calcification in the grasp zone" if s.calcification_in_grasp_zone else ""),
+               (f"mobility {s.mobility}" if s.mobility else ""),
+               (s.injury if s.injury and s.injury != "none" else ""),
+               ("" if s.coaptation_gap_cm is None else f"coaptation gap {s.coaptation_gap_cm * 10:.1f} mm"),
+               s.notes]
+    return "; ".join(d for d in details if d)
+
+
 def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
     """EROA of the PISA calculation a jet names (``pisa_calculation``)."""
     calc = jet.get("pisa_calculation")
@@ -153,14 +185,11 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     jets = findings.jet_inputs(case, results)
     report = Report(
         header=_header(case, sources, created or datetime.now(timezone.utc)),
-        devices=tuple(Device(str(d.get("id", "")), str(d.get("kind", "")), str(d.get("model", "") or ""),
-                             str(d.get("segment", "") or ""), str(d.get("attachment", "") or ""),
-                             str(d.get("notes", "") or ""), str(d.get("position", "") or "")) for d in case.devices),
-        jets=tuple(Jet(j.id, j.location, j.segment, j.grade or "", j.vena_contracta_cm,
-                       str(raw.get("notes", "") or ""), _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
+        devices=tuple(case_device(d) for d in case.devices),
+        jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
         leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
-                          tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by, s.notes)
-                                for s in segs),
+                          tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by,
+                                               segment_notes(s)) for s in segs),
                           tuple(findings.spaces(case, results))),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),

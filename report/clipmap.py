@@ -3,19 +3,40 @@
 Anterior leaflet on top (aortic valve at 12 o'clock), A1/P1 on the left (anterolateral commissure),
 A3/P3 on the right (posteromedial). Devices sit on the line of coaptation at their scallop; jets
 are hatched so the drawing reads in grey print.
+
+One geometry (``MapGeometry``) and one drawing serve the PDF and the screen (``gui.panels.valve_map``
+draws with ``DARK_STYLE`` and hit-tests with the same shapes), so both always show the same map.
+Positions are derived from the findings (segment, position, location, the devices a jet names),
+never stored: the map is a view of the case.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
+from planning.assessment import mr_rank
+from planning.catalogue import device_model
 from report.model import Device, Jet
 from report.qt import ensure_app
 
 _SCALLOP_X = {1: 1 / 6, 2: 3 / 6, 3: 5 / 6}
+_DEVICE_GAP = 0.14  # along the coaptation line, between devices side by side
+_JET_OFFSET = 0.095  # a para-device jet sits this far beside its device
+_POSITION_SHIFT = 1 / 15  # a lateral/medial device sits this far from its scallop's centre
+COMMISSURE_ZONE = 0.06  # this close to either end of the coaptation line is "commissural"
+_LO, _HI = 0.02, 0.98
+#: Width / height of the map that the drawing is designed for (the screen keeps this aspect).
+ASPECT = 3 / 2
+
+
+def _clamp(t: float) -> float:
+    return min(max(t, _LO), _HI)
 
 
 def segment_position(segment: str, location: str = "") -> float:
@@ -32,128 +53,357 @@ def segment_position(segment: str, location: str = "") -> float:
         x += 1 / 10
     if "commiss" in text:
         x = 0.03 if x < 0.5 else 0.97
-    return min(max(x, 0.02), 0.98)
+    return _clamp(x)
 
 
-_DEVICE_GAP = 0.11  # along the coaptation line, between devices on one scallop
-_JET_OFFSET = 0.075  # a para-device jet sits this far beside its device
+def scallop_at(t: float) -> int:
+    """The scallop number (1..3) under a point 0..1 along the coaptation line."""
+    return min(3, max(1, int(t * 3) + 1))
 
 
-def device_positions(devices: tuple[Device, ...]) -> dict[str, float]:
-    """Device id → 0..1 along the coaptation line; devices sharing a scallop sit side by side, centred."""
-    slots: dict[float, list[str]] = {}
-    side = {"lateral": 0, "medial": 2}  # lateral (anterolateral) is drawn on the left
-    for dev in sorted(devices, key=lambda d: side.get(d.position.lower(), 1)):
-        slots.setdefault(segment_position(dev.segment), []).append(dev.id)
+def segment_at(t: float) -> str:
+    """The segment pair a device or jet at ``t`` sits on: ``A2-P2`` for the middle third."""
+    n = scallop_at(t)
+    return f"A{n}-P{n}"
+
+
+def device_placement(t: float) -> tuple[str, str]:
+    """(segment, position) of a device placed at ``t``: the inverse of ``nominal_position``."""
+    if t < COMMISSURE_ZONE or t > 1 - COMMISSURE_ZONE:
+        return segment_at(t), "commissural"
+    offset = t - _SCALLOP_X[scallop_at(t)]
+    if abs(offset) < _POSITION_SHIFT / 2:
+        return segment_at(t), "central"
+    return segment_at(t), "lateral" if offset < 0 else "medial"
+
+
+def nominal_position(device: Device) -> float:
+    """Where a device would sit alone: its scallop centre, shifted by its position."""
+    t = segment_position(device.segment)
+    position = device.position.lower()
+    if "commiss" in position:
+        return 0.03 if t < 0.5 else 0.97
+    shift = {"lateral": -_POSITION_SHIFT, "medial": _POSITION_SHIFT}.get(position, 0.0)
+    return _clamp(t + shift)
+
+
+def _spread(nominals: Sequence[float]) -> list[float]:
+    """Evenly spaced by the device gap around the mean of ``nominals``, kept inside the line."""
+    centre = sum(nominals) / len(nominals)
+    placed = [centre + _DEVICE_GAP * (i - (len(nominals) - 1) / 2) for i in range(len(nominals))]
+    shift = max(_LO - placed[0], 0.0) - max(placed[-1] - _HI, 0.0)
+    return [_clamp(t + shift) for t in placed]
+
+
+def device_positions(devices: Sequence[Device]) -> dict[str, float]:
+    """Device id → 0..1 along the coaptation line: each at its nominal place, pushed apart side by
+    side (lateral ones first) where they would overlap."""
+    side = {"lateral": 0, "medial": 2}
+    ordered = sorted(devices, key=lambda d: (round(nominal_position(d), 6), side.get(d.position.lower(), 1)))
+    clusters = [[d] for d in ordered]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(clusters) - 1):
+            left = _spread([nominal_position(d) for d in clusters[i]])
+            right = _spread([nominal_position(d) for d in clusters[i + 1]])
+            if right[0] - left[-1] < _DEVICE_GAP - 1e-9:
+                clusters[i] += clusters.pop(i + 1)
+                merged = True
+                break
     out: dict[str, float] = {}
-    for t, ids in slots.items():
-        for i, dev_id in enumerate(ids):
-            out[dev_id] = min(max(t + _DEVICE_GAP * (i - (len(ids) - 1) / 2), 0.02), 0.98)
+    for cluster in clusters:
+        for dev, t in zip(cluster, _spread([nominal_position(d) for d in cluster])):
+            out[dev.id] = t
     return out
 
 
-def jet_position(jet: Jet, devices: tuple[Device, ...], positions: dict[str, float]) -> float:
+def _named(jet: Jet, devices: Sequence[Device], positions: dict[str, float]) -> list[float]:
+    """Positions of the devices a jet names (its ``devices``, else ids in its location text), sorted."""
+    ids = [d for d in jet.devices if d in positions]
+    if not ids:
+        text = jet.location.lower()
+        ids = [d.id for d in devices if re.search(rf"\b{re.escape(d.id.lower())}\b", text)]
+    return sorted(positions[i] for i in ids)
+
+
+def jet_position(jet: Jet, devices: Sequence[Device], positions: dict[str, float]) -> float:
     """Where a jet starts: between the devices it names (inter-device), beside its device (para-device),
-    else at its scallop."""
+    else at its scallop, moved beside a device it would hide under."""
     text = jet.location.lower()
-    named = [positions[d.id] for d in devices if re.search(rf"\b{re.escape(d.id.lower())}\b", text)]
+    named = _named(jet, devices, positions)
     at_segment = sorted(positions[d.id] for d in devices if d.segment and segment_position(d.segment) ==
                         segment_position(jet.segment))
     if "inter" in text:
         pair = named[:2] if len(named) >= 2 else at_segment[:2]
         if len(pair) == 2:
             return sum(pair) / 2
-    if "para" in text and (named or at_segment):
-        anchor = (named or at_segment)[0]
+    anchors = named or at_segment
+    if "para" in text and anchors:
         if "medial" in text:
-            return min(max((named or at_segment)[-1] + _JET_OFFSET, 0.02), 0.98)
-        return min(max(anchor - _JET_OFFSET, 0.02), 0.98)
-    return segment_position(jet.segment, jet.location)
+            return _clamp(anchors[-1] + _JET_OFFSET)
+        return _clamp(anchors[0] - _JET_OFFSET)
+    t = segment_position(jet.segment, jet.location)
+    under = [p for p in positions.values() if abs(p - t) < _JET_OFFSET]
+    if under:
+        nearest = min(under, key=lambda p: abs(p - t))
+        t = nearest + (_JET_OFFSET if t > nearest or nearest - _JET_OFFSET < _LO else -_JET_OFFSET)
+    return _clamp(t)
 
 
-def draw_clip_map(painter: QPainter, rect: QRectF, devices: tuple[Device, ...], jets: tuple[Jet, ...]) -> None:
-    """Draw the valve, devices and jets into ``rect`` (any paint device)."""
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    w, h = rect.width(), rect.height()
-    valve = QRectF(rect.left() + 0.08 * w, rect.top() + 0.12 * h, 0.84 * w, 0.70 * h)
-    cy = valve.center().y() + 0.08 * valve.height()
+def jet_placement(t: float, devices: Sequence[Device]) -> tuple[str, str, tuple[str, ...]]:
+    """(segment, location class, device ids) of a jet placed at ``t``: at a commissure, between two
+    neighbouring devices, beside the nearest device, else a non-coaptation jet at its scallop."""
+    if t < COMMISSURE_ZONE:
+        return "A1-P1", "commissural AL", ()
+    if t > 1 - COMMISSURE_ZONE:
+        return "A3-P3", "commissural PM", ()
+    positions = device_positions(devices)
+    left = max(((p, i) for i, p in positions.items() if p <= t), default=None)
+    right = min(((p, i) for i, p in positions.items() if p > t), default=None)
+    if left and right and right[0] - left[0] <= 2 * _DEVICE_GAP + 1e-9 \
+            and min(t - left[0], right[0] - t) > _DEVICE_GAP / 4:
+        return segment_at(t), "inter-clip", (left[1], right[1])
+    near = [n for n in (left, right) if n and abs(n[0] - t) <= 1.5 * _DEVICE_GAP]
+    if near:
+        p, dev_id = min(near, key=lambda n: abs(n[0] - t))
+        return segment_at(t), "para-clip lateral" if t < p else "para-clip medial", (dev_id,)
+    return segment_at(t), "non-coaptation", ()
 
-    def coapt(t: float) -> QPointF:  # the line of coaptation, a shallow "smile"
-        x = valve.left() + 0.06 * valve.width() + t * 0.88 * valve.width()
-        return QPointF(x, cy + 0.10 * valve.height() * (1 - (2 * t - 1) ** 2))
 
-    line = QPen(QColor("#000000"), max(1.0, w / 300))
-    painter.setPen(line)
-    painter.setBrush(QBrush(QColor("#f2f2f2")))
+@dataclass(frozen=True, slots=True)
+class ClipMapStyle:
+    """Colours of the map: ``PRINT_STYLE`` for the PDF (grey print), ``DARK_STYLE`` for the screen."""
+
+    paper: str = "#ffffff"
+    valve: str = "#f2f2f2"
+    line: str = "#000000"
+    border: str = "#777777"
+    text: str = "#000000"
+    device: str = "#303030"
+    device_text: str = "#ffffff"
+    jet: str = "#404040"
+    jet_fill: str = "#ffffff"
+    warning: str = "#b00020"
+    selection: str = "#1f77b4"
+
+
+PRINT_STYLE = ClipMapStyle()
+DARK_STYLE = ClipMapStyle(paper="#16181c", valve="#2a2e35", line="#c9cdd2", border="#7b818a", text="#e3e6e9",
+                          device="#c9d3de", device_text="#0b0d10", jet="#f0a840", jet_fill="#1e2126",
+                          warning="#ff6b6b", selection="#3d9be9")
+
+
+class MapGeometry:
+    """Where the valve, its coaptation line, devices and jets sit in a rect: one source for the
+    drawing and for hit-testing."""
+
+    def __init__(self, rect: QRectF) -> None:
+        self.rect = QRectF(rect)
+        w, h = rect.width(), rect.height()
+        self.valve = QRectF(rect.left() + 0.08 * w, rect.top() + 0.12 * h, 0.84 * w, 0.70 * h)
+        self.cy = self.valve.center().y() + 0.08 * self.valve.height()
+
+    def coapt(self, t: float) -> QPointF:
+        """The point ``t`` (0..1, AL → PM) of the line of coaptation, a shallow "smile"."""
+        v = self.valve
+        return QPointF(v.left() + 0.06 * v.width() + t * 0.88 * v.width(),
+                       self.cy + 0.10 * v.height() * (1 - (2 * t - 1) ** 2))
+
+    def t_at(self, x: float) -> float:
+        """The inverse of ``coapt`` in x: 0..1 along the line (clamped)."""
+        v = self.valve
+        return min(max((x - v.left() - 0.06 * v.width()) / (0.88 * v.width()), 0.0), 1.0)
+
+    def device_rect(self, device: Device, t: float) -> QRectF:
+        """The device's bar: wider for wide arms/paddles, longer for long arms; shifted onto the leaflet
+        it still holds after a single-leaflet attachment."""
+        w, h = self.rect.width(), self.rect.height()
+        catalogue = device_model(device.kind, device.model)
+        width_mm = catalogue.arm_width_mm if catalogue and catalogue.arm_width_mm else 4.0
+        length_mm = catalogue.arm_length_mm if catalogue and catalogue.arm_length_mm else 9.0
+        dw, dh = w * (0.045 + 0.0025 * min(width_mm, 10.0)), h * (0.16 if length_mm < 10 else 0.19)
+        p = self.coapt(t)
+        attachment = device.attachment.lower()
+        shift = 0.0
+        if "slda" in attachment:
+            shift = 0.35 * dh if "anterior" in attachment else -0.35 * dh if "posterior" in attachment else 0.0
+        return QRectF(p.x() - dw / 2, p.y() - dh / 2 + shift, dw, dh)
+
+    def jet_rect(self, jet: Jet, t: float) -> QRectF:
+        """The jet's ellipse: larger for a higher recorded grade."""
+        rank = mr_rank(jet.grade)
+        r = 0.032 * self.rect.width() * (1.0 if rank is None else 0.8 + 0.12 * rank)
+        p = self.coapt(t)
+        return QRectF(p.x() - r, p.y() - 0.75 * r, 2 * r, 1.5 * r)
+
+
+@dataclass(frozen=True, slots=True)
+class MapItem:
+    """A device or jet as drawn: its id, ``"device"`` or ``"jet"``, where it sits and its shape."""
+
+    id: str
+    kind: str
+    t: float
+    rect: QRectF
+
+
+def map_items(geometry: MapGeometry, devices: Sequence[Device], jets: Sequence[Jet]) -> list[MapItem]:
+    """Every item in drawing order (jets over devices, so a jet between two devices stays visible)."""
+    positions = device_positions(devices)
+    items = [MapItem(d.id, "device", positions[d.id], geometry.device_rect(d, positions[d.id])) for d in devices]
+    items += [MapItem(j.id, "jet", t, geometry.jet_rect(j, t))
+              for j in jets for t in (jet_position(j, devices, positions),)]
+    return items
+
+
+def item_at(geometry: MapGeometry, devices: Sequence[Device], jets: Sequence[Jet], point: QPointF,
+            slop: float = 3.0) -> MapItem | None:
+    """The topmost item under ``point`` (with ``slop`` pixels of tolerance), else None."""
+    for item in reversed(map_items(geometry, devices, jets)):
+        if item.rect.adjusted(-slop, -slop, slop, slop).contains(point):
+            return item
+    return None
+
+
+def _draw_valve(painter: QPainter, g: MapGeometry, style: ClipMapStyle) -> None:
+    w, h = g.rect.width(), g.rect.height()
+    valve = g.valve
+    painter.setPen(QPen(QColor(style.line), max(1.0, w / 300)))
+    painter.setBrush(QBrush(QColor(style.valve)))
     painter.drawEllipse(valve)
-    path = QPainterPath(coapt(0))
+    path = QPainterPath(g.coapt(0))
     for i in range(1, 41):
-        path.lineTo(coapt(i / 40))
+        path.lineTo(g.coapt(i / 40))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(path)
-    dashed = QPen(QColor("#777777"), max(1.0, w / 500), Qt.PenStyle.DashLine)
-    painter.setPen(dashed)
+    painter.setPen(QPen(QColor(style.border), max(1.0, w / 500), Qt.PenStyle.DashLine))
     for t in (1 / 3, 2 / 3):  # scallop borders
-        p = coapt(t)
+        p = g.coapt(t)
         painter.drawLine(QPointF(p.x(), valve.top() + 0.05 * valve.height()), QPointF(p.x(), p.y()))
         painter.drawLine(QPointF(p.x(), p.y()), QPointF(p.x(), valve.bottom() - 0.05 * valve.height()))
+    # the aortic valve at 12 o'clock, three cusps, just outside the anterior annulus
+    ao = QRectF(valve.center().x() - 0.07 * w, g.rect.top() + 0.005 * h, 0.14 * w, 0.11 * h)
+    painter.setPen(QPen(QColor(style.border), max(1.0, w / 500)))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(ao)
+    c = ao.center()
+    for angle in (90, 210, 330):
+        end = QPointF(c.x() + 0.5 * ao.width() * math.cos(math.radians(angle)), c.y() - 0.5 * ao.height() * math.sin(math.radians(angle)))
+        painter.drawLine(c, end)
 
     font = QFont("DejaVu Sans")
     font.setPixelSize(max(8, int(h / 17)))
     painter.setFont(font)
-    painter.setPen(QColor("#000000"))
+    painter.setPen(QColor(style.text))
     for n in (1, 2, 3):
-        p = coapt(_SCALLOP_X[n])
+        p = g.coapt(_SCALLOP_X[n])
         painter.drawText(QRectF(p.x() - w / 12, valve.top() + 0.10 * valve.height(), w / 6, h / 14),
                          Qt.AlignmentFlag.AlignCenter, f"A{n}")
         painter.drawText(QRectF(p.x() - w / 12, valve.bottom() - 0.20 * valve.height(), w / 6, h / 14),
                          Qt.AlignmentFlag.AlignCenter, f"P{n}")
-    small = QFont(font)
-    small.setPixelSize(max(7, int(h / 21)))
+    small = _small_font(h)
     painter.setFont(small)
-    painter.drawText(QRectF(rect.left(), rect.top(), w, 0.1 * h), Qt.AlignmentFlag.AlignCenter,
-                     "Aortic valve (anterior)")
-    painter.drawText(QRectF(rect.left(), valve.bottom() + 0.01 * h, 0.3 * w, 0.1 * h),
+    painter.drawText(QRectF(g.rect.left(), ao.top(), ao.left() - g.rect.left() - 0.01 * w, ao.height()),
+                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "Aortic valve (anterior)")
+    painter.drawText(QRectF(g.rect.left(), valve.bottom() + 0.01 * h, 0.3 * w, 0.1 * h),
                      Qt.AlignmentFlag.AlignLeft, "AL commissure")
-    painter.drawText(QRectF(rect.right() - 0.3 * w, valve.bottom() + 0.01 * h, 0.3 * w, 0.1 * h),
+    painter.drawText(QRectF(g.rect.right() - 0.3 * w, valve.bottom() + 0.01 * h, 0.3 * w, 0.1 * h),
                      Qt.AlignmentFlag.AlignRight, "PM commissure")
 
-    positions = device_positions(devices)
-    dw, dh = 0.05 * w, 0.16 * h
-    jet_brush = QBrush(QColor("#404040"), Qt.BrushStyle.BDiagPattern)
-    for jet in jets:
-        p = coapt(jet_position(jet, devices, positions))
-        r = 0.032 * w
-        painter.setPen(QPen(QColor("#000000"), max(1.0, w / 350), Qt.PenStyle.DashLine))
-        painter.setBrush(QBrush(QColor("#ffffff")))
-        painter.drawEllipse(p, r, r * 0.75)
-        painter.setBrush(jet_brush)
-        painter.drawEllipse(p, r, r * 0.75)
-        painter.setPen(QColor("#000000"))
-        painter.setFont(small)
-        painter.drawText(QRectF(p.x() - 2 * r, p.y() + 0.8 * r, 4 * r, h / 14), Qt.AlignmentFlag.AlignCenter,
-                         jet.id.upper())
 
-    for dev in devices:
-        p = coapt(positions[dev.id])
-        painter.setPen(QPen(QColor("#000000"), max(1.0, w / 400)))
-        painter.setBrush(QBrush(QColor("#303030")))
-        painter.drawRoundedRect(QRectF(p.x() - dw / 2, p.y() - dh / 2, dw, dh), dw / 4, dw / 4)
-        painter.setPen(QColor("#ffffff"))
-        painter.setFont(small)
-        painter.drawText(QRectF(p.x() - dw / 2, p.y() - dh / 2, dw, dh), Qt.AlignmentFlag.AlignCenter,
-                         dev.id.upper())
+def _small_font(h: float) -> QFont:
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(h / 21)))
+    return font
+
+
+def _draw_jet(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapStyle) -> None:
+    w, h = g.rect.width(), g.rect.height()
+    rect = item.rect
+    painter.setPen(QPen(QColor(style.jet), max(1.0, w / 350), Qt.PenStyle.DashLine))
+    painter.setBrush(QBrush(QColor(style.jet_fill)))
+    painter.drawEllipse(rect)
+    painter.setBrush(QBrush(QColor(style.jet), Qt.BrushStyle.BDiagPattern))
+    painter.drawEllipse(rect)
+    painter.setPen(QColor(style.text))
+    painter.setFont(_small_font(h))
+    painter.drawText(QRectF(rect.center().x() - rect.width(), rect.bottom(), 2 * rect.width(), h / 14),
+                     Qt.AlignmentFlag.AlignCenter, item.id.upper())
+
+
+def _draw_device(painter: QPainter, g: MapGeometry, device: Device, item: MapItem, style: ClipMapStyle) -> None:
+    w, h = g.rect.width(), g.rect.height()
+    rect = item.rect
+    attachment = device.attachment.lower()
+    detached = "detach" in attachment or "emboli" in attachment
+    warn = detached or "slda" in attachment or "lli" in attachment or "insertion" in attachment
+    painter.save()
+    painter.translate(rect.center())
+    painter.rotate(device.rotation_deg)
+    local = QRectF(-rect.width() / 2, -rect.height() / 2, rect.width(), rect.height())
+    pen = QPen(QColor(style.warning if warn else style.line), max(1.0, w / (200 if warn else 400)))
+    if detached:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush if detached else QBrush(QColor(style.device)))
+    painter.drawRoundedRect(local, rect.width() / 4, rect.width() / 4)
+    painter.setPen(QColor(style.text if detached else style.device_text))
+    painter.setFont(_small_font(h))
+    painter.drawText(local, Qt.AlignmentFlag.AlignCenter, device.id.upper())
     painter.restore()
 
 
-def clip_map_image(devices: tuple[Device, ...], jets: tuple[Jet, ...], width: int = 1200,
-                   height: int = 800) -> QImage:
+def _draw_selection(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapStyle) -> None:
+    pad = 0.012 * g.rect.width()
+    pen = QPen(QColor(style.selection), max(2.0, g.rect.width() / 250))
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    rect = item.rect.adjusted(-pad, -pad, pad, pad)
+    if item.kind == "jet":
+        painter.drawEllipse(rect)
+    else:
+        painter.drawRoundedRect(rect, pad, pad)
+
+
+def draw_ghost(painter: QPainter, g: MapGeometry, kind: str, t: float, style: ClipMapStyle) -> None:
+    """A hollow marker where an item would go (placing or dragging on the screen)."""
+    rect = g.device_rect(Device("", ""), t) if kind == "device" else g.jet_rect(Jet("", ""), t)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(style.selection), max(1.5, g.rect.width() / 300), Qt.PenStyle.DotLine))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(rect) if kind == "jet" else painter.drawRoundedRect(rect, 4, 4)
+    painter.restore()
+
+
+def draw_clip_map(painter: QPainter, rect: QRectF, devices: Sequence[Device], jets: Sequence[Jet],
+                  style: ClipMapStyle = PRINT_STYLE, selected: str | None = None) -> MapGeometry:
+    """Draw the valve, devices and jets into ``rect`` (any paint device); ``selected`` (an item id) is
+    outlined. Returns the geometry used, for hit-testing."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    g = MapGeometry(rect)
+    _draw_valve(painter, g, style)
+    by_id = {d.id: d for d in devices}
+    for item in map_items(g, devices, jets):
+        if item.kind == "jet":
+            _draw_jet(painter, g, item, style)
+        else:
+            _draw_device(painter, g, by_id[item.id], item, style)
+        if item.id == selected:
+            _draw_selection(painter, g, item, style)
+    painter.restore()
+    return g
+
+
+def clip_map_image(devices: Sequence[Device], jets: Sequence[Jet], width: int = 1200,
+                   height: int = 800, style: ClipMapStyle = PRINT_STYLE) -> QImage:
     """The clip map as an image (for the PDF and the preview)."""
     ensure_app()
     image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("#ffffff"))
+    image.fill(QColor(style.paper))
     painter = QPainter(image)
-    draw_clip_map(painter, QRectF(0, 0, width, height), devices, jets)
+    draw_clip_map(painter, QRectF(0, 0, width, height), devices, jets, style)
     painter.end()
     return image

@@ -19,7 +19,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "version": REPORT_VERSION,
         "header": header,
         "devices": [asdict(d) for d in report.devices],
-        "jets": [asdict(j) for j in report.jets],
+        "jets": [{**asdict(j), "devices": list(j.devices)} for j in report.jets],
         "leaflets": {
             "tear_or_perforation": report.leaflets.tear_or_perforation,
             "notes": report.leaflets.notes,

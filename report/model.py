@@ -114,6 +114,8 @@ class Device:
     attachment: str = ""
     notes: str = ""
     position: str = ""  # medial | central | lateral | commissural, as entered
+    orientation: str = ""  # perpendicular | rotated
+    rotation_deg: float = 0.0  # clockwise on the surgical view, when rotated
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class Jet:
     vena_contracta_cm: float | None = None
     notes: str = ""
     eroa_cm2: float | None = None  # PISA EROA of the jet's calculation, if any
+    devices: tuple[str, ...] = ()  # ids of the device(s) a para-/inter-device jet is beside
 
 
 @dataclass(frozen=True, slots=True)

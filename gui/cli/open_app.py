@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --screenshot: show frame N (1-based) of the active loop")
     parser.add_argument("--layout", type=int, choices=(1, 2, 4), default=1,
                         help="with --screenshot: number of viewports (1, 2 or 4)")
+    parser.add_argument("--mark", metavar="ID",
+                        help="with a case: show mark ID (its loop and frame), highlighted, and select its row")
     parser.add_argument("--outlines", action="store_true",
                         help="with --screenshot: draw the calibrated region outlines")
 
@@ -33,4 +35,4 @@ def run(args: argparse.Namespace) -> int:
     from gui.app import run_app
 
     return run_app(args.paths, screenshot=args.screenshot, frame=args.frame, layout=args.layout,
-                   outlines=args.outlines)
+                   outlines=args.outlines, mark=args.mark)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QStackedWidget,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gui.tasks import Task, TaskRunner
@@ -24,12 +24,13 @@ from imaging.pacs import nodes as pacs_nodes
 from imaging.pacs import service
 from imaging.pacs.errors import PacsCancelledError
 from imaging.pacs.nodes import DicomWebNode, DimseNode, Node
-from imaging.pacs.query import RetrieveResult, StudyQuery, StudySummary
+from imaging.pacs.query import RetrieveResult, SeriesSummary, StudyQuery, StudySummary
 from imaging.pacs.store import default_store_root
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Patient", "Patient ID", "Date", "Description", "Modalities", "Series", "Instances")
+SERIES_COLUMNS = ("#", "Modality", "Series description", "Instances")
 
 
 def plain_message(exc: BaseException) -> str:
@@ -185,6 +186,15 @@ class PacsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.series_table = QTableWidget(0, len(SERIES_COLUMNS))
+        self.series_table.setHorizontalHeaderLabels(SERIES_COLUMNS)
+        self.series_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.series_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.series_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.series_table.verticalHeader().hide()
+        self.series_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.series_table.setToolTip("Select a series to retrieve only it (Ctrl+click clears: whole study)")
+        self.series: list[SeriesSummary] = []
         self.retrieve_button, self.cancel_button = QPushButton("&Retrieve"), QPushButton("Ca&ncel")
         self.send_button = QPushButton("Sen&d Files…")
         self.send_button.setToolTip("Send DICOM files (e.g. the report's SR and key images) to this node")
@@ -197,7 +207,7 @@ class PacsDialog(QDialog):
         self._connect()
         self.reload_nodes()
         self._update_buttons()
-        self.resize(860, 520)
+        self.resize(900, 620)
 
     def _lay_out(self) -> None:
         node_row = QHBoxLayout()
@@ -223,7 +233,12 @@ class PacsDialog(QDialog):
         layout.addLayout(node_row)
         layout.addLayout(search)
         layout.addWidget(self.search_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(self.table, 1)
+        tables = QSplitter(Qt.Orientation.Vertical)
+        tables.addWidget(self.table)
+        tables.addWidget(self.series_table)
+        tables.setStretchFactor(0, 3)
+        tables.setStretchFactor(1, 2)
+        layout.addWidget(tables, 1)
         layout.addLayout(transfer_row)
         layout.addWidget(self.status)
 
@@ -238,6 +253,7 @@ class PacsDialog(QDialog):
         self.send_button.clicked.connect(self.choose_and_send)
         self.node_box.currentIndexChanged.connect(lambda _i: self._update_buttons())
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self.load_series)
         self.table.itemDoubleClicked.connect(lambda _item: self.retrieve())
         # the runner's own signals are connected before a task starts, so no report can be missed
         self.tasks.progress.connect(self._on_task_progress)
@@ -331,15 +347,45 @@ class PacsDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return self.studies[rows[0].row()] if rows else None
 
-    def retrieve(self) -> None:
+    def load_series(self) -> None:
+        """List the selected study's series (series-level C-FIND / QIDO) beside the studies."""
+        self.show_series("", [])
         node, study = self.current_node(), self.selected_study()
+        if node is None or study is None:
+            return
+        uid = study.study_instance_uid
+        self.tasks.start(f"Listing the series of {uid}", lambda _p, _c: service.find_series(node, uid),
+                         on_done=lambda series: self.show_series(uid, series),
+                         on_error=lambda exc: self.show_status(plain_message(exc), error=True))
+
+    def show_series(self, study_uid: str, series: list[SeriesSummary]) -> None:
+        study = self.selected_study()
+        if study_uid and (study is None or study.study_instance_uid != study_uid):
+            return  # the answer for a study no longer selected
+        self.series = sorted(series, key=lambda s: (s.series_number is None, s.series_number or 0))
+        self.series_table.setRowCount(len(self.series))
+        for row, item in enumerate(self.series):
+            values = (_number(item.series_number), item.modality, item.description, _number(item.number_of_instances))
+            for column, value in enumerate(values):
+                self.series_table.setItem(row, column, QTableWidgetItem(value))
+        self.series_table.resizeColumnsToContents()
+        self.series_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+    def selected_series(self) -> SeriesSummary | None:
+        rows = self.series_table.selectionModel().selectedRows()
+        return self.series[rows[0].row()] if rows else None
+
+    def retrieve(self) -> None:
+        """Retrieve the selected series, or the whole study when no series is selected."""
+        node, study, series = self.current_node(), self.selected_study(), self.selected_series()
         if node is None or study is None or self.transfer is not None:
             return
-        self.progress.setRange(0, study.number_of_instances or 0)
+        series_uid = series.series_instance_uid if series is not None else None
+        self.progress.setRange(0, (series or study).number_of_instances or 0)
         self.progress.setValue(0)
 
         def work(progress: Any, cancel: Any) -> RetrieveResult:
-            return service.retrieve(node, study.study_instance_uid, self.store_root,
+            return service.retrieve(node, study.study_instance_uid, self.store_root, series_uid,
                                     progress=lambda done, total: progress(done, total or 0, ""), cancel=cancel)
 
         self.transfer = self._run(f"Retrieving {study.patient_name or study.study_instance_uid}", work,

@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("imaging.phantom", reason="needs the imaging core")
 
+import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -186,7 +187,12 @@ def hover(qtbot: Any, win: Any, viewport: Any, x: float, y: float) -> str:
     local = QPointF(round(point.x()), round(point.y()))
     move = QMouseEvent(QEvent.Type.MouseMove, local, QPointF(target.mapToGlobal(local.toPoint())),
                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(target, move)
+    limit = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", 0)  # pyqtgraph drops a move that follows another within 10 ms
+    try:
+        QApplication.sendEvent(target, move)
+    finally:
+        pg.setConfigOption("mouseRateLimit", limit)
     qtbot.waitUntil(lambda: win.readout_label.text() != "")
     return win.readout_label.text()
 

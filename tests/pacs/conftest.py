@@ -11,6 +11,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +35,15 @@ OUR_AET = "MITRAPLAN"
 #: What imaging.phantom.write_demo_study puts in every header (checked in test_dimse/test_cli).
 DEMO_PATIENT_NAME, DEMO_PATIENT_ID = "MitraPlan^Demo", "MP-DEMO-0001"
 DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION = "20260115", "TEE after mitral TEER (demo)"
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM Orthanc when pytest dies, so a crashed run leaves no server behind."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1  # noqa: N806 - <sys/prctl.h>
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -83,7 +93,8 @@ class OrthancServer:
         config = self.folder / "orthanc.json"
         config.write_text(json.dumps(self.config(), indent=2))
         self.process = subprocess.Popen([ORTHANC, f"--logdir={self.folder / 'log'}", str(config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -61,6 +61,12 @@ def test_unknown_study_is_a_plain_input_error(web: DicomWebNode, tmp_path: Path)
         service.retrieve(web, "1.2.3.4", tmp_path)
 
 
+def test_wrong_base_url_is_a_plain_input_error(orthanc: OrthancServer) -> None:
+    node = DicomWebNode(f"http://127.0.0.1:{orthanc.http_port}/not-dicom-web", timeout_s=10)
+    with pytest.raises(PacsConfigError, match="HTTP 404: check the base URL"):
+        service.find_studies(node, StudyQuery())
+
+
 def test_closed_port(tmp_path: Path) -> None:
     with pytest.raises(PacsConnectionError, match="Could not connect to the DICOMweb service"):
         service.verify(DicomWebNode(f"http://127.0.0.1:{free_port()}/dicom-web", timeout_s=5))

@@ -207,6 +207,23 @@ def test_unknown_calling_ae_title_is_refused_plainly(orthanc: OrthancServer) -> 
         service.find_studies(stranger, StudyQuery())
 
 
+def test_calling_ae_title_rejected_at_association_says_so() -> None:
+    """A PACS that rejects unknown calling AE titles (A-ASSOCIATE-RJ, reason 3): here a pynetdicom SCP."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification
+
+    scp = AE("STRICTSCP")
+    scp.add_supported_context(Verification)
+    scp.require_calling_aet = ["SOMEONEELSE"]
+    port = free_port()
+    server = scp.start_server(("127.0.0.1", port), block=False)
+    try:
+        with pytest.raises(PacsRejectedError, match="does not know our AE title 'MITRAPLAN'"):
+            service.verify(DimseNode("STRICTSCP", "127.0.0.1", port, timeout_s=10))
+    finally:
+        server.shutdown()
+
+
 def test_closed_port_says_nothing_answered() -> None:
     node = DimseNode("PACS", "127.0.0.1", free_port(), timeout_s=5)
     with pytest.raises(PacsConnectionError, match=f"Could not connect to 127.0.0.1 port {node.port}"):

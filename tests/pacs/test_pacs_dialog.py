@@ -56,6 +56,19 @@ def test_search_then_retrieve_with_progress(qtbot: Any, dialog: PacsDialog, stud
     assert not dialog.cancel_button.isEnabled()
 
 
+def test_retrieve_only_the_selected_series(qtbot: Any, dialog: PacsDialog, study_files: LoadedStudy) -> None:
+    dialog.patient_id.setText(study_files.patient_id)
+    dialog.search_button.click()
+    qtbot.waitUntil(lambda: dialog.series_table.rowCount() == len(study_files.series), timeout=20000)
+    series_uid, count = min(study_files.series.items(), key=lambda item: item[1])
+    dialog.series_table.selectRow(next(i for i, s in enumerate(dialog.series) if s.series_instance_uid == series_uid))
+    assert dialog.series_table.item(dialog.series_table.currentRow(), 3).text() == str(count)
+    with qtbot.waitSignal(dialog.retrieved, timeout=30000) as signal:
+        dialog.retrieve_button.click()
+    assert len(list(signal.args[0].glob("*.dcm"))) == count
+    idle(qtbot, dialog)
+
+
 def test_cancel_stops_the_transfer_and_keeps_no_partial_file(qtbot: Any, dialog: PacsDialog,
                                                              study_files: LoadedStudy,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:

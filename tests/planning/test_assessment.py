@@ -154,6 +154,8 @@ def test_rule6_high_surgical_risk_disfavours_surgery_without_contraindicating(ri
 
 def test_medical_therapy_follows_residual_mr_grade() -> None:
     assert option(assess(W16), "medical").status is Status.FAVOURED  # moderate ≤ 2+
+    stenosis = option(assess(replace(W16, mean_gradient_mmhg=6.5)), "medical")  # W1: MG 6.5 ≥ 5
+    assert stenosis.status is Status.POSSIBLE and "stenosis remains" in stenosis.summary
     severe = assess(_replace(W16, jets=(JetInput("j1", "para-clip", "A2-P2", "severe"),)))
     assert severe.mr_grade == "severe"
     assert option(severe, "medical").status is Status.POSSIBLE

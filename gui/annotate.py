@@ -1,0 +1,341 @@
+"""Annotation in the main window: case file actions, Edit (undo/redo), the Measure menu and toolbar
+(tools with hotkeys, label picker, guided calculations), a mark overlay per viewport and the
+measurements panel. Installed by ``MainWindow``; every edit goes through ``window.session.push``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMainWindow
+
+from gui.panels.measurements import MeasurementsPanel
+from gui.tools import TOOLS
+from gui.viewer.overlay import MarkOverlay
+from gui.viewer.viewport import Viewport
+from measurements.marks import MarkType
+from planning.case import CASE_SUFFIX
+from planning.commands import RemoveMark, ReplaceMark
+from planning.labels import labels_for, purpose_for
+
+CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
+
+
+class Annotation:
+    """The annotation controls of one window (kept as ``window.annotation``)."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.session = window.session
+        self.overlays: dict[int, MarkOverlay] = {id(v): MarkOverlay(v, self.session) for v in window.grid.viewports}
+        self.tool_name: str | None = None
+        self.session.refused.connect(window.notices.warning)
+        self.session.cleanChanged.connect(lambda _c: self._update_title())
+        self.session.documentChanged.connect(lambda _d: self._on_document())
+        self.session.ask_save_path = self._choose_save_path
+        self.session.watch_focus(window)
+        for overlay in self.overlays.values():
+            overlay.selectionChanged.connect(self._show_selected_label)
+            overlay.draftChanged.connect(lambda on: self.window.actions["finish_tool"].setEnabled(on))
+        self._build_actions()
+        self._build_menus()
+        self.panel = MeasurementsPanel(self.session, window)
+        self.panel.markActivated.connect(self.jump_to_mark)
+        self.dock = window.add_panel(self.panel, "Measurements", "measurements",
+                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.resizeDocks([self.dock], [230], Qt.Orientation.Vertical)
+        self._on_document()
+        window.actions["finish_tool"].setEnabled(False)
+
+    # --- actions -----------------------------------------------------------------------------
+    def _action(self, key: str, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        action.setStatusTip(text.replace("&", "").rstrip("…"))
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        self.window.actions[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        a("new_case", "&New Case", self.new_case, "Ctrl+N")
+        a("open_case", "Open &Case…", self.choose_case)
+        a("save_case", "&Save Case", self.save, "Ctrl+S")
+        a("save_case_as", "Save Case &As…", self.save_as, "Ctrl+Shift+S")
+        a("undo", "&Undo", self.undo, "Ctrl+Z")
+        a("redo", "&Redo", self.redo, "Ctrl+Shift+Z")
+        a("cancel_tool", "Cancel / Select", self.cancel, "Esc")
+        a("finish_tool", "Finish Drawing", self.finish, "Return")
+        a("delete_mark", "&Delete Selected Mark", self.delete_selected, "Delete")
+        a("calculations", "Guided &Calculations…", self.show_calculations, "Ctrl+K")
+        group = QActionGroup(self.window)
+        select = a("tool_select", "&Select / Edit", lambda: self.set_tool(None), checkable=True)
+        group.addAction(select)
+        select.setChecked(True)
+        for name, (_cls, text, key) in TOOLS.items():
+            action = a(f"tool_{name}", text, lambda _c=False, n=name: self.set_tool(n), key, checkable=True)
+            group.addAction(action)
+        self.label_box = QComboBox(self.window)
+        self.label_box.setEditable(True)
+        self.label_box.setMinimumWidth(230)
+        self.label_box.setToolTip("Label of the next mark (pick from the clinical list or type)")
+        self.label_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.label_box.currentTextChanged.connect(self._set_label)
+        self.label_box.activated.connect(lambda _i: self.relabel_selected())
+        self.label_box.lineEdit().returnPressed.connect(self.relabel_selected)
+        self._fill_labels(MarkType.DISTANCE)
+
+    def _build_menus(self) -> None:
+        w = self.window
+        bar = w.menuBar()
+        file_menu = bar.actions()[0].menu()
+        first = file_menu.actions()[0]
+        for key in ("new_case", "open_case", "save_case", "save_case_as"):
+            file_menu.insertAction(first, w.actions[key])
+        file_menu.insertSeparator(first)
+        edit = bar.addMenu("&Edit")
+        bar.insertMenu(bar.actions()[1], edit)
+        for key in ("undo", "redo", None, "delete_mark"):
+            edit.addSeparator() if key is None else edit.addAction(w.actions[key])
+        measure = bar.addMenu("&Measure")
+        bar.insertMenu(bar.actions()[3], measure)
+        measure.addAction(w.actions["tool_select"])
+        for name in TOOLS:
+            measure.addAction(w.actions[f"tool_{name}"])
+        for key in (None, "finish_tool", "cancel_tool", None, "calculations"):
+            measure.addSeparator() if key is None else measure.addAction(w.actions[key])
+        w.addToolBarBreak()
+        toolbar = w.addToolBar("Measure")
+        toolbar.setObjectName("toolbar-measure")
+        toolbar.setMovable(False)
+        short = {"tool_select": "Select", "tool_distance": "Distance", "tool_area": "Area",
+                 "tool_freehand": "Freehand", "tool_trace": "Trace", "tool_auto_trace": "Auto trace",
+                 "tool_point": "Point"}
+        for key, text in short.items():
+            w.actions[key].setIconText(text)
+            toolbar.addAction(w.actions[key])
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Label ", w))
+        toolbar.addWidget(self.label_box)
+        toolbar.addSeparator()
+        w.actions["calculations"].setIconText("Calculations")
+        toolbar.addAction(w.actions["calculations"])
+        self.toolbar = toolbar
+
+    # --- case files --------------------------------------------------------------------------
+    def new_case(self) -> None:
+        """A new case over the open study (its loops become the case's images)."""
+        if not self.session.maybe_keep_changes():
+            return
+        index = self.window.index
+        loops = list(index.loops()) if index is not None else []
+        study: dict[str, Any] = {}
+        if loops:
+            first = loops[0]
+            study = {"study_instance_uid": str(getattr(first, "study_instance_uid", "")),
+                     "patient_name": str(getattr(first, "patient_name", "")),
+                     "patient_id": str(getattr(first, "patient_id", "")),
+                     "study_date": str(getattr(first, "study_date", ""))}
+        images = [{"sop_instance_uid": str(i.sop_instance_uid), "path": str(Path(i.path).resolve())} for i in loops]
+        self.session.new(study, images)
+
+    def choose_case(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a case", self.window._last_dir(), CASE_FILTER)
+        if path:
+            self.window.open_paths([path])
+
+    def _choose_save_path(self) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save case", str(Path.home() / f"case{CASE_SUFFIX}"),
+                                              CASE_FILTER)
+        if not path:
+            return None
+        return Path(path if path.endswith(CASE_SUFFIX) else path + CASE_SUFFIX)
+
+    def save(self) -> bool:
+        if self.session.document is None:
+            self.window.notices.warning("No case is open: File → New Case first")
+            return False
+        saved = self.session.save()
+        if saved:
+            self.window.notices.info(f"Case saved to {self.session.document.path}")
+        return saved
+
+    def save_as(self) -> bool:
+        path = self._choose_save_path()
+        return bool(path) and self.session.save(path)
+
+    def _on_document(self) -> None:
+        self._update_title()
+        for key in ("save_case", "save_case_as", "undo", "redo", "delete_mark", "calculations"):
+            self.window.actions[key].setEnabled(self.session.document is not None)
+        undo = self.session.undo
+        if undo is not None:
+            undo.stack.indexChanged.connect(lambda _i: self._update_undo_texts())
+        self._update_undo_texts()
+
+    def _update_undo_texts(self) -> None:
+        stack = self.session.undo.stack if self.session.undo is not None else None
+        for key, can, text in (("undo", stack and stack.canUndo(), stack and stack.undoText()),
+                               ("redo", stack and stack.canRedo(), stack and stack.redoText())):
+            action = self.window.actions[key]
+            action.setEnabled(bool(can))
+            action.setText(f"&{key.title()} {text}" if text else f"&{key.title()}")
+
+    def _update_title(self) -> None:
+        w = self.window
+        name = self.session.display_name()
+        if not name:
+            return
+        marker = " •" if self.session.is_dirty() else ""
+        w.setWindowTitle(f"{name}{marker} — MitraPlan")
+
+    # --- editing -----------------------------------------------------------------------------
+    def undo(self) -> None:
+        if self.session.undo is not None:
+            self.cancel_drawing()
+            self.session.undo.stack.undo()
+
+    def redo(self) -> None:
+        if self.session.undo is not None:
+            self.cancel_drawing()
+            self.session.undo.stack.redo()
+
+    def overlay(self, viewport: Viewport | None = None) -> MarkOverlay:
+        return self.overlays[id(viewport or self.window.grid.active)]
+
+    def set_tool(self, name: str | None) -> None:
+        """Make ``name`` the drawing tool of every viewport (None: select and edit marks)."""
+        self.cancel_drawing()
+        self.tool_name = name
+        for viewport in self.window.grid.viewports:
+            overlay = self.overlays[id(viewport)]
+            viewport.tool = None if name is None else TOOLS[name][0](overlay)
+            overlay.set_interactive(name is None)
+        self.window.actions[f"tool_{name or 'select'}"].setChecked(True)
+        if name is not None:
+            self._fill_labels(TOOLS[name][0].kind)
+
+    def _fill_labels(self, kind: MarkType) -> None:
+        self.label_box.blockSignals(True)
+        self.label_box.clear()
+        self.label_box.addItems(labels_for(kind))
+        self.label_box.blockSignals(False)
+        self._set_label(self.label_box.currentText())
+
+    def _set_label(self, text: str) -> None:
+        for overlay in self.overlays.values():
+            overlay.label = text.strip()
+
+    def _show_selected_label(self, mark_id: str | None) -> None:
+        """In select mode the label box shows (and edits) the label of the selected mark."""
+        doc = self.session.document
+        mark = doc.mark(mark_id) if doc is not None and mark_id else None
+        if mark is None or self.tool_name is not None:
+            return
+        self.label_box.blockSignals(True)
+        self.label_box.clear()
+        self.label_box.addItems(labels_for(mark.type))
+        self.label_box.setCurrentText(mark.label)
+        self.label_box.blockSignals(False)
+
+    def relabel_selected(self) -> None:
+        """Give the selected mark the label in the box (and the purpose that label implies)."""
+        doc = self.session.document
+        mark_id = self.overlay().selected
+        mark = doc.mark(mark_id) if doc is not None and mark_id and self.tool_name is None else None
+        label = self.label_box.currentText().strip()
+        if mark is None or not label or label == mark.label:
+            return
+        purpose = purpose_for(label) or (mark.purpose if purpose_for(mark.label) is None else None)
+        self.session.push(ReplaceMark(mark, dataclasses.replace(mark, label=label, purpose=purpose)))
+
+    def cancel_drawing(self) -> bool:
+        """Drop any half-drawn mark; True when there was one."""
+        dropped = False
+        for viewport in self.window.grid.viewports:
+            tool = viewport.tool
+            if tool is not None and getattr(tool, "points", None):
+                tool.cancel()
+                dropped = True
+        return dropped
+
+    def cancel(self) -> None:
+        """Esc: drop the drawing in progress; else leave the tool; else clear the selection."""
+        if self.cancel_drawing():
+            return
+        if self.tool_name is not None:
+            self.set_tool(None)
+            return
+        self.overlay().select(None)
+        self.panel.clear_selection()
+
+    def finish(self) -> None:
+        tool = self.window.grid.active.tool
+        if tool is not None and hasattr(tool, "finish"):
+            tool.finish()
+
+    def delete_selected(self) -> None:
+        doc = self.session.document
+        mark_id = self.overlay().selected or self.panel.selected_mark()
+        mark = doc.mark(mark_id) if doc is not None and mark_id else None
+        if mark is None:
+            self.window.notices.info("Select a mark first (click it, or pick its row in Measurements)")
+            return
+        self.session.push(RemoveMark.of(doc, mark))
+
+    def show_calculations(self) -> Any:
+        from gui.panels.calculations import CalculationDialog
+
+        if self.session.document is None:
+            self.window.notices.warning("No case is open: File → New Case first")
+            return None
+        dialog = CalculationDialog(self.session, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    # --- navigation --------------------------------------------------------------------------
+    def jump_to_mark(self, mark_id: str) -> None:
+        """Show the loop and frame of a mark in the active viewport and highlight it."""
+        doc = self.session.document
+        mark = doc.mark(mark_id) if doc is not None else None
+        if mark is None:
+            return
+        w = self.window
+        viewport = w.grid.active
+        if viewport.info is not None and str(viewport.info.sop_instance_uid) == mark.sop_instance_uid:
+            self._show_mark(viewport, mark_id, mark.frame_number)
+            return
+        info = w.index.find(mark.sop_instance_uid) if w.index is not None else None
+        if info is None:
+            w.notices.warning(f"the image of mark {mark_id!r} is not in the open study")
+            return
+
+        def shown(v: Viewport) -> None:
+            if v is viewport:
+                w.loopShown.disconnect(shown)
+                self._show_mark(v, mark_id, mark.frame_number)
+        w.loopShown.connect(shown)
+        w.open_loop(info, viewport)
+
+    def _show_mark(self, viewport: Viewport, mark_id: str, frame_number: int) -> None:
+        viewport.pause()
+        viewport.show_frame(frame_number - 1)
+        overlay = self.overlays[id(viewport)]
+        overlay.refresh()
+        overlay.select(mark_id)
+
+
+def install_annotation(window: QMainWindow) -> Annotation:
+    """Add the case actions, Edit and Measure menus, overlays and the measurements panel."""
+    window.annotation = Annotation(window)  # type: ignore[attr-defined]
+    return window.annotation  # type: ignore[attr-defined]

@@ -1,0 +1,595 @@
+"""The clip map panel: place, move, edit and delete prior devices and residual jets on the valve.
+
+The map is ``report.clipmap`` drawn in the dark style, so the screen and the PDF show the same
+picture. A click reads its segment from the position on the coaptation line; every change is a
+``planning.commands`` command on the case's undo stack (one click, one drag, one field = one undo
+step), and the view redraws from the document.
+
+Keys on the map: D places a device, J a jet, S / Esc back to selecting; ←/→ select the previous
+or next item (move the placement cursor while placing), Enter places, Shift+←/→ moves the
+selected item, Delete removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
+
+from gui.panels.mark_picker import MarkPicker, mark_result, result_text
+from planning.assessment import MR_CLASSES
+from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
+                                ORIENTATIONS, POSITIONS, device_model, models_of)
+from planning.commands import (AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice,
+                               ReplaceJet)
+from planning.document import Change, CaseDocument
+from report.build import case_device, case_jet
+from report.clipmap import (ASPECT, DARK_STYLE, MapGeometry, MapItem, device_placement, draw_clip_map, draw_ghost,
+                            item_at, jet_placement, map_items)
+from report.model import Device, Jet
+
+SELECT, DEVICE, JET = "select", "device", "jet"
+#: Jet locations whose wording comes from where the jet sits (a drag re-reads them).
+_POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", "commissural AL", "commissural PM",
+                         "non-coaptation"})
+CAPTION = "Surgical view from the left atrium · schematic, not to scale"
+PLACING = {DEVICE: "Click on the valve (or ←/→ and Enter) to place a device · Esc cancels",
+           JET: "Click on the valve (or ←/→ and Enter) to place a residual jet · Esc cancels"}
+_TOOL_KEYS = {Qt.Key.Key_S: SELECT, Qt.Key.Key_D: DEVICE, Qt.Key.Key_J: JET}
+_OWN_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space,
+                       Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape, *_TOOL_KEYS})
+_DRAG_PIXELS = 4
+_KEY_STEP = 1 / 30
+
+
+def _fill(combo: QComboBox, options: Sequence[str], current: str) -> None:
+    """Refill a combo with ``options`` and select ``current`` (added when it is not an option)."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(list(options))
+    if current and combo.findText(current) < 0:
+        combo.addItem(current)
+    combo.setCurrentIndex(max(combo.findText(current), 0))
+    combo.blockSignals(False)
+
+
+def device_summary(device: Mapping[str, Any]) -> str:
+    """``"D1: MitraClip G4 XTW (arms 12 × 6 mm), A2-P2 lateral, stable"``."""
+    entry = device_model(str(device.get("kind", "")), str(device.get("model", "")))
+    size = f" ({entry.size_text})" if entry and entry.size_text else ""
+    where = " ".join(str(device.get(k)) for k in ("segment", "position") if device.get(k))
+    return (f"{str(device.get('id', '')).upper()}: {device.get('kind', '')} {device.get('model', '')}{size}, "
+            f"{where or 'segment ?'}, {device.get('attachment') or 'attachment ?'}")
+
+
+def jet_summary(jet: Mapping[str, Any], vc_text: str = "") -> str:
+    """``"J1: para-clip lateral (beside D2), A2-P2, moderate, VC 0.45 cm"``."""
+    beside = ", ".join(str(d).upper() for d in jet.get("devices") or [])
+    parts = [f"{str(jet.get('id', '')).upper()}: {jet.get('location', '')}" + (f" (beside {beside})" if beside else ""),
+             str(jet.get("segment") or "segment ?"), str(jet.get("grade") or "grade ?")]
+    if vc_text:
+        parts.append(f"VC {vc_text}")
+    return ", ".join(parts)
+
+
+class ClipMapView(QWidget):
+    """The drawn map: hit-testing, placing, dragging and keys. It only reports what the user did;
+    the panel turns that into commands and hands back the new devices and jets."""
+
+    itemSelected = Signal(str)           # item id, "" when nothing is selected
+    placeRequested = Signal(str, float)  # "device" | "jet", position 0..1 along the coaptation line
+    moveRequested = Signal(str, float)   # item id, new position
+    deleteRequested = Signal(str)        # item id
+    toolChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("clip-map")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Clip map")
+        self.devices: tuple[Device, ...] = ()
+        self.jets: tuple[Jet, ...] = ()
+        self.descriptions: dict[str, str] = {}
+        self.selected = ""
+        self.tool = SELECT
+        self._press: tuple[QPointF, MapItem] | None = None
+        self._ghost: tuple[str, float] | None = None
+        self._cursor_t = 0.5
+
+    # --- state from the panel ---------------------------------------------------------------------
+    def set_items(self, devices: Sequence[Device], jets: Sequence[Jet], descriptions: Mapping[str, str]) -> None:
+        self.devices, self.jets, self.descriptions = tuple(devices), tuple(jets), dict(descriptions)
+        ids = {d.id for d in self.devices} | {j.id for j in self.jets}
+        if self.selected not in ids:
+            self.selected = ""
+        self.setAccessibleDescription(f"{len(self.devices)} device(s), {len(self.jets)} jet(s)"
+                                      + (f"; selected {self.descriptions.get(self.selected, '')}"
+                                         if self.selected else ""))
+        self.update()
+
+    def set_selected(self, item_id: str) -> None:
+        if item_id != self.selected:
+            self.selected = item_id
+            self.update()
+            self.itemSelected.emit(item_id)
+
+    def set_tool(self, tool: str) -> None:
+        if tool != self.tool:
+            self.tool = tool
+            self._ghost = (tool, self._cursor_t) if tool != SELECT and self.hasFocus() else None
+            self.setCursor(Qt.CursorShape.ArrowCursor if tool == SELECT else Qt.CursorShape.CrossCursor)
+            self.update()
+            self.toolChanged.emit(tool)
+
+    # --- geometry (also what tests click on) ------------------------------------------------------
+    def map_rect(self) -> QRectF:
+        """The widest rect of the map's aspect centred in the widget."""
+        w, h = self.width(), self.height()
+        mw, mh = (w, w / ASPECT) if w / h < ASPECT else (h * ASPECT, h)
+        return QRectF((w - mw) / 2, (h - mh) / 2, mw, mh)
+
+    def map_geometry(self) -> MapGeometry:
+        return MapGeometry(self.map_rect())
+
+    def items(self) -> list[MapItem]:
+        return map_items(self.map_geometry(), self.devices, self.jets)
+
+    def item_rect(self, item_id: str) -> QRectF | None:
+        return next((i.rect for i in self.items() if i.id == item_id), None)
+
+    def point_at(self, t: float) -> QPoint:
+        """The widget pixel of position ``t`` on the coaptation line."""
+        return self.map_geometry().coapt(t).toPoint()
+
+    # --- painting ---------------------------------------------------------------------------------
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(DARK_STYLE.paper))
+        geometry = draw_clip_map(painter, self.map_rect(), self.devices, self.jets, DARK_STYLE, self.selected)
+        if self._ghost is not None:
+            draw_ghost(painter, geometry, self._ghost[0], self._ghost[1], DARK_STYLE)
+        painter.setPen(QColor(DARK_STYLE.border))
+        painter.drawText(self.rect().adjusted(6, 0, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                         CAPTION if self.tool == SELECT else PLACING[self.tool])
+        if self.hasFocus():
+            painter.setPen(QColor(DARK_STYLE.selection))
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()
+
+    # --- mouse ------------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        pos = event.position()
+        geometry = self.map_geometry()
+        if self.tool != SELECT:
+            if geometry.valve.contains(pos):
+                tool = self.tool
+                self.set_tool(SELECT)
+                self.placeRequested.emit(tool, geometry.t_at(pos.x()))
+            return None
+        hit = item_at(geometry, self.devices, self.jets, pos)
+        self.set_selected(hit.id if hit else "")
+        self._press = (pos, hit) if hit else None
+        return None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        pos = event.position()
+        geometry = self.map_geometry()
+        if self._press is not None:
+            start, item = self._press
+            if self._ghost is not None or (pos - start).manhattanLength() >= _DRAG_PIXELS:
+                self._ghost = (item.kind, geometry.t_at(pos.x()))
+                self.update()
+        elif self.tool != SELECT:
+            self._ghost = (self.tool, geometry.t_at(pos.x()))
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        press, ghost = self._press, self._ghost
+        self._press = None
+        if press is not None and ghost is not None:
+            self._ghost = None
+            self.update()
+            self.moveRequested.emit(press[1].id, ghost[1])
+
+    def leaveEvent(self, _event: Any) -> None:  # noqa: N802 - Qt override
+        if self._press is None and self.tool != SELECT:
+            self._ghost = None
+            self.update()
+
+    def event(self, event: Any) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in _OWN_KEYS and \
+                not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+            event.accept()  # the map's keys win over the window's (←/→ step frames elsewhere)
+            return True
+        if event.type() == QEvent.Type.ToolTip:
+            hit = item_at(self.map_geometry(), self.devices, self.jets, QPointF(event.pos()))
+            if hit is not None:
+                QToolTip.showText(event.globalPos(), self.descriptions.get(hit.id, hit.id), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    # --- keys -------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        step = -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
+        if key in _TOOL_KEYS and not shift:
+            self.set_tool(_TOOL_KEYS[Qt.Key(key)])
+        elif key == Qt.Key.Key_Escape:
+            self.set_tool(SELECT) if self.tool != SELECT else self.set_selected("")
+            self._ghost = None
+            self.update()
+        elif self.tool != SELECT and step:
+            self._cursor_t = min(max(self._cursor_t + step * _KEY_STEP, 0.0), 1.0)
+            self._ghost = (self.tool, self._cursor_t)
+            self.update()
+        elif self.tool != SELECT and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            tool = self.tool
+            self._ghost = None
+            self.set_tool(SELECT)
+            self.placeRequested.emit(tool, self._cursor_t)
+        elif step and shift and self.selected:
+            item = next((i for i in self.items() if i.id == self.selected), None)
+            if item is not None:
+                self.moveRequested.emit(item.id, min(max(item.t + step * _KEY_STEP, 0.0), 1.0))
+        elif step:
+            self._select_neighbour(step)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected:
+            self.deleteRequested.emit(self.selected)
+        else:
+            super().keyPressEvent(event)
+
+    def _select_neighbour(self, step: int) -> None:
+        """Select the next item along the coaptation line (left to right), wrapping around."""
+        ordered = [i.id for i in sorted(self.items(), key=lambda i: i.t)]
+        if not ordered:
+            return
+        if self.selected not in ordered:
+            self.set_selected(ordered[0 if step > 0 else -1])
+        else:
+            self.set_selected(ordered[(ordered.index(self.selected) + step) % len(ordered)])
+
+    def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().focusOutEvent(event)
+
+
+class DeviceEditor(QWidget):
+    """The fields of one device; ``edited`` carries the whole new entry after each user change."""
+
+    edited = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.device: dict[str, Any] = {}
+        self.title = QLabel(self)
+        self.kind, self.model, self.segment, self.position, self.attachment, self.orientation = (
+            QComboBox(self) for _ in range(6))
+        self.size = QLabel(self)
+        self.size.setWordWrap(True)
+        self.rotation = QSpinBox(self)
+        self.rotation.setRange(-90, 90)
+        self.rotation.setSuffix(" °")
+        self.rotation.setToolTip("Rotation from perpendicular to the line of coaptation (clockwise positive)")
+        self.notes = QLineEdit(self)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.title)
+        for text, widget in (("&System", self.kind), ("&Model", self.model), ("Size", self.size),
+                             ("S&egment", self.segment), ("&Position", self.position),
+                             ("&Attachment", self.attachment), ("&Orientation", self.orientation),
+                             ("&Rotation", self.rotation), ("&Notes", self.notes)):
+            form.addRow(text, widget)
+        self.kind.activated.connect(lambda _i: self._kind_changed())
+        for key, combo in (("model", self.model), ("segment", self.segment), ("position", self.position),
+                           ("attachment", self.attachment), ("orientation", self.orientation)):
+            combo.activated.connect(lambda _i, k=key, c=combo: self._emit({k: c.currentText()}))
+        self.rotation.editingFinished.connect(lambda: self._emit({"rotation_deg": self.rotation.value()}))
+        self.notes.editingFinished.connect(lambda: self._emit({"notes": self.notes.text()}))
+
+    def show_device(self, device: Mapping[str, Any]) -> None:
+        self.device = dict(device)
+        d = self.device
+        self.title.setText(f"<b>Device {str(d.get('id', '')).upper()}</b>")
+        kind = str(d.get("kind", ""))
+        _fill(self.kind, DEVICE_KINDS, kind)
+        _fill(self.model, models_of(kind), str(d.get("model", "")))
+        _fill(self.segment, DEVICE_SEGMENTS, str(d.get("segment", "")))
+        _fill(self.position, POSITIONS, str(d.get("position", "")))
+        _fill(self.attachment, ATTACHMENTS, str(d.get("attachment", "")))
+        _fill(self.orientation, ORIENTATIONS, str(d.get("orientation", "")))
+        entry = device_model(kind, str(d.get("model", "")))
+        self.size.setText(entry.size_text + " — catalogue, verify IFU" if entry and entry.size_text else "—")
+        angle = d.get("rotation_deg")
+        self.rotation.blockSignals(True)
+        self.rotation.setValue(int(angle) if isinstance(angle, int | float) else 0)
+        self.rotation.setEnabled(d.get("orientation") == "rotated")
+        self.rotation.blockSignals(False)
+        self.notes.setText(str(d.get("notes", "") or ""))
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.currentText()
+        models = models_of(kind)
+        model = str(self.device.get("model", ""))
+        self._emit({"kind": kind, "model": model if model in models else (models[0] if models else "")})
+
+    def _emit(self, changes: Mapping[str, Any]) -> None:
+        after = {**self.device, **changes}
+        if after.get("orientation") != "rotated":
+            after.pop("rotation_deg", None)
+        if not after.get("notes"):
+            after.pop("notes", None)
+        if after != self.device:
+            self.edited.emit(after)
+
+
+class JetEditor(QWidget):
+    """The fields of one jet; ``edited`` carries the new entry, ``showMark`` asks for its VC mark."""
+
+    edited = Signal(dict)
+    showMark = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jet: dict[str, Any] = {}
+        self.title = QLabel(self)
+        self.location, self.segment, self.grade = QComboBox(self), QComboBox(self), QComboBox(self)
+        self.beside = QLabel(self)
+        self.vc = MarkPicker(self)
+        self.vc.setToolTip("The distance mark of this jet's vena contracta")
+        self.show_vc = QPushButton("Show &VC mark", self)
+        self.notes = QLineEdit(self)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.title)
+        for text, widget in (("&Location", self.location), ("Beside", self.beside), ("S&egment", self.segment),
+                             ("&Grade", self.grade), ("Vena &contracta", self.vc), ("", self.show_vc),
+                             ("&Notes", self.notes)):
+            form.addRow(text, widget)
+        for key, combo in (("location", self.location), ("segment", self.segment), ("grade", self.grade)):
+            combo.activated.connect(lambda _i, k=key, c=combo: self._emit({k: c.currentText()}))
+        self.vc.picked.connect(lambda mark_id: self._emit({"vena_contracta_mark": mark_id}))
+        self.show_vc.clicked.connect(lambda: self.showMark.emit(str(self.jet.get("vena_contracta_mark") or "")))
+        self.notes.editingFinished.connect(lambda: self._emit({"notes": self.notes.text()}))
+
+    def show_jet(self, jet: Mapping[str, Any], marks: Sequence[Any], results_of: Callable[[str], Any] | None) -> None:
+        self.jet = dict(jet)
+        j = self.jet
+        self.title.setText(f"<b>Jet {str(j.get('id', '')).upper()}</b>")
+        _fill(self.location, JET_LOCATIONS, str(j.get("location", "")))
+        _fill(self.segment, DEVICE_SEGMENTS, str(j.get("segment", "")))
+        _fill(self.grade, ("", *MR_CLASSES), str(j.get("grade", "") or ""))
+        self.beside.setText(", ".join(str(d).upper() for d in j.get("devices") or []) or "—")
+        mark_id = str(j.get("vena_contracta_mark") or "")
+        self.vc.set_marks(marks, results_of, mark_id)
+        self.show_vc.setEnabled(bool(mark_id))
+        self.notes.setText(str(j.get("notes", "") or ""))
+
+    def _emit(self, changes: Mapping[str, Any]) -> None:
+        after = {**self.jet, **changes}
+        for key in ("grade", "vena_contracta_mark", "notes"):
+            if not after.get(key):
+                after.pop(key, None)
+        if after != self.jet:
+            self.edited.emit(after)
+
+
+class ValveMapPanel(QWidget):
+    """The clip map dock: tool buttons, the map, and the editor of the selected device or jet."""
+
+    markActivated = Signal(str)  # a jet's vena contracta mark id: the viewer shows it
+    refused = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc: CaseDocument | None = None
+        self.push: Callable[[Command], bool] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._last_model = (DEFAULT_DEVICE.kind, DEFAULT_DEVICE.model)
+        self.view = ClipMapView(self)
+        self.device_editor = DeviceEditor(self)
+        self.jet_editor = JetEditor(self)
+        self.hint = QLabel("Press D (or “Device”) and click on the valve to place a prior device, J for a "
+                           "residual jet. Click an item to edit it; drag to move; Delete removes.", self)
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.editors = QStackedWidget(self)
+        for widget in (self.hint, self.device_editor, self.jet_editor):
+            self.editors.addWidget(widget)
+        self.actions: dict[str, QAction] = {}
+        tools = QHBoxLayout()
+        for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
+                               (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
+                               (JET, "Jet", "Place a residual jet: click on the valve (J on the map)"),
+                               ("delete", "Delete", "Delete the selected item (Delete on the map)")):
+            action = QAction(text, self)  # the keys are the map's own (the window has D, Esc, Delete too)
+            action.setToolTip(tip)
+            action.setCheckable(key != "delete")
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            tools.addWidget(button)
+            self.actions[key] = action
+        tools.addStretch(1)
+        for key in (SELECT, DEVICE, JET):
+            self.actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
+        self.actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
+        self.actions[SELECT].setChecked(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(tools)
+        scroll = QScrollArea(self)  # a short dock keeps the map large and scrolls the editor
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.editors)
+        layout.addWidget(self.view, 3)
+        layout.addWidget(scroll, 2)
+        self.view.toolChanged.connect(self._show_tool)
+        self.view.itemSelected.connect(self._on_selected)
+        self.view.placeRequested.connect(self.place)
+        self.view.moveRequested.connect(self.move)
+        self.view.deleteRequested.connect(self.delete)
+        self.device_editor.edited.connect(lambda after: self._replace("devices", after))
+        self.jet_editor.edited.connect(lambda after: self._replace("jets", after))
+        self.jet_editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
+        self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
+        self.setEnabled(False)
+
+    # --- the document -----------------------------------------------------------------------------
+    def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
+        """Show ``doc``; every edit goes to ``push`` (the case's undo stack)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.doc, self.push = doc, push
+        if doc is not None:
+            self._unsubscribe = doc.subscribe(self._on_change)
+        self.setEnabled(doc is not None)
+        self.view.set_selected("")
+        self.refresh()
+
+    def _on_change(self, change: Change) -> None:
+        if change.section in ("devices", "jets", "marks"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the map and the editor from the document."""
+        devices = self.doc.items("devices") if self.doc else []
+        jets = self.doc.items("jets") if self.doc else []
+        descriptions = {str(d.get("id")): device_summary(d) for d in devices}
+        descriptions.update({str(j.get("id")): jet_summary(j, self._vc_text(j)) for j in jets})
+        self.view.set_items([case_device(d) for d in devices], [case_jet(j) for j in jets], descriptions)
+        self._show_editor(self.view.selected)
+
+    def _vc_text(self, jet: Mapping[str, Any]) -> str:
+        mark_id = str(jet.get("vena_contracta_mark") or "")
+        hit = mark_result(self.doc.results_of if self.doc else None, mark_id)
+        return result_text(hit) if hit else ""
+
+    # --- selection --------------------------------------------------------------------------------
+    def select(self, item_id: str) -> None:
+        """Select a device or jet by id (from elsewhere, e.g. the measurements panel)."""
+        self.view.set_selected(item_id)
+
+    def _on_selected(self, item_id: str) -> None:
+        self._show_editor(item_id)
+        jet = self.doc.item("jets", item_id) if self.doc and item_id else None
+        if jet and jet.get("vena_contracta_mark"):
+            self.markActivated.emit(str(jet["vena_contracta_mark"]))
+
+    def _show_editor(self, item_id: str) -> None:
+        device = self.doc.item("devices", item_id) if self.doc and item_id else None
+        jet = self.doc.item("jets", item_id) if self.doc and item_id and device is None else None
+        if device is not None:
+            self.device_editor.show_device(device)
+            self.editors.setCurrentWidget(self.device_editor)
+        elif jet is not None:
+            self.jet_editor.show_jet(jet, self.doc.marks if self.doc else (),
+                                     self.doc.results_of if self.doc else None)
+            self.editors.setCurrentWidget(self.jet_editor)
+        else:
+            self.editors.setCurrentWidget(self.hint)
+
+    def _tool_from_button(self, tool: str) -> None:
+        self.view.set_tool(tool)
+        self._show_tool(tool)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_tool(self, tool: str) -> None:
+        for key in (SELECT, DEVICE, JET):
+            self.actions[key].setChecked(key == tool)
+
+    # --- edits: each one command --------------------------------------------------------------------
+    def _push(self, command: Command) -> bool:
+        if self.push is None:
+            return False
+        return self.push(command)
+
+    def place(self, kind: str, t: float) -> None:
+        """Add a device or jet at position ``t`` on the coaptation line, and select it."""
+        if self.doc is None:
+            return
+        if kind == DEVICE:
+            segment, position = device_placement(t)
+            item = {"id": self.doc.new_id("devices"), "kind": self._last_model[0], "model": self._last_model[1],
+                    "segment": segment, "position": position, "attachment": "stable",
+                    "orientation": "perpendicular"}
+            ok = self._push(AddDevice(item))
+        else:
+            segment, location, beside = jet_placement(t, self.view.devices)
+            item = {"id": self.doc.new_id("jets"), "location": location, "segment": segment}
+            if beside:
+                item["devices"] = list(beside)
+            ok = self._push(AddJet(item))
+        if ok:
+            self.view.set_selected(item["id"])
+            self.view.setFocus()
+
+    def move(self, item_id: str, t: float) -> None:
+        """Re-read a dragged item's segment (and a jet's positional location) at its new place."""
+        if self.doc is None:
+            return
+        device = self.doc.item("devices", item_id)
+        if device is not None:
+            segment, position = device_placement(t)
+            self._replace("devices", {**device, "segment": segment, "position": position})
+            return
+        jet = self.doc.item("jets", item_id)
+        if jet is None:
+            return
+        segment, location, beside = jet_placement(t, self.view.devices)
+        after = {**jet, "segment": segment}
+        if jet.get("location", "") in _POSITIONAL or not jet.get("location"):
+            after["location"] = location
+            after.pop("devices", None)
+            if beside:
+                after["devices"] = list(beside)
+        self._replace("jets", after)
+
+    def _replace(self, key: str, after: Mapping[str, Any]) -> None:
+        if self.doc is None:
+            return
+        before = self.doc.item(key, str(after.get("id")))
+        if before is None or before == dict(after):
+            return
+        if key == "devices":
+            self._last_model = (str(after.get("kind", "")), str(after.get("model", "")))
+            self._push(ReplaceDevice(before, after))
+        else:
+            self._push(ReplaceJet(before, after))
+
+    def delete(self, item_id: str) -> None:
+        if self.doc is None or not item_id:
+            return
+        device = self.doc.item("devices", item_id)
+        if device is not None:
+            self._push(self._remove_device(device))
+        elif (jet := self.doc.item("jets", item_id)) is not None:
+            self._push(RemoveJet.of(self.doc, jet))
+
+    def _remove_device(self, device: Mapping[str, Any]) -> Command:
+        """Remove a device and drop it from the jets beside it, as one undo step."""
+        assert self.doc is not None
+        commands: list[Command] = [RemoveDevice.of(self.doc, device)]
+        for jet in self.doc.items("jets"):
+            beside = [d for d in jet.get("devices") or [] if d != device.get("id")]
+            if beside != (jet.get("devices") or []):
+                after = {k: v for k, v in jet.items() if k != "devices"}
+                commands.append(ReplaceJet(jet, {**after, "devices": beside} if beside else after))
+        if len(commands) == 1:
+            return commands[0]
+        return Compound(tuple(commands), label=f"Delete device {device.get('id', '')}")

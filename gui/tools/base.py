@@ -1,0 +1,60 @@
+"""The common shape of a drawing tool: points collected in image coordinates, a draft, a commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, Qt
+
+from gui.viewer.overlay import MarkOverlay
+from gui.viewer.viewport import Viewport
+from measurements.marks import MarkType
+from planning.labels import default_label
+
+#: A click this close (screen pixels) to the first vertex closes a polygon.
+CLOSE_PX = 8.0
+
+
+class Tool:
+    """Base tool: holds the points being drawn; Esc (``cancel``) drops them, Enter (``finish``) commits."""
+
+    kind: MarkType = MarkType.POINT
+    closed = False
+
+    def __init__(self, overlay: MarkOverlay) -> None:
+        self.overlay = overlay
+        self.points: list[tuple[float, float]] = []
+
+    @property
+    def default_label(self) -> str:
+        return default_label(self.kind)
+
+    def mouse_click(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
+        return False
+
+    def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
+        return False
+
+    def mouse_move(self, viewport: Viewport, pos: QPointF) -> None:
+        if self.points:
+            self.overlay.show_draft(self.kind, (*self.points, (pos.x(), pos.y())), self.closed)
+
+    def cancel(self) -> None:
+        self.points = []
+        self.overlay.clear_draft()
+
+    def finish(self) -> None:
+        """Commit what is drawn (polygons and point traces end here, or on a double-click)."""
+        points, self.points = list(self.points), []
+        self.overlay.clear_draft()
+        if points:
+            self.overlay.commit(self.kind, points, self.default_label)
+
+    @staticmethod
+    def left(event: Any) -> bool:
+        return event.button() == Qt.MouseButton.LeftButton
+
+
+def screen_distance(viewport: Viewport, a: tuple[float, float], b: tuple[float, float]) -> float:
+    pa, pb = viewport.image_to_widget(*a), viewport.image_to_widget(*b)
+    return ((pa.x() - pb.x()) ** 2 + (pa.y() - pb.y()) ** 2) ** 0.5

@@ -1,0 +1,44 @@
+"""Caliper (drag from one end to the other) and point marker (one click)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF
+
+from gui.tools.base import Tool
+from gui.viewer.viewport import Viewport
+from measurements.marks import MarkType
+
+
+class DistanceTool(Tool):
+    kind = MarkType.DISTANCE
+
+    def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
+        if not self.left(event):
+            return False
+        event.accept()
+        here = (pos.x(), pos.y())
+        if event.isStart() or not self.points:
+            start = viewport.image_item.mapFromScene(event.buttonDownScenePos())
+            self.points = [(start.x(), start.y())]
+        self.overlay.show_draft(self.kind, (self.points[0], here))
+        if event.isFinish():
+            self.points = [self.points[0], here]
+            self.finish()
+        return True
+
+    def mouse_move(self, viewport: Viewport, pos: QPointF) -> None:
+        """The drag draws the caliper; hovering shows nothing."""
+
+
+class PointTool(Tool):
+    kind = MarkType.POINT
+
+    def mouse_click(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
+        if not self.left(event):
+            return False
+        event.accept()
+        self.points = [(pos.x(), pos.y())]
+        self.finish()
+        return True

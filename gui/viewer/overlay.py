@@ -1,0 +1,355 @@
+"""The marks of the visible loop and frame, drawn as thin pyqtgraph items in image coordinates.
+
+One ``MarkOverlay`` per viewport (STYLE.md "Keeping pyqtgraph items thin views"): it reconciles
+items with the document for the frame shown, redraws from the model after every change (undo
+included, under ``QSignalBlocker`` so a redraw never pushes a command), and turns one handle drag
+into one ``ReplaceMark`` when the drag finishes. While a handle moves, or while a tool draws, the
+readout beside the mark comes from the same ``measurements.compute`` functions as the table. A mark
+that leaves its region, or an image without calibration, shows the refusal in red on the image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+
+from gui.session import CaseSession
+from gui.viewer.viewport import Viewport
+from imaging.errors import InputError
+from imaging.regions import region_for_points
+from measurements import thresholds
+from measurements.compute import measure_mark
+from measurements.marks import Mark, MarkError, MarkType
+from measurements.results import Result
+from planning.commands import AddMark, ReplaceMark
+from planning.document import Change, ChangeKind
+from planning.labels import purpose_for
+
+log = logging.getLogger(__name__)
+
+MARK_COLOUR = "#ffd54f"
+SELECTED_COLOUR = "#4dd0e1"
+DRAFT_COLOUR = "#aed581"
+REFUSED_COLOUR = "#ff5252"
+LABEL_COLOUR = "#f5f5f5"
+
+Points = tuple[tuple[float, float], ...]
+
+
+def _pen(colour: str, width: float = 1.5, dash: bool = False) -> QPen:
+    pen = QPen(QColor(colour), width)
+    pen.setCosmetic(True)
+    if dash:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+#: What the readout beside a multi-number mark shows, in this order (at most three lines).
+_READOUT = (("vmax", "Vmax"), ("mean_gradient", "MG"), ("peak_gradient", "PG"), ("vti", "VTI"),
+            ("time_interval", "Δt"), ("heart_rate", "HR"))
+
+
+def format_results(results: Sequence[Result], limit: int = 3) -> str:
+    """A short readout, one number a line: "2.34 cm" or "Vmax 1.80 m/s\nMG 6.6 mmHg\nVTI 42.1 cm"."""
+    if len(results) == 1:
+        return thresholds.display(results[0].quantity, results[0].value)
+    by_quantity = {r.quantity: r for r in results}
+    parts = [f"{name} {thresholds.display(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
+    if "mean_gradient" in by_quantity:  # an inflow trace: the peak gradient adds little beside Vmax
+        parts = [p for p in parts if not p.startswith("PG ")]
+    return "\n".join(parts[:limit])
+
+
+def item_points(item: Any) -> Points:
+    """Image-coordinate vertices of a mark item (handles mapped to the view box)."""
+    if isinstance(item, pg.TargetItem):
+        p = item.pos()
+        return ((float(p.x()), float(p.y())),)
+    out = []
+    for handle in item.getHandles():
+        p = item.mapToParent(handle.pos())
+        out.append((float(p.x()), float(p.y())))
+    return tuple(out)
+
+
+class MarkOverlay(QObject):
+    """Draws the marks on the viewport's current frame; hosts the drawing tool of that viewport."""
+
+    selectionChanged = Signal(object)  # mark id or None
+    draftChanged = Signal(bool)        # a mark is being drawn (True) or not
+
+    def __init__(self, viewport: Viewport, session: CaseSession) -> None:
+        super().__init__(viewport)
+        self.viewport, self.session = viewport, session
+        self.items: dict[str, Any] = {}
+        self.labels: dict[str, pg.TextItem] = {}
+        self._label_at: dict[str, tuple[float, float]] = {}  # where each label wants to be (image coords)
+        self.selected: str | None = None
+        self.interactive = True
+        self.label = ""  # label given to the next new mark ("" = the tool's default)
+        self._draft: Any = None
+        self._draft_text = pg.TextItem("", color=LABEL_COLOUR, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 170))
+        self._draft_text.setZValue(30)
+        self._draft_text.hide()
+        viewport.add_overlay_item(self._draft_text)
+        viewport.view_box.sigRangeChanged.connect(lambda *_a: self._declutter())
+        viewport.frameChanged.connect(lambda _n: self.refresh())
+        viewport.loopChanged.connect(lambda _l: self.refresh())
+        session.changed.connect(self._on_change)
+        session.documentChanged.connect(lambda _d: self.refresh())
+
+    # --- what is shown -----------------------------------------------------------------------
+    def visible_marks(self) -> list[Mark]:
+        doc, info = self.session.document, self.viewport.info
+        if doc is None or info is None:
+            return []
+        return doc.marks_on(str(info.sop_instance_uid), self.viewport.frame_number)
+
+    def refresh(self) -> None:
+        """Reconcile items with the marks of the frame shown (create, update, remove)."""
+        wanted = {m.id: m for m in self.visible_marks()}
+        for mark_id in [i for i in self.items if i not in wanted]:
+            self._remove_item(mark_id)
+        for mark in wanted.values():
+            if mark.id not in self.items or item_points(self.items[mark.id]) != mark.points:
+                self._remove_item(mark.id)
+                self._add_item(mark)
+            self._update_label(mark)
+        if self.selected not in wanted:
+            self.selected = None
+        self._restyle()
+        self._declutter()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind in (ChangeKind.MARK_ADDED, ChangeKind.MARK_REPLACED, ChangeKind.MARK_REMOVED):
+            self.refresh()
+
+    # --- items -------------------------------------------------------------------------------
+    def _add_item(self, mark: Mark) -> None:
+        pen = _pen(MARK_COLOUR)
+        if mark.type is MarkType.POINT:
+            item: Any = pg.TargetItem(pos=mark.points[0], size=11, symbol="+", pen=pen, movable=True)
+            item.sigPositionChanged.connect(lambda _i, mid=mark.id: self._moving(mid))
+            item.sigPositionChangeFinished.connect(lambda _i, mid=mark.id: self._finished(mid))
+        else:
+            if mark.type is MarkType.DISTANCE:
+                item = pg.LineSegmentROI(positions=list(mark.points), pen=pen, movable=True)
+            else:
+                item = pg.PolyLineROI(list(mark.points), closed=mark.type is MarkType.AREA, pen=pen, movable=True)
+            item.handlePen = _pen(MARK_COLOUR, 1.0)
+            for handle in item.getHandles():
+                handle.pen = _pen(MARK_COLOUR, 1.0)
+                handle.currentPen = handle.pen
+                handle.update()
+            item.sigRegionChanged.connect(lambda _i, mid=mark.id: self._moving(mid))
+            item.sigRegionChangeFinished.connect(lambda _i, mid=mark.id: self._finished(mid))
+            item.sigClicked.connect(lambda _i, _ev, mid=mark.id: self.select(mid))
+            item.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        item.setZValue(20)
+        self.items[mark.id] = item
+        self.viewport.add_overlay_item(item)
+        label = pg.TextItem("", color=LABEL_COLOUR, anchor=(0, 1), fill=pg.mkBrush(10, 12, 16, 170))
+        label.setZValue(21)
+        self.labels[mark.id] = label
+        self.viewport.add_overlay_item(label)
+        self._set_interactive(item, self.interactive)
+
+    def _remove_item(self, mark_id: str) -> None:
+        self._label_at.pop(mark_id, None)
+        for store in (self.items, self.labels):
+            item = store.pop(mark_id, None)
+            if item is not None:
+                self.viewport.view_box.removeItem(item)
+
+    def _update_label(self, mark: Mark, points: Points | None = None) -> None:
+        """Text beside the mark: label and its numbers, or the reason it cannot be measured."""
+        label = self.labels.get(mark.id)
+        if label is None:
+            return
+        doc = self.session.document
+        if points is None and doc is not None:
+            results, error = doc.results_of(mark.id), doc.error_of(mark.id)
+        else:
+            results, error = self._measure(dataclasses.replace(mark, points=points or mark.points))
+        text = error if error else format_results(results)
+        label.setText(f"{mark.label or mark.id}\n{text}" if text else (mark.label or mark.id))
+        label.setColor(QColor(REFUSED_COLOUR if error else LABEL_COLOUR))
+        shown = points or mark.points
+        if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred: traces sit side by side
+            xs = [p[0] for p in shown]
+            label.setAnchor((0.5, 0))
+            self._label_at[mark.id] = ((min(xs) + max(xs)) / 2, max(p[1] for p in shown) + 4)
+        else:
+            x, y = max(shown, key=lambda p: (p[0], -p[1]))
+            self._label_at[mark.id] = (x + 4, y - 4)
+        label.setPos(*self._label_at[mark.id])
+
+    def _declutter(self) -> None:
+        """Move labels that would sit on top of an earlier one down, a text block at a time (on screen)."""
+        px_w, px_h = self.viewport.view_box.viewPixelSize()
+        if not px_w or not px_h:
+            return
+        placed: list[tuple[float, float, int]] = []  # screen x, y, lines of the labels placed so far
+        for mark_id in sorted(self._label_at):
+            label = self.labels.get(mark_id)
+            if label is None:
+                continue
+            x, y = self._label_at[mark_id]
+            sx, sy = x / px_w, y / px_h
+            lines = label.textItem.toPlainText().count("\n") + 1
+            moved = True
+            while moved:
+                moved = False
+                for ox, oy, olines in placed:
+                    if abs(sx - ox) < 150 and -14 * lines < sy - oy < 14 * olines + 4:
+                        sy = oy + 14 * olines + 6
+                        moved = True
+            placed.append((sx, sy, lines))
+            label.setPos(x, sy * px_h)
+
+    def _measure(self, mark: Mark) -> tuple[list[Result], str | None]:
+        try:
+            region = self._region_of(mark.points, f"mark {mark.id!r}")
+            return measure_mark(dataclasses.replace(mark, region=region.index), region), None
+        except InputError as exc:
+            return [], str(exc)
+
+    def _region_of(self, points: Points, what: str) -> Any:
+        return region_for_points(self.viewport.regions, points, what)
+
+    # --- editing by handles ------------------------------------------------------------------
+    def _moving(self, mark_id: str) -> None:
+        doc = self.session.document
+        mark = doc.mark(mark_id) if doc is not None else None
+        if mark is not None and mark_id in self.items:
+            self._update_label(mark, item_points(self.items[mark_id]))
+
+    def _finished(self, mark_id: str) -> None:
+        """One drag = one undo step: ReplaceMark with the item's points (or put the item back)."""
+        doc = self.session.document
+        before = doc.mark(mark_id) if doc is not None else None
+        if before is None or mark_id not in self.items:
+            return
+        points = item_points(self.items[mark_id])
+        if points == before.points:
+            return
+        try:
+            region = self._region_of(points, f"mark {mark_id!r}")
+            after = dataclasses.replace(before, points=points, region=region.index)
+        except InputError as exc:
+            self.session.refused.emit(f"{exc}; the mark was put back")
+            self._reset(before)
+            return
+        if not self.session.push(ReplaceMark(before, after)):
+            self._reset(before)
+
+    def _reset(self, mark: Mark) -> None:
+        item = self.items.get(mark.id)
+        if item is not None:
+            with QSignalBlocker(item):
+                self._remove_item(mark.id)
+                self._add_item(mark)
+        self._update_label(mark)
+        self._restyle()
+
+    # --- selection ---------------------------------------------------------------------------
+    def select(self, mark_id: str | None) -> None:
+        self.selected = mark_id if mark_id in self.items else None
+        self._restyle()
+        self.selectionChanged.emit(self.selected)
+
+    def _restyle(self) -> None:
+        for mark_id, item in self.items.items():
+            colour = SELECTED_COLOUR if mark_id == self.selected else MARK_COLOUR
+            width = 2.5 if mark_id == self.selected else 1.5
+            if isinstance(item, pg.TargetItem):
+                item.setPen(_pen(colour, width))
+            else:
+                item.setPen(_pen(colour, width))
+
+    def set_interactive(self, on: bool) -> None:
+        """Handles take the mouse only when no drawing tool is active (a tool gets every click)."""
+        self.interactive = on
+        for item in self.items.values():
+            self._set_interactive(item, on)
+
+    @staticmethod
+    def _set_interactive(item: Any, on: bool) -> None:
+        buttons = Qt.MouseButton.LeftButton if on else Qt.MouseButton.NoButton
+        item.setAcceptedMouseButtons(buttons)
+        if not isinstance(item, pg.TargetItem):
+            for handle in item.getHandles():
+                handle.setAcceptedMouseButtons(buttons)
+
+    # --- drafts (tools call these) -----------------------------------------------------------
+    def show_draft(self, kind: MarkType, points: Points, closed: bool = False, cursor: QPointF | None = None
+                   ) -> None:
+        """Draw the mark being made with its live calibrated readout (or the refusal)."""
+        self.clear_draft()
+        if not points:
+            return
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        if closed and len(points) > 2:
+            xs, ys = xs + xs[:1], ys + ys[:1]
+        if kind is MarkType.POINT:
+            self._draft = pg.ScatterPlotItem(xs, ys, symbol="+", size=11, pen=_pen(DRAFT_COLOUR))
+        else:
+            self._draft = pg.PlotCurveItem(xs, ys, pen=_pen(DRAFT_COLOUR, 1.5, dash=kind is MarkType.AREA))
+        self._draft.setZValue(25)
+        self.viewport.add_overlay_item(self._draft)
+        text, refused = self.draft_readout(kind, points)
+        self._draft_text.setText(text)
+        self._draft_text.setColor(QColor(REFUSED_COLOUR if refused else LABEL_COLOUR))
+        x, y = points[-1]
+        self._draft_text.setPos(x + 6, y - 6)
+        self._draft_text.setVisible(bool(text))
+        self.draftChanged.emit(True)
+
+    def draft_readout(self, kind: MarkType, points: Points) -> tuple[str, bool]:
+        """(text, refused) of a mark being drawn: its calibrated numbers or why there are none."""
+        info = self.viewport.info
+        if info is None:
+            return "", False
+        try:
+            mark = Mark("draft", kind, self.label, str(info.sop_instance_uid), max(self.viewport.frame_number, 1), 0,
+                        points, purpose=purpose_for(self.label))
+        except MarkError:
+            return "", False  # not enough points yet
+        results, error = self._measure(mark)
+        return (error, True) if error else (format_results(results), False)
+
+    def clear_draft(self) -> None:
+        if self._draft is not None:
+            self.viewport.view_box.removeItem(self._draft)
+            self._draft = None
+        self._draft_text.hide()
+        self.draftChanged.emit(False)
+
+    def commit(self, kind: MarkType, points: Sequence[tuple[float, float]], default_label: str) -> Mark | None:
+        """Turn a finished drawing into a mark (AddMark); refused (None + notice) off-region or invalid."""
+        self.clear_draft()
+        doc, info = self.session.document, self.viewport.info
+        if info is None:
+            return None
+        if doc is None:
+            self.session.refused.emit("no case is open: File → New Case first")
+            return None
+        label = self.label or default_label
+        try:
+            region = self._region_of(tuple(points), f"new {kind.value.replace('_', ' ')}")
+            mark = Mark(doc.new_id("marks"), kind, label, str(info.sop_instance_uid), self.viewport.frame_number,
+                        region.index, tuple(points), purpose=purpose_for(label))
+        except InputError as exc:
+            self.session.refused.emit(str(exc))
+            return None
+        doc.ensure_image(mark.sop_instance_uid, info.path)
+        if not self.session.push(AddMark(mark)):
+            return None
+        self.select(mark.id)
+        return mark

@@ -1,0 +1,56 @@
+"""The clinical label list of the measurement tools, and the mark purpose each label implies.
+
+A label picked from this list (or typed: matched without case) sets the mark's ``purpose``, which
+is what ``measurements.compute`` acts on (e.g. "MV inflow CW" → ``mv_inflow``: gradients, PHT and
+stenosis grades). Typed labels not in the list keep no purpose.
+"""
+
+from __future__ import annotations
+
+from measurements.marks import MarkType
+
+D, A, T, P = MarkType.DISTANCE, MarkType.AREA, MarkType.DOPPLER_TRACE, MarkType.POINT
+
+#: (label, mark type it is usually drawn with, purpose or None), in the order the picker shows them.
+CLINICAL_LABELS: tuple[tuple[str, MarkType, str | None], ...] = (
+    ("P1 residual leaflet length", D, "posterior_leaflet_length"),
+    ("P2 residual leaflet length", D, "posterior_leaflet_length"),
+    ("P3 residual leaflet length", D, "posterior_leaflet_length"),
+    ("A1 residual leaflet length", D, "leaflet_length"),
+    ("A2 residual leaflet length", D, "leaflet_length"),
+    ("A3 residual leaflet length", D, "leaflet_length"),
+    ("Vena contracta", D, "vena_contracta"),
+    ("Lateral jet vena contracta", D, "vena_contracta"),
+    ("Medial jet vena contracta", D, "vena_contracta"),
+    ("PISA radius", D, "pisa_radius"),
+    ("LVOT diameter", D, "lvot_diameter"),
+    ("Mitral annulus diameter", D, None),
+    ("Space beside device", D, None),
+    ("R-R interval", D, "rr_interval"),
+    ("Lateral orifice", A, "orifice"),
+    ("Medial orifice", A, "orifice"),
+    ("Central orifice", A, "orifice"),
+    ("3D vena contracta area", A, "vca"),
+    ("MV inflow CW", T, "mv_inflow"),
+    ("MR jet CW", T, "mr_jet"),
+    ("LVOT PW", T, "lvot"),
+    ("Peak velocity", P, "peak_velocity"),
+    ("Clip tip", P, None),
+    ("Jet origin", P, None),
+)
+
+
+def purpose_for(label: str) -> str | None:
+    """The purpose a label implies (None for a typed label not in the list)."""
+    key = label.strip().lower()
+    return next((p for name, _, p in CLINICAL_LABELS if name.lower() == key), None)
+
+
+def labels_for(kind: MarkType) -> list[str]:
+    """Labels usually drawn with ``kind`` first, then the rest."""
+    first = [name for name, k, _ in CLINICAL_LABELS if k is kind]
+    return first + [name for name, k, _ in CLINICAL_LABELS if k is not kind]
+
+
+def default_label(kind: MarkType) -> str:
+    return labels_for(kind)[0]

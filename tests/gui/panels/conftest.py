@@ -1,0 +1,49 @@
+"""Fixtures of the findings panels: a case document with two distance marks and known results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from measurements.marks import Mark, MarkType
+from measurements.results import Grade, Result
+from planning.case import Case
+
+SOP = "1.2.826.0.1.3680043.8.498.1"
+
+
+def distance(mark_id: str, label: str, purpose: str | None = None) -> Mark:
+    return Mark(mark_id, MarkType.DISTANCE, label, SOP, 7, 0, ((10.5, 20.5), (40.5, 20.5)), purpose=purpose)
+
+
+#: What the document "measures" (the panels only show numbers; these stand in for measure_case).
+RESULTS = [
+    Result("m_vc", "Lateral para-clip jet vena contracta", "vena_contracta", 0.45, "cm", ("m_vc",)),
+    Result("m_p2", "P2 residual leaflet length", "distance", 1.04, "cm", ("m_p2",)),
+    Result("m_in1.mg", "MV inflow CW: mean gradient", "mean_gradient", 4.6, "mmHg", ("m_in1",),
+           (Grade("MVARC 2017", "no significant MS (< 5 mmHg)", "S5"),), ("HR 92 bpm outside 60–80",)),
+    Result("m_in1.hr", "Heart rate", "heart_rate", 92.0, "bpm", ("m_in1", "m_in2")),
+    Result("m_plan", "Lateral orifice planimetry", "mva_planimetry", 1.83, "cm2", ("m_plan",)),
+]
+
+
+@pytest.fixture
+def case_marks() -> list[Mark]:
+    return [distance("m_vc", "Lateral para-clip jet vena contracta", "vena_contracta"),
+            distance("m_p2", "P2 residual leaflet length")]
+
+
+@pytest.fixture
+def document(case_marks: list[Mark]) -> Any:
+    from planning.document import CaseDocument
+
+    return CaseDocument(Case(marks=list(case_marks), study={"rhythm": "sinus"}),
+                        measure=lambda case: (list(RESULTS), []))
+
+
+@pytest.fixture
+def undo(qtbot: Any, document: Any) -> Any:
+    from gui.undo import CaseUndo
+
+    return CaseUndo(document)
