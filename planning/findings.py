@@ -12,8 +12,8 @@ these optional keys (kept by ``planning.case`` as unknown keys):
 The clip map and the residual anatomy panel also write (values from ``planning.catalogue``):
 
 - ``devices[].position`` (lateral | central | medial | commissural), ``orientation`` (perpendicular |
-  rotated), ``rotation_deg``, ``notes``; ``jets[].devices`` (ids of the device(s) a para-/inter-clip jet
-  is beside), ``notes``
+  rotated), ``rotation_deg``, ``image_mark`` (the mark that shows it), ``notes``
+- ``jets[].devices`` (ids of the device(s) a para-/inter-clip jet is beside), ``notes``
 - ``leaflets.segments.<A1..P3 | AL commissure | PM commissure>``: ``length_mark``, ``calcification``,
   ``calcification_in_grasp_zone``, ``mobility``, ``injury`` (tear | perforation | cleft | none),
   ``coaptation_gap_mark``, ``notes``; ``leaflets.mac``; ``leaflets.spaces[].kind`` (lateral | medial |

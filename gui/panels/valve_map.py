@@ -273,6 +273,7 @@ class DeviceEditor(QWidget):
     """The fields of one device; ``edited`` carries the whole new entry after each user change."""
 
     edited = Signal(dict)
+    showMark = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -287,10 +288,13 @@ class DeviceEditor(QWidget):
         self.rotation.setSuffix(" °")
         self.rotation.setToolTip("Rotation from perpendicular to the line of coaptation (clockwise positive)")
         self.notes = QLineEdit(self)
+        self.mark = MarkPicker(self, types=("point", "distance", "area"))
+        self.mark.setToolTip("The image mark that shows this device (e.g. a point on the clip)")
+        self.show_image = QPushButton("Show image &mark", self)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
-        for text, widget in (("&System", self.kind), ("&Model", self.model), ("Size", self.size),
+        for text, widget in (("Image mar&k", self.mark), ("", self.show_image), ("&System", self.kind), ("&Model", self.model), ("Size", self.size),
                              ("S&egment", self.segment), ("&Position", self.position),
                              ("&Attachment", self.attachment), ("&Orientation", self.orientation),
                              ("&Rotation", self.rotation), ("&Notes", self.notes)):
@@ -301,10 +305,15 @@ class DeviceEditor(QWidget):
             combo.activated.connect(lambda _i, k=key, c=combo: self._emit({k: c.currentText()}))
         self.rotation.editingFinished.connect(lambda: self._emit({"rotation_deg": self.rotation.value()}))
         self.notes.editingFinished.connect(lambda: self._emit({"notes": self.notes.text()}))
+        self.mark.picked.connect(lambda mark_id: self._emit({"image_mark": mark_id}))
+        self.show_image.clicked.connect(lambda: self.showMark.emit(str(self.device.get("image_mark") or "")))
 
-    def show_device(self, device: Mapping[str, Any]) -> None:
+    def show_device(self, device: Mapping[str, Any], marks: Sequence[Any] = (),
+                    results_of: Callable[[str], Any] | None = None) -> None:
         self.device = dict(device)
         d = self.device
+        self.mark.set_marks(marks, results_of, str(d.get("image_mark") or ""))
+        self.show_image.setEnabled(bool(d.get("image_mark")))
         self.title.setText(f"<b>Device {str(d.get('id', '')).upper()}</b>")
         kind = str(d.get("kind", ""))
         _fill(self.kind, DEVICE_KINDS, kind)
@@ -332,8 +341,9 @@ class DeviceEditor(QWidget):
         after = {**self.device, **changes}
         if after.get("orientation") != "rotated":
             after.pop("rotation_deg", None)
-        if not after.get("notes"):
-            after.pop("notes", None)
+        for key in ("notes", "image_mark"):
+            if not after.get(key):
+                after.pop(key, None)
         if after != self.device:
             self.edited.emit(after)
 
@@ -445,7 +455,8 @@ class ValveMapPanel(QWidget):
         self.view.deleteRequested.connect(self.delete)
         self.device_editor.edited.connect(lambda after: self._replace("devices", after))
         self.jet_editor.edited.connect(lambda after: self._replace("jets", after))
-        self.jet_editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
+        for editor in (self.jet_editor, self.device_editor):
+            editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
 
@@ -487,15 +498,19 @@ class ValveMapPanel(QWidget):
 
     def _on_selected(self, item_id: str) -> None:
         self._show_editor(item_id)
-        jet = self.doc.item("jets", item_id) if self.doc and item_id else None
-        if jet and jet.get("vena_contracta_mark"):
-            self.markActivated.emit(str(jet["vena_contracta_mark"]))
+        if self.doc is None or not item_id:
+            return
+        item = self.doc.item("jets", item_id) or self.doc.item("devices", item_id) or {}
+        mark_id = item.get("vena_contracta_mark") or item.get("image_mark")
+        if mark_id:
+            self.markActivated.emit(str(mark_id))
 
     def _show_editor(self, item_id: str) -> None:
         device = self.doc.item("devices", item_id) if self.doc and item_id else None
         jet = self.doc.item("jets", item_id) if self.doc and item_id and device is None else None
         if device is not None:
-            self.device_editor.show_device(device)
+            self.device_editor.show_device(device, self.doc.marks if self.doc else (),
+                                           self.doc.results_of if self.doc else None)
             self.editors.setCurrentWidget(self.device_editor)
         elif jet is not None:
             self.jet_editor.show_jet(jet, self.doc.marks if self.doc else (),

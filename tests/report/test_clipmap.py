@@ -101,3 +101,14 @@ def test_dark_map_draws_devices_in_the_device_colour() -> None:
     inside = item.rect.adjusted(4, 4, -4, -4).topLeft()  # away from the label in the middle
     assert image.pixelColor(int(inside.x()) + 2, int(inside.y()) + 2) == QColor(DARK_STYLE.device)
     assert image.pixelColor(5, 590) == QColor(DARK_STYLE.paper)
+
+
+def test_case_entries_become_map_items_with_rotation_and_neighbours() -> None:
+    from report.build import case_device, case_jet
+
+    rotated = case_device({"id": "d1", "kind": "PASCAL", "model": "Ace", "segment": "A3-P3",
+                           "orientation": "rotated", "rotation_deg": 30})
+    upright = case_device({"id": "d2", "kind": "MitraClip", "orientation": "perpendicular", "rotation_deg": 30})
+    assert (rotated.rotation_deg, upright.rotation_deg) == (30.0, 0.0)  # the angle counts only when rotated
+    jet = case_jet({"id": "j1", "location": "inter-clip", "segment": "A2-P2", "devices": ["d1", "d2"]})
+    assert jet.devices == ("d1", "d2") and jet.vena_contracta_cm is None

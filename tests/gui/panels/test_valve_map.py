@@ -177,3 +177,16 @@ def test_clicks_outside_the_valve_place_nothing(panel: Any, document: CaseDocume
     QTest.keyClick(panel.view, "D")
     QTest.mouseClick(panel.view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(2, 2))
     assert document.items("devices") == []
+
+
+def test_a_device_links_to_its_image_mark(qtbot: Any, panel: Any, document: CaseDocument) -> None:
+    place(panel, "D", A2_LATERAL)
+    picker = panel.device_editor.mark
+    index = picker.findData("m_p2")
+    picker.setCurrentIndex(index)
+    picker.activated.emit(index)
+    assert document.item("devices", "d1")["image_mark"] == "m_p2"
+    QTest.keyClick(panel.view, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(panel.markActivated) as blocker:
+        QTest.keyClick(panel.view, Qt.Key.Key_Right)  # selecting it from the keyboard shows its mark too
+    assert blocker.args == ["m_p2"]
