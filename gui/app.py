@@ -98,6 +98,8 @@ def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = No
     window.show()
     if paths:
         window.open_paths(paths)
+    elif screenshot is None:
+        window.annotation.offer_crash_recovery()
     if screenshot is None:
         return app.exec()
     return _screenshot(window, Path(screenshot), frame, layout, outlines, mark)
