@@ -651,8 +651,8 @@ class MainWindow(QMainWindow):
         self.actions[f"layout_{self.grid.layout_size}"].setChecked(True)
         outlines = str(self.settings.value("view/outlines", "false")).lower() == "true"
         self.actions["outlines"].setChecked(outlines)
-        sync = str(self.settings.value("view/sync", SyncMode.FRAME.value))
-        self.set_sync_mode(SyncMode(sync) if sync in {m.value for m in SyncMode} else SyncMode.FRAME)
+        sync = str(self.settings.value("view/sync", SyncMode.CYCLE.value))
+        self.set_sync_mode(SyncMode(sync) if sync in {m.value for m in SyncMode} else SyncMode.CYCLE)
         self._rebuild_recent_menu()
 
     def save_settings(self) -> None:

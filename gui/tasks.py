@@ -22,20 +22,25 @@ TaskFn = Callable[[Progress, threading.Event], Any]
 
 
 class _TaskSignals(QObject):
-    progress = Signal(int, int, str)
-    finished = Signal(object)
-    failed = Signal(object)
-    done = Signal()
+    """Signals of one task; each carries the task so the runner's bound slots know which one."""
+
+    progress = Signal(object, int, int, str)
+    finished = Signal(object, object)
+    failed = Signal(object, object)
+    done = Signal(object)
 
 
 class Task(QRunnable):
-    """One background job; connect to ``signals`` before starting it."""
+    """One background job, started by :class:`TaskRunner`."""
 
-    def __init__(self, name: str, fn: TaskFn) -> None:
+    def __init__(self, name: str, fn: TaskFn, on_done: Callable[[Any], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.name = name
         self.fn = fn
+        self.on_done = on_done
+        self.on_error = on_error
         self.cancel = threading.Event()
         self.signals = _TaskSignals()
 
@@ -45,21 +50,25 @@ class Task(QRunnable):
         except Exception as exc:  # noqa: BLE001 - sent to the GUI as a notice
             log.debug("task %s failed", self.name, exc_info=True)
             if not self.cancel.is_set():
-                self.signals.failed.emit(exc)
+                self.signals.failed.emit(self, exc)
         else:
             if not self.cancel.is_set():
-                self.signals.finished.emit(result)
+                self.signals.finished.emit(self, result)
         finally:
-            self.signals.done.emit()
+            self.signals.done.emit(self)
 
     def _report(self, done: int, total: int, text: str = "") -> None:
-        self.signals.progress.emit(int(done), int(total), str(text))
+        self.signals.progress.emit(self, int(done), int(total), str(text))
 
 
 class TaskRunner(QObject):
-    """Starts tasks on a thread pool and tracks the ones still running."""
+    """Starts tasks on a thread pool and tracks the ones still running.
 
-    changed = Signal()                  # a task started or ended
+    Results reach the callbacks through the runner's own slots, so a task that ends after its
+    window (and runner) is gone calls nothing.
+    """
+
+    changed = Signal()                     # a task started or ended
     progress = Signal(str, int, int, str)  # task name, done, total, text
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
@@ -69,19 +78,28 @@ class TaskRunner(QObject):
 
     def start(self, name: str, fn: TaskFn, on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None) -> Task:
-        task = Task(name, fn)
-        if on_done is not None:
-            task.signals.finished.connect(on_done)
-        if on_error is not None:
-            task.signals.failed.connect(on_error)
-        task.signals.progress.connect(lambda d, t, s, n=name: self.progress.emit(n, d, t, s))
-        task.signals.done.connect(lambda t=task: self._forget(t))
+        task = Task(name, fn, on_done, on_error)
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(self._on_finished)
+        task.signals.failed.connect(self._on_failed)
+        task.signals.done.connect(self._on_done)
         self.running.append(task)
         self.changed.emit()
         self.pool.start(task)
         return task
 
-    def _forget(self, task: Task) -> None:
+    def _on_progress(self, task: Task, done: int, total: int, text: str) -> None:
+        self.progress.emit(task.name, done, total, text)
+
+    def _on_finished(self, task: Task, result: Any) -> None:
+        if task.on_done is not None and not task.cancel.is_set():
+            task.on_done(result)
+
+    def _on_failed(self, task: Task, exc: BaseException) -> None:
+        if task.on_error is not None and not task.cancel.is_set():
+            task.on_error(exc)
+
+    def _on_done(self, task: Task) -> None:
         if task in self.running:
             self.running.remove(task)
             self.changed.emit()

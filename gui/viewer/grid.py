@@ -37,7 +37,7 @@ class ViewerGrid(QWidget):
         for viewport in self.viewports:
             viewport.activated.connect(lambda v=viewport: self.set_active(v))
             viewport.frameChanged.connect(lambda _n, v=viewport: self._follow(v))
-        self.sync_mode = SyncMode.FRAME
+        self.sync_mode = SyncMode.CYCLE
         self.layout_size = 0
         self.active = self.viewports[0]
         self.set_layout(1)
@@ -134,5 +134,7 @@ class ViewerGrid(QWidget):
             return
         for viewport in self.loaded():
             if viewport is not source:
-                viewport.show_frame(follower_frame(self.sync_mode, source.frame_index,
-                                                   source.timing, viewport.timing))
+                frame = follower_frame(self.sync_mode, source.frame_index, source.timing, viewport.timing)
+                viewport.show_frame(frame)
+                if source.playing:
+                    viewport.prefetch_ahead(frame)

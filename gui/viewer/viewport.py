@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 #: Frames requested ahead of the one shown while playing.
 PREFETCH_AHEAD = 3
 ZOOM_STEP = 1.25
+EMPTY_HINT = ("No loop\n\nDouble-click a loop in the study browser, open a study with File → Open\n"
+              "(Ctrl+O files, Ctrl+Shift+O folder), or drop DICOM files on the window")
 
 _REGION_COLOURS = {
     SpatialFormat.TWO_D: "#4fc3f7",
@@ -147,7 +149,7 @@ class Viewport(QFrame):
 
         self.title_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
         self.frame_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
-        self.empty_label = QLabel("No loop — double-click a loop in the study browser", self)
+        self.empty_label = QLabel(EMPTY_HINT, self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: #6b7078;")
 
@@ -173,7 +175,7 @@ class Viewport(QFrame):
         self._place_labels()
         self.empty_label.setGeometry(0, 0, self.width(), self.height())
         if self._fit_mode and self.loop is not None:
-            QTimer.singleShot(0, self.fit)
+            QTimer.singleShot(0, self._refit)
 
     def _place_labels(self) -> None:
         """Overlay labels sized to their text: top-left title, bottom-left frame counter."""
@@ -430,6 +432,11 @@ class Viewport(QFrame):
         if self.loop is not None:
             self.view_box.setRange(QRectF(0, 0, self.info.columns, self.info.rows), padding=0.0)
 
+    def _refit(self) -> None:
+        """Fit again after a resize, unless the user zoomed in the meantime."""
+        if self._fit_mode:
+            self.fit()
+
     def one_to_one(self) -> None:
         """One image pixel per screen pixel, on whole-pixel offsets (crisp, and Qt's fastest blit)."""
         (x0, x1), (y0, y1) = self.view_box.viewRange()
@@ -480,6 +487,8 @@ class Viewport(QFrame):
             self.view_box.removeItem(item)
         self._outline_items = []
         for region in self.regions:
+            if region.spatial_format == SpatialFormat.NONE:
+                continue  # a blank whole-screen region: nothing to outline
             colour = QColor(_REGION_COLOURS.get(region.spatial_format, "#9e9e9e"))
             x0, y0, x1, y1 = region.bounds
             rect = QGraphicsRectItem(QRectF(x0, y0, x1 - x0 + 1, y1 - y0 + 1))
