@@ -18,7 +18,7 @@ from gui.tools import TOOLS
 from gui.viewer.overlay import MarkOverlay
 from gui.viewer.viewport import Viewport
 from measurements.marks import MarkType
-from planning.case import CASE_SUFFIX
+from planning.case import CASE_SUFFIX, autosave_path
 from planning.commands import RemoveMark, ReplaceMark
 from planning.labels import labels_for, purpose_for
 
@@ -147,6 +147,24 @@ class Annotation:
                      "study_date": str(getattr(first, "study_date", ""))}
         images = [{"sop_instance_uid": str(i.sop_instance_uid), "path": str(Path(i.path).resolve())} for i in loops]
         self.session.new(study, images)
+
+    def offer_crash_recovery(self) -> Path | None:
+        """At start: the most recent case whose autosave is newer than it (MitraPlan stopped before it
+        was saved) is offered back; yes opens it with the autosaved edits, unsaved."""
+        for entry in self.window.recent_studies():
+            path = Path(entry)
+            side = autosave_path(path)
+            if not (path.name.endswith(CASE_SUFFIX) and path.is_file() and side.is_file()):
+                continue
+            if side.stat().st_mtime <= path.stat().st_mtime or not self.session.ask_restore(path, side):
+                return None
+            ask, self.session.ask_restore = self.session.ask_restore, lambda _p, _s: True
+            try:
+                self.window.open_paths([path])  # opens the case at once (its images index in the background)
+            finally:
+                self.session.ask_restore = ask
+            return path
+        return None
 
     def choose_case(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a case", self.window._last_dir(), CASE_FILTER)

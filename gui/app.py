@@ -73,7 +73,8 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 30.0) -> bool:
 
 
 def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = None,
-            frame: int | None = None, layout: int = 1, outlines: bool = False, mark: str | None = None) -> int:
+            frame: int | None = None, layout: int = 1, outlines: bool = False, mark: str | None = None,
+            size: tuple[int, int] | None = None) -> int:
     """Open the window on ``paths``; with ``screenshot`` save one PNG of it and return 0."""
     from gui.main_window import MainWindow
 
@@ -87,9 +88,13 @@ def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = No
     window = MainWindow(settings=settings)
     assert RELAY is not None
     RELAY.raised.connect(window.notices.error)
+    if size is not None:
+        window.resize(*size)
     window.show()
     if paths:
         window.open_paths(paths)
+    elif screenshot is None:
+        window.annotation.offer_crash_recovery()
     if screenshot is None:
         return app.exec()
     return _screenshot(window, Path(screenshot), frame, layout, outlines, mark)

@@ -10,7 +10,6 @@ through ``ask_restore``/``ask_unsaved`` so tests answer them without dialogs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -23,9 +22,8 @@ from gui.undo import CaseUndo
 from imaging.errors import InputError
 from planning.case import Case, autosave_path, load_case
 from planning.commands import Command
-from planning.document import CaseDocument, Change, default_measure
+from planning.document import CaseDocument, default_measure
 
-log = logging.getLogger(__name__)
 
 AUTOSAVE_INTERVAL_MS = 30_000
 

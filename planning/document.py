@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from planning.case import Case, autosave, measure_case, save_case
 if TYPE_CHECKING:
     from planning.case import OpenStudy
 
-log = logging.getLogger(__name__)
 
 #: The list-valued sections of a case whose entries are JSON objects with an "id".
 ITEM_KEYS = ("calculations", "devices", "jets")

@@ -14,6 +14,16 @@ def _frame_number(text: str) -> int:
     return value
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if width < 320 or height < 240:
+        raise argparse.ArgumentTypeError(f"size {width}x{height} is too small (at least 320x240)")
+    return width, height
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="DICOM files, study folders or a DICOMDIR")
@@ -27,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with a case: show mark ID (its loop and frame), highlighted, and select its row")
     parser.add_argument("--outlines", action="store_true",
                         help="with --screenshot: draw the calibrated region outlines")
+    parser.add_argument("--size", type=_size, metavar="WxH",
+                        help="with --screenshot: window size in pixels (default 1440x900)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
     from gui.app import run_app
 
     return run_app(args.paths, screenshot=args.screenshot, frame=args.frame, layout=args.layout,
-                   outlines=args.outlines, mark=args.mark)
+                   outlines=args.outlines, mark=args.mark, size=args.size)

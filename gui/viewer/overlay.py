@@ -78,6 +78,21 @@ def item_points(item: Any) -> Points:
     return tuple(out)
 
 
+class PointItem(pg.TargetItem):
+    """A point mark: a draggable cross that also reports a click (to select it)."""
+
+    def __init__(self, *args: Any, on_click: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_click = on_click
+
+    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph override
+        if ev.button() == Qt.MouseButton.LeftButton and self._on_click is not None:
+            ev.accept()
+            self._on_click()
+            return
+        super().mouseClickEvent(ev)
+
+
 class MarkOverlay(QObject):
     """Draws the marks on the viewport's current frame; hosts the drawing tool of that viewport."""
 
@@ -134,7 +149,8 @@ class MarkOverlay(QObject):
     def _add_item(self, mark: Mark) -> None:
         pen = _pen(MARK_COLOUR)
         if mark.type is MarkType.POINT:
-            item: Any = pg.TargetItem(pos=mark.points[0], size=11, symbol="+", pen=pen, movable=True)
+            item: Any = PointItem(pos=mark.points[0], size=11, symbol="+", pen=pen, movable=True,
+                                  on_click=lambda mid=mark.id: self.select(mid))
             item.sigPositionChanged.connect(lambda _i, mid=mark.id: self._moving(mid))
             item.sigPositionChangeFinished.connect(lambda _i, mid=mark.id: self._finished(mid))
         else:

@@ -296,3 +296,56 @@ def test_relabel_the_selected_mark_from_the_clinical_list(qtbot: Any, annotating
     assert win.session.document.results_of(mark.id)[0].quantity == "vena_contracta"
     win.session.undo.stack.undo()
     assert win.session.document.mark(mark.id) == mark
+
+
+def test_freehand_outline_by_mouse(qtbot: Any, annotating: Any, demo_study: Any) -> None:
+    """Drag around a 40 × 40 px square: the outline keeps its corners, area = 40·0.025 × 40·0.0225 cm²."""
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    corners = [(200.5, 200.5), (240.5, 200.5), (240.5, 240.5), (200.5, 240.5)]
+    _send(viewport, QEvent.Type.MouseMove, _widget_pos(viewport, *corners[0]), none, none)
+    _send(viewport, QEvent.Type.MouseButtonPress, _widget_pos(viewport, *corners[0]), left, left)
+    for (ax, ay), (bx, by) in zip(corners, corners[1:]):
+        for i in range(1, 5):  # four steps of 10 px along each side
+            _send(viewport, QEvent.Type.MouseMove,
+                  _widget_pos(viewport, ax + (bx - ax) * i / 4, ay + (by - ay) * i / 4), none, left)
+    _send(viewport, QEvent.Type.MouseButtonRelease, _widget_pos(viewport, *corners[-1]), left, none)
+    (mark,) = win.session.document.marks
+    assert mark.type is MarkType.AREA
+    assert set(corners) <= set(mark.points)
+    area = next(r for r in win.session.document.results_of(mark.id) if r.quantity == "area")
+    assert area.value == pytest.approx((40 * DX) * (40 * DY), rel=1e-9)
+
+
+def test_focus_loss_autosaves_a_dirty_case(qtbot: Any, annotating: Any, demo_study: Any, tmp_path: Path) -> None:
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    path = tmp_path / "focus.mitraplan.json"
+    assert win.session.save(path)
+    QTest.keyClick(win, Qt.Key.Key_P)
+    click(viewport, 220.5, 250.5)
+    assert not autosave_path(path).exists()
+    QApplication.sendEvent(win, QEvent(QEvent.Type.WindowDeactivate))
+    assert [m.id for m in load_case(autosave_path(path)).marks] == [m.id for m in win.session.document.marks]
+
+
+def test_point_marker_click_to_select_and_drag_as_one_step(qtbot: Any, annotating: Any, demo_study: Any) -> None:
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_P)
+    win.annotation.label_box.setCurrentText("Clip tip")
+    click(viewport, 220.5, 250.5)
+    (mark,) = win.session.document.marks
+    assert mark.type is MarkType.POINT and mark.points == ((220.5, 250.5),) and mark.label == "Clip tip"
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    win.annotation.overlay().select(None)
+    click(viewport, 220.5, 250.5)
+    assert win.annotation.overlay().selected == mark.id
+    depth = win.session.undo.stack.count()
+    drag(viewport, (220.5, 250.5), (240.5, 270.5))
+    assert win.session.document.mark(mark.id).points == ((240.5, 270.5),)
+    assert win.session.undo.stack.count() == depth + 1
+    win.session.undo.stack.undo()
+    assert win.session.document.mark(mark.id) == mark

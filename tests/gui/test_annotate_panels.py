@@ -116,3 +116,32 @@ def test_autosave_writes_the_side_file_only_when_dirty(qtbot: Any, window: Any, 
     assert side == autosave_path(demo_case).resolve() or side == autosave_path(demo_case)
     assert load_case(side).mark("m_p3").label == "P3 residual leaflet length"
     assert load_case(demo_case).mark("m_p3").label != "P3 residual leaflet length"  # the case file is untouched
+
+
+def test_start_after_a_crash_offers_the_recent_case_with_its_autosave(qtbot: Any, window: Any,
+                                                                       demo_case: Path) -> None:
+    window.open_paths([demo_case])  # remembered among the recent studies
+    qtbot.waitUntil(lambda: window.session.document is not None and not window.tasks.running, timeout=20000)
+    window.session.close()
+    doc = json.loads(demo_case.read_text(encoding="utf-8"))
+    doc["notes"] = "typed just before the crash"
+    side = autosave_path(demo_case)
+    side.write_text(json.dumps(doc), encoding="utf-8")
+    os.utime(side, (demo_case.stat().st_mtime + 5, demo_case.stat().st_mtime + 5))
+    asked = []
+    window.session.ask_restore = lambda path, autosave: asked.append(path) or True
+    window.session.ask_unsaved = lambda name: Unsaved.DISCARD
+    assert window.annotation.offer_crash_recovery() == demo_case.resolve()
+    assert asked == [demo_case.resolve()]  # asked once
+    assert window.session.case.notes == "typed just before the crash" and window.session.is_dirty()
+    qtbot.waitUntil(lambda: not window.tasks.running, timeout=20000)
+
+
+def test_no_offer_when_the_case_was_saved_after_its_autosave(qtbot: Any, window: Any, demo_case: Path) -> None:
+    window.open_paths([demo_case])
+    qtbot.waitUntil(lambda: window.session.document is not None and not window.tasks.running, timeout=20000)
+    side = autosave_path(demo_case)
+    side.write_text(demo_case.read_text(encoding="utf-8"), encoding="utf-8")
+    os.utime(side, (demo_case.stat().st_mtime - 5, demo_case.stat().st_mtime - 5))
+    window.session.ask_restore = lambda path, autosave: pytest.fail("nothing to restore")
+    assert window.annotation.offer_crash_recovery() is None

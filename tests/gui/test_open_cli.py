@@ -30,6 +30,17 @@ def test_screenshot_of_a_chosen_frame(demo_study: Any, tmp_path: Path) -> None:
     assert not image.isNull() and image.width() >= 800 and image.height() >= 600
 
 
+def test_screenshot_size(demo_study: Any, tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    png = tmp_path / "big.png"
+    result = mitraplan("open", str(demo_study.files["cw_mr"]), "--screenshot", str(png), "--size", "1600x1000")
+    assert result.returncode == 0, result.stderr
+    assert (QImage(str(png)).width(), QImage(str(png)).height()) == (1600, 1000)
+    bad = mitraplan("open", "--screenshot", str(png), "--size", "big")
+    assert bad.returncode == 2 and "size must look like 1920x1080" in bad.stderr
+
+
 def test_paths_alone_mean_open(demo_study: Any, tmp_path: Path) -> None:
     png = tmp_path / "shot.png"
     result = mitraplan(str(demo_study.files["cw_mr"]), "--screenshot", str(png))
