@@ -4,7 +4,7 @@
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
 the others, and attaches the post-TEER caveats of clinical.md as warnings.
 
-Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>.<quantity>``
+Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>[.<first mark id>].<quantity>``
 (beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
 
 - distance on a 2D region: ``distance`` (``vena_contracta`` when purpose is "vena_contracta";
@@ -30,6 +30,7 @@ lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after T
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -172,7 +173,7 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Resul
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
     out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""),
-                       grading=None if inflow else "ungraded")
+                       grading=_trace_grading(mark.purpose))
            for q in _TRACE_QUANTITIES_BY_PURPOSE.get(mark.purpose or "", _TRACE_QUANTITIES)]
     if inflow:
         try:
@@ -300,9 +301,17 @@ def measure_all(
 _AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
 
 
+def _trace_grading(purpose: str | None) -> str | None:
+    """Stenosis schemes grade only a transmitral inflow trace; every other trace is left ungraded."""
+    return None if purpose == "mv_inflow" else "ungraded"
+
+
 def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result]) -> list[Result]:
     """Mean (and SD) over the traces of one purpose on one image: ``avg.<purpose>.<quantity>``.
 
+    Each loop is averaged on its own (after TEER each orifice has its own inflow loop); when one
+    purpose is traced on several loops the id names the loop's first mark,
+    ``avg.<purpose>.<first mark id>.<quantity>``. Averages are graded as their beats are.
     Sinus rhythm: 1-3 beats; atrial fibrillation: >= 5 consecutive beats (S3); the count is in the
     method text and the AF caveat is attached later.
     """
@@ -310,18 +319,24 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
     for m in measured.values():
         if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose:
             groups.setdefault((m.mark.purpose, m.mark.sop_instance_uid), []).append(m.mark.id)
+    loops_per_purpose = Counter(purpose for purpose, _ in groups)
     by_id = {r.id: r for r in results}
     out = []
     for (purpose, _), ids in groups.items():
         if len(ids) < 2:
             continue
+        several = loops_per_purpose[purpose] > 1
+        prefix = f"avg.{purpose}.{ids[0]}" if several else f"avg.{purpose}"
         for q in _AVERAGED:
             values = [by_id[f"{i}.{q}"].value for i in ids if f"{i}.{q}" in by_id]
             if len(values) < 2:
                 continue
             label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
+            if several:
+                label += f" ({', '.join(ids)})"
             sd = statistics.stdev(values)
-            out.append(make_result(f"avg.{purpose}.{q}", label, q, statistics.fmean(values), tuple(ids),
+            out.append(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
+                                   grading=_trace_grading(purpose),
                                    method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"))
     return out
 
