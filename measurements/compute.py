@@ -29,6 +29,7 @@ lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after T
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -348,6 +349,27 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     return measured[mark_id]
 
 
+_MISSING = object()
+
+
+def _finite(value: Any, what: str) -> float:
+    """``value`` as a finite float (a NaN or a string from the case file never reaches a formula)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise InputError(f"{what} must be a finite number (got {value!r})")
+    return number
+
+
+def _number(calc: Mapping[str, Any], key: str, default: Any = _MISSING) -> float:
+    """The calculation's field ``key`` as a finite number; ``default`` when it is absent (else KeyError)."""
+    if key not in calc and default is not _MISSING:
+        return default
+    return _finite(calc[key], key)
+
+
 def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
     kind = calc.get("type")
     label = str(calc.get("label") or "")
@@ -372,8 +394,8 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
     if kind == "pisa_mva":
         r = _mark_ref(calc, "radius_mark", measured).value("distance")
         inflow = _mark_ref(calc, "inflow_trace_mark", measured)
-        mva = pisa.pisa_mva(r, float(calc["aliasing_velocity_m_s"]) * 100.0, inflow.value("vmax") * 100.0,
-                            float(calc["angle_deg"]))
+        mva = pisa.pisa_mva(r, _number(calc, "aliasing_velocity_m_s") * 100.0, inflow.value("vmax") * 100.0,
+                            _number(calc, "angle_deg"))
         return [make_result(f"{cid}.mva_pisa", label or "MVA by PISA", "mva_pisa", mva,
                             (calc["radius_mark"], calc["inflow_trace_mark"]), warnings=(pisa.PISA_POST_TEER_WARNING,),
                             method="2πr²Va/Vpeak · α/180")]
@@ -386,13 +408,13 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
                             tuple(p.mark.id for p in parts), method=f"sum over {len(parts)} jet(s)")]
     if kind == "pasp":
         tr = _mark_ref(calc, "tr_mark", measured)
-        rap = float(calc["rap_mmhg"])
+        rap = _number(calc, "rap_mmhg")
         return [make_result(f"{cid}.pasp", label or "PASP", "pasp", 4.0 * tr.value("vmax") ** 2 + rap,
                             (tr.mark.id,), method=f"4·V_TR² + RAP ({rap:g} mmHg)")]
     if kind == "pht":
         trace_mark = _mark_ref(calc, "trace_mark", measured)
         span = calc.get("fit_span_s")
-        fit_span = (float(span[0]), float(span[1])) if span else None
+        fit_span = (_finite(span[0], "fit_span_s"), _finite(span[1], "fit_span_s")) if span else None
         return pht_results(cid, (trace_mark.mark.id,), label or trace_mark.mark.label or trace_mark.mark.id,
                            trace_mark.trace(), fit_span)
     raise InputError(f"unknown calculation type {kind!r}")
@@ -402,10 +424,10 @@ def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[
     radius = _mark_ref(calc, "radius_mark", measured)
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
-    va = float(calc["aliasing_velocity_m_s"]) * 100.0
-    angle = calc.get("angle_deg")
+    va = _number(calc, "aliasing_velocity_m_s") * 100.0
+    angle = _number(calc, "angle_deg", None)
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
-    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, None if angle is None else float(angle))
+    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
     src = (radius.mark.id, mr.mark.id)
     warn = (pisa.PISA_POST_TEER_WARNING,)
@@ -433,7 +455,7 @@ def _calc_volumetric(cid: str, label: str, calc: Mapping[str, Any],
     """RVol = (LVEDV - LVESV) - SV_LVOT, RF = RVol / SV_total, EROA = RVol / VTI_MR (M14, W11)."""
     d = _mark_ref(calc, "lvot_diameter_mark", measured)
     lv = _mark_ref(calc, "lvot_trace_mark", measured)
-    sv_total = float(calc["lvedv_ml"]) - float(calc["lvesv_ml"])
+    sv_total = _number(calc, "lvedv_ml") - _number(calc, "lvesv_ml")
     sv_lvot = continuity.stroke_volume(d.value("distance"), lv.value("vti"))
     rvol = sv_total - sv_lvot
     if sv_total <= 0 or rvol < 0:
@@ -448,8 +470,11 @@ def _calc_volumetric(cid: str, label: str, calc: Mapping[str, Any],
     ]
     if "mr_trace_mark" in calc:
         mr = _mark_ref(calc, "mr_trace_mark", measured)
+        vti_mr = mr.value("vti")
+        if vti_mr <= 0:
+            raise InputError(f"MR VTI must be positive for the volumetric EROA (got {vti_mr} cm from {mr.mark.id!r})")
         out.append(make_result(f"{cid}.eroa_volumetric", f"{label}: EROA", "eroa_volumetric",
-                               rvol / mr.value("vti"), (*src, mr.mark.id), method="RVol / VTI_MR"))
+                               rvol / vti_mr, (*src, mr.mark.id), method="RVol / VTI_MR"))
     return out
 
 
