@@ -287,8 +287,9 @@ class Annotation:
         return dropped
 
     def cancel(self) -> None:
-        """Esc: drop the drawing in progress; else leave the tool; else clear the selection."""
-        if self.cancel_drawing():
+        """Esc: undo a handle drag in progress, or drop the drawing in progress; else leave the tool;
+        else clear the selection."""
+        if any(overlay.cancel_drag() for overlay in self.overlays.values()) or self.cancel_drawing():
             return
         if self.tool_name is not None:
             self.set_tool(None)

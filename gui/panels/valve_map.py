@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPa
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
+from gui.panels.keys import claim_navigation
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
@@ -459,6 +460,9 @@ class ValveMapPanel(QWidget):
             editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
+
+    def event(self, event: QEvent) -> bool:
+        return claim_navigation(event) or super().event(event)
 
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:

@@ -274,6 +274,24 @@ class MarkOverlay(QObject):
         self._update_label(mark)
         self._restyle()
 
+    def cancel_drag(self) -> bool:
+        """Esc during a handle drag: put the mark back as the document has it; nothing is pushed."""
+        doc = self.session.document
+        for mark_id, item in list(self.items.items()):
+            handles = [] if isinstance(item, pg.TargetItem) else item.getHandles()
+            moving = getattr(item, "isMoving", False) or getattr(item, "moving", False) or any(
+                h.isMoving for h in handles)
+            mark = doc.mark(mark_id) if doc is not None else None
+            if moving and mark is not None:
+                for h in handles:
+                    h.isMoving = False
+                item.isMoving = False
+                if isinstance(item, pg.TargetItem):
+                    item.moving = False
+                self._reset(mark)
+                return True
+        return False
+
     # --- selection ---------------------------------------------------------------------------
     def select(self, mark_id: str | None) -> None:
         self.selected = mark_id if mark_id in self.items else None

@@ -349,3 +349,27 @@ def test_point_marker_click_to_select_and_drag_as_one_step(qtbot: Any, annotatin
     assert win.session.undo.stack.count() == depth + 1
     win.session.undo.stack.undo()
     assert win.session.document.mark(mark.id) == mark
+
+
+def test_escape_during_a_handle_drag_puts_the_mark_back_and_pushes_nothing(qtbot: Any, annotating: Any,
+                                                                            demo_study: Any) -> None:
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_D)
+    drag(viewport, (200.5, 300.5), (260.5, 380.5))
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    (mark,) = win.session.document.marks
+    depth = win.session.undo.stack.count()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    start, end = _widget_pos(viewport, 260.5, 380.5), _widget_pos(viewport, 300.5, 380.5)
+    _send(viewport, QEvent.Type.MouseMove, start, none, none)
+    _send(viewport, QEvent.Type.MouseButtonPress, start, left, left)
+    for i in range(1, 5):
+        _send(viewport, QEvent.Type.MouseMove, QPoint(start.x() + (end.x() - start.x()) * i // 4, start.y()), none, left)
+    from gui.viewer.overlay import item_points
+    assert item_points(win.annotation.overlay().items[mark.id]) != mark.points  # the handle is moving
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    _send(viewport, QEvent.Type.MouseButtonRelease, end, left, none)
+    assert win.session.document.mark(mark.id) == mark
+    assert item_points(win.annotation.overlay().items[mark.id]) == mark.points
+    assert win.session.undo.stack.count() == depth

@@ -347,6 +347,31 @@ def test_a_folder_and_a_file_inside_it_index_each_loop_once(qtbot: Any, window: 
     assert not any("same SOP Instance UID" in m for m in window.notice_area.messages())
 
 
+def test_file_menu_opens_a_dicomdir(qtbot: Any, window: Any, demo_study: Any, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydicom.fileset import FileSet
+    from PySide6.QtWidgets import QFileDialog
+
+    fs = FileSet()
+    for path in demo_study.files.values():
+        fs.add(path)
+    fs.write(tmp_path / "media")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "media" / "DICOMDIR"), ""))
+    window.actions["open_dicomdir"].trigger()
+    wait_loaded(qtbot, window)
+    assert len(window.browser.loop_infos()) == len(demo_study.files)
+    assert window.recent_studies()[0] == str((tmp_path / "media" / "DICOMDIR").resolve())
+
+
+def test_file_menu_opens_a_folder(qtbot: Any, window: Any, demo_study: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(demo_study.folder))
+    window.actions["open_folder"].trigger()
+    wait_loaded(qtbot, window)
+    assert len(window.browser.loop_infos()) == len(demo_study.files)
+
+
 def test_drop_opens_the_files(qtbot: Any, window: Any, demo_study: Any) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(demo_study.files["cw_mr"]))])

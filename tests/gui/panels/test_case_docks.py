@@ -71,3 +71,19 @@ def test_map_keys_win_over_the_window_shortcuts(qtbot: Any, demo_case_window: An
     assert doc.item("devices", "d3") is None and len(doc.marks) > 0
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Edit → Undo of the window
     assert doc.item("devices", "d3") is not None
+
+
+def test_arrows_in_a_findings_field_stay_in_the_field(qtbot: Any, demo_case_window: Any) -> None:
+    win = demo_case_window
+    win.findings_dock.show()
+    win.findings_dock.raise_()
+    viewport = win.grid.active
+    loop_before, frame_before = viewport.info.sop_instance_uid, viewport.frame_index
+    combo = win.findings_panel.segment_editor.calcification
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    segment = win.findings_panel.segment_editor.segment
+    QTest.keyClick(combo, Qt.Key.Key_Down)   # the next calcification grade, not the next loop
+    QTest.keyClick(combo, Qt.Key.Key_Right)  # nor a frame step
+    assert win.session.document.case.leaflets["segments"][segment]["calcification"] == "none"
+    assert (viewport.info.sop_instance_uid, viewport.frame_index) == (loop_before, frame_before)
