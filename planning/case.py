@@ -8,10 +8,12 @@ before anything is read.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +188,22 @@ def save_case(case: Case, path: str | Path | None = None) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise CaseError(f"cannot save: {exc.strerror or exc}", target) from None
     _fsync_dir(target.parent)
+    _remove_stale_temps(target)
+
+
+#: A temp file older than this is left over from a save that was killed (a live save takes milliseconds).
+STALE_TEMP_SECONDS = 60.0
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete temp files of earlier saves of ``target`` that died before their rename."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            log.debug("could not remove stale temp file %s", leftover)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -170,3 +170,18 @@ def test_measure_case_recomputes_and_reports_every_bad_mark(tmp_path: Path) -> N
     assert "mark 'm2'" in messages["m2"] and "outside every calibrated region" in messages["m2"]
     assert "'loops/missing.dcm' not found" in messages["m3"] and "case.mitraplan.json" in messages["m3"]
 
+
+
+def test_a_save_removes_temp_files_left_by_a_killed_save_but_not_a_live_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, _doc())
+    case = load_case(path)
+    stale = tmp_path / f".{path.name}.dead1234.tmp"
+    live = tmp_path / f".{path.name}.live5678.tmp"
+    for leftover in (stale, live):
+        leftover.write_text("{half a case")
+    an_hour_ago = os.path.getmtime(path) - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    save_case(case, path)
+    assert not stale.exists()
+    assert live.exists()  # another save may still be writing it
+    assert load_case(path).to_json() == case.to_json()
