@@ -4,7 +4,7 @@
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
 the others, and attaches the post-TEER caveats of clinical.md as warnings.
 
-Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>.<quantity>``
+Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>[.<first mark id>].<quantity>``
 (beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
 
 - distance on a 2D region: ``distance`` (``vena_contracta`` when purpose is "vena_contracta";
@@ -29,7 +29,9 @@ lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after T
 
 from __future__ import annotations
 
+import math
 import statistics
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -172,7 +174,7 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Resul
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
     out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""),
-                       grading=None if inflow else "ungraded")
+                       grading=_trace_grading(mark.purpose))
            for q in _TRACE_QUANTITIES_BY_PURPOSE.get(mark.purpose or "", _TRACE_QUANTITIES)]
     if inflow:
         try:
@@ -300,9 +302,17 @@ def measure_all(
 _AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
 
 
+def _trace_grading(purpose: str | None) -> str | None:
+    """Stenosis schemes grade only a transmitral inflow trace; every other trace is left ungraded."""
+    return None if purpose == "mv_inflow" else "ungraded"
+
+
 def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result]) -> list[Result]:
     """Mean (and SD) over the traces of one purpose on one image: ``avg.<purpose>.<quantity>``.
 
+    Each loop is averaged on its own (after TEER each orifice has its own inflow loop); when one
+    purpose is traced on several loops the id names the loop's first mark,
+    ``avg.<purpose>.<first mark id>.<quantity>``. Averages are graded as their beats are.
     Sinus rhythm: 1-3 beats; atrial fibrillation: >= 5 consecutive beats (S3); the count is in the
     method text and the AF caveat is attached later.
     """
@@ -310,18 +320,24 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
     for m in measured.values():
         if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose:
             groups.setdefault((m.mark.purpose, m.mark.sop_instance_uid), []).append(m.mark.id)
+    loops_per_purpose = Counter(purpose for purpose, _ in groups)
     by_id = {r.id: r for r in results}
     out = []
     for (purpose, _), ids in groups.items():
         if len(ids) < 2:
             continue
+        several = loops_per_purpose[purpose] > 1
+        prefix = f"avg.{purpose}.{ids[0]}" if several else f"avg.{purpose}"
         for q in _AVERAGED:
             values = [by_id[f"{i}.{q}"].value for i in ids if f"{i}.{q}" in by_id]
             if len(values) < 2:
                 continue
             label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
+            if several:
+                label += f" ({', '.join(ids)})"
             sd = statistics.stdev(values)
-            out.append(make_result(f"avg.{purpose}.{q}", label, q, statistics.fmean(values), tuple(ids),
+            out.append(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
+                                   grading=_trace_grading(purpose),
                                    method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"))
     return out
 
@@ -331,6 +347,27 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     if mark_id not in measured:
         raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
     return measured[mark_id]
+
+
+_MISSING = object()
+
+
+def _finite(value: Any, what: str) -> float:
+    """``value`` as a finite float (a NaN or a string from the case file never reaches a formula)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise InputError(f"{what} must be a finite number (got {value!r})")
+    return number
+
+
+def _number(calc: Mapping[str, Any], key: str, default: Any = _MISSING) -> float:
+    """The calculation's field ``key`` as a finite number; ``default`` when it is absent (else KeyError)."""
+    if key not in calc and default is not _MISSING:
+        return default
+    return _finite(calc[key], key)
 
 
 def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
@@ -357,8 +394,8 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
     if kind == "pisa_mva":
         r = _mark_ref(calc, "radius_mark", measured).value("distance")
         inflow = _mark_ref(calc, "inflow_trace_mark", measured)
-        mva = pisa.pisa_mva(r, float(calc["aliasing_velocity_m_s"]) * 100.0, inflow.value("vmax") * 100.0,
-                            float(calc["angle_deg"]))
+        mva = pisa.pisa_mva(r, _number(calc, "aliasing_velocity_m_s") * 100.0, inflow.value("vmax") * 100.0,
+                            _number(calc, "angle_deg"))
         return [make_result(f"{cid}.mva_pisa", label or "MVA by PISA", "mva_pisa", mva,
                             (calc["radius_mark"], calc["inflow_trace_mark"]), warnings=(pisa.PISA_POST_TEER_WARNING,),
                             method="2πr²Va/Vpeak · α/180")]
@@ -371,13 +408,13 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
                             tuple(p.mark.id for p in parts), method=f"sum over {len(parts)} jet(s)")]
     if kind == "pasp":
         tr = _mark_ref(calc, "tr_mark", measured)
-        rap = float(calc["rap_mmhg"])
+        rap = _number(calc, "rap_mmhg")
         return [make_result(f"{cid}.pasp", label or "PASP", "pasp", 4.0 * tr.value("vmax") ** 2 + rap,
                             (tr.mark.id,), method=f"4·V_TR² + RAP ({rap:g} mmHg)")]
     if kind == "pht":
         trace_mark = _mark_ref(calc, "trace_mark", measured)
         span = calc.get("fit_span_s")
-        fit_span = (float(span[0]), float(span[1])) if span else None
+        fit_span = (_finite(span[0], "fit_span_s"), _finite(span[1], "fit_span_s")) if span else None
         return pht_results(cid, (trace_mark.mark.id,), label or trace_mark.mark.label or trace_mark.mark.id,
                            trace_mark.trace(), fit_span)
     raise InputError(f"unknown calculation type {kind!r}")
@@ -387,10 +424,10 @@ def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[
     radius = _mark_ref(calc, "radius_mark", measured)
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
-    va = float(calc["aliasing_velocity_m_s"]) * 100.0
-    angle = calc.get("angle_deg")
+    va = _number(calc, "aliasing_velocity_m_s") * 100.0
+    angle = _number(calc, "angle_deg", None)
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
-    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, None if angle is None else float(angle))
+    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
     src = (radius.mark.id, mr.mark.id)
     warn = (pisa.PISA_POST_TEER_WARNING,)
@@ -418,7 +455,7 @@ def _calc_volumetric(cid: str, label: str, calc: Mapping[str, Any],
     """RVol = (LVEDV - LVESV) - SV_LVOT, RF = RVol / SV_total, EROA = RVol / VTI_MR (M14, W11)."""
     d = _mark_ref(calc, "lvot_diameter_mark", measured)
     lv = _mark_ref(calc, "lvot_trace_mark", measured)
-    sv_total = float(calc["lvedv_ml"]) - float(calc["lvesv_ml"])
+    sv_total = _number(calc, "lvedv_ml") - _number(calc, "lvesv_ml")
     sv_lvot = continuity.stroke_volume(d.value("distance"), lv.value("vti"))
     rvol = sv_total - sv_lvot
     if sv_total <= 0 or rvol < 0:
@@ -433,8 +470,11 @@ def _calc_volumetric(cid: str, label: str, calc: Mapping[str, Any],
     ]
     if "mr_trace_mark" in calc:
         mr = _mark_ref(calc, "mr_trace_mark", measured)
+        vti_mr = mr.value("vti")
+        if vti_mr <= 0:
+            raise InputError(f"MR VTI must be positive for the volumetric EROA (got {vti_mr} cm from {mr.mark.id!r})")
         out.append(make_result(f"{cid}.eroa_volumetric", f"{label}: EROA", "eroa_volumetric",
-                               rvol / mr.value("vti"), (*src, mr.mark.id), method="RVol / VTI_MR"))
+                               rvol / vti_mr, (*src, mr.mark.id), method="RVol / VTI_MR"))
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imaging.errors import CalibrationError, InputError
-from imaging.regions import UltrasoundRegion
+from imaging.regions import PIXEL_CENTRE, UltrasoundRegion
 
 TracePoint = tuple[float, float]
 
@@ -345,7 +345,7 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
     if grey.shape[0] <= by1 or grey.shape[1] <= bx1:
         raise DopplerError(f"{what}: the frame ({grey.shape[1]}x{grey.shape[0]}) is smaller than the region")
     crop = _box(_median3x3(grey[by0:by1 + 1, c0:c1 + 1]), SMOOTH_ROWS, SMOOTH_COLUMNS)
-    ib = int(round(region.baseline_y - 0.5 - by0))  # baseline row inside the crop (may lie outside it)
+    ib = int(round(region.baseline_y - PIXEL_CENTRE - by0))  # baseline row inside the crop (may lie outside it)
     above_start = min(ib - 1 - BASELINE_GUARD_PX, crop.shape[0] - 1)
     below_start = max(ib + 1 + BASELINE_GUARD_PX, 0)
     # each side as (rows ordered outward from the baseline, distance of its first row from the baseline)
@@ -368,4 +368,4 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
         raise DopplerError(f"{what}: no spectrum found {direction} the baseline")
     first, last = max(int(flow[0]) - 1, 0), min(int(flow[-1]) + 1, len(depth) - 1)
     sign = -1.0 if direction == "above" else 1.0
-    return [(c0 + c + 0.5, ib + 0.5 + by0 + sign * float(depth[c])) for c in range(first, last + 1)]
+    return [(c0 + c + PIXEL_CENTRE, ib + PIXEL_CENTRE + by0 + sign * float(depth[c])) for c in range(first, last + 1)]

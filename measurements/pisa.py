@@ -26,6 +26,8 @@ def pisa_flow(radius_cm: float, aliasing_cm_s: float, angle_deg: float | None = 
     if radius_cm <= 0 or aliasing_cm_s <= 0:
         raise InputError(f"PISA needs a positive radius and aliasing velocity (got r = {radius_cm} cm,"
                          f" Va = {aliasing_cm_s} cm/s)")
+    if angle_deg is not None and not 0.0 < angle_deg <= 180.0:
+        raise InputError(f"angle_deg must be more than 0° and at most 180° (got {angle_deg}°)")
     q = 2.0 * math.pi * radius_cm * radius_cm * aliasing_cm_s
     return q * angle_deg / 180.0 if angle_deg is not None else q
 

@@ -34,6 +34,8 @@ class ExportResult:
     key_images_png: list[Path] = field(default_factory=list)
     key_images_dicom: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: marks and calculations that could not be measured (they are listed in the report too)
+    errors: tuple[str, ...] = ()
 
     @property
     def paths(self) -> list[Path]:
@@ -85,7 +87,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     json_path = write_json(model, out_dir / JSON_NAME)
     pdf_path = write_pdf(model, out_dir / PDF_NAME, PageSpec(paper),
                          key_images={k: big for k, (_, big) in rendered.items()})
-    return ExportResult(pdf_path, json_path, sr_path, pngs, dicom_keys, warnings)
+    return ExportResult(pdf_path, json_path, sr_path, pngs, dicom_keys, warnings, report.errors)
 
 
 def _write_secondary_captures(report: Report, sources: Sources, rendered: dict[str, tuple[QImage, QImage]],

@@ -63,8 +63,8 @@ def write_headless_outputs(out: Path, study: Any) -> int:
     print(f"Demo report written to {out / 'report'}:")
     for path in result.paths:
         print(f"  {path}")
-    for warning in result.warnings:
-        print(f"mitraplan demo: {warning}", file=sys.stderr)
+    for message in [*result.errors, *result.warnings]:
+        print(f"mitraplan demo: {message}", file=sys.stderr)
     print(f"View it with: mitraplan open {study.folder}")
     return 0
 

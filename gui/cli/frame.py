@@ -5,20 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
-def _frame_number(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--frame must be a whole number, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"--frame is 1-based (the first frame is 1), got {number}")
-    return number
+from gui.cli.args import frame_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="DICOM image file")
-    parser.add_argument("--frame", type=_frame_number, default=1, metavar="N", help="frame number, 1-based (default 1)")
+    parser.add_argument("--frame", type=frame_number, default=1, metavar="N", help="frame number, 1-based (default 1)")
     parser.add_argument("--out", type=Path, required=True, metavar="PNG", help="PNG file to write")
 
 

@@ -6,12 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-
-def _frame_number(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"frame numbers start at 1, got {value}")
-    return value
+from gui.cli.args import frame_number
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -29,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DICOM files, study folders or a DICOMDIR")
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="render the window once, save it as PNG and exit (for docs and checks)")
-    parser.add_argument("--frame", type=_frame_number, metavar="N",
+    parser.add_argument("--frame", type=frame_number, metavar="N",
                         help="with --screenshot: show frame N (1-based) of the active loop")
     parser.add_argument("--layout", type=int, choices=(1, 2, 4), default=1,
                         help="with --screenshot: number of viewports (1, 2 or 4)")

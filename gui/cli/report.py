@@ -27,14 +27,21 @@ def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymis
     return export_report(report, sources, out, anonymise=anonymise, paper=paper)
 
 
+EXIT_OK, EXIT_BAD_INPUT = 0, 3
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the written paths as JSON on stdout; what was left out goes to stderr."""
+    """Print the written paths as JSON on stdout; what was left out goes to stderr.
+
+    Like ``mitraplan measure``: the report is still written when a mark or calculation cannot be
+    measured (its images missing, a bad field), but each problem is printed and the exit code is 3.
+    """
     result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
     json.dump({"pdf": str(result.pdf), "json": str(result.json), "sr": str(result.sr) if result.sr else None,
                "key_images_png": [str(p) for p in result.key_images_png],
-               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings},
+               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings, "errors": list(result.errors)},
               sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
-    for warning in result.warnings:
-        print(f"mitraplan report: {warning}", file=sys.stderr)
-    return 0
+    for message in [*result.errors, *result.warnings]:
+        print(f"mitraplan report: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.errors else EXIT_OK

@@ -6,15 +6,16 @@ import argparse
 import json
 import sys
 
+from gui.cli.args import finite_float, frame_number
 from imaging.errors import InputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="DICOM image with a spectral Doppler region")
     parser.add_argument("--region", type=int, required=True, metavar="N", help="0-based ultrasound region index")
-    parser.add_argument("--frame", type=int, default=1, metavar="F", help="1-based frame number (default 1)")
-    parser.add_argument("--x-range", type=float, nargs=2, required=True, metavar=("X0", "X1"),
-                        help="span in image x coordinates (columns; pixel centre = index + 0.5)")
+    parser.add_argument("--frame", type=frame_number, default=1, metavar="F", help="1-based frame number (default 1)")
+    parser.add_argument("--x-range", type=finite_float, nargs=2, required=True, metavar=("X0", "X1"),
+                        help="span in image x coordinates (columns; pixel centre = index + 0.5); either order")
     parser.add_argument("--direction", choices=("auto", "above", "below"), default="auto",
                         help="side of the baseline to trace (default: the side with more signal)")
     parser.add_argument("--purpose", default=None, metavar="P",

@@ -50,6 +50,19 @@ def test_bad_arguments_exit_3_naming_the_file(strip_file, capsys: pytest.Capture
     assert message in err and "cw.dcm" in err
 
 
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--region", "0", "--x-range", "nan", "200"], "--x-range: must be a finite number, got 'nan'"),
+    (["--region", "0", "--x-range", "50", "inf"], "--x-range: must be a finite number, got 'inf'"),
+    (["--region", "0", "--frame", "0", "--x-range", "50", "200"], "--frame: frames are 1-based"),
+])
+def test_unusable_numbers_are_usage_errors(strip_file, capsys: pytest.CaptureFixture[str], extra, message) -> None:
+    path, _ = strip_file
+    with pytest.raises(SystemExit) as exit_info:
+        main(["trace", str(path), *extra])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_not_dicom_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "x.dcm"
     bad.write_text("hello")

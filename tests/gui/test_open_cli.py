@@ -65,7 +65,7 @@ def test_frame_beyond_the_loop_exits_3(demo_study: Any, tmp_path: Path) -> None:
 def test_frame_zero_is_a_usage_error(tmp_path: Path) -> None:
     result = mitraplan("open", "--screenshot", str(tmp_path / "x.png"), "--frame", "0")
     assert result.returncode == 2
-    assert "frame numbers start at 1" in result.stderr
+    assert "frames are 1-based" in result.stderr
 
 
 @pytest.mark.parametrize("module", ["gui.main", "gui.cli.open_app"])

@@ -290,3 +290,60 @@ def test_vca_total_and_pasp() -> None:
     assert {g.label for g in by_id["c6.vca_total"].grades} >= {"moderate"}
     assert by_id["c7.pasp"].value == pytest.approx(4 * 3.0 ** 2 + 8, rel=1e-9)  # 44 mmHg: EAE moderate
     assert by_id["c7.pasp"].grades[0].label == "moderate"
+
+
+def _regions_for_two_loops(sop: str):
+    return [SPATIAL, COLOUR, CW] if sop in (SOP, "1.2.4") else regions_for(sop)
+
+
+def test_beats_are_averaged_per_loop_so_two_orifices_keep_their_own_average() -> None:
+    # medial orifice: two W1 beats on loop 1.2.3; lateral orifice: two W1 beats on loop 1.2.4 (MG 6.521333 mmHg each)
+    from dataclasses import replace
+
+    marks = [_inflow("m0", 0.1), _inflow("m1", 0.9),
+             replace(_inflow("l0", 0.1), sop_instance_uid="1.2.4"), replace(_inflow("l1", 0.9), sop_instance_uid="1.2.4")]
+    results, errors = measure_all(marks, [], _regions_for_two_loops)
+    assert errors == []
+    averages = [r for r in results if r.id.startswith("avg.") and r.quantity == "mean_gradient"]
+    assert sorted(r.source for r in averages) == [("l0", "l1"), ("m0", "m1")]
+    assert len({r.id for r in results}) == len(results)  # ids stay unique
+    assert all(r.value == pytest.approx(6.521333, abs=1e-6) for r in averages)
+
+
+def test_averages_of_a_non_inflow_trace_are_not_graded_as_stenosis() -> None:
+    # the same W1 shape traced twice as a "peak_velocity" trace: its per-beat MG is ungraded, so is the mean
+    from dataclasses import replace
+
+    marks = [replace(_inflow("t0", 0.1), purpose="peak_velocity"), replace(_inflow("t1", 0.9), purpose="peak_velocity")]
+    results, errors = measure_all(marks, [], regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    assert by_id["t0.mean_gradient"].grades == ()
+    assert by_id["avg.peak_velocity.mean_gradient"].grades == ()
+
+
+def test_volumetric_eroa_with_a_zero_vti_mr_trace_is_an_error_not_a_crash() -> None:
+    marks = [*_volumetric_marks()[:2],
+             _mark("mr", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(1.0, 0.0), (1.3, 0.0)]), region=2,
+                   purpose="mr_jet")]  # flat on the baseline: VTI 0 cm
+    calc = {"id": "c5", "type": "volumetric", "lvedv_ml": 180, "lvesv_ml": 100, "lvot_diameter_mark": "lvotd",
+            "lvot_trace_mark": "lvot", "mr_trace_mark": "mr"}
+    _, errors = measure_all(marks, [calc], regions_for)
+    assert "MR VTI must be positive" in dict(errors)["c5"]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("aliasing_velocity_m_s", float("nan"), "aliasing_velocity_m_s must be a finite number"),
+    ("aliasing_velocity_m_s", "fast", "aliasing_velocity_m_s must be a finite number"),
+    ("angle_deg", 0, "angle_deg must be more than 0° and at most 180°"),
+    ("angle_deg", 200, "angle_deg must be more than 0° and at most 180°"),
+])
+def test_pisa_numbers_from_the_case_file_are_checked(field, value, message) -> None:
+    marks = [_mark("r", MarkType.DISTANCE, [(150.5, 100.5), (195.5, 100.5)], region=1, purpose="pisa_radius"),
+             _mark("mr", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(1.0, 5.0), (1.3, 5.0)]), region=2,
+                   purpose="mr_jet")]
+    calc = {"id": "c1", "type": "pisa", "radius_mark": "r", "aliasing_velocity_m_s": 0.385, "mr_trace_mark": "mr",
+            field: value}
+    results, errors = measure_all(marks, [calc], regions_for)
+    assert message in dict(errors)["c1"]
+    assert not any(r.id.startswith("c1.") for r in results)

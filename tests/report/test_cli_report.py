@@ -72,3 +72,17 @@ def test_report_command_bad_case_exits_3(tmp_path: Path, capsys: pytest.CaptureF
     bad.write_text("{not json", encoding="utf-8")
     assert main(["report", str(bad), "--out", str(tmp_path / "out")]) == 3
     assert "bad.mitraplan.json" in capsys.readouterr().err
+
+
+def test_report_on_missing_images_is_written_but_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = write_case(tmp_path)
+    for image in (tmp_path / "study").glob("IM_*.dcm"):
+        image.unlink()
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 3
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert Path(printed["pdf"]).is_file() and Path(printed["json"]).is_file()
+    assert printed["sr"] is None                          # no source header to build the SR from
+    marks = {e.split(":")[0] for e in printed["errors"] if e.startswith("mark")}
+    assert marks == {"mark 'm1'", "mark 'm2'", "mark 'm3'", "mark 'm5'"}
+    assert "IM_0001.dcm' not found" in captured.err
