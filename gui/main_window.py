@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         from gui.annotate import install_annotation
         install_annotation(self)
+        from gui.key_images import install_key_images
+        install_key_images(self)
         self._build_status_bar()
         self._connect()
         self.setAcceptDrops(True)

@@ -266,6 +266,63 @@ def SetNotes(before: str, after: str) -> SetCaseField:  # noqa: N802
     return SetCaseField(("notes",), before, after, label="case notes")
 
 
+# --- key images ---------------------------------------------------------------------------------
+
+def _same_frame(entry: Any, sop_instance_uid: str, frame_number: int) -> bool:
+    return isinstance(entry, Mapping) and entry.get("sop_instance_uid") == sop_instance_uid and \
+        entry.get("frame_number") == frame_number
+
+
+@dataclass(frozen=True)
+class ToggleKeyImage:
+    """Flag a frame as a key image of the report, or unflag it (case key ``key_images``, a list of
+    ``{"sop_instance_uid", "frame_number"}`` as ``report.build`` reads it). ``before``/``after`` are
+    the whole list (``MISSING`` when absent), so an undo restores it exactly."""
+
+    sop_instance_uid: str
+    frame_number: int
+    before: Any
+    after: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", copy.deepcopy(self.before))
+        object.__setattr__(self, "after", copy.deepcopy(self.after))
+
+    @classmethod
+    def of(cls, doc: CaseDocument, sop_instance_uid: str, frame_number: int) -> ToggleKeyImage:
+        """The command that flips the flag of this frame; unflagging the last one removes the key."""
+        before = doc.field(("key_images",))
+        entries = list(before) if isinstance(before, list) else []
+        kept = [e for e in entries if not _same_frame(e, sop_instance_uid, frame_number)]
+        if len(kept) == len(entries):
+            kept.append({"sop_instance_uid": sop_instance_uid, "frame_number": int(frame_number)})
+        return cls(sop_instance_uid, int(frame_number), before, kept if kept else MISSING)
+
+    @property
+    def flags(self) -> bool:
+        """True when this command flags the frame (False: it removes the flag)."""
+        after = self.after if isinstance(self.after, list) else []
+        return any(_same_frame(e, self.sop_instance_uid, self.frame_number) for e in after)
+
+    @property
+    def text(self) -> str:
+        return f"{'Flag' if self.flags else 'Unflag'} key image (frame {self.frame_number})"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.set_field(("key_images",), self.after)
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.set_field(("key_images",), self.before)
+
+
+def flagged_frames(doc: CaseDocument, sop_instance_uid: str) -> list[int]:
+    """The 1-based frames of one image flagged as key images, in order."""
+    value = doc.field(("key_images",))
+    return sorted({int(e["frame_number"]) for e in (value if isinstance(value, list) else [])
+                   if isinstance(e, Mapping) and e.get("sop_instance_uid") == sop_instance_uid
+                   and isinstance(e.get("frame_number"), int) and not isinstance(e.get("frame_number"), bool)})
+
+
 # --- several at once --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

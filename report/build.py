@@ -150,21 +150,31 @@ def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
     return hit.value if hit else None
 
 
+def _frame_label(marks: Sequence[Mark], uid: str, frame: int) -> tuple[str, tuple[str, ...]]:
+    """The caption of a frame (its marks' labels, else "Frame N") and the ids of its marks."""
+    on = [m for m in marks if (m.sop_instance_uid, m.frame_number) == (uid, frame)]
+    return "; ".join(dict.fromkeys(m.label for m in on if m.label))[:120] or f"Frame {frame}", tuple(m.id for m in on)
+
+
 def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[KeyImage, ...]:
-    """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six)."""
+    """The frames the user flagged (``key_images`` in the case), else each distinct marked frame (at most
+    six). A flagged entry without a label is captioned by the labels of the marks on its frame."""
     flagged = case.extra.get("key_images")
+    entries = [e for e in flagged if isinstance(e, dict) and isinstance(e.get("frame_number"), int)
+               and not isinstance(e.get("frame_number"), bool) and e["frame_number"] >= 1] \
+        if isinstance(flagged, list) else []
     out = []
-    if isinstance(flagged, list) and flagged:
-        for n, entry in enumerate(e for e in flagged if isinstance(e, dict)):
-            out.append(KeyImage(f"k{n + 1}", str(entry.get("sop_instance_uid", "")), int(entry.get("frame_number", 1)),
-                                str(entry.get("label", "") or f"Key image {n + 1}"),
+    if entries:
+        for n, entry in enumerate(entries):
+            uid, frame = str(entry.get("sop_instance_uid", "")), entry["frame_number"]
+            label, _ids = _frame_label(marks, uid, frame)
+            out.append(KeyImage(f"k{n + 1}", uid, frame, str(entry.get("label", "") or label),
                                 tuple(str(i) for i in entry.get("marks", []) or [])))
         return tuple(out)
     frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks)
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
-        on = [m for m in marks if (m.sop_instance_uid, m.frame_number) == (uid, frame)]
-        label = "; ".join(dict.fromkeys(m.label for m in on if m.label))[:120] or f"Frame {frame}"
-        out.append(KeyImage(f"k{n + 1}", uid, frame, label, tuple(m.id for m in on)))
+        label, ids = _frame_label(marks, uid, frame)
+        out.append(KeyImage(f"k{n + 1}", uid, frame, label, ids))
     return tuple(out)
 
 

@@ -1,7 +1,8 @@
 """The transport bar under the viewers: play/pause, step, first/last, speed, loop range, frame slider.
 
 It drives the active viewport (and, through the grid, the synchronised ones). The frame slider
-shows the R waves as ticks when the loop has them, and the loop range as a band.
+shows the R waves as ticks when the loop has them, the loop range as a band, and the frames
+flagged as key images as gold triangles above the groove.
 """
 
 from __future__ import annotations
@@ -9,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider,
                                QToolButton, QWidget)
 
 from gui.viewer.playback import SPEEDS
 from gui.viewer.sync import SyncMode
+
+#: Colour of the key-image flags (slider triangles, viewport badge).
+KEY_FRAME_COLOUR = QColor("#ffc107")
 
 
 class FrameSlider(QSlider):
@@ -29,11 +33,17 @@ class FrameSlider(QSlider):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.r_wave_frames: tuple[int, ...] = ()
         self.range_frames: tuple[int, int] | None = None
+        self.key_frames: tuple[int, ...] = ()
 
     def set_marks(self, r_wave_frames: Sequence[int], range_frames: tuple[int, int] | None) -> None:
         """R-wave frames and the loop range, both 1-based."""
         self.r_wave_frames = tuple(r_wave_frames)
         self.range_frames = range_frames
+        self.update()
+
+    def set_key_frames(self, frames: Sequence[int]) -> None:
+        """Frames (1-based) flagged as key images of the report."""
+        self.key_frames = tuple(frames)
         self.update()
 
     def _x_of(self, value: int) -> int:
@@ -59,6 +69,11 @@ class FrameSlider(QSlider):
             x = self._x_of(frame)
             painter.drawLine(x, mid - 10, x, mid - 5)
             painter.drawLine(x, mid + 5, x, mid + 10)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(KEY_FRAME_COLOUR)
+        for frame in self.key_frames:
+            x = self._x_of(frame)
+            painter.drawPolygon(QPolygon([QPoint(x - 5, 0), QPoint(x + 5, 0), QPoint(x, 7)]))
         painter.end()
         super().paintEvent(event)
 
