@@ -1,12 +1,17 @@
-"""Report → Preview and Export: the planning report of a case, page by page as the PDF prints it.
+"""Report → Preview and Export: the planning report of the open case, page by page as the PDF prints it.
 
-The preview shows ``report.pdf.render_pages`` (the same layout code as the PDF). Building the
-report, rendering and exporting run as background tasks, so the window never freezes; failures
+The menu actions report the case open in the window. A case with unsaved changes (or never saved)
+is saved first, asking for a file name when it has none: the report names its case file and that
+file's SHA-256, so the file on disk must hold exactly what is reported. The report is then built from
+a copy of the in-memory case (later edits do not race the worker thread), with the open study to
+find images. The preview shows ``report.pdf.render_pages`` (the same layout code as the PDF).
+Building, rendering and exporting run as background tasks, so the window never freezes; failures
 become notices (or the dialog's status line) naming the file.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.tasks import Task, TaskRunner
+from planning.case import Case
 
-CASE_FILTER = "MitraPlan case (*.mitraplan.json);;JSON (*.json)"
 PREVIEW_DPI = 96
 _RUNNER: TaskRunner | None = None
 
@@ -55,30 +60,36 @@ class Prepared:
     pages: list[QImage]
 
 
-def prepare(case_path: Path, paper: str) -> Prepared:
-    """Load the case, recompute it, render key images and pages (runs on a worker thread)."""
+def prepare(case: Case | Path, paper: str, index: Any = None) -> Prepared:
+    """Recompute the case (a Case, or a case file to load), render key images and pages (runs on a
+    worker thread); ``index`` is the open study, where images missing at their path are looked up."""
     from planning.case import load_case
     from report.build import build_report
     from report.export import frame_loader
     from report.keyimages import render_all
     from report.pdf import PageSpec, render_pages
 
-    report, sources = build_report(load_case(case_path, lenient=True))
+    if not isinstance(case, Case):
+        case = load_case(case, lenient=True)
+    report, sources = build_report(case, index=index)
     rendered = render_all(report, frame_loader(sources))
     big = {key: images[1] for key, images in rendered.items()}
     return Prepared(report, sources, big, render_pages(report, PageSpec(paper), PREVIEW_DPI, big))
 
 
 class ReportPreview(QDialog):
-    """The preview dialog of one case: paper, anonymise switch, Export…, and the pages."""
+    """The preview dialog of one case (a Case, or a case file): paper, anonymise switch, Export…, and the pages."""
 
     pagesShown = Signal(int)
     exported = Signal(object)  # report.export.ExportResult
     failed = Signal(str)
 
-    def __init__(self, case_path: str | Path, tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, case: str | Path | Case, tasks: TaskRunner | None = None, parent: QWidget | None = None,
+                 index: Any = None) -> None:
         super().__init__(parent)
-        self.case_path = Path(case_path)
+        self.case: Case | Path = case if isinstance(case, Case) else Path(case)
+        self.case_path = Path(case.path or "Untitled case") if isinstance(case, Case) else Path(case)
+        self.index = index
         self.tasks = tasks or shared_runner()
         self._running: list[Task] = []
         self.prepared: Prepared | None = None
@@ -117,8 +128,8 @@ class ReportPreview(QDialog):
         """Rebuild and re-render in the background (on open and when the paper changes)."""
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
-        path, paper = self.case_path, self.paper.currentText()
-        self._start(f"Report preview {path.name}", lambda _p, _c: prepare(path, paper), self._show)
+        case, paper, index = self.case, self.paper.currentText(), self.index
+        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, index), self._show)
 
     def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None]) -> None:
         self._running = [t for t in self._running if t in self.tasks.running]
@@ -178,37 +189,49 @@ class ReportPreview(QDialog):
 
 
 def install_report_menu(window: QMainWindow) -> None:
-    """Add the Report menu (Preview…, Export…) to ``window``, before Help when there is one."""
+    """Add the Report menu (Preview…, Export… of the open case) to ``window``, before Help when there is one."""
     bar = window.menuBar()
     menu = bar.addMenu("&Report")
     help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
     if help_action is not None:
         bar.insertMenu(help_action, menu)
-    preview = QAction("&Preview Report of a Case…", window)
+    preview = QAction("&Preview Report…", window)
     preview.setShortcut(QKeySequence("Ctrl+R"))
-    preview.setStatusTip("Build the planning report of a case file and show its pages")
-    preview.triggered.connect(lambda: _preview_chosen_case(window))
-    export = QAction("&Export Report of a Case…", window)
+    preview.setStatusTip("Build the planning report of the open case and show its pages")
+    preview.triggered.connect(lambda: preview_open_case(window))
+    export = QAction("&Export Report…", window)
     export.setShortcut(QKeySequence("Ctrl+Shift+R"))
-    export.setStatusTip("Write report.pdf, report.json, the DICOM SR and key images of a case")
-    export.triggered.connect(lambda: _preview_chosen_case(window, export=True))
+    export.setStatusTip("Write report.pdf, report.json, the DICOM SR and key images of the open case")
+    export.triggered.connect(lambda: preview_open_case(window, export=True))
     menu.addAction(preview)
     menu.addAction(export)
     window.addAction(preview)
     window.addAction(export)
+    registry = getattr(window, "actions", None)
+    if isinstance(registry, dict):  # MainWindow's actions by key (menus, shortcuts help)
+        registry.update(report_preview=preview, report_export=export)
 
 
-def _preview_chosen_case(window: QMainWindow, export: bool = False) -> ReportPreview | None:
-    path, _ = QFileDialog.getOpenFileName(window, "Case file", "", CASE_FILTER)
-    if not path:
+def preview_open_case(window: QMainWindow, export: bool = False) -> ReportPreview | None:
+    """The preview of the window's open case, saved first when it has unsaved changes (None: no case
+    is open, or the save was cancelled or failed); with ``export`` the folder chooser follows the pages."""
+    session, notices = window.session, getattr(window, "notices", None)  # type: ignore[attr-defined]
+    if session.document is None:
+        if notices is not None:
+            notices.warning("No case is open: File → New Case or Open Case… first")
         return None
-    dialog = ReportPreview(path, getattr(window, "tasks", None), window)
-    notices = getattr(window, "notices", None)
+    if (session.document.path is None or session.is_dirty()) and not session.save():
+        return None  # cancelled, or the failure was already reported through session.refused
+    dialog = ReportPreview(copy.deepcopy(session.case), getattr(window, "tasks", None), window,
+                           index=getattr(window, "index", None))
     if notices is not None:
         dialog.failed.connect(notices.error)
         dialog.exported.connect(lambda r: notices.info(f"Report written to {r.pdf.parent}"))
-    if export:
-        dialog.pagesShown.connect(lambda _n: dialog.choose_export_folder())
+    if export:  # once: a later re-render (another paper size) does not ask again
+        def ask_once(_pages: int) -> None:
+            dialog.pagesShown.disconnect(ask_once)
+            dialog.choose_export_folder()
+        dialog.pagesShown.connect(ask_once)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

@@ -1,13 +1,17 @@
-"""Report → Preview / Export: the pages of the PDF on screen, export in the background."""
+"""Report → Preview / Export: the pages of the PDF on screen, export in the background, of the open case."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from gui.panels.report_preview import ReportPreview, install_report_menu
+from gui.session import Unsaved
+from planning.case import Case, load_case
+from planning.commands import SetNotes
 from tests.report.test_cli_report import write_case
 
 
@@ -43,18 +47,63 @@ def test_preview_of_a_bad_case_says_why(qtbot, tmp_path: Path) -> None:
     assert not dialog.export_button.isEnabled()
 
 
-def test_report_menu_sits_before_help_and_opens_the_chosen_case(qtbot, case_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_menu_sits_before_help(qtbot) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
     window.menuBar().addMenu("&Help")
     install_report_menu(window)
-    titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&Report", "&Help"]
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(case_path), ""))
-    preview = next(a for a in window.actions() if a.text().startswith("&Preview"))
-    preview.trigger()
+    assert [a.text() for a in window.menuBar().actions()] == ["&Report", "&Help"]
+
+
+def _absolute_images(case: Case) -> Case:
+    assert case.path is not None
+    case.images = [{**i, "path": str((case.path.parent / i["path"]).resolve())} for i in case.images]
+    return case
+
+
+def test_preview_without_an_open_case_says_so(qtbot, window) -> None:
+    warnings: list[str] = []
+    window.notices.warning = warnings.append
+    window.actions["report_preview"].trigger()
+    assert warnings == ["No case is open: File → New Case or Open Case… first"]
+    assert window.findChild(ReportPreview) is None
+
+
+def test_preview_of_a_never_saved_case_asks_where_to_save_it_first(qtbot, window, case_path: Path,
+                                                                   tmp_path: Path) -> None:
+    case = _absolute_images(load_case(case_path))
+    case.path = None
+    window.session.set_case(case, dirty=True)
+    window.session.ask_save_path = lambda: None  # the user cancels the save dialog: no report
+    window.actions["report_preview"].trigger()
+    assert window.findChild(ReportPreview) is None
+    target = tmp_path / "elsewhere" / "new.mitraplan.json"
+    target.parent.mkdir()
+    window.session.ask_save_path = lambda: target
+    window.actions["report_preview"].trigger()
+    dialog = window.findChild(ReportPreview)
+    assert dialog is not None and dialog.case_path == target and target.is_file()
+    assert not window.session.is_dirty()
+    qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=60000)
+    header = dialog.prepared.report.header
+    assert header.case_file == "new.mitraplan.json"
+    assert header.case_sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+    p1 = next(m for m in dialog.prepared.report.measurements if m.source == ("m1",))
+    assert p1.shown == "0.80"  # 16 px x 0.05 cm/px, measured from the saved case's images
+    dialog.close()
+
+
+def test_preview_reports_the_open_case_with_its_unsaved_edit(qtbot, window, case_path: Path) -> None:
+    window.open_case(case_path)
+    window.session.push(SetNotes("", "Edited in the window"))
+    assert window.session.is_dirty()
+    window.actions["report_preview"].trigger()  # saves first: the file then holds what is reported
     dialog = window.findChild(ReportPreview)
     assert dialog is not None and dialog.case_path == case_path
-    qtbot.waitUntil(lambda: dialog.page_count > 0, timeout=60000)
+    assert load_case(case_path).notes == "Edited in the window" and not window.session.is_dirty()
+    qtbot.waitUntil(lambda: dialog.prepared is not None, timeout=60000)
+    assert dialog.prepared.report.notes == "Edited in the window"
+    window.session.push(SetNotes("Edited in the window", "later"))  # the preview works on its own copy
+    assert dialog.case.notes == "Edited in the window"
     dialog.close()
+    window.session.ask_unsaved = lambda _name: Unsaved.DISCARD
