@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, Q
 from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.pacs_dialog import install_pacs_menu
+from gui.panels.keys import install_field_keys
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.panels.case_docks import install_case_panels
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
 
         self.grid = ViewerGrid(clock, self)
         self._build_actions()
+        self.field_keys = install_field_keys(self)  # focused fields keep their keys from the shortcuts
         self.transport = TransportBar(self.actions, self)
         self.notice_area = NoticeArea(self.notices, self)
         central = QWidget(self)
