@@ -39,6 +39,9 @@ _POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", 
 CAPTION = "Surgical view from the left atrium · schematic, not to scale"
 PLACING = {DEVICE: "Click on the valve (or ←/→ and Enter) to place a device · Esc cancels",
            JET: "Click on the valve (or ←/→ and Enter) to place a residual jet · Esc cancels"}
+EDIT_HINT = ("Press D (or “Device”) and click on the valve to place a prior device, J for a residual jet. "
+             "Click an item to edit it; drag to move; Delete removes.")
+NO_CASE_HINT = "No case open — File → New Case (Ctrl+N) or Open Case… to map the prior devices and residual jets."
 _TOOL_KEYS = {Qt.Key.Key_S: SELECT, Qt.Key.Key_D: DEVICE, Qt.Key.Key_J: JET}
 _OWN_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space,
                        Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape, *_TOOL_KEYS})
@@ -426,8 +429,7 @@ class ValveMapPanel(QWidget):
         self.view = ClipMapView(self)
         self.device_editor = DeviceEditor(self)
         self.jet_editor = JetEditor(self)
-        self.hint = QLabel("Press D (or “Device”) and click on the valve to place a prior device, J for a "
-                           "residual jet. Click an item to edit it; drag to move; Delete removes.", self)
+        self.hint = QLabel(NO_CASE_HINT, self)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.editors = QStackedWidget(self)
@@ -482,6 +484,7 @@ class ValveMapPanel(QWidget):
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_change)
         self.setEnabled(doc is not None)
+        self.hint.setText(EDIT_HINT if doc is not None else NO_CASE_HINT)
         self.view.set_selected("")
         self.refresh()
 
