@@ -104,3 +104,14 @@ def test_malformed_key_images_are_left_out_and_named(tmp_path: Path, capsys: pyt
     assert "key_images[0]: frame_number is 1-based (got 'x')" in captured.err
     assert "key_images[1]: not an object" in captured.err
     assert f"key image k3: frame {frames + 1} is beyond the last frame ({frames})" in captured.err
+
+
+@pytest.mark.parametrize(("where", "key", "junk"), [("study", "rhythm", 5), ("leaflets", "spaces", 5)])
+def test_junk_in_optional_fields_is_ignored_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        where: str, key: str, junk: object) -> None:
+    case, _ = write_case(tmp_path)
+    doc = json.loads(case.read_text(encoding="utf-8"))
+    doc[where][key] = junk
+    case.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
+    assert "J1 vena contracta" in Path(json.loads(capsys.readouterr().out)["json"]).read_text(encoding="utf-8")
