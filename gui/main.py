@@ -44,11 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options of ``mitraplan`` itself; any other leading argument belongs to the app (``open``).
+_TOP_LEVEL_OPTIONS = {"-h", "--help", "-v", "--verbose"}
+
+
+def _route_to_open(args: list[str]) -> list[str]:
+    """``mitraplan [PATH…] [--screenshot PNG]`` means ``mitraplan open …``: insert the sub-command."""
+    rest = [a for a in args if a not in _TOP_LEVEL_OPTIONS]
+    if rest and rest[0] in COMMANDS or not rest and any(a in ("-h", "--help") for a in args):
+        return args
+    leading = [a for a in args if a in _TOP_LEVEL_OPTIONS]
+    return [*leading, "open", *rest]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, dispatch, map errors to exit codes with one plain message."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
-        args_list = ["open", *args_list]
+    args_list = _route_to_open(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,

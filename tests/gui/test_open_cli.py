@@ -73,3 +73,10 @@ def test_importing_the_command_pulls_in_no_widgets(module: str) -> None:
     code = f"import sys, {module}; print('PySide6.QtWidgets' in sys.modules, 'pyqtgraph' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_an_option_first_also_means_open(demo_study: Any, tmp_path: Path) -> None:
+    png = tmp_path / "first.png"
+    result = mitraplan("-v", "--screenshot", str(png), str(demo_study.files["cw_mr"]))
+    assert result.returncode == 0, result.stderr
+    assert png.stat().st_size > 10_000
