@@ -150,22 +150,42 @@ def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
     return hit.value if hit else None
 
 
-def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[KeyImage, ...]:
-    """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six)."""
+def _key_image_entry(n: int, entry: Any) -> KeyImage:
+    """One flagged key image of the case file; ValueError naming the entry when it is malformed."""
+    where = f"key_images[{n}]"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: not an object")
+    uid, frame, marks = entry.get("sop_instance_uid"), entry.get("frame_number", 1), entry.get("marks") or []
+    if not isinstance(uid, str) or not uid:
+        raise ValueError(f"{where}: sop_instance_uid must be a non-empty string")
+    if isinstance(frame, bool) or not isinstance(frame, int) or frame < 1:
+        raise ValueError(f"{where}: frame_number is 1-based (got {frame!r})")
+    if not isinstance(marks, list):
+        raise ValueError(f"{where}: marks must be a list of mark ids")
+    return KeyImage(f"k{n + 1}", uid, frame, str(entry.get("label", "") or f"Key image {n + 1}"),
+                    tuple(str(i) for i in marks))
+
+
+def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...], list[str]]:
+    """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six).
+
+    A malformed flagged entry is left out and named in the returned problems.
+    """
     flagged = case.extra.get("key_images")
-    out = []
+    out, problems = [], []
     if isinstance(flagged, list) and flagged:
-        for n, entry in enumerate(e for e in flagged if isinstance(e, dict)):
-            out.append(KeyImage(f"k{n + 1}", str(entry.get("sop_instance_uid", "")), int(entry.get("frame_number", 1)),
-                                str(entry.get("label", "") or f"Key image {n + 1}"),
-                                tuple(str(i) for i in entry.get("marks", []) or [])))
-        return tuple(out)
+        for n, entry in enumerate(flagged):
+            try:
+                out.append(_key_image_entry(n, entry))
+            except ValueError as exc:
+                problems.append(f"{exc}; key image left out")
+        return tuple(out), problems
     frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks)
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
         on = [m for m in marks if (m.sop_instance_uid, m.frame_number) == (uid, frame)]
         label = "; ".join(dict.fromkeys(m.label for m in on if m.label))[:120] or f"Frame {frame}"
         out.append(KeyImage(f"k{n + 1}", uid, frame, label, tuple(m.id for m in on)))
-    return tuple(out)
+    return tuple(out), problems
 
 
 def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | None = None,
@@ -181,6 +201,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     results = list(results)
     marks = tuple(_mark(m) for m in case.marks)
     images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())
+    key_images, key_problems = _key_images(case, marks)
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
     report = Report(
@@ -193,8 +214,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
                           tuple(findings.spaces(case, results))),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),
-        images=images, marks=marks, key_images=_key_images(case, marks), notes=case.notes or "",
-        errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems),
+        images=images, marks=marks, key_images=key_images, notes=case.notes or "",
+        errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
         context={**({"rhythm": case.study["rhythm"]} if case.study.get("rhythm") else {}), **findings.context(case)})
     return report, sources
 
