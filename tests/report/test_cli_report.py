@@ -115,3 +115,9 @@ def test_junk_in_optional_fields_is_ignored_not_a_crash(tmp_path: Path, capsys: 
     case.write_text(json.dumps(doc), encoding="utf-8")
     assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
     assert "J1 vena contracta" in Path(json.loads(capsys.readouterr().out)["json"]).read_text(encoding="utf-8")
+
+
+def test_report_out_that_is_a_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = write_case(tmp_path)
+    assert main(["report", str(case), "--out", str(case)]) == 3
+    assert f"{case}: --out: cannot write the report" in capsys.readouterr().err
