@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pydicom
 from pydicom.dataset import Dataset
 
+from imaging.errors import InputError
 from measurements.results import Result
 from planning import findings
 from planning.assessment import assess
@@ -82,6 +82,8 @@ class Sources:
 
 def read_sources(case: Case, index: Any = None) -> tuple[Sources, list[str]]:
     """Read the header of every image of the case; unreadable or missing files become messages."""
+    from imaging.reader import read_header
+
     headers, paths, problems = {}, {}, []
     uids = dict.fromkeys([i["sop_instance_uid"] for i in case.images] + [m.sop_instance_uid for m in case.marks])
     for uid in uids:
@@ -90,11 +92,27 @@ def read_sources(case: Case, index: Any = None) -> tuple[Sources, list[str]]:
             problems.append(f"image {uid} not found: not referenced in the report's DICOM outputs")
             continue
         try:
-            headers[uid] = pydicom.dcmread(path, stop_before_pixels=True)
+            headers[uid] = read_header(path)
             paths[uid] = path
-        except (OSError, pydicom.errors.InvalidDicomError) as exc:
-            problems.append(f"{path}: cannot read the DICOM header ({exc})")
+        except InputError as exc:
+            problems.append(f"cannot read the DICOM header: {exc}")
     return Sources(headers, paths), problems
+
+
+def info_reader(sources: Sources) -> Callable[[Path], Any]:
+    """``read_info`` for ``measure_case`` that reuses the headers already read (each file parsed once)."""
+    from imaging.loop import LoopInfo, read_info
+    from imaging.reader import require_image
+
+    by_path = {path: sources.headers[uid] for uid, path in sources.paths.items()}
+
+    def read(path: Path) -> Any:
+        header = by_path.get(path)
+        if header is None:
+            return read_info(path)
+        require_image(header, path)
+        return LoopInfo.from_dataset(header, path)
+    return read
 
 
 def _image_ref(uid: str, ds: Dataset, path: Path) -> ImageRef:
@@ -195,9 +213,9 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
 
     Measurements are recomputed from the marks unless ``results``/``errors`` are given.
     """
-    if results is None:
-        results, errors = measure_case(case, index)
     sources, problems = read_sources(case, index)
+    if results is None:
+        results, errors = measure_case(case, index, read_info=info_reader(sources))
     results = list(results)
     marks = tuple(_mark(m) for m in case.marks)
     images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())

@@ -115,3 +115,29 @@ def test_junk_in_optional_fields_is_ignored_not_a_crash(tmp_path: Path, capsys: 
     case.write_text(json.dumps(doc), encoding="utf-8")
     assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
     assert "J1 vena contracta" in Path(json.loads(capsys.readouterr().out)["json"]).read_text(encoding="utf-8")
+
+
+def test_report_out_that_is_a_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = write_case(tmp_path)
+    assert main(["report", str(case), "--out", str(case)]) == 3
+    assert f"{case}: --out: cannot write the report" in capsys.readouterr().err
+
+
+def test_building_the_report_parses_each_image_header_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydicom.filereader
+
+    from planning.case import load_case
+    from report.build import build_report
+
+    case, _ = write_case(tmp_path)
+    parsed: list[str] = []
+    real = pydicom.filereader.read_partial
+
+    def counting(fileobj, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - pydicom's signature
+        parsed.append(Path(fileobj.name).name)
+        return real(fileobj, *args, **kwargs)
+
+    monkeypatch.setattr(pydicom.filereader, "read_partial", counting)
+    report, sources = build_report(load_case(case))
+    assert sorted(parsed) == ["IM_0001.dcm", "IM_0002.dcm"]  # not once for measuring and again for the SR
+    assert not report.errors and len(sources.headers) == 2

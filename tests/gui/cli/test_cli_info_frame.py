@@ -94,3 +94,5 @@ def test_frame_errors(bar_loop: Path, tmp_path: Path, capsys: pytest.CaptureFixt
         main(["frame", str(bar_loop), "--frame", "0", "--out", str(out)])
     assert usage.value.code == 2
     assert not out.exists()
+    assert main(["frame", str(bar_loop), "--out", str(tmp_path)]) == 3  # --out names a folder
+    assert f"{tmp_path}: --out: cannot write the PNG" in capsys.readouterr().err
