@@ -30,3 +30,13 @@ def test_empty_browser_draws_how_to_open_a_study(window: Any) -> None:
     empty = window.browser.viewport().grab().toImage()
     lit = sum(empty.pixelColor(x, y).lightness() > 100 for x in range(0, empty.width(), 2) for y in range(0, 120, 2))
     assert lit > 20  # the hint text is on screen (a bare tree is one dark colour)
+
+
+def test_pacs_dialog_without_nodes_says_how_to_add_one(qtbot: Any, tmp_path: Any) -> None:
+    from gui.panels.pacs_dialog import NO_NODE_HINT, PacsDialog
+
+    box = PacsDialog(nodes_path=tmp_path / "nodes.json", store_root=tmp_path / "store")
+    qtbot.addWidget(box)
+    assert box.node_box.placeholderText() == NO_NODE_HINT
+    assert box.status.text().startswith(NO_NODE_HINT)
+    assert not box.search_button.isEnabled()
