@@ -77,7 +77,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     report = _keys_allowed(report, sources, anonymise, warnings)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, load or frame_loader(sources))
+        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         warnings.append(f"key images not rendered: {exc}")
     dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids)
