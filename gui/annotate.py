@@ -23,6 +23,8 @@ from planning.commands import RemoveMark, ReplaceMark
 from planning.labels import labels_for, purpose_for
 
 CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
+#: Characters the toolbar's label box shows without clipping (the longest clinical labels).
+LABEL_CHARS = 38
 
 
 class Annotation:
@@ -86,7 +88,8 @@ class Annotation:
             group.addAction(action)
         self.label_box = QComboBox(self.window)
         self.label_box.setEditable(True)
-        self.label_box.setMinimumWidth(230)
+        self.label_box.setMinimumContentsLength(LABEL_CHARS)  # "Lateral para-clip jet vena contracta" fits
+        self.label_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label_box.setToolTip("Label of the next mark (pick from the clinical list or type)")
         self.label_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.label_box.currentTextChanged.connect(self._set_label)

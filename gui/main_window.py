@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, Q
 from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.pacs_dialog import install_pacs_menu
+from gui.panels.keys import install_field_keys
 from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.panels.case_docks import install_case_panels
@@ -48,6 +49,8 @@ BROWSER_WIDTH = 440
 THUMBNAIL_CACHE_BYTES = 16 << 20
 B_C_STEP = 10
 APP_TITLE = "MitraPlan — TEE review"
+#: What the status bar says while no loop is shown, so it always tells the reader what to do next.
+IDLE_STATUS = "Ready · no loop shown — open a study (Ctrl+O files, Ctrl+Shift+O folder) or double-click a loop"
 
 
 def _without_duplicates(paths: Sequence[Path]) -> list[Path]:
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
 
         self.grid = ViewerGrid(clock, self)
         self._build_actions()
+        self.field_keys = install_field_keys(self)  # focused fields keep their keys from the shortcuts
         self.transport = TransportBar(self.actions, self)
         self.notice_area = NoticeArea(self.notices, self)
         central = QWidget(self)
@@ -273,7 +277,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.readout_label = QLabel("", self)
+        self.readout_label = QLabel(IDLE_STATUS, self)
         self.readout_label.setObjectName("readout")
         self.readout_label.setMinimumWidth(420)
         status.addWidget(self.readout_label, 1)
@@ -579,7 +583,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE if info is None else f"{loop_label(info)} — {APP_TITLE}")
         if info is not None:
             self.browser.select(str(info.sop_instance_uid))
-        self.readout_label.setText(calibration_summary(self.grid.active.regions) if info is not None else "")
+        self.readout_label.setText(calibration_summary(self.grid.active.regions) if info is not None else IDLE_STATUS)
 
     def _sync_transport(self) -> None:
         viewport = self.grid.active

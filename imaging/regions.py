@@ -39,25 +39,6 @@ class SpatialFormat(IntEnum):
     GRAPHICS = 5
 
 
-class DataType(IntEnum):
-    """Region Data Type (0018,6014), the values MitraPlan acts on (others kept as plain ints)."""
-
-    NONE = 0
-    TISSUE = 1
-    COLOR_FLOW = 2
-    PW = 3
-    CW = 4
-    DOPPLER_MEAN_TRACE = 5
-    DOPPLER_MODE_TRACE = 6
-    DOPPLER_MAX_TRACE = 7
-    VOLUME_TRACE = 8
-    ECG = 10
-    PULSE = 11
-    PHONOCARDIOGRAM = 12
-    GRAY_BAR = 13
-    COLOR_BAR = 14
-
-
 #: Physical Units X/Y Direction (0018,6024/6026), C.8.5.5.1.15, as short unit names.
 UNIT_NAMES: dict[int, str] = {
     0: "", 1: "%", 2: "dB", 3: "cm", 4: "s", 5: "Hz", 6: "dB/s", 7: "cm/s",
@@ -72,7 +53,6 @@ _DATA_TYPE_NAMES = {
     12: "phonocardiogram", 13: "gray bar", 14: "color bar", 15: "integrated backscatter",
     16: "area trace", 17: "d(area)/dt", 18: "other physiological",
 }
-_SWEEP_MODES = {0: "unspecified", 1: "scrolling", 2: "sweeping", 3: "sweeping then scrolling"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +128,6 @@ class UltrasoundRegion:
     def is_frequency_scale(self) -> bool:
         """RegionFlags bit 2: the Doppler scale is frequency (Hz), not velocity."""
         return bool(self.flags & 0b100)
-
-    @property
-    def sweep_mode(self) -> str:
-        """RegionFlags bits 3-4: scrolling, sweeping, ..."""
-        return _SWEEP_MODES[(self.flags >> 3) & 0b11]
 
     @property
     def area_px(self) -> int:

@@ -294,7 +294,7 @@ def measure_all(
     results = [r for r in results if not (r.id.split(".")[0] in overridden and r.id.count(".") == 1
                                           and r.quantity in ("pht", "deceleration_time", "mva_pht"))]
     results.extend(_beat_averages(measured, results))
-    results.extend(_heart_rates(measured, results, heart_rate_for))
+    results.extend(_heart_rates(measured, results, heart_rate_for, errors))
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
 
 
@@ -494,8 +494,12 @@ def _calc_continuity(cid: str, label: str, calc: Mapping[str, Any],
 
 
 def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
-                 heart_rate_for: Callable[[str], float | None] | None) -> list[Result]:
-    """HR from consecutive inflow traces on one frame, else from the header, unless a R-R mark gave it."""
+                 heart_rate_for: Callable[[str], float | None] | None,
+                 errors: list[tuple[str, str]]) -> list[Result]:
+    """HR from consecutive inflow traces on one frame, else from the header, unless a R-R mark gave it.
+
+    Traces that cannot give a rate (they start together) add an error naming them to ``errors``.
+    """
     if any(r.quantity == "heart_rate" for r in results):
         return []
     groups: dict[tuple[str, int, int], list[_Measured]] = {}
@@ -505,11 +509,15 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
     out = []
     for beats in groups.values():
         if len(beats) >= 2:
-            starts = [m.trace()[0][0] for m in beats]
-            ids = tuple(m.mark.id for m in sorted(beats, key=lambda m: m.trace()[0][0]))
+            start_of = {m.mark.id: m.trace()[0][0] for m in beats}
+            ids = tuple(sorted(start_of, key=start_of.__getitem__))
+            try:
+                hr = doppler.heart_rate_from_starts(list(start_of.values()))
+            except doppler.DopplerError as exc:
+                errors.append((ids[0], f"heart rate from traces {', '.join(ids)}: {exc}"))
+                continue
             out.append(make_result(f"{ids[0]}.heart_rate", "Heart rate (consecutive inflow traces)", "heart_rate",
-                                   doppler.heart_rate_from_starts(starts), ids,
-                                   method=f"60 / mean start-to-start interval of {len(ids)} beats"))
+                                   hr, ids, method=f"60 / mean start-to-start interval of {len(ids)} beats"))
     if out or heart_rate_for is None:
         return out
     for sop in dict.fromkeys(m.mark.sop_instance_uid for m in measured.values()

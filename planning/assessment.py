@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
+
+from measurements.thresholds import round_half_up
 
 # --- vocabulary --------------------------------------------------------------------------------
 
@@ -273,8 +274,7 @@ class Assessment:
 
 def shown(value: float, places: int) -> float:
     """``value`` as printed: decimal half-up on its shortest repr (clinical.md §0, W15)."""
-    q = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, f"1e-{places}"))
 
 
 def fmt(value: float, places: int) -> str:

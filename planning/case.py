@@ -300,7 +300,8 @@ def measure_case(case: Case, index: OpenStudy = None,
             return None
         return getattr(timing, "heart_rate_bpm", None)
 
+    rhythm = case.study.get("rhythm")
     results, errors = measure_all(
         case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
-        rhythm=case.study.get("rhythm"), recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
+        rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
     return results, [*case.load_errors, *errors]

@@ -91,7 +91,8 @@ def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
 def spaces(case: Case, results: Sequence[Result]) -> list[tuple[str, float]]:
     """Measured spaces beside devices: (label, distance cm)."""
     out = []
-    for entry in case.leaflets.get("spaces") or []:
+    entries = case.leaflets.get("spaces")
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             hit = mark_value(results, entry.get("distance_mark"), ("distance",))
             if hit:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pydicom
 from pydicom.dataset import Dataset
 
+from imaging.errors import InputError
 from measurements.results import Result
 from planning import findings
 from planning.assessment import assess
@@ -82,6 +82,8 @@ class Sources:
 
 def read_sources(case: Case, index: Any = None) -> tuple[Sources, list[str]]:
     """Read the header of every image of the case; unreadable or missing files become messages."""
+    from imaging.reader import read_header
+
     headers, paths, problems = {}, {}, []
     uids = dict.fromkeys([i["sop_instance_uid"] for i in case.images] + [m.sop_instance_uid for m in case.marks])
     for uid in uids:
@@ -90,11 +92,27 @@ def read_sources(case: Case, index: Any = None) -> tuple[Sources, list[str]]:
             problems.append(f"image {uid} not found: not referenced in the report's DICOM outputs")
             continue
         try:
-            headers[uid] = pydicom.dcmread(path, stop_before_pixels=True)
+            headers[uid] = read_header(path)
             paths[uid] = path
-        except (OSError, pydicom.errors.InvalidDicomError) as exc:
-            problems.append(f"{path}: cannot read the DICOM header ({exc})")
+        except InputError as exc:
+            problems.append(f"cannot read the DICOM header: {exc}")
     return Sources(headers, paths), problems
+
+
+def info_reader(sources: Sources) -> Callable[[Path], Any]:
+    """``read_info`` for ``measure_case`` that reuses the headers already read (each file parsed once)."""
+    from imaging.loop import LoopInfo, read_info
+    from imaging.reader import require_image
+
+    by_path = {path: sources.headers[uid] for uid, path in sources.paths.items()}
+
+    def read(path: Path) -> Any:
+        header = by_path.get(path)
+        if header is None:
+            return read_info(path)
+        require_image(header, path)
+        return LoopInfo.from_dataset(header, path)
+    return read
 
 
 def _image_ref(uid: str, ds: Dataset, path: Path) -> ImageRef:
@@ -156,26 +174,42 @@ def _frame_label(marks: Sequence[Mark], uid: str, frame: int) -> tuple[str, tupl
     return "; ".join(dict.fromkeys(m.label for m in on if m.label))[:120] or f"Frame {frame}", tuple(m.id for m in on)
 
 
-def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[KeyImage, ...]:
-    """The frames the user flagged (``key_images`` in the case), else each distinct marked frame (at most
-    six). A flagged entry without a label is captioned by the labels of the marks on its frame."""
+def _key_image_entry(n: int, entry: Any, case_marks: Sequence[Mark]) -> KeyImage:
+    """One flagged key image of the case file, captioned by its label, else by the labels of the marks
+    on its frame; ValueError naming the entry when it is malformed."""
+    where = f"key_images[{n}]"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: not an object")
+    uid, frame, marks = entry.get("sop_instance_uid"), entry.get("frame_number", 1), entry.get("marks") or []
+    if not isinstance(uid, str) or not uid:
+        raise ValueError(f"{where}: sop_instance_uid must be a non-empty string")
+    if isinstance(frame, bool) or not isinstance(frame, int) or frame < 1:
+        raise ValueError(f"{where}: frame_number is 1-based (got {frame!r})")
+    if not isinstance(marks, list):
+        raise ValueError(f"{where}: marks must be a list of mark ids")
+    label = str(entry.get("label", "") or _frame_label(case_marks, uid, frame)[0])
+    return KeyImage(f"k{n + 1}", uid, frame, label, tuple(str(i) for i in marks))
+
+
+def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...], list[str]]:
+    """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six).
+
+    A malformed flagged entry is left out and named in the returned problems.
+    """
     flagged = case.extra.get("key_images")
-    entries = [e for e in flagged if isinstance(e, dict) and isinstance(e.get("frame_number"), int)
-               and not isinstance(e.get("frame_number"), bool) and e["frame_number"] >= 1] \
-        if isinstance(flagged, list) else []
-    out = []
-    if entries:
-        for n, entry in enumerate(entries):
-            uid, frame = str(entry.get("sop_instance_uid", "")), entry["frame_number"]
-            label, _ids = _frame_label(marks, uid, frame)
-            out.append(KeyImage(f"k{n + 1}", uid, frame, str(entry.get("label", "") or label),
-                                tuple(str(i) for i in entry.get("marks", []) or [])))
-        return tuple(out)
+    out, problems = [], []
+    if isinstance(flagged, list) and flagged:
+        for n, entry in enumerate(flagged):
+            try:
+                out.append(_key_image_entry(n, entry, marks))
+            except ValueError as exc:
+                problems.append(f"{exc}; key image left out")
+        return tuple(out), problems
     frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks)
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
         label, ids = _frame_label(marks, uid, frame)
         out.append(KeyImage(f"k{n + 1}", uid, frame, label, ids))
-    return tuple(out)
+    return tuple(out), problems
 
 
 def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | None = None,
@@ -185,12 +219,13 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
 
     Measurements are recomputed from the marks unless ``results``/``errors`` are given.
     """
-    if results is None:
-        results, errors = measure_case(case, index)
     sources, problems = read_sources(case, index)
+    if results is None:
+        results, errors = measure_case(case, index, read_info=info_reader(sources))
     results = list(results)
     marks = tuple(_mark(m) for m in case.marks)
     images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())
+    key_images, key_problems = _key_images(case, marks)
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
     report = Report(
@@ -203,8 +238,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
                           tuple(findings.spaces(case, results))),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),
-        images=images, marks=marks, key_images=_key_images(case, marks), notes=case.notes or "",
-        errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems),
+        images=images, marks=marks, key_images=key_images, notes=case.notes or "",
+        errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
         context={**({"rhythm": case.study["rhythm"]} if case.study.get("rhythm") else {}), **findings.context(case)})
     return report, sources
 

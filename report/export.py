@@ -50,12 +50,16 @@ def frame_loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
 
 
 def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: list[str]) -> Report:
-    """Drop key images whose source is missing, or (anonymised) may carry burned-in identifiers."""
+    """Drop key images whose source or frame is missing, or (anonymised) may carry burned-in identifiers."""
     keep = []
     for key in report.key_images:
         header = sources.headers.get(key.sop_instance_uid)
+        frames = int(header.get("NumberOfFrames", 1) or 1) if header is not None else 0
         if header is None:
             warnings.append(f"key image {key.id}: source image not available")
+        elif key.frame_number > frames:
+            warnings.append(f"key image {key.id}: frame {key.frame_number} is beyond the last frame ({frames}) of"
+                            f" {sources.paths[key.sop_instance_uid].name}")
         elif anonymise and str(header.get("BurnedInAnnotation", "")).upper() != "NO":
             warnings.append(f"key image {key.id} left out of the anonymised export: its source does not declare "
                             "BurnedInAnnotation NO, so its pixels may show identifiers")
@@ -73,7 +77,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     report = _keys_allowed(report, sources, anonymise, warnings)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, load or frame_loader(sources))
+        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         warnings.append(f"key images not rendered: {exc}")
     dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids)

@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
+from imaging.errors import InputError
 from report.model import ImageRef, KeyImage, Mark, Report, unit_display
 from report.qt import ensure_app
 
@@ -144,15 +145,26 @@ def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
             and m.frame_number == key.frame_number]
 
 
-def render_all(report: Report, load_frame: FrameLoader) -> dict[str, tuple[QImage, QImage]]:
-    """Key image id → (native-size image for DICOM, enlarged image for PNG/PDF)."""
+def render_all(report: Report, load_frame: FrameLoader,
+               problems: list[str] | None = None) -> dict[str, tuple[QImage, QImage]]:
+    """Key image id → (native-size image for DICOM, enlarged image for PNG/PDF).
+
+    With ``problems``, a frame that cannot be read (InputError) skips only its key image and is
+    named there; without it the error propagates.
+    """
     captions = mark_captions(report)
     out = {}
     for key in report.key_images:
         ref = report.image(key.sop_instance_uid)
         if ref is None:
             continue
-        frame = load_frame(ref, key.frame_number)
+        try:
+            frame = load_frame(ref, key.frame_number)
+        except InputError as exc:
+            if problems is None:
+                raise
+            problems.append(f"key image {key.id} not rendered: {exc}")
+            continue
         marks = key_image_marks(report, key)
         scale = max(1, -(-800 // frame.shape[1]))
         out[key.id] = (render_key_image(frame, marks, captions), render_key_image(frame, marks, captions, scale))

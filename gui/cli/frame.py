@@ -25,7 +25,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--frame {args.frame} is out of range: the loop has frames 1..{loop.n_frames}",
                              args.file)
         frame = loop.frame(args.frame - 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(frame, mode="RGB" if frame.ndim == 3 else "L").save(args.out, format="PNG")
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(frame, mode="RGB" if frame.ndim == 3 else "L").save(args.out, format="PNG")
+    except OSError as exc:
+        raise InputError(f"--out: cannot write the PNG ({exc.strerror or exc})", args.out) from None
     print(args.out)
     return 0

@@ -24,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
     json.dump({"loops": loops, "errors": errors}, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if not loops:
-        print("mitraplan info: no readable DICOM image among the given paths", file=sys.stderr)
+        named = ", ".join(str(p) for p in args.paths)
+        print(f"mitraplan info: {named}: no readable DICOM image"
+              f"{' (see errors)' if errors else ' (no files found)'}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
 

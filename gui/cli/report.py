@@ -36,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
     Like ``mitraplan measure``: the report is still written when a mark or calculation cannot be
     measured (its images missing, a bad field), but each problem is printed and the exit code is 3.
     """
-    result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
+    from imaging.errors import InputError
+
+    try:
+        result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
+    except OSError as exc:
+        raise InputError(f"--out: cannot write the report ({exc.strerror or exc})", exc.filename or args.out) from None
     json.dump({"pdf": str(result.pdf), "json": str(result.json), "sr": str(result.sr) if result.sr else None,
                "key_images_png": [str(p) for p in result.key_images_png],
                "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings, "errors": list(result.errors)},

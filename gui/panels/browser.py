@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from gui.tasks import TaskRunner
@@ -48,6 +48,11 @@ def _date(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value or "") == 8 else (value or "no date")
 
 
+#: Drawn in the empty tree: where studies come from.
+EMPTY_HINT = ("No study open.\n\nFile → Open Folder… (Ctrl+Shift+O), Open Files… (Ctrl+O) or Open DICOMDIR… "
+              "(Ctrl+D), or drop DICOM files on the window.\n\nFile → Open Demo Study shows a synthetic example.")
+
+
 class StudyBrowser(QTreeWidget):
     """The tree; ``show_index(index)`` fills it and starts the thumbnails."""
 
@@ -77,6 +82,16 @@ class StudyBrowser(QTreeWidget):
         self.itemActivated.connect(self._on_activated)
         self._thumbnail.connect(self._set_thumbnail)
         self._placeholder = self._placeholder_icon()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.topLevelItemCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                             EMPTY_HINT)
+            painter.end()
 
     @staticmethod
     def _placeholder_icon() -> QIcon:

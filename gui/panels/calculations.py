@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
 from gui.session import CaseSession
-from measurements import thresholds
+from gui.panels.measurements import value_text
 from measurements.marks import Mark, MarkType
 from planning.commands import AddCalculation, ReplaceCalculation
 
@@ -48,7 +48,7 @@ class CalculationDialog(QDialog):
         self.label_edit = QLineEdit(self)
         self.form = QFormLayout()
         self.inputs: dict[str, Any] = {}
-        self.aliasing = self._aliasing_box(0.40)
+        self.aliasing: QDoubleSpinBox | None = None  # only in the PISA form (built by ``_load``)
         self.result = QLabel("", self)
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setWordWrap(True)
@@ -65,6 +65,7 @@ class CalculationDialog(QDialog):
         layout.addLayout(top)
         layout.addLayout(self.form)
         layout.addWidget(self.result)
+        layout.addStretch(1)  # spare height below the results, not between the form's rows
         layout.addWidget(buttons)
         self.resize(520, 380)
         self._fill_choices()
@@ -118,6 +119,7 @@ class CalculationDialog(QDialog):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs = {}
+        self.aliasing = None
         doc = self.session.document
         marks = list(doc.marks) if doc is not None else []
         existing = self.existing or {}
@@ -166,7 +168,7 @@ class CalculationDialog(QDialog):
                              if widget.item(i).checkState() == Qt.CheckState.Checked]
             else:
                 calc[key] = widget.currentData()
-        if self.kind == "pisa":
+        if self.aliasing is not None:
             calc["aliasing_velocity_m_s"] = round(self.aliasing.value(), 4)
         return calc
 
@@ -190,7 +192,7 @@ class CalculationDialog(QDialog):
         rows = []
         for r in results:
             grade = f" — {r.grades[0].label}" if r.grades else ""
-            rows.append(f"<b>{r.label}</b>: {thresholds.display(r.quantity, r.value)}{grade}"
+            rows.append(f"<b>{r.label}</b>: {value_text(r)}{grade}"
                         f" <span style='color:#9e9e9e'>(marks {', '.join(r.source)})</span>")
         self.result.setText("<br>".join(rows))
 

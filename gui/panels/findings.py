@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHeaderView, QLabel,
                                QLineEdit, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from gui.panels.keys import claim_navigation
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from measurements.results import Result
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
@@ -205,9 +204,6 @@ class FindingsPanel(QWidget):
         self.stenosis.cellDoubleClicked.connect(self._activate_stenosis_row)
         self.table.setCurrentCell(SEGMENT_ROWS.index("P2"), 0)
         self.setEnabled(False)
-
-    def event(self, event: QEvent) -> bool:
-        return claim_navigation(event) or super().event(event)
 
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:

@@ -1,21 +1,63 @@
-"""Keys a form keeps for itself: the window's single-key shortcuts (←/→ step frames, ↑/↓ change loop,
-Space plays) would otherwise take the arrows from a focused combo box, table or check box."""
+"""Keys a focused field keeps for itself.
+
+The window's single-key shortcuts (←/→ step frames, ↑/↓ change loop, Space plays, letters pick
+tools) are window-wide, so without help they take the arrows from a focused combo box, table or
+tree and the letters from a line edit. ``FieldKeys`` is one application-level event filter that
+answers the ShortcutOverride Qt sends to the focused widget before any shortcut fires: a text field
+keeps every plain key, a list, table, tree, combo box or spin box keeps its navigation keys, and a
+button or check box keeps Space. Everything else (the viewer, sliders, the dock backgrounds)
+still gets the window's keys.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
+                               QLineEdit, QPlainTextEdit, QTextEdit)
 
 NAVIGATION_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home,
                              Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Space,
                              Qt.Key.Key_Return, Qt.Key.Key_Enter})
+EDITING_KEYS = NAVIGATION_KEYS | {Qt.Key.Key_Delete, Qt.Key.Key_Backspace}
 _PLAIN = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+_NAVIGABLE = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractItemView, QComboBox, QAbstractSpinBox)
 
 
-def claim_navigation(event: QEvent) -> bool:
-    """Accept a ShortcutOverride for a plain navigation key (the focused field then gets the key);
-    True when claimed. Call from a panel's ``event()``: the override rises from the focused child."""
-    if event.type() == QEvent.Type.ShortcutOverride and event.key() in NAVIGATION_KEYS \
-            and not event.modifiers() & ~_PLAIN:
-        event.accept()
-        return True
+def _is_text_field(widget: QObject) -> bool:
+    """A widget where typing enters text: an editable line, text box, spin box or combo box."""
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)):
+        return not widget.isReadOnly()
+    return isinstance(widget, QComboBox) and widget.isEditable()
+
+
+def field_keeps(widget: QObject, event: QKeyEvent) -> bool:
+    """True when the focused ``widget`` should get ``event``'s key instead of a window shortcut."""
+    if event.modifiers() & ~_PLAIN:
+        return False  # Ctrl/Alt/Meta combinations stay shortcuts everywhere
+    key = event.key()
+    if _is_text_field(widget):
+        return key in EDITING_KEYS or bool(event.text() and event.text().isprintable())
+    if isinstance(widget, _NAVIGABLE):
+        return key in NAVIGATION_KEYS
+    if isinstance(widget, QAbstractButton):
+        return key == Qt.Key.Key_Space
     return False
+
+
+class FieldKeys(QObject):
+    """Application event filter: a focused field's ShortcutOverride is accepted for keys it keeps."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and watched is QApplication.focusWidget() \
+                and isinstance(event, QKeyEvent) and field_keeps(watched, event):
+            event.accept()
+            return True
+        return False
+
+
+def install_field_keys(owner: QObject) -> FieldKeys:
+    """Install the filter on the application for as long as ``owner`` (the main window) lives."""
+    keys = FieldKeys(owner)
+    QApplication.instance().installEventFilter(keys)
+    return keys

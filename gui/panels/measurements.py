@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 from gui.session import CaseSession
 from measurements import thresholds
 from measurements.results import Result
+from report.model import unit_display
 
 COLUMNS = ("Measurement", "Value", "Unit", "Grade", "Warnings", "Marks")
 _GRADE_COLOURS = {"normal": "#81c784", "mild": "#aed581", "moderate": "#ffb74d", "severe": "#ff7043"}
@@ -34,6 +35,11 @@ def grade_text(result: Result) -> str:
 def number_text(result: Result) -> str:
     """The value as reported, without its unit (the unit has its own column)."""
     return thresholds.display(result.quantity, result.value).removesuffix(result.unit).strip()
+
+
+def value_text(result: Result) -> str:
+    """The value with its unit as a reader writes it, e.g. "0.10 cm²"."""
+    return f"{number_text(result)} {unit_display(result.unit)}".strip()
 
 
 def grade_colour(text: str) -> str | None:
@@ -97,10 +103,10 @@ class ResultsModel(QAbstractTableModel):
         r = self.results[row]
         grade = grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.label, number_text(r), r.unit, grade,
+            return (r.label, number_text(r), unit_display(r.unit), grade,
                     " · ".join(r.warnings), ", ".join(r.source))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{r.label}: {thresholds.display(r.quantity, r.value)}"]
+            lines = [f"{r.label}: {value_text(r)}"]
             lines += [f"{g.label} — {g.scheme} ({g.source})" for g in r.grades]
             lines += [f"⚠ {w}" for w in r.warnings]
             if r.method:

@@ -30,6 +30,7 @@ from imaging.pacs.store import default_store_root
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Patient", "Patient ID", "Date", "Description", "Modalities", "Series", "Instances")
+NO_NODE_HINT = "No PACS node yet — New… adds one"
 SERIES_COLUMNS = ("#", "Modality", "Series description", "Instances")
 
 
@@ -166,6 +167,7 @@ class PacsDialog(QDialog):
 
         self.node_box = QComboBox()
         self.node_box.setMinimumWidth(280)
+        self.node_box.setPlaceholderText(NO_NODE_HINT)
         self.add_button, self.edit_button = QPushButton("&New…"), QPushButton("&Edit…")
         self.delete_button, self.verify_button = QPushButton("&Delete"), QPushButton("&Verify")
         self.patient_id, self.patient_name = QLineEdit(), QLineEdit()
@@ -269,8 +271,11 @@ class PacsDialog(QDialog):
         self.node_box.clear()
         for node in self.nodes:
             self.node_box.addItem(node.label if not node.name else f"{node.name} ({node.address})")
-        if select is not None and select in self.nodes:
-            self.node_box.setCurrentIndex(self.nodes.index(select))
+        # with a placeholder text a combo no longer picks its first item by itself
+        first = 0 if self.nodes else -1
+        self.node_box.setCurrentIndex(self.nodes.index(select) if select in self.nodes else first)
+        if not self.nodes and not self.status.text():
+            self.show_status(NO_NODE_HINT + " (AE title, host and port from the archive's administrator)")
 
     def current_node(self) -> Node | None:
         index = self.node_box.currentIndex()

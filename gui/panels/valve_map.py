@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
-from gui.panels.keys import claim_navigation
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
@@ -40,10 +39,15 @@ _POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", 
 CAPTION = "Surgical view from the left atrium · schematic, not to scale"
 PLACING = {DEVICE: "Click on the valve (or ←/→ and Enter) to place a device · Esc cancels",
            JET: "Click on the valve (or ←/→ and Enter) to place a residual jet · Esc cancels"}
+EDIT_HINT = ("Press D (or “Device”) and click on the valve to place a prior device, J for a residual jet. "
+             "Click an item to edit it; drag to move; Delete removes.")
+NO_CASE_HINT = "No case open — File → New Case (Ctrl+N) or Open Case… to map the prior devices and residual jets."
 _TOOL_KEYS = {Qt.Key.Key_S: SELECT, Qt.Key.Key_D: DEVICE, Qt.Key.Key_J: JET}
 _OWN_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space,
                        Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape, *_TOOL_KEYS})
 _DRAG_PIXELS = 4
+_CAPTION_MARGIN = 6
+_CAPTION_FLAGS = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap
 _KEY_STEP = 1 / 30
 
 
@@ -130,9 +134,20 @@ class ClipMapView(QWidget):
             self.toolChanged.emit(tool)
 
     # --- geometry (also what tests click on) ------------------------------------------------------
+    def caption(self) -> str:
+        return CAPTION if self.tool == SELECT else PLACING[self.tool]
+
+    def caption_rect(self) -> QRect:
+        """The band along the bottom edge that holds the caption, wrapped to the widget's width; as tall
+        as the longest caption so the map does not jump when a tool changes it."""
+        text = self.rect().adjusted(_CAPTION_MARGIN, 0, -_CAPTION_MARGIN, 0)
+        height = max(self.fontMetrics().boundingRect(text, _CAPTION_FLAGS, caption).height()
+                     for caption in (CAPTION, *PLACING.values()))
+        return QRect(text.left(), self.height() - height - _CAPTION_MARGIN, text.width(), height)
+
     def map_rect(self) -> QRectF:
-        """The widest rect of the map's aspect centred in the widget."""
-        w, h = self.width(), self.height()
+        """The widest rect of the map's aspect centred in the widget above the caption."""
+        w, h = self.width(), max(self.caption_rect().top() - _CAPTION_MARGIN, 1)
         mw, mh = (w, w / ASPECT) if w / h < ASPECT else (h * ASPECT, h)
         return QRectF((w - mw) / 2, (h - mh) / 2, mw, mh)
 
@@ -157,8 +172,7 @@ class ClipMapView(QWidget):
         if self._ghost is not None:
             draw_ghost(painter, geometry, self._ghost[0], self._ghost[1], DARK_STYLE)
         painter.setPen(QColor(DARK_STYLE.border))
-        painter.drawText(self.rect().adjusted(6, 0, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                         CAPTION if self.tool == SELECT else PLACING[self.tool])
+        painter.drawText(self.caption_rect(), _CAPTION_FLAGS, self.caption())
         if self.hasFocus():
             painter.setPen(QColor(DARK_STYLE.selection))
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
@@ -415,8 +429,7 @@ class ValveMapPanel(QWidget):
         self.view = ClipMapView(self)
         self.device_editor = DeviceEditor(self)
         self.jet_editor = JetEditor(self)
-        self.hint = QLabel("Press D (or “Device”) and click on the valve to place a prior device, J for a "
-                           "residual jet. Click an item to edit it; drag to move; Delete removes.", self)
+        self.hint = QLabel(NO_CASE_HINT, self)
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.editors = QStackedWidget(self)
@@ -461,9 +474,6 @@ class ValveMapPanel(QWidget):
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
 
-    def event(self, event: QEvent) -> bool:
-        return claim_navigation(event) or super().event(event)
-
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
         """Show ``doc``; every edit goes to ``push`` (the case's undo stack)."""
@@ -474,6 +484,7 @@ class ValveMapPanel(QWidget):
         if doc is not None:
             self._unsubscribe = doc.subscribe(self._on_change)
         self.setEnabled(doc is not None)
+        self.hint.setText(EDIT_HINT if doc is not None else NO_CASE_HINT)
         self.view.set_selected("")
         self.refresh()
 

@@ -64,7 +64,7 @@ def test_pisa_dialog_shows_its_marks_and_follows_a_moved_radius(qtbot: Any, case
     vmax_cm_s = next(r.value for r in doc.results_of("m_mr") if r.quantity == "vmax") * 100
 
     def eroa_text(r_cm: float) -> str:  # EROA = 2πr²·Va / Vmax, shown to 2 decimals
-        return f"{2 * math.pi * r_cm ** 2 * DEMO_ALIASING_M_S * 100 / vmax_cm_s:.2f} cm2"
+        return f"{2 * math.pi * r_cm ** 2 * DEMO_ALIASING_M_S * 100 / vmax_cm_s:.2f} cm²"  # the display unit
 
     assert eroa_text(20 * DY) in dialog.result.text()  # the demo radius is 20 rows
     before = doc.mark("m_pisa_r")

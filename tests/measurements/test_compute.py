@@ -347,3 +347,12 @@ def test_pisa_numbers_from_the_case_file_are_checked(field, value, message) -> N
     results, errors = measure_all(marks, [calc], regions_for)
     assert message in dict(errors)["c1"]
     assert not any(r.id.startswith("c1.") for r in results)
+
+
+def test_two_inflow_traces_starting_together_give_no_heart_rate_but_every_other_number() -> None:
+    # the same beat traced twice: start-to-start interval 0 s, so no HR; the traces still measure (W1 MG)
+    results, errors = measure_all([_inflow("a", 0.1), _inflow("b", 0.1)], [], regions_for)
+    by_id = {r.id: r for r in results}
+    assert by_id["a.mean_gradient"].value == pytest.approx(6.521333, abs=1e-6)
+    assert not any(r.quantity == "heart_rate" for r in results)
+    assert errors == [("a", "heart rate from traces a, b: R-R interval must be positive (got 0.0 s)")]

@@ -60,18 +60,20 @@ def test_flags_survive_save_and_reload(tmp_path: Path) -> None:
 def test_report_uses_the_flagged_frames_else_the_marked_ones() -> None:
     doc = _doc()
     marks = tuple(_mark(m) for m in doc.case.marks)
-    fallback = _key_images(doc.case, marks)  # nothing flagged: each marked frame
+    fallback, problems = _key_images(doc.case, marks)  # nothing flagged: each marked frame
     assert [(k.sop_instance_uid, k.frame_number) for k in fallback] == [(SOP_A, 3), (SOP_B, 1)]
     ToggleKeyImage.of(doc, SOP_A, 3).apply(doc)
     ToggleKeyImage.of(doc, SOP_B, 5).apply(doc)
-    keys = _key_images(doc.case, marks)
+    keys, problems = _key_images(doc.case, marks)
+    assert problems == []
     assert [(k.id, k.sop_instance_uid, k.frame_number) for k in keys] == [("k1", SOP_A, 3), ("k2", SOP_B, 5)]
     # captions from the marks on the frame; a flagged frame without marks says which frame it is
     assert keys[0].label == "P2 residual leaflet length; Vena contracta width" and keys[1].label == "Frame 5"
 
 
-def test_report_skips_malformed_flags() -> None:
-    doc = _doc(key_images=[{"sop_instance_uid": SOP_A, "frame_number": "x"}, "junk",
-                           {"sop_instance_uid": SOP_A, "frame_number": 0}])
-    keys = _key_images(doc.case, tuple(_mark(m) for m in doc.case.marks))
-    assert [(k.sop_instance_uid, k.frame_number) for k in keys] == [(SOP_A, 3), (SOP_B, 1)]  # the fallback
+def test_report_names_malformed_flags_and_keeps_the_good_ones() -> None:
+    doc = _doc(key_images=[{"sop_instance_uid": SOP_A, "frame_number": "x"},
+                           {"sop_instance_uid": SOP_B, "frame_number": 1}])
+    keys, problems = _key_images(doc.case, tuple(_mark(m) for m in doc.case.marks))
+    assert [(k.sop_instance_uid, k.frame_number, k.label) for k in keys] == [(SOP_B, 1, "Peak E")]
+    assert problems == ["key_images[0]: frame_number is 1-based (got 'x'); key image left out"]

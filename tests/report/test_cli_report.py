@@ -86,3 +86,58 @@ def test_report_on_missing_images_is_written_but_exits_3(tmp_path: Path, capsys:
     marks = {e.split(":")[0] for e in printed["errors"] if e.startswith("mark")}
     assert marks == {"mark 'm1'", "mark 'm2'", "mark 'm3'", "mark 'm5'"}
     assert "IM_0001.dcm' not found" in captured.err
+
+
+def test_malformed_key_images_are_left_out_and_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, study = write_case(tmp_path)
+    a = study["datasets"][0].SOPInstanceUID
+    doc = json.loads(case.read_text(encoding="utf-8"))
+    frames = int(study["datasets"][0].NumberOfFrames)
+    doc["key_images"] = [{"sop_instance_uid": a, "frame_number": "x"}, "junk",
+                         {"sop_instance_uid": a, "frame_number": frames + 1},
+                         {"sop_instance_uid": a, "frame_number": 2, "label": "P1", "marks": ["m1"]}]
+    case.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 3
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert [Path(p).name for p in printed["key_images_png"]] == ["key-k4.png"]  # the one good entry still drawn
+    assert "key_images[0]: frame_number is 1-based (got 'x')" in captured.err
+    assert "key_images[1]: not an object" in captured.err
+    assert f"key image k3: frame {frames + 1} is beyond the last frame ({frames})" in captured.err
+
+
+@pytest.mark.parametrize(("where", "key", "junk"), [("study", "rhythm", 5), ("leaflets", "spaces", 5)])
+def test_junk_in_optional_fields_is_ignored_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        where: str, key: str, junk: object) -> None:
+    case, _ = write_case(tmp_path)
+    doc = json.loads(case.read_text(encoding="utf-8"))
+    doc[where][key] = junk
+    case.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
+    assert "J1 vena contracta" in Path(json.loads(capsys.readouterr().out)["json"]).read_text(encoding="utf-8")
+
+
+def test_report_out_that_is_a_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = write_case(tmp_path)
+    assert main(["report", str(case), "--out", str(case)]) == 3
+    assert f"{case}: --out: cannot write the report" in capsys.readouterr().err
+
+
+def test_building_the_report_parses_each_image_header_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydicom.filereader
+
+    from planning.case import load_case
+    from report.build import build_report
+
+    case, _ = write_case(tmp_path)
+    parsed: list[str] = []
+    real = pydicom.filereader.read_partial
+
+    def counting(fileobj, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - pydicom's signature
+        parsed.append(Path(fileobj.name).name)
+        return real(fileobj, *args, **kwargs)
+
+    monkeypatch.setattr(pydicom.filereader, "read_partial", counting)
+    report, sources = build_report(load_case(case))
+    assert sorted(parsed) == ["IM_0001.dcm", "IM_0002.dcm"]  # not once for measuring and again for the SR
+    assert not report.errors and len(sources.headers) == 2

@@ -183,3 +183,23 @@ def test_preview_pages_are_the_pdf_pages(report, tmp_path: Path) -> None:
     images = render_pages(report, PageSpec("Letter"), dpi=72)
     assert len(images) == pdf_pages
     assert (images[0].width(), images[0].height()) == (612, 792)  # Letter at 72 dpi = its size in points
+
+
+def test_a_key_frame_that_will_not_decode_costs_only_its_key_image(study, tmp_path: Path) -> None:
+    from imaging.errors import CorruptImageError
+    from report.build import load_frame
+    from report.export import export_report
+
+    from .conftest import sources_of
+
+    report = sample_report(study)
+    broken = report.key_images[0]
+
+    def load(ref, frame_number):  # noqa: ANN001, ANN202
+        if (ref.sop_instance_uid, frame_number) == (broken.sop_instance_uid, broken.frame_number):
+            raise CorruptImageError("frame data is cut short", ref.path)
+        return load_frame(Path(ref.path), frame_number)
+
+    result = export_report(report, sources_of(study), tmp_path / "out", load=load)
+    assert len(result.key_images_png) == len(report.key_images) - 1
+    assert any(w.startswith(f"key image {broken.id} not rendered:") and "cut short" in w for w in result.warnings)

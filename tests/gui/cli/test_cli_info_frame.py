@@ -64,6 +64,15 @@ def test_info_exits_3_when_nothing_is_readable(tmp_path: Path, capsys: pytest.Ca
     assert [e["path"] for e in data["errors"]] == [str(text), str(tmp_path / "missing.dcm")]
 
 
+def test_info_on_an_empty_folder_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["info", str(empty)]) == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"loops": [], "errors": []}
+    assert f"{empty}: no readable DICOM image (no files found)" in captured.err
+
+
 def test_frame_writes_the_decoded_frame(demo_study, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
     out = tmp_path / "f.png"
     path = demo_study.files["me_long_axis"]
@@ -94,3 +103,5 @@ def test_frame_errors(bar_loop: Path, tmp_path: Path, capsys: pytest.CaptureFixt
         main(["frame", str(bar_loop), "--frame", "0", "--out", str(out)])
     assert usage.value.code == 2
     assert not out.exists()
+    assert main(["frame", str(bar_loop), "--out", str(tmp_path)]) == 3  # --out names a folder
+    assert f"{tmp_path}: --out: cannot write the PNG" in capsys.readouterr().err
