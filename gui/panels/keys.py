@@ -4,9 +4,9 @@ The window's single-key shortcuts (←/→ step frames, ↑/↓ change loop, Spa
 tools) are window-wide, so without help they take the arrows from a focused combo box, table or
 tree and the letters from a line edit. ``FieldKeys`` is one application-level event filter that
 answers the ShortcutOverride Qt sends to the focused widget before any shortcut fires: a text field
-keeps every plain key, a list, table, tree, combo box or spin box keeps its navigation keys, and a
-button or check box keeps Space. Everything else (the viewer, sliders, the dock backgrounds)
-still gets the window's keys.
+keeps every plain key, a list, table or tree keeps ↑/↓ and Enter (not the frame keys), a combo box or
+spin box keeps its navigation keys, and a button or check box keeps Space. Everything else (the viewer,
+sliders, the dock backgrounds) still gets the window's keys.
 """
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
                                QLineEdit, QPlainTextEdit, QTextEdit)
 
-NAVIGATION_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home,
-                             Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Space,
-                             Qt.Key.Key_Return, Qt.Key.Key_Enter})
-EDITING_KEYS = NAVIGATION_KEYS | {Qt.Key.Key_Delete, Qt.Key.Key_Backspace}
+_K = Qt.Key
+#: A list, table or tree moves up and down (and opens its row with Enter); the frame keys (←/→,
+#: Home/End, Space) stay with the window, so after double-clicking a loop in the browser the
+#: reviewer can still step, jump and play.
+LIST_KEYS = frozenset({_K.Key_Up, _K.Key_Down, _K.Key_PageUp, _K.Key_PageDown, _K.Key_Return, _K.Key_Enter})
+#: A combo box or spin box in a form keeps every navigation key (Space opens a combo's list).
+STEP_KEYS = frozenset({_K.Key_Up, _K.Key_Down, _K.Key_Left, _K.Key_Right, _K.Key_PageUp, _K.Key_PageDown,
+                       _K.Key_Home, _K.Key_End, _K.Key_Space})
+#: A text field keeps these besides every printable character.
+EDITING_KEYS = LIST_KEYS | STEP_KEYS | {_K.Key_Delete, _K.Key_Backspace}
 _PLAIN = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
-_NAVIGABLE = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractItemView, QComboBox, QAbstractSpinBox)
 
 
 def _is_text_field(widget: QObject) -> bool:
@@ -38,10 +43,14 @@ def field_keeps(widget: QObject, event: QKeyEvent) -> bool:
     key = event.key()
     if _is_text_field(widget):
         return key in EDITING_KEYS or bool(event.text() and event.text().isprintable())
-    if isinstance(widget, _NAVIGABLE):
-        return key in NAVIGATION_KEYS
+    if isinstance(widget, QAbstractItemView):
+        return key in LIST_KEYS
+    if isinstance(widget, (QComboBox, QAbstractSpinBox)):
+        return key in STEP_KEYS
+    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+        return key in LIST_KEYS | {_K.Key_Left, _K.Key_Right}  # a read-only text still scrolls
     if isinstance(widget, QAbstractButton):
-        return key == Qt.Key.Key_Space
+        return key == _K.Key_Space
     return False
 
 

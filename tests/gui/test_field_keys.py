@@ -78,3 +78,14 @@ def test_ctrl_shortcuts_still_fire_from_a_focused_field(qtbot: Any, demo_window:
     win.actions["reset_display"].triggered.connect(lambda: fired.append(True))
     QTest.keyClick(edit, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert fired == [True]
+
+
+def test_focused_tree_leaves_left_right_and_space_to_the_viewer(qtbot: Any, demo_window: Any) -> None:
+    win, viewport = demo_window, demo_window.grid.active
+    tree = docked(win, QTreeWidget())
+    QTreeWidgetItem(tree, ["loop"])
+    focus(qtbot, win, tree)
+    QTest.keyClick(tree, Qt.Key.Key_Right)   # after double-clicking a loop, → still steps its frames
+    assert viewport.frame_number == 2
+    QTest.keyClick(tree, Qt.Key.Key_End)     # and End still jumps to the last frame
+    assert viewport.frame_number == viewport.n_frames
