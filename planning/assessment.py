@@ -95,6 +95,8 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        None, "", "S8 S9 S7", Evidence.CASE_SERIES),
     _c("calcification", "severe calcification in the grasping zone is unsuitable for TEER", None, "", "S14 S15",
        Evidence.GUIDELINE),
+    _c("calcification_conditional", "calcification outside the grasping zone, milder calcification in it, or "
+       "annular calcification (MAC) is conditional for TEER", None, "", "S14 S15", Evidence.GUIDELINE),
     _c("plug_location", "discrete leak between devices, beside a device at a commissure, or a perforation",
        None, "", "S10", Evidence.CASE_SERIES),
     _c("mr_tolerable", "residual MR ≤ moderate (2+) with clinical stability", 2.0, "grade", "S5",
@@ -177,7 +179,9 @@ class AssessmentInput:
     slda: bool = False
     tear_or_perforation: bool = False
     loss_of_insertion: bool = False
-    grasp_zone_calcification: str | None = None  # none | mild | moderate | severe
+    grasp_zone_calcification: str | None = None  # worst in the grasping zone: none | mild | moderate | severe
+    outside_grasp_zone_calcification: str | None = None  # worst of the scallops calcified outside it
+    mac: str | None = None  # mitral annular calcification: none | mild | moderate | severe
     surgical_risk: str | None = None  # low | intermediate | high | prohibitive
     tmvr_anatomy: str | None = None  # suitable | unsuitable | unknown (needs CT)
     concomitant_surgical_indication: bool = False
@@ -387,9 +391,22 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
         findings.append(_finding("injury", f"Leaflet injury at the target: {what}"))
     if inp.slda:
         findings.append(_finding("slda_redo", "Single-leaflet device attachment present"))
-    if (inp.grasp_zone_calcification or "").lower() == "severe":
-        findings.append(_finding("calcification", "Severe calcification in the grasping zone"))
+    findings.extend(_calcification_findings(inp))
     return RedoFeasibility(space_ok, leaflet, injury, tuple(findings))
+
+
+def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
+    """§2.7 calcification: severe in the grasping zone is unsuitable; milder in it, any outside it, or MAC
+    is conditional (a caution, not a barrier); none anywhere adds nothing."""
+    grasp = (inp.grasp_zone_calcification or "").lower()
+    if grasp == "severe":
+        return [_finding("calcification", "Severe calcification in the grasping zone")]
+    cautions = [f"{grasp} calcification in the grasping zone" if grasp in ("mild", "moderate") else "",
+                f"{inp.outside_grasp_zone_calcification.lower()} calcification outside the grasping zone"
+                if (inp.outside_grasp_zone_calcification or "none").lower() != "none" else "",
+                f"{inp.mac.lower()} annular calcification (MAC)" if (inp.mac or "none").lower() != "none" else ""]
+    text = "; ".join(c for c in cautions if c)
+    return [_finding("calcification_conditional", text[:1].upper() + text[1:] + " (conditional)")] if text else []
 
 
 def plug_candidate(inp: AssessmentInput, stenosis_barrier: bool | None) -> tuple[bool, list[Finding]]:
@@ -420,7 +437,8 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
         bad = (f.criterion in ("mg_significant", "mva_significant") and sten.barrier) or f.criterion in (
             "mg_redo_stop", "mg_dmr_amber")
         (against if bad else favour).append(f)
-    blockers = [f for f in against if f.criterion not in ("mg_dmr_amber", "mg_redo_stop")]
+    blockers = [f for f in against if f.criterion not in ("mg_dmr_amber", "mg_redo_stop", "calcification_conditional")]
+    calcified = next((f.text for f in against if f.criterion == "calcification_conditional"), "")
     stenosis_risk_text = "; stenosis risk" if any(f.criterion == "mg_redo_stop" for f in against) else ""
     if sten.barrier:
         return _option("redo_teer", Status.DISFAVOURED, "Redo TEER: findings argue against (would worsen stenosis)",
@@ -439,9 +457,10 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
         return _option("redo_teer", Status.POSSIBLE,
                        f"Redo TEER: possible (conditional: posterior leaflet {mm:g} mm{stenosis_risk_text})",
                        favour, against)
-    if stenosis_risk_text:
-        return _option("redo_teer", Status.POSSIBLE, "Redo TEER: possible (space and leaflet favourable; "
-                       "stenosis risk)", favour, against)
+    if stenosis_risk_text or calcified:
+        why = "; ".join(w for w in ("stenosis risk" if stenosis_risk_text else "", calcified) if w)
+        return _option("redo_teer", Status.POSSIBLE, f"Redo TEER: possible (space and leaflet favourable; {why})",
+                       favour, against)
     return _option("redo_teer", Status.FAVOURED, "Redo TEER: favoured by findings (space and leaflet favourable)",
                    favour, against)
 

@@ -23,7 +23,7 @@ The clip map and the residual anatomy panel also write (values from ``planning.c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +130,12 @@ def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
     return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
 
 
+def _worst(grades: Iterable[str]) -> str | None:
+    """The worst of calcification grades (none < mild < moderate < severe); None when none is known."""
+    known = [g.lower() for g in grades if g.lower() in _CALCIFICATION_ORDER]
+    return max(known, key=_CALCIFICATION_ORDER.index) if known else None
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
@@ -159,7 +165,8 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     if length_cm is None:
         length_cm = _first(results, "posterior_leaflet_length")
     space = [cm for _, cm in spaces(case, results)]
-    calcs = [s.calcification.lower() for s in segs.values() if s.calcification.lower() in _CALCIFICATION_ORDER]
+    in_zone = _worst(s.calcification for s in segs.values() if s.calcification_in_grasp_zone)
+    outside = _worst(s.calcification for s in segs.values() if not s.calcification_in_grasp_zone)
     attachments = " ".join(_text(d.get("attachment")).lower() for d in case.devices)
     inflow = transmitral(case, results)
     mva = {k: v for k, v in (("planimetry", _first(results, "mva_planimetry", max)),
@@ -179,7 +186,9 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         slda="slda" in attachments,
         tear_or_perforation=bool(case.leaflets.get("tear_or_perforation")),
         loss_of_insertion="lli" in attachments or "loss of leaflet insertion" in attachments,
-        grasp_zone_calcification=max(calcs, key=_CALCIFICATION_ORDER.index) if calcs else None,
+        grasp_zone_calcification=in_zone,
+        outside_grasp_zone_calcification=outside,
+        mac=_text(case.leaflets.get("mac")) or None,
         surgical_risk=_text(ctx.get("surgical_risk")) or None,
         tmvr_anatomy=_text(ctx.get("tmvr_anatomy")) or None,
         concomitant_surgical_indication=bool(ctx.get("concomitant_surgical_indication")),

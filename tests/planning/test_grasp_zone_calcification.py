@@ -1,0 +1,61 @@
+"""Redo-TEER calcification criterion by clinical.md §2.7: "Calcification in grasping zone — favourable:
+none; conditional: mild, outside grasp zone; annular calcification; unsuitable: severe in grasp zone".
+The scallop's own "in the grasp zone" flag decides, not the worst calcification of any scallop."""
+
+from __future__ import annotations
+
+from planning import findings
+from planning.assessment import AssessmentInput, Status, assess
+from planning.case import Case
+
+# space 9.0 mm >= 6 mm device + 2 mm margin = 8 mm; posterior leaflet 11 mm >= 10 mm: favourable anatomy (§2.7)
+FAVOURABLE = dict(space_mm=9.0, posterior_free_length_mm=11.0)
+
+
+def _redo(**calcification) -> tuple[Status, str, list[str]]:
+    option = assess(AssessmentInput(**FAVOURABLE, **calcification)).options[0]
+    assert option.key == "redo_teer"
+    return option.status, option.summary, [f.criterion for f in option.against]
+
+
+def test_no_calcification_leaves_the_anatomy_favourable() -> None:
+    assert _redo(grasp_zone_calcification="none", outside_grasp_zone_calcification="none", mac="none") == (
+        Status.FAVOURED, "Redo TEER: favoured by findings (space and leaflet favourable)", [])
+
+
+def test_severe_in_the_grasp_zone_is_unsuitable() -> None:
+    status, summary, against = _redo(grasp_zone_calcification="severe")
+    assert status is Status.DISFAVOURED and against == ["calcification"]
+    assert summary == "Redo TEER: findings argue against (Severe calcification in the grasping zone)"
+
+
+def test_mild_outside_the_grasp_zone_is_conditional() -> None:
+    status, summary, against = _redo(grasp_zone_calcification="none", outside_grasp_zone_calcification="mild")
+    assert status is Status.POSSIBLE and against == ["calcification_conditional"]
+    assert summary == ("Redo TEER: possible (space and leaflet favourable; "
+                       "Mild calcification outside the grasping zone (conditional))")
+
+
+def test_annular_calcification_is_conditional() -> None:
+    status, summary, _ = _redo(mac="moderate")
+    assert status is Status.POSSIBLE
+    assert summary.endswith("Moderate annular calcification (MAC) (conditional))")
+
+
+def test_severe_outside_the_grasp_zone_is_not_a_barrier() -> None:
+    status, _, against = _redo(outside_grasp_zone_calcification="severe")
+    assert status is Status.POSSIBLE and "calcification" not in against
+
+
+def _case(p2: dict, p3: dict, **leaflets) -> Case:
+    return Case(leaflets={"segments": {"P2": p2, "P3": p3}, **leaflets})
+
+
+def test_the_case_passes_the_per_scallop_flag() -> None:
+    # P3 severe but outside the grasp zone, P2 mild in it: before, "worst of any scallop" gave severe
+    inp = findings.assessment_input(_case({"calcification": "mild", "calcification_in_grasp_zone": True},
+                                          {"calcification": "severe"}, mac="mild"), [])
+    assert (inp.grasp_zone_calcification, inp.outside_grasp_zone_calcification, inp.mac) == ("mild", "severe", "mild")
+    inp = findings.assessment_input(_case({"calcification": "none"},
+                                          {"calcification": "severe", "calcification_in_grasp_zone": True}), [])
+    assert (inp.grasp_zone_calcification, inp.outside_grasp_zone_calcification, inp.mac) == ("severe", "none", None)
