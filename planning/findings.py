@@ -90,13 +90,18 @@ def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
 
 def spaces(case: Case, results: Sequence[Result]) -> list[tuple[str, float]]:
     """Measured spaces beside devices: (label, distance cm)."""
+    return [(label, cm) for _kind, label, cm in space_entries(case, results)]
+
+
+def space_entries(case: Case, results: Sequence[Result]) -> list[tuple[str, str, float]]:
+    """Measured spaces beside devices: (kind: lateral | medial | inter-device or "", label, distance cm)."""
     out = []
     entries = case.leaflets.get("spaces")
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             hit = mark_value(results, entry.get("distance_mark"), ("distance",))
             if hit:
-                out.append((_text(entry.get("label")) or hit.label, hit.value))
+                out.append((_text(entry.get("kind")), _text(entry.get("label")) or hit.label, hit.value))
     return out
 
 

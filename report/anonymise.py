@@ -16,7 +16,7 @@ from dataclasses import replace
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
-from report.model import CONTEXT_LABELS, Header, ImageRef, Leaflets, Report
+from report.model import CONTEXT_LABELS, Header, ImageRef, Report
 
 #: PS3.15 Table E.1-1 actions (Z = empty, X = remove) for attributes our outputs can carry.
 DUMMY = {"ContentDate": "19000101", "ContentTime": "000000"}  # Type 1 in the SR document module (action D)
@@ -110,8 +110,7 @@ def anonymise_report(report: Report, uids: UidMap) -> Report:
                             i.rows, i.columns) for i in report.images)
     marks = tuple(replace(m, sop_instance_uid=uids(m.sop_instance_uid)) for m in report.marks)
     keys = tuple(replace(k, sop_instance_uid=uids(k.sop_instance_uid), png="") for k in report.key_images)
-    leaflets = Leaflets(report.leaflets.tear_or_perforation, "",
-                        tuple(replace(s, notes="") for s in report.leaflets.segments), report.leaflets.spaces)
+    leaflets = replace(report.leaflets, notes="", segments=tuple(replace(s, notes="") for s in report.leaflets.segments))
     return replace(report, header=header, images=images, marks=marks, key_images=keys, leaflets=leaflets,
                    devices=tuple(replace(d, notes="") for d in report.devices),
                    jets=tuple(replace(j, notes="") for j in report.jets),

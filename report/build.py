@@ -30,6 +30,7 @@ from report.model import (
     Mark,
     Measurement,
     Report,
+    Space,
 )
 
 log = logging.getLogger(__name__)
@@ -152,9 +153,9 @@ def _mark(m: Any) -> Mark:
 
 
 def segment_notes(s: findings.SegmentView) -> str:
-    """The notes of a scallop with what the anatomy panel recorded besides length and calcification."""
-    details = [("calcification in the grasp zone" if s.calcification_in_grasp_zone else ""),
-               (f"mobility {s.mobility}" if s.mobility else ""),
+    """The notes of a scallop with what the anatomy panel recorded besides length and calcification
+    (whether it lies in the grasp zone is a field of its own)."""
+    details = [(f"mobility {s.mobility}" if s.mobility else ""),
                (s.injury if s.injury and s.injury != "none" else ""),
                ("" if s.coaptation_gap_cm is None else f"coaptation gap {s.coaptation_gap_cm * 10:.1f} mm"),
                s.notes]
@@ -234,8 +235,9 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
         leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
                           tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by,
-                                               segment_notes(s)) for s in segs),
-                          tuple(findings.spaces(case, results))),
+                                               segment_notes(s), s.calcification_in_grasp_zone) for s in segs),
+                          tuple(Space(label, cm, kind) for kind, label, cm in findings.space_entries(case, results)),
+                          _str(case.leaflets.get("mac"))),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",

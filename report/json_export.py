@@ -24,7 +24,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
             "tear_or_perforation": report.leaflets.tear_or_perforation,
             "notes": report.leaflets.notes,
             "segments": [asdict(s) for s in report.leaflets.segments],
-            "spaces": [{"label": label, "distance_cm": cm} for label, cm in report.leaflets.spaces],
+            "spaces": [asdict(s) for s in report.leaflets.spaces],
+            "mac": report.leaflets.mac,
         },
         "measurements": [
             {"id": m.id, "label": m.label, "quantity": m.quantity, "value": m.value, "unit": m.unit,

@@ -137,6 +137,16 @@ class LeafletSegment:
     calcification: str = ""
     grasped_by: str = ""
     notes: str = ""
+    calcification_in_grasp_zone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    """A measured space beside the devices; ``kind`` is lateral | medial | inter-device (or "" if not given)."""
+
+    label: str
+    distance_cm: float
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +154,8 @@ class Leaflets:
     tear_or_perforation: bool = False
     notes: str = ""
     segments: tuple[LeafletSegment, ...] = ()
-    spaces: tuple[tuple[str, float], ...] = ()  # (label, distance cm)
+    spaces: tuple[Space, ...] = ()
+    mac: str = ""  # mitral annular calcification: none | mild | moderate | severe (as entered)
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,13 +190,16 @@ def _vc(cm: float) -> str:
 def _leaflets_html(r: Report) -> str:
     lf = r.leaflets
     rows = [[esc(s.segment), "—" if s.length_cm is None else f"{fmt(s.length_cm * 10, 1)} mm",
-             esc(s.calcification) or "—", esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
+             (esc(s.calcification) or "—") + (", in grasp zone" if s.calcification_in_grasp_zone else ""),
+             esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
     parts = ["<h2>3. Residual leaflet anatomy</h2>"]
     parts.append(_table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
-        parts.append(_table(["Space beside devices", "Distance"],
-                            [[esc(label), f"{fmt(cm * 10, 1)} mm"] for label, cm in lf.spaces], [75, 25]))
+        parts.append(_table(["Space beside devices", "Kind", "Distance"],
+                            [[esc(s.label), esc(s.kind) or "—", f"{fmt(s.distance_cm * 10, 1)} mm"] for s in lf.spaces],
+                            [60, 20, 20]))
+    parts.append(f"<p><b>Mitral annular calcification (MAC):</b> {esc(lf.mac) or 'not recorded'}</p>")
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
                  + (f" — {esc(lf.notes)}" if lf.notes else "") + "</p>")
     redo = r.assessment.redo

@@ -22,6 +22,7 @@ from report.model import (
     Mark,
     Measurement,
     Report,
+    Space,
 )
 
 PATIENT = {"name": "Testperson^Erika^Maria", "id": "PID-778899", "birth": "19410203", "accession": "ACC-5566"}
@@ -116,7 +117,7 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
     jets = (Jet("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),)
     leaflets = Leaflets(False, "no cleft seen", (LeafletSegment("P1", 0.80, "none"),
                                                  LeafletSegment("P2", None, "mild", "d1")),
-                        (("D1 lateral edge to AL commissure", 0.90),))
+                        (Space("D1 lateral edge to AL commissure", 0.90, "lateral"),), "mild")
     assessment = assess(AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=72, mva_cm2={"planimetry": 2.40},
                                         posterior_free_length_mm=8.0, space_mm=9.0, slda=True,
                                         jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),)))
