@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHeaderView, QLabel,
                                QLineEdit, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from measurements.results import Result
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
@@ -122,7 +123,7 @@ class FindingsPanel(QWidget):
         super().__init__(parent)
         self.doc: CaseDocument | None = None
         self.push: Callable[[Command], bool] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._subscription = DocumentSubscription(self._on_change)
 
         self.table = QTableWidget(len(SEGMENT_ROWS), len(_SUMMARY_COLUMNS), self)
         self.table.setObjectName("residual-anatomy")
@@ -207,12 +208,8 @@ class FindingsPanel(QWidget):
 
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         self.doc, self.push = doc, push
-        if doc is not None:
-            self._unsubscribe = doc.subscribe(self._on_change)
+        self._subscription.bind(doc)
         self.setEnabled(doc is not None)
         self.refresh()
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPa
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
+from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
@@ -424,7 +425,7 @@ class ValveMapPanel(QWidget):
         super().__init__(parent)
         self.doc: CaseDocument | None = None
         self.push: Callable[[Command], bool] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._subscription = DocumentSubscription(self._on_change)
         self._last_model = (DEFAULT_DEVICE.kind, DEFAULT_DEVICE.model)
         self.view = ClipMapView(self)
         self.device_editor = DeviceEditor(self)
@@ -477,12 +478,8 @@ class ValveMapPanel(QWidget):
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
         """Show ``doc``; every edit goes to ``push`` (the case's undo stack)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         self.doc, self.push = doc, push
-        if doc is not None:
-            self._unsubscribe = doc.subscribe(self._on_change)
+        self._subscription.bind(doc)
         self.setEnabled(doc is not None)
         self.hint.setText(EDIT_HINT if doc is not None else NO_CASE_HINT)
         self.view.set_selected("")
