@@ -148,6 +148,7 @@ class Viewport(QFrame):
         layout.addWidget(self.graphics)
 
         self.title_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
+        self.title_label.setWordWrap(True)  # a narrow 2x2 viewport wraps the title instead of cutting it
         self.frame_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
         self.empty_label = QLabel(EMPTY_HINT, self)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -178,11 +179,15 @@ class Viewport(QFrame):
             QTimer.singleShot(0, self._refit)
 
     def _place_labels(self) -> None:
-        """Overlay labels sized to their text: top-left title, bottom-left frame counter."""
-        for label in (self.title_label, self.frame_label):
-            label.adjustSize()
-        self.title_label.move(6, 4)
+        """Overlay labels sized to their text: top-left title (wrapped to the viewport), bottom-left frame counter."""
+        self.frame_label.adjustSize()
         self.frame_label.move(6, self.height() - self.frame_label.height() - 4)
+        title = self.title_label
+        metrics = title.fontMetrics()
+        natural = max((metrics.horizontalAdvance(line) for line in title.text().split("\n")), default=0)
+        margins = title.contentsMargins()
+        width = max(40, min(natural + margins.left() + margins.right() + 4, self.width() - 12))
+        title.setGeometry(6, 4, width, title.heightForWidth(width) if title.text() else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()

@@ -132,6 +132,15 @@ def test_layout_keys_switch_layouts_and_fill_the_new_viewports(qtbot: Any, demo_
     assert win.grid.layout_size == 1 and [v.isVisible() for v in win.grid.viewports] == [True, False, False, False]
 
 
+def test_a_narrow_viewport_wraps_its_title_inside_itself(qtbot: Any, demo_window: Any) -> None:
+    viewport = demo_window.grid.viewports[0]
+    one_line = viewport.title_label.fontMetrics().height()
+    viewport.resize(260, 300)  # far narrower than the "name · 800×600 · 60 frames · 40 fps · HR 72 bpm" line
+    title = viewport.title_label.geometry()
+    assert title.right() < viewport.width()
+    assert title.height() >= 3 * one_line  # two lines of text became at least three
+
+
 def test_two_loops_play_in_sync_by_frame(qtbot: Any, demo_window: Any, demo_study: Any, fake_clock: Any) -> None:
     win = demo_window
     key(win, Qt.Key.Key_2)
