@@ -24,10 +24,10 @@ from pydicom import dcmread
 from pydicom.encaps import generate_frames
 from pydicom.pixels import pixel_array
 
+from demo.phantom import write_cine_loop
 from imaging import decode
 from imaging.cache import FrameCache
 from imaging.loop import Loop
-from imaging.phantom import write_cine_loop
 
 N_FRAMES = 90
 REPEATS = 7

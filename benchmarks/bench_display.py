@@ -135,7 +135,7 @@ def _throughput(path: Path) -> tuple[float, float, float]:
     class Canvas(QWidget):
         image = None
 
-        def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt override
+        def paintEvent(self, _event: object) -> None:
             if self.image is not None:
                 painter = QPainter(self)
                 painter.drawImage(0, 0, self.image)
@@ -156,7 +156,7 @@ def _throughput(path: Path) -> tuple[float, float, float]:
         cine.append(_cine_pass(path, viewport, painted))
     canvas.close()
     viewport.close()
-    return statistics.median(base), statistics.median(cine), statistics.median(c / b for b, c in zip(base, cine))
+    return statistics.median(base), statistics.median(cine), statistics.median(c / b for b, c in zip(base, cine, strict=False))
 
 
 def _write_60fps_loop(source: Path, target: Path) -> Path:
@@ -225,8 +225,8 @@ def _memory_after_loops(paths: list[Path]) -> tuple[float, float, float]:
 
 
 def run() -> None:
+    from demo.phantom import write_demo_study
     from gui.app import create_app
-    from imaging.phantom import write_demo_study
 
     create_app()
     with tempfile.TemporaryDirectory(prefix="bench-display-") as tmp:

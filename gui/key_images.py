@@ -97,7 +97,7 @@ class KeyImageFlags(QObject):
         self.window.transport.slider.set_key_frames(self.flagged(active))
         self.action.setChecked(self.is_flagged(active))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Keep the badges in the top-right corner when a viewport is resized."""
         if event.type() == QEvent.Type.Resize:
             self.refresh()

@@ -51,7 +51,7 @@ _TOP_LEVEL_OPTIONS = {"-h", "--help", "-v", "--verbose"}
 def _route_to_open(args: list[str]) -> list[str]:
     """``mitraplan [PATH…] [--screenshot PNG]`` means ``mitraplan open …``: insert the sub-command."""
     rest = [a for a in args if a not in _TOP_LEVEL_OPTIONS]
-    if rest and rest[0] in COMMANDS or not rest and any(a in ("-h", "--help") for a in args):
+    if (rest and rest[0] in COMMANDS) or (not rest and any(a in ("-h", "--help") for a in args)):
         return args
     leading = [a for a in args if a in _TOP_LEVEL_OPTIONS]
     return [*leading, "open", *rest]
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as exc:  # noqa: BLE001 - the boundary: one sentence, no traceback (use -v for it)
+    except Exception as exc:
         logging.getLogger("mitraplan").debug("unhandled error", exc_info=True)
         print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR

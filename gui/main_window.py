@@ -16,17 +16,30 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QHeaderView, QLabel, QMainWindow,
-                               QProgressBar, QSlider, QStyle, QTableWidget, QTableWidgetItem, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSlider,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.icons import media_icon
 from gui.notices import NoticeArea, Notices, report_errors
-from gui.panels.pacs_dialog import install_pacs_menu
-from gui.panels.keys import install_field_keys
-from gui.panels.report_preview import install_report_menu
 from gui.panels.browser import StudyBrowser, loop_label
 from gui.panels.case_docks import install_case_panels
+from gui.panels.keys import install_field_keys
+from gui.panels.pacs_dialog import install_pacs_menu
+from gui.panels.report_preview import install_report_menu
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
@@ -36,7 +49,7 @@ from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
 from imaging.cache import FrameCache, default_cache
-from imaging.index import index_paths
+from imaging.catalog import catalog_paths
 from imaging.loop import Loop
 from planning.case import resolve_image
 
@@ -95,7 +108,7 @@ class ShortcutsDialog(QDialog):
 
 
 class MainWindow(QMainWindow):
-    studyOpened = Signal(object)   # imaging.index.StudyIndex
+    studyOpened = Signal(object)   # imaging.catalog.StudyCatalog
     caseOpened = Signal(object)    # planning.case.Case
     loopShown = Signal(object)     # Viewport that received a new loop
 
@@ -364,7 +377,7 @@ class MainWindow(QMainWindow):
         label = images[0].name + (f" and {len(images) - 1} more" if len(images) > 1 else "")
 
         def work(progress: Any, cancel: Any) -> Any:
-            return index_paths(images, progress=_progress_callback(progress), cancel=cancel)
+            return catalog_paths(images, progress=_progress_callback(progress), cancel=cancel)
 
         self.tasks.start(f"Indexing {label}", work, on_done=self.show_index,
                          on_error=lambda exc: self.notices.error(f"Could not open {label}: {exc}"))
@@ -402,7 +415,7 @@ class MainWindow(QMainWindow):
         self.close_study()
         self.index = index
         self.browser.show_index(index)
-        for viewport, info in zip(self.grid.visible_viewports(), loops):
+        for viewport, info in zip(self.grid.visible_viewports(), loops, strict=False):
             self.open_loop(info, viewport)
         self.studyOpened.emit(index)
 
@@ -460,7 +473,7 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Write the synthetic demo study to a temporary folder and open it."""
-        from imaging.phantom import write_demo_study
+        from demo.phantom import write_demo_study
 
         folder = Path(tempfile.mkdtemp(prefix="mitraplan-demo-"))
         self.tasks.start("Writing the demo study", lambda _p, _c: write_demo_study(folder),
@@ -530,7 +543,7 @@ class MainWindow(QMainWindow):
         self.grid.set_layout(size)
         shown = {str(v.info.sop_instance_uid) for v in self.grid.viewports if v.info is not None}
         spare = [i for i in self.browser.loop_infos() if str(i.sop_instance_uid) not in shown]
-        for viewport, info in zip(self.grid.empty_viewports(), spare):
+        for viewport, info in zip(self.grid.empty_viewports(), spare, strict=False):
             self.open_loop(info, viewport)
 
     def _on_layout_changed(self, size: int) -> None:
@@ -629,12 +642,12 @@ class MainWindow(QMainWindow):
                           " ultrasound-region calibration; every number carries its unit.")
 
     # --- drag and drop -----------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
         if urls and all(u.isLocalFile() for u in urls):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
@@ -669,7 +682,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/sync", self.grid.sync_mode.value)
         self.settings.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.annotation.session.close():  # asks Save / Discard / Cancel when there are changes
             event.ignore()
             return

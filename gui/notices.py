@@ -49,7 +49,7 @@ def report_errors(notices: Notices, what: str) -> Iterator[None]:
     """Turn any exception inside the block into an error notice ``"<what>: <message>"``."""
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - the GUI boundary: show, log, carry on
+    except Exception as exc:
         log.debug("%s failed", what, exc_info=True)
         notices.error(f"{what}: {exc}")
 

@@ -24,7 +24,6 @@ from planning.case import Case, autosave_path, load_case
 from planning.commands import Command
 from planning.document import CaseDocument, default_measure
 
-
 AUTOSAVE_INTERVAL_MS = 30_000
 
 
@@ -190,7 +189,7 @@ class CaseSession(QObject):
         if self.document is not None and self.document.path is not None:
             autosave_path(self.document.path).unlink(missing_ok=True)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Autosave when the watched window loses focus (``watch_focus``)."""
         if event.type() == QEvent.Type.WindowDeactivate:
             self.autosave()

@@ -47,7 +47,7 @@ class Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn(self._report, self.cancel)
-        except Exception as exc:  # noqa: BLE001 - sent to the GUI as a notice
+        except Exception as exc:
             log.debug("task %s failed", self.name, exc_info=True)
             if not self.cancel.is_set():
                 self.signals.failed.emit(self, exc)

@@ -28,12 +28,12 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import apply_color_lut, get_decoder, pixel_array
 from pydicom.uid import (
+    JPEG2000,
     UID,
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
-    JPEG2000,
     JPEG2000Lossless,
     JPEGBaseline8Bit,
     JPEGExtended12Bit,
@@ -106,7 +106,7 @@ def split_frames(data: memoryview, n_frames: int) -> list[memoryview | bytes]:
     offsets, fragments = _items(data)
     bot, fragments = fragments[0] if fragments else b"", fragments[1:]
     positions = offsets[1:]
-    if len(fragments) == n_frames or len(fragments) < n_frames and len(bot) < 4:
+    if len(fragments) == n_frames or (len(fragments) < n_frames and len(bot) < 4):
         return list(fragments)
     if n_frames == 1:
         return [b"".join(fragments)]

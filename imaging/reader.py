@@ -7,6 +7,7 @@ compressed frames and a truncated file still gives the frames it holds.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import struct
 import warnings
@@ -67,10 +68,8 @@ class PixelSource:
             self.pixel_data.release()
             self.pixel_data = None
         if self._mmap is not None:
-            try:
+            with contextlib.suppress(BufferError):  # a slice is still in use elsewhere; the map goes with it
                 self._mmap.close()
-            except BufferError:  # a slice is still in use elsewhere; the map goes with it
-                pass
             self._mmap = None
 
 
@@ -99,7 +98,7 @@ def open_pixels(path: Path) -> PixelSource:
 
 def _open(path: Path):  # noqa: ANN202 - a binary file object
     try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
+        return open(path, "rb")
     except FileNotFoundError:
         raise ImagingError("file not found", path) from None
     except IsADirectoryError:

@@ -8,6 +8,7 @@ plus region every time (``measurements.compute``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ def _check_count(name: str, kind: MarkType, points: tuple[tuple[float, float], .
     if kind is MarkType.DOPPLER_TRACE:
         if n < 2:
             raise MarkError(f"{name}: a Doppler trace needs at least 2 points (got {n})")
-        if any(b[0] <= a[0] for a, b in zip(points, points[1:], strict=False)):
+        if any(b[0] <= a[0] for a, b in itertools.pairwise(points)):
             raise MarkError(f"{name}: a Doppler trace must run left to right (x strictly increasing)")
 
 

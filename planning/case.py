@@ -26,9 +26,9 @@ from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
 
 if TYPE_CHECKING:
-    from imaging.index import StudyIndex
+    from imaging.catalog import StudyCatalog
 
-    OpenStudy = StudyIndex | Mapping[str, str | Path] | None
+    OpenStudy = StudyCatalog | Mapping[str, str | Path] | None
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def autosave(case: Case) -> Path:
 
 
 def _lookup(index: OpenStudy, sop_instance_uid: str) -> Path | None:
-    """The file of a SOP Instance UID in an open study: a ``StudyIndex`` (``find(uid) -> LoopInfo``)
+    """The file of a SOP Instance UID in an open study: a ``StudyCatalog`` (``find(uid) -> LoopInfo``)
     or a plain mapping of UID to path."""
     if index is None:
         return None

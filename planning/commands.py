@@ -250,19 +250,19 @@ class SetCaseField:
         doc.set_field(self.path, self.before)
 
 
-def SetLeafletSegment(segment: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None  # noqa: N802
+def SetLeafletSegment(segment: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
                       ) -> SetCaseField:
     """Set the residual-anatomy entry of one scallop (``leaflets.segments.<segment>``); None = absent."""
     return SetCaseField(("leaflets", "segments", segment), MISSING if before is None else dict(before),
                         MISSING if after is None else dict(after), label=f"{segment} residual anatomy")
 
 
-def SetLeafletField(name: str, before: Any, after: Any) -> SetCaseField:  # noqa: N802
+def SetLeafletField(name: str, before: Any, after: Any) -> SetCaseField:
     """Set one leaflet-level field, e.g. ``tear_or_perforation`` or ``notes``."""
     return SetCaseField(("leaflets", name), before, after, label=f"leaflet {name.replace('_', ' ')}")
 
 
-def SetNotes(before: str, after: str) -> SetCaseField:  # noqa: N802
+def SetNotes(before: str, after: str) -> SetCaseField:
     return SetCaseField(("notes",), before, after, label="case notes")
 
 

@@ -23,7 +23,7 @@ The clip map and the residual anatomy panel also write (values from ``planning.c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,8 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _first(results: Sequence[Result], quantity: str, pick=None) -> float | None:
+def _first(results: Sequence[Result], quantity: str,
+           pick: Callable[[list[float]], float] | None = None) -> float | None:
     values = [r.value for r in results if r.quantity == quantity]
     if not values:
         return None

@@ -6,11 +6,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydicom.dataset import Dataset
 
 from imaging.errors import InputError
@@ -25,8 +26,8 @@ from report.model import (
     ImageRef,
     Jet,
     KeyImage,
-    LeafletSegment,
     Leaflets,
+    LeafletSegment,
     Mark,
     Measurement,
     Report,
@@ -230,9 +231,9 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
     report = Report(
-        header=_header(case, sources, created or datetime.now(timezone.utc)),
+        header=_header(case, sources, created or datetime.now(UTC)),
         devices=tuple(case_device(d) for d in case.devices),
-        jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets)),
+        jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets, strict=False)),
         leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
                           tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by,
                                                segment_notes(s), s.calcification_in_grasp_zone) for s in segs),
@@ -246,7 +247,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     return report, sources
 
 
-def load_frame(path: Path, frame_number: int):
+def load_frame(path: Path, frame_number: int) -> np.ndarray:
     """Frame ``frame_number`` (1-based) of an image as uint8 RGB, through the imaging layer."""
     from imaging.loop import Loop
 

@@ -113,7 +113,7 @@ def device_positions(devices: Sequence[Device]) -> dict[str, float]:
                 break
     out: dict[str, float] = {}
     for cluster in clusters:
-        for dev, t in zip(cluster, _spread([nominal_position(d) for d in cluster])):
+        for dev, t in zip(cluster, _spread([nominal_position(d) for d in cluster]), strict=False):
             out[dev.id] = t
     return out
 

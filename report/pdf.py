@@ -19,8 +19,8 @@ from PySide6.QtGui import (
     QImage,
     QPageLayout,
     QPageSize,
-    QPainter,
     QPaintDevice,
+    QPainter,
     QPdfWriter,
     QTextDocument,
 )

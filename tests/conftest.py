@@ -7,7 +7,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 def find_realdata() -> Path | None:
@@ -29,3 +29,11 @@ def realdata() -> Path:
     if folder is None:
         pytest.skip("real vendor samples (shared/realdata) not found")
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory):
+    """The demo study, written once per test session."""
+    from demo.phantom import write_demo_study
+
+    return write_demo_study(tmp_path_factory.mktemp("demo") / "loops")

@@ -15,11 +15,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(out: Path) -> None:
+    from demo.case import build_demo_case
+    from demo.phantom import write_demo_study
     from gui.app import create_app
     from gui.panels.valve_map import ValveMapPanel
     from gui.undo import CaseUndo
-    from imaging.phantom import write_demo_study
-    from planning.demo_case import build_demo_case
     from planning.document import CaseDocument
 
     create_app()

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_study(out: Path) -> Any:
     """Write the DICOM loops into ``out/loops`` and the truth into ``out/demo-truth.json``; list them."""
-    from imaging.phantom import write_demo_study
+    from demo.phantom import write_demo_study
 
     study = write_demo_study(out / "loops")
     truth_path = out / "demo-truth.json"
@@ -54,8 +54,8 @@ def write_study(out: Path) -> Any:
 
 def write_headless_outputs(out: Path, study: Any) -> int:
     """Write the demo case beside the loops and its planning report into ``out/report``; list them."""
+    from demo.case import write_demo_case
     from gui.cli.report import write_case_report
-    from planning.demo_case import write_demo_case
 
     case_path = write_demo_case(study, out)
     print(f"  {'case':<15} {case_path}")
@@ -71,7 +71,7 @@ def write_headless_outputs(out: Path, study: Any) -> int:
 
 def open_viewer(out: Path, study: Any) -> int:
     """Write the demo case beside the loops and open the window on the study and the case."""
+    from demo.case import write_demo_case
     from gui.app import run_app
-    from planning.demo_case import write_demo_case
 
     return run_app([study.folder, write_demo_case(study, out)])

@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.index import index_paths
+    from imaging.catalog import catalog_paths
 
-    index = index_paths(args.paths)
+    index = catalog_paths(args.paths)
     loops = [loop_json(info) for info in index.loops()]
     errors = [{"path": path, "error": message} for path, message in index.warnings]
     json.dump({"loops": loops, "errors": errors}, sys.stdout, indent=2)

@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _node(args: argparse.Namespace):  # noqa: ANN202 - a DimseNode or DicomWebNode
-    from imaging.pacs import nodes
+    from pacs import nodes
 
     timeout = args.timeout if args.timeout is not None else nodes.DEFAULT_TIMEOUT_S
     if args.dicomweb:
@@ -73,7 +73,7 @@ def _print_json(value: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imaging.pacs import PacsError, StudyQuery, service
+    from pacs import PacsError, StudyQuery, service
 
     if not getattr(args, "verbose", False):  # one sentence on stderr, not pynetdicom's log lines
         logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)

@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from report.export import ExportResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="remove patient identifiers from every output (DICOM: PS3.15 basic profile)")
 
 
-def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymise: bool = False):
+def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymise: bool = False) -> ExportResult:
     """Load the case, recompute it and write every output; returns the ExportResult."""
     from planning.case import load_case
     from report.build import build_report

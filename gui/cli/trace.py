@@ -26,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     """Print ``{"points": [[t_s, v_m_s]...], "image_points": [[x, y]...], "measurements": [...]}``."""
     from imaging.loop import Loop
     from measurements.compute import trace_results
-    from measurements.doppler import auto_envelope, velocity_trace
+    from measurements.doppler import velocity_trace
+    from measurements.envelope import auto_envelope
     from measurements.marks import Mark, MarkError, MarkType
 
     with Loop.open(args.file) as loop:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from planning.document import Change, CaseDocument
+from planning.document import CaseDocument, Change
 
 
 class DocumentSubscription:

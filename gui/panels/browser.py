@@ -83,7 +83,7 @@ class StudyBrowser(QTreeWidget):
         self._thumbnail.connect(self._set_thumbnail)
         self._placeholder = self._placeholder_icon()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.topLevelItemCount() == 0:
             painter = QPainter(self.viewport())
@@ -101,7 +101,7 @@ class StudyBrowser(QTreeWidget):
 
     # --- filling -----------------------------------------------------------------------------
     def show_index(self, index: Any) -> None:
-        """Replace the tree with ``index`` (an ``imaging.index.StudyIndex``)."""
+        """Replace the tree with ``index`` (an ``imaging.catalog.StudyCatalog``)."""
         self.cancel_thumbnails()
         self.clear()
         self._items = {}

@@ -11,11 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from gui.session import CaseSession
 from gui.panels.measurements import value_text
+from gui.session import CaseSession
 from measurements.marks import Mark, MarkType
 from planning.commands import AddCalculation, ReplaceCalculation
 
@@ -207,6 +218,6 @@ class CalculationDialog(QDialog):
             self._fill_choices()
             self.select_calculation(calc["id"])
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: Any) -> None:
         self.session.changed.disconnect(self._on_change)
         super().closeEvent(event)

@@ -1,7 +1,8 @@
 """Docks the clip map and the residual anatomy panel in the main window and ties them to its case.
 
 The panels follow the window's case session (``window.session``: ``documentChanged`` and
-``push``), and a mark a panel asks for is shown in the viewer by ``window.show_mark``. View → Panels toggles each dock (Ctrl+Shift+M, Ctrl+Shift+A); showing one focuses it.
+``push``), and a mark a panel asks for is shown in the viewer by ``window.show_mark``. View → Panels
+toggles each dock (Ctrl+Shift+M, Ctrl+Shift+A); showing one focuses it.
 """
 
 from __future__ import annotations

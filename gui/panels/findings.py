@@ -15,15 +15,28 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHeaderView, QLabel,
-                               QLineEdit, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from measurements.results import Result
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
-from planning.document import MISSING, Change, CaseDocument
+from planning.document import MISSING, CaseDocument, Change
 from planning.findings import devices_at, transmitral
 
 SEGMENT_ROWS: tuple[str, ...] = (*SCALLOPS, *COMMISSURES)

@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox,
-                               QLineEdit, QPlainTextEdit, QTextEdit)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+)
 
 _K = Qt.Key
 #: A list, table or tree moves up and down (and opens its row with Enter); the frame keys (←/→,
@@ -57,7 +65,7 @@ def field_keeps(widget: QObject, event: QKeyEvent) -> bool:
 class FieldKeys(QObject):
     """Application event filter: a focused field's ShortcutOverride is accepted for keys it keeps."""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and watched is QApplication.focusWidget() \
                 and isinstance(event, QKeyEvent) and field_keeps(watched, event):
             event.accept()

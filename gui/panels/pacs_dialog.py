@@ -1,6 +1,6 @@
 """File → PACS…: pick or edit a node, verify it, search studies, retrieve one (or send files) with progress and cancel.
 
-A thin view over :mod:`imaging.pacs.service` (the same calls as ``mitraplan pacs``). Network work
+A thin view over :mod:`pacs.service` (the same calls as ``mitraplan pacs``). Network work
 runs as background tasks; failures show as one plain sentence under the buttons. A retrieved study
 lands in the local store and is announced with ``retrieved(folder)``, which the main window opens.
 """
@@ -13,19 +13,39 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.tasks import Task, TaskRunner
 from imaging.errors import MitraPlanError
-from imaging.pacs import nodes as pacs_nodes
-from imaging.pacs import service
-from imaging.pacs.errors import PacsCancelledError
-from imaging.pacs.nodes import DicomWebNode, DimseNode, Node
-from imaging.pacs.query import RetrieveResult, SeriesSummary, StudyQuery, StudySummary
-from imaging.pacs.store import default_store_root
+from pacs import nodes as pacs_nodes
+from pacs import service
+from pacs.errors import PacsCancelledError
+from pacs.nodes import DicomWebNode, DimseNode, Node
+from pacs.query import RetrieveResult, SeriesSummary, StudyQuery, StudySummary
+from pacs.store import default_store_root
 
 log = logging.getLogger(__name__)
 

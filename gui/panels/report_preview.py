@@ -135,7 +135,7 @@ class ReportPreview(QDialog):
         self._running = [t for t in self._running if t in self.tasks.running]
         self._running.append(self.tasks.start(name, fn, on_done=on_done, on_error=self._fail))
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: Any) -> None:
         """Closing cancels this dialog's tasks: their results are dropped, never shown."""
         for task in self._running:
             task.cancel.set()

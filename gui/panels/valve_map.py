@@ -17,20 +17,52 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSizePolicy, QSpinBox, QStackedWidget, QToolButton, QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from planning.assessment import MR_CLASSES
-from planning.catalogue import (ATTACHMENTS, DEFAULT_DEVICE, DEVICE_KINDS, DEVICE_SEGMENTS, JET_LOCATIONS,
-                                ORIENTATIONS, POSITIONS, device_model, models_of)
-from planning.commands import (AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice,
-                               ReplaceJet)
-from planning.document import Change, CaseDocument
+from planning.catalogue import (
+    ATTACHMENTS,
+    DEFAULT_DEVICE,
+    DEVICE_KINDS,
+    DEVICE_SEGMENTS,
+    JET_LOCATIONS,
+    ORIENTATIONS,
+    POSITIONS,
+    device_model,
+    models_of,
+)
+from planning.commands import AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice, ReplaceJet
+from planning.document import CaseDocument, Change
 from report.build import case_device, case_jet
-from report.clipmap import (ASPECT, DARK_STYLE, MapGeometry, MapItem, device_placement, draw_clip_map, draw_ghost,
-                            item_at, jet_placement, map_items)
+from report.clipmap import (
+    ASPECT,
+    DARK_STYLE,
+    MapGeometry,
+    MapItem,
+    device_placement,
+    draw_clip_map,
+    draw_ghost,
+    item_at,
+    jet_placement,
+    map_items,
+)
 from report.model import Device, Jet
 
 SELECT, DEVICE, JET = "select", "device", "jet"
@@ -166,7 +198,7 @@ class ClipMapView(QWidget):
         return self.map_geometry().coapt(t).toPoint()
 
     # --- painting ---------------------------------------------------------------------------------
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(DARK_STYLE.paper))
         geometry = draw_clip_map(painter, self.map_rect(), self.devices, self.jets, DARK_STYLE, self.selected)
@@ -180,7 +212,7 @@ class ClipMapView(QWidget):
         painter.end()
 
     # --- mouse ------------------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
@@ -197,7 +229,7 @@ class ClipMapView(QWidget):
         self._press = (pos, hit) if hit else None
         return None
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         geometry = self.map_geometry()
         if self._press is not None:
@@ -209,7 +241,7 @@ class ClipMapView(QWidget):
             self._ghost = (self.tool, geometry.t_at(pos.x()))
             self.update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         press, ghost = self._press, self._ghost
         self._press = None
         if press is not None and ghost is not None:
@@ -217,7 +249,7 @@ class ClipMapView(QWidget):
             self.update()
             self.moveRequested.emit(press[1].id, ghost[1])
 
-    def leaveEvent(self, _event: Any) -> None:  # noqa: N802 - Qt override
+    def leaveEvent(self, _event: Any) -> None:
         if self._press is None and self.tool != SELECT:
             self._ghost = None
             self.update()
@@ -237,7 +269,7 @@ class ClipMapView(QWidget):
         return super().event(event)
 
     # --- keys -------------------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         step = -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
         if key in _TOOL_KEYS and not shift:
@@ -276,11 +308,11 @@ class ClipMapView(QWidget):
         else:
             self.set_selected(ordered[(ordered.index(self.selected) + step) % len(ordered)])
 
-    def focusInEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def focusInEvent(self, event: Any) -> None:
         self.update()
         super().focusInEvent(event)
 
-    def focusOutEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: Any) -> None:
         self.update()
         super().focusOutEvent(event)
 
@@ -310,7 +342,8 @@ class DeviceEditor(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
-        for text, widget in (("Image mar&k", self.mark), ("", self.show_image), ("&System", self.kind), ("&Model", self.model), ("Size", self.size),
+        for text, widget in (("Image mar&k", self.mark), ("", self.show_image), ("&System", self.kind), ("&Model", self.model),
+                             ("Size", self.size),
                              ("S&egment", self.segment), ("&Position", self.position),
                              ("&Attachment", self.attachment), ("&Orientation", self.orientation),
                              ("&Rotation", self.rotation), ("&Notes", self.notes)):

@@ -1,5 +1,5 @@
 """Doppler traces: click the envelope left to right (double-click or Enter ends it), or drag a span
-and let ``measurements.doppler.auto_envelope`` find the envelope there; either way the trace is
+and let ``measurements.envelope.auto_envelope`` find the envelope there; either way the trace is
 then a mark with a handle per vertex."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from gui.tools.base import Tool
 from gui.viewer.viewport import Viewport
 from imaging.errors import InputError
 from imaging.regions import region_for_points
-from measurements.doppler import auto_envelope
+from measurements.envelope import auto_envelope
 from measurements.marks import MarkType
 
 #: The automatic envelope (one point per column) is thinned to vertices within this distance (image
@@ -40,7 +40,7 @@ def simplify(points: list[tuple[float, float]], tolerance: float = SIMPLIFY_PX) 
         if worst > tolerance:
             keep[where] = True
             stack += [(i0, where), (where, i1)]
-    return [p for p, k in zip(points, keep) if k]
+    return [p for p, k in zip(points, keep, strict=False) if k]
 
 
 class TraceTool(Tool):

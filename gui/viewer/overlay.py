@@ -85,7 +85,7 @@ class PointItem(pg.TargetItem):
         super().__init__(*args, **kwargs)
         self._on_click = on_click
 
-    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph override
+    def mouseClickEvent(self, ev: Any) -> None:
         if ev.button() == Qt.MouseButton.LeftButton and self._on_click is not None:
             ev.accept()
             self._on_click()

@@ -12,8 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QWidget
 
 from gui.viewer.playback import SPEEDS
 from gui.viewer.sync import SyncMode
@@ -57,7 +56,7 @@ class FrameSlider(QSlider):
         return groove.x() + handle.width() // 2 + QStyle.sliderPositionFromValue(
             self.minimum(), self.maximum(), value, span)
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         mid = self.height() // 2
         if self.range_frames is not None:

@@ -17,6 +17,7 @@ the clock skips frames rather than slowing down.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -93,11 +94,11 @@ class _CineViewBox(pg.ViewBox):
         pos = self._viewport.image_item.mapFromScene(ev.scenePos())
         return bool(handler(self._viewport, ev, pos))
 
-    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - Qt override
+    def mouseClickEvent(self, ev: Any) -> None:
         if not self._tool_takes("mouse_click", ev):
             super().mouseClickEvent(ev)
 
-    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:  # noqa: N802 - Qt override
+    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
         if not self._tool_takes("mouse_drag", ev):
             super().mouseDragEvent(ev, axis)
 
@@ -171,7 +172,7 @@ class Viewport(QFrame):
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         return label
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._place_labels()
         self.empty_label.setGeometry(0, 0, self.width(), self.height())
@@ -189,7 +190,7 @@ class Viewport(QFrame):
         width = max(40, min(natural + margins.left() + margins.right() + 4, self.width() - 12))
         title.setGeometry(6, 4, width, title.heightForWidth(width) if title.text() else 0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
             self.activated.emit()
@@ -296,10 +297,8 @@ class Viewport(QFrame):
             future.add_done_callback(lambda f, g=generation, k=index: self._emit_ready(g, k, f))
 
     def _emit_ready(self, generation: int, index: int, future: Future) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the viewport was deleted while the frame decoded
             self._frameReady.emit(generation, index, future)
-        except RuntimeError:  # the viewport was deleted while the frame decoded
-            pass
 
     def _present(self, generation: int, index: int, future: Future) -> None:
         if generation != self._generation or index != self._index:

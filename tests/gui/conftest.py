@@ -37,7 +37,7 @@ def settings(tmp_path: Path) -> Any:
 @pytest.fixture(scope="session")
 def demo_study(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The built-in synthetic TEE study (written once per session)."""
-    phantom = pytest.importorskip("imaging.phantom", reason="needs the imaging core (imaging.phantom)")
+    phantom = pytest.importorskip("demo.phantom", reason="needs the imaging core (demo.phantom)")
     return phantom.write_demo_study(tmp_path_factory.mktemp("demo"))
 
 

@@ -1,7 +1,7 @@
 """Measurement tools with real mouse events on the demo loops: marks and values against hand arithmetic,
 undo/redo of each, handle drags as one undo step, save → reopen → compare, unsaved-changes guard.
 
-Demo calibration (read from the phantom's region table, imaging/phantom.py):
+Demo calibration (read from the phantom's region table, demo/phantom.py):
 - 2D region 0 of the ME long-axis loop: Δx = 0.025 cm/px, Δy = 0.0225 cm/px (anisotropic on purpose).
 - CW strip region 1: Δt = 0.004 s/px, Δv = -1.25 cm/s per px, baseline (Reference Pixel Y0 = 120
   below the region top at row 200) at pixel row 320, i.e. image y = 320.5.
@@ -9,6 +9,7 @@ Demo calibration (read from the phantom's region table, imaging/phantom.py):
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from measurements.marks import MarkType
 from gui.session import Unsaved
+from measurements.marks import MarkType
 from planning.case import autosave_path, load_case
 from tests.gui.conftest import open_in, wait_frame
 
@@ -307,7 +308,7 @@ def test_freehand_outline_by_mouse(qtbot: Any, annotating: Any, demo_study: Any)
     corners = [(200.5, 200.5), (240.5, 200.5), (240.5, 240.5), (200.5, 240.5)]
     _send(viewport, QEvent.Type.MouseMove, _widget_pos(viewport, *corners[0]), none, none)
     _send(viewport, QEvent.Type.MouseButtonPress, _widget_pos(viewport, *corners[0]), left, left)
-    for (ax, ay), (bx, by) in zip(corners, corners[1:]):
+    for (ax, ay), (bx, by) in itertools.pairwise(corners):
         for i in range(1, 5):  # four steps of 10 px along each side
             _send(viewport, QEvent.Type.MouseMove,
                   _widget_pos(viewport, ax + (bx - ax) * i / 4, ay + (by - ay) * i / 4), none, left)

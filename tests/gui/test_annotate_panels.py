@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from demo.case import DEMO_ALIASING_M_S, write_demo_case
 from gui.session import Unsaved
 from planning.case import autosave_path, load_case
 from planning.commands import ReplaceMark
-from planning.demo_case import DEMO_ALIASING_M_S, write_demo_case
 
 DY = 0.0225  # cm per pixel row of the demo 2D and colour regions
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def test_trace_prints_points_and_measurements(strip_file, capsys: pytest.Capture
     assert main(["trace", str(path), "--region", "0", "--x-range", str(x0), str(x1), "--purpose", "mv_inflow"]) == 0
     out = json.loads(capsys.readouterr().out)
     ts = [t for t, _ in out["points"]]
-    assert all(b > a for a, b in zip(ts, ts[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(ts))
     assert min(v for _, v in out["points"]) == pytest.approx(-strip.truth["vmax_m_s"], rel=0.03)  # below: negative
     by_q = {m["quantity"]: m for m in out["measurements"]}
     assert by_q["vmax"]["unit"] == "m/s" and by_q["mean_gradient"]["unit"] == "mmHg"
@@ -71,7 +72,7 @@ def test_not_dicom_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_trace_on_the_demo_study_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from imaging.phantom import write_demo_study
+    from demo.phantom import write_demo_study
 
     demo = write_demo_study(tmp_path / "loops")
     truth = demo.truth["cw_mv_inflow"]

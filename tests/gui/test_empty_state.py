@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("imaging.phantom", reason="needs the imaging core")
+pytest.importorskip("demo.phantom", reason="needs the imaging core")
 
-from tests.gui.conftest import wait_loaded  # noqa: E402
+from tests.gui.conftest import wait_loaded
 
 
 def test_status_bar_says_how_to_start_and_returns_to_it_on_close(qtbot: Any, window: Any, demo_study: Any) -> None:

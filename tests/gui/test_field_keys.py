@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("imaging.phantom", reason="needs the imaging core")
+pytest.importorskip("demo.phantom", reason="needs the imaging core")
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QTreeWidget, QTreeWidgetItem  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QTreeWidget, QTreeWidgetItem
 
-from tests.gui.conftest import wait_frame  # noqa: E402
+from tests.gui.conftest import wait_frame
 
 
 def focus(qtbot: Any, win: Any, widget: Any) -> None:

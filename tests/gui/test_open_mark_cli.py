@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from planning.demo_case import write_demo_case
+from demo.case import write_demo_case
 from tests.gui.test_open_cli import mitraplan
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("imaging.phantom", reason="needs the imaging core")
+pytest.importorskip("demo.phantom", reason="needs the imaging core")
 
-from PySide6.QtCore import QPointF, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import wait_loaded  # noqa: E402
+from tests.gui.conftest import wait_loaded
 
 N_LOOPS = 60
 
@@ -119,7 +119,7 @@ def test_real_vendor_files_open_play_and_read_out(qtbot: Any, window: Any, reald
         viewport.pause()
     region = next(r for r in viewport.regions if r.is_spatial)
     rx, ry = region.reference_index
-    x0, y0, x1, y1 = region.bounds
+    x0, y0, _x1, _y1 = region.bounds
     # a pixel inside the region, 10 columns and 10 rows from its top-left corner: depth and lateral by hand
     px, py = x0 + 10, y0 + 10
     depth = region.reference_value_y + (py - ry) * region.delta_y

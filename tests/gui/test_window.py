@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("imaging.phantom", reason="needs the imaging core")
+pytest.importorskip("demo.phantom", reason="needs the imaging core")
 
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent, QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import open_in, wait_frame, wait_loaded  # noqa: E402
+from tests.gui.conftest import open_in, wait_frame, wait_loaded
 
 
 def key(win: Any, k: Any, modifier: Any = Qt.KeyboardModifier.NoModifier) -> None:
@@ -211,7 +211,7 @@ def test_readout_at_the_doppler_reference_pixel_and_on_the_baseline(qtbot: Any, 
     win = demo_window
     viewport = open_in(qtbot, win, demo_study.files["cw_mr"])
     region = spectral(viewport)
-    x0, y0, x1, y1 = region.location
+    x0, y0, _x1, _y1 = region.location
     rx, ry = x0 + region.reference_pixel_x0, y0 + region.reference_pixel_y0  # absolute pixel index
     text = hover(qtbot, win, viewport, rx + 0.5, ry + 0.5)
     assert region.description in text
@@ -335,11 +335,11 @@ def test_settings_remember_layout_outlines_and_recent_studies(qtbot: Any, demo_w
     assert again.grid.layout_size == 4
     assert again.actions["outlines"].isChecked()
     assert again.recent_studies()[0] == str(Path(demo_study.folder).resolve())
-    assert [a.text() for a in again.recent_menu.actions()][0] == str(Path(demo_study.folder).resolve())
+    assert next(a.text() for a in again.recent_menu.actions()) == str(Path(demo_study.folder).resolve())
 
 
 def test_a_case_file_opens_with_its_images(qtbot: Any, window: Any, demo_study: Any, tmp_path: Path) -> None:
-    from planning.demo_case import write_demo_case
+    from demo.case import write_demo_case
 
     case_path = write_demo_case(demo_study, tmp_path)
     window.open_paths([case_path])

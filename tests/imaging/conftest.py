@@ -83,11 +83,3 @@ def save(ds: FileDataset, path: Path) -> Path:
 def bar_loop(tmp_path: Path) -> Path:
     """A 10-frame 64x48 JPEG loop whose bar moves 2 px per frame."""
     return save(jpeg_loop(bar_frames(10)), tmp_path / "bar.dcm")
-
-
-@pytest.fixture(scope="session")
-def demo_study(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - imaging.phantom.DemoStudy
-    """The demo study, written once per test session."""
-    from imaging.phantom import write_demo_study
-
-    return write_demo_study(tmp_path_factory.mktemp("demo") / "loops")

@@ -2,17 +2,20 @@
 
 Acceptance: peak velocity within 3 %, mean gradient within 5 %, pressure half-time within 10 % of
 the truth, also after JPEG compression and with the display inverted - on the demo phantom's
-``cw_strip`` (imaging/phantom.py) and, as an independent second rendering, on ``strips.py``.
+``cw_strip`` (demo/phantom.py) and, as an independent second rendering, on ``strips.py``.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from imaging.phantom import COLS, ROWS, cw_strip
+from demo.phantom import COLS, ROWS, cw_strip
 from imaging.regions import parse_region
-from measurements.doppler import DopplerError, auto_envelope, pressure_half_time, trace_metrics, velocity_trace
+from measurements.doppler import DopplerError, pressure_half_time, trace_metrics, velocity_trace
+from measurements.envelope import auto_envelope
 from tests.measurements.strips import make_strip
 
 
@@ -63,7 +66,7 @@ def test_envelope_points_are_image_coordinates_inside_the_span_and_region() -> N
     x0, x1 = strip.x_range_for_beat(1)
     points, trace = _traced(strip, 1)
     xs = [x for x, _ in points]
-    assert all(b > a for a, b in zip(xs, xs[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(xs))
     assert x0 - 1 <= xs[0] and xs[-1] <= x1 + 1
     assert all(strip.region.contains(x, y) for x, y in points)
     assert trace[0][1] == pytest.approx(0.0, abs=0.05) and trace[-1][1] == pytest.approx(0.0, abs=0.05)

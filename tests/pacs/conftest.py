@@ -25,14 +25,14 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, UltrasoundImageStorage, generate_uid
 
-from imaging.phantom import write_demo_study
+from demo.phantom import write_demo_study
 from tests.conftest import find_realdata
 
 ORTHANC = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 PACS_AET = "TESTPACS"
 OUR_AET = "MITRAPLAN"
-#: What imaging.phantom.write_demo_study puts in every header (checked in test_dimse/test_cli).
+#: What demo.phantom.write_demo_study puts in every header (checked in test_dimse/test_cli).
 DEMO_PATIENT_NAME, DEMO_PATIENT_ID = "MitraPlan^Demo", "MP-DEMO-0001"
 DEMO_STUDY_DATE, DEMO_STUDY_DESCRIPTION = "20260115", "TEE after mitral TEER (demo)"
 
@@ -42,7 +42,7 @@ def _die_with_parent() -> None:
     import ctypes
     import signal
 
-    PR_SET_PDEATHSIG = 1  # noqa: N806 - <sys/prctl.h>
+    PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
@@ -176,7 +176,7 @@ class LoadedStudy:
     patient_id: str
     series: dict[str, int]
     files: dict[str, Path]
-    demo: Any  # imaging.phantom.DemoStudy
+    demo: Any  # demo.phantom.DemoStudy
 
 
 def _us_dataset(study_uid: str, series_uid: str, sop_class: str, number: int) -> Dataset:
@@ -256,8 +256,8 @@ def report_outputs(study_files: LoadedStudy, tmp_path_factory: pytest.TempPathFa
 
     ``qapp`` first: the report renders with a QGuiApplication, and a later widget test needs a QApplication.
     """
+    from demo.case import write_demo_case
     from gui.cli.report import write_case_report
-    from planning.demo_case import write_demo_case
 
     folder = tmp_path_factory.mktemp("report")
     result = write_case_report(write_demo_case(study_files.demo, folder), folder / "report")

@@ -16,8 +16,8 @@ from tests.pacs.conftest import (
     DEMO_STUDY_DESCRIPTION,
     LoadedStudy,
     OrthancServer,
-    free_port,
     ReportOutputs,
+    free_port,
 )
 
 pytestmark = pytest.mark.external
@@ -29,7 +29,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object, st
     return code, (json.loads(out) if out.strip() else None), err
 
 
-def test_find_prints_a_json_list_of_studies(orthanc: OrthancServer, study_files: LoadedStudy, capsys) -> None:  # noqa: ANN001
+def test_find_prints_a_json_list_of_studies(orthanc: OrthancServer, study_files: LoadedStudy, capsys) -> None:
     code, studies, err = run(capsys, "find", "--node", orthanc.node_spec, "--patient-id", study_files.patient_id,
                              "--date-from", "20260101", "--date-to", "20261231", "--modality", "US")
     assert (code, err) == (0, "")
@@ -45,7 +45,7 @@ def test_find_prints_a_json_list_of_studies(orthanc: OrthancServer, study_files:
 
 @pytest.mark.usefixtures("restore_study")
 def test_get_then_send_by_dimse_and_dicomweb(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
-                                             report_outputs: ReportOutputs, capsys) -> None:  # noqa: ANN001
+                                             report_outputs: ReportOutputs, capsys) -> None:
     code, summary, _ = run(capsys, "get", "--node", orthanc.node_spec, "--study", study_files.study_instance_uid,
                            "--out", str(tmp_path / "dimse"))
     assert code == 0 and summary["received"] == len(study_files.files)  # type: ignore[index]
@@ -61,7 +61,7 @@ def test_get_then_send_by_dimse_and_dicomweb(orthanc: OrthancServer, study_files
             pydicom.dcmread(p).SOPInstanceUID for p in files]
 
 
-def test_echo_json(orthanc: OrthancServer, capsys) -> None:  # noqa: ANN001
+def test_echo_json(orthanc: OrthancServer, capsys) -> None:
     assert run(capsys, "echo", "--node", orthanc.node_spec) == (0, {"node": orthanc.node_spec, "verified": True}, "")
 
 
@@ -74,7 +74,7 @@ def test_echo_json(orthanc: OrthancServer, capsys) -> None:  # noqa: ANN001
     (["find", "--node", "{spec}", "--date-from", "2026-01-01"], 3, "--date-from '2026-01-01' is not a date"),
     (["echo", "--dicomweb", "http://127.0.0.1:{closed}/dicom-web"], 3, "Could not connect to the DICOMweb service"),
 ])
-def test_failures_exit_non_zero_with_one_plain_sentence(orthanc: OrthancServer, capsys, argv: list[str],  # noqa: ANN001
+def test_failures_exit_non_zero_with_one_plain_sentence(orthanc: OrthancServer, capsys, argv: list[str],
                                                         exit_code: int, sentence: str, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no saved nodes
@@ -88,15 +88,15 @@ def test_failures_exit_non_zero_with_one_plain_sentence(orthanc: OrthancServer, 
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_a_wrong_called_ae_title_exits_3(orthanc_factory, capsys) -> None:  # noqa: ANN001
+def test_a_wrong_called_ae_title_exits_3(orthanc_factory, capsys) -> None:
     strict = orthanc_factory(check_called_aet=True)
     code, _, err = run(capsys, "echo", "--node", f"WRONG@127.0.0.1:{strict.dicom_port}")
     assert code == 3 and "it is not called 'WRONG'" in err and len(err.strip().splitlines()) == 1
 
 
-def test_saved_node_is_usable_by_name(orthanc: OrthancServer, tmp_path: Path, capsys,  # noqa: ANN001
+def test_saved_node_is_usable_by_name(orthanc: OrthancServer, tmp_path: Path, capsys,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from imaging.pacs import nodes
+    from pacs import nodes
 
     monkeypatch.setattr(nodes.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
@@ -106,7 +106,7 @@ def test_saved_node_is_usable_by_name(orthanc: OrthancServer, tmp_path: Path, ca
 
 @pytest.mark.usefixtures("restore_study")
 def test_no_connection_goes_anywhere_but_the_node(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
-                                                  report_outputs: ReportOutputs, capsys,  # noqa: ANN001
+                                                  report_outputs: ReportOutputs, capsys,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Every outgoing connect of find, get (C-GET, C-MOVE, WADO) and send goes to the node's host and port."""
     addresses: list[object] = []

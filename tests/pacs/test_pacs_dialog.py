@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox
 
-from gui.panels.pacs_dialog import NodeEditor, PacsDialog  # noqa: E402
-from imaging.pacs import nodes, service  # noqa: E402
-from imaging.pacs.nodes import DimseNode  # noqa: E402
-from tests.pacs.conftest import LoadedStudy, OrthancServer, ReportOutputs, free_port  # noqa: E402
+from gui.panels.pacs_dialog import NodeEditor, PacsDialog
+from pacs import nodes, service
+from pacs.nodes import DimseNode
+from tests.pacs.conftest import LoadedStudy, OrthancServer, ReportOutputs, free_port
 
 pytestmark = pytest.mark.external
 

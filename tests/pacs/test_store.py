@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imaging.pacs import nodes
-from imaging.pacs.store import StudyFolder, default_store_root, safe_name
+from pacs import nodes
+from pacs.store import StudyFolder, default_store_root, safe_name
 
 
 def test_landed_file_appears_complete_under_its_uid(tmp_path: Path) -> None:
@@ -22,13 +22,13 @@ def test_landed_file_appears_complete_under_its_uid(tmp_path: Path) -> None:
 def test_write_cut_halfway_leaves_no_file_that_looks_complete(tmp_path: Path) -> None:
     folder = StudyFolder(tmp_path, "1.2.3")
 
-    def half_then_fail(out) -> None:  # noqa: ANN001 - a binary file
+    def half_then_fail(out) -> None:
         out.write(b"first half")
         raise ConnectionResetError("peer went away")
 
     seen_while_writing: list[str] = []
 
-    def record_then_fail(out) -> None:  # noqa: ANN001 - a binary file
+    def record_then_fail(out) -> None:
         seen_while_writing.extend(p.name for p in folder.path.iterdir())
         half_then_fail(out)
 

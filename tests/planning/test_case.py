@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from planning.case import (CASE_VERSION, CaseError, autosave, autosave_path, load_case, measure_case,
-                           resolve_image, save_case)
+from planning.case import (
+    CASE_VERSION,
+    CaseError,
+    autosave,
+    autosave_path,
+    load_case,
+    measure_case,
+    resolve_image,
+    save_case,
+)
 from tests.measurements.factories import region_item, write_us_image
 
 SOP_2D, SOP_CW = "1.2.826.0.1.3680043.99.2", "1.2.826.0.1.3680043.99.3"
@@ -143,7 +151,7 @@ def test_resolve_image_falls_back_to_the_open_study_by_sop_uid(tmp_path: Path) -
     class Info:
         path = found
 
-    class Index:  # the shape of imaging.index.StudyIndex.find
+    class Index:  # the shape of imaging.catalog.StudyCatalog.find
         def find(self, sop: str):
             return Info() if sop == SOP_2D else None
 

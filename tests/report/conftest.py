@@ -17,8 +17,8 @@ from report.model import (
     ImageRef,
     Jet,
     KeyImage,
-    LeafletSegment,
     Leaflets,
+    LeafletSegment,
     Mark,
     Measurement,
     Report,
@@ -31,7 +31,7 @@ US_MULTIFRAME = "1.2.840.10008.5.1.4.1.1.3.1"
 
 def write_us_loop(path: Path, study_uid: str, series_uid: str, frames: int = 4, rows: int = 120,
                   cols: int = 160, patient_name: str = PATIENT["name"]) -> Dataset:
-    """A small RGB US multi-frame with one 2D region at 0.05 cm/px (a stand-in for imaging.phantom)."""
+    """A small RGB US multi-frame with one 2D region at 0.05 cm/px (a stand-in for demo.phantom)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = US_MULTIFRAME
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -88,7 +88,7 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
     a, b = study["datasets"]
     paths = study["paths"]
     images = tuple(ImageRef(ds.SOPInstanceUID, ds.SOPClassUID, ds.SeriesInstanceUID, str(p), 4, 120, 160)
-                   for ds, p in zip((a, b), paths))
+                   for ds, p in zip((a, b), paths, strict=False))
     ua, ub = a.SOPInstanceUID, b.SOPInstanceUID
     marks = (
         Mark("m1", "distance", "P1 free leaflet length", ua, 2, 0, ((40.0, 30.0), (40.0, 46.0))),
@@ -145,7 +145,7 @@ def sources_of(study: dict[str, object]):
 
     from report.build import Sources
 
-    paths = {ds.SOPInstanceUID: p for ds, p in zip(study["datasets"], study["paths"])}
+    paths = {ds.SOPInstanceUID: p for ds, p in zip(study["datasets"], study["paths"], strict=False)}
     return Sources({uid: pydicom.dcmread(p, stop_before_pixels=True) for uid, p in paths.items()}, paths)
 
 

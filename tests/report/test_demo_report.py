@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from imaging.phantom import write_demo_study
+from demo.case import write_demo_case
+from demo.phantom import write_demo_study
 from planning.case import load_case
-from planning.demo_case import write_demo_case
 from report.build import build_report
 
 

@@ -195,7 +195,7 @@ def test_a_key_frame_that_will_not_decode_costs_only_its_key_image(study, tmp_pa
     report = sample_report(study)
     broken = report.key_images[0]
 
-    def load(ref, frame_number):  # noqa: ANN001, ANN202
+    def load(ref, frame_number):
         if (ref.sop_instance_uid, frame_number) == (broken.sop_instance_uid, broken.frame_number):
             raise CorruptImageError("frame data is cut short", ref.path)
         return load_frame(Path(ref.path), frame_number)

@@ -25,7 +25,7 @@ def test_docks_are_in_the_panels_menu_with_shortcuts(window: Any) -> None:
 @pytest.fixture
 def demo_case_window(qtbot: Any, demo_window: Any, demo_study: Any, tmp_path: Path) -> Any:
     """The demo study and its demo case (two clips on A2-P2, a lateral para-clip jet with its VC mark)."""
-    from planning.demo_case import write_demo_case
+    from demo.case import write_demo_case
 
     win = demo_window
     win.resize(1700, 1000)

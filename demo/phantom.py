@@ -19,6 +19,7 @@ the E peak V0 to V0/sqrt(2) along the linear deceleration.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def polyline_metrics(points: Sequence[tuple[float, float]]) -> dict[str, float]:
     Exact for a piecewise-linear envelope: VTI = sum dt (|a|+|b|)/2; MG = (4/T) sum dt (a^2+ab+b^2)/3.
     """
     vti = sq = 0.0
-    for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
+    for (t0, v0), (t1, v1) in itertools.pairwise(points):
         a, b, dt = abs(v0), abs(v1), t1 - t0
         vti += dt * (a + b) / 2.0
         sq += dt * (a * a + a * b + b * b) / 3.0
@@ -405,7 +406,7 @@ def _draw_thumbnail(screen: np.ndarray, rng: np.random.Generator) -> None:
 
 
 def _thumb_item() -> Dataset:
-    x0, y0, x1, y1 = THUMB_BOUNDS
+    x0, _y0, x1, _y1 = THUMB_BOUNDS
     return _region_item(THUMB_BOUNDS, spatial_format=1, data_type=1, units=(3, 3),
                         delta=(THUMB_DELTA_CM, THUMB_DELTA_CM), ref=((x1 - x0) // 2, 0))
 
@@ -465,7 +466,7 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
     ds.InstanceNumber = instance_number
     ds.Modality, ds.Manufacturer, ds.ManufacturerModelName = "US", "MitraPlan", "Synthetic TEE phantom"
     ds.BodyPartExamined, ds.ImageComments = "HEART", description
-    ds.DerivationDescription = "Synthetic image computed by imaging/phantom.py (known truth)"
+    ds.DerivationDescription = "Synthetic image computed by demo/phantom.py (known truth)"
     ds.HeartRate = int(HEART_RATE_BPM)
     ds.Rows, ds.Columns, ds.SamplesPerPixel = rows, columns, 3
     ds.PhotometricInterpretation, ds.PlanarConfiguration = "YBR_FULL_422", 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydicom.fileset import FileSet
 from pydicom.uid import generate_uid
 
-from imaging.index import index_paths
+from imaging.catalog import catalog_paths
 from tests.imaging.conftest import bar_frames, jpeg_loop, save
 
 
@@ -38,7 +38,7 @@ def test_a_200_file_folder_is_indexed_from_headers_alone(tmp_path: Path) -> None
     _folder_of_loops(tmp_path, 200, undecodable=True)
     (tmp_path / "sub0" / "readme.txt").write_text("not an image")
     calls: list[tuple[int, int]] = []
-    index = index_paths([tmp_path], progress=lambda done, total: calls.append((done, total)))
+    index = catalog_paths([tmp_path], progress=lambda done, total: calls.append((done, total)))
     assert len(index.loops()) == 200
     assert [p.patient_id for p in index.patients] == ["P0", "P1"]
     assert all(len(p.studies) == 2 for p in index.patients)
@@ -49,8 +49,8 @@ def test_a_200_file_folder_is_indexed_from_headers_alone(tmp_path: Path) -> None
     assert calls[-1] == (201, 201) and len(calls) == 201
 
 
-def test_find_by_sop_instance_uid(demo_study) -> None:  # noqa: ANN001
-    index = index_paths([demo_study.folder])
+def test_find_by_sop_instance_uid(demo_study) -> None:
+    index = catalog_paths([demo_study.folder])
     (patient,) = index.patients
     assert patient.name == "MitraPlan^Demo"
     (study,) = patient.studies
@@ -68,9 +68,9 @@ def test_dicomdir_is_followed(tmp_path: Path) -> None:
         fs.add(path)
     media = tmp_path / "media"
     fs.write(media)
-    index = index_paths([media / "DICOMDIR"])
+    index = catalog_paths([media / "DICOMDIR"])
     assert len(index.loops()) == 4 and index.warnings == []
-    assert len(index_paths([media]).loops()) == 4  # the folder walk skips DICOMDIR itself
+    assert len(catalog_paths([media]).loops()) == 4  # the folder walk skips DICOMDIR itself
 
 
 def test_bad_files_are_warnings_naming_them(tmp_path: Path, bar_loop: Path) -> None:
@@ -79,7 +79,7 @@ def test_bad_files_are_warnings_naming_them(tmp_path: Path, bar_loop: Path) -> N
     first = shutil.copy(bar_loop, folder / "a.dcm")
     duplicate = shutil.copy(bar_loop, folder / "b.dcm")
     (folder / "notes.dcm").write_text("text")
-    index = index_paths([folder, tmp_path / "missing.dcm"])
+    index = catalog_paths([folder, tmp_path / "missing.dcm"])
     assert [loop.path for loop in index.loops()] == [Path(first)]
     messages = dict(index.warnings)
     assert "is not a DICOM file" in messages[str(folder / "notes.dcm")]
@@ -95,7 +95,7 @@ def test_cancel_stops_early(tmp_path: Path) -> None:
         if done == 3:
             cancel.set()
 
-    index = index_paths([tmp_path], progress=progress, cancel=cancel)
+    index = catalog_paths([tmp_path], progress=progress, cancel=cancel)
     assert len(index.loops()) == 3
     assert index.warnings[-1] == ("", "indexing cancelled after 3 of 10 files")
 
@@ -108,6 +108,6 @@ def test_a_non_image_dicom_is_skipped_with_a_warning(tmp_path: Path, bar_loop: P
         delattr(ds, keyword)
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
     save(ds, tmp_path / "sr.dcm")
-    index = index_paths([tmp_path / "sr.dcm"])
+    index = catalog_paths([tmp_path / "sr.dcm"])
     assert index.loops() == []
     assert "holds no image (SOP class 'Comprehensive SR Storage'" in index.warnings[0][1]

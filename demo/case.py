@@ -1,6 +1,6 @@
 """The demo case: marks placed where the demo phantom's truth says the structures are.
 
-Every mark comes from the truth written by ``imaging.phantom.write_demo_study`` (envelope
+Every mark comes from the truth written by ``demo.phantom.write_demo_study`` (envelope
 vertices, jet neck, hinge points, clip centres), so ``mitraplan measure`` on the demo case gives
 numbers that can be checked by hand: CW inflow traces of two consecutive beats (mean gradient,
 heart rate) and a pressure half-time constrained to the E-wave deceleration, the MR jet trace, the
@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from demo.phantom import DemoStudy
 from imaging.loop import read_info
-from imaging.phantom import DemoStudy
 from imaging.regions import UltrasoundRegion
 from measurements.marks import Mark, MarkType
 from planning.case import Case, save_case

@@ -9,8 +9,8 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.uid import generate_uid
 
-from imaging.index import index_paths
-from imaging.phantom import write_cine_loop
+from demo.phantom import write_cine_loop
+from imaging.catalog import catalog_paths
 
 N_FILES = 200
 
@@ -34,7 +34,7 @@ def run() -> None:
         _write_copies(folder)
         size_mb = sum(p.stat().st_size for p in folder.rglob("*.dcm")) / 1e6
         start = time.perf_counter()
-        index = index_paths([folder])
+        index = catalog_paths([folder])
         elapsed = time.perf_counter() - start
         print(f"index.folder: {N_FILES} files of 30-frame 800x600 JPEG loops, {size_mb:.0f} MB", flush=True)
         print(f"index.loops_found: {len(index.loops())}", flush=True)

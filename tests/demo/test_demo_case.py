@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from demo.case import write_demo_case
+from demo.phantom import write_demo_study
 from gui.main import main
-from imaging.phantom import write_demo_study
 from planning.case import load_case, measure_case
-from planning.demo_case import write_demo_case
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ class Patient:
 
 
 @dataclass
-class StudyIndex:
+class StudyCatalog:
     """Everything found, in display order, plus (path, message) for every file left out."""
 
     patients: list[Patient] = field(default_factory=list)
@@ -59,8 +59,8 @@ class StudyIndex:
         return next((loop for loop in self.loops() if loop.sop_instance_uid == sop_instance_uid), None)
 
 
-def index_paths(paths: Iterable[Path | str], progress: Callable[[int, int], None] | None = None,
-                cancel: threading.Event | None = None) -> StudyIndex:
+def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], None] | None = None,
+                cancel: threading.Event | None = None) -> StudyCatalog:
     """Index files, folders (recursively) and DICOMDIRs; ``progress(done, total)`` after each file.
 
     Setting ``cancel`` stops early and returns what was found so far, with a warning saying so.
@@ -85,7 +85,7 @@ def index_paths(paths: Iterable[Path | str], progress: Callable[[int, int], None
                 loops.append(info)
         if progress is not None:
             progress(done, len(files))
-    return StudyIndex(patients=_group(loops), warnings=warnings)
+    return StudyCatalog(patients=_group(loops), warnings=warnings)
 
 
 def _message(exc: InputError) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from imaging.pacs.nodes import user_data_dir
+from pacs.nodes import user_data_dir
 
 PART_SUFFIX = ".part"
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")

@@ -18,16 +18,16 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 from pydicom.dataset import Dataset
 
-from imaging.pacs.dimse import RemoteInstance, nothing_found_message, read_outgoing
-from imaging.pacs.errors import (
+from pacs.dimse import RemoteInstance, nothing_found_message, read_outgoing
+from pacs.errors import (
     PacsConfigError,
     PacsConnectionError,
     PacsRejectedError,
     PacsTimeoutError,
     PacsTransferError,
 )
-from imaging.pacs.nodes import DicomWebNode
-from imaging.pacs.query import (
+from pacs.nodes import DicomWebNode
+from pacs.query import (
     Progress,
     RetrieveResult,
     SentInstance,
@@ -36,7 +36,7 @@ from imaging.pacs.query import (
     StudySummary,
     check_cancel,
 )
-from imaging.pacs.store import StudyFolder, safe_name
+from pacs.store import StudyFolder, safe_name
 
 #: Ask for each instance in the transfer syntax the server stored (PS3.18 §8.7.3.5.2).
 NATIVE_DICOM = (("application/dicom", "*"),)

@@ -43,7 +43,7 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from imaging.pacs.errors import (
+from pacs.errors import (
     PacsCancelledError,
     PacsConfigError,
     PacsConnectionError,
@@ -52,8 +52,8 @@ from imaging.pacs.errors import (
     PacsTimeoutError,
     PacsTransferError,
 )
-from imaging.pacs.nodes import DimseNode
-from imaging.pacs.query import (
+from pacs.nodes import DimseNode
+from pacs.query import (
     Progress,
     RetrieveResult,
     SentInstance,
@@ -62,7 +62,7 @@ from imaging.pacs.query import (
     StudySummary,
     check_cancel,
 )
-from imaging.pacs.store import StudyFolder, safe_name
+from pacs.store import StudyFolder, safe_name
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from imaging.pacs.errors import PacsCancelledError, PacsConfigError
+from pacs.errors import PacsCancelledError, PacsConfigError
 
 #: progress(done, total): instances received or sent so far, and the total when the peer says it.
 Progress = Callable[[int, "int | None"], None]

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from imaging.pacs.errors import PacsConfigError
+from pacs.errors import PacsConfigError
 
 #: Our AE title unless the user sets another (``--aet``).
 DEFAULT_CALLING_AET = "MITRAPLAN"

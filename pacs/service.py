@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from imaging.pacs import dicomweb, dimse
-from imaging.pacs.errors import PacsConfigError
-from imaging.pacs.nodes import DimseNode, Node
-from imaging.pacs.query import Progress, RetrieveResult, SentInstance, SeriesSummary, StudyQuery, StudySummary
-from imaging.pacs.store import StudyFolder
+from pacs import dicomweb, dimse
+from pacs.errors import PacsConfigError
+from pacs.nodes import DimseNode, Node
+from pacs.query import Progress, RetrieveResult, SentInstance, SeriesSummary, StudyQuery, StudySummary
+from pacs.store import StudyFolder
 
 
 def _backend(node: Node):  # noqa: ANN202 - one of two modules with the same functions

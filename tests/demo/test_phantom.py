@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from demo.phantom import cw_strip, polyline_metrics, write_demo_study
 from imaging.loop import Loop, read_info
-from imaging.phantom import cw_strip, polyline_metrics, write_demo_study
 
 KEYS = ("me_commissural", "me_long_axis", "color_flow", "cw_mv_inflow", "cw_mr")
 
 
-def test_one_patient_one_study_five_images(demo_study) -> None:  # noqa: ANN001
+def test_one_patient_one_study_five_images(demo_study) -> None:
     assert tuple(demo_study.files) == KEYS
     infos = [read_info(demo_study.files[k]) for k in KEYS]
     assert {i.patient_name for i in infos} == {"MitraPlan^Demo"}
@@ -30,14 +30,14 @@ def test_one_patient_one_study_five_images(demo_study) -> None:  # noqa: ANN001
     assert all(i.timing.heart_rate_bpm == 72.0 and not i.warnings for i in infos)
 
 
-def test_rewriting_gives_the_same_uids_and_bytes(demo_study, tmp_path: Path) -> None:  # noqa: ANN001
+def test_rewriting_gives_the_same_uids_and_bytes(demo_study, tmp_path: Path) -> None:
     again = write_demo_study(tmp_path)
     for key in KEYS:
         assert again.truth[key]["sop_instance_uid"] == demo_study.truth[key]["sop_instance_uid"]
     assert again.files["cw_mr"].read_bytes() == demo_study.files["cw_mr"].read_bytes()
 
 
-def test_loop_timing_frame_time_and_frame_time_vector(demo_study) -> None:  # noqa: ANN001
+def test_loop_timing_frame_time_and_frame_time_vector(demo_study) -> None:
     commissural = read_info(demo_study.files["me_commissural"]).timing
     assert commissural.source == "FrameTime" and commissural.fps == pytest.approx(40.0)  # 1000 / 25 ms
     # R waves at 100 ms and 100 + 60000/72 = 933.33 ms within the 1.5 s loop
@@ -49,7 +49,7 @@ def test_loop_timing_frame_time_and_frame_time_vector(demo_study) -> None:  # no
     assert long_axis.frame_times_ms[59] == pytest.approx(30 * 30.0 + 29 * 36.0)
 
 
-def test_2d_calibration_gives_the_stated_annulus(demo_study) -> None:  # noqa: ANN001
+def test_2d_calibration_gives_the_stated_annulus(demo_study) -> None:
     for key, expected_cm in (("me_commissural", 4.0), ("me_long_axis", math.hypot(3.0, 0.9))):
         # commissural: 160 px x 0.025 = 4.0 cm; long axis: (120 x 0.025, 40 x 0.0225) = (3.0, 0.9) cm
         info = read_info(demo_study.files[key])
@@ -62,7 +62,7 @@ def test_2d_calibration_gives_the_stated_annulus(demo_study) -> None:  # noqa: A
         assert demo_study.truth[key]["annulus_cm"] == pytest.approx(expected_cm, rel=1e-12)
 
 
-def test_clips_are_bright_with_a_shadow(demo_study) -> None:  # noqa: ANN001
+def test_clips_are_bright_with_a_shadow(demo_study) -> None:
     with Loop.open(demo_study.files["me_commissural"]) as loop:
         frame = loop.frame(0)[..., 0].astype(int)
         for x, y in demo_study.truth["me_commissural"]["clip_centres"]:
@@ -71,7 +71,7 @@ def test_clips_are_bright_with_a_shadow(demo_study) -> None:  # noqa: ANN001
             assert frame[row + 60:row + 80, col - 4:col + 5].mean() < 60  # acoustic shadow below
 
 
-def test_colour_flow_has_two_regions_and_a_systolic_jet(demo_study) -> None:  # noqa: ANN001
+def test_colour_flow_has_two_regions_and_a_systolic_jet(demo_study) -> None:
     truth = demo_study.truth["color_flow"]
     info = read_info(demo_study.files["color_flow"])
     tissue, colour = info.regions
@@ -93,7 +93,7 @@ def test_colour_flow_has_two_regions_and_a_systolic_jet(demo_study) -> None:  # 
         assert not chroma(diastolic[0])[int(ny) - 40, int(nx)]
 
 
-def test_cw_strip_regions_and_baseline(demo_study) -> None:  # noqa: ANN001
+def test_cw_strip_regions_and_baseline(demo_study) -> None:
     info = read_info(demo_study.files["cw_mv_inflow"])
     thumb, spectral = info.regions
     assert thumb.is_spatial and spectral.is_spectral
