@@ -35,7 +35,7 @@ lint: $(STAMP)
 test: sysdeps $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15
 
 bench: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
