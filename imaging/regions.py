@@ -9,7 +9,7 @@ the Reference Pixel is relative to the region's top-left corner (MinX0, MinY0):
     physical = (index - (region_min + reference_pixel)) * delta + reference_value,
     index    = coordinate - 0.5
 
-Deltas are signed and may differ in x and y. See ``../shared/dicom-notes.md`` section 1.
+Deltas are signed and may differ in x and y. See DICOM PS3.3 C.8.5.5 and ``docs/clinical-criteria.md`` section 1.
 """
 
 from __future__ import annotations
