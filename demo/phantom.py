@@ -33,6 +33,7 @@ from pydicom.encaps import encapsulate
 from pydicom.tag import Tag
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
+    UID,
     JPEGBaseline8Bit,
     UltrasoundImageStorage,
     UltrasoundMultiFrameImageStorage,
@@ -78,7 +79,7 @@ INFLOW_PHT_S = 0.15
 MR_BEAT = ((0.03, 0.0), (0.08, 3.6), (0.18, 5.0), (0.30, 4.7), (0.40, 3.0), (0.45, 0.0))
 
 
-def demo_uid(name: str) -> str:
+def demo_uid(name: str) -> UID:
     """A UID that depends only on ``name`` (re-writing the demo keeps every UID)."""
     return generate_uid(prefix=DEMO_UID_ROOT, entropy_srcs=["mitraplan-demo", name])
 
@@ -478,6 +479,8 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
             ds.FrameTimeVector = [round(v, 3) for v in frame_time_vector]
             ds.FrameIncrementPointer = Tag("FrameTimeVector")
         else:
+            if frame_time_ms is None:
+                raise ValueError(f"{key}: a multi-frame loop needs frame_time_ms or frame_time_vector")
             ds.FrameTime = frame_time_ms
             ds.FrameIncrementPointer = Tag("FrameTime")
             ds.RecommendedDisplayFrameRate = round(1000.0 / frame_time_ms)
