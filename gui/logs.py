@@ -17,6 +17,7 @@ import faulthandler
 import io
 import logging
 import os
+import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
@@ -67,6 +68,18 @@ def current_log_file() -> Path | None:
 
 def _our_handler() -> PrivateRotatingFileHandler | None:
     return next((h for h in logging.getLogger().handlers if isinstance(h, PrivateRotatingFileHandler)), None)
+
+
+def log_traceback_to_file(message: str) -> Path | None:
+    """Write ``message`` and the exception being handled to the log file only; returns the file (None: no file).
+
+    The command line prints one plain sentence on stderr; the traceback for a bug report goes here.
+    """
+    handler = _our_handler()
+    if handler is None:
+        return None
+    handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, message, (), sys.exc_info()))
+    return Path(handler.baseFilename)
 
 
 def setup_logging(verbose: bool = False) -> Path | None:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gui.logs import setup_logging
+from gui.logs import log_traceback_to_file, setup_logging
 from gui.versions import version_text
 from imaging.errors import InputError
 
@@ -91,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         logging.getLogger("mitraplan").debug("unhandled error", exc_info=True)
-        print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        where = log_traceback_to_file(f"mitraplan {args.command}: unhandled error")
+        detail = f" (traceback in {where})" if where else ""
+        print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}{detail}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -120,3 +120,19 @@ def test_version_prints_the_version_and_the_decoder_plugins(capsys: pytest.Captu
     assert any(line.startswith("  JPEG Lossless, Non-Hierarchical (Process 14):") and "gdcm" in line for line in lines)
     for library in ("simplejpeg", "pylibjpeg", "imagecodecs"):  # each listed, installed or not
         assert any(line.split()[:1] == [library] for line in lines), library
+
+
+def test_an_unexpected_cli_error_puts_its_traceback_in_the_log_and_says_where(
+        log_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import gui.cli.info
+
+    def broken_run(_args: object) -> int:
+        raise RuntimeError("decoder state lost")
+
+    monkeypatch.setattr(gui.cli.info, "run", broken_run)
+    assert main(["info", "anything.dcm"]) == 1
+    err = capsys.readouterr().err
+    log_file = log_dir / "mitraplan.log"
+    assert err == f"mitraplan info: RuntimeError: decoder state lost (traceback in {log_file})\n"
+    text = log_file.read_text(encoding="utf-8")
+    assert "mitraplan info: unhandled error" in text and "in broken_run" in text
