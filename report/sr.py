@@ -21,6 +21,7 @@ from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
 from planning.assessment import JetInput
+from report.dicom_study import stamp_study, study_reference
 from report.model import Mark, Measurement, Report
 
 PRIVATE_SCHEME = "99TEERPLAN"
@@ -228,7 +229,12 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 
 def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
              sop_instance_uid: str | None = None) -> hd.sr.ComprehensiveSR:
-    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images."""
+    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images.
+
+    Patient and study come from the report header (the case's bound study), not from whichever
+    source sorts first; type-2 attributes a source lacks are written empty.
+    """
+    evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
@@ -237,12 +243,14 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     content = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=device),
         procedure_reported=TEE, imaging_measurements=_groups(report), title=codes.DCM.ImagingMeasurementReport)
-    return hd.sr.ComprehensiveSR(
-        evidence=list(evidence), content=content, series_instance_uid=series_instance_uid or hd.UID(),
+    sr = hd.sr.ComprehensiveSR(
+        evidence=evidence, content=content, series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
         manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
         series_description="MitraPlan redo-planning measurements", coding_schemes=[coding_scheme()],
         software_versions=report.header.software_version or "unknown")
+    stamp_study(sr, report.header)
+    return sr
 
 
 def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:
