@@ -161,8 +161,8 @@ def _write_pngs(model: Report, rendered: dict[str, tuple[QImage, QImage]], out_d
         if key.id not in rendered:
             keys.append(key)
             continue
-        def write(path: Path, one: Report = replace(model, key_images=(key,))) -> Report:
-            return keyimages.write_pngs(one, rendered, path.parent)
+        def write(path: Path, key: KeyImage = key) -> Report:
+            return keyimages.write_pngs(replace(model, key_images=(key,)), rendered, path.parent)
         done = _write(f"PNG key image {key.id}", out_dir / f"key-{key.id}.png", write, failures)
         keys.append(done.key_images[0] if done is not None else key)
     return replace(model, key_images=tuple(keys))
