@@ -164,7 +164,8 @@ def conflicts(case: Case, sources: Iterable[tuple[Path, Any]]) -> list[Conflict]
 def one_study_message(found: Iterable[Conflict]) -> str:
     """The refusal of a case whose images span patients or studies, one conflicting file a line."""
     lines = "\n  ".join(c.message for c in found)
-    return f"the case's images span more than one patient or study; nothing was written. Conflicting files:\n  {lines}"
+    return ("the case's images span more than one patient or study (a case is one patient and one study);"
+            f" refused. Conflicting files:\n  {lines}")
 
 
 def require_one_study(case: Case, sources: Iterable[tuple[Path, Any]]) -> None:

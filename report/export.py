@@ -25,8 +25,6 @@ from report.sr import build_sr, evidence_for
 log = logging.getLogger(__name__)
 
 PDF_NAME, JSON_NAME, SR_NAME = "report.pdf", "report.json", "report-sr.dcm"
-
-
 #: Exported files are readable and writable by the user only: they carry patient identifiers.
 FILE_MODE, FOLDER_MODE = 0o600, 0o700
 

@@ -163,3 +163,16 @@ def test_pdf_json_sr_and_secondary_captures_all_carry_the_bound_patient(tmp_path
         assert ds.PatientBirthDate == "19410203" and ds.AccessionNumber == "ACC-5566"  # from the bound study's loop
     text = pdf_text(Path(printed["pdf"]))
     assert "Patient Testperson, Erika Patient ID PID-778899" in text and "Erika Maria" not in text
+
+
+def test_export_refuses_sources_of_two_patients_before_writing_anything(study, tmp_path: Path) -> None:
+    """The GUI exports a built report directly: the export itself must refuse, not only the CLI."""
+    from report.export import export_report
+
+    from .conftest import sample_report, sources_of
+
+    make_other_patient(study["paths"][1], study_uid=str(study["study_uid"]))  # same study UID, other patient
+    out = tmp_path / "out"
+    with pytest.raises(StudyMismatch, match=r"IM_0002\.dcm: belongs to patient Otherperson\^Otto"):
+        export_report(sample_report(study), sources_of(study), out)
+    assert not out.exists()
