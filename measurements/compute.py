@@ -38,10 +38,10 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import continuity, doppler, geometry, pisa, thresholds
+from measurements import concepts, continuity, doppler, geometry, pisa, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
-from measurements.results import UNITS, Result
+from measurements.results import Result
 
 #: Human names of quantities, used in result labels (from the registry, measurements.concepts).
 QUANTITY_LABELS: dict[str, str] = {q.name: q.label for q in QUANTITIES.values()}
@@ -77,7 +77,7 @@ _AREA_PURPOSE_QUANTITY = {"vca": "vca"}
 def make_result(rid: str, label: str, quantity: str, value: float, source: Sequence[str], *,
                 grading: str | None = None, warnings: Sequence[str] = (), method: str = "") -> Result:
     """A result graded by every scheme that covers ``grading`` (default: the quantity)."""
-    return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=UNITS[quantity],
+    return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=concepts.quantity(quantity).unit,
                   source=tuple(source), grades=thresholds.grade(grading or quantity, value),
                   warnings=tuple(warnings), method=method)
 
