@@ -344,9 +344,6 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     return measured[mark_id]
 
 
-_MISSING = object()
-
-
 def _finite(value: Any, what: str) -> float:
     """``value`` as a finite float (a NaN or a string from the case file never reaches a formula)."""
     try:
@@ -358,11 +355,14 @@ def _finite(value: Any, what: str) -> float:
     return number
 
 
-def _number(calc: Mapping[str, Any], key: str, default: Any = _MISSING) -> float:
-    """The calculation's field ``key`` as a finite number; ``default`` when it is absent (else KeyError)."""
-    if key not in calc and default is not _MISSING:
-        return default
+def _number(calc: Mapping[str, Any], key: str) -> float:
+    """The calculation's field ``key`` as a finite number (KeyError when it is absent)."""
     return _finite(calc[key], key)
+
+
+def _optional_number(calc: Mapping[str, Any], key: str) -> float | None:
+    """The calculation's optional field ``key`` as a finite number, ``None`` when it is absent."""
+    return _number(calc, key) if key in calc else None
 
 
 def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
@@ -420,7 +420,7 @@ def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
     va = _number(calc, "aliasing_velocity_m_s") * 100.0
-    angle = _number(calc, "angle_deg", None)
+    angle = _optional_number(calc, "angle_deg")
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
     res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
@@ -517,9 +517,9 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
         return out
     for sop in dict.fromkeys(m.mark.sop_instance_uid for m in measured.values()
                              if m.mark.type is MarkType.DOPPLER_TRACE):
-        hr = heart_rate_for(sop)
-        if hr:
-            out.append(make_result(f"header.{sop}.heart_rate", "Heart rate (DICOM header)", "heart_rate", hr, (),
+        header_hr = heart_rate_for(sop)
+        if header_hr:
+            out.append(make_result(f"header.{sop}.heart_rate", "Heart rate (DICOM header)", "heart_rate", header_hr, (),
                                    method="Heart Rate (0018,1088), informational"))
             break
     return out
