@@ -24,12 +24,12 @@ PRECISION: dict[str, str] = {q.name: q.precision for q in QUANTITIES.values()}
 
 INF = math.inf
 
-_S_MR5 = "S1 Zoghbi 2017 / S5 MVARC; clinical.md §2.3"
-_S_POST = "S2 Zoghbi 2019 [REC]; clinical.md §2.2"
-_S_MVARC = "S5 Stone 2015 (MVARC); clinical.md §2.6"
-_S_EAE = "S3 Baumgartner 2009; clinical.md §2.4"
-_S_ACC = "S6 Otto 2020 [REC]; clinical.md §2.5"
-_S_GER = "S15 Boekstegers 2014 [REC]; clinical.md §2.7"
+_S_MR5 = "S1 Zoghbi 2017 / S5 MVARC; docs/clinical-criteria.md §2.3"
+_S_POST = "S2 Zoghbi 2019 [REC]; docs/clinical-criteria.md §2.2"
+_S_MVARC = "S5 Stone 2015 (MVARC); docs/clinical-criteria.md §2.6"
+_S_EAE = "S3 Baumgartner 2009; docs/clinical-criteria.md §2.4"
+_S_ACC = "S6 Otto 2020 [REC]; docs/clinical-criteria.md §2.5"
+_S_GER = "S15 Boekstegers 2014 [REC]; docs/clinical-criteria.md §2.7"
 
 # --- the cut-offs, each typed once (finding and criterion texts are generated from them) ---------
 #: MVARC "no significant MS" (S5): mean gradient < 5 mmHg and planimetered MVA >= 1.5 cm².
@@ -182,7 +182,7 @@ _PRECISION_OF = {"posterior_leaflet_length": "distance"}
 
 
 def round_half_up(value: float, quantum: str) -> Decimal:
-    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (clinical.md §0, W15)."""
+    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (docs/clinical-criteria.md §0.4, W15)."""
     return Decimal(repr(float(value))).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
 
 
