@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from measurements.concepts import quantity
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 
 # --- vocabulary --------------------------------------------------------------------------------
@@ -83,17 +84,18 @@ def _c(id_: str, text: str, threshold: float | None, unit: str, sources: str, ev
 
 _LEAFLET_MIN_MM, _LEAFLET_PREFERRED_MM = (round(cm * 10.0, 6) for cm in LEAFLET_CM)
 _MR_TOLERABLE_RANK = 2
+_MG_UNIT, _MVA_UNIT = quantity("mean_gradient").unit, quantity("mva_planimetry").unit
 
 #: The rule table (docs/clinical-criteria.md §2.6, §2.7, §4). Thresholds marked [INF] there are app heuristics.
 CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("mg_significant", "mean gradient ≥ {t} mmHg is significant iatrogenic MS (MVARC success needs < {t})",
-       MVARC_MG_MMHG, "mmHg", "S5 S16", Evidence.GUIDELINE),
+       MVARC_MG_MMHG, _MG_UNIT, "S5 S16", Evidence.GUIDELINE),
     _c("mva_significant", "planimetered MVA < {t} cm² is significant iatrogenic MS (MVARC success needs ≥ {t})",
-       MVARC_MVA_CM2, "cm2", "S5", Evidence.GUIDELINE),
+       MVARC_MVA_CM2, _MVA_UNIT, "S5", Evidence.GUIDELINE),
     _c("mg_redo_stop", "mean gradient ≥ {t} mmHg at HR {hr}: another device would likely push it to ≥ {mg} mmHg",
-       4.0, "mmHg", "S5 S15", Evidence.HEURISTIC),
+       4.0, _MG_UNIT, "S5 S15", Evidence.HEURISTIC),
     _c("mg_dmr_amber", "mean gradient > {t} mmHg predicts events in degenerative MR",
-       4.4, "mmHg", "S16", Evidence.REGISTRY),
+       4.4, _MG_UNIT, "S16", Evidence.REGISTRY),
     _c("hr_low", "gradients are graded at heart rate {hr} /min", MG_VALID_HR_BPM[0], "/min", "S3", Evidence.GUIDELINE),
     _c("hr_high", "gradients are graded at heart rate {hr} /min", MG_VALID_HR_BPM[1], "/min", "S3",
        Evidence.GUIDELINE),
@@ -104,7 +106,7 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("space_margin", "space beside existing devices ≥ new device width + {t} mm margin", 2.0, "mm", "S15",
        Evidence.HEURISTIC),
     _c("mva_after_device", "total MVA must stay ≥ {t} cm² after the new device occludes part of an orifice",
-       MVARC_MVA_CM2, "cm2", "S5 S15", Evidence.HEURISTIC),
+       MVARC_MVA_CM2, _MVA_UNIT, "S5 S15", Evidence.HEURISTIC),
     _c("mva_loss_per_device", "assumed fraction of the planimetered MVA one more device occludes",
        0.25, "fraction", "S15", Evidence.HEURISTIC),
     _c("slda_redo", "SLDA with an intact detached leaflet resolved with additional clips in 75%",
