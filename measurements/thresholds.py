@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from measurements.concepts import ACC, EAE, GERMAN, HR_VALIDITY, MG_VALID_HR_BPM, MR5, MVARC, POST_TEER, QUANTITIES
 from measurements.results import UNITS, Grade
 
+#: Scheme names and the HR band are defined in measurements.concepts and re-exported here for the band users.
 __all__ = ["ACC", "EAE", "GERMAN", "HR_VALIDITY", "MG_VALID_HR_BPM", "MR5", "MVARC", "POST_TEER"]
 
 #: Reporting precision per quantity (from the registry, measurements.concepts).
