@@ -153,3 +153,12 @@ def test_mr_quantities_are_the_mr_graded_ones() -> None:
 def test_unknown_quantity_names_the_registry() -> None:
     with pytest.raises(KeyError, match="unknown quantity 'tapse'"):
         concepts.quantity("tapse")
+
+
+def test_the_report_schema_lists_exactly_the_registry_quantities_and_units() -> None:
+    # the shipped JSON schema is a contract file; it must neither miss nor invent a quantity
+    from report.json_export import schema
+
+    item = schema()["properties"]["measurements"]["items"]["properties"]
+    assert set(item["quantity"]["enum"]) == set(QUANTITIES)
+    assert set(item["unit"]["enum"]) == {q.unit for q in QUANTITIES.values()}
