@@ -12,7 +12,7 @@ pixels and the same UIDs. Five images, all 800x600 JPEG baseline YBR_FULL_422, o
   with mitral inflow below and MR above the baseline, drawn from known piecewise-linear envelopes.
 
 Truth is analytic: distances from pixel offsets times the region deltas, Doppler numbers from the
-envelope polylines by the exact per-segment formulas of clinical.md (M5-M8): VTI = sum dt(a+b)/2,
+envelope polylines by the exact per-segment formulas of docs/clinical-criteria.md §1.2-1.3 (M5-M8): VTI = sum dt(a+b)/2,
 integral of v^2 = sum dt(a^2+ab+b^2)/3, mean gradient = 4/T times that integral, PHT = time from
 the E peak V0 to V0/sqrt(2) along the linear deceleration.
 """
@@ -84,7 +84,7 @@ def demo_uid(name: str) -> UID:
     return generate_uid(prefix=DEMO_UID_ROOT, entropy_srcs=["mitraplan-demo", name])
 
 
-# --- envelope arithmetic (clinical.md M5-M8) -------------------------------------------------
+# --- envelope arithmetic (docs/clinical-criteria.md M5-M8) ------------------------------
 
 def polyline_metrics(points: Sequence[tuple[float, float]]) -> dict[str, float]:
     """Vmax (m/s), VTI (cm), mean gradient (mmHg) and duration (s) of a (t s, v m/s) polyline.

@@ -2,7 +2,7 @@
 
 Without a sub-command it opens the app. Each sub-command lives in ``gui/cli/<name>.py`` with
 ``add_arguments(parser)`` and ``run(args) -> int``; the headless ones import no widgets.
-Exit codes (DESIGN.md): 0 ok, 2 usage error, 3 bad input, 1 anything else.
+Exit codes (a contract of the command line): 0 ok, 2 usage error, 3 bad input, 1 anything else.
 """
 
 from __future__ import annotations

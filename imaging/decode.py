@@ -1,4 +1,4 @@
-"""Decoding one frame at a time, with the decoder pinned per transfer syntax (dicom-notes.md section 3).
+"""Decoding one frame at a time, with the decoder pinned per transfer syntax (PS3.5 Annex A.4, encapsulated frames).
 
 * JPEG Baseline (.4.50), 8-bit YBR_FULL_422 / YBR_FULL / RGB-with-JFIF / grey: simplejpeg
   (libjpeg-turbo, MIT, releases the GIL) straight on the frame's bytes. Codestreams whose colour

@@ -121,7 +121,7 @@ class LoopInfo:
         return self.samples_per_pixel == 3 or self.photometric == "PALETTE COLOR"
 
     def as_info(self) -> dict[str, Any]:
-        """The loop as in the ``mitraplan info`` contract (DESIGN.md, Command line)."""
+        """The loop as ``mitraplan info`` prints it (a command-line contract the tests pin)."""
         return {
             "path": str(self.path),
             "sop_instance_uid": self.sop_instance_uid,
