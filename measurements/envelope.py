@@ -44,7 +44,7 @@ def _median3x3(img: np.ndarray) -> np.ndarray:
     """3x3 median (edges replicated): removes isolated speckle without moving edges."""
     padded = np.pad(img, 1, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
-    return np.median(windows.reshape(*img.shape, 9), axis=-1)
+    return np.asarray(np.median(windows.reshape(*img.shape, 9), axis=-1), dtype=np.float32)
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -68,7 +68,7 @@ def _box(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
     padded = np.pad(img, ((rows // 2, rows // 2), (cols // 2, cols // 2)), mode="edge")
     csum = np.cumsum(np.cumsum(np.pad(padded, ((1, 0), (1, 0))), axis=0), axis=1)
     total = csum[rows:, cols:] - csum[:-rows, cols:] - csum[rows:, :-cols] + csum[:-rows, :-cols]
-    return total / float(rows * cols)
+    return np.asarray(total / float(rows * cols))
 
 
 def _levels(values: np.ndarray) -> tuple[float, float]:
@@ -82,7 +82,7 @@ def _running_median(values: np.ndarray, width: int) -> np.ndarray:
     """Median over ``width`` neighbouring columns: removes single-column spikes, keeps slopes."""
     half = width // 2
     padded = np.pad(values, half, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1)
+    return np.asarray(np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1), dtype=float)
 
 
 def _despike(depth: np.ndarray) -> np.ndarray:

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--frame {args.frame}: frames are numbered 1..{loop.n_frames}", args.file)
         region = regions[args.region]
         try:
-            points = auto_envelope(loop.frame(args.frame - 1), region, *args.x_range, direction=args.direction)
+            x0, x1 = args.x_range
+            points = auto_envelope(loop.frame(args.frame - 1), region, x0, x1, direction=args.direction)
             mark = Mark("trace", MarkType.DOPPLER_TRACE, "automatic envelope", loop.info.sop_instance_uid or "-",
                         args.frame, args.region, tuple(points), purpose=args.purpose)
         except (InputError, MarkError) as exc:
