@@ -28,7 +28,7 @@ BASELINE_FRACTION = 0.08
 MIN_GAP_S = 0.04
 #: Flow shorter than this is a speckle blip, not a beat; an R-wave cut leaving a shorter piece is not made.
 MIN_BEAT_S = 0.08
-#: Atrial fibrillation: average at least this many consecutive beats (ASE/EAE 2009, Baumgartner et al.).
+#: Atrial fibrillation: average at least this many consecutive beats (EAE/ASE 2009, Baumgartner et al.; docs/clinical-criteria.md S3).
 AF_MIN_BEATS = 5
 
 
@@ -120,6 +120,24 @@ def split_beats(points: Sequence[TracePoint], r_waves_s: Sequence[float] = ()) -
     for wave in waves:
         beats = [piece for beat in beats for piece in _cut_at(beat, wave)]
     return beats
+
+
+def complete_beats(points: Sequence[TracePoint],
+                   r_waves_s: Sequence[float] = ()) -> tuple[list[list[TracePoint]], int]:
+    """``split_beats`` without the partial beats cut by the trace's ends, and how many were left out.
+
+    Of several beats, one that starts (or ends) the trace above the baseline level began before
+    (or ended after) the traced span: averaging it would bias the beat average. A lone beat is kept.
+    """
+    beats = split_beats(points, r_waves_s)
+    if len(beats) < 2:
+        return beats, 0
+    level = BASELINE_FRACTION * max(abs(v) for _, v in points)
+    complete = [b for i, b in enumerate(beats)
+                if not ((i == 0 and abs(b[0][1]) > level) or (i == len(beats) - 1 and abs(b[-1][1]) > level))]
+    if not complete:
+        return beats, 0
+    return complete, len(beats) - len(complete)
 
 
 def beat_stats(values: Sequence[float]) -> BeatStats:

@@ -167,17 +167,19 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
                   r_waves_s: Sequence[float] = ()) -> list[Result]:
     """Trace metrics (and PHT/MVA for a mitral inflow trace) of one velocity trace.
 
-    A trace spanning several beats (``beats.split_beats``: baseline returns, R waves when known)
-    gives per-beat results ``<mark>.beat<k>.<quantity>`` (``beat`` = k), then their averages
-    ``<mark>.<quantity>`` with ``beats`` = n and the SD; each beat also gets a heart rate from the
-    beat spacing (or its R-R interval). The average mean gradient is the mean of the beats' mean
+    A trace spanning several beats (``beats.complete_beats``: baseline returns, R waves when known;
+    partial beats at the trace's ends left out with a warning) gives per-beat results
+    ``<mark>.beat<k>.<quantity>`` (``beat`` = k), then their averages ``<mark>.<quantity>`` with
+    ``beats`` = n and the SD; each beat also gets a heart rate from the beat spacing (or its R-R
+    interval). The average mean gradient is the mean of the beats' mean
     gradients, never the gradient of a mean velocity.
     """
-    pieces = beats.split_beats(trace, r_waves_s)
-    if len(pieces) == 1:  # one beat: measured over its flow period (baseline before and after left out)
-        return _one_beat_results(mark, pieces[0], mark.id, mark.label or mark.id)
-    per_beat: list[Result] = []
+    pieces, partial = beats.complete_beats(trace, r_waves_s)
     base = mark.label or mark.id
+    note = (f"{partial} partial beat(s) at the trace's ends left out",) if partial else ()
+    if len(pieces) == 1:  # one beat: measured over its flow period (baseline before and after left out)
+        return [replace(r, warnings=(*r.warnings, *note)) for r in _one_beat_results(mark, pieces[0], mark.id, base)]
+    per_beat: list[Result] = []
     rates = beats.beat_heart_rates([p[0][0] for p in pieces], r_waves_s)
     for k, (piece, hr) in enumerate(zip(pieces, rates, strict=True), start=1):
         rid, label = f"{mark.id}.beat{k}", f"{base}, beat {k}"
@@ -186,7 +188,8 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
             one.append(make_result(f"{rid}.heart_rate", f"{label}: heart rate", "heart_rate", hr, (mark.id,),
                                    method="60 / R-R interval" if r_waves_s else "60 / time to the next beat"))
         per_beat.extend(replace(r, beat=k) for r in one)
-    return per_beat + _trace_averages(mark, per_beat, len(pieces))
+    averages = _trace_averages(mark, per_beat, len(pieces))
+    return per_beat + [replace(r, warnings=(*r.warnings, *note)) for r in averages]
 
 
 def _trace_averages(mark: Mark, per_beat: Sequence[Result], n_beats: int) -> list[Result]:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     (``"beats": n``, ``"sd"``).
     """
     from imaging.loop import Loop
-    from measurements.beats import split_beats
+    from measurements.beats import complete_beats
     from measurements.compute import af_beat_caveats, trace_results
     from measurements.doppler import velocity_trace
     from measurements.envelope import auto_envelope
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             results = af_beat_caveats(results, args.rhythm)
     json.dump({"file": str(args.file), "region": args.region, "frame": args.frame,
                "points": [[t, v] for t, v in trace], "image_points": [[x, y] for x, y in points],
-               "beats": len(split_beats(trace, r_waves)), "r_waves_s": r_waves,
+               "beats": len(complete_beats(trace, r_waves)[0]), "r_waves_s": r_waves,
                "measurements": [r.as_json() for r in results]}, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

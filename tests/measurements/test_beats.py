@@ -188,3 +188,21 @@ def test_trace_command_reports_per_beat_and_average(tmp_path: Path, capsys: pyte
     assert any("atrial fibrillation" in w and "3 beat" in w for w in mg[3]["warnings"])
     hr = [m for m in out["measurements"] if m["quantity"] == "heart_rate"]
     assert all(math.isclose(m["value"], 60 / BEAT_S, rel_tol=0.02) for m in hr)   # 66.7 bpm from the spacing
+
+
+def test_partial_beats_at_the_trace_ends_are_left_out_of_the_average() -> None:
+    # the drag starts mid-beat (at 0.6 m/s on a falling slope) and ends mid-beat (rising to 0.9 m/s)
+    trace = [(-0.1, -0.6), (0.0, 0.0), *_triangles(STARTS, PEAKS)[1:], (2.4, 0.0), (2.5, -0.9)]
+    results = trace_results(_mark(trace), trace)
+    by_id = {r.id: r for r in results}
+    avg = by_id["m3.mean_gradient"]
+    assert avg.beats == 3 and avg.value == pytest.approx(MG_MEAN, rel=1e-9)
+    assert any("2 partial beat(s)" in w for w in avg.warnings)
+    assert "m3.beat4.vmax" not in by_id
+
+
+def test_a_lone_beat_not_reaching_the_baseline_is_kept() -> None:
+    # a hand trace of one E slope only, never at the baseline: one beat, measured whole
+    trace = [(0.0, -1.5), (0.1, -1.2), (0.2, -0.9)]
+    by_id = {r.id: r for r in trace_results(_mark(trace), trace)}
+    assert by_id["m3.vmax"].value == pytest.approx(1.5) and by_id["m3.vmax"].beats is None
