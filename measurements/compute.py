@@ -100,8 +100,11 @@ def _check_inside(mark: Mark, region: UltrasoundRegion) -> None:
                 f" ({region.description})")
 
 
-def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
-    """Every number of one mark on its region; raises CalibrationError naming the mark."""
+def measure_mark(mark: Mark, region: UltrasoundRegion, r_waves_s: Sequence[float] = ()) -> list[Result]:
+    """Every number of one mark on its region; raises CalibrationError naming the mark.
+
+    ``r_waves_s``: the image's R-wave times (s), used to split a Doppler trace into beats.
+    """
     what = f"mark {mark.id!r}"
     _check_inside(mark, region)
     if mark.type is MarkType.DISTANCE:
@@ -110,7 +113,7 @@ def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
         return _measure_area(mark, region, what)
     if mark.type is MarkType.DOPPLER_TRACE:
         doppler.require_spectral(region, what)
-        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region)), region)
+        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region), r_waves_s), region)
     return _angle_note(_measure_point(mark, region, what), region)
 
 
@@ -174,6 +177,7 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
     interval). The average mean gradient is the mean of the beats' mean
     gradients, never the gradient of a mean velocity.
     """
+    r_waves_s = [r for r in r_waves_s if trace and trace[0][0] <= r <= trace[-1][0]]  # on this trace's time axis
     pieces, partial = beats.complete_beats(trace, r_waves_s)
     base = mark.label or mark.id
     note = (f"{partial} partial beat(s) at the trace's ends left out",) if partial else ()
@@ -185,8 +189,10 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
         rid, label = f"{mark.id}.beat{k}", f"{base}, beat {k}"
         one = _one_beat_results(mark, piece, rid, label)
         if hr is not None:
+            start = piece[0][0]
+            by_ecg = any(r <= start for r in r_waves_s) and any(r > start for r in r_waves_s)
             one.append(make_result(f"{rid}.heart_rate", f"{label}: heart rate", "heart_rate", hr, (mark.id,),
-                                   method="60 / R-R interval" if r_waves_s else "60 / time to the next beat"))
+                                   method="60 / R-R interval" if by_ecg else "60 / time to the next beat"))
         per_beat.extend(replace(r, beat=k) for r in one)
     averages = _trace_averages(mark, per_beat, len(pieces))
     return per_beat + [replace(r, warnings=(*r.warnings, *note)) for r in averages]
@@ -312,8 +318,12 @@ def measure_all(
     heart_rate_for: Callable[[str], float | None] | None = None,
     rhythm: str | None = None,
     recorded_mr_grades: Sequence[str] = (),
+    r_waves_for: Callable[[str], Sequence[float]] | None = None,
 ) -> tuple[list[Result], list[tuple[str, str]]]:
-    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message))."""
+    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
+    """
     results: list[Result] = []
     errors: list[tuple[str, str]] = []
     measured: dict[str, _Measured] = {}
@@ -333,7 +343,8 @@ def measure_all(
     for mark in marks:
         try:
             region = resolve_region(mark, cached_regions)
-            mark_results = measure_mark(mark, region)
+            r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
+            mark_results = measure_mark(mark, region, r_waves)
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))

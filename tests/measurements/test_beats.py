@@ -206,3 +206,21 @@ def test_a_lone_beat_not_reaching_the_baseline_is_kept() -> None:
     trace = [(0.0, -1.5), (0.1, -1.2), (0.2, -0.9)]
     by_id = {r.id: r for r in trace_results(_mark(trace), trace)}
     assert by_id["m3.vmax"].value == pytest.approx(1.5) and by_id["m3.vmax"].beats is None
+
+
+def test_case_measurement_uses_the_image_r_waves_to_split_fused_beats() -> None:
+    fused = _fused([0.6, 0.8, 0.5])
+    mark = _mark(fused)
+    alone, _ = measure_all([mark], [], _regions_for)
+    assert not any(r.beat for r in alone)                               # no baseline return: one beat
+    split, errors = measure_all([mark], [], _regions_for, r_waves_for=lambda sop: [0.6, 1.4, 9.0])
+    assert errors == []
+    by_id = {r.id: r for r in split}
+    assert by_id["m3.vmax"].beats == 3
+    # R-R from the R waves inside the trace: beat 1 has none before it -> spacing to beat 2 (0.6 s),
+    # beat 2 lies between R waves 0.6 and 1.4 s (0.8 s); beat 3 after the last R wave inside: none
+    assert by_id["m3.beat1.heart_rate"].value == pytest.approx(100.0)
+    assert by_id["m3.beat2.heart_rate"].value == pytest.approx(75.0)
+    assert "m3.beat3.heart_rate" not in by_id
+    assert by_id["m3.beat1.heart_rate"].method == "60 / time to the next beat"
+    assert by_id["m3.beat2.heart_rate"].method == "60 / R-R interval"
