@@ -603,9 +603,9 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
         return out
     for sop in dict.fromkeys(m.mark.sop_instance_uid for m in measured.values()
                              if m.mark.type is MarkType.DOPPLER_TRACE):
-        hr = heart_rate_for(sop)
-        if hr:
-            out.append(make_result(f"header.{sop}.heart_rate", "Heart rate (DICOM header)", "heart_rate", hr, (),
+        header_hr = heart_rate_for(sop)
+        if header_hr:
+            out.append(make_result(f"header.{sop}.heart_rate", "Heart rate (DICOM header)", "heart_rate", header_hr, (),
                                    method="Heart Rate (0018,1088), informational"))
             break
     return out
