@@ -38,31 +38,26 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, continuity, doppler, geometry, pisa, thresholds
+from measurements import beats, concepts, continuity, doppler, geometry, pisa, thresholds
+from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
-from measurements.results import UNITS, Result
+from measurements.results import Result
 
-#: Human names of quantities, used in result labels.
-QUANTITY_LABELS: dict[str, str] = {
-    "distance": "distance", "area": "area", "vmax": "peak velocity", "velocity": "velocity",
-    "peak_gradient": "peak gradient", "mean_gradient": "mean gradient", "vti": "VTI", "pht": "pressure half-time",
-    "mva_pht": "MVA by PHT", "mva_planimetry": "MVA by planimetry", "mva_continuity": "MVA by continuity",
-    "mva_pisa": "MVA by PISA", "eroa_pisa": "EROA (PISA)", "rvol_pisa": "regurgitant volume (PISA)",
-    "rf_pisa": "regurgitant fraction (PISA)", "vena_contracta": "vena contracta width",
-    "vena_contracta_biplane": "biplane vena contracta width", "vca": "3D vena contracta area",
-    "heart_rate": "heart rate", "duration": "duration", "mean_velocity": "mean velocity",
-    "deceleration_time": "deceleration time", "pisa_flow": "PISA flow rate", "lvot_area": "LVOT area",
-    "sv_lvot": "LVOT stroke volume", "time_interval": "time interval",
-    "rvol_volumetric": "regurgitant volume (volumetric)", "rf_volumetric": "regurgitant fraction (volumetric)",
-    "eroa_volumetric": "EROA (volumetric)", "vca_total": "total 3D vena contracta area",
-    "pasp": "systolic pulmonary artery pressure",
-}
+#: Human names of quantities, used in result labels (from the registry, measurements.concepts).
+QUANTITY_LABELS: dict[str, str] = {q.name: q.label for q in QUANTITIES.values()}
 
 PHT_POST_TEER_WARNING = ("PHT not validated after TEER (double orifice, altered LA/LV compliance);"
                          " do not use alone for stenosis decisions")
-HIGH_HR_WARNING = "heart rate {hr:.0f} bpm > 100: gradients overestimate the resting stenosis"
-HR_RANGE_WARNING = "heart rate {hr:.0f} bpm outside 60-80: EAE/ASE 2009 MG grading presumes 60-80 /min"
-AF_SINGLE_BEAT_WARNING = "atrial fibrillation: mean gradient from {n} beat(s); average ≥5 consecutive beats"
+#: Above this heart rate (/min) gradients overestimate the resting stenosis (tachycardia).
+TACHYCARDIA_BPM = 100.0
+#: Atrial fibrillation: average at least this many consecutive beats (S3; defined in measurements.beats).
+AF_MIN_BEATS = beats.AF_MIN_BEATS
+_HR_LO, _HR_HI = (f"{v:g}" for v in MG_VALID_HR_BPM)
+HIGH_HR_WARNING = "heart rate {hr:.0f} bpm > " + f"{TACHYCARDIA_BPM:g}: gradients overestimate the resting stenosis"
+HR_RANGE_WARNING = ("heart rate {hr:.0f} bpm outside " + f"{_HR_LO}-{_HR_HI}: EAE/ASE 2009 MG grading presumes"
+                    f" {_HR_LO}-{_HR_HI} /min")
+AF_SINGLE_BEAT_WARNING = ("atrial fibrillation: mean gradient from {n} beat(s); average"
+                          f" ≥{AF_MIN_BEATS} consecutive beats")
 SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 
 #: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
@@ -82,7 +77,7 @@ _AREA_PURPOSE_QUANTITY = {"vca": "vca"}
 def make_result(rid: str, label: str, quantity: str, value: float, source: Sequence[str], *,
                 grading: str | None = None, warnings: Sequence[str] = (), method: str = "") -> Result:
     """A result graded by every scheme that covers ``grading`` (default: the quantity)."""
-    return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=UNITS[quantity],
+    return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=concepts.quantity(quantity).unit,
                   source=tuple(source), grades=thresholds.grade(grading or quantity, value),
                   warnings=tuple(warnings), method=method)
 
@@ -430,9 +425,6 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     return measured[mark_id]
 
 
-_MISSING = object()
-
-
 def _finite(value: Any, what: str) -> float:
     """``value`` as a finite float (a NaN or a string from the case file never reaches a formula)."""
     try:
@@ -444,11 +436,14 @@ def _finite(value: Any, what: str) -> float:
     return number
 
 
-def _number(calc: Mapping[str, Any], key: str, default: Any = _MISSING) -> float:
-    """The calculation's field ``key`` as a finite number; ``default`` when it is absent (else KeyError)."""
-    if key not in calc and default is not _MISSING:
-        return default
+def _number(calc: Mapping[str, Any], key: str) -> float:
+    """The calculation's field ``key`` as a finite number (KeyError when it is absent)."""
     return _finite(calc[key], key)
+
+
+def _optional_number(calc: Mapping[str, Any], key: str) -> float | None:
+    """The calculation's optional field ``key`` as a finite number, ``None`` when it is absent."""
+    return _number(calc, key) if key in calc else None
 
 
 def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
@@ -506,7 +501,7 @@ def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
     va = _number(calc, "aliasing_velocity_m_s") * 100.0
-    angle = _number(calc, "angle_deg", None)
+    angle = _optional_number(calc, "angle_deg")
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
     res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
@@ -615,9 +610,8 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
     """True when a recorded jet grade or a computed MR class is moderate (2+) or worse."""
     if any(("moderate" in g.lower() or "severe" in g.lower()) for g in recorded):
         return True
-    mr_quantities = {"eroa_pisa", "rvol_pisa", "rf_pisa", "vena_contracta", "vena_contracta_biplane", "vca",
-                     "vca_total", "rvol_volumetric", "rf_volumetric", "eroa_volumetric"}
-    return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in mr_quantities for g in r.grades)
+    graded_mr = mr_quantities()
+    return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in graded_mr for g in r.grades)
 
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
@@ -632,12 +626,13 @@ def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhyt
     for r in results:
         extra: list[str] = []
         if r.quantity in _HR_DEPENDENT and hr is not None:
-            if thresholds.shown("heart_rate", hr) > 100:
+            if thresholds.shown("heart_rate", hr) > TACHYCARDIA_BPM:
                 extra.append(HIGH_HR_WARNING.format(hr=hr))
-            elif r.quantity == "mean_gradient" and not 60 <= thresholds.shown("heart_rate", hr) <= 80:
+            elif r.quantity == "mean_gradient" and not (
+                    MG_VALID_HR_BPM[0] <= thresholds.shown("heart_rate", hr) <= MG_VALID_HR_BPM[1]):
                 extra.append(HR_RANGE_WARNING.format(hr=hr))
         n_beats = r.beats if r.beats is not None else len(r.source)
-        if (af and r.quantity == "mean_gradient" and r.beat is None and n_beats < beats.AF_MIN_BEATS
+        if (af and r.quantity == "mean_gradient" and r.beat is None and n_beats < AF_MIN_BEATS
                 and all(purpose_of.get(i) == "mv_inflow" for i in r.source)):
             extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_beats))
         if r.quantity == "mva_continuity" and mr_significant:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.concepts import QUANTITIES
+
 #: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); DESIGN.md "Quantity names and units".
-UNITS: dict[str, str] = {
-    "distance": "cm", "area": "cm2", "vmax": "m/s", "peak_gradient": "mmHg", "mean_gradient": "mmHg",
-    "vti": "cm", "pht": "ms", "mva_pht": "cm2", "mva_planimetry": "cm2", "mva_continuity": "cm2",
-    "mva_pisa": "cm2", "eroa_pisa": "cm2", "rvol_pisa": "mL", "rf_pisa": "%", "vena_contracta": "cm",
-    "vena_contracta_biplane": "cm", "vca": "cm2", "heart_rate": "bpm", "duration": "ms",
-    "mean_velocity": "m/s", "velocity": "m/s", "deceleration_time": "ms", "pisa_flow": "mL/s",
-    "lvot_area": "cm2", "sv_lvot": "mL", "time_interval": "ms", "rvol_volumetric": "mL", "rf_volumetric": "%",
-    "eroa_volumetric": "cm2", "vca_total": "cm2", "pasp": "mmHg",
-}
+#: Derived from the registry (measurements.concepts), where each quantity is defined once.
+UNITS: dict[str, str] = {q.name: q.unit for q in QUANTITIES.values()}
 
 
 @dataclass(frozen=True)
