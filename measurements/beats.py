@@ -24,8 +24,9 @@ TracePoint = tuple[float, float]
 
 #: The envelope is "at the baseline" below this fraction of the trace's peak speed.
 BASELINE_FRACTION = 0.08
-#: A return to the baseline splits beats only if it lasts this long (a dropout of a few columns does not).
-MIN_GAP_S = 0.04
+#: A return to the baseline splits beats only if it lasts this long: a dropout of the envelope does
+#: not, while the gap between beats (systole for inflow, diastole for a jet) lasts longer even at 150 /min.
+MIN_GAP_S = 0.10
 #: Flow shorter than this is a speckle blip, not a beat; an R-wave cut leaving a shorter piece is not made.
 MIN_BEAT_S = 0.08
 #: Atrial fibrillation: average at least this many consecutive beats (EAE/ASE 2009, Baumgartner et al.; docs/clinical-criteria.md S3).
@@ -41,8 +42,15 @@ class BeatStats:
     n: int
 
 
+def _crossing(t: np.ndarray, speed: np.ndarray, i: int, level: float) -> float:
+    """Time where the speed crosses ``level`` between points i and i + 1 (linear)."""
+    a, b = speed[i], speed[i + 1]
+    return float(t[i] + (t[i + 1] - t[i]) * (a - level) / (a - b)) if a != b else float(t[i])
+
+
 def _runs(speed: np.ndarray, t: np.ndarray, level: float) -> list[tuple[int, int]]:
-    """Index ranges [first, last] of consecutive points above ``level``, joined across gaps < MIN_GAP_S."""
+    """Index ranges [first, last] of consecutive points above ``level``, joined across gaps shorter
+    than MIN_GAP_S (time below the level, from the interpolated crossings: sparse hand traces too)."""
     above = speed > level
     runs: list[tuple[int, int]] = []
     i, n = 0, len(speed)
@@ -53,7 +61,7 @@ def _runs(speed: np.ndarray, t: np.ndarray, level: float) -> list[tuple[int, int
         j = i
         while j + 1 < n and above[j + 1]:
             j += 1
-        if runs and t[i] - t[runs[-1][1]] < MIN_GAP_S:
+        if runs and _crossing(t, speed, i - 1, level) - _crossing(t, speed, runs[-1][1], level) < MIN_GAP_S:
             runs[-1] = (runs[-1][0], j)
         else:
             runs.append((i, j))

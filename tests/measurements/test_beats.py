@@ -109,7 +109,7 @@ def test_af_caveat_of_a_single_trace_for_the_trace_command() -> None:
 
 
 def test_short_dropout_does_not_split_and_speckle_blip_is_no_beat() -> None:
-    # one 0.4 s beat with a 15 ms dropout to zero in the middle (a missing column of the envelope)
+    # one 0.4 s beat with a 15 ms dropout to zero in the middle (missing columns of the envelope)
     beat = [(0.0, 0.0), (0.1, -1.0), (0.19, -0.8), (0.2, 0.0), (0.205, 0.0), (0.215, -0.8), (0.3, -0.6), (0.4, 0.0)]
     assert len(split_beats(beat)) == 1
     # a 20 ms blip after the beat (speckle) is not a second beat
@@ -192,7 +192,7 @@ def test_trace_command_reports_per_beat_and_average(tmp_path: Path, capsys: pyte
 
 def test_partial_beats_at_the_trace_ends_are_left_out_of_the_average() -> None:
     # the drag starts mid-beat (at 0.6 m/s on a falling slope) and ends mid-beat (rising to 0.9 m/s)
-    trace = [(-0.1, -0.6), (0.0, 0.0), *_triangles(STARTS, PEAKS)[1:], (2.4, 0.0), (2.5, -0.9)]
+    trace = [(-0.5, -0.6), (-0.4, 0.0), *_triangles(STARTS, PEAKS), (2.4, 0.0), (2.5, -0.9)]
     results = trace_results(_mark(trace), trace)
     by_id = {r.id: r for r in results}
     avg = by_id["m3.mean_gradient"]
@@ -224,3 +224,13 @@ def test_case_measurement_uses_the_image_r_waves_to_split_fused_beats() -> None:
     assert "m3.beat3.heart_rate" not in by_id
     assert by_id["m3.beat1.heart_rate"].method == "60 / time to the next beat"
     assert by_id["m3.beat2.heart_rate"].method == "60 / R-R interval"
+
+
+def test_gap_is_timed_between_baseline_crossings_of_a_sparse_hand_trace() -> None:
+    # two hand-drawn beats whose vertices above the baseline are 0.3 s apart but whose time at the
+    # baseline is only 0.07 s (8 % crossings at 0.192 and 0.262 s): one beat with a dip, not two
+    dip = [(0.0, 0.0), (0.1, -1.0), (0.2, 0.0), (0.25, 0.0), (0.4, -1.0), (0.5, 0.0)]
+    assert len(split_beats(dip)) == 1
+    # the same beats 0.2 s apart at the baseline: two beats
+    apart = [(0.0, 0.0), (0.1, -1.0), (0.2, 0.0), (0.4, 0.0), (0.5, -1.0), (0.6, 0.0)]
+    assert [(b[0][0], b[-1][0]) for b in split_beats(apart)] == [(0.0, 0.2), (0.4, 0.6)]
