@@ -234,3 +234,32 @@ def test_gap_is_timed_between_baseline_crossings_of_a_sparse_hand_trace() -> Non
     # the same beats 0.2 s apart at the baseline: two beats
     apart = [(0.0, 0.0), (0.1, -1.0), (0.2, 0.0), (0.4, 0.0), (0.5, -1.0), (0.6, 0.0)]
     assert [(b[0][0], b[-1][0]) for b in split_beats(apart)] == [(0.0, 0.2), (0.4, 0.6)]
+
+
+def test_measure_command_splits_a_case_trace_at_the_files_r_waves(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import pydicom
+
+    from gui.main import main
+    from tests.measurements.factories import region_item, write_us_image
+
+    sop = "1.2.826.0.1.3680043.99.8"
+    path = write_us_image(tmp_path / "CW.dcm", sop, [region_item((0, 300, 799, 799), 3, 4, (4, 7), (0.005, -2.0),
+                                                                 ref=(0, 300))], rows=800)
+    ds = pydicom.dcmread(path)
+    ds.RWaveTimeVector = [600.0, 1400.0]     # ECG R waves (ms) on the strip's time axis
+    ds.save_as(path)
+    region = spectral_region(dx=0.005, dy=-2.0, bounds=(0, 300, 799, 799), ref=(0, 300), index=0)
+    points = [list(p) for p in trace_to_image(region, _fused([0.6, 0.8, 0.5]))]
+    case = {"format": "mitraplan-case", "version": 1, "study": {"rhythm": "AF"}, "notes": "",
+            "images": [{"sop_instance_uid": sop, "path": "CW.dcm"}],
+            "marks": [{"id": "m3", "type": "doppler_trace", "label": "MV inflow", "purpose": "mv_inflow",
+                       "sop_instance_uid": sop, "frame_number": 1, "region": 0, "points": points}]}
+    case_path = tmp_path / "c.mitraplan.json"
+    case_path.write_text(json.dumps(case), encoding="utf-8")
+    assert main(["measure", str(case_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    mg = [m for m in out["measurements"] if m["quantity"] == "mean_gradient"]
+    assert [m.get("beat") for m in mg] == [1, 2, 3, None]
+    assert mg[-1]["beats"] == 3 and mg[-1]["sd"] >= 0.0
+    assert any("atrial fibrillation" in w and "3 beat" in w for w in mg[-1]["warnings"])
