@@ -263,3 +263,13 @@ def test_measure_command_splits_a_case_trace_at_the_files_r_waves(tmp_path: Path
     assert [m.get("beat") for m in mg] == [1, 2, 3, None]
     assert mg[-1]["beats"] == 3 and mg[-1]["sd"] >= 0.0
     assert any("atrial fibrillation" in w and "3 beat" in w for w in mg[-1]["warnings"])
+
+
+def test_two_multi_beat_traces_of_one_loop_average_all_their_beats() -> None:
+    a = _mark(_triangles(STARTS, PEAKS), mid="a")
+    b = _mark(_triangles([2.5, 3.2], [1.0, 1.0]), mid="b")      # two more beats, MG 4/3 each
+    results, errors = measure_all([a, b], [], _regions_for)
+    assert errors == []
+    avg = next(r for r in results if r.id == "avg.mv_inflow.mean_gradient")
+    # the five beats' own mean gradients: (4/3 + 1.92 + 2.56/3 + 4/3 + 4/3) / 5 = 1.354667 mmHg
+    assert avg.beats == 5 and avg.value == pytest.approx((4 / 3 + 1.92 + 2.56 / 3 + 8 / 3) / 5, rel=1e-9)
