@@ -38,7 +38,7 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import concepts, continuity, doppler, geometry, pisa, thresholds
+from measurements import concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -244,8 +244,14 @@ def measure_all(
     heart_rate_for: Callable[[str], float | None] | None = None,
     rhythm: str | None = None,
     recorded_mr_grades: Sequence[str] = (),
+    expected_orifices: int | None = None,
 ) -> tuple[list[Result], list[tuple[str, str]]]:
-    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message))."""
+    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
+    with its warning, ungraded, and used by no calculation or average. ``expected_orifices`` (what
+    the devices imply) is the count a sum of orifice areas is checked against.
+    """
     results: list[Result] = []
     errors: list[tuple[str, str]] = []
     measured: dict[str, _Measured] = {}
@@ -265,12 +271,13 @@ def measure_all(
     for mark in marks:
         try:
             region = resolve_region(mark, cached_regions)
-            mark_results = measure_mark(mark, region)
+            mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region))
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
-        measured[mark.id] = _Measured(mark, region, mark_results)
+        if not held:
+            measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
 
     calcs = list(calculations)
@@ -278,6 +285,7 @@ def measure_all(
         orifices = [m for m in measured.values() if m.mark.purpose == "orifice"]
         if orifices:
             calcs.append({"id": "mva", "type": "planimetry", "area_marks": [m.mark.id for m in orifices]})
+    calcs = [{"expected_orifices": expected_orifices, **c} if c.get("type") == "planimetry" else c for c in calcs]
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
@@ -340,7 +348,8 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
 def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
     mark_id = calc[key]
     if mark_id not in measured:
-        raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
+        raise InputError(f"{key} {mark_id!r} is missing, could not be measured, or is held by a plausibility"
+                         " gate until confirmed")
     return measured[mark_id]
 
 
@@ -376,8 +385,8 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
         total = geometry.total_area_cm2([p.value("area") for p in parts])
         src = tuple(p.mark.id for p in parts)
-        return [make_result(f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)",
-                            "mva_planimetry", total, src, method=f"sum of {len(parts)} orifice area(s)")]
+        return [plausibility.gate_orifice_sum(make_result(
+            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)]
     if kind == "vena_contracta_biplane":
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
         if len(parts) != 2:
