@@ -95,6 +95,13 @@ def test_inflow_away_from_the_probe_is_graded_without_a_gate_warning() -> None:
     assert mg.value == pytest.approx(9.0, rel=1e-9) and len(mg.grades) == 2 and _gate_notes(mg) == []
 
 
+@pytest.mark.parametrize(("v_m_s", "held"), [(1.2, True), (-1.2, False)])
+def test_an_inflow_peak_point_is_judged_by_its_calibrated_sign(v_m_s: float, held: bool) -> None:
+    point = Mark("p1", MarkType.POINT, "E peak", SOP, 1, 1, (CW.to_image(0.2, v_m_s * 100.0),), purpose="mv_inflow")
+    vmax = _by_id([point])["p1.vmax"]
+    assert vmax.value == pytest.approx(1.2, rel=1e-9) and plausibility.is_held(vmax) is held
+
+
 def test_held_inflow_beats_are_not_averaged() -> None:
     # two inflow beats, one drawn above the baseline: no beat average (it would need the held beat)
     marks = [_trace("m1", AWAY, "mv_inflow"), _trace("m2", [(0.6, 1.5), (0.8, 1.5)], "mv_inflow")]
