@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion
@@ -161,8 +161,14 @@ def gate_orifice_sum(summed: Result, calc: Mapping[str, Any]) -> Result:
     return out
 
 
-def is_held(result: Result) -> bool:
-    """True when a plausibility gate holds this result (flagged and not confirmed)."""
+class _Warned(Protocol):
+    @property
+    def warnings(self) -> Sequence[str]: ...
+
+
+def is_held(result: _Warned) -> bool:
+    """True when a plausibility gate holds this result (flagged and not confirmed); takes a ``Result``
+    or anything else that carries its warnings (the report's measurement rows)."""
     return any(w.startswith(PREFIX) and w.endswith(HELD) for w in result.warnings)
 
 

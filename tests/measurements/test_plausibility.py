@@ -290,3 +290,28 @@ def test_measure_cli_prints_the_gate_warning_ungraded(tmp_path: Path, capsys: py
 def test_parse_case_keeps_an_unconfirmed_mark_unchanged() -> None:
     case = parse_case(_case_doc([_mark_json()]), Path("x.mitraplan.json"))
     assert case.to_json()["marks"] == [_mark_json()]
+
+
+def test_the_sr_leaves_out_a_held_value_and_keeps_a_confirmed_one(tmp_path: Path) -> None:
+    # the demo case plus a mean gradient flagged by the inflow-direction gate, once held and once confirmed
+    import highdicom as hd
+
+    from demo.case import write_demo_case
+    from demo.phantom import write_demo_study
+    from measurements.compute import make_result
+    from report.build import build_report
+    from report.sr import build_sr, evidence_for
+
+    case = load_case(write_demo_case(write_demo_study(tmp_path / "loops"), tmp_path))
+    results, errors = measure_case(case)
+    why = ["inflow towards the transducer"]
+    (held,), _ = plausibility.hold([make_result("x_held.mean_gradient", "x_held", "mean_gradient", 9.0, ())], why,
+                                   confirmed=False)
+    (kept,), _ = plausibility.hold([make_result("x_conf.mean_gradient", "x_conf", "mean_gradient", 9.0, ())], why,
+                                   confirmed=True)
+    report, sources = build_report(case, results=[*results, held, kept], errors=errors)
+    path = tmp_path / "sr.dcm"
+    build_sr(report, evidence_for(report, sources.headers)).save_as(path)
+    groups = hd.sr.srread(path).content.get_image_measurement_groups()
+    ids = {str(g.tracking_identifier).split(" ")[0] for g in groups}
+    assert "x_conf.mean_gradient" in ids and "x_held.mean_gradient" not in ids
