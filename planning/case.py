@@ -24,6 +24,7 @@ from imaging.regions import UltrasoundRegion
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+from planning.orifices import expected_orifices
 
 if TYPE_CHECKING:
     from imaging.catalog import StudyCatalog
@@ -310,5 +311,6 @@ def measure_case(case: Case, index: OpenStudy = None,
     rhythm = case.study.get("rhythm")
     results, errors = measure_all(
         case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
-        rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
+        rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets],
+        expected_orifices=expected_orifices(len(case.devices)))
     return results, [*case.load_errors, *errors]

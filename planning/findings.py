@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.plausibility import usable
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
@@ -42,7 +43,7 @@ def mark_value(results: Sequence[Result], mark_id: str | None, quantities: Seque
     """The first result computed from exactly this one mark (optionally of one of ``quantities``)."""
     if not mark_id:
         return None
-    return next((r for r in results if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
+    return next((r for r in usable(results) if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
                 None)
 
 
@@ -159,8 +160,9 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     The posterior free length is the one at the worst jet's scallop (else the shortest measured
     posterior scallop); the space is the largest measured space beside the devices; the mean
     gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
-    sinus rhythm), never an MR jet's.
+    sinus rhythm), never an MR jet's. Results held by a plausibility gate are left out.
     """
+    results = usable(results)
     ctx = context(case)
     jets = jet_inputs(case, results)
     segs = {s.segment.upper(): s for s in segments(case, results)}

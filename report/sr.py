@@ -22,7 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from measurements import concepts
+from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from planning.assessment import JetInput
 from report.dicom_study import stamp_study, study_reference
@@ -161,8 +161,9 @@ def measurement_concept(m: Measurement) -> Concept:
 
 
 def exported(m: Measurement) -> bool:
-    """True when the registry gives ``m``'s quantity an SR concept (else it lists why not)."""
-    return m.quantity in CONCEPTS and m.unit in UCUM
+    """True when the registry gives ``m``'s quantity an SR concept (else it lists why not) and no
+    plausibility gate holds it (an unconfirmed implausible value never leaves the app as a number)."""
+    return m.quantity in CONCEPTS and m.unit in UCUM and not plausibility.is_held(m)
 
 
 def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQualitativeEvaluations:
