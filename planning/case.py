@@ -24,6 +24,7 @@ from imaging.regions import UltrasoundRegion
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+from planning.model import Findings, parse_findings
 
 if TYPE_CHECKING:
     from imaging.catalog import StudyCatalog
@@ -68,6 +69,11 @@ class Case:
 
     def image_entry(self, sop_instance_uid: str) -> dict[str, Any] | None:
         return next((i for i in self.images if i.get("sop_instance_uid") == sop_instance_uid), None)
+
+    def findings(self) -> Findings:
+        """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
+        the field when an edit has put a value outside the vocabulary)."""
+        return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study)
 
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
@@ -115,6 +121,10 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
     for key in ("calculations", "devices", "jets"):
         if any(not isinstance(item, dict) for item in getattr(case, key)):
             raise CaseError(f"every entry of '{key}' must be a JSON object", path)
+    try:
+        case.findings()
+    except ValueError as exc:
+        raise CaseError(str(exc), path) from None
     seen: set[str] = set()
     for raw in _expect(doc, "marks", list, [], path):
         try:
@@ -300,8 +310,10 @@ def measure_case(case: Case, index: OpenStudy = None,
             return None
         return getattr(timing, "heart_rate_bpm", None)
 
-    rhythm = case.study.get("rhythm")
+    typed = case.findings()
+    rhythm = typed.rhythm or typed.context.rhythm
     results, errors = measure_all(
         case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
-        rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
+        rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
+        recorded_mr_grades=[j.grade.value for j in typed.jets if j.grade is not None])
     return results, [*case.load_errors, *errors]

@@ -1,0 +1,96 @@
+"""The typed findings at the case-file boundary: closed vocabularies refused by name, unknown keys kept,
+every value MitraPlan 0.1.0 wrote still valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planning import catalogue
+from planning.case import CaseError, load_case, save_case
+from planning.model import ClinicalContext, Device, Jet, Leaflets
+from planning.vocab import Attachment, DeviceKind, JetClass, JetLocation, Rhythm, SegmentPair
+
+from .test_case import _doc, _write
+
+
+def test_afib_rhythm_is_refused_naming_file_field_and_allowed_values(tmp_path: Path) -> None:
+    path = _write(tmp_path, _doc(context={"rhythm": "afib"}))
+    with pytest.raises(CaseError) as caught:
+        load_case(path)
+    text = str(caught.value)
+    assert str(path) in text
+    assert "context.rhythm: 'afib' is not one of \"sinus\", \"AF\", \"atrial fibrillation\", \"paced\", \"other\"" \
+        in text
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"study": {"rhythm": "AFib"}}, "study.rhythm"),
+    ({"jets": [{"id": "j1", "location": "para-clip lateral"}, {"id": "j2", "location": "x"}]}, "jets[1].location"),
+    ({"devices": [{"id": "d1", "kind": "Mitraclip"}]}, "devices[0].kind"),
+    ({"devices": [{"id": "d1", "attachment": "SLDA"}]}, "devices[0].attachment"),
+    ({"leaflets": {"segments": {"P2": {"calcification": "heavy"}}}}, "leaflets.segments.P2.calcification"),
+    ({"leaflets": {"segments": {"P4": {}}}}, "leaflets.segments key"),
+    ({"leaflets": {"mac": "yes"}}, "leaflets.mac"),
+    ({"context": {"surgical_risk": "very high"}}, "context.surgical_risk"),
+    ({"jets": [{"id": "j1", "grade": "2+"}]}, "jets[0].grade"),
+])
+def test_values_outside_the_vocabulary_name_their_field(tmp_path: Path, over: dict, field: str) -> None:
+    with pytest.raises(CaseError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        load_case(_write(tmp_path, _doc(**over)))
+
+
+def test_unknown_keys_inside_findings_survive_a_save(tmp_path: Path) -> None:
+    doc = _doc(
+        devices=[{"id": "d1", "kind": "MitraClip", "model": "G4 XTW", "segment": "A2-P2", "attachment": "stable",
+                  "lot_number": "L123", "future": {"nested": [1, 2]}}],
+        jets=[{"id": "j1", "location": "inter-clip", "devices": ["d1"], "colour_gain": 55}],
+        leaflets={"segments": {"P2": {"calcification": "mild", "thickness_mm": 4}}, "spaces": [
+            {"kind": "lateral", "label": "x", "distance_mark": "m1", "method": "3D"}], "future_leaflet": True},
+        context={"rhythm": "sinus", "nyha": "III"})
+    path = _write(tmp_path, doc)
+    case = load_case(path)
+    out = tmp_path / "saved.mitraplan.json"
+    save_case(case, out)
+    assert json.loads(out.read_text(encoding="utf-8")) == doc
+    typed = case.findings()
+    assert typed.devices[0].extra == {"lot_number": "L123", "future": {"nested": [1, 2]}}
+    # the typed value writes its unknown keys back too
+    assert Device.from_json(doc["devices"][0], "devices[0]").to_json() == doc["devices"][0]
+    assert Jet.from_json(doc["jets"][0], "jets[0]").to_json() == doc["jets"][0]
+    assert Leaflets.from_json(doc["leaflets"]).to_json() == doc["leaflets"]
+    assert ClinicalContext.from_json(doc["context"]).to_json() == doc["context"]
+
+
+def test_every_value_the_editors_offer_is_a_vocabulary_value() -> None:
+    """The catalogue (what 0.1.0's editors wrote) and the enums agree, spelled exactly."""
+    for model in catalogue.DEVICE_MODELS:
+        Device.from_json({"id": "d", "kind": model.kind, "model": model.model}, "d")
+    for values, key in ((catalogue.ATTACHMENTS, "attachment"), (catalogue.ORIENTATIONS, "orientation"),
+                        (catalogue.POSITIONS, "position"), (catalogue.DEVICE_SEGMENTS, "segment")):
+        for value in values:
+            assert Device.from_json({"id": "d", key: value}, "d").to_json()[key] == value
+    for value in catalogue.JET_LOCATIONS:
+        assert Jet.from_json({"id": "j", "location": value}, "j").location == value
+    for value in catalogue.RHYTHMS:
+        assert ClinicalContext.from_json({"rhythm": value}).rhythm == value
+    assert Device.from_json({"id": "d", "kind": "MitraClip", "model": "XTW"}, "d").model == "XTW"  # real-data case
+
+
+def test_meaning_comes_from_tables_not_from_words() -> None:
+    assert JetLocation("inter-clip").jet_class is JetClass.INTER_DEVICE
+    assert JetLocation("para-clip medial").jet_class is JetClass.PARA_DEVICE
+    assert JetLocation("through leaflet tear").jet_class is JetClass.TEAR
+    assert JetLocation("cleft-related").jet_class is JetClass.OTHER
+    assert Attachment("SLDA posterior").is_slda and not Attachment("stable").is_slda
+    assert Attachment("partial insertion (LLI)").is_loss_of_insertion
+    assert Rhythm("atrial fibrillation").is_af and Rhythm("AF").is_af and not Rhythm("paced").is_af
+    assert SegmentPair("A2-P3").numbers == (2, 3)
+    assert DeviceKind("PASCAL") is DeviceKind.PASCAL
+
+
+def test_rotation_is_drawn_only_when_rotated() -> None:
+    assert Device("d1", orientation=None, rotation_deg=30.0).rotation == 0.0
+    assert Device.from_json({"id": "d1", "orientation": "rotated", "rotation_deg": 30}, "d").rotation == 30.0
