@@ -239,7 +239,7 @@ class FindingsPanel(QWidget):
         doc = self.doc
         results_of = doc.results_of if doc else None
         segments = self._segments()
-        devices = doc.items("devices") if doc else []
+        devices = doc.case.findings().devices if doc else ()
         for row, name in enumerate(SEGMENT_ROWS):
             entry = segments.get(name) if isinstance(segments.get(name), dict) else {}
             calc = str(entry.get("calcification") or "")
