@@ -25,6 +25,7 @@ from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
 from planning.model import Findings, parse_findings
+from planning.vocab import MarkPurpose, parse_enum
 
 if TYPE_CHECKING:
     from imaging.catalog import StudyCatalog
@@ -126,17 +127,19 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
     except ValueError as exc:
         raise CaseError(str(exc), path) from None
     seen: set[str] = set()
-    for raw in _expect(doc, "marks", list, [], path):
+    for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
         try:
             mark = mark_from_json(raw)
             if mark.id in seen:
                 raise MarkError(f"mark {mark.id!r}: duplicate id")
-        except MarkError as exc:
+            if mark.purpose is not None:
+                parse_enum(MarkPurpose, mark.purpose, f"marks[{index}] (mark {mark.id!r}).purpose")
+        except (MarkError, ValueError) as exc:
             if not lenient:
                 raise CaseError(str(exc), path) from None
             case.rejected_marks.append(raw)
             mark_id = raw.get("id") if isinstance(raw, dict) else None
-            case.load_errors.append((str(mark_id or f"marks[{len(seen)}]"), str(exc)))
+            case.load_errors.append((str(mark_id or f"marks[{index}]"), str(exc)))
             continue
         seen.add(mark.id)
         case.marks.append(mark)

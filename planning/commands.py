@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 from measurements.marks import Mark
 from planning.document import MISSING, CaseDocument, DocumentError
@@ -119,6 +119,12 @@ def _frozen_copy(item: Item) -> dict[str, Any]:
 _READERS: dict[str, Callable[[object, str], object]] = {"devices": Device.from_json, "jets": Jet.from_json}
 
 
+def _stored(item: Item) -> Mapping[str, Any]:
+    """The JSON object a command holds (``__post_init__`` turned every item into one)."""
+    assert isinstance(item, Mapping), item
+    return item
+
+
 def _checked(key: str, item: Item) -> dict[str, Any]:
     entry = _frozen_copy(item)
     reader = _READERS.get(key)
@@ -147,13 +153,13 @@ class _AddItem:
 
     @property
     def text(self) -> str:
-        return f"Add {_item_name(self.item, self.noun)}"
+        return f"Add {_item_name(_stored(self.item), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.add_item(self.key, self.item, self.index)
+        doc.add_item(self.key, _stored(self.item), self.index)
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.remove_item(self.key, self.item)
+        doc.remove_item(self.key, _stored(self.item))
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ class _ReplaceItem:
         object.__setattr__(self, "after", _checked(self.key, self.after))
 
     @classmethod
-    def of(cls, doc: CaseDocument, after: Typed):  # noqa: ANN206 - the subclass
+    def of(cls, doc: CaseDocument, after: Typed) -> Self:
         """The command that replaces the document's entry with the id of ``after`` by ``after``."""
         before = doc.item(cls.key, after.id)
         if before is None:
@@ -177,13 +183,13 @@ class _ReplaceItem:
 
     @property
     def text(self) -> str:
-        return f"Edit {_item_name(self.after, self.noun)}"
+        return f"Edit {_item_name(_stored(self.after), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.replace_item(self.key, self.before, self.after)
+        doc.replace_item(self.key, _stored(self.before), _stored(self.after))
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.replace_item(self.key, self.after, self.before)
+        doc.replace_item(self.key, _stored(self.after), _stored(self.before))
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,7 @@ class _RemoveItem:
         object.__setattr__(self, "item", _frozen_copy(self.item))
 
     @classmethod
-    def of(cls, doc: CaseDocument, item: Item):  # noqa: ANN206 - the subclass
+    def of(cls, doc: CaseDocument, item: Item) -> Self:
         """Remove the document's entry with the id of ``item`` (as stored), back in place on undo."""
         item_id = item.get("id") if isinstance(item, Mapping) else item.id
         entries = doc.items(cls.key)
@@ -207,13 +213,13 @@ class _RemoveItem:
 
     @property
     def text(self) -> str:
-        return f"Delete {_item_name(self.item, self.noun)}"
+        return f"Delete {_item_name(_stored(self.item), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.remove_item(self.key, self.item)
+        doc.remove_item(self.key, _stored(self.item))
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.add_item(self.key, self.item, self.index)
+        doc.add_item(self.key, _stored(self.item), self.index)
 
 
 class AddCalculation(_AddItem):

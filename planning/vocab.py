@@ -269,3 +269,20 @@ class TmvrAnatomy(StrEnum):
     SUITABLE = "suitable"
     UNSUITABLE = "unsuitable"
     UNKNOWN = "unknown"
+
+
+class MarkPurpose(StrEnum):
+    """What a mark measures (``marks[].purpose``); the keys of ``measurements.marks.PURPOSES``."""
+
+    MV_INFLOW = "mv_inflow"
+    MR_JET = "mr_jet"
+    LVOT = "lvot"
+    PISA_RADIUS = "pisa_radius"
+    VENA_CONTRACTA = "vena_contracta"
+    LVOT_DIAMETER = "lvot_diameter"
+    LEAFLET_LENGTH = "leaflet_length"
+    POSTERIOR_LEAFLET_LENGTH = "posterior_leaflet_length"
+    ORIFICE = "orifice"
+    VCA = "vca"
+    RR_INTERVAL = "rr_interval"
+    PEAK_VELOCITY = "peak_velocity"

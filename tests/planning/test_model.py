@@ -94,3 +94,16 @@ def test_meaning_comes_from_tables_not_from_words() -> None:
 def test_rotation_is_drawn_only_when_rotated() -> None:
     assert Device("d1", orientation=None, rotation_deg=30.0).rotation == 0.0
     assert Device.from_json({"id": "d1", "orientation": "rotated", "rotation_deg": 30}, "d").rotation == 30.0
+
+
+def test_mark_purposes_are_the_measurement_purposes_and_unknown_ones_are_refused(tmp_path: Path) -> None:
+    from measurements.marks import PURPOSES
+    from planning.vocab import MarkPurpose
+
+    assert {p.value for p in MarkPurpose} == set(PURPOSES)
+    doc = _doc()
+    doc["marks"][0]["purpose"] = "leaflet"
+    with pytest.raises(CaseError, match=r"marks\[0\] \(mark 'm1'\)\.purpose: 'leaflet' is not one of \"mv_inflow\""):
+        load_case(_write(tmp_path, doc))
+    lenient = load_case(_write(tmp_path, doc), lenient=True)  # set aside and kept verbatim, like any bad mark
+    assert lenient.marks == [] and lenient.rejected_marks == [doc["marks"][0]]
