@@ -107,3 +107,17 @@ def test_mark_purposes_are_the_measurement_purposes_and_unknown_ones_are_refused
         load_case(_write(tmp_path, doc))
     lenient = load_case(_write(tmp_path, doc), lenient=True)  # set aside and kept verbatim, like any bad mark
     assert lenient.marks == [] and lenient.rejected_marks == [doc["marks"][0]]
+
+
+def test_the_case_file_doc_lists_every_vocabulary_value() -> None:
+    """docs/case-file.md is the contract: every allowed value is written there, spelled as the enums."""
+    from enum import StrEnum
+
+    from planning import vocab
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "case-file.md").read_text(encoding="utf-8")
+    enums = [e for e in vars(vocab).values() if isinstance(e, type) and issubclass(e, StrEnum)
+             and e not in (StrEnum, vocab.JetClass)]
+    assert len(enums) >= 18
+    missing = [f"{e.__name__}.{m.name}" for e in enums for m in e if f"`{m.value}`" not in text]
+    assert missing == []
