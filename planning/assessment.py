@@ -180,7 +180,8 @@ class AssessmentInput:
     heart_rate_bpm: float | None = None
     mva_cm2: Mapping[str, float] = field(default_factory=dict)  # "planimetry" | "pht" | "continuity"
     etiology: Etiology | None = None
-    mr_grade: MRGrade | None = None  # clinician's overall residual MR grade
+    mr_grade: MRGrade | None = None  # the clinician's integrated total residual MR grade
+    total_mr_basis: str = ""  # what the total rests on (methods, views), as the clinician wrote it
     jets: Sequence[JetInput] = ()
     posterior_free_length_mm: float | None = None
     anterior_free_length_mm: float | None = None
@@ -317,13 +318,19 @@ def _threshold(criterion_id: str) -> float:
 
 
 def residual_mr_grade(inp: AssessmentInput) -> tuple[str | None, str]:
-    """Clinician grade if entered, else the worst per-jet clinician grade; with its basis."""
+    """The clinician's integrated total residual MR grade with its basis. Per-jet grades are never
+    combined into a total (VCW and PISA describe one jet, docs/clinical-criteria.md "Per jet vs total"); without
+    a total the basis says it is missing and lists the per-jet grades as per-jet."""
     if inp.mr_grade is not None:
-        return inp.mr_grade.value, "clinician's overall grade"
-    grades = [j.grade for j in inp.jets if j.grade is not None]
-    if grades:
-        return max(grades, key=lambda g: g.rank).value, f"worst of {len(grades)} per-jet clinician grade(s)"
-    return None, "not graded"
+        return inp.mr_grade.value, "clinician's integrated total" + (f": {inp.total_mr_basis}"
+                                                                     if inp.total_mr_basis else "")
+    per_jet = [f"{j.id.upper()} {j.grade}" for j in inp.jets if j.grade is not None]
+    listed = f"; per-jet grades, not a total: {', '.join(per_jet)}" if per_jet else ""
+    return None, f"{TOTAL_MR_MISSING}{listed}"
+
+
+#: The basis of the residual MR grade when the clinician has not graded the integrated total.
+TOTAL_MR_MISSING = "total residual MR missing: the clinician's integrated grade is not recorded"
 
 
 def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
@@ -556,7 +563,8 @@ def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessmen
     against = [Finding("stenosis_untreated", "Significant iatrogenic stenosis is not relieved without intervention",
                        ("S5",), Evidence.HEURISTIC)] if sten.barrier else []
     if rank is None:
-        return _option("medical", Status.POSSIBLE, "Medical therapy: possible (residual MR not graded)", (), against)
+        return _option("medical", Status.NOT_ASSESSABLE, "Medical therapy: not assessable (total residual MR "
+                       "missing)", (), against)
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")
     if rank <= _threshold("mr_tolerable") and against:
         return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; "

@@ -74,7 +74,8 @@ class Case:
     def findings(self) -> Findings:
         """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
         the field when an edit has put a value outside the vocabulary)."""
-        return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study)
+        return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
+                              self.extra.get("residual_mr"))
 
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
@@ -318,5 +319,6 @@ def measure_case(case: Case, index: OpenStudy = None,
     results, errors = measure_all(
         case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
         rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
-        recorded_mr_grades=[j.grade.value for j in typed.jets if j.grade is not None])
+        # any jet at a grade means at least that much MR in total, so per-jet grades count here
+        recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None])
     return results, [*case.load_errors, *errors]

@@ -314,6 +314,25 @@ class ClinicalContext:
 
 
 @dataclass(frozen=True, slots=True)
+class ResidualMR:
+    """The clinician's integrated total residual MR grade (``residual_mr``) and what it rests on; per-jet
+    grades are never summed or maxed into it."""
+
+    total_grade: MRGrade | None = None
+    basis: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "residual_mr") -> ResidualMR:
+        r = _object(raw, where)
+        return cls(_enum(r, "total_grade", MRGrade, where), _text(r, "basis", where),
+                   _extra(r, ("total_grade", "basis")))
+
+    def to_json(self) -> JSON:
+        return _out((("total_grade", self.total_grade), ("basis", self.basis)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
 class Calculation:
     """A calculation entry (``calculations[]``): its id and type; its inputs (mark ids, numbers) are
     read by ``measurements.compute`` and kept in ``extra``."""
@@ -340,15 +359,23 @@ class Findings:
     leaflets: Leaflets = field(default_factory=Leaflets)
     context: ClinicalContext = field(default_factory=ClinicalContext)
     rhythm: Rhythm | None = None  # study.rhythm
+    residual_mr: ResidualMR = field(default_factory=ResidualMR)
+
+    @property
+    def total_mr_grade(self) -> MRGrade | None:
+        """The integrated total: ``residual_mr.total_grade``, else the overall grade 0.1.0 kept in
+        ``context.mr_grade``; never derived from the jets."""
+        return self.residual_mr.total_grade or self.context.mr_grade
 
     def device(self, device_id: str) -> Device | None:
         return next((d for d in self.devices if d.id == device_id), None)
 
 
 def parse_findings(devices: list[Any], jets: list[Any], leaflets: object, context: object,
-                   study: Mapping[str, Any]) -> Findings:
+                   study: Mapping[str, Any], residual_mr: object = None) -> Findings:
     """Every finding of a case typed; ValueError naming the first bad field."""
     return Findings(tuple(Device.from_json(d, f"devices[{i}]") for i, d in enumerate(devices)),
                     tuple(Jet.from_json(j, f"jets[{i}]") for i, j in enumerate(jets)),
                     Leaflets.from_json(leaflets), ClinicalContext.from_json({} if context is None else context),
-                    _enum(study, "rhythm", Rhythm, "study"))
+                    _enum(study, "rhythm", Rhythm, "study"),
+                    ResidualMR.from_json({} if residual_mr is None else residual_mr))

@@ -20,7 +20,7 @@ from planning.assessment import (
 #: W16: D1 lateral edge to commissure 9.0 mm, NTW 6 mm + 2 mm margin = 8 ≤ 9 → space ok; P1 8 mm → conditional;
 #: MG 3.2 mmHg at HR 72, planimetered MVA 2.40 cm² → no stenosis barrier.
 W16 = AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=72, mva_cm2={"planimetry": 2.40},
-                      posterior_free_length_mm=8.0, space_mm=9.0, device_width_mm=6.0,
+                      posterior_free_length_mm=8.0, space_mm=9.0, device_width_mm=6.0, mr_grade="moderate",
                       jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),))
 
 
@@ -156,9 +156,24 @@ def test_medical_therapy_follows_residual_mr_grade() -> None:
     assert option(assess(W16), "medical").status is Status.FAVOURED  # moderate ≤ 2+
     stenosis = option(assess(replace(W16, mean_gradient_mmhg=6.5)), "medical")  # W1: MG 6.5 ≥ 5
     assert stenosis.status is Status.POSSIBLE and "stenosis remains" in stenosis.summary
-    severe = assess(_replace(W16, jets=(JetInput("j1", "para-clip medial", "A2-P2", "severe"),)))
-    assert severe.mr_grade == "severe"
+    severe = assess(_replace(W16, mr_grade="severe"))
+    assert severe.mr_grade == "severe" and severe.mr_grade_basis == "clinician's integrated total"
     assert option(severe, "medical").status is Status.POSSIBLE
+
+
+def test_per_jet_grades_never_make_the_total() -> None:
+    """Two moderate jets are not "moderate MR": without the clinician's integrated total the grade is
+    missing, the per-jet grades are listed as per-jet, and medical therapy is not assessable (changed:
+    the grade used to be the worst per-jet grade)."""
+    jets = (JetInput("j1", "para-clip lateral", "A1-P1", "moderate"), JetInput("j2", "inter-clip", "A2-P2", "moderate"))
+    ungraded = assess(_replace(W16, mr_grade=None, jets=jets))
+    assert ungraded.mr_grade is None
+    assert ungraded.mr_grade_basis.startswith("total residual MR missing")
+    assert ungraded.mr_grade_basis.endswith("per-jet grades, not a total: J1 moderate, J2 moderate")
+    medical = option(ungraded, "medical")
+    assert medical.status is Status.NOT_ASSESSABLE and "total residual MR missing" in medical.summary
+    graded = assess(_replace(W16, mr_grade="severe", total_mr_basis="volumetric RF 52 %", jets=jets))
+    assert (graded.mr_grade, graded.mr_grade_basis) == ("severe", "clinician's integrated total: volumetric RF 52 %")
 
 
 def test_every_option_present_with_evidence_and_sources() -> None:

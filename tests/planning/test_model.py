@@ -121,3 +121,22 @@ def test_the_case_file_doc_lists_every_vocabulary_value() -> None:
     assert len(enums) >= 18
     missing = [f"{e.__name__}.{m.name}" for e in enums for m in e if f"`{m.value}`" not in text]
     assert missing == []
+
+
+def test_the_total_residual_mr_grade_is_read_and_checked(tmp_path: Path) -> None:
+    from planning import findings
+    from planning.vocab import MRGrade
+
+    doc = _doc(residual_mr={"total_grade": "moderate-to-severe", "basis": "volumetric RF 45 %, 2 jets"},
+               jets=[{"id": "j1", "grade": "moderate"}, {"id": "j2", "grade": "mild"}])
+    case = load_case(_write(tmp_path, doc))
+    assert case.findings().total_mr_grade is MRGrade.MODERATE_TO_SEVERE
+    inp = findings.assessment_input(case, [])
+    assert (inp.mr_grade, inp.total_mr_basis) == ("moderate-to-severe", "volumetric RF 45 %, 2 jets")
+    # a 0.1.0 case kept the clinician's overall grade in context.mr_grade: it still counts as the total
+    old = load_case(_write(tmp_path, _doc(context={"mr_grade": "mild"}), "old.mitraplan.json"))
+    assert old.findings().total_mr_grade is MRGrade.MILD
+    no_total = load_case(_write(tmp_path, _doc(jets=[{"id": "j1", "grade": "severe"}]), "none.mitraplan.json"))
+    assert findings.assessment_input(no_total, []).mr_grade is None  # never the worst jet
+    with pytest.raises(CaseError, match=r"residual_mr\.total_grade: '3\+' is not one of"):
+        load_case(_write(tmp_path, _doc(residual_mr={"total_grade": "3+"}), "bad.mitraplan.json"))
