@@ -14,18 +14,19 @@ from tests.report.test_cli_report import write_case
 ALLOWED_RHYTHMS = '"sinus", "AF", "atrial fibrillation", "paced", "other"'
 
 
+@pytest.mark.parametrize("where", ["study", "context"])
 @pytest.mark.parametrize("command", ["measure", "report"])
 def test_unknown_rhythm_exits_3_naming_file_field_and_allowed_values(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, where: str) -> None:
     case, _ = write_case(tmp_path)
     doc = json.loads(case.read_text(encoding="utf-8"))
-    doc["context"]["rhythm"] = "afib"  # a plausible abbreviation, but not one of the case-file values
+    doc[where]["rhythm"] = "afib"  # a plausible abbreviation, but not one of the case-file values
     case.write_text(json.dumps(doc), encoding="utf-8")
     args = [command, str(case)] + (["--out", str(tmp_path / "out")] if command == "report" else [])
     assert main(args) == 3
     err = capsys.readouterr().err
     assert str(case) in err
-    assert f"context.rhythm: 'afib' is not one of {ALLOWED_RHYTHMS}" in err
+    assert f"{where}.rhythm: 'afib' is not one of {ALLOWED_RHYTHMS}" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
