@@ -244,7 +244,7 @@ class FindingsPanel(QWidget):
             self.refresh()
 
     def _segments(self) -> Mapping[Scallop, SegmentFinding]:
-        return self.doc.case.findings().leaflets.segments if self.doc else {}
+        return self.doc.findings().leaflets.segments if self.doc else {}
 
     def _segment(self, name: str) -> SegmentFinding:
         return self._segments().get(Scallop(name)) or SegmentFinding()
@@ -253,7 +253,7 @@ class FindingsPanel(QWidget):
         """Every field and number from the document."""
         doc = self.doc
         results_of = doc.results_of if doc else None
-        devices = doc.case.findings().devices if doc else ()
+        devices = doc.findings().devices if doc else ()
         for row, name in enumerate(SEGMENT_ROWS):
             entry = self._segment(name)
             calc = _text(entry.calcification)
@@ -322,14 +322,14 @@ class FindingsPanel(QWidget):
             self._push(SetLeafletField(name, before, value))
 
     def _space(self, kind: str) -> Space:
-        spaces = self.doc.case.findings().leaflets.spaces if self.doc else ()
+        spaces = self.doc.findings().leaflets.spaces if self.doc else ()
         return next((s for s in spaces if s.kind == kind), Space())
 
     def _set_space(self, kind: str, label: str, mark_id: str) -> None:
         """Keep one ``leaflets.spaces`` entry per kind (other entries as they are)."""
         if self.doc is None:
             return
-        spaces = [s for s in self.doc.case.findings().leaflets.spaces if s.kind != kind]
+        spaces = [s for s in self.doc.findings().leaflets.spaces if s.kind != kind]
         if mark_id:
             spaces.append(Space(SpaceKind(kind), label, mark_id))
         self._set_leaflet("spaces", [s.to_json() for s in spaces] or MISSING)

@@ -535,7 +535,7 @@ class ValveMapPanel(QWidget):
             self.refresh()
 
     def _findings(self) -> model.Findings:
-        return self.doc.case.findings() if self.doc else model.Findings()
+        return self.doc.findings() if self.doc else model.Findings()
 
     def refresh(self) -> None:
         """Redraw the map and the editor from the document."""

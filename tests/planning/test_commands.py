@@ -228,3 +228,17 @@ def test_typed_items_become_their_json_and_bad_values_are_refused() -> None:
     assert doc.items("jets") == [{"id": "j1", "location": "para-clip medial", "segment": "A2-P2", "devices": ["d1"]}]
     with pytest.raises(DocumentError, match=r"jet j2\.location: 'paraclip' is not one of"):
         c.AddJet({"id": "j2", "location": "paraclip"})
+
+
+def test_a_field_edit_outside_the_vocabulary_is_refused_and_changes_nothing() -> None:
+    doc = CaseDocument(_case(), measure=_no_measure)
+    before = _snapshot(doc)
+    for cmd in (c.SetCaseField.of(doc, ("study", "rhythm"), "afib"),
+                c.SetCaseField.of(doc, ("context", "etiology"), "ischaemic"),
+                c.SetCaseField.of(doc, ("residual_mr", "total_grade"), "3+"),
+                c.SetLeafletSegment("P3", {"calcification": "none"}, {"calcification": "heavy"})):
+        with pytest.raises(DocumentError, match="is not one of"):
+            cmd.apply(doc)
+        assert _snapshot(doc) == before
+    c.SetCaseField.of(doc, ("study", "rhythm"), "AF").apply(doc)
+    assert doc.findings().rhythm == "AF"
