@@ -22,8 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from planning.assessment import JetInput
-from planning.vocab import Attachment, DeviceKind, DeviceModelName, SegmentPair
+from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report.model import Mark, Measurement, Report
 
 E = TypeVar("E", bound=StrEnum)
@@ -236,7 +235,8 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
             (P_DEVICE, private(f"DEV-{_slug(d.id)}", f"Device {d.id}")),
             (P_SYSTEM, device_system_code(d.kind, d.model)), (P_ATTACH, attachment_code(d.attachment))]))
     for j in report.jets:
-        cls = JetInput(j.id, j.location, j.segment).location_class
+        location = _member(JetLocation, j.location)
+        cls = location.jet_class if location is not None else JetClass.OTHER
         evaluations = [(P_JET, private(f"JET-{_slug(j.id)}", f"Jet {j.id}")),
                        (P_JET_LOC, private(f"LOC-{_slug(cls)}", cls))]
         if j.grade:
