@@ -75,7 +75,7 @@ class Case:
         """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
         the field when an edit has put a value outside the vocabulary)."""
         return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
-                              self.extra.get("residual_mr"))
+                              self.extra.get("residual_mr"), self.calculations)
 
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
@@ -305,7 +305,8 @@ def measure_case(case: Case, index: OpenStudy = None,
         return hit
 
     def regions_for(sop: str) -> Sequence[UltrasoundRegion]:
-        return info_for(sop).regions
+        regions: Sequence[UltrasoundRegion] = info_for(sop).regions
+        return regions
 
     def heart_rate_for(sop: str) -> float | None:
         try:

@@ -10,7 +10,7 @@ An absent key, JSON ``null`` or an empty string is "not recorded" (``None``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -360,6 +360,7 @@ class Findings:
     context: ClinicalContext = field(default_factory=ClinicalContext)
     rhythm: Rhythm | None = None  # study.rhythm
     residual_mr: ResidualMR = field(default_factory=ResidualMR)
+    calculations: tuple[Calculation, ...] = ()
 
     @property
     def total_mr_grade(self) -> MRGrade | None:
@@ -372,10 +373,12 @@ class Findings:
 
 
 def parse_findings(devices: list[Any], jets: list[Any], leaflets: object, context: object,
-                   study: Mapping[str, Any], residual_mr: object = None) -> Findings:
+                   study: Mapping[str, Any], residual_mr: object = None,
+                   calculations: Sequence[Any] = ()) -> Findings:
     """Every finding of a case typed; ValueError naming the first bad field."""
     return Findings(tuple(Device.from_json(d, f"devices[{i}]") for i, d in enumerate(devices)),
                     tuple(Jet.from_json(j, f"jets[{i}]") for i, j in enumerate(jets)),
                     Leaflets.from_json(leaflets), ClinicalContext.from_json({} if context is None else context),
                     _enum(study, "rhythm", Rhythm, "study"),
-                    ResidualMR.from_json({} if residual_mr is None else residual_mr))
+                    ResidualMR.from_json({} if residual_mr is None else residual_mr),
+                    tuple(Calculation.from_json(c, f"calculations[{i}]") for i, c in enumerate(calculations)))

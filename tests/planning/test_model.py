@@ -140,3 +140,13 @@ def test_the_total_residual_mr_grade_is_read_and_checked(tmp_path: Path) -> None
     assert findings.assessment_input(no_total, []).mr_grade is None  # never the worst jet
     with pytest.raises(CaseError, match=r"residual_mr\.total_grade: '3\+' is not one of"):
         load_case(_write(tmp_path, _doc(residual_mr={"total_grade": "3+"}), "bad.mitraplan.json"))
+
+
+def test_calculations_are_typed_with_their_inputs_kept(tmp_path: Path) -> None:
+    raw = {"id": "c1", "type": "pisa", "radius_mark": "m5", "aliasing_velocity_m_s": 0.385}
+    case = load_case(_write(tmp_path, _doc(calculations=[raw])))
+    (calc,) = case.findings().calculations
+    assert (calc.id, calc.type, dict(calc.extra)) == ("c1", "pisa", {"radius_mark": "m5", "aliasing_velocity_m_s": 0.385})
+    assert calc.to_json() == raw
+    with pytest.raises(CaseError, match=r"calculations\[0\]\.type must be a string"):
+        load_case(_write(tmp_path, _doc(calculations=[{"id": "c1", "type": 3}]), "bad.mitraplan.json"))
