@@ -315,10 +315,17 @@ def measure_case(case: Case, index: OpenStudy = None,
             return None
         return getattr(timing, "heart_rate_bpm", None)
 
+    def r_waves_for(sop: str) -> Sequence[float]:
+        try:
+            timing = getattr(info_for(sop), "timing", None)
+        except InputError:
+            return ()
+        return [t / 1000.0 for t in getattr(timing, "r_wave_times_ms", ())]
+
     typed = case.findings()
     rhythm = typed.rhythm or typed.context.rhythm
     results, errors = measure_all(
-        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
+        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
         rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None])
