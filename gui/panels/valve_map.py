@@ -347,8 +347,8 @@ class DeviceEditor(QWidget):
         self.title = QLabel(self)
         self.kind, self.model, self.segment, self.position, self.attachment, self.orientation = (
             QComboBox(self) for _ in range(6))
-        self.size = QLabel(self)
-        self.size.setWordWrap(True)
+        self.size_label = QLabel(self)
+        self.size_label.setWordWrap(True)
         self.rotation = QSpinBox(self)
         self.rotation.setRange(-90, 90)
         self.rotation.setSuffix(" °")
@@ -361,7 +361,7 @@ class DeviceEditor(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
         for text, widget in (("Image mar&k", self.mark), ("", self.show_image), ("&System", self.kind), ("&Model", self.model),
-                             ("Size", self.size),
+                             ("Size", self.size_label),
                              ("S&egment", self.segment), ("&Position", self.position),
                              ("&Attachment", self.attachment), ("&Orientation", self.orientation),
                              ("&Rotation", self.rotation), ("&Notes", self.notes)):
@@ -390,7 +390,7 @@ class DeviceEditor(QWidget):
         _fill(self.attachment, ATTACHMENTS, _text(d.attachment))
         _fill(self.orientation, ORIENTATIONS, _text(d.orientation))
         entry = device_model(d.kind, d.model)
-        self.size.setText(entry.size_text + " — catalogue, verify IFU" if entry and entry.size_text else "—")
+        self.size_label.setText(entry.size_text + " — catalogue, verify IFU" if entry and entry.size_text else "—")
         self.rotation.blockSignals(True)
         self.rotation.setValue(int(d.rotation_deg or 0))
         self.rotation.setEnabled(d.orientation is Orientation.ROTATED)
@@ -481,7 +481,7 @@ class ValveMapPanel(QWidget):
         self.editors = QStackedWidget(self)
         for widget in (self.hint, self.device_editor, self.jet_editor):
             self.editors.addWidget(widget)
-        self.actions: dict[str, QAction] = {}
+        self.tool_actions: dict[str, QAction] = {}
         tools = QHBoxLayout()
         for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
                                (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
@@ -493,12 +493,12 @@ class ValveMapPanel(QWidget):
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)
-            self.actions[key] = action
+            self.tool_actions[key] = action
         tools.addStretch(1)
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
-        self.actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
-        self.actions[SELECT].setChecked(True)
+            self.tool_actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
+        self.tool_actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
+        self.tool_actions[SELECT].setChecked(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(tools)
@@ -511,14 +511,18 @@ class ValveMapPanel(QWidget):
         self.view.toolChanged.connect(self._show_tool)
         self.view.itemSelected.connect(self._on_selected)
         self.view.placeRequested.connect(self.place)
-        self.view.moveRequested.connect(self.move)
+        self.view.moveRequested.connect(self.move_item)
         self.view.deleteRequested.connect(self.delete)
         self.device_editor.edited.connect(self._replace_device)
         self.jet_editor.edited.connect(self._replace_jet)
         for editor in (self.jet_editor, self.device_editor):
-            editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
+            editor.showMark.connect(self._show_mark)
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
+
+    def _show_mark(self, mark_id: str) -> None:
+        if mark_id:
+            self.markActivated.emit(mark_id)
 
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
@@ -585,7 +589,7 @@ class ValveMapPanel(QWidget):
 
     def _show_tool(self, tool: str) -> None:
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].setChecked(key == tool)
+            self.tool_actions[key].setChecked(key == tool)
 
     # --- edits: each one command --------------------------------------------------------------------
     def _push(self, command: Command) -> bool:
@@ -611,7 +615,7 @@ class ValveMapPanel(QWidget):
             self.view.set_selected(item.id)
             self.view.setFocus()
 
-    def move(self, item_id: str, t: float) -> None:
+    def move_item(self, item_id: str, t: float) -> None:
         """Re-read a dragged item's segment (and a jet's positional location) at its new place."""
         item = self._typed_item(item_id)
         if isinstance(item, model.Device):
