@@ -120,6 +120,7 @@ class Viewport(QFrame):
         super().__init__(parent)
         self.setObjectName("viewport")
         self.setProperty("active", False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click takes the keys (Space, arrows) from the browser
         self._clock = clock
         self.loop: Any = None
         self._cine: CineClock | None = None
@@ -193,6 +194,7 @@ class Viewport(QFrame):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
             self.activated.emit()
         elif kind == QEvent.Type.Leave:
             self.cursorLeft.emit()

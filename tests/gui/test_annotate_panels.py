@@ -29,7 +29,7 @@ def demo_case(demo_study: Any, tmp_path: Path) -> Path:
 def case_window(qtbot: Any, window: Any, demo_case: Path) -> Any:
     window.session.ask_unsaved = lambda name: Unsaved.DISCARD
     window.open_paths([demo_case])
-    qtbot.waitUntil(lambda: window.session.document is not None and window.index is not None
+    qtbot.waitUntil(lambda: window.session.document is not None and window.catalog is not None
                     and not window.tasks.running, timeout=20000)
     return window
 
