@@ -41,7 +41,7 @@ ZOOM_STEP = 1.25
 EMPTY_HINT = ("No loop\n\nDouble-click a loop in the study browser, open a study with File → Open\n"
               "(Ctrl+O files, Ctrl+Shift+O folder), or drop DICOM files on the window")
 
-_REGION_COLOURS = {
+_REGION_COLOURS: dict[int, str] = {  # by DICOM Region Spatial Format (an int in the header)
     SpatialFormat.TWO_D: "#4fc3f7",
     SpatialFormat.M_MODE: "#ba68c8",
     SpatialFormat.SPECTRAL: "#ffb74d",
