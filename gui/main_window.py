@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.grid = ViewerGrid(clock, self)
         self._build_actions()
         self.field_keys = install_field_keys(self)  # focused fields keep their keys from the shortcuts
+        self.wheel_guard: WheelGuard = install_wheel_guard(self)  # a wheel scrolls; it never edits a field
         self.transport = TransportBar(self.actions_by_name, self)
         self.notice_area = NoticeArea(self.notices, self)
         central = QWidget(self)
@@ -180,7 +181,6 @@ class MainWindow(QMainWindow):
         self.key_images: KeyImageFlags = KeyImageFlags(self)
         self.report: ReportActions = ReportActions(self)
         self.pacs: PacsMenu = PacsMenu(self)
-        self.wheel_guard: WheelGuard = install_wheel_guard(self)
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)

@@ -34,6 +34,12 @@ def pass_to_parents(widget: QWidget, event: QWheelEvent) -> bool:
     return False
 
 
+def no_wheel_focus(widget: QWidget) -> None:
+    """A wheel alone never gives ``widget`` the keyboard focus (click and Tab still do)."""
+    if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
 class WheelGuard(QObject):
     """Application event filter keeping wheel events away from unfocused combo and spin boxes."""
 
@@ -41,8 +47,8 @@ class WheelGuard(QObject):
         if not isinstance(watched, _GUARDED):
             return False
         kind = event.type()
-        if kind == QEvent.Type.Polish and watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-            watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        if kind == QEvent.Type.Polish:
+            no_wheel_focus(watched)
         elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent) and not watched.hasFocus():
             event.setAccepted(pass_to_parents(watched, event))
             return True  # the field never sees it
@@ -50,9 +56,13 @@ class WheelGuard(QObject):
 
 
 def install_wheel_guard(owner: QObject) -> WheelGuard:
-    """Install the guard on the application for as long as ``owner`` (the main window) lives."""
+    """Install the guard on the application for as long as ``owner`` (the main window) lives; the
+    fields that exist already (and may have been polished) lose their wheel focus at once."""
     guard = WheelGuard(owner)
     app = QApplication.instance()
-    if app is not None:
-        app.installEventFilter(guard)
+    assert app is not None, "the QApplication exists before any window"
+    app.installEventFilter(guard)
+    for widget in QApplication.allWidgets():
+        if isinstance(widget, _GUARDED):
+            no_wheel_focus(widget)
     return guard

@@ -68,6 +68,15 @@ def test_a_focused_combo_still_steps_with_the_wheel(qtbot: Any, window: Any) -> 
     assert window.session.undo.stack.count() == 1
 
 
+def test_no_field_of_any_panel_takes_the_focus_by_wheel(qtbot: Any, window: Any) -> None:
+    """Every combo box and spin box of the window (all panels, docks and toolbars) is guarded."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
+
+    fields = window.findChildren(QComboBox) + window.findChildren(QAbstractSpinBox)
+    assert len(fields) > 10
+    assert [f for f in fields if f.focusPolicy() & Qt.FocusPolicy.WheelFocus == Qt.FocusPolicy.WheelFocus] == []
+
+
 def test_clicking_a_viewport_gives_it_the_keys_so_space_plays(qtbot: Any, demo_window: Any) -> None:
     win = demo_window
     viewport = win.grid.active
