@@ -267,7 +267,10 @@ class MainWindow(QMainWindow):
         menu.setObjectName(f"menu-{name}")
         for key in keys:
             menu.addSeparator() if key is None else menu.addAction(self.actions_by_name[key])
-        (parent.addMenu(menu) if parent is not None else self.menuBar().addMenu(menu))
+        if parent is not None:
+            parent.addMenu(menu)
+        else:
+            self.menuBar().addMenu(menu)
         self.menus[name] = menu
         return menu
 

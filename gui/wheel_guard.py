@@ -3,9 +3,10 @@
 Scrolling a panel with the wheel passes over its combo boxes and spin boxes; Qt lets each one take
 the wheel (and, with its default ``WheelFocus``, even the keyboard focus), so a scroll silently
 changes a value of the case. ``WheelGuard`` is one application-level event filter: it turns every
-combo box and spin box to ``StrongFocus`` (click or Tab, never the wheel) when it is first polished,
-and hands a wheel event over one without keyboard focus to its parents instead, up to the first
-that takes it (the enclosing scroll area scrolls). A focused field still steps with the wheel.
+combo box and spin box to ``StrongFocus`` (click or Tab, never the wheel) when it is polished or the
+pointer enters it, and hands a wheel event over one without keyboard focus to its parents instead,
+up to the first that takes it (the enclosing scroll area scrolls). A focused field still steps with
+the wheel.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class WheelGuard(QObject):
         if not isinstance(watched, _GUARDED):
             return False
         kind = event.type()
-        if kind == QEvent.Type.Polish:
+        if kind in (QEvent.Type.Polish, QEvent.Type.Enter):  # Enter: the pointer comes before its wheel
             no_wheel_focus(watched)
         elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent) and not watched.hasFocus():
             event.setAccepted(pass_to_parents(watched, event))
@@ -56,13 +57,9 @@ class WheelGuard(QObject):
 
 
 def install_wheel_guard(owner: QObject) -> WheelGuard:
-    """Install the guard on the application for as long as ``owner`` (the main window) lives; the
-    fields that exist already (and may have been polished) lose their wheel focus at once."""
+    """Install the guard on the application for as long as ``owner`` (the main window) lives."""
     guard = WheelGuard(owner)
     app = QApplication.instance()
     assert app is not None, "the QApplication exists before any window"
     app.installEventFilter(guard)
-    for widget in QApplication.allWidgets():
-        if isinstance(widget, _GUARDED):
-            no_wheel_focus(widget)
     return guard
