@@ -93,7 +93,7 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
     long_axis = truth["me_long_axis"]
     marks.append(Mark("m_annulus", MarkType.DISTANCE, "Mitral annulus diameter (long axis)", uid["me_long_axis"],
                       _middle(long_axis["systolic_frames"]), 0,
-                      tuple(tuple(p) for p in long_axis["annulus_points"])))  # type: ignore[arg-type]
+                      tuple(tuple(p) for p in long_axis["annulus_points"])))
 
     e_peak_t = inflow_beats[0][1][0]
     half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here

@@ -60,7 +60,8 @@ def is_self_intersecting(points: Sequence[Point]) -> bool:
 
     def side(o: np.ndarray, d: np.ndarray, q: np.ndarray) -> np.ndarray:
         """Sign of the cross product (d - o) x (q - o), broadcast over edge pairs."""
-        return (d[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1]) - (d[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0])
+        return np.asarray((d[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1])
+                          - (d[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0]))
 
     ai, bi = a[:, None, :], b[:, None, :]
     aj, bj = a[None, :, :], b[None, :, :]

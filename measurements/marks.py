@@ -131,7 +131,7 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
     if purpose is not None and not isinstance(purpose, str):
         raise MarkError(f"{name}: 'purpose' must be a string")
     return Mark(
-        id=mark_id, type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
+        id=d["id"], type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
         frame_number=d["frame_number"], region=d["region"], points=d["points"], purpose=purpose,
         extra={k: v for k, v in d.items() if k not in _KEYS},
     )

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.concepts import QUANTITIES
+
 #: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); DESIGN.md "Quantity names and units".
-UNITS: dict[str, str] = {
-    "distance": "cm", "area": "cm2", "vmax": "m/s", "peak_gradient": "mmHg", "mean_gradient": "mmHg",
-    "vti": "cm", "pht": "ms", "mva_pht": "cm2", "mva_planimetry": "cm2", "mva_continuity": "cm2",
-    "mva_pisa": "cm2", "eroa_pisa": "cm2", "rvol_pisa": "mL", "rf_pisa": "%", "vena_contracta": "cm",
-    "vena_contracta_biplane": "cm", "vca": "cm2", "heart_rate": "bpm", "duration": "ms",
-    "mean_velocity": "m/s", "velocity": "m/s", "deceleration_time": "ms", "pisa_flow": "mL/s",
-    "lvot_area": "cm2", "sv_lvot": "mL", "time_interval": "ms", "rvol_volumetric": "mL", "rf_volumetric": "%",
-    "eroa_volumetric": "cm2", "vca_total": "cm2", "pasp": "mmHg",
-}
+#: Derived from the registry (measurements.concepts), where each quantity is defined once.
+UNITS: dict[str, str] = {q.name: q.unit for q in QUANTITIES.values()}
 
 
 @dataclass(frozen=True)
@@ -42,13 +37,24 @@ class Result:
     grades: tuple[Grade, ...] = ()
     warnings: tuple[str, ...] = ()
     method: str = ""
+    #: 1-based beat of a trace spanning several beats (None: the whole trace or an average)
+    beat: int | None = None
+    #: number of beats averaged, with their sample SD in the result's unit (None: not an average)
+    beats: int | None = None
+    sd: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The ``measure`` contract: id, label, quantity, value, unit, source, grade?, grades?, warnings?."""
+        """The ``measure`` contract: id, label, quantity, value, unit, source, beat?, beats?, sd?, grade?,
+        grades?, warnings?."""
         d: dict[str, Any] = {"id": self.id, "label": self.label, "quantity": self.quantity,
                              "value": self.value, "unit": self.unit, "source": list(self.source)}
         if self.method:
             d["method"] = self.method
+        if self.beat is not None:
+            d["beat"] = self.beat
+        if self.beats is not None:
+            d["beats"] = self.beats
+            d["sd"] = self.sd
         if self.grades:
             d["grade"] = self.grades[0].label
             d["grades"] = [g.as_json() for g in self.grades]

@@ -1,9 +1,11 @@
-"""Guideline thresholds as data (clinical.md §2), and the rounding rule applied before classifying.
+"""Guideline thresholds as data (docs/clinical-criteria.md), and the rounding rule applied before classifying.
 
 Each band is one row: quantity, scheme, class label, lower/upper bound with inclusivity copied from
-the source's wording, and the source. Values are rounded to reporting precision with decimal
-round-half-up on the shortest repr of the double (clinical.md §0) *before* a band is looked up, so
-the class always matches the number printed in the report.
+the source's wording, and the source. Every cut-off is a named constant typed once here; band labels
+and the decision-support texts (planning.assessment) are generated from these numbers. Values are
+rounded to reporting precision (from the registry, measurements.concepts) with decimal round-half-up
+on the shortest repr of the double *before* a band is looked up, so the class always matches the
+number printed in the report.
 """
 
 from __future__ import annotations
@@ -12,37 +14,45 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from measurements.concepts import ACC, EAE, GERMAN, HR_VALIDITY, MG_VALID_HR_BPM, MR5, MVARC, POST_TEER, QUANTITIES
 from measurements.results import UNITS, Grade
 
-#: Reporting precision per quantity (clinical.md §0).
-PRECISION: dict[str, str] = {
-    "vmax": "0.01", "velocity": "0.01", "mean_velocity": "0.01", "peak_gradient": "0.1",
-    "mean_gradient": "0.1", "vti": "0.1", "pht": "1", "deceleration_time": "1", "duration": "1",
-    "time_interval": "1", "mva_pht": "0.01", "mva_planimetry": "0.01", "mva_continuity": "0.01",
-    "mva_pisa": "0.01", "eroa_pisa": "0.01", "vca": "0.01", "area": "0.01", "lvot_area": "0.01",
-    "distance": "0.01", "vena_contracta": "0.01", "vena_contracta_biplane": "0.01",
-    "rvol_pisa": "1", "sv_lvot": "1", "rf_pisa": "1", "heart_rate": "1", "rvol_volumetric": "1",
-    "rf_volumetric": "1", "eroa_volumetric": "0.01", "vca_total": "0.01",
-    "pisa_flow": "0.1", "pasp": "1",
-}
+#: Scheme names and the HR band are defined in measurements.concepts and re-exported here for the band users.
+__all__ = ["ACC", "EAE", "GERMAN", "HR_VALIDITY", "MG_VALID_HR_BPM", "MR5", "MVARC", "POST_TEER"]
+
+#: Reporting precision per quantity (from the registry, measurements.concepts).
+PRECISION: dict[str, str] = {q.name: q.precision for q in QUANTITIES.values()}
 
 INF = math.inf
 
-# Scheme names: every grade carries one (clinical.md §0: schemes disagree at their boundaries).
-MR5 = "ASE-2017-native/MVARC 5-class"
-POST_TEER = "ASE-2019-post-TEER"
-MVARC = "MVARC"
-EAE = "EAE/ASE-2009-MS"
-ACC = "ACC/AHA-2020-MS"
-GERMAN = "German consensus 2014 (TEER anatomy)"
-HR_VALIDITY = "EAE/ASE-2009 MG validity (HR 60-80)"
+_S_MR5 = "S1 Zoghbi 2017 / S5 MVARC; docs/clinical-criteria.md §2.3"
+_S_POST = "S2 Zoghbi 2019 [REC]; docs/clinical-criteria.md §2.2"
+_S_MVARC = "S5 Stone 2015 (MVARC); docs/clinical-criteria.md §2.6"
+_S_EAE = "S3 Baumgartner 2009; docs/clinical-criteria.md §2.4"
+_S_ACC = "S6 Otto 2020 [REC]; docs/clinical-criteria.md §2.5"
+_S_GER = "S15 Boekstegers 2014 [REC]; docs/clinical-criteria.md §2.7"
 
-_S_MR5 = "S1 Zoghbi 2017 / S5 MVARC; clinical.md §2.3"
-_S_POST = "S2 Zoghbi 2019 [REC]; clinical.md §2.2"
-_S_MVARC = "S5 Stone 2015 (MVARC); clinical.md §2.6"
-_S_EAE = "S3 Baumgartner 2009; clinical.md §2.4"
-_S_ACC = "S6 Otto 2020 [REC]; clinical.md §2.5"
-_S_GER = "S15 Boekstegers 2014 [REC]; clinical.md §2.7"
+# --- the cut-offs, each typed once (finding and criterion texts are generated from them) ---------
+#: MVARC "no significant MS" (S5): mean gradient < 5 mmHg and planimetered MVA >= 1.5 cm².
+MVARC_MG_MMHG = 5.0
+MVARC_MVA_CM2 = 1.50
+#: EAE/ASE 2009 (S3): MVA >1.5 mild / 1.0-1.5 moderate / <1.0 severe; MG <5 / 5-10 / >10; PASP <30 / 30-50 / >50.
+EAE_MVA_CM2 = (1.0, 1.5)
+EAE_MG_MMHG = (5.0, 10.0)
+EAE_PASP_MMHG = (30.0, 50.0)
+#: ACC/AHA 2020 (S6): MVA <=1.0 very severe / <=1.5 severe; PHT >=150 severe / >=220 very severe.
+ACC_MVA_CM2 = (1.0, 1.5)
+ACC_PHT_MS = (150.0, 220.0)
+#: Residual MR, 5-class scale (S1 sub-ranges): mild < c0 <= moderate < c1 <= mod-to-severe < c2 <= severe.
+MR5_CUTS: dict[str, tuple[float, float, float]] = {"eroa": (0.20, 0.30, 0.40), "rvol": (30, 45, 60),
+                                                   "rf": (30, 40, 50)}
+#: Single-jet VCW (S1/S2): < 0.30 mild, >= 0.70 severe; biplane mean: severe is "> 0.8" (W9c).
+VCW_CM = (0.30, 0.70)
+VCW_BIPLANE_SEVERE_CM = 0.80
+#: 3D VCA, summed over jets (S2 [REC/INF], mirrors EROA).
+VCA_CM2 = (0.20, 0.40)
+#: Posterior leaflet free length for (redo) TEER (S15): < 0.7 cm unsuitable, >= 1.0 cm favourable.
+LEAFLET_CM = (0.70, 1.00)
 
 
 @dataclass(frozen=True)
@@ -75,61 +85,97 @@ _MR5_VC = ["1+ mild", "2+/3+ moderate (VCW cannot separate 2+/3+)", "4+ severe"]
 _MR5_VCA = ["1+ mild", "2+/3+ moderate (VCA cannot separate 2+/3+)", "4+ severe"]
 _POST3 = ["mild", "moderate", "severe"]
 
+def _n(value: float) -> str:
+    """A cut-off as written in a label or a finding text (``5.0`` -> ``5``, ``1.50`` -> ``1.5``)."""
+    return f"{value:g}"
+
+
+def _mm(cm: float) -> str:
+    return _n(round(cm * 10.0, 6))
+
+
+def _three(quantity: str, scheme: str, source: str, cuts: tuple[float, float]) -> list[Band]:
+    """EAE-style "<a / a-b / >b" bands: a belongs to the middle class, b too (both ends inclusive)."""
+    a, b = cuts
+    return [Band(quantity, scheme, "mild", -INF, a, source),
+            Band(quantity, scheme, "moderate", a, b, source, upper_inclusive=True),
+            Band(quantity, scheme, "severe", b, INF, source, lower_inclusive=False)]
+
+
+def _mr_bands(stem: str, quantities: tuple[str, ...]) -> list[Band]:
+    """5-class (S1 sub-ranges) and 3-class post-TEER (S2 mirrors S1: no 2+/3+ split) bands of one MR index."""
+    c0, c1, c2 = MR5_CUTS[stem]
+    return [b for q in quantities for b in (*_half_open(q, MR5, _S_MR5, [c0, c1, c2], _MR5_LABELS),
+                                             *(_half_open(q, POST_TEER, _S_POST, [c0, c2], _POST3)
+                                               if q.endswith("_volumetric") else []))]
+
+
+def _ms_area_bands(quantity: str) -> list[Band]:
+    """Valve area: EAE/ASE 2009 (>1.5 mild, 1.0-1.5 moderate, <1.0 severe) and ACC/AHA 2020 stages."""
+    e1, e2 = EAE_MVA_CM2
+    a1, a2 = ACC_MVA_CM2
+    return [
+        Band(quantity, EAE, "severe", -INF, e1, _S_EAE),
+        Band(quantity, EAE, "moderate", e1, e2, _S_EAE, upper_inclusive=True),
+        Band(quantity, EAE, "mild", e2, INF, _S_EAE, lower_inclusive=False),
+        Band(quantity, ACC, "very severe", -INF, a1, _S_ACC, upper_inclusive=True),
+        Band(quantity, ACC, "C/D severe", a1, a2, _S_ACC, lower_inclusive=False, upper_inclusive=True),
+        Band(quantity, ACC, "B progressive", a2, INF, _S_ACC, lower_inclusive=False)]
+
+
+def _hr_bands() -> list[Band]:
+    lo, hi = MG_VALID_HR_BPM
+    src = _S_EAE + " [REC]"
+    return [Band("heart_rate", HR_VALIDITY, f"below {_n(lo)} /min", -INF, lo, src),
+            Band("heart_rate", HR_VALIDITY, f"within {_n(lo)}-{_n(hi)} /min", lo, hi, src, upper_inclusive=True),
+            Band("heart_rate", HR_VALIDITY, f"above {_n(hi)} /min", hi, INF, src, lower_inclusive=False)]
+
+
+def _leaflet_bands() -> list[Band]:
+    lo, hi = LEAFLET_CM
+    q = "posterior_leaflet_length"
+    return [Band(q, GERMAN, f"unsuitable (<{_mm(lo)} mm)", -INF, lo, _S_GER),
+            Band(q, GERMAN, f"conditional ({_mm(lo)}-{_mm(hi)} mm)", lo, hi, _S_GER),
+            Band(q, GERMAN, f"favourable (≥{_mm(hi)} mm)", hi, INF, _S_GER)]
+
+
+def _vca_bands(quantity: str) -> list[Band]:
+    return [*_half_open(quantity, MR5, _S_MR5 + " [INF default]", list(VCA_CM2), _MR5_VCA),
+            *_half_open(quantity, POST_TEER, _S_POST + " [REC/INF]", list(VCA_CM2), _POST3)]
+
+
+_MG, _MVA = _n(MVARC_MG_MMHG), _n(MVARC_MVA_CM2)
+_PHT_B, _PHT_VS = ACC_PHT_MS
+
 BANDS: tuple[Band, ...] = (
-    # --- residual MR, 5-class scale (clinical.md §2.3) and ASE 2019 post-TEER (§2.2) -------------
-    *_half_open("eroa_pisa", MR5, _S_MR5, [0.20, 0.30, 0.40], _MR5_LABELS),
-    *_half_open("rvol_pisa", MR5, _S_MR5, [30, 45, 60], _MR5_LABELS),
-    *_half_open("rf_pisa", MR5, _S_MR5, [30, 40, 50], _MR5_LABELS),
-    *_half_open("vena_contracta", MR5, _S_MR5, [0.30, 0.70], _MR5_VC),
-    *_half_open("vena_contracta", POST_TEER, _S_POST, [0.30, 0.70], _POST3),
-    *_half_open("vca", MR5, _S_MR5 + " [INF default]", [0.20, 0.40], _MR5_VCA),
-    *_half_open("vca", POST_TEER, _S_POST + " [REC/INF]", [0.20, 0.40], _POST3),
-    *_half_open("vca_total", POST_TEER, _S_POST + " [REC/INF]", [0.20, 0.40], _POST3),
-    *_half_open("vca_total", MR5, _S_MR5 + " [INF default]", [0.20, 0.40], _MR5_VCA),
-    # volumetric (LV stroke volume minus LVOT stroke volume): the preferred method after TEER (S2)
-    *_half_open("rvol_volumetric", POST_TEER, _S_POST, [30, 60], _POST3),
-    *_half_open("rf_volumetric", POST_TEER, _S_POST, [30, 50], _POST3),
-    *_half_open("eroa_volumetric", POST_TEER, _S_POST, [0.20, 0.40], _POST3),
-    *_half_open("rvol_volumetric", MR5, _S_MR5, [30, 45, 60], _MR5_LABELS),
-    *_half_open("rf_volumetric", MR5, _S_MR5, [30, 40, 50], _MR5_LABELS),
-    *_half_open("eroa_volumetric", MR5, _S_MR5, [0.20, 0.30, 0.40], _MR5_LABELS),
+    # --- residual MR, 5-class scale and ASE 2019 post-TEER (volumetric: the preferred method after TEER)
+    *_mr_bands("eroa", ("eroa_pisa", "eroa_volumetric")),
+    *_mr_bands("rvol", ("rvol_pisa", "rvol_volumetric")),
+    *_mr_bands("rf", ("rf_pisa", "rf_volumetric")),
+    *_half_open("vena_contracta", MR5, _S_MR5, list(VCW_CM), _MR5_VC),
+    *_half_open("vena_contracta", POST_TEER, _S_POST, list(VCW_CM), _POST3),
+    *_vca_bands("vca"),
+    *_vca_bands("vca_total"),
     # biplane mean VCW: severe is ">0.8" (S1), so 0.80 is not severe (W9c)
-    Band("vena_contracta_biplane", MR5, "1+ mild", -INF, 0.30, _S_MR5),
-    Band("vena_contracta_biplane", MR5, "2+/3+ moderate (VCW cannot separate 2+/3+)", 0.30, 0.80, _S_MR5,
-         upper_inclusive=True),
-    Band("vena_contracta_biplane", MR5, "4+ severe", 0.80, INF, _S_MR5, lower_inclusive=False),
-    # --- stenosis: MVARC (§2.6): significant = MG >= 5.0 or MVA < 1.50 -------------------------
-    Band("mean_gradient", MVARC, "no significant MS (MG <5 mmHg)", -INF, 5.0, _S_MVARC),
-    Band("mean_gradient", MVARC, "significant MS (MG ≥5 mmHg)", 5.0, INF, _S_MVARC),
-    Band("mva_planimetry", MVARC, "significant MS (MVA <1.5 cm²)", -INF, 1.50, _S_MVARC),
-    Band("mva_planimetry", MVARC, "no significant MS (MVA ≥1.5 cm²)", 1.50, INF, _S_MVARC),
-    # --- EAE/ASE 2009 (§2.4): MVA >1.5 mild, 1.0-1.5 moderate, <1.0 severe; MG <5, 5-10, >10 ----
-    *(b for q in ("mva_planimetry", "mva_pht", "mva_continuity", "mva_pisa") for b in (
-        Band(q, EAE, "severe", -INF, 1.0, _S_EAE),
-        Band(q, EAE, "moderate", 1.0, 1.5, _S_EAE, upper_inclusive=True),
-        Band(q, EAE, "mild", 1.5, INF, _S_EAE, lower_inclusive=False),
-        # --- ACC/AHA 2020 stages (§2.5): >1.5 B, <=1.5 C/D severe, <=1.0 very severe ----------
-        Band(q, ACC, "very severe", -INF, 1.0, _S_ACC, upper_inclusive=True),
-        Band(q, ACC, "C/D severe", 1.0, 1.5, _S_ACC, lower_inclusive=False, upper_inclusive=True),
-        Band(q, ACC, "B progressive", 1.5, INF, _S_ACC, lower_inclusive=False),
-    )),
-    Band("mean_gradient", EAE, "mild", -INF, 5.0, _S_EAE),
-    Band("mean_gradient", EAE, "moderate", 5.0, 10.0, _S_EAE, upper_inclusive=True),
-    Band("mean_gradient", EAE, "severe", 10.0, INF, _S_EAE, lower_inclusive=False),
-    Band("pasp", EAE, "mild", -INF, 30, _S_EAE),
-    Band("pasp", EAE, "moderate", 30, 50, _S_EAE, upper_inclusive=True),
-    Band("pasp", EAE, "severe", 50, INF, _S_EAE, lower_inclusive=False),
-    Band("pht", ACC, "B progressive", -INF, 150, _S_ACC),
-    Band("pht", ACC, "C/D severe", 150, 220, _S_ACC),
-    Band("pht", ACC, "very severe", 220, INF, _S_ACC),
-    # --- heart-rate validity of MG grading (§2.4 footnote, W12/W13: 60-80 inclusive) -------------
-    Band("heart_rate", HR_VALIDITY, "below 60 /min", -INF, 60, _S_EAE + " [REC]"),
-    Band("heart_rate", HR_VALIDITY, "within 60-80 /min", 60, 80, _S_EAE + " [REC]", upper_inclusive=True),
-    Band("heart_rate", HR_VALIDITY, "above 80 /min", 80, INF, _S_EAE + " [REC]", lower_inclusive=False),
-    # --- posterior leaflet free length for (redo) TEER (§2.7): >=10 mm, 7-10 mm, <7 mm -----------
-    Band("posterior_leaflet_length", GERMAN, "unsuitable (<7 mm)", -INF, 0.70, _S_GER),
-    Band("posterior_leaflet_length", GERMAN, "conditional (7-10 mm)", 0.70, 1.00, _S_GER),
-    Band("posterior_leaflet_length", GERMAN, "favourable (≥10 mm)", 1.00, INF, _S_GER),
+    Band("vena_contracta_biplane", MR5, "1+ mild", -INF, VCW_CM[0], _S_MR5),
+    Band("vena_contracta_biplane", MR5, _MR5_VC[1], VCW_CM[0], VCW_BIPLANE_SEVERE_CM, _S_MR5, upper_inclusive=True),
+    Band("vena_contracta_biplane", MR5, "4+ severe", VCW_BIPLANE_SEVERE_CM, INF, _S_MR5, lower_inclusive=False),
+    # --- stenosis: MVARC: significant = MG >= 5.0 or MVA < 1.50 --------------------------------------
+    Band("mean_gradient", MVARC, f"no significant MS (MG <{_MG} mmHg)", -INF, MVARC_MG_MMHG, _S_MVARC),
+    Band("mean_gradient", MVARC, f"significant MS (MG ≥{_MG} mmHg)", MVARC_MG_MMHG, INF, _S_MVARC),
+    Band("mva_planimetry", MVARC, f"significant MS (MVA <{_MVA} cm²)", -INF, MVARC_MVA_CM2, _S_MVARC),
+    Band("mva_planimetry", MVARC, f"no significant MS (MVA ≥{_MVA} cm²)", MVARC_MVA_CM2, INF, _S_MVARC),
+    # --- EAE/ASE 2009 areas and ACC/AHA 2020 stages; EAE mean gradient and PASP -----------------------
+    *(b for q in ("mva_planimetry", "mva_pht", "mva_continuity", "mva_pisa") for b in _ms_area_bands(q)),
+    *_three("mean_gradient", EAE, _S_EAE, EAE_MG_MMHG),
+    *_three("pasp", EAE, _S_EAE, EAE_PASP_MMHG),
+    Band("pht", ACC, "B progressive", -INF, _PHT_B, _S_ACC),
+    Band("pht", ACC, "C/D severe", _PHT_B, _PHT_VS, _S_ACC),
+    Band("pht", ACC, "very severe", _PHT_VS, INF, _S_ACC),
+    # --- heart-rate validity of MG grading (60-80 inclusive, W12/W13) --------------------------------
+    *_hr_bands(),
+    # --- posterior leaflet free length for (redo) TEER: >=10 mm, 7-10 mm, <7 mm -----------------------
+    *_leaflet_bands(),
 )
 
 #: Grading key -> the quantity whose reporting precision applies (keys that are not quantities).
@@ -137,7 +183,7 @@ _PRECISION_OF = {"posterior_leaflet_length": "distance"}
 
 
 def round_half_up(value: float, quantum: str) -> Decimal:
-    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (clinical.md §0, W15)."""
+    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (docs/clinical-criteria.md §0.4, W15)."""
     return Decimal(repr(float(value))).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
 
 
@@ -156,9 +202,17 @@ def display(quantity: str, value: float) -> str:
     return f"{text} {UNITS.get(quantity, '')}".strip()
 
 
-def grade(quantity: str, value: float, scheme: str | None = None) -> tuple[Grade, ...]:
-    """Every scheme's class for ``value`` (rounded first); ``scheme`` restricts to one scheme."""
-    rounded = shown(quantity, value)
-    return tuple(Grade(b.scheme, b.label, b.source) for b in BANDS
-                 if b.quantity == quantity and (scheme is None or b.scheme == scheme) and b.holds(rounded))
+def schemes_of(key: str) -> tuple[str, ...]:
+    """The schemes grading ``key``, headline scheme first: the registry's order for a quantity,
+    the band table's order for a grading key that is not a quantity (posterior_leaflet_length)."""
+    if key in QUANTITIES:
+        return QUANTITIES[key].schemes
+    return tuple(dict.fromkeys(b.scheme for b in BANDS if b.quantity == key))
 
+
+def grade(quantity: str, value: float, scheme: str | None = None) -> tuple[Grade, ...]:
+    """Every scheme's class for ``value`` (rounded first), headline scheme first; ``scheme`` restricts to one."""
+    rounded = shown(quantity, value)
+    wanted = [s for s in schemes_of(quantity) if scheme is None or s == scheme]
+    return tuple(Grade(b.scheme, b.label, b.source) for s in wanted for b in BANDS
+                 if b.quantity == quantity and b.scheme == s and b.holds(rounded))

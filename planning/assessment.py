@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from measurements.thresholds import round_half_up
+from measurements.concepts import quantity
+from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 
 # --- vocabulary --------------------------------------------------------------------------------
 
@@ -64,29 +65,48 @@ class Criterion:
     evidence: Evidence
 
 
+def _n(value: float) -> str:
+    """A cut-off as the texts print it (``5.0`` → ``5``, ``1.50`` → ``1.5``)."""
+    return f"{value:g}"
+
+
+#: Cut-offs that criterion texts name besides their own (each number is typed once, in measurements.thresholds
+#: or in its own criterion row).
+_HR_RANGE = f"{_n(MG_VALID_HR_BPM[0])}–{_n(MG_VALID_HR_BPM[1])}"
+_TEXT_CUTS = {"hr": _HR_RANGE, "mg": _n(MVARC_MG_MMHG)}
+
+
 def _c(id_: str, text: str, threshold: float | None, unit: str, sources: str, evidence: Evidence) -> Criterion:
-    return Criterion(id_, text, threshold, unit, tuple(sources.split()), evidence)
+    """A criterion whose text is generated from its threshold (``{t}``) and the shared cut-offs."""
+    t = "" if threshold is None else _n(threshold)
+    return Criterion(id_, text.format(t=t, **_TEXT_CUTS), threshold, unit, tuple(sources.split()), evidence)
 
 
-#: The rule table (clinical.md §2.6, §2.7, §4). Thresholds marked [INF] there are app heuristics.
+_LEAFLET_MIN_MM, _LEAFLET_PREFERRED_MM = (round(cm * 10.0, 6) for cm in LEAFLET_CM)
+_MR_TOLERABLE_RANK = 2
+_MG_UNIT, _MVA_UNIT = quantity("mean_gradient").unit, quantity("mva_planimetry").unit
+
+#: The rule table (docs/clinical-criteria.md §2.6, §2.7, §4). Thresholds marked [INF] there are app heuristics.
 CRITERIA: dict[str, Criterion] = {c.id: c for c in (
-    _c("mg_significant", "mean gradient ≥ 5 mmHg is significant iatrogenic MS (MVARC success needs < 5)",
-       5.0, "mmHg", "S5 S16", Evidence.GUIDELINE),
-    _c("mva_significant", "planimetered MVA < 1.5 cm² is significant iatrogenic MS (MVARC success needs ≥ 1.5)",
-       1.5, "cm2", "S5", Evidence.GUIDELINE),
-    _c("mg_redo_stop", "mean gradient ≥ 4 mmHg at HR 60–80: another device would likely push it to ≥ 5 mmHg",
-       4.0, "mmHg", "S5 S15", Evidence.HEURISTIC),
-    _c("mg_dmr_amber", "mean gradient > 4.4 mmHg predicts events in degenerative MR",
-       4.4, "mmHg", "S16", Evidence.REGISTRY),
-    _c("hr_low", "gradients are graded at heart rate 60–80 /min", 60.0, "/min", "S3", Evidence.GUIDELINE),
-    _c("hr_high", "gradients are graded at heart rate 60–80 /min", 80.0, "/min", "S3", Evidence.GUIDELINE),
-    _c("leaflet_min", "free posterior leaflet length ≥ 7 mm to grasp", 7.0, "mm", "S15", Evidence.HEURISTIC),
-    _c("leaflet_preferred", "free posterior leaflet length ≥ 10 mm is favourable", 10.0, "mm", "S15",
+    _c("mg_significant", "mean gradient ≥ {t} mmHg is significant iatrogenic MS (MVARC success needs < {t})",
+       MVARC_MG_MMHG, _MG_UNIT, "S5 S16", Evidence.GUIDELINE),
+    _c("mva_significant", "planimetered MVA < {t} cm² is significant iatrogenic MS (MVARC success needs ≥ {t})",
+       MVARC_MVA_CM2, _MVA_UNIT, "S5", Evidence.GUIDELINE),
+    _c("mg_redo_stop", "mean gradient ≥ {t} mmHg at HR {hr}: another device would likely push it to ≥ {mg} mmHg",
+       4.0, _MG_UNIT, "S5 S15", Evidence.HEURISTIC),
+    _c("mg_dmr_amber", "mean gradient > {t} mmHg predicts events in degenerative MR",
+       4.4, _MG_UNIT, "S16", Evidence.REGISTRY),
+    _c("hr_low", "gradients are graded at heart rate {hr} /min", MG_VALID_HR_BPM[0], "/min", "S3", Evidence.GUIDELINE),
+    _c("hr_high", "gradients are graded at heart rate {hr} /min", MG_VALID_HR_BPM[1], "/min", "S3",
        Evidence.GUIDELINE),
-    _c("space_margin", "space beside existing devices ≥ new device width + 2 mm margin", 2.0, "mm", "S15",
+    _c("leaflet_min", "free posterior leaflet length ≥ {t} mm to grasp", _LEAFLET_MIN_MM, "mm", "S15",
        Evidence.HEURISTIC),
-    _c("mva_after_device", "total MVA must stay ≥ 1.5 cm² after the new device occludes part of an orifice",
-       1.5, "cm2", "S5 S15", Evidence.HEURISTIC),
+    _c("leaflet_preferred", "free posterior leaflet length ≥ {t} mm is favourable", _LEAFLET_PREFERRED_MM, "mm",
+       "S15", Evidence.GUIDELINE),
+    _c("space_margin", "space beside existing devices ≥ new device width + {t} mm margin", 2.0, "mm", "S15",
+       Evidence.HEURISTIC),
+    _c("mva_after_device", "total MVA must stay ≥ {t} cm² after the new device occludes part of an orifice",
+       MVARC_MVA_CM2, _MVA_UNIT, "S5 S15", Evidence.HEURISTIC),
     _c("mva_loss_per_device", "assumed fraction of the planimetered MVA one more device occludes",
        0.25, "fraction", "S15", Evidence.HEURISTIC),
     _c("slda_redo", "SLDA with an intact detached leaflet resolved with additional clips in 75%",
@@ -99,8 +119,8 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        "annular calcification (MAC) is conditional for TEER", None, "", "S14 S15", Evidence.GUIDELINE),
     _c("plug_location", "discrete leak between devices, beside a device at a commissure, or a perforation",
        None, "", "S10", Evidence.CASE_SERIES),
-    _c("mr_tolerable", "residual MR ≤ moderate (2+) with clinical stability", 2.0, "grade", "S5",
-       Evidence.HEURISTIC),
+    _c("mr_tolerable", f"residual MR ≤ {MR_CLASSES[_MR_TOLERABLE_RANK]} ({{t}}+) with clinical stability",
+       float(_MR_TOLERABLE_RANK), "grade", "S5", Evidence.HEURISTIC),
     _c("surgical_risk", "high or prohibitive surgical risk", None, "", "S11", Evidence.REGISTRY),
 )}
 
@@ -297,6 +317,11 @@ def _threshold(criterion_id: str) -> float:
     return value
 
 
+def _cut(criterion_id: str) -> str:
+    """A criterion's threshold as finding texts print it."""
+    return _n(_threshold(criterion_id))
+
+
 # --- the rules ---------------------------------------------------------------------------------
 
 
@@ -323,32 +348,34 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
         hr_text = f" at HR {hr:.0f} /min" if hr is not None else " (heart rate not recorded)"
         significant = mg >= _threshold("mg_significant")
         findings.append(_finding("mg_significant", f"Mean gradient {mg:.1f} mmHg{hr_text} is "
-                                 f"{'≥' if significant else '<'} 5 mmHg (MVARC)"))
+                                 f"{'≥' if significant else '<'} {_cut('mg_significant')} mmHg (MVARC)"))
         barrier = significant
         if hr is not None and not _threshold("hr_low") <= hr <= _threshold("hr_high"):
-            warnings.append(f"Heart rate {hr:.0f} /min is outside 60–80 /min: the gradient is rate-dependent; "
+            warnings.append(f"Heart rate {hr:.0f} /min is outside {_HR_RANGE} /min: the gradient is rate-dependent; "
                             "repeat at a lower rate if possible.")
         if hr is None:
             warnings.append("Heart rate not recorded with the mean gradient.")
         if (inp.etiology or "").lower() in ("primary", "degenerative") and mg > _threshold("mg_dmr_amber"):
-            findings.append(_finding("mg_dmr_amber", f"Mean gradient {mg:.1f} mmHg > 4.4 mmHg in degenerative MR"))
+            findings.append(_finding("mg_dmr_amber", f"Mean gradient {mg:.1f} mmHg > {_cut('mg_dmr_amber')} mmHg"
+                                     " in degenerative MR"))
     if mva is not None:
         low = mva < _threshold("mva_significant")
         findings.append(_finding("mva_significant", f"Planimetered MVA {mva:.2f} cm² is "
-                                 f"{'<' if low else '≥'} 1.5 cm² (MVARC)"))
+                                 f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)"))
         barrier = bool(barrier) or low
     for method, label in (("pht", "pressure half-time"), ("continuity", "continuity equation")):
         value = inp.mva_cm2.get(method)
         if value is not None and shown(value, 2) < _threshold("mva_significant"):
-            warnings.append(f"MVA by {label} {fmt(value, 2)} cm² is < 1.5 cm²; this method is not validated "
+            warnings.append(f"MVA by {label} {fmt(value, 2)} cm² is < {_cut('mva_significant')} cm²; this method is"
+                            " not validated "
                             "after TEER and is supportive only.")
     projected_mva = None if planimetry is None else planimetry * (1.0 - _threshold("mva_loss_per_device"))
     stop = []
     if not barrier and mg is not None and mg >= _threshold("mg_redo_stop"):
-        stop.append(f"current mean gradient {mg:.1f} mmHg is ≥ 4 mmHg")
+        stop.append(f"current mean gradient {mg:.1f} mmHg is ≥ {_cut('mg_redo_stop')} mmHg")
     if not barrier and projected_mva is not None and shown(projected_mva, 2) < _threshold("mva_after_device"):
-        stop.append(f"MVA would fall to about {fmt(projected_mva, 2)} cm² (< 1.5 cm²) if one more device "
-                    "occludes a quarter of it")
+        stop.append(f"MVA would fall to about {fmt(projected_mva, 2)} cm² (< {_cut('mva_after_device')} cm²) if one"
+                    f" more device occludes {_threshold('mva_loss_per_device'):.0%} of it")
     if stop:
         text = "Another device would likely push the stenosis over the cut-off: " + "; ".join(stop)
         findings.append(_finding("mg_redo_stop", text))
@@ -357,7 +384,7 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
 
 
 def leaflet_class(length_mm: float | None) -> str:
-    """Posterior free leaflet length: favourable ≥10, conditional 7–10, unsuitable <7 mm (§2.7)."""
+    """Posterior free leaflet length: favourable, conditional or unsuitable by the leaflet criteria (§2.7)."""
     if length_mm is None:
         return "not measured"
     mm = shown(length_mm, 1)
@@ -375,13 +402,14 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
         space = shown(inp.space_mm, 1)
         space_ok = space >= need
         findings.append(_finding("space_margin", f"Space beside existing devices {space:.1f} mm "
-                                 f"{'≥' if space_ok else '<'} {inp.device_width_mm:g} mm device + 2 mm margin "
-                                 f"= {need:g} mm"))
+                                 f"{'≥' if space_ok else '<'} {inp.device_width_mm:g} mm device"
+                                 f" + {_cut('space_margin')} mm margin = {need:g} mm"))
     leaflet = leaflet_class(inp.posterior_free_length_mm)
     if inp.posterior_free_length_mm is not None:
         mm = shown(inp.posterior_free_length_mm, 1)
-        bound = {"favourable": "≥ 10 mm (favourable)", "conditional": "≥ 7 and < 10 mm (conditional)",
-                 "unsuitable": "< 7 mm (unsuitable)"}[leaflet]
+        lo, hi = _cut("leaflet_min"), _cut("leaflet_preferred")
+        bound = {"favourable": f"≥ {hi} mm (favourable)", "conditional": f"≥ {lo} and < {hi} mm (conditional)",
+                 "unsuitable": f"< {lo} mm (unsuitable)"}[leaflet]
         criterion = "leaflet_preferred" if leaflet == "favourable" else "leaflet_min"
         findings.append(_finding(criterion, f"Free posterior leaflet length {mm:g} mm {bound}"))
     injury = inp.tear_or_perforation or inp.loss_of_insertion

@@ -300,8 +300,15 @@ def measure_case(case: Case, index: OpenStudy = None,
             return None
         return getattr(timing, "heart_rate_bpm", None)
 
+    def r_waves_for(sop: str) -> Sequence[float]:
+        try:
+            timing = getattr(info_for(sop), "timing", None)
+        except InputError:
+            return ()
+        return [t / 1000.0 for t in getattr(timing, "r_wave_times_ms", ())]
+
     rhythm = case.study.get("rhythm")
     results, errors = measure_all(
-        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for,
+        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
         rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
     return results, [*case.load_errors, *errors]

@@ -309,6 +309,8 @@ class ToggleKeyImage:
         return f"{'Flag' if self.flags else 'Unflag'} key image (frame {self.frame_number})"
 
     def apply(self, doc: CaseDocument) -> None:
+        if self.flags:
+            doc.check_image(self.sop_instance_uid)  # one patient, one study per case
         doc.set_field(("key_images",), self.after)
 
     def revert(self, doc: CaseDocument) -> None:

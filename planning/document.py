@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from imaging.errors import InputError
 from measurements.marks import Mark
 from measurements.results import Result
-from planning.case import Case, autosave, measure_case, save_case
+from planning.case import Case, autosave, measure_case, resolve_image, save_case
+from planning.study import StudyIdentity, belongs, bound_identity, check_same_study, identity_of
 
 if TYPE_CHECKING:
     from planning.case import OpenStudy
@@ -116,6 +117,8 @@ class CaseDocument:
         self._measure = measure if measure is not None else default_measure()
         self._listeners: list[Listener] = []
         self._results: tuple[list[Result], list[tuple[str, str]]] | None = None
+        #: SOP Instance UID → (file, patient and study of its header); None when it cannot be read
+        self._identities: dict[str, tuple[Path, StudyIdentity] | None] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -211,6 +214,7 @@ class CaseDocument:
     def add_mark(self, mark: Mark, index: int | None = None) -> None:
         if self._case.mark(mark.id) is not None:
             raise DocumentError(f"mark {mark.id!r} already exists")
+        self.check_image(mark.sop_instance_uid)
         marks = self._case.marks
         marks.insert(len(marks) if index is None else min(index, len(marks)), mark)
         self._emit(Change(ChangeKind.MARK_ADDED, id=mark.id, after=mark))
@@ -280,9 +284,22 @@ class CaseDocument:
         self._emit(Change(ChangeKind.FIELD, path=path, before=before, after=copy.deepcopy(value)))
 
     def ensure_image(self, sop_instance_uid: str, path: str | Path) -> None:
-        """List the image file a new mark is drawn on (bookkeeping, not an edit: no event, no undo)."""
-        if self._case.image_entry(sop_instance_uid) is None:
+        """List the image file a new mark is drawn on (bookkeeping, not an edit: no event, no undo).
+
+        An image of another patient or study is not listed; the mark or key-image command that
+        follows refuses it (``check_image``) with a message naming both.
+        """
+        self._identity(sop_instance_uid, Path(path))
+        if self._case.image_entry(sop_instance_uid) is None and self._belongs(sop_instance_uid):
             self._case.images.append({"sop_instance_uid": sop_instance_uid, "path": str(Path(path).resolve())})
+
+    def check_image(self, sop_instance_uid: str) -> None:
+        """Refuse (``StudyMismatch`` naming both) an image of another patient or study than the case;
+        the first image checked binds an unbound case. An image that cannot be found or read is not
+        checked here: measuring its marks names the file."""
+        known = self._identity(sop_instance_uid)
+        if known is not None:
+            check_same_study(self._case, known[1], known[0])
 
     # --- files --------------------------------------------------------------------------------
 
@@ -329,6 +346,23 @@ class CaseDocument:
                     raise DocumentError(f"{key}: {item_id!r} has changed since this edit was made")
                 return i
         raise DocumentError(f"{key}: {item_id!r} is not in the case")
+
+    def _identity(self, sop_instance_uid: str, path: Path | None = None) -> tuple[Path, StudyIdentity] | None:
+        """The file and patient/study of an image, read once (from ``path``, else the case's entry)."""
+        if sop_instance_uid not in self._identities or (path is not None and self._identities[sop_instance_uid] is None):
+            from imaging.reader import read_header
+
+            where = path if path is not None else resolve_image(self._case, sop_instance_uid)
+            try:
+                self._identities[sop_instance_uid] = None if where is None else (where, identity_of(read_header(where)))
+            except InputError:
+                self._identities[sop_instance_uid] = None
+        return self._identities[sop_instance_uid]
+
+    def _belongs(self, sop_instance_uid: str) -> bool:
+        """False for a readable image of another patient or study than the bound case (never binds)."""
+        known, bound = self._identity(sop_instance_uid), bound_identity(self._case)
+        return known is None or bound is None or belongs(bound, known[1])
 
     def _measured(self) -> tuple[list[Result], list[tuple[str, str]]]:
         if self._results is None:

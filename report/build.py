@@ -19,6 +19,7 @@ from measurements.results import Result
 from planning import findings
 from planning.assessment import assess
 from planning.case import Case, measure_case, resolve_image
+from planning.study import first_of_study
 from report.model import (
     Device,
     Grade,
@@ -124,7 +125,7 @@ def _image_ref(uid: str, ds: Dataset, path: Path) -> ImageRef:
 
 def _header(case: Case, sources: Sources, created: datetime) -> Header:
     study = case.study
-    first = next(iter(sources.headers.values()), Dataset())
+    first = first_of_study(case, sources.headers.values()) or Dataset()  # never another patient's header
     ctx = findings.context(case)
 
     def pick(key: str, keyword: str) -> str:

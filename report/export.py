@@ -3,43 +3,94 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import highdicom as hd
 import numpy as np
 from PySide6.QtGui import QImage
 
+from planning.study import StudyIdentity, StudyMismatch, conflicts_with, one_study_message
 from report import keyimages
 from report.anonymise import UidMap, anonymise_report, deidentify
 from report.build import Sources, load_frame
 from report.json_export import write_json
-from report.model import ImageRef, Report
+from report.model import ImageRef, KeyImage, Report
 from report.pdf import PageSpec, write_pdf
 from report.sr import build_sr, evidence_for
 
 log = logging.getLogger(__name__)
 
 PDF_NAME, JSON_NAME, SR_NAME = "report.pdf", "report.json", "report-sr.dcm"
+#: Exported files are readable and writable by the user only: they carry patient identifiers.
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
+
+T = TypeVar("T")
 
 
 @dataclass
 class ExportResult:
-    """The files written, in the order a user reads them, and what was left out and why."""
+    """The files written, in the order a user reads them, and what was left out and why.
 
-    pdf: Path
-    json: Path
+    ``pdf``/``json``/``sr`` are None when that output was not written; ``failures`` then names it
+    and its cause. One output failing never stops the others.
+    """
+
+    folder: Path
+    pdf: Path | None
+    json: Path | None
     sr: Path | None = None
     key_images_png: list[Path] = field(default_factory=list)
     key_images_dicom: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: marks and calculations that could not be measured (they are listed in the report too)
     errors: tuple[str, ...] = ()
+    #: outputs that could not be written: "<output> not written: <cause>"
+    failures: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
-        return [self.pdf, self.json, *([self.sr] if self.sr else []), *self.key_images_png, *self.key_images_dicom]
+        return [p for p in (self.pdf, self.json, self.sr) if p is not None] + \
+            [*self.key_images_png, *self.key_images_dicom]
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f" ({exc.filename})" if exc.filename else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def private_file(path: Path) -> Path:
+    """Create (or truncate) ``path`` readable by the user only, before a writer fills it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    os.close(fd)
+    os.chmod(path, FILE_MODE)
+    return path
+
+
+def _write(name: str, path: Path, write: Callable[[Path], T], failures: list[str]) -> T | None:
+    """Run one output's writer on a private file; a failure is recorded naming the output, not raised."""
+    try:
+        result = write(private_file(path))
+        os.chmod(path, FILE_MODE)  # a writer that replaced the file must not widen it
+        return result
+    except Exception as exc:  # one output failing must not cost the others
+        log.warning("%s not written", name, exc_info=True)
+        failures.append(f"{name} ({path.name}) not written: {_cause(exc)}")
+        path.unlink(missing_ok=True)  # a half-written output is worse than none
+        return None
+
+
+def require_one_study(report: Report, sources: Sources) -> None:
+    """Refuse (StudyMismatch naming each file) sources of another patient or study than the header."""
+    header = report.header
+    expected = StudyIdentity(header.patient_id, header.patient_name, header.study_instance_uid)
+    found = conflicts_with(expected, [(sources.paths[uid], ds) for uid, ds in sources.headers.items()])
+    if found:
+        raise StudyMismatch(one_study_message(found))
 
 
 def frame_loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
@@ -70,54 +121,81 @@ def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: l
 
 def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise: bool = False,
                   paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None) -> ExportResult:
-    """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
+    readable by the user only. Sources of another patient or study are refused before anything is
+    written; after that, a failing output is named in ``failures`` and the others are still written."""
+    require_one_study(report, sources)
+    if not out_dir.is_dir():
+        out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     warnings: list[str] = []
+    failures: list[str] = []
     uids = UidMap() if anonymise else None
     report = _keys_allowed(report, sources, anonymise, warnings)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
         rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
-        warnings.append(f"key images not rendered: {exc}")
-    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids)
-    sr_path = _write_sr(report, sources, out_dir, uids, warnings)
+        failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
+    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures)
+    sr_path = _write_sr(report, sources, out_dir, uids, warnings, failures)
     model = anonymise_report(report, uids) if uids else report
-    model = keyimages.write_pngs(model, rendered, out_dir)
+    model = _write_pngs(model, rendered, out_dir, failures)
     pngs = [Path(k.png) for k in model.key_images if k.png]
     model = replace(model, key_images=tuple(replace(k, png=Path(k.png).name if k.png else "")
                                             for k in model.key_images),
-                    errors=model.errors + tuple(warnings))
-    json_path = write_json(model, out_dir / JSON_NAME)
-    pdf_path = write_pdf(model, out_dir / PDF_NAME, PageSpec(paper),
-                         key_images={k: big for k, (_, big) in rendered.items()})
-    return ExportResult(pdf_path, json_path, sr_path, pngs, dicom_keys, warnings, report.errors)
+                    errors=model.errors + tuple(warnings) + tuple(failures))
+    json_path = _write("JSON", out_dir / JSON_NAME, lambda p: write_json(model, p), failures)
+    pdf_path = _write("PDF", out_dir / PDF_NAME,
+                      lambda p: write_pdf(model, p, PageSpec(paper), key_images={k: big for k, (_, big) in rendered.items()}),
+                      failures)
+    return ExportResult(out_dir, pdf_path, json_path, sr_path, pngs, dicom_keys, warnings, report.errors, failures)
+
+
+def _write_pngs(model: Report, rendered: dict[str, tuple[QImage, QImage]], out_dir: Path,
+                failures: list[str]) -> Report:
+    """The key-image PNGs, each on a private file; one that cannot be written is named and left out."""
+    keys = []
+    for key in model.key_images:
+        if key.id not in rendered:
+            keys.append(key)
+            continue
+        def write(path: Path, key: KeyImage = key) -> Report:
+            return keyimages.write_pngs(replace(model, key_images=(key,)), rendered, path.parent)
+        done = _write(f"PNG key image {key.id}", out_dir / f"key-{key.id}.png", write, failures)
+        keys.append(done.key_images[0] if done is not None else key)
+    return replace(model, key_images=tuple(keys))
 
 
 def _write_secondary_captures(report: Report, sources: Sources, rendered: dict[str, tuple[QImage, QImage]],
-                              out_dir: Path, uids: UidMap | None) -> list[Path]:
+                              out_dir: Path, uids: UidMap | None, failures: list[str]) -> list[Path]:
+    """One Secondary Capture per rendered key image, in the header's study (type-2 attributes present)."""
     series = hd.UID()
     paths = []
     for n, key in enumerate(k for k in report.key_images if k.id in rendered):
-        sc = keyimages.secondary_capture(sources.headers[key.sop_instance_uid], rendered[key.id][0], key, series,
-                                         n + 1, report.header.software_version)
-        if uids:
-            deidentify(sc, uids)
-        path = out_dir / f"key-{key.id}.dcm"
-        sc.save_as(path, enforce_file_format=True)
-        paths.append(path)
+        def write(path: Path, key: KeyImage = key, number: int = n + 1) -> Path:
+            sc = keyimages.secondary_capture(sources.headers[key.sop_instance_uid], rendered[key.id][0], key,
+                                             series, number, report.header.software_version, report.header)
+            if uids:
+                deidentify(sc, uids)
+            sc.save_as(path, enforce_file_format=True)
+            return path
+        written = _write(f"Secondary Capture key image {key.id}", out_dir / f"key-{key.id}.dcm", write, failures)
+        if written is not None:
+            paths.append(written)
     return paths
 
 
 def _write_sr(report: Report, sources: Sources, out_dir: Path, uids: UidMap | None,
-              warnings: list[str]) -> Path | None:
+              warnings: list[str], failures: list[str]) -> Path | None:
     evidence = evidence_for(report, sources.headers)
     if not evidence:
         warnings.append("DICOM SR not written: no source image of the study could be read")
         return None
-    sr = build_sr(report, evidence)
-    if uids:
-        deidentify(sr, uids)
-    path = out_dir / SR_NAME
-    sr.save_as(path, enforce_file_format=True)
-    return path
+
+    def write(path: Path) -> Path:
+        sr = build_sr(report, evidence)
+        if uids:
+            deidentify(sr, uids)
+        sr.save_as(path, enforce_file_format=True)
+        return path
+    return _write("DICOM SR", out_dir / SR_NAME, write, failures)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
-from report.model import ImageRef, KeyImage, Mark, Report, unit_display
+from report.model import Header, ImageRef, KeyImage, Mark, Report, unit_display
 from report.qt import ensure_app
 
 KEY_IMAGE_SERIES_NUMBER = 9902
@@ -58,7 +58,7 @@ def mark_captions(report: Report) -> dict[str, str]:
     return captions
 
 
-def _stroke(painter: QPainter, draw: Callable[[], None], width: float) -> None:
+def _stroke(painter: QPainter, draw: Callable[[], object], width: float) -> None:
     """Draw twice: a black outline, then the yellow ink on top."""
     for colour, w in ((_OUTLINE, width * 2.2), (_INK, width)):
         pen = QPen(colour, w)
@@ -180,24 +180,28 @@ def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folde
             keys.append(key)
             continue
         path = folder / f"key-{key.id}.png"
-        if not rendered[key.id][1].save(str(path), "PNG"):
+        if not rendered[key.id][1].save(str(path)):  # PNG by the suffix
             raise OSError(f"{path}: cannot write the key image")
         keys.append(replace(key, png=str(path)))
     return replace(report, key_images=tuple(keys))
 
 
 def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_instance_uid: str,
-                      instance_number: int, software_version: str) -> Dataset:
-    """A Secondary Capture of ``image`` in the source's study, referencing the source frame."""
+                      instance_number: int, software_version: str, header: Header | None = None) -> Dataset:
+    """A Secondary Capture of ``image`` referencing the source frame, in the study of ``header``
+    (the case's bound study; the source's when None), type-2 attributes present even if empty."""
     import highdicom as hd
 
+    from report.dicom_study import stamp_study, study_reference
+
     pixels = qimage_to_array(image)
+    ref_dataset = study_reference(source, header) if header is not None else source
     sc = hd.sc.SCImage.from_ref_dataset(
-        ref_dataset=source, pixel_array=pixels, photometric_interpretation="RGB", bits_allocated=8,
+        ref_dataset=ref_dataset, pixel_array=pixels, photometric_interpretation="RGB", bits_allocated=8,
         coordinate_system="PATIENT", series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
         sop_instance_uid=hd.UID(), instance_number=instance_number, manufacturer="MitraPlan",
         patient_orientation=("A", "F"))
-    sc.PatientOrientation = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
+    sc["PatientOrientation"].value = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
     sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.SeriesDescription = "MitraPlan key images"
@@ -211,4 +215,4 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
     if int(source.get("NumberOfFrames", 1) or 1) > 1:
         ref.ReferencedFrameNumber = key.frame_number
     sc.SourceImageSequence = [ref]
-    return sc
+    return stamp_study(sc, header) if header is not None else sc

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from planning.assessment import SOURCES, Status, fmt
+from planning.assessment import CRITERIA, SOURCES, Status, fmt
 from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import CONTEXT_LABELS, Measurement, Report, unit_display
@@ -228,7 +228,8 @@ def _stenosis_html(r: Report) -> str:
     if items:
         parts.append(f"<ul>{items}</ul>")
     if s.projected_mva_cm2 is not None:
-        parts.append(f'<p class="note">Projection: one more device occluding a quarter of the planimetered area '
+        loss = CRITERIA["mva_loss_per_device"].threshold or 0.0
+        parts.append(f'<p class="note">Projection: one more device occluding {loss:.0%} of the planimetered area '
                      f"would leave about {_vc(s.projected_mva_cm2)} cm² (app heuristic).</p>")
     for w in s.warnings:
         parts.append(f'<p class="warn">⚠ {esc(w)}</p>')

@@ -1,10 +1,12 @@
 """The report as a DICOM Comprehensive SR (TID 1500 measurement report) in the study, new series.
 
-Measurements use the adult-echo codes of clinical.md §6.4 (TID 5200 family: LOINC/SCT/DCM) inside the
-TID 1500 measurement pattern, with UCUM units; each one references its image, frame and the SCOORD
-of its marks. Marks are already in SCOORD image coordinates, so points are written as they are.
+Measurements use the adult-echo codes of the quantity registry (measurements.concepts: TID 5200
+family, LOINC/SCT/DCM) inside the TID 1500 measurement pattern, with UCUM units; each one references
+its image, frame and the SCOORD of its marks. Marks are already in SCOORD image coordinates, so
+points are written as they are.
 Devices, segments, jet locations and the decision-support statuses have no standard codes: they use
-the private scheme ``99TEERPLAN``, declared in the Coding Scheme Identification Sequence (§6.3).
+the private scheme ``99TEERPLAN``, declared in the Coding Scheme Identification Sequence, as do the
+registry's private method codes (measurements.concepts.PRIVATE_CODES).
 """
 
 from __future__ import annotations
@@ -20,66 +22,47 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
+from measurements import concepts
+from measurements.concepts import PRIVATE_SCHEME, Coded
 from planning.assessment import JetInput
+from report.dicom_study import stamp_study, study_reference
 from report.model import Mark, Measurement, Report
 
-PRIVATE_SCHEME = "99TEERPLAN"
 SR_SERIES_NUMBER = 9901
 TEE = codes.SCT.TransesophagealEchocardiography  # 105376000
 FLOW_DIRECTION = Code("260674002", "SCT", "Flow Direction")
 IMAGE_MODE = codes.SCT.ImageMode
-UCUM = {"cm": Code("cm", "UCUM", "cm"), "cm2": Code("cm2", "UCUM", "cm2"), "m/s": Code("m/s", "UCUM", "m/s"),
-        "mmHg": Code("mm[Hg]", "UCUM", "mmHg"), "ms": Code("ms", "UCUM", "ms"), "mL": Code("ml", "UCUM", "ml"),
-        "bpm": Code("/min", "UCUM", "/min"), "%": Code("%", "UCUM", "%"), "mL/s": Code("ml/s", "UCUM", "ml/s")}
+
+
+def code(c: Coded) -> Code:
+    """The pydicom code of a registry concept."""
+    return Code(c.value, c.scheme, c.meaning)
+
+
+#: App unit -> UCUM code (measurements.concepts.UCUM).
+UCUM: dict[str, Code] = {unit: code(c) for unit, c in concepts.UCUM.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class Concept:
-    """How one quantity is coded: concept name, method, flow direction, image mode (clinical.md §6.4)."""
+    """How one quantity is coded: concept name, method, flow direction, image mode, finding site."""
 
     name: Code
     method: Code | None = None
     flow: Code | None = None
     mode: Code | None = None
+    site: Code = codes.SCT.MitralValve
 
 
-_ANTEGRADE, _REGURGITANT = codes.SCT.AntegradeFlow, codes.SCT.RegurgitantFlow
-_CW, _COLOUR, _2D = codes.SCT.DopplerContinuousWave, codes.SCT.DopplerColorFlow, codes.SCT._2DMode
-CONCEPTS: dict[str, Concept] = {
-    "distance": Concept(codes.SCT.Length, mode=_2D),
-    "area": Concept(codes.SCT.Area, mode=_2D),
-    "vmax": Concept(codes.LN.PeakBloodVelocity, flow=_ANTEGRADE, mode=_CW),
-    "peak_gradient": Concept(codes.LN.PeakGradient, codes.DCM.SimplifiedBernoulli, _ANTEGRADE, _CW),
-    "mean_gradient": Concept(codes.LN.MeanGradient, codes.DCM.SimplifiedBernoulli, _ANTEGRADE, _CW),
-    "vti": Concept(codes.LN.VelocityTimeIntegral, flow=_ANTEGRADE, mode=_CW),
-    "pht": Concept(codes.LN.PressureHalfTime, flow=_ANTEGRADE, mode=_CW),
-    "mva_pht": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.AreaByPressureHalfTime, _ANTEGRADE, _CW),
-    "mva_planimetry": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.Planimetry, _ANTEGRADE, _2D),
-    "mva_continuity": Concept(codes.SCT.CardiovascularOrificeArea,
-                              codes.DCM.ContinuityEquationByVelocityTimeIntegral, _ANTEGRADE),
-    "eroa_pisa": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.ProximalIsovelocitySurfaceArea,
-                         _REGURGITANT, _COLOUR),
-    # Regurgitant volume: TID 5200 has no pre-coordinated code; (33878-0, LN, "Volume flow") + regurgitant + PISA.
-    "rvol_pisa": Concept(codes.LN.VolumeFlow, codes.DCM.ProximalIsovelocitySurfaceArea, _REGURGITANT, _COLOUR),
-    "vena_contracta": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
-    "heart_rate": Concept(codes.LN.HeartRate),
-    "duration": Concept(codes.SCT.Duration),
-    "time_interval": Concept(codes.SCT.Duration),
-    "velocity": Concept(codes.LN.PeakBloodVelocity),
-    "mean_velocity": Concept(Code("11692-1", "LN", "Time averaged peak velocity"), flow=_ANTEGRADE, mode=_CW),
-    "deceleration_time": Concept(Code("20217-6", "LN", "Deceleration Time"), flow=_ANTEGRADE, mode=_CW),
-    "mva_pisa": Concept(codes.SCT.CardiovascularOrificeArea, codes.DCM.ProximalIsovelocitySurfaceArea,
-                        _ANTEGRADE, _COLOUR),
-    "rf_pisa": Concept(Code("399301000", "SCT", "Regurgitant Fraction"), codes.DCM.ProximalIsovelocitySurfaceArea,
-                       _REGURGITANT),
-    "pisa_flow": Concept(Code("34141-2", "LN", "Peak Instantaneous Flow Rate"),
-                         codes.DCM.ProximalIsovelocitySurfaceArea, _REGURGITANT, _COLOUR),
-    "vena_contracta_biplane": Concept(codes.DCM.VenaContractaWidth, flow=_REGURGITANT, mode=_COLOUR),
-    # 3D vena contracta area: no code (clinical.md §6.4) → Area at the vena contracta, regurgitant flow.
-    "vca": Concept(codes.SCT.Area, flow=_REGURGITANT, mode=Code("426865009", "SCT", "3D mode")),
-    "lvot_area": Concept(codes.SCT.Area, mode=_2D),
-    "sv_lvot": Concept(codes.SCT.StrokeVolume, codes.DCM.ContinuityEquationByVelocityTimeIntegral),
-}
+def _concept(sr: concepts.SRConcept) -> Concept:
+    def opt(c: Coded | None) -> Code | None:
+        return None if c is None else code(c)
+
+    return Concept(code(sr.name), opt(sr.method), opt(sr.flow), opt(sr.mode), code(sr.site))
+
+
+#: Quantity -> SR concept, for every quantity the registry exports (the others carry a reason there).
+CONCEPTS: dict[str, Concept] = {q.name: _concept(q.sr) for q in concepts.QUANTITIES.values() if q.sr is not None}
 
 _GRAPHIC = {"distance": "POLYLINE", "area": "POLYLINE", "doppler_trace": "POLYLINE", "point": "POINT"}
 
@@ -177,13 +160,18 @@ def measurement_concept(m: Measurement) -> Concept:
     return CONCEPTS[m.quantity]
 
 
+def exported(m: Measurement) -> bool:
+    """True when the registry gives ``m``'s quantity an SR concept (else it lists why not)."""
+    return m.quantity in CONCEPTS and m.unit in UCUM
+
+
 def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQualitativeEvaluations:
     concept = measurement_concept(m)
     marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
     measurement = hd.sr.Measurement(
         name=concept.name, value=float(m.value), unit=UCUM[m.unit],
         tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=m.label[:64] or m.id),
-        method=concept.method, finding_sites=[hd.sr.FindingSite(codes.SCT.MitralValve)],
+        method=concept.method, finding_sites=[hd.sr.FindingSite(concept.site)],
         referenced_images=_image_refs(report, marks) or None,
         referenced_coordinates=_coordinates(report, marks) or None)
     num = measurement[0]
@@ -194,7 +182,7 @@ def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQ
         num.ContentSequence.append(_acquisition(IMAGE_MODE, concept.mode))
     return hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=f"{m.id} {m.label}"[:64]),
-        measurements=[measurement], finding_sites=[hd.sr.FindingSite(codes.SCT.MitralValve)])
+        measurements=[measurement], finding_sites=[hd.sr.FindingSite(concept.site)])
 
 
 def _finding_group(identifier: str, segment: str, evaluations: Sequence[tuple[Code, Code]]
@@ -208,7 +196,7 @@ def _finding_group(identifier: str, segment: str, evaluations: Sequence[tuple[Co
 
 
 def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]:
-    groups = [_measurement_group(report, m) for m in report.measurements if m.unit in UCUM and m.quantity in CONCEPTS]
+    groups = [_measurement_group(report, m) for m in report.measurements if exported(m)]
     for d in report.devices:
         groups.append(_finding_group(f"Device {d.id}", d.segment, [
             (P_DEVICE, private(f"DEV-{_slug(d.id)}", f"Device {d.id}")),
@@ -228,7 +216,12 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 
 def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
              sop_instance_uid: str | None = None) -> hd.sr.ComprehensiveSR:
-    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images."""
+    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images.
+
+    Patient and study come from the report header (the case's bound study), not from whichever
+    source sorts first; type-2 attributes a source lacks are written empty.
+    """
+    evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
@@ -237,12 +230,14 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     content = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=device),
         procedure_reported=TEE, imaging_measurements=_groups(report), title=codes.DCM.ImagingMeasurementReport)
-    return hd.sr.ComprehensiveSR(
-        evidence=list(evidence), content=content, series_instance_uid=series_instance_uid or hd.UID(),
+    sr = hd.sr.ComprehensiveSR(
+        evidence=evidence, content=content, series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
         manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
         series_description="MitraPlan redo-planning measurements", coding_schemes=[coding_scheme()],
         software_versions=report.header.software_version or "unknown")
+    stamp_study(sr, report.header)
+    return sr
 
 
 def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:

@@ -17,11 +17,14 @@ def run(args: argparse.Namespace) -> int:
     """Print ``{"measurements": [...], "errors": [...]}``; exit 3 when any mark or calculation is bad.
 
     A bad mark never hides the others: every mark that can be measured is reported, and each
-    problem is also printed on stderr naming the mark (or the file).
+    problem is also printed on stderr naming the mark (or the file). A case whose images span more
+    than one patient or study is refused (exit 3) naming each conflicting file.
     """
     from planning.case import load_case, measure_case
+    from planning.study import case_sources, require_one_study
 
     case = load_case(args.case, lenient=True)
+    require_one_study(case, case_sources(case)[0])
     results, errors = measure_case(case)
     json.dump({"case": str(case.path), "measurements": [r.as_json() for r in results],
                "errors": [{"id": ident, "message": message} for ident, message in errors]},

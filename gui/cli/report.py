@@ -23,15 +23,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymise: bool = False) -> ExportResult:
     """Load the case, recompute it and write every output; returns the ExportResult."""
     from planning.case import load_case
+    from planning.study import require_one_study
     from report.build import build_report
     from report.export import export_report
 
     case = load_case(case_path, lenient=True)
     report, sources = build_report(case)
+    require_one_study(case, [(sources.paths[uid], ds) for uid, ds in sources.headers.items()])
     return export_report(report, sources, out, anonymise=anonymise, paper=paper)
 
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 3
+
+
+def _text_or_none(path: Path | None) -> str | None:
+    return str(path) if path else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     Like ``mitraplan measure``: the report is still written when a mark or calculation cannot be
     measured (its images missing, a bad field), but each problem is printed and the exit code is 3.
+    An output that cannot be written (PDF, JSON, SR, a key image) is named with its cause, the others
+    are still written, and the exit code is 3. A case whose images span more than one patient or
+    study writes nothing and exits 3 naming each conflicting file.
     """
     from imaging.errors import InputError
 
@@ -46,11 +55,12 @@ def run(args: argparse.Namespace) -> int:
         result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
     except OSError as exc:
         raise InputError(f"--out: cannot write the report ({exc.strerror or exc})", exc.filename or args.out) from None
-    json.dump({"pdf": str(result.pdf), "json": str(result.json), "sr": str(result.sr) if result.sr else None,
+    json.dump({"pdf": _text_or_none(result.pdf), "json": _text_or_none(result.json), "sr": _text_or_none(result.sr),
                "key_images_png": [str(p) for p in result.key_images_png],
-               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings, "errors": list(result.errors)},
+               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings,
+               "errors": list(result.errors), "failures": result.failures},
               sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
-    for message in [*result.errors, *result.warnings]:
+    for message in [*result.failures, *result.errors, *result.warnings]:
         print(f"mitraplan report: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT if result.errors else EXIT_OK
+    return EXIT_BAD_INPUT if result.errors or result.failures else EXIT_OK

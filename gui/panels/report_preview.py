@@ -188,7 +188,7 @@ class ReportPreview(QDialog):
 
     def _exported(self, result: Any) -> None:
         self.export_button.setEnabled(True)
-        self.status.setText(f"Exported {len(result.paths)} file(s) to {result.pdf.parent}")
+        self.status.setText(f"Exported {len(result.paths)} file(s) to {result.folder}")
         self.exported.emit(result)
 
 

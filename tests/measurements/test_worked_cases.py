@@ -9,7 +9,19 @@ import pytest
 from measurements import continuity, doppler, geometry, pisa
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkType
-from measurements.thresholds import ACC, EAE, GERMAN, HR_VALIDITY, MR5, MVARC, display, grade, round_half_up, shown
+from measurements.thresholds import (
+    ACC,
+    EAE,
+    GERMAN,
+    HR_VALIDITY,
+    MR5,
+    MVARC,
+    POST_TEER,
+    display,
+    grade,
+    round_half_up,
+    shown,
+)
 from tests.measurements.factories import spatial_region, spectral_region, trace_to_image
 
 REL = 1e-9
@@ -253,9 +265,20 @@ def test_w11_volumetric_numbers_grade_mild() -> None:
     # SV_total 180-100 = 80 mL; RVol = 80 - 62.831853 = 17.168147 -> 17; RF = 21 %; EROA = 17.168147/150 = 0.11
     rvol = 80.0 - continuity.stroke_volume(2.0, 20.0)
     assert rvol == pytest.approx(17.168147, abs=1e-6)
-    assert labels("rvol_pisa", rvol, MR5) == "1+ mild"
-    assert labels("rf_pisa", 100 * rvol / 80.0, MR5) == "1+ mild" and shown("rf_pisa", 100 * rvol / 80) == 21
-    assert labels("eroa_pisa", rvol / 150.0, MR5) == "1+ mild" and shown("eroa_pisa", rvol / 150.0) == 0.11
+    rf, eroa = 100 * rvol / 80.0, rvol / 150.0
+    assert (shown("rvol_volumetric", rvol), shown("rf_volumetric", rf), shown("eroa_volumetric", eroa)) == (17, 21, 0.11)
+    # graded as volumetric numbers: the post-TEER volumetric scheme (the preferred method after TEER) is the
+    # headline, the 5-class scale second; never the PISA quantities' grading.
+    for quantity, value in (("rvol_volumetric", rvol), ("rf_volumetric", rf), ("eroa_volumetric", eroa)):
+        assert [(g.scheme, g.label) for g in grade(quantity, value)] == [(POST_TEER, "mild"), (MR5, "1+ mild")]
+
+
+def test_volumetric_post_teer_bands_have_no_2_3_split() -> None:
+    # post-TEER volumetric RVol: <30 mild, 30-59 moderate, >=60 severe (mirrors S1); 45 is 3+ on the 5-class scale
+    assert labels("rvol_volumetric", 45, POST_TEER) == "moderate" and labels("rvol_volumetric", 45, MR5) == "3+ moderate-to-severe"
+    assert labels("rvol_volumetric", 59.4, POST_TEER) == "moderate" and labels("rvol_volumetric", 59.5, POST_TEER) == "severe"
+    assert labels("rf_volumetric", 49, POST_TEER) == "moderate" and labels("rf_volumetric", 50, POST_TEER) == "severe"
+    assert labels("eroa_volumetric", 0.39, POST_TEER) == "moderate" and labels("eroa_volumetric", 0.40, POST_TEER) == "severe"
 
 
 # --- W12 ------------------------------------------------------------------------------------------

@@ -203,3 +203,100 @@ def test_a_key_frame_that_will_not_decode_costs_only_its_key_image(study, tmp_pa
     result = export_report(report, sources_of(study), tmp_path / "out", load=load)
     assert len(result.key_images_png) == len(report.key_images) - 1
     assert any(w.startswith(f"key image {broken.id} not rendered:") and "cut short" in w for w in result.warnings)
+
+
+# --- outputs are independent and tolerant -------------------------------------------------------
+
+TYPE2_MISSING = [("PatientBirthDate",),
+                 ("PatientSex", "AccessionNumber", "ReferringPhysicianName", "StudyID", "StudyTime")]
+
+
+def _strip(paths: list[Path], keywords: tuple[str, ...]) -> None:
+    """Delete type-2 attributes from the source loops, as anonymisers commonly do."""
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        for keyword in keywords:
+            delattr(ds, keyword)
+        ds.save_as(path, enforce_file_format=True)
+
+
+@pytest.mark.parametrize("missing", TYPE2_MISSING, ids=["no-birth-date", "no-sex-accession-referrer-id-time"])
+def test_sources_without_type2_attributes_give_every_output_with_them_empty(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: tuple[str, ...]) -> None:
+    from gui.main import main
+
+    from .test_cli_report import write_case
+
+    case, study = write_case(tmp_path)
+    _strip(study["paths"], missing)
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["failures"] == []
+    assert Path(printed["pdf"]).is_file() and Path(printed["json"]).is_file()
+    dicoms = [Path(printed["sr"]), *map(Path, printed["key_images_dicom"])]
+    assert len(dicoms) == 3 and len(printed["key_images_png"]) == 2
+    for path in dicoms:
+        ds = pydicom.dcmread(path)
+        for keyword in missing:
+            assert keyword in ds, (path.name, keyword)  # type 2: present ...
+            assert ds[keyword].value in ("", None), (path.name, keyword)  # ... and empty
+        assert ds.PatientID == "PID-778899"
+        if shutil.which("dciodvfy"):
+            assert dciodvfy_errors(path) == [], path
+
+
+def test_a_failing_pdf_costs_only_the_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import report.export
+    from gui.main import main
+
+    from .test_cli_report import write_case
+
+    def broken(*_args: object, **_kwargs: object) -> Path:
+        raise RuntimeError("the PDF engine ran out of fonts")
+
+    monkeypatch.setattr(report.export, "write_pdf", broken)
+    case, _ = write_case(tmp_path)
+    out = tmp_path / "out"
+    assert main(["report", str(case), "--out", str(out)]) == 3
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert printed["pdf"] is None and not (out / "report.pdf").exists()
+    assert "PDF (report.pdf) not written: RuntimeError: the PDF engine ran out of fonts" in captured.err
+    assert printed["failures"] == ["PDF (report.pdf) not written: RuntimeError: the PDF engine ran out of fonts"]
+    written = [printed["json"], printed["sr"], *printed["key_images_png"], *printed["key_images_dicom"]]
+    assert len(written) == 6 and all(Path(p).is_file() for p in written)
+
+
+def test_a_failing_secondary_capture_costs_only_that_key_image(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from gui.main import main
+    from report import keyimages
+
+    from .test_cli_report import write_case
+
+    real = keyimages.secondary_capture
+
+    def first_fails(source, image, key, *args, **kwargs):
+        if key.id == "k1":
+            raise ValueError("pixel data too large")
+        return real(source, image, key, *args, **kwargs)
+
+    monkeypatch.setattr(keyimages, "secondary_capture", first_fails)
+    case, _ = write_case(tmp_path)
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 3
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["failures"] == ["Secondary Capture key image k1 (key-k1.dcm) not written: ValueError: pixel data"
+                                   " too large"]
+    assert [Path(p).name for p in printed["key_images_dicom"]] == ["key-k2.dcm"]
+    assert Path(printed["pdf"]).is_file() and Path(printed["sr"]).is_file() and len(printed["key_images_png"]) == 2
+    document = json.loads(Path(printed["json"]).read_text(encoding="utf-8"))
+    assert printed["failures"][0] in document["errors"]  # the report itself says which file is missing
+
+
+def test_exported_files_are_readable_by_the_user_only(exported) -> None:
+    _, result = exported
+    assert len(result.paths) == 7
+    for path in result.paths:
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    assert result.folder.stat().st_mode & 0o777 == 0o700  # a folder the export created

@@ -1,0 +1,205 @@
+"""The quantity registry: one definition per quantity the app computes.
+
+Each :class:`Quantity` holds its unit (the DESIGN.md "Quantity names and units" contract), its
+reporting precision (docs/clinical-criteria.md: classify the value as printed), its human label,
+the grading schemes whose bands (``measurements.thresholds.BANDS``) apply to it, headline scheme
+first (the first grade is the one a table shows), and how it is
+written to the DICOM SR: a :class:`SRConcept` (concept name, method, flow direction, image mode,
+finding site, UCUM unit) or, when there is no way to code it, an explicit ``not_exported`` reason.
+
+Codes come from DICOM PS3.16 (TID 5200/5203 family: CID 12222 Orifice Flow Property, CID 12239
+Cardiac Output Property, CID 12304 Echo Measured Property, CID 12337 Structural Heart Echo
+Measurement, CID 12221/12224/12227 modifiers) and SNOMED CT. Where PS3.16 has no code the app uses
+the private scheme :data:`PRIVATE_SCHEME`, declared in the SR's Coding Scheme Identification
+Sequence; every private code is listed in :data:`PRIVATE_CODES`. Adding a quantity: see
+docs/quantities.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Private coding scheme of the app (declared in every SR it writes).
+PRIVATE_SCHEME = "99TEERPLAN"
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A coded concept: (code value, coding scheme designator, code meaning)."""
+
+    value: str
+    scheme: str
+    meaning: str
+
+
+def _private(value: str, meaning: str) -> Coded:
+    return Coded(value, PRIVATE_SCHEME, meaning)
+
+
+# --- scheme names: every grade carries one (schemes disagree at their boundaries) ----------------
+MR5 = "ASE-2017-native/MVARC 5-class"
+POST_TEER = "ASE-2019-post-TEER"
+MVARC = "MVARC"
+EAE = "EAE/ASE-2009-MS"
+ACC = "ACC/AHA-2020-MS"
+GERMAN = "German consensus 2014 (TEER anatomy)"
+#: Cut-offs of the band that validates mean-gradient grading (S3 footnote: 60-80 /min, inclusive).
+MG_VALID_HR_BPM: tuple[float, float] = (60.0, 80.0)
+HR_VALIDITY = f"EAE/ASE-2009 MG validity (HR {MG_VALID_HR_BPM[0]:g}-{MG_VALID_HR_BPM[1]:g})"
+
+# --- codes (PS3.16 unless marked private) --------------------------------------------------------
+MITRAL_VALVE = Coded("91134007", "SCT", "Mitral Valve")
+LVOT = Coded("13418002", "SCT", "Left ventricle outflow tract")
+PULMONARY_ARTERY = Coded("81040000", "SCT", "Pulmonary artery")
+ANTEGRADE = Coded("263677008", "SCT", "Antegrade Flow")  # CID 12221
+REGURGITANT = Coded("397417004", "SCT", "Regurgitant Flow")  # CID 12221
+MODE_2D = Coded("399064001", "SCT", "2D mode")  # CID 12224
+MODE_3D = Coded("426865009", "SCT", "3D mode")
+CW = Coded("261198000", "SCT", "Doppler Continuous Wave")
+COLOUR = Coded("261197005", "SCT", "Doppler Color Flow")
+SIMPLIFIED_BERNOULLI = Coded("125218", "DCM", "Simplified Bernoulli")  # CID 12227/12230
+AREA_BY_PHT = Coded("125210", "DCM", "Area by Pressure Half-Time")  # CID 12229
+PLANIMETRY = Coded("125220", "DCM", "Planimetry")
+CONTINUITY_VTI = Coded("125215", "DCM", "Continuity Equation by Velocity Time Integral")
+PISA = Coded("125216", "DCM", "Proximal Isovelocity Surface Area")
+LENGTH = Coded("410668003", "SCT", "Length")
+AREA = Coded("42798000", "SCT", "Area")
+PEAK_VELOCITY = Coded("20355-4", "LN", "Peak Blood Velocity")  # CID 12222
+ORIFICE_AREA = Coded("399367004", "SCT", "Cardiovascular Orifice Area")  # CID 12222
+VOLUME_FLOW = Coded("33878-0", "LN", "Volume flow")  # CID 12222
+REGURGITANT_FRACTION = Coded("399301000", "SCT", "Regurgitant Fraction")  # CID 12222
+DURATION = Coded("103335007", "SCT", "Duration (attribute)")
+#: Volumetric MR method (LV stroke volume from LV volumes minus the LVOT Doppler stroke volume):
+#: CID 12227/12229/12231 have no such method code (Doppler Volume Flow 125219 is the annulus method).
+VOLUMETRIC = _private("VOLUMETRIC", "LV stroke volume minus LVOT stroke volume")
+#: Total 3D vena contracta area over all jets: PS3.16 has no vena contracta area code, nor a "sum" method.
+SUM_OVER_JETS = _private("SUM-JETS", "Sum over the residual jets")
+PRIVATE_CODES: tuple[Coded, ...] = (VOLUMETRIC, SUM_OVER_JETS)
+
+#: App unit -> UCUM unit code (PS3.16 / UCUM; ``ml`` as DICOM examples write it).
+UCUM: dict[str, Coded] = {
+    "cm": Coded("cm", "UCUM", "cm"), "cm2": Coded("cm2", "UCUM", "cm2"), "m/s": Coded("m/s", "UCUM", "m/s"),
+    "mmHg": Coded("mm[Hg]", "UCUM", "mmHg"), "ms": Coded("ms", "UCUM", "ms"), "mL": Coded("ml", "UCUM", "ml"),
+    "bpm": Coded("/min", "UCUM", "/min"), "%": Coded("%", "UCUM", "%"), "mL/s": Coded("ml/s", "UCUM", "ml/s"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SRConcept:
+    """How a quantity is coded in the SR (TID 300 NUM with TID 5203-style modifiers)."""
+
+    name: Coded
+    method: Coded | None = None
+    flow: Coded | None = None
+    mode: Coded | None = None
+    site: Coded = MITRAL_VALVE
+    basis: str = ""  # where the code comes from / why this pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """One quantity: unit, precision, label, grading schemes, SR concept or the reason it has none."""
+
+    name: str
+    label: str
+    unit: str
+    precision: str
+    schemes: tuple[str, ...] = ()
+    sr: SRConcept | None = None
+    not_exported: str = ""
+
+    @property
+    def ucum(self) -> Coded:
+        return UCUM[self.unit]
+
+
+_MR = (POST_TEER, MR5)
+_MS = (EAE, ACC)
+_PISA_BASIS = "TID 5203 pattern (PS3.17 N.2): property + Flow Direction + Method (CID 12222)"
+_VOL_BASIS = "CID 12222 property + Regurgitant Flow; private method (no volumetric method in CID 12227)"
+
+
+def _q(name: str, label: str, unit: str, precision: str, sr: SRConcept | None, *schemes: str,
+       not_exported: str = "") -> Quantity:
+    return Quantity(name, label, unit, precision, schemes, sr, not_exported)
+
+
+_ALL: tuple[Quantity, ...] = (
+    _q("distance", "distance", "cm", "0.01", SRConcept(LENGTH, mode=MODE_2D)),
+    _q("area", "area", "cm2", "0.01", SRConcept(AREA, mode=MODE_2D)),
+    _q("vmax", "peak velocity", "m/s", "0.01", SRConcept(PEAK_VELOCITY, flow=ANTEGRADE, mode=CW)),
+    _q("velocity", "velocity", "m/s", "0.01", SRConcept(PEAK_VELOCITY)),
+    _q("mean_velocity", "mean velocity", "m/s", "0.01",
+       SRConcept(Coded("11692-1", "LN", "Time averaged peak velocity"), flow=ANTEGRADE, mode=CW,
+                 basis="CID 12222; the mean of the maximum-velocity envelope")),
+    _q("peak_gradient", "peak gradient", "mmHg", "0.1",
+       SRConcept(Coded("20247-3", "LN", "Peak Gradient"), SIMPLIFIED_BERNOULLI, ANTEGRADE, CW)),
+    _q("mean_gradient", "mean gradient", "mmHg", "0.1",
+       SRConcept(Coded("20256-4", "LN", "Mean Gradient"), SIMPLIFIED_BERNOULLI, ANTEGRADE, CW), MVARC, EAE),
+    _q("vti", "VTI", "cm", "0.1", SRConcept(Coded("20354-7", "LN", "Velocity Time Integral"), flow=ANTEGRADE,
+                                            mode=CW)),
+    _q("pht", "pressure half-time", "ms", "1",
+       SRConcept(Coded("20280-4", "LN", "Pressure Half-Time"), flow=ANTEGRADE, mode=CW), ACC),
+    _q("deceleration_time", "deceleration time", "ms", "1",
+       SRConcept(Coded("20217-6", "LN", "Deceleration Time"), flow=ANTEGRADE, mode=CW)),
+    _q("duration", "duration", "ms", "1", SRConcept(DURATION)),
+    _q("time_interval", "time interval", "ms", "1", SRConcept(DURATION)),
+    _q("heart_rate", "heart rate", "bpm", "1", SRConcept(Coded("8867-4", "LN", "Heart rate")), HR_VALIDITY),
+    _q("mva_pht", "MVA by PHT", "cm2", "0.01", SRConcept(ORIFICE_AREA, AREA_BY_PHT, ANTEGRADE, CW), *_MS),
+    _q("mva_planimetry", "MVA by planimetry", "cm2", "0.01",
+       SRConcept(ORIFICE_AREA, PLANIMETRY, ANTEGRADE, MODE_2D), MVARC, *_MS),
+    _q("mva_continuity", "MVA by continuity", "cm2", "0.01", SRConcept(ORIFICE_AREA, CONTINUITY_VTI, ANTEGRADE),
+       *_MS),
+    _q("mva_pisa", "MVA by PISA", "cm2", "0.01", SRConcept(ORIFICE_AREA, PISA, ANTEGRADE, COLOUR), *_MS),
+    _q("pisa_flow", "PISA flow rate", "mL/s", "0.1",
+       SRConcept(Coded("34141-2", "LN", "Peak Instantaneous Flow Rate"), PISA, REGURGITANT, COLOUR)),
+    _q("eroa_pisa", "EROA (PISA)", "cm2", "0.01", SRConcept(ORIFICE_AREA, PISA, REGURGITANT, COLOUR,
+                                                           basis=_PISA_BASIS), MR5),
+    _q("rvol_pisa", "regurgitant volume (PISA)", "mL", "1",
+       SRConcept(VOLUME_FLOW, PISA, REGURGITANT, COLOUR,
+                 basis="TID 5200 has no pre-coordinated regurgitant volume: Volume flow + Regurgitant + PISA"), MR5),
+    _q("rf_pisa", "regurgitant fraction (PISA)", "%", "1", SRConcept(REGURGITANT_FRACTION, PISA, REGURGITANT), MR5),
+    _q("rvol_volumetric", "regurgitant volume (volumetric)", "mL", "1",
+       SRConcept(VOLUME_FLOW, VOLUMETRIC, REGURGITANT, basis=_VOL_BASIS), *_MR),
+    _q("rf_volumetric", "regurgitant fraction (volumetric)", "%", "1",
+       SRConcept(REGURGITANT_FRACTION, VOLUMETRIC, REGURGITANT, basis=_VOL_BASIS), *_MR),
+    _q("eroa_volumetric", "EROA (volumetric)", "cm2", "0.01",
+       SRConcept(Coded("77914-0", "LN", "Mitral valve effective regurgitant orifice area (volumetric)"),
+                 basis="pre-coordinated LOINC of CID 12337 (Structural Heart Echo Measurement)"), *_MR),
+    _q("vena_contracta", "vena contracta width", "cm", "0.01",
+       SRConcept(Coded("125334", "DCM", "Vena Contracta Width"), flow=REGURGITANT, mode=COLOUR,
+                 basis="CID 12304"), MR5, POST_TEER),
+    _q("vena_contracta_biplane", "biplane vena contracta width", "cm", "0.01",
+       SRConcept(Coded("125334", "DCM", "Vena Contracta Width"), flow=REGURGITANT, mode=COLOUR,
+                 basis="CID 12304"), MR5),
+    _q("vca", "3D vena contracta area", "cm2", "0.01",
+       SRConcept(AREA, flow=REGURGITANT, mode=MODE_3D, basis="PS3.16 has no vena contracta area code"), MR5,
+       POST_TEER),
+    _q("vca_total", "total 3D vena contracta area", "cm2", "0.01",
+       SRConcept(AREA, SUM_OVER_JETS, REGURGITANT, MODE_3D,
+                 basis="PS3.16 has no vena contracta area code; private method says it is the sum"), *_MR),
+    _q("lvot_area", "LVOT area", "cm2", "0.01", SRConcept(AREA, mode=MODE_2D, site=LVOT)),
+    _q("sv_lvot", "LVOT stroke volume", "mL", "1",
+       SRConcept(Coded("90096001", "SCT", "Stroke Volume"), CONTINUITY_VTI, site=LVOT, basis="CID 12239")),
+    _q("pasp", "systolic pulmonary artery pressure", "mmHg", "1",
+       SRConcept(Coded("250768007", "SCT", "Pulmonary artery systolic pressure"), SIMPLIFIED_BERNOULLI,
+                 mode=CW, site=PULMONARY_ARTERY,
+                 basis="SNOMED CT observable (LOINC 8440-0 equivalent); 4·V_TR² + RAP. PS3.16 lists only the"
+                       " RV estimate (82341-9 LN, CID 12337; 399023006 SCT, CID 12204)"), EAE),
+)
+
+#: Quantity name -> its definition.
+QUANTITIES: dict[str, Quantity] = {q.name: q for q in _ALL}
+
+
+def quantity(name: str) -> Quantity:
+    """The registry entry of ``name``; KeyError names the unknown quantity."""
+    try:
+        return QUANTITIES[name]
+    except KeyError:
+        raise KeyError(f"unknown quantity {name!r} (not in measurements.concepts.QUANTITIES)") from None
+
+
+def mr_quantities() -> frozenset[str]:
+    """Quantities graded on the residual-MR scales (their class says how much MR there is)."""
+    return frozenset(q.name for q in _ALL if MR5 in q.schemes or POST_TEER in q.schemes)
