@@ -38,7 +38,7 @@ from gui.annotate import Annotation
 from gui.icons import media_icon
 from gui.key_images import KeyImageFlags
 from gui.notices import NoticeArea, Notices, report_errors
-from gui.panels.browser import StudyBrowser, loop_label
+from gui.panels.browser import StudyBrowser
 from gui.panels.case_docks import CaseDocks
 from gui.panels.keys import install_field_keys
 from gui.panels.pacs_dialog import PacsMenu
@@ -53,11 +53,12 @@ from gui.viewer.readout import calibration_summary, readout
 from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
+from gui.viewer.viewport import loop_name as loop_label
 from gui.wheel_guard import WheelGuard, install_wheel_guard
 from imaging.cache import FrameCache, default_cache
 from imaging.catalog import StudyCatalog, catalog_paths
 from imaging.loop import Loop
-from planning.case import resolve_image
+from planning.case import Case, resolve_image
 
 log = logging.getLogger(__name__)
 
@@ -425,23 +426,26 @@ class MainWindow(QMainWindow):
 
     def open_case(self, path: Path) -> list[Path]:
         """Load a case file as the open case; return its image files (a notice for each one missing)."""
-        with report_errors(self.notices, str(path)):
-            if not self.session.maybe_keep_changes():
-                return []
-            case = self.session.open(path).case
-            for where, message in case.load_errors:
-                self.notices.warning(f"{path}: {where}: {message}")
-            self.caseOpened.emit(case)
-            found = []
-            for entry in case.images:
-                uid = str(entry.get("sop_instance_uid", ""))
-                image = resolve_image(case, uid)
-                if image is None:
-                    self.notices.warning(f"{path}: image {uid} ({entry.get('path', 'no path')}) not found")
-                else:
-                    found.append(image)
-            return found
-        return []
+        found: list[Path] = []
+        with report_errors(self.notices, str(path)):  # a case that does not load is a notice, nothing opens
+            if self.session.maybe_keep_changes():
+                found = self._case_images(path, self.session.open(path).case)
+        return found
+
+    def _case_images(self, path: Path, case: Case) -> list[Path]:
+        """The image files of the case just opened from ``path`` (load problems and missing images are notices)."""
+        for where, message in case.load_errors:
+            self.notices.warning(f"{path}: {where}: {message}")
+        self.caseOpened.emit(case)
+        found = []
+        for entry in case.images:
+            uid = str(entry.get("sop_instance_uid", ""))
+            image = resolve_image(case, uid)
+            if image is None:
+                self.notices.warning(f"{path}: image {uid} ({entry.get('path', 'no path')}) not found")
+            else:
+                found.append(image)
+        return found
 
     def show_catalog(self, catalog: StudyCatalog) -> None:
         """Show a study catalog: the browser at once, then the first loops in the visible viewports."""
