@@ -82,6 +82,22 @@ def make_result(rid: str, label: str, quantity: str, value: float, source: Seque
                   warnings=tuple(warnings), method=method)
 
 
+#: Carried by every result of an unlabelled mark (docs/clinical-criteria.md, "Meaning of a mark").
+UNLABELLED_WARNING = ("unlabelled mark: measured only, not graded and not used by calculations, the summary"
+                      " or decision support; give it a label")
+
+
+def is_unlabelled(mark: Mark) -> bool:
+    """A mark without a label (or with a blank one) has no clinical meaning yet."""
+    return not mark.label.strip()
+
+
+def measured_only(results: Sequence[Result]) -> list[Result]:
+    """The results of an unlabelled mark: values kept, grades dropped, labelled and warned as unlabelled."""
+    return [replace(r, label=f"Unlabelled {r.label}", grades=(), warnings=(*r.warnings, UNLABELLED_WARNING))
+            for r in results]
+
+
 def _label(mark: Mark, quantity: str, single: bool) -> str:
     base = mark.label or mark.id
     return base if single else f"{base}: {QUANTITY_LABELS.get(quantity, quantity)}"
@@ -262,7 +278,8 @@ def measure_all(
             raise hit
         return hit
 
-    for mark in marks:
+    for given in marks:
+        mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
             region = resolve_region(mark, cached_regions)
             mark_results = measure_mark(mark, region)
@@ -270,6 +287,7 @@ def measure_all(
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
+        mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
         measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
 
@@ -341,6 +359,8 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     mark_id = calc[key]
     if mark_id not in measured:
         raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
+    if is_unlabelled(measured[mark_id].mark):
+        raise InputError(f"{key} {mark_id!r} is unlabelled: give it a label before a calculation uses it")
     return measured[mark_id]
 
 

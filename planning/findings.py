@@ -30,6 +30,7 @@ from typing import Any
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
+from planning.labels import labelled_results
 
 _CALCIFICATION_ORDER = ("none", "mild", "moderate", "severe")
 
@@ -130,9 +131,10 @@ NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
 
 
 def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
-    """Results that describe transmitral inflow: none of their marks has a non-inflow purpose."""
+    """Results that describe transmitral inflow: none of their marks is unlabelled or has a non-inflow purpose."""
     purpose = {m.id: (m.purpose or "") for m in case.marks}
-    return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
+    labelled = labelled_results(case.marks, results)
+    return [r for r in labelled if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
 
 
 def _worst(grades: Iterable[str]) -> str | None:
@@ -161,6 +163,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
     sinus rhythm), never an MR jet's.
     """
+    results = labelled_results(case.marks, results)
     ctx = context(case)
     jets = jet_inputs(case, results)
     segs = {s.segment.upper(): s for s in segments(case, results)}

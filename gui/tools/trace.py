@@ -94,4 +94,4 @@ class AutoTraceTool(Tool):
         except InputError as exc:
             self.overlay.session.refused.emit(str(exc))
             return
-        self.overlay.commit(self.kind, simplify(list(envelope)), self.default_label)
+        self.overlay.commit(self.kind, simplify(list(envelope)))
