@@ -30,7 +30,7 @@ from typing import Any
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
-from planning.labels import labelled_results
+from planning.labels import labelled_results, results_of_purpose
 
 _CALCIFICATION_ORDER = ("none", "mild", "moderate", "severe")
 
@@ -172,7 +172,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     if length_cm is None and posterior:
         length_cm = min(s.length_cm for s in posterior if s.length_cm is not None)
     if length_cm is None:
-        length_cm = _first(results, "posterior_leaflet_length")
+        length_cm = _first(results_of_purpose(case.marks, results, "posterior_leaflet_length"), "distance", min)
     space = [cm for _, cm in spaces(case, results)]
     in_zone = _worst(s.calcification for s in segs.values() if s.calcification_in_grasp_zone)
     outside = _worst(s.calcification for s in segs.values() if not s.calcification_in_grasp_zone)

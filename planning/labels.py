@@ -149,3 +149,9 @@ def labelled_results(marks: Iterable[Mark], results: Sequence[Result]) -> list[R
     the decision support may use (an unlabelled mark's numbers are shown, never used)."""
     unlabelled = {m.id for m in marks if is_unlabelled(m)}
     return [r for r in results if not unlabelled.intersection(r.source)]
+
+
+def results_of_purpose(marks: Iterable[Mark], results: Sequence[Result], purpose: str) -> list[Result]:
+    """The results computed from labelled marks of ``purpose`` only (e.g. every posterior leaflet length)."""
+    ids = {m.id for m in marks if m.purpose == purpose and not is_unlabelled(m)}
+    return [r for r in results if r.source and ids.issuperset(r.source)]
