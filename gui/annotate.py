@@ -252,7 +252,9 @@ class Annotation:
         self.label_box.clear()
         self.label_box.addItems(labels_for_regions(self.window.grid.active.regions, kind))
         self.label_box.setCurrentIndex(-1)  # empty: the next mark is unlabelled until the user picks a label
-        self.label_box.lineEdit().setPlaceholderText(LABEL_PLACEHOLDER)
+        line = self.label_box.lineEdit()
+        if line is not None:  # an editable combo box has its line edit
+            line.setPlaceholderText(LABEL_PLACEHOLDER)
         self.label_box.blockSignals(False)
         self._set_label(self.label_box.currentText())
 

@@ -2,7 +2,9 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings.
+the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+label) is measured with its purpose ignored, never graded, and no calculation uses it
+(docs/clinical-criteria.md §1.0).
 
 Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>[.<first mark id>].<quantity>``
 (beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
