@@ -115,3 +115,29 @@ def test_measure_cli_reports_an_unlabelled_mark_without_grade_and_with_the_warni
     assert "grade" not in m and "grades" not in m
     assert m["warnings"] == [UNLABELLED_WARNING] and m["label"] == "Unlabelled m1"
     assert "mark 'm1' is unlabelled" in captured.err
+
+
+def test_the_json_report_lists_an_unlabelled_mark_as_unlabelled_and_ungraded(tmp_path: Path) -> None:
+    """Same 0.02 cm/px 2D image: an unlabelled 0.60 cm caliper beside a labelled vena contracta of 0.60 cm."""
+    from planning.case import load_case
+    from report.build import build_report
+    from report.json_export import report_to_json, validate
+
+    sop = "1.2.826.0.1.3680043.99.32"
+    write_us_image(tmp_path / "IM.dcm", sop, [region_item((0, 0, 399, 299), 1, 1, (3, 3), (0.02, 0.02))])
+    base = {"type": "distance", "sop_instance_uid": sop, "frame_number": 1, "region": 0,
+            "points": [[10.5, 10.5], [40.5, 10.5]]}
+    case = {"format": "mitraplan-case", "version": 1, "study": {}, "notes": "",
+            "images": [{"sop_instance_uid": sop, "path": "IM.dcm"}],
+            "marks": [{**base, "id": "m1", "label": ""},
+                      {**base, "id": "m2", "label": "Vena contracta", "purpose": "vena_contracta"}]}
+    path = tmp_path / "c.mitraplan.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    report, _ = build_report(load_case(path))
+    document = report_to_json(report)
+    validate(document)
+    by_id = {m["id"]: m for m in document["measurements"]}
+    assert by_id["m1.distance"]["label"] == "Unlabelled m1" and by_id["m1.distance"]["grades"] == []
+    assert by_id["m1.distance"]["warnings"] == [UNLABELLED_WARNING] and by_id["m1.distance"]["value"] == pytest.approx(0.6)
+    assert by_id["m2.vena_contracta"]["grades"][0]["label"].startswith("2+/3+ moderate")
+    assert {m["id"]: m["label"] for m in document["marks"]} == {"m1": "", "m2": "Vena contracta"}
