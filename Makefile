@@ -28,17 +28,18 @@ run: sysdeps $(STAMP)
 		echo "Open $(DEMO_OUT)/report/report.pdf to read it, or run 'make run' where a display is available (e.g. 'xvfb-run make run')."; \
 	fi
 
+# ruff (style and bug patterns), mypy (strict types), import-linter (the layer rule); configured in pyproject.toml
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: sysdeps $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
+# the lint, then every test including the slow ones (-m "not slow" for a quick local run: see CONTRIBUTING.md)
+test: sysdeps lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15
 
 bench: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache $(DEMO_OUT)
+	rm -rf $(VENV) .pytest_cache .mypy_cache $(DEMO_OUT)

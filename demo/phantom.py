@@ -12,7 +12,7 @@ pixels and the same UIDs. Five images, all 800x600 JPEG baseline YBR_FULL_422, o
   with mitral inflow below and MR above the baseline, drawn from known piecewise-linear envelopes.
 
 Truth is analytic: distances from pixel offsets times the region deltas, Doppler numbers from the
-envelope polylines by the exact per-segment formulas of clinical.md (M5-M8): VTI = sum dt(a+b)/2,
+envelope polylines by the exact per-segment formulas of docs/clinical-criteria.md §1.2-1.3 (M5-M8): VTI = sum dt(a+b)/2,
 integral of v^2 = sum dt(a^2+ab+b^2)/3, mean gradient = 4/T times that integral, PHT = time from
 the E peak V0 to V0/sqrt(2) along the linear deceleration.
 """
@@ -33,6 +33,7 @@ from pydicom.encaps import encapsulate
 from pydicom.tag import Tag
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
+    UID,
     JPEGBaseline8Bit,
     UltrasoundImageStorage,
     UltrasoundMultiFrameImageStorage,
@@ -78,12 +79,12 @@ INFLOW_PHT_S = 0.15
 MR_BEAT = ((0.03, 0.0), (0.08, 3.6), (0.18, 5.0), (0.30, 4.7), (0.40, 3.0), (0.45, 0.0))
 
 
-def demo_uid(name: str) -> str:
+def demo_uid(name: str) -> UID:
     """A UID that depends only on ``name`` (re-writing the demo keeps every UID)."""
     return generate_uid(prefix=DEMO_UID_ROOT, entropy_srcs=["mitraplan-demo", name])
 
 
-# --- envelope arithmetic (clinical.md M5-M8) -------------------------------------------------
+# --- envelope arithmetic (docs/clinical-criteria.md M5-M8) ------------------------------
 
 def polyline_metrics(points: Sequence[tuple[float, float]]) -> dict[str, float]:
     """Vmax (m/s), VTI (cm), mean gradient (mmHg) and duration (s) of a (t s, v m/s) polyline.
@@ -478,6 +479,8 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
             ds.FrameTimeVector = [round(v, 3) for v in frame_time_vector]
             ds.FrameIncrementPointer = Tag("FrameTimeVector")
         else:
+            if frame_time_ms is None:
+                raise ValueError(f"{key}: a multi-frame loop needs frame_time_ms or frame_time_vector")
             ds.FrameTime = frame_time_ms
             ds.FrameIncrementPointer = Tag("FrameTime")
             ds.RecommendedDisplayFrameRate = round(1000.0 / frame_time_ms)

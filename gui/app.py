@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSettings, Sig
 from PySide6.QtWidgets import QApplication
 
 import gui.viewer  # noqa: F401 - pyqtgraph options before any ImageItem exists
+from gui.logs import current_log_file
 from gui.theme import apply_dark_theme
 from imaging.errors import InputError
 
@@ -42,12 +43,12 @@ RELAY: ExceptionRelay | None = None
 
 
 def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    """Log the traceback, record it and show a notice; the app keeps running."""
+    """Log the traceback (stderr and the log file), record it and show a notice naming the file; the app keeps running."""
     EXCEPTION_LOG.append((exc_type, exc))
     log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
     if RELAY is not None:
         RELAY.raised.emit(f"Unexpected error ({exc_type.__name__}): {exc}. The window stays usable;"
-                          " details are in the log.")
+                          f" the details are in {current_log_file() or 'the log'}.")
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:

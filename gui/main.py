@@ -2,7 +2,7 @@
 
 Without a sub-command it opens the app. Each sub-command lives in ``gui/cli/<name>.py`` with
 ``add_arguments(parser)`` and ``run(args) -> int``; the headless ones import no widgets.
-Exit codes (DESIGN.md): 0 ok, 2 usage error, 3 bad input, 1 anything else.
+Exit codes (a contract of the command line): 0 ok, 2 usage error, 3 bad input, 1 anything else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from gui.logs import log_traceback_to_file, setup_logging
+from gui.versions import version_text
 from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
@@ -30,10 +33,24 @@ COMMANDS: dict[str, str] = {
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: print the version and the decoders this installation has (looked up only then), exit 0."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and the available DICOM pixel-data decoders, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered sub-command."""
     parser = argparse.ArgumentParser(prog="mitraplan", description="Post-TEER redo-intervention planning workstation")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr (and the log file)")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
@@ -45,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Options of ``mitraplan`` itself; any other leading argument belongs to the app (``open``).
-_TOP_LEVEL_OPTIONS = {"-h", "--help", "-v", "--verbose"}
+_TOP_LEVEL_OPTIONS = {"-h", "--help", "-v", "--verbose", "--version"}
 
 
 def _route_to_open(args: list[str]) -> list[str]:
@@ -62,8 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = _route_to_open(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose=args.verbose)
     if not getattr(args, "_module", None):
         args = parser.parse_args(["open"])
     try:
@@ -75,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         logging.getLogger("mitraplan").debug("unhandled error", exc_info=True)
-        print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        where = log_traceback_to_file(f"mitraplan {args.command}: unhandled error")
+        detail = f" (traceback in {where})" if where else ""
+        print(f"mitraplan {args.command}: {type(exc).__name__}: {exc}{detail}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -100,6 +100,7 @@ def _expand(paths: Iterable[Path | str], warnings: list[tuple[str, str]]) -> Ite
     yielded: set[Path] = set()
     for raw in paths:
         path = Path(raw)
+        candidates: Iterator[Path]
         if path.is_dir():
             candidates = (p for p in sorted(path.rglob("*"))
                           if p.is_file() and not p.name.startswith(".") and p.name.upper() != DICOMDIR_NAME)

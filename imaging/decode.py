@@ -1,4 +1,4 @@
-"""Decoding one frame at a time, with the decoder pinned per transfer syntax (dicom-notes.md section 3).
+"""Decoding one frame at a time, with the decoder pinned per transfer syntax (PS3.5 Annex A.4, encapsulated frames).
 
 * JPEG Baseline (.4.50), 8-bit YBR_FULL_422 / YBR_FULL / RGB-with-JFIF / grey: simplejpeg
   (libjpeg-turbo, MIT, releases the GIL) straight on the frame's bytes. Codestreams whose colour
@@ -294,7 +294,8 @@ class FrameDecoder:
             mode = self._jpeg_mode or jpeg_colour_mode(data, self._photometric, self._samples)
             self._jpeg_mode = self._jpeg_mode or mode
             if mode == "RGB":
-                return simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=out)
+                rgb: np.ndarray = simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=out)
+                return rgb
             if mode == "GRAY":
                 return self._to_display(simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=out)[..., 0])
         return self._decode_with_pydicom(data)
@@ -352,5 +353,6 @@ def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
         scaled = (arr.astype(np.float32) - low) * (255.0 / max(high - low, 1))
         return scaled.astype(np.uint8)
     shift = max(bits_stored - 8, 0)
-    return np.clip(arr >> shift, 0, 255).astype(np.uint8)
+    shifted: np.ndarray = arr >> shift
+    return shifted.clip(0, 255).astype(np.uint8)
 

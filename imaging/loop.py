@@ -7,6 +7,7 @@ decoded frames live in a ``FrameCache`` under a memory budget.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, wait
@@ -120,7 +121,7 @@ class LoopInfo:
         return self.samples_per_pixel == 3 or self.photometric == "PALETTE COLOR"
 
     def as_info(self) -> dict[str, Any]:
-        """The loop as in the ``mitraplan info`` contract (DESIGN.md, Command line)."""
+        """The loop as ``mitraplan info`` prints it (a command-line contract the tests pin)."""
         return {
             "path": str(self.path),
             "sop_instance_uid": self.sop_instance_uid,
@@ -229,7 +230,7 @@ class Loop:
                 return future
             future = decode_pool().submit(self._decode, k, self._decoder.new_buffer())
             self._inflight[k] = future
-        future.add_done_callback(lambda f, k=k: self._forget(k, f))
+        future.add_done_callback(functools.partial(self._forget, k))
         return future
 
     def prefetch(self, ks: Iterable[int]) -> None:

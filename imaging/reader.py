@@ -13,6 +13,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -96,7 +97,7 @@ def open_pixels(path: Path) -> PixelSource:
     return PixelSource(header, view[start:end], encapsulated, None if encapsulated else length, mapped)
 
 
-def _open(path: Path):  # noqa: ANN202 - a binary file object
+def _open(path: Path) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -107,7 +108,7 @@ def _open(path: Path):  # noqa: ANN202 - a binary file object
         raise ImagingError(f"cannot be opened ({exc.strerror})", path) from None
 
 
-def _parse_header(fp, path: Path) -> Dataset:  # noqa: ANN001 - binary file object
+def _parse_header(fp: BinaryIO, path: Path) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

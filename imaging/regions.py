@@ -255,8 +255,8 @@ def region_for_points(
 ) -> UltrasoundRegion:
     """The one region that holds every point; refuse with a reason otherwise.
 
-    When regions overlap, the calibrated one that holds every point wins, the smaller first
-    (DESIGN.md, Coordinates and units).
+    When regions overlap, the calibrated one that holds every point wins, the smaller first (the
+    smallest region is the most specific calibration).
     """
     if not points:
         raise CalibrationError(f"{what} has no points")

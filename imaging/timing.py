@@ -1,4 +1,4 @@
-"""Frame timing of a loop: when each frame starts, heart rate and R waves (dicom-notes.md section 2.2).
+"""Frame timing of a loop: when each frame starts, heart rate and R waves (PS3.3 C.7.6.5 Cine, C.8.5.6 US Image).
 
 Sources, in order of trust: Frame Time Vector (0018,1065), Frame Time (0018,1063), Cine Rate
 (0018,0040), Recommended Display Frame Rate (0008,2144); otherwise 30 fps with a warning.

@@ -40,7 +40,7 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import concepts, continuity, doppler, geometry, pisa, thresholds
+from measurements import beats, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -52,8 +52,8 @@ PHT_POST_TEER_WARNING = ("PHT not validated after TEER (double orifice, altered 
                          " do not use alone for stenosis decisions")
 #: Above this heart rate (/min) gradients overestimate the resting stenosis (tachycardia).
 TACHYCARDIA_BPM = 100.0
-#: Atrial fibrillation: average at least this many consecutive beats (S3).
-AF_MIN_BEATS = 5
+#: Atrial fibrillation: average at least this many consecutive beats (S3; defined in measurements.beats).
+AF_MIN_BEATS = beats.AF_MIN_BEATS
 _HR_LO, _HR_HI = (f"{v:g}" for v in MG_VALID_HR_BPM)
 HIGH_HR_WARNING = "heart rate {hr:.0f} bpm > " + f"{TACHYCARDIA_BPM:g}: gradients overestimate the resting stenosis"
 HR_RANGE_WARNING = ("heart rate {hr:.0f} bpm outside " + f"{_HR_LO}-{_HR_HI}: EAE/ASE 2009 MG grading presumes"
@@ -113,8 +113,11 @@ def _check_inside(mark: Mark, region: UltrasoundRegion) -> None:
                 f" ({region.description})")
 
 
-def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
-    """Every number of one mark on its region; raises CalibrationError naming the mark."""
+def measure_mark(mark: Mark, region: UltrasoundRegion, r_waves_s: Sequence[float] = ()) -> list[Result]:
+    """Every number of one mark on its region; raises CalibrationError naming the mark.
+
+    ``r_waves_s``: the image's R-wave times (s), used to split a Doppler trace into beats.
+    """
     what = f"mark {mark.id!r}"
     _check_inside(mark, region)
     if mark.type is MarkType.DISTANCE:
@@ -123,7 +126,7 @@ def measure_mark(mark: Mark, region: UltrasoundRegion) -> list[Result]:
         return _measure_area(mark, region, what)
     if mark.type is MarkType.DOPPLER_TRACE:
         doppler.require_spectral(region, what)
-        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region)), region)
+        return _angle_note(trace_results(mark, doppler.velocity_trace(mark.points, region), r_waves_s), region)
     return _angle_note(_measure_point(mark, region, what), region)
 
 
@@ -176,8 +179,74 @@ def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Resu
                         doppler.peak_gradient(v), (mark.id,), method="simplified Bernoulli 4v²")]
 
 
-def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Result]:
-    """Trace metrics (and PHT/MVA for a mitral inflow trace) of one velocity trace."""
+def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint],
+                  r_waves_s: Sequence[float] = ()) -> list[Result]:
+    """Trace metrics (and PHT/MVA for a mitral inflow trace) of one velocity trace.
+
+    A trace spanning several beats (``beats.complete_beats``: baseline returns, R waves when known;
+    partial beats at the trace's ends left out with a warning) gives per-beat results
+    ``<mark>.beat<k>.<quantity>`` (``beat`` = k), then their averages ``<mark>.<quantity>`` with
+    ``beats`` = n and the SD; each beat also gets a heart rate from the beat spacing (or its R-R
+    interval). The average mean gradient is the mean of the beats' mean
+    gradients, never the gradient of a mean velocity.
+    """
+    r_waves_s = [r for r in r_waves_s if trace and trace[0][0] <= r <= trace[-1][0]]  # on this trace's time axis
+    pieces, partial = beats.complete_beats(trace, r_waves_s)
+    base = mark.label or mark.id
+    note = (f"{partial} partial beat(s) at the trace's ends left out",) if partial else ()
+    if len(pieces) == 1:  # one beat: measured over its flow period (baseline before and after left out)
+        return [replace(r, warnings=(*r.warnings, *note)) for r in _one_beat_results(mark, pieces[0], mark.id, base)]
+    per_beat: list[Result] = []
+    rates = beats.beat_heart_rates([p[0][0] for p in pieces], r_waves_s)
+    for k, (piece, hr) in enumerate(zip(pieces, rates, strict=True), start=1):
+        rid, label = f"{mark.id}.beat{k}", f"{base}, beat {k}"
+        one = _one_beat_results(mark, piece, rid, label)
+        if hr is not None:
+            start = piece[0][0]
+            by_ecg = any(r <= start for r in r_waves_s) and any(r > start for r in r_waves_s)
+            one.append(make_result(f"{rid}.heart_rate", f"{label}: heart rate", "heart_rate", hr, (mark.id,),
+                                   method="60 / R-R interval" if by_ecg else "60 / time to the next beat"))
+        per_beat.extend(replace(r, beat=k) for r in one)
+    averages = _trace_averages(mark, per_beat, len(pieces))
+    return per_beat + [replace(r, warnings=(*r.warnings, *note)) for r in averages]
+
+
+def _trace_averages(mark: Mark, per_beat: Sequence[Result], n_beats: int) -> list[Result]:
+    """Mean and SD of each quantity over the beats of one trace, graded as the beats are."""
+    by_quantity: dict[str, list[Result]] = {}
+    for r in per_beat:
+        by_quantity.setdefault(r.quantity, []).append(r)
+    base = mark.label or mark.id
+    grading = _trace_grading(mark.purpose)
+    out = []
+    for q, rs in by_quantity.items():
+        stats = beats.beat_stats([r.value for r in rs])
+        warnings = tuple(dict.fromkeys(w for r in rs for w in r.warnings))
+        if len(rs) < n_beats and q != "heart_rate":
+            warnings += (f"{QUANTITY_LABELS.get(q, q)} from {len(rs)} of {n_beats} beats",)
+        sd = "" if stats.sd is None else f" (SD {thresholds.display(q, stats.sd)})"
+        out.append(replace(
+            make_result(f"{mark.id}.{q}", f"{base}: {QUANTITY_LABELS.get(q, q)}, mean of {stats.n} beats", q,
+                        stats.mean, (mark.id,), grading=grading if q != "heart_rate" else None,
+                        warnings=warnings, method=f"mean of {stats.n} beats{sd}"),
+            beats=stats.n, sd=stats.sd))
+    return out
+
+
+def af_beat_caveats(results: Sequence[Result], rhythm: str | None) -> list[Result]:
+    """In atrial fibrillation, the inflow mean gradient of fewer than 5 beats carries the AF warning.
+
+    For one trace on its own (``trace`` command); ``measure_all`` applies the same rule to a case.
+    """
+    if not beats.is_af(rhythm):
+        return list(results)
+    return [replace(r, warnings=(*r.warnings, AF_SINGLE_BEAT_WARNING.format(n=r.beats or 1)))
+            if r.quantity == "mean_gradient" and r.beat is None and beats.af_needs_more_beats(rhythm, r.beats or 1)
+            else r for r in results]
+
+
+def _one_beat_results(mark: Mark, trace: Sequence[doppler.TracePoint], rid: str, base: str) -> list[Result]:
+    """Trace metrics (and PHT/MVA for a mitral inflow trace) of one beat, ids ``<rid>.<quantity>``."""
     m = doppler.trace_metrics(trace)
     values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
               "vti": m.vti_cm, "duration": m.duration_s * 1000.0, "mean_velocity": m.mean_velocity_m_s}
@@ -186,12 +255,12 @@ def trace_results(mark: Mark, trace: Sequence[doppler.TracePoint]) -> list[Resul
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
-    out = [make_result(f"{mark.id}.{q}", _label(mark, q, False), q, values[q], src, method=methods.get(q, ""),
-                       grading=_trace_grading(mark.purpose))
+    out = [make_result(f"{rid}.{q}", f"{base}: {QUANTITY_LABELS.get(q, q)}", q, values[q], src,
+                       method=methods.get(q, ""), grading=_trace_grading(mark.purpose))
            for q in _TRACE_QUANTITIES_BY_PURPOSE.get(mark.purpose or "", _TRACE_QUANTITIES)]
     if inflow:
         try:
-            out.extend(pht_results(mark.id, (mark.id,), mark.label or mark.id, trace))
+            out.extend(pht_results(rid, src, base, trace))
         except doppler.DopplerError as exc:  # the other numbers of the trace still stand
             out = [replace(r, warnings=(*r.warnings, f"no pressure half-time: {exc}"))
                    if r.quantity == "mean_gradient" else r for r in out]
@@ -227,7 +296,7 @@ class _Measured:
 
     def value(self, *quantities: str) -> float:
         for r in self.results:
-            if r.quantity in quantities:
+            if r.quantity in quantities and r.beat is None:  # a multi-beat trace: its average
                 return r.value
         raise InputError(f"mark {self.mark.id!r} gives no {' or '.join(quantities)}")
 
@@ -262,8 +331,16 @@ def measure_all(
     heart_rate_for: Callable[[str], float | None] | None = None,
     rhythm: str | None = None,
     recorded_mr_grades: Sequence[str] = (),
+    r_waves_for: Callable[[str], Sequence[float]] | None = None,
+    expected_orifices: int | None = None,
 ) -> tuple[list[Result], list[tuple[str, str]]]:
-    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message))."""
+    """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
+    The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
+    with its warning, ungraded, and used by no calculation or average. ``expected_orifices`` (what
+    the devices imply) is the count a sum of orifice areas is checked against.
+    """
     results: list[Result] = []
     errors: list[tuple[str, str]] = []
     measured: dict[str, _Measured] = {}
@@ -284,13 +361,15 @@ def measure_all(
         mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
             region = resolve_region(mark, cached_regions)
-            mark_results = measure_mark(mark, region)
+            r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
+            mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
         mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
-        measured[mark.id] = _Measured(mark, region, mark_results)
+        if not held:
+            measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
 
     calcs = list(calculations)
@@ -298,6 +377,7 @@ def measure_all(
         orifices = [m for m in measured.values() if m.mark.purpose == "orifice"]
         if orifices:
             calcs.append({"id": "mva", "type": "planimetry", "area_marks": [m.mark.id for m in orifices]})
+    calcs = [{"expected_orifices": expected_orifices, **c} if c.get("type") == "planimetry" else c for c in calcs]
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
@@ -306,7 +386,8 @@ def measure_all(
             message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             errors.append((cid, f"calculation {cid!r}: {message}"))
     overridden = {str(c.get("trace_mark")) for c in calcs if c.get("type") == "pht"}
-    results = [r for r in results if not (r.id.split(".")[0] in overridden and r.id.count(".") == 1
+    results = [r for r in results if not (r.id.split(".")[0] in overridden
+                                          and (r.id.count(".") == 1 or r.beat is not None)
                                           and r.quantity in ("pht", "deceleration_time", "mva_pht"))]
     results.extend(_beat_averages(measured, results))
     results.extend(_heart_rates(measured, results, heart_rate_for, errors))
@@ -337,6 +418,10 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
             groups.setdefault((m.mark.purpose, m.mark.sop_instance_uid), []).append(m.mark.id)
     loops_per_purpose = Counter(purpose for purpose, _ in groups)
     by_id = {r.id: r for r in results}
+    per_beat: dict[tuple[str, str], list[float]] = {}  # (mark id, quantity) -> its beats' values
+    for r in results:
+        if r.beat is not None:
+            per_beat.setdefault((r.source[0], r.quantity), []).append(r.value)
     out = []
     for (purpose, _), ids in groups.items():
         if len(ids) < 2:
@@ -344,23 +429,26 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
         several = loops_per_purpose[purpose] > 1
         prefix = f"avg.{purpose}.{ids[0]}" if several else f"avg.{purpose}"
         for q in _AVERAGED:
-            values = [by_id[f"{i}.{q}"].value for i in ids if f"{i}.{q}" in by_id]
+            values = [v for i in ids for v in per_beat.get((i, q), [by_id[f"{i}.{q}"].value]
+                                                               if f"{i}.{q}" in by_id else [])]
             if len(values) < 2:
                 continue
             label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
             if several:
                 label += f" ({', '.join(ids)})"
             sd = statistics.stdev(values)
-            out.append(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
-                                   grading=_trace_grading(purpose),
-                                   method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"))
+            out.append(replace(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
+                                           grading=_trace_grading(purpose),
+                                           method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"),
+                               beats=len(values), sd=sd))
     return out
 
 
 def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
     mark_id = calc[key]
     if mark_id not in measured:
-        raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
+        raise InputError(f"{key} {mark_id!r} is missing, could not be measured, or is held by a plausibility"
+                         " gate until confirmed")
     if is_unlabelled(measured[mark_id].mark):
         raise InputError(f"{key} {mark_id!r} is unlabelled: give it a label before a calculation uses it")
     return measured[mark_id]
@@ -398,8 +486,8 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
         total = geometry.total_area_cm2([p.value("area") for p in parts])
         src = tuple(p.mark.id for p in parts)
-        return [make_result(f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)",
-                            "mva_planimetry", total, src, method=f"sum of {len(parts)} orifice area(s)")]
+        return [plausibility.gate_orifice_sum(make_result(
+            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)]
     if kind == "vena_contracta_biplane":
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
         if len(parts) != 2:
@@ -517,16 +605,16 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
 
     Traces that cannot give a rate (they start together) add an error naming them to ``errors``.
     """
-    if any(r.quantity == "heart_rate" for r in results):
+    if any(r.quantity == "heart_rate" for r in plausibility.usable(results)):
         return []
     groups: dict[tuple[str, int, int], list[_Measured]] = {}
     for m in measured.values():
         if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose == "mv_inflow":
             groups.setdefault((m.mark.sop_instance_uid, m.mark.frame_number, m.mark.region), []).append(m)
     out = []
-    for beats in groups.values():
-        if len(beats) >= 2:
-            start_of = {m.mark.id: m.trace()[0][0] for m in beats}
+    for traces in groups.values():
+        if len(traces) >= 2:
+            start_of = {m.mark.id: m.trace()[0][0] for m in traces}
             ids = tuple(sorted(start_of, key=start_of.__getitem__))
             try:
                 hr = doppler.heart_rate_from_starts(list(start_of.values()))
@@ -558,11 +646,11 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
                   recorded_mr_grades: Sequence[str]) -> list[Result]:
     """Attach the context warnings: heart rate, AF with < 5 beats averaged, continuity with MR."""
-    hrs = [r.value for r in results if r.quantity == "heart_rate"]
+    hrs = [r.value for r in plausibility.usable(results) if r.quantity == "heart_rate"]
     hr = statistics.fmean(hrs) if hrs else None
     purpose_of = {mid: m.mark.purpose for mid, m in measured.items()}
     mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)
-    af = (rhythm or "").strip().lower() in ("af", "atrial fibrillation", "afib")
+    af = beats.is_af(rhythm)
     out = []
     for r in results:
         extra: list[str] = []
@@ -572,10 +660,10 @@ def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhyt
             elif r.quantity == "mean_gradient" and not (
                     MG_VALID_HR_BPM[0] <= thresholds.shown("heart_rate", hr) <= MG_VALID_HR_BPM[1]):
                 extra.append(HR_RANGE_WARNING.format(hr=hr))
-        beats = len(r.source)
-        if (af and r.quantity == "mean_gradient" and beats < AF_MIN_BEATS
+        n_beats = r.beats if r.beats is not None else len(r.source)
+        if (af and r.quantity == "mean_gradient" and r.beat is None and n_beats < AF_MIN_BEATS
                 and all(purpose_of.get(i) == "mv_inflow" for i in r.source)):
-            extra.append(AF_SINGLE_BEAT_WARNING.format(n=beats))
+            extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_beats))
         if r.quantity == "mva_continuity" and mr_significant:
             extra.append(continuity.CONTINUITY_MR_WARNING)
         out.append(replace(r, warnings=(*r.warnings, *extra)) if extra else r)

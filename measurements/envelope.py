@@ -17,8 +17,11 @@ from measurements.doppler import DopplerError, require_spectral
 BASELINE_GUARD_PX = 3
 #: Largest run of dark rows bridged inside the spectrum when walking out from the baseline.
 MAX_GAP_PX = 3
-#: Columns in the running median that removes speckle spikes from the edge.
+#: Columns in the running median that spikes of the edge are compared with.
 EDGE_MEDIAN_COLUMNS = 5
+#: An edge further than this (rows) from its running median is a speckle spike or dropout and is
+#: replaced by the median; nearer edges are kept, so a sharp peak velocity is not shaved off.
+SPIKE_ROWS = 3.0
 #: Box smoothing (rows x columns) applied after the 3x3 median, against the spectral texture.
 SMOOTH_ROWS, SMOOTH_COLUMNS = 5, 1
 #: Edge level between the background and the mean spectrum grey (0 = background, 1 = spectrum).
@@ -41,7 +44,7 @@ def _median3x3(img: np.ndarray) -> np.ndarray:
     """3x3 median (edges replicated): removes isolated speckle without moving edges."""
     padded = np.pad(img, 1, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
-    return np.median(windows.reshape(*img.shape, 9), axis=-1)
+    return np.asarray(np.median(windows.reshape(*img.shape, 9), axis=-1), dtype=np.float32)
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -65,7 +68,7 @@ def _box(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
     padded = np.pad(img, ((rows // 2, rows // 2), (cols // 2, cols // 2)), mode="edge")
     csum = np.cumsum(np.cumsum(np.pad(padded, ((1, 0), (1, 0))), axis=0), axis=1)
     total = csum[rows:, cols:] - csum[:-rows, cols:] - csum[rows:, :-cols] + csum[:-rows, :-cols]
-    return total / float(rows * cols)
+    return np.asarray(total / float(rows * cols))
 
 
 def _levels(values: np.ndarray) -> tuple[float, float]:
@@ -79,7 +82,18 @@ def _running_median(values: np.ndarray, width: int) -> np.ndarray:
     """Median over ``width`` neighbouring columns: removes single-column spikes, keeps slopes."""
     half = width // 2
     padded = np.pad(values, half, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1)
+    return np.asarray(np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=-1), dtype=float)
+
+
+def _despike(depth: np.ndarray) -> np.ndarray:
+    """Replace only the edges that jump more than SPIKE_ROWS from their running median.
+
+    A plain running median shaves a sharp peak (it returns the third-highest of five columns); the
+    outer edge, the maximal velocity clinicians trace, must keep its peak.
+    """
+    median = _running_median(depth, EDGE_MEDIAN_COLUMNS)
+    spike = (np.abs(depth - median) > SPIKE_ROWS) | (depth <= 0) | (median <= 0)
+    return np.where(spike, median, depth)
 
 
 def _edge_depths(side: np.ndarray, threshold: float) -> np.ndarray:
@@ -108,15 +122,20 @@ def _edge_depths(side: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _refine_edges(side: np.ndarray, depth: np.ndarray, background: float) -> np.ndarray:
-    """Move each edge to where the profile crosses halfway between the spectrum just inside it and
-    the background: the position of a blurred step, whatever the local brightness of the spectrum."""
+    """Move each edge to where the profile last crosses halfway between the spectrum just inside it
+    and the background: the position of a blurred step, whatever the local brightness of the
+    spectrum (a feathered outer edge is dimmer than the spectrum's middle).
+
+    ``side`` is the unsmoothed (median-filtered) side, so the vertical smoothing that finds the
+    coarse edge does not pull the refined edge inward.
+    """
     rows = side.shape[0]
     out = depth.copy()
     for c in np.flatnonzero(depth > 0):
         edge = int(depth[c])
-        inside = side[max(edge - INSIDE_ROWS - 2, 0):max(edge - 1, 1), c]
+        inside = side[max(edge - INSIDE_ROWS, 0):max(edge, 1), c]
         level = (float(np.median(inside)) + background) / 2.0
-        for r in range(max(edge - 2, 1), min(edge + MAX_GAP_PX + 2, rows)):
+        for r in range(min(edge + MAX_GAP_PX + 2, rows - 1), max(edge - 2, 1) - 1, -1):
             a, b = side[r - 1, c], side[r, c]
             if a >= level > b:
                 out[c] = (r - 1) + (a - level) / (a - b)
@@ -147,13 +166,15 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
     grey = _grey(image)
     if grey.shape[0] <= by1 or grey.shape[1] <= bx1:
         raise DopplerError(f"{what}: the frame ({grey.shape[1]}x{grey.shape[0]}) is smaller than the region")
-    crop = _box(_median3x3(grey[by0:by1 + 1, c0:c1 + 1]), SMOOTH_ROWS, SMOOTH_COLUMNS)
+    fine = _median3x3(grey[by0:by1 + 1, c0:c1 + 1])
+    crop = _box(fine, SMOOTH_ROWS, SMOOTH_COLUMNS)
     ib = round(region.baseline_y - PIXEL_CENTRE - by0)  # baseline row inside the crop (may lie outside it)
     above_start = min(ib - 1 - BASELINE_GUARD_PX, crop.shape[0] - 1)
     below_start = max(ib + 1 + BASELINE_GUARD_PX, 0)
     # each side as (rows ordered outward from the baseline, distance of its first row from the baseline)
     sides = {"above": (crop[above_start::-1] if above_start >= 0 else crop[:0], ib - above_start),
              "below": (crop[below_start:], below_start - ib)}
+    fine_sides = {"above": fine[above_start::-1] if above_start >= 0 else fine[:0], "below": fine[below_start:]}
     background, spectrum = _levels(np.concatenate([sides["above"][0].ravel(), sides["below"][0].ravel()]))
     threshold = background + EDGE_LEVEL * (spectrum - background)
     if direction == "auto":
@@ -163,9 +184,9 @@ def auto_envelope(image: np.ndarray, region: UltrasoundRegion, x0: float, x1: fl
         raise DopplerError(f"{what}: no room {direction} the baseline in {region.description}")
     if spectrum - background < MIN_CONTRAST:
         raise DopplerError(f"{what}: no spectrum found {direction} the baseline (no contrast above the noise)")
-    depth = _refine_edges(side, _edge_depths(side, threshold), background)
+    depth = _refine_edges(fine_sides[direction], _edge_depths(side, threshold), background)
     depth = np.where(depth > 0, depth + offset, 0.0)
-    depth = _running_median(depth, EDGE_MEDIAN_COLUMNS)
+    depth = _despike(depth)
     flow = np.flatnonzero(depth > 0)
     if flow.size == 0:
         raise DopplerError(f"{what}: no spectrum found {direction} the baseline")

@@ -37,13 +37,24 @@ class Result:
     grades: tuple[Grade, ...] = ()
     warnings: tuple[str, ...] = ()
     method: str = ""
+    #: 1-based beat of a trace spanning several beats (None: the whole trace or an average)
+    beat: int | None = None
+    #: number of beats averaged, with their sample SD in the result's unit (None: not an average)
+    beats: int | None = None
+    sd: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The ``measure`` contract: id, label, quantity, value, unit, source, grade?, grades?, warnings?."""
+        """The ``measure`` contract: id, label, quantity, value, unit, source, beat?, beats?, sd?, grade?,
+        grades?, warnings?."""
         d: dict[str, Any] = {"id": self.id, "label": self.label, "quantity": self.quantity,
                              "value": self.value, "unit": self.unit, "source": list(self.source)}
         if self.method:
             d["method"] = self.method
+        if self.beat is not None:
+            d["beat"] = self.beat
+        if self.beats is not None:
+            d["beats"] = self.beats
+            d["sd"] = self.sd
         if self.grades:
             d["grade"] = self.grades[0].label
             d["grades"] = [g.as_json() for g in self.grades]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 import pydicom
@@ -124,6 +125,13 @@ def find_instances(node: DicomWebNode, study_instance_uid: str, series_instance_
             for ds in found if ds.get("SOPInstanceUID")]
 
 
+def _file_writer(ds: Dataset) -> Callable[[BinaryIO], None]:
+    """A writer of ``ds`` as a DICOM file (with its meta header) into the stream it is given."""
+    def write(out: BinaryIO) -> None:
+        pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    return write
+
+
 def retrieve(node: DicomWebNode, study_instance_uid: str, folder: StudyFolder, series_instance_uid: str | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None) -> RetrieveResult:
     """WADO-RS: fetch each instance of the study (or series) not yet in ``folder``, in its stored transfer syntax."""
@@ -142,7 +150,7 @@ def retrieve(node: DicomWebNode, study_instance_uid: str, folder: StudyFolder, s
                 ds = client.retrieve_instance(study_instance_uid, instance.series_instance_uid,
                                               instance.sop_instance_uid, media_types=NATIVE_DICOM)
             result.received.append(folder.land(instance.sop_instance_uid,
-                                               lambda out, ds=ds: pydicom.dcmwrite(out, ds, enforce_file_format=True)))
+                                               _file_writer(ds)))
         if progress:
             progress(len(result.received) + len(result.already_present), len(instances))
     return result

@@ -15,9 +15,10 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pydicom
 from pydicom.dataset import Dataset
@@ -34,9 +35,11 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, build_role, evt
 from pynetdicom.association import Association
-from pynetdicom.events import Event
+from pynetdicom.dimse_primitives import C_STORE
+from pynetdicom.events import Event, EventHandlerType
 from pynetdicom.pdu import A_ABORT_RQ
-from pynetdicom.sop_class import (
+from pynetdicom.pdu_primitives import SCP_SCU_RoleSelectionNegotiation
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # pynetdicom generates these names at import time
     StudyRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelGet,
     StudyRootQueryRetrieveInformationModelMove,
@@ -109,23 +112,30 @@ def _new_ae(node: DimseNode) -> AE:
 class _Link:
     """An association attempt with ``node`` and what was seen on the wire, to explain a failure plainly."""
 
+    assoc: Association  # set by _association once the association is established
+
     def __init__(self, node: DimseNode) -> None:
         self.node = node
         self.connected = threading.Event()
         self.peer_aborted = threading.Event()
-        self.assoc: Association | None = None
 
-    def handlers(self) -> list:
-        return [(evt.EVT_CONN_OPEN, lambda _e: self.connected.set()),
-                (evt.EVT_PDU_RECV, lambda e: isinstance(e.pdu, A_ABORT_RQ) and self.peer_aborted.set())]
+    def handlers(self) -> list[EventHandlerType]:
+        return [(evt.EVT_CONN_OPEN, self._on_connection), (evt.EVT_PDU_RECV, self._on_pdu)]
 
-    def refused(self, what: str, elapsed: float) -> PacsError | PacsConfigError:
+    def _on_connection(self, _event: Event) -> None:
+        self.connected.set()
+
+    def _on_pdu(self, event: Event) -> None:
+        if isinstance(event.pdu, A_ABORT_RQ):
+            self.peer_aborted.set()
+
+    def refused(self, assoc: Association, what: str, elapsed: float) -> PacsError | PacsConfigError:
         """The error for an association that was not established."""
-        node, assoc = self.node, self.assoc
+        node = self.node
         if not self.connected.is_set():
             return PacsConnectionError(f"Could not connect to {node.host} port {node.port} for the {what}: nothing "
                                        "answered there (check the host and port, and that the PACS is running).")
-        if assoc is not None and assoc.is_rejected:
+        if assoc.is_rejected:
             rsp = assoc.acceptor.primitive
             source, diagnostic = getattr(rsp, "result_source", None), getattr(rsp, "diagnostic", None)
             if source == 1 and diagnostic == 7:
@@ -156,15 +166,16 @@ class _Link:
 
 
 @contextlib.contextmanager
-def _association(ae: AE, node: DimseNode, what: str, ext_neg: list | None = None,
-                 handlers: list | None = None) -> Iterator[_Link]:
+def _association(ae: AE, node: DimseNode, what: str, ext_neg: Sequence[SCP_SCU_RoleSelectionNegotiation] = (),
+                 handlers: Sequence[EventHandlerType] = ()) -> Iterator[_Link]:
     """An established association with ``node`` (released on exit, aborted on error) or a typed error."""
     link = _Link(node)
     started = time.monotonic()
-    link.assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=ext_neg,
-                              evt_handlers=[*link.handlers(), *(handlers or [])])
-    if not link.assoc.is_established:
-        raise link.refused(what, time.monotonic() - started)
+    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, ext_neg=[*ext_neg] or None,
+                         evt_handlers=[*link.handlers(), *handlers])
+    if not assoc.is_established:
+        raise link.refused(assoc, what, time.monotonic() - started)
+    link.assoc = assoc
     try:
         yield link
     except BaseException:
@@ -196,7 +207,7 @@ def _find(node: DimseNode, query: Dataset, what: str) -> list[Dataset]:
 
 
 def _find_on(link: _Link, query: Dataset, what: str) -> list[Dataset]:
-    node, matches = link.node, []
+    node, matches = link.node, list[Dataset]()
     started = time.monotonic()
     for status, identifier in link.assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind):
         if not status:
@@ -275,7 +286,7 @@ class _Receiver:
     def __call__(self, event: Event) -> int:
         if self.cancel is not None and self.cancel.is_set():
             return 0xA700  # refuse further sub-operations; the caller aborts the association
-        sop_uid = str(event.request.AffectedSOPInstanceUID)
+        sop_uid = str(cast(C_STORE, event.request).AffectedSOPInstanceUID)
         try:
             path = self.folder.land_bytes(sop_uid, event.encoded_dataset(include_meta=True))
         except OSError:
@@ -372,7 +383,8 @@ def _move(node: DimseNode, requests: list[Dataset], sop_classes: list[str], rece
                 responses = link.assoc.send_c_move(request, node.calling_ae_title, StudyRootQueryRetrieveInformationModelMove)
                 _follow_retrieve(link, "C-MOVE", responses, receiver, report, cancel)
     finally:
-        server.shutdown()
+        if server is not None:  # None only for a blocking server, which this is not
+            server.shutdown()
 
 
 def _follow_retrieve(link: _Link, what: str, responses: Iterator[tuple[Dataset, Dataset | None]],

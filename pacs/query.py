@@ -155,7 +155,9 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def _count(value: object) -> int | None:
+    if not isinstance(value, str | int | float) or value == "":
+        return None
     try:
-        return None if value in (None, "") else int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return None

@@ -12,23 +12,26 @@ from pacs.query import Progress, RetrieveResult, SentInstance, SeriesSummary, St
 from pacs.store import StudyFolder
 
 
-def _backend(node: Node):  # noqa: ANN202 - one of two modules with the same functions
-    return dimse if isinstance(node, DimseNode) else dicomweb
-
-
 def verify(node: Node) -> None:
     """C-ECHO (DIMSE) or a one-result QIDO-RS search (DICOMweb); raises a typed error when it fails."""
-    _backend(node).echo(node)
+    if isinstance(node, DimseNode):
+        dimse.echo(node)
+    else:
+        dicomweb.echo(node)
 
 
 def find_studies(node: Node, query: StudyQuery) -> list[StudySummary]:
     """Studies matching ``query``."""
-    return _backend(node).find_studies(node, query)
+    if isinstance(node, DimseNode):
+        return dimse.find_studies(node, query)
+    return dicomweb.find_studies(node, query)
 
 
 def find_series(node: Node, study_instance_uid: str) -> list[SeriesSummary]:
     """The series of one study."""
-    return _backend(node).find_series(node, study_instance_uid)
+    if isinstance(node, DimseNode):
+        return dimse.find_series(node, study_instance_uid)
+    return dicomweb.find_series(node, study_instance_uid)
 
 
 def retrieve(node: Node, study_instance_uid: str, store_root: Path, series_instance_uid: str | None = None,
@@ -46,4 +49,6 @@ def retrieve(node: Node, study_instance_uid: str, store_root: Path, series_insta
 def send(node: Node, paths: list[Path], progress: Progress | None = None,
          cancel: threading.Event | None = None) -> list[SentInstance]:
     """C-STORE or STOW-RS the files, each in its own transfer syntax."""
-    return _backend(node).send(node, paths, progress, cancel)
+    if isinstance(node, DimseNode):
+        return dimse.send(node, paths, progress, cancel)
+    return dicomweb.send(node, paths, progress, cancel)

@@ -56,7 +56,7 @@ class StudyFolder:
             part.unlink(missing_ok=True)
         return len(partials)
 
-    def land(self, sop_instance_uid: str, write: Callable[[BinaryIO], None]) -> Path:
+    def land(self, sop_instance_uid: str, write: Callable[[BinaryIO], object]) -> Path:
         """Write one instance through ``write(file)`` into ``.part``, fsync, then rename to its final name.
 
         If ``write`` raises (or the process dies), the final name never appears.

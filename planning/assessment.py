@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 from measurements.concepts import quantity
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
+from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
 
 # --- vocabulary --------------------------------------------------------------------------------
 
@@ -40,17 +41,25 @@ class Status(str, Enum):
     NOT_ASSESSABLE = "not assessable"
 
 
-#: Residual MR classes, MVARC ordinal 0..4+ (clinical.md §2.3).
-MR_CLASSES: tuple[str, ...] = ("none/trace", "mild", "moderate", "moderate-to-severe", "severe")
-_MR_ALIASES = {"none": 0, "trace": 0, "none/trace": 0, "0": 0, "mild": 1, "1+": 1, "moderate": 2, "2+": 2,
-               "moderate-to-severe": 3, "moderate to severe": 3, "3+": 3, "severe": 4, "4+": 4}
+#: Residual MR classes, MVARC ordinal 0..4+ (clinical.md §2.3), as the case file spells them.
+MR_CLASSES: tuple[str, ...] = tuple(g.value for g in MRGrade)
 
 
-def mr_rank(label: str | None) -> int | None:
-    """Ordinal 0..4 of a residual-MR label (``"moderate"`` → 2), ``None`` when unknown."""
-    if not label:
+def mr_rank(grade: MRGrade | str | None) -> int | None:
+    """Ordinal 0..4 of a residual-MR grade (``"moderate"`` → 2), ``None`` when not graded or not a grade."""
+    if not grade:
         return None
-    return _MR_ALIASES.get(label.strip().lower())
+    try:
+        return MRGrade(grade).rank
+    except ValueError:
+        return None
+
+
+def _coerce(obj: object, name: str, enum: type[StrEnum]) -> None:
+    """Turn a plain-string field of a frozen input into its enum member (ValueError when it is none)."""
+    value = getattr(obj, name)
+    if isinstance(value, str) and not isinstance(value, enum):
+        object.__setattr__(obj, name, enum(value) if value else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,40 +166,42 @@ DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (clinical.md §2.
 
 @dataclass(frozen=True, slots=True)
 class JetInput:
-    """A residual jet as the rules see it. ``location`` is free text from the case."""
+    """A residual jet as the rules see it (plain strings are read as their vocabulary members)."""
 
     id: str
-    location: str = ""
-    segment: str = ""
-    grade: str | None = None
+    location: JetLocation | None = None
+    segment: SegmentPair | None = None
+    grade: MRGrade | None = None
     vena_contracta_cm: float | None = None
     orifice_max_mm: float | None = None
 
+    def __post_init__(self) -> None:
+        for name, enum in (("location", JetLocation), ("segment", SegmentPair), ("grade", MRGrade)):
+            _coerce(self, name, enum)
+
     @property
-    def location_class(self) -> str:
-        """One of inter-device, perforation, tear, slda, para-device, commissural, other."""
-        text = self.location.lower()
-        for key, cls in (("inter", "inter-device"), ("perfor", "perforation"), ("tear", "tear"),
-                         ("slda", "slda"), ("para", "para-device"), ("commiss", "commissural")):
-            if key in text:
-                return cls
-        return "other"
+    def location_class(self) -> JetClass:
+        """What the location means for the rules (``planning.vocab.JetLocation.jet_class``)."""
+        return self.location.jet_class if self.location is not None else JetClass.OTHER
 
     @property
     def near_commissure(self) -> bool:
-        """Commissural location or a commissural scallop (A1/P1, A3/P3)."""
-        return "commiss" in self.location.lower() or any(s in self.segment.upper() for s in ("1", "3"))
+        """Commissural location or a commissural scallop (A1/P1, A3/P3) in its segment."""
+        at_edge = self.segment is not None and any(n in (1, 3) for n in self.segment.numbers)
+        return (self.location is not None and self.location.commissural) or at_edge
 
 
 @dataclass(frozen=True, slots=True)
 class AssessmentInput:
-    """Everything the rules read, as plain numbers in the units of clinical.md §2.6/§2.7."""
+    """Everything the rules read, as plain numbers in the units of clinical.md §2.6/§2.7 and vocabulary
+    members (plain strings are read as their members)."""
 
     mean_gradient_mmhg: float | None = None
     heart_rate_bpm: float | None = None
     mva_cm2: Mapping[str, float] = field(default_factory=dict)  # "planimetry" | "pht" | "continuity"
-    etiology: str | None = None  # "primary"/"degenerative", "secondary"/"functional", "mixed"
-    mr_grade: str | None = None  # clinician's overall residual MR grade
+    etiology: Etiology | None = None
+    mr_grade: MRGrade | None = None  # the clinician's integrated total residual MR grade
+    total_mr_basis: str = ""  # what the total rests on (methods, views), as the clinician wrote it
     jets: Sequence[JetInput] = ()
     posterior_free_length_mm: float | None = None
     anterior_free_length_mm: float | None = None
@@ -199,12 +210,18 @@ class AssessmentInput:
     slda: bool = False
     tear_or_perforation: bool = False
     loss_of_insertion: bool = False
-    grasp_zone_calcification: str | None = None  # worst in the grasping zone: none | mild | moderate | severe
-    outside_grasp_zone_calcification: str | None = None  # worst of the scallops calcified outside it
-    mac: str | None = None  # mitral annular calcification: none | mild | moderate | severe
-    surgical_risk: str | None = None  # low | intermediate | high | prohibitive
-    tmvr_anatomy: str | None = None  # suitable | unsuitable | unknown (needs CT)
+    grasp_zone_calcification: Calcification | None = None  # worst in the grasping zone
+    outside_grasp_zone_calcification: Calcification | None = None  # worst of the scallops calcified outside it
+    mac: Calcification | None = None  # mitral annular calcification
+    surgical_risk: SurgicalRisk | None = None
+    tmvr_anatomy: TmvrAnatomy | None = None  # unknown = needs CT
     concomitant_surgical_indication: bool = False
+
+    def __post_init__(self) -> None:
+        for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
+                           ("outside_grasp_zone_calcification", Calcification), ("mac", Calcification),
+                           ("surgical_risk", SurgicalRisk), ("tmvr_anatomy", TmvrAnatomy)):
+            _coerce(self, name, enum)
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -326,13 +343,19 @@ def _cut(criterion_id: str) -> str:
 
 
 def residual_mr_grade(inp: AssessmentInput) -> tuple[str | None, str]:
-    """Clinician grade if entered, else the worst per-jet clinician grade; with its basis."""
-    if mr_rank(inp.mr_grade) is not None:
-        return MR_CLASSES[mr_rank(inp.mr_grade) or 0], "clinician's overall grade"
-    ranks = [r for r in (mr_rank(j.grade) for j in inp.jets) if r is not None]
-    if ranks:
-        return MR_CLASSES[max(ranks)], f"worst of {len(ranks)} per-jet clinician grade(s)"
-    return None, "not graded"
+    """The clinician's integrated total residual MR grade with its basis. Per-jet grades are never
+    combined into a total (VCW and PISA describe one jet, docs/clinical-criteria.md "Per jet vs total"); without
+    a total the basis says it is missing and lists the per-jet grades as per-jet."""
+    if inp.mr_grade is not None:
+        return inp.mr_grade.value, "clinician's integrated total" + (f": {inp.total_mr_basis}"
+                                                                     if inp.total_mr_basis else "")
+    per_jet = [f"{j.id.upper()} {j.grade}" for j in inp.jets if j.grade is not None]
+    listed = f"; per-jet grades, not a total: {', '.join(per_jet)}" if per_jet else ""
+    return None, f"{TOTAL_MR_MISSING}{listed}"
+
+
+#: The basis of the residual MR grade when the clinician has not graded the integrated total.
+TOTAL_MR_MISSING = "total residual MR missing: the clinician's integrated grade is not recorded"
 
 
 def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
@@ -355,7 +378,7 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
                             "repeat at a lower rate if possible.")
         if hr is None:
             warnings.append("Heart rate not recorded with the mean gradient.")
-        if (inp.etiology or "").lower() in ("primary", "degenerative") and mg > _threshold("mg_dmr_amber"):
+        if inp.etiology is not None and inp.etiology.degenerative and mg > _threshold("mg_dmr_amber"):
             findings.append(_finding("mg_dmr_amber", f"Mean gradient {mg:.1f} mmHg > {_cut('mg_dmr_amber')} mmHg"
                                      " in degenerative MR"))
     if mva is not None:
@@ -426,13 +449,13 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
 def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
     """§2.7 calcification: severe in the grasping zone is unsuitable; milder in it, any outside it, or MAC
     is conditional (a caution, not a barrier); none anywhere adds nothing."""
-    grasp = (inp.grasp_zone_calcification or "").lower()
-    if grasp == "severe":
+    grasp, outside, mac = inp.grasp_zone_calcification, inp.outside_grasp_zone_calcification, inp.mac
+    if grasp is Calcification.SEVERE:
         return [_finding("calcification", "Severe calcification in the grasping zone")]
-    cautions = [f"{grasp} calcification in the grasping zone" if grasp in ("mild", "moderate") else "",
-                f"{inp.outside_grasp_zone_calcification.lower()} calcification outside the grasping zone"
-                if (inp.outside_grasp_zone_calcification or "none").lower() != "none" else "",
-                f"{inp.mac.lower()} annular calcification (MAC)" if (inp.mac or "none").lower() != "none" else ""]
+    cautions = [f"{grasp} calcification in the grasping zone" if grasp in (Calcification.MILD, Calcification.MODERATE)
+                else "",
+                f"{outside} calcification outside the grasping zone" if outside not in (None, Calcification.NONE) else "",
+                f"{mac} annular calcification (MAC)" if mac not in (None, Calcification.NONE) else ""]
     text = "; ".join(c for c in cautions if c)
     return [_finding("calcification_conditional", text[:1].upper() + text[1:] + " (conditional)")] if text else []
 
@@ -442,7 +465,8 @@ def plug_candidate(inp: AssessmentInput, stenosis_barrier: bool | None) -> tuple
     hits = []
     for jet in inp.jets:
         cls = jet.location_class
-        fits = cls in ("inter-device", "perforation") or (cls == "para-device" and jet.near_commissure)
+        fits = cls in (JetClass.INTER_DEVICE, JetClass.PERFORATION) or (
+            cls is JetClass.PARA_DEVICE and jet.near_commissure)
         if fits and jet.orifice_max_mm is not None:
             hits.append(_finding("plug_location", f"Jet {jet.id} ({jet.location or cls}, {jet.segment or 'segment ?'}) "
                                  f"is a discrete {cls} leak, orifice {fmt(jet.orifice_max_mm, 1)} mm"))
@@ -456,7 +480,8 @@ def _option(key: str, status: Status, summary: str, favouring: Iterable[Finding]
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
-    favour, against = [], []
+    favour: list[Finding] = []
+    against: list[Finding] = []
     for f in redo.findings:
         good = (f.criterion == "space_margin" and redo.space_ok) or f.criterion == "slda_redo" or (
             f.criterion in ("leaflet_min", "leaflet_preferred") and redo.leaflet != "unsuitable")
@@ -510,12 +535,13 @@ def _plug_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
 
 
 def _surgical_high(inp: AssessmentInput) -> bool:
-    return (inp.surgical_risk or "").lower() in ("high", "prohibitive")
+    return inp.surgical_risk is not None and inp.surgical_risk.high
 
 
 def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility, ct: bool,
                    candidate: bool) -> OptionAssessment:
-    favour, against = [], []
+    favour: list[Finding] = []
+    against: list[Finding] = []
     if sten.barrier:
         favour.extend(f for f in sten.findings if f.criterion in ("mg_significant", "mva_significant"))
     if redo.injury_barrier:
@@ -526,7 +552,7 @@ def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibili
         favour.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}"))
     elif inp.surgical_risk:
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: an adequate surgical candidate"))
-    if (inp.tmvr_anatomy or "").lower() == "unsuitable":
+    if inp.tmvr_anatomy is TmvrAnatomy.UNSUITABLE:
         against.append(Finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)",
                                ("S12",), Evidence.CASE_REPORTS))
         return _option("elasta_tmvr", Status.DISFAVOURED, "ELASTA-Clip + TMVR: findings argue against "
@@ -539,7 +565,8 @@ def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibili
 
 
 def _surgery_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
-    favour, against = [], []
+    favour: list[Finding] = []
+    against: list[Finding] = []
     if redo.injury_barrier:
         favour.extend(f for f in redo.findings if f.criterion == "injury")
     if inp.concomitant_surgical_indication:
@@ -564,7 +591,8 @@ def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessmen
     against = [Finding("stenosis_untreated", "Significant iatrogenic stenosis is not relieved without intervention",
                        ("S5",), Evidence.HEURISTIC)] if sten.barrier else []
     if rank is None:
-        return _option("medical", Status.POSSIBLE, "Medical therapy: possible (residual MR not graded)", (), against)
+        return _option("medical", Status.NOT_ASSESSABLE, "Medical therapy: not assessable (total residual MR "
+                       "missing)", (), against)
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")
     if rank <= _threshold("mr_tolerable") and against:
         return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; "

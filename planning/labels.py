@@ -19,38 +19,37 @@ from imaging.regions import SpatialFormat, UltrasoundRegion
 from measurements.compute import is_unlabelled
 from measurements.marks import Mark, MarkType
 from measurements.results import Result
+from planning.vocab import MarkPurpose
 
 D, A, T, P = MarkType.DISTANCE, MarkType.AREA, MarkType.DOPPLER_TRACE, MarkType.POINT
 
 #: (label, mark type it is usually drawn with, purpose or None), in the order the picker shows them.
-CLINICAL_LABELS: tuple[tuple[str, MarkType, str | None], ...] = (
-    ("P1 residual leaflet length", D, "posterior_leaflet_length"),
-    ("P2 residual leaflet length", D, "posterior_leaflet_length"),
-    ("P3 residual leaflet length", D, "posterior_leaflet_length"),
-    ("A1 residual leaflet length", D, "leaflet_length"),
-    ("A2 residual leaflet length", D, "leaflet_length"),
-    ("A3 residual leaflet length", D, "leaflet_length"),
-    ("Vena contracta", D, "vena_contracta"),
-    ("Lateral jet vena contracta", D, "vena_contracta"),
-    ("Medial jet vena contracta", D, "vena_contracta"),
-    ("PISA radius", D, "pisa_radius"),
-    ("LVOT diameter", D, "lvot_diameter"),
+CLINICAL_LABELS: tuple[tuple[str, MarkType, MarkPurpose | None], ...] = (
+    ("P1 residual leaflet length", D, MarkPurpose("posterior_leaflet_length")),
+    ("P2 residual leaflet length", D, MarkPurpose("posterior_leaflet_length")),
+    ("P3 residual leaflet length", D, MarkPurpose("posterior_leaflet_length")),
+    ("A1 residual leaflet length", D, MarkPurpose("leaflet_length")),
+    ("A2 residual leaflet length", D, MarkPurpose("leaflet_length")),
+    ("A3 residual leaflet length", D, MarkPurpose("leaflet_length")),
+    ("Vena contracta", D, MarkPurpose("vena_contracta")),
+    ("Lateral jet vena contracta", D, MarkPurpose("vena_contracta")),
+    ("Medial jet vena contracta", D, MarkPurpose("vena_contracta")),
+    ("PISA radius", D, MarkPurpose("pisa_radius")),
+    ("LVOT diameter", D, MarkPurpose("lvot_diameter")),
     ("Mitral annulus diameter", D, None),
     ("Space beside device", D, None),
-    ("R-R interval", D, "rr_interval"),
-    ("Lateral orifice", A, "orifice"),
-    ("Medial orifice", A, "orifice"),
-    ("Central orifice", A, "orifice"),
-    ("3D vena contracta area", A, "vca"),
-    ("MV inflow CW", T, "mv_inflow"),
-    ("MR jet CW", T, "mr_jet"),
-    ("LVOT PW", T, "lvot"),
-    ("Peak velocity", P, "peak_velocity"),
+    ("R-R interval", D, MarkPurpose("rr_interval")),
+    ("Lateral orifice", A, MarkPurpose("orifice")),
+    ("Medial orifice", A, MarkPurpose("orifice")),
+    ("Central orifice", A, MarkPurpose("orifice")),
+    ("3D vena contracta area", A, MarkPurpose("vca")),
+    ("MV inflow CW", T, MarkPurpose("mv_inflow")),
+    ("MR jet CW", T, MarkPurpose("mr_jet")),
+    ("LVOT PW", T, MarkPurpose("lvot")),
+    ("Peak velocity", P, MarkPurpose("peak_velocity")),
     ("Clip tip", P, None),
     ("Jet origin", P, None),
 )
-
-
 
 
 class RegionKind(StrEnum):
@@ -108,7 +107,7 @@ def region_kind(region: UltrasoundRegion | None) -> RegionKind:
     return RegionKind.OTHER
 
 
-def purpose_for(label: str) -> str | None:
+def purpose_for(label: str) -> MarkPurpose | None:
     """The purpose a label implies (None for a typed label not in the list)."""
     key = label.strip().lower()
     return next((p for name, _, p in CLINICAL_LABELS if name.lower() == key), None)

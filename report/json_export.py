@@ -54,7 +54,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
 def schema() -> dict[str, Any]:
     """The JSON Schema of the report (draft 2020-12)."""
     text = resources.files("report").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def validate(document: dict[str, Any]) -> None:

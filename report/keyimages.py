@@ -58,7 +58,7 @@ def mark_captions(report: Report) -> dict[str, str]:
     return captions
 
 
-def _stroke(painter: QPainter, draw: Callable[[], None], width: float) -> None:
+def _stroke(painter: QPainter, draw: Callable[[], object], width: float) -> None:
     """Draw twice: a black outline, then the yellow ink on top."""
     for colour, w in ((_OUTLINE, width * 2.2), (_INK, width)):
         pen = QPen(colour, w)
@@ -180,7 +180,7 @@ def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folde
             keys.append(key)
             continue
         path = folder / f"key-{key.id}.png"
-        if not rendered[key.id][1].save(str(path), "PNG"):
+        if not rendered[key.id][1].save(str(path)):  # PNG by the suffix
             raise OSError(f"{path}: cannot write the key image")
         keys.append(replace(key, png=str(path)))
     return replace(report, key_images=tuple(keys))
@@ -201,7 +201,7 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
         coordinate_system="PATIENT", series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
         sop_instance_uid=hd.UID(), instance_number=instance_number, manufacturer="MitraPlan",
         patient_orientation=("A", "F"))
-    sc.PatientOrientation = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
+    sc["PatientOrientation"].value = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
     sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.SeriesDescription = "MitraPlan key images"

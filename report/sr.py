@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 import highdicom as hd
 import numpy as np
@@ -22,11 +24,13 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from measurements import concepts
+from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
-from planning.assessment import JetInput
+from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report.dicom_study import stamp_study, study_reference
 from report.model import Mark, Measurement, Report
+
+E = TypeVar("E", bound=StrEnum)
 
 SR_SERIES_NUMBER = 9901
 TEE = codes.SCT.TransesophagealEchocardiography  # 105376000
@@ -93,29 +97,46 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")[:12] or "UNKNOWN"
 
 
+#: The device system coded in the SR, by vocabulary system (PASCAL Ace is coded apart from PASCAL).
+_SYSTEMS = {DeviceKind.MITRACLIP: "MitraClip", DeviceKind.PASCAL: "PASCAL", DeviceKind.OTHER: "other"}
+#: The attachment coded in the SR, by vocabulary value: (code value, meaning). Each value is its own
+#: code (the two SLDA sides used to share the truncated "ATT-SINGLE-LEAFL").
+_ATTACHMENTS = {
+    Attachment.STABLE: ("ATT-STABLE", "stable bileaflet attachment"),
+    Attachment.SLDA_ANTERIOR: ("ATT-SLDA-ANT", "single-leaflet device attachment anterior"),
+    Attachment.SLDA_POSTERIOR: ("ATT-SLDA-POST", "single-leaflet device attachment posterior"),
+    Attachment.LLI: ("ATT-LLI", "loss of leaflet insertion"),
+    Attachment.DETACHED: ("ATT-DETACHED", "detached"),
+}
+
+
+def _member(enum: type[E], value: str) -> E | None:
+    return next((m for m in enum if m.value == value), None)
+
+
 def device_system_code(kind: str, model: str) -> Code:
-    text = f"{kind} {model}".lower()
-    system = "PASCAL Ace" if "ace" in text else "PASCAL" if "pascal" in text else (
-        "MitraClip" if "clip" in text else "other")
+    """The coded device system of a vocabulary system and model ("other" when not recorded)."""
+    system_kind = _member(DeviceKind, kind)
+    system = _SYSTEMS[system_kind] if system_kind is not None else "other"
+    if system_kind is DeviceKind.PASCAL and _member(DeviceModelName, model) is DeviceModelName.ACE:
+        system = "PASCAL Ace"
     return private(f"SYS-{_slug(system)}", system)
 
 
 def attachment_code(attachment: str) -> Code:
-    text = attachment.lower()
-    for key, label in (("slda", "single-leaflet device attachment"), ("lli", "loss of leaflet insertion"),
-                       ("insertion", "loss of leaflet insertion"), ("detach", "detached"),
-                       ("emboli", "detached"), ("stable", "stable bileaflet attachment")):
-        if key in text:
-            side = " anterior" if "anterior" in text else " posterior" if "posterior" in text else ""
-            label = label + side if key == "slda" else label
-            return private(f"ATT-{_slug(label)}", label)
-    return private("ATT-UNKNOWN", "attachment unknown")
+    """The coded attachment of a vocabulary value ("attachment unknown" when unknown or not recorded)."""
+    member = _member(Attachment, attachment)
+    value, meaning = _ATTACHMENTS.get(member, ("ATT-UNKNOWN", "attachment unknown")) if member is not None else (
+        "ATT-UNKNOWN", "attachment unknown")
+    return private(value, meaning)
 
 
 def segment_code(segment: str) -> Code:
-    parts = re.findall(r"[AP][123]", segment.upper())
-    label = "-".join(parts) if parts else "unspecified"
-    return private(f"SEG-{''.join(parts) or 'NA'}", f"Mitral segment {label}")
+    """The coded segment pair (``SEG-A2P2``), "unspecified" when not recorded."""
+    pair = _member(SegmentPair, segment)
+    if pair is None:
+        return private("SEG-NA", "Mitral segment unspecified")
+    return private(f"SEG-{''.join(pair.scallops)}", f"Mitral segment {pair.value}")
 
 
 def _image_refs(report: Report, marks: Sequence[Mark]) -> list[hd.sr.SourceImageForMeasurement]:
@@ -161,8 +182,9 @@ def measurement_concept(m: Measurement) -> Concept:
 
 
 def exported(m: Measurement) -> bool:
-    """True when the registry gives ``m``'s quantity an SR concept (else it lists why not)."""
-    return m.quantity in CONCEPTS and m.unit in UCUM
+    """True when the registry gives ``m``'s quantity an SR concept (else it lists why not) and no
+    plausibility gate holds it (an unconfirmed implausible value never leaves the app as a number)."""
+    return m.quantity in CONCEPTS and m.unit in UCUM and not plausibility.is_held(m)
 
 
 def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQualitativeEvaluations:
@@ -202,7 +224,8 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
             (P_DEVICE, private(f"DEV-{_slug(d.id)}", f"Device {d.id}")),
             (P_SYSTEM, device_system_code(d.kind, d.model)), (P_ATTACH, attachment_code(d.attachment))]))
     for j in report.jets:
-        cls = JetInput(j.id, j.location, j.segment).location_class
+        location = _member(JetLocation, j.location)
+        cls = location.jet_class if location is not None else JetClass.OTHER
         evaluations = [(P_JET, private(f"JET-{_slug(j.id)}", f"Jet {j.id}")),
                        (P_JET_LOC, private(f"LOC-{_slug(cls)}", cls))]
         if j.grade:

@@ -37,3 +37,13 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory):
     from demo.phantom import write_demo_study
 
     return write_demo_study(tmp_path_factory.mktemp("demo") / "loops")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_log_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Every ``mitraplan`` run by a test (in-process or a subprocess) logs into a temporary folder, not the user's."""
+    from gui.logs import LOG_DIR_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(LOG_DIR_ENV, str(tmp_path_factory.mktemp("logs")))
+        yield

@@ -26,6 +26,7 @@ def test_headless_package_imports_no_widgets(package: str) -> None:
     assert out.stdout.strip() == "", f"{package} imported {out.stdout.strip()}"
 
 
+@pytest.mark.slow
 def test_import_linter_contracts_hold() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
     if not lint.exists():

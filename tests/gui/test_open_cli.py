@@ -20,6 +20,7 @@ def mitraplan(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_screenshot_of_a_chosen_frame(demo_study: Any, tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
@@ -30,6 +31,7 @@ def test_screenshot_of_a_chosen_frame(demo_study: Any, tmp_path: Path) -> None:
     assert not image.isNull() and image.width() >= 800 and image.height() >= 600
 
 
+@pytest.mark.slow
 def test_screenshot_size(demo_study: Any, tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
@@ -41,6 +43,7 @@ def test_screenshot_size(demo_study: Any, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "size must look like 1920x1080" in bad.stderr
 
 
+@pytest.mark.slow
 def test_paths_alone_mean_open(demo_study: Any, tmp_path: Path) -> None:
     png = tmp_path / "shot.png"
     result = mitraplan(str(demo_study.files["cw_mr"]), "--screenshot", str(png))
@@ -55,6 +58,7 @@ def test_missing_path_exits_3_naming_it(tmp_path: Path) -> None:
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_frame_beyond_the_loop_exits_3(demo_study: Any, tmp_path: Path) -> None:
     result = mitraplan("open", str(demo_study.files["cw_mr"]), "--screenshot", str(tmp_path / "x.png"),
                        "--frame", "999")
@@ -75,6 +79,7 @@ def test_importing_the_command_pulls_in_no_widgets(module: str) -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
+@pytest.mark.slow
 def test_an_option_first_also_means_open(demo_study: Any, tmp_path: Path) -> None:
     png = tmp_path / "first.png"
     result = mitraplan("-v", "--screenshot", str(png), str(demo_study.files["cw_mr"]))

@@ -25,9 +25,10 @@ TISSUE = spatial_region(0.02, 0.02)
 CW = spectral_region(data_type=4)
 REGIONS = (TISSUE, CW)
 
-#: A triangular inflow beat: 0 → 2.0 m/s → 0 over 0.2 s. Mean of v² over a linear ramp is v_peak²/3,
-#: so MG = 4 · 2.0² / 3 = 5.333 mmHg (MVARC: ≥5 mmHg is significant MS).
-TRIANGLE = [(0.10, 0.0), (0.20, 2.0), (0.30, 0.0)]
+#: A triangular inflow beat: 0 → 2.0 m/s → 0 over 0.2 s, away from the TEE probe (negative, as mitral
+#: inflow is on TEE). Mean of v² over a linear ramp is v_peak²/3, so MG = 4 · 2.0² / 3 = 5.333 mmHg
+#: (MVARC: ≥5 mmHg is significant MS).
+TRIANGLE = [(0.10, 0.0), (0.20, -2.0), (0.30, 0.0)]
 MG_TRIANGLE = 4 * 2.0 ** 2 / 3
 
 

@@ -44,6 +44,7 @@ def test_find_prints_a_json_list_of_studies(orthanc: OrthancServer, study_files:
 
 
 @pytest.mark.usefixtures("restore_study")
+@pytest.mark.slow
 def test_get_then_send_by_dimse_and_dicomweb(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
                                              report_outputs: ReportOutputs, capsys) -> None:
     code, summary, _ = run(capsys, "get", "--node", orthanc.node_spec, "--study", study_files.study_instance_uid,
@@ -105,6 +106,7 @@ def test_saved_node_is_usable_by_name(orthanc: OrthancServer, tmp_path: Path, ca
 
 
 @pytest.mark.usefixtures("restore_study")
+@pytest.mark.slow
 def test_no_connection_goes_anywhere_but_the_node(orthanc: OrthancServer, study_files: LoadedStudy, tmp_path: Path,
                                                   report_outputs: ReportOutputs, capsys,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:

@@ -73,6 +73,7 @@ def test_closed_port(tmp_path: Path) -> None:
         service.verify(DicomWebNode(f"http://127.0.0.1:{free_port()}/dicom-web", timeout_s=5))
 
 
+@pytest.mark.slow
 def test_server_that_never_answers_times_out() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -166,6 +166,7 @@ def test_cancel_mid_transfer_keeps_only_complete_files(node: DimseNode, study_fi
 
 
 @pytest.mark.usefixtures("restore_study")
+@pytest.mark.slow
 def test_send_the_report_then_find_and_get_it_back(node: DimseNode, study_files: LoadedStudy,
                                                     report_outputs: ReportOutputs, tmp_path: Path) -> None:
     """find → get → open happened above; now the planning report (SR + key images) goes back to the study."""
@@ -240,6 +241,7 @@ def silent_listener() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_peer_that_never_answers_times_out(silent_listener: int) -> None:
     node = DimseNode("PACS", "127.0.0.1", silent_listener, timeout_s=1.5)
     with pytest.raises(PacsTimeoutError, match=re.escape("did not answer the C-ECHO within 1.5 s")):

@@ -20,7 +20,7 @@ from planning.assessment import (
 #: W16: D1 lateral edge to commissure 9.0 mm, NTW 6 mm + 2 mm margin = 8 ≤ 9 → space ok; P1 8 mm → conditional;
 #: MG 3.2 mmHg at HR 72, planimetered MVA 2.40 cm² → no stenosis barrier.
 W16 = AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=72, mva_cm2={"planimetry": 2.40},
-                      posterior_free_length_mm=8.0, space_mm=9.0, device_width_mm=6.0,
+                      posterior_free_length_mm=8.0, space_mm=9.0, device_width_mm=6.0, mr_grade="moderate",
                       jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),))
 
 
@@ -97,14 +97,14 @@ def test_heart_rate_outside_60_80_warns() -> None:
 
 
 def test_rule2_injury_barrier() -> None:
-    perforation = JetInput("j2", "perforation P2", "P2", "moderate", 0.35, orifice_max_mm=5.0)
+    perforation = JetInput("j2", "perforation", "A2-P2", "moderate", 0.35, orifice_max_mm=5.0)
     result = assess(_replace(W16, tear_or_perforation=True, jets=(perforation,)))
     assert result.redo.injury_barrier is True
     assert option(result, "redo_teer").status is Status.DISFAVOURED
     assert option(result, "plug").status is Status.FAVOURED  # discrete hole with a measured orifice
     assert result.ct_recommended is True
     # without a measurable hole: plug argues against, TMVR is to be considered
-    no_hole = assess(_replace(W16, tear_or_perforation=True, jets=(JetInput("j2", "tear A2", "A2"),)))
+    no_hole = assess(_replace(W16, tear_or_perforation=True, jets=(JetInput("j2", "through leaflet tear", "A2-P2"),)))
     assert option(no_hole, "plug").status is Status.DISFAVOURED
     assert option(no_hole, "elasta_tmvr").status is Status.CONSIDER
 
@@ -124,11 +124,11 @@ def test_rule3_space_and_leaflet() -> None:
 
 
 @pytest.mark.parametrize(("location", "segment", "orifice", "candidate"), [
-    ("inter-clip D1-D2", "A2-P2", 4.0, True),
-    ("perforation", "P2", 3.0, True),
+    ("inter-clip", "A2-P2", 4.0, True),
+    ("perforation", "A2-P2", 3.0, True),
     ("para-clip lateral", "A1-P1", 5.0, True),    # beside a device at the anterolateral commissure
     ("para-clip lateral", "A2-P2", 5.0, False),   # para-device but central: graspable, not a plug site
-    ("inter-clip D1-D2", "A2-P2", None, False),   # orifice not measured
+    ("inter-clip", "A2-P2", None, False),   # orifice not measured
 ])
 def test_rule4_plug_candidate(location: str, segment: str, orifice: float | None, candidate: bool) -> None:
     result = assess(_replace(W16, jets=(JetInput("j1", location, segment, "moderate", 0.4, orifice),)))
@@ -156,9 +156,24 @@ def test_medical_therapy_follows_residual_mr_grade() -> None:
     assert option(assess(W16), "medical").status is Status.FAVOURED  # moderate ≤ 2+
     stenosis = option(assess(replace(W16, mean_gradient_mmhg=6.5)), "medical")  # W1: MG 6.5 ≥ 5
     assert stenosis.status is Status.POSSIBLE and "stenosis remains" in stenosis.summary
-    severe = assess(_replace(W16, jets=(JetInput("j1", "para-clip", "A2-P2", "severe"),)))
-    assert severe.mr_grade == "severe"
+    severe = assess(_replace(W16, mr_grade="severe"))
+    assert severe.mr_grade == "severe" and severe.mr_grade_basis == "clinician's integrated total"
     assert option(severe, "medical").status is Status.POSSIBLE
+
+
+def test_per_jet_grades_never_make_the_total() -> None:
+    """Two moderate jets are not "moderate MR": without the clinician's integrated total the grade is
+    missing, the per-jet grades are listed as per-jet, and medical therapy is not assessable (changed:
+    the grade used to be the worst per-jet grade)."""
+    jets = (JetInput("j1", "para-clip lateral", "A1-P1", "moderate"), JetInput("j2", "inter-clip", "A2-P2", "moderate"))
+    ungraded = assess(_replace(W16, mr_grade=None, jets=jets))
+    assert ungraded.mr_grade is None
+    assert ungraded.mr_grade_basis.startswith("total residual MR missing")
+    assert ungraded.mr_grade_basis.endswith("per-jet grades, not a total: J1 moderate, J2 moderate")
+    medical = option(ungraded, "medical")
+    assert medical.status is Status.NOT_ASSESSABLE and "total residual MR missing" in medical.summary
+    graded = assess(_replace(W16, mr_grade="severe", total_mr_basis="volumetric RF 52 %", jets=jets))
+    assert (graded.mr_grade, graded.mr_grade_basis) == ("severe", "clinician's integrated total: volumetric RF 52 %")
 
 
 def test_every_option_present_with_evidence_and_sources() -> None:
@@ -179,3 +194,13 @@ def test_wording_never_decides() -> None:
 def test_shown_is_decimal_half_up() -> None:
     assert shown(1.105, 2) == 1.11  # W15: binary round() gives 1.10
     assert shown(0.3999, 2) == 0.40
+
+
+def test_jet_locations_are_vocabulary_members_not_free_text() -> None:
+    """The rules read a jet's class from the JetLocation table; free text that merely contains a keyword
+    ("inter-clip D1-D2") is not a location (it used to be matched by substring)."""
+    with pytest.raises(ValueError):
+        JetInput("j1", "inter-clip D1-D2")
+    assert JetInput("j1", "commissural PM", "A2-P2").near_commissure
+    assert not JetInput("j1", "cleft-related", "A2-P2").near_commissure
+    assert JetInput("j1", "non-coaptation", "A2-P2").location_class == "other"

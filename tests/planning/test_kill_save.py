@@ -55,6 +55,7 @@ def _last_reported(lines: list[str]) -> int | None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.slow
 def test_sigkill_mid_save_always_leaves_the_last_complete_version(tmp_path: Path) -> None:
     path = tmp_path / "crash.mitraplan.json"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}

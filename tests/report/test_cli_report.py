@@ -106,15 +106,19 @@ def test_malformed_key_images_are_left_out_and_named(tmp_path: Path, capsys: pyt
     assert f"key image k3: frame {frames + 1} is beyond the last frame ({frames})" in captured.err
 
 
-@pytest.mark.parametrize(("where", "key", "junk"), [("study", "rhythm", 5), ("leaflets", "spaces", 5)])
-def test_junk_in_optional_fields_is_ignored_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        where: str, key: str, junk: object) -> None:
+@pytest.mark.parametrize(("where", "key", "junk", "message"), [
+    ("study", "rhythm", 5, 'study.rhythm: 5 is not one of "sinus", "AF"'),
+    ("leaflets", "spaces", 5, "leaflets.spaces must be a list (got 5)")])
+def test_junk_in_findings_is_refused_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      where: str, key: str, junk: object, message: str) -> None:
+    """Findings are parsed at the case-file boundary: a value of the wrong type is refused (exit 3), not
+    silently dropped (changed with the typed case model; 0.1.0 ignored it)."""
     case, _ = write_case(tmp_path)
     doc = json.loads(case.read_text(encoding="utf-8"))
     doc[where][key] = junk
     case.write_text(json.dumps(doc), encoding="utf-8")
-    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
-    assert "J1 vena contracta" in Path(json.loads(capsys.readouterr().out)["json"]).read_text(encoding="utf-8")
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 3
+    assert f"{case}: {message}" in capsys.readouterr().err
 
 
 def test_report_out_that_is_a_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,6 +44,7 @@ def test_demo_report_lists_devices_jet_and_leaflets(demo_report) -> None:
     assert Path(report.images[0].path).is_file()
 
 
+@pytest.mark.slow
 def test_demo_export_is_dicom_clean(demo_report, tmp_path: Path) -> None:
     from report.export import export_report
 

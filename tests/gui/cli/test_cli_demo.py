@@ -10,6 +10,7 @@ from gui.cli.demo import default_demo_dir
 from gui.main import main
 
 
+@pytest.mark.slow
 def test_demo_headless_writes_and_lists_the_files(qapp, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--headless", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -24,6 +25,7 @@ def test_default_demo_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert default_demo_dir() == tmp_path / "mitraplan" / "demo"
 
 
+@pytest.mark.slow
 def test_demo_headless_writes_the_demo_case_and_report(qapp, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     # qapp first: the report renders with QtGui and must find the session's QApplication, not make its own

@@ -1,0 +1,123 @@
+"""The log: a rotating file in the user's log directory, and native crash dumps beside it.
+
+``mitraplan`` (the app and every sub-command) calls :func:`setup_logging` once at start. Warnings,
+errors and the tracebacks of unexpected exceptions go to ``mitraplan.log`` (1 MB, five old files
+kept) as well as to stderr; a native crash (segfault in a decoder or in Qt) is written by
+:mod:`faulthandler` to ``crash.log``. Both files may hold patient data (file names, study
+descriptions in messages), so they are created readable by the user only (0600) in a folder
+only the user can enter (0700).
+
+The folder is ``platformdirs.user_log_dir("mitraplan")`` (``~/.local/state/mitraplan/log`` on
+Linux), or ``$MITRAPLAN_LOG_DIR`` when set.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import io
+import logging
+import os
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import TextIO
+
+import platformdirs
+
+LOG_DIR_ENV = "MITRAPLAN_LOG_DIR"
+LOG_NAME = "mitraplan.log"
+CRASH_NAME = "crash.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+STDERR_FORMAT = "%(levelname)s %(name)s: %(message)s"
+FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s"
+
+log = logging.getLogger(__name__)
+
+#: The crash file stays open for the life of the process: faulthandler writes to its descriptor.
+_crash_file: TextIO | None = None
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A RotatingFileHandler whose files (the current one and each new one after a rollover) are 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        return _append_private(Path(self.baseFilename))
+
+
+def _append_private(path: Path) -> io.TextIOWrapper:
+    """Open ``path`` to append UTF-8 text, creating it 0600 (and tightening an older, wider file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return open(fd, "a", encoding="utf-8")
+
+
+def log_dir() -> Path:
+    """Where the log files go: ``$MITRAPLAN_LOG_DIR`` or the platform's user log folder."""
+    override = os.environ.get(LOG_DIR_ENV)
+    return Path(override) if override else Path(platformdirs.user_log_dir("mitraplan", appauthor=False))
+
+
+def current_log_file() -> Path | None:
+    """The file the log is being written to, or None before :func:`setup_logging` (or when it failed)."""
+    handler = _our_handler()
+    return Path(handler.baseFilename) if handler is not None else None
+
+
+def _our_handler() -> PrivateRotatingFileHandler | None:
+    return next((h for h in logging.getLogger().handlers if isinstance(h, PrivateRotatingFileHandler)), None)
+
+
+def log_traceback_to_file(message: str) -> Path | None:
+    """Write ``message`` and the exception being handled to the log file only; returns the file (None: no file).
+
+    The command line prints one plain sentence on stderr; the traceback for a bug report goes here.
+    """
+    handler = _our_handler()
+    if handler is None:
+        return None
+    handler.handle(log.makeRecord(log.name, logging.ERROR, __file__, 0, message, (), sys.exc_info()))
+    return Path(handler.baseFilename)
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Log to stderr and to the rotating file; dump native crashes to the crash file. Returns the log file.
+
+    Calling it again keeps one file handler (moved when the folder changed). A folder that cannot
+    be written is reported on stderr and the program runs on without a log file (returns None).
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=STDERR_FORMAT)
+    folder = log_dir()
+    path = folder / LOG_NAME
+    existing = _our_handler()
+    if existing is not None and Path(existing.baseFilename) == path:
+        return path
+    try:
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    except OSError as exc:
+        log.warning("cannot write the log file in %s (%s); logging to stderr only", folder, exc.strerror or exc)
+        return None
+    handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    root = logging.getLogger()
+    if existing is not None:
+        root.removeHandler(existing)
+        existing.close()
+    root.addHandler(handler)
+    _dump_native_crashes(folder / CRASH_NAME)
+    return path
+
+
+def _dump_native_crashes(path: Path) -> None:
+    """Point faulthandler at ``path``, unless something else (pytest, ``-X faulthandler``) already set it up."""
+    global _crash_file
+    if faulthandler.is_enabled():
+        return
+    try:
+        _crash_file = _append_private(path)
+    except OSError as exc:
+        log.warning("cannot write native crash dumps to %s (%s)", path, exc.strerror or exc)
+        return
+    faulthandler.enable(file=_crash_file, all_threads=True)
