@@ -93,6 +93,25 @@ class PointItem(pg.TargetItem):
         super().mouseClickEvent(ev)
 
 
+#: The one gesture that inserts a vertex on an edge of a polygon or trace in Select mode.
+INSERT_VERTEX_MODIFIER = Qt.KeyboardModifier.ControlModifier
+#: Mouse gestures of the viewer, for Help → Keyboard Shortcuts (gesture, what it does).
+MOUSE_GESTURES = (("Ctrl+click on an edge", "Insert a vertex in the selected outline or trace (one undo step)"),)
+
+
+class MarkPolyLine(pg.PolyLineROI):
+    """An outline or trace mark. pyqtgraph inserts a vertex on every click on an edge, so one stray
+    click in Select mode would change the geometry; here a plain click on an edge only selects the
+    mark, and Ctrl+click inserts the vertex (pyqtgraph then finishes the change once: one undo step)."""
+
+    def segmentClicked(self, segment: Any, ev: Any = None, pos: Any = None) -> None:
+        if ev is not None and not ev.modifiers() & INSERT_VERTEX_MODIFIER:
+            ev.accept()
+            self.sigClicked.emit(self, ev)
+            return
+        super().segmentClicked(segment, ev, pos)
+
+
 class MarkOverlay(QObject):
     """Draws the marks on the viewport's current frame; hosts the drawing tool of that viewport."""
 
@@ -157,7 +176,7 @@ class MarkOverlay(QObject):
             if mark.type is MarkType.DISTANCE:
                 item = pg.LineSegmentROI(positions=list(mark.points), pen=pen, movable=True)
             else:
-                item = pg.PolyLineROI(list(mark.points), closed=mark.type is MarkType.AREA, pen=pen, movable=True)
+                item = MarkPolyLine(list(mark.points), closed=mark.type is MarkType.AREA, pen=pen, movable=True)
             item.handlePen = _pen(MARK_COLOUR, 1.0)
             for handle in item.getHandles():
                 handle.pen = _pen(MARK_COLOUR, 1.0)
@@ -320,6 +339,8 @@ class MarkOverlay(QObject):
         if not isinstance(item, pg.TargetItem):
             for handle in item.getHandles():
                 handle.setAcceptedMouseButtons(buttons)
+            for segment in getattr(item, "segments", ()):  # the edges of an outline take clicks too
+                segment.setAcceptedMouseButtons(buttons)
 
     # --- drafts (tools call these) -----------------------------------------------------------
     def show_draft(self, kind: MarkType, points: Points, closed: bool = False, cursor: QPointF | None = None
