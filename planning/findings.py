@@ -14,6 +14,7 @@ from measurements.plausibility import usable
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
+from planning.labels import labelled_results, results_of_purpose
 from planning.model import Device
 from planning.vocab import Calcification, LeafletInjury, Scallop
 
@@ -117,9 +118,10 @@ NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
 
 
 def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
-    """Results that describe transmitral inflow: none of their marks has a non-inflow purpose."""
+    """Results that describe transmitral inflow: none of their marks is unlabelled or has a non-inflow purpose."""
     purpose = {m.id: (m.purpose or "") for m in case.marks}
-    return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
+    labelled = labelled_results(case.marks, results)
+    return [r for r in labelled if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
 
 
 def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
@@ -148,7 +150,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
     sinus rhythm), never an MR jet's. Results held by a plausibility gate are left out.
     """
-    results = usable(results)
+    results = labelled_results(case.marks, usable(results))
     typed = case.findings()
     ctx = typed.context
     jets = jet_inputs(case, results)
@@ -158,7 +160,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     if length_cm is None and posterior:
         length_cm = min(s.length_cm for s in posterior if s.length_cm is not None)
     if length_cm is None:
-        length_cm = _first(results, "posterior_leaflet_length")
+        length_cm = _first(results_of_purpose(case.marks, results, "posterior_leaflet_length"), "distance", min)
     space = [cm for _, cm in spaces(case, results)]
     in_zone = _worst(s.calcification_grade for s in segs.values() if s.calcification_in_grasp_zone)
     outside = _worst(s.calcification_grade for s in segs.values() if not s.calcification_in_grasp_zone)
