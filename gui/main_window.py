@@ -408,6 +408,8 @@ class MainWindow(QMainWindow):
         """Show a study index: the browser at once, then the first loops in the visible viewports."""
         for path, message in getattr(index, "warnings", ()):
             self.notices.warning(f"{path}: {message}")
+        for volume in getattr(index, "volumes", list)():
+            self.notices.warning(f"{volume.path}: 3D volume: volume viewer not yet available")
         loops = list(index.loops())
         if not loops:
             self.notices.error("No loops found in what was opened")
