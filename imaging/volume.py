@@ -24,6 +24,8 @@ mm of the volume's frame of reference is
 from __future__ import annotations
 
 import math
+import re
+import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -405,11 +407,14 @@ def _shared(ds: Any) -> Any:
 def _enhanced_us_volume(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeInfo:
     warnings: list[str] = []
     n_frames = _int_or_none(ds, "NumberOfFrames") or 1
-    per_frame = list(getattr(ds, "PerFrameFunctionalGroupsSequence", []) or [])
-    if per_frame and len(per_frame) != n_frames:
-        raise ImagingError(f"Per-frame Functional Groups hold {len(per_frame)} items for {n_frames} frames", path)
-    frames = [_frame_geometry(ds, per_frame[k] if per_frame else None, k, path) for k in range(n_frames)]
-    measures = _group_item(ds, per_frame[0] if per_frame else None, "PixelMeasuresSequence")
+    frames = _scan_frame_geometry(ds, n_frames)
+    measures = _group_item(ds, None, "PixelMeasuresSequence")
+    if frames is None or measures is None:  # the per-frame groups parsed item by item (slower)
+        per_frame = list(getattr(ds, "PerFrameFunctionalGroupsSequence", []) or [])
+        if per_frame and len(per_frame) != n_frames:
+            raise ImagingError(f"Per-frame Functional Groups hold {len(per_frame)} items for {n_frames} frames", path)
+        frames = [_frame_geometry(ds, per_frame[k] if per_frame else None, k, path) for k in range(n_frames)]
+        measures = _group_item(ds, per_frame[0] if per_frame else None, "PixelMeasuresSequence")
     if measures is None or "PixelSpacing" not in measures:
         raise ImagingError("Pixel Measures functional group (Pixel Spacing) is missing: the voxel size is unknown",
                            path)
@@ -458,6 +463,62 @@ def _frame_geometry(ds: Any, item: Any, k: int, path: Path) -> _FrameGeometry:
     return _FrameGeometry(position=np.array([float(v) for v in position_item.ImagePositionVolume]),
                           orientation=tuple(float(v) for v in orientation_item.ImageOrientationVolume),
                           time_key=index if index is not None else offset, time_offset_s=offset)
+
+
+#: per-frame attributes found by scanning the raw Per-frame Functional Groups bytes: tag, VR, struct format
+_SCANNED = {"position": (0x00209301, b"FD", "<3d"), "orientation": (0x00209302, b"FD", "<6d"),
+            "index": (0x00209128, b"UL", "<I"), "offset": (0x0020930D, b"FD", "<d")}
+
+
+def _scan_frame_geometry(ds: Any, n_frames: int) -> list[_FrameGeometry] | None:
+    """Per-frame geometry read straight from the undecoded Per-frame Functional Groups bytes.
+
+    Parsing thousands of sequence items with pydicom takes seconds; each attribute here has a
+    fixed-size value, so its tag, VR and length form a fixed byte pattern. Used only when every
+    attribute occurs once per frame (or never, for those the shared groups may hold); otherwise
+    None, and the items are parsed one by one.
+    """
+    raw = ds.get_item(0x52009230) if "PerFrameFunctionalGroupsSequence" in ds else None
+    value = getattr(raw, "value", None)
+    if not isinstance(value, bytes) or not getattr(raw, "is_little_endian", False):
+        return None
+    implicit = bool(getattr(raw, "is_implicit_VR", False))
+    found: dict[str, list[tuple[float, ...]]] = {}
+    for name, (tag, vr, fmt) in _SCANNED.items():
+        size = struct.calcsize(fmt)
+        head = struct.pack("<HH", tag >> 16, tag & 0xFFFF)
+        pattern = head + (struct.pack("<I", size) if implicit else vr + struct.pack("<H", size))
+        found[name] = [struct.unpack_from(fmt, value, m.end()) for m in re.finditer(re.escape(pattern), value)]
+        if len(found[name]) not in (0, n_frames):
+            return None
+    shared = _shared(ds)
+    if not found["position"]:
+        return None
+    orientation = found["orientation"] or _shared_orientation(shared, n_frames)
+    if orientation is None or (not found["index"] and _has_shared(shared, "FrameContentSequence")):
+        return None
+    if not found["offset"] and _has_shared(shared, "TemporalPositionSequence"):
+        return None
+    frames = []
+    for k in range(n_frames):
+        index = float(found["index"][k][0]) if found["index"] else None
+        offset = float(found["offset"][k][0]) if found["offset"] else None
+        frames.append(_FrameGeometry(position=np.array(found["position"][k], float), orientation=orientation[k],
+                                     time_key=index if index is not None else offset, time_offset_s=offset))
+    return frames
+
+
+def _has_shared(shared: Any, sequence: str) -> bool:
+    return shared is not None and sequence in shared
+
+
+def _shared_orientation(shared: Any, n_frames: int) -> list[tuple[float, ...]] | None:
+    if not _has_shared(shared, "PlaneOrientationVolumeSequence"):
+        return None
+    item = shared.PlaneOrientationVolumeSequence[0]
+    if "ImageOrientationVolume" not in item:
+        return None
+    return [tuple(float(v) for v in item.ImageOrientationVolume)] * n_frames
 
 
 def _group_by_time(frames: list[_FrameGeometry]) -> list[list[int]]:

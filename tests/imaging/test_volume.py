@@ -17,7 +17,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from imaging.catalog import catalog_paths
 from imaging.errors import CorruptImageError, ImagingError
-from imaging.volume import ENHANCED_US_VOLUME, PHILIPS_CARTESIAN, Volume, read_volume_info
+from imaging.volume import ENHANCED_US_VOLUME, PHILIPS_CARTESIAN, Volume, _scan_frame_geometry, read_volume_info
 
 # Hand-picked rotated frame: a row runs along (0.6, 0.8, 0), a column along (0, 0, -1), so the slice
 # normal row x column = (0.8 * -1 - 0, 0 - 0.6 * -1, 0) = (-0.8, 0.6, 0).
@@ -190,3 +190,17 @@ def test_catalog_lists_volumes_apart_from_loops(tmp_path: Path, bar_loop: Path) 
     assert sorted(v.format for v in index.volumes()) == ["enhanced_us_volume", "philips_cartesian"]
     assert [loop.path for loop in index.loops()] == [bar_loop]
     assert index.warnings == []
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.2])
+def test_scanning_the_raw_per_frame_groups_agrees_with_parsing_them(tmp_path: Path, jitter: float,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # large 4D files are read by scanning the undecoded per-frame bytes; pydicom's item-by-item parse is the reference
+    path = write_enhanced(tmp_path / "enhanced.dcm", jitter_mm=jitter)
+    assert _scan_frame_geometry(dcmread(path, stop_before_pixels=True), SLICES * TIMEPOINTS) is not None
+    scanned = read_volume_info(path)
+    monkeypatch.setattr("imaging.volume._scan_frame_geometry", lambda ds, n: None)
+    parsed = read_volume_info(path)
+    assert scanned.geometry == parsed.geometry and scanned.frame_map == parsed.frame_map
+    assert scanned.frame_time_ms == parsed.frame_time_ms and scanned.warnings == parsed.warnings
+    assert scanned.frame_map[0] == (1, 3, 0, 2)  # stored as slices 2, 0, 3, 1: slice 0 is frame index 1, ...
