@@ -288,7 +288,12 @@ def _philips_cartesian(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeIn
     warnings: list[str] = []
     block = _private_block(ds, path)
     slices = _private_int(ds, block, 0x01, "(3001,1001) slices per volume", path)
-    volumes = _private_int(ds, block, 0x02, "(3001,1002) number of volumes", path)
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    if ds.get((0x3001, (block << 8) | 0x02)) is None and pixel_bytes:  # count the volumes the data holds
+        volumes = max(1, pixel_bytes // (slices * rows * columns))
+        warnings.append(f"no (3001,1002) number of volumes: {volumes} counted from the Pixel Data length")
+    else:
+        volumes = _private_int(ds, block, 0x02, "(3001,1002) number of volumes", path)
     dz_cm = _private_float(ds, block, 0x03, "(3001,1003) slice spacing", path)
     dx_cm, dy_cm = _float(ds, "PhysicalDeltaX", path), _float(ds, "PhysicalDeltaY", path)
     for keyword in ("PhysicalUnitsXDirection", "PhysicalUnitsYDirection"):
@@ -297,7 +302,6 @@ def _philips_cartesian(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeIn
             raise UnsupportedImageError(f"{keyword} is {unit}, not 3 (cm): the voxel spacing is unknown", path)
     if int(getattr(ds, "BitsAllocated", 8) or 8) != 8 or int(getattr(ds, "SamplesPerPixel", 1) or 1) != 1:
         raise UnsupportedImageError("Philips Cartesian export that is not 8-bit grey is not supported", path)
-    rows, columns = int(ds.Rows), int(ds.Columns)
     declared = _int_or_none(ds, "NumberOfFrames")
     if declared is not None and declared != slices * volumes:
         warnings.append(f"Number of Frames says {declared}, but the private counts give {volumes} volumes x "

@@ -6,6 +6,7 @@ computed here from the geometry by hand (p = origin + A @ (c, r, s), A = [dx*row
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,13 @@ def test_mpr_command_on_the_short_qlab_export_names_the_file(realdata: Path, tmp
                  "--size", "8", "8", "--pixel", "1", "--out", str(tmp_path / "p.png")])
     assert code == 3
     assert f"mitraplan mpr: {path}: Pixel Data holds 489212 bytes, 4 fewer" in capsys.readouterr().err
+
+
+def test_info_lists_the_short_qlab_export_as_an_error_naming_it(realdata: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = realdata / "itksnap_echo_cartesian_dummy.dcm"
+    assert main(["info", str(path)]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["loops"] == [] and data["volumes"] == []
+    (error,) = data["errors"]
+    assert error["path"] == str(path) and error["error"].startswith("Pixel Data holds 489212 bytes, 4 fewer")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, RLELossless, generate_uid
 
 from imaging.catalog import catalog_paths
 from imaging.errors import CorruptImageError, ImagingError
@@ -82,7 +82,7 @@ def write_enhanced(path: Path, *, jitter_mm: float = 0.0, temporal_index: bool =
     return path
 
 
-def write_cartesian(path: Path, *, volumes: int = TIMEPOINTS, short_by: int = 0) -> Path:
+def write_cartesian(path: Path, *, volumes: int = TIMEPOINTS, short_by: int = 0, count_tag: bool = True) -> Path:
     """QLAB layout: volume after volume, slice after slice; spacing in cm; Number of Frames wrong."""
     ds = _file_dataset(PHILIPS_CARTESIAN)
     ds.StudyInstanceUID = ds.SeriesInstanceUID = ""
@@ -92,7 +92,8 @@ def write_cartesian(path: Path, *, volumes: int = TIMEPOINTS, short_by: int = 0)
     ds.FrameTime = 36.5
     block = ds.private_block(0x3001, "Philips3D", create=True)
     block.add_new(0x01, "UL", SLICES)
-    block.add_new(0x02, "US", volumes)
+    if count_tag:
+        block.add_new(0x02, "US", volumes)
     block.add_new(0x03, "FD", 0.05)  # cm between slices
     data = np.stack([np.full((ROWS, COLUMNS), _value(t, s), np.uint8)
                      for t in range(volumes) for s in range(SLICES)]).tobytes()
@@ -204,3 +205,20 @@ def test_scanning_the_raw_per_frame_groups_agrees_with_parsing_them(tmp_path: Pa
     assert scanned.geometry == parsed.geometry and scanned.frame_map == parsed.frame_map
     assert scanned.frame_time_ms == parsed.frame_time_ms and scanned.warnings == parsed.warnings
     assert scanned.frame_map[0] == (1, 3, 0, 2)  # stored as slices 2, 0, 3, 1: slice 0 is frame index 1, ...
+
+
+def test_cartesian_without_a_volume_count_counts_the_volumes_in_the_data(tmp_path: Path) -> None:
+    info = read_volume_info(write_cartesian(tmp_path / "nocount.dcm", volumes=3, count_tag=False))
+    assert info.timepoints == 3
+    assert any("3 counted from the Pixel Data length" in w for w in info.warnings)
+
+
+def test_compressed_enhanced_volume_decodes_frame_by_frame_to_the_same_voxels(tmp_path: Path) -> None:
+    # scanners may store the slices RLE- or JPEG-compressed; each frame then goes through the frame decoder
+    native = write_enhanced(tmp_path / "native.dcm")
+    ds = dcmread(native)
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    ds.save_as(tmp_path / "rle.dcm")
+    with Volume.open(native) as a, Volume.open(tmp_path / "rle.dcm") as b:
+        for t in range(TIMEPOINTS):
+            np.testing.assert_array_equal(a.timepoint(t), b.timepoint(t))
