@@ -429,7 +429,9 @@ def _enhanced_us_volume(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeI
     if any(not np.allclose(f.orientation, orientation, atol=1e-6) for f in frames):
         warnings.append("Image Orientation (Volume) differs between frames; the first frame's is used")
     row_dir, col_dir = _unit(orientation[:3], path), _unit(orientation[3:], path)
-    normal = np.cross(row_dir, col_dir)
+    if abs(float(row_dir @ col_dir)) > 1e-4:
+        warnings.append("Image Orientation (Volume): the row and column directions are not perpendicular")
+    normal = _unit(np.cross(row_dir, col_dir), path)
     frame_map, origin, measured_gap, grid_warnings = _slices_along_normal(frames, groups, normal, path)
     warnings += grid_warnings
     gap = measured_gap if measured_gap is not None else declared_gap
@@ -587,7 +589,7 @@ def _frame_time_ms(ds: Any, frames: list[_FrameGeometry], groups: list[list[int]
     return _float_or_none(ds, "FrameTime")
 
 
-def _unit(values: Sequence[float], path: Path) -> np.ndarray:
+def _unit(values: Sequence[float] | np.ndarray, path: Path) -> np.ndarray:
     vector = np.array(values, float)
     norm = float(np.linalg.norm(vector))
     if not math.isfinite(norm) or norm < 1e-6:
