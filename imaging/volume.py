@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from imaging.cache import FrameCache
 from imaging.decode import NATIVE, FrameDecoder
 from imaging.errors import CorruptImageError, ImagingError, UnsupportedImageError
 from imaging.loop import LoopInfo
@@ -145,18 +146,23 @@ def _round(value: float) -> float:
 class Volume:
     """A volume file opened for reading: ``timepoint(t)`` decodes one time point on demand.
 
-    Only the most recent time point is kept; safe to call from several threads.
+    Without a cache only the most recent time point is kept (one time point's memory); with a
+    ``FrameCache`` (the viewer's, shared with the loops) decoded time points stay in it under its
+    memory budget, for 4D playback. Safe to call from several threads.
     """
 
-    def __init__(self, info: VolumeInfo, source: PixelSource) -> None:
+    def __init__(self, info: VolumeInfo, source: PixelSource, cache: FrameCache | None = None) -> None:
         self.info = info
         self._source = source
         self._decoder: FrameDecoder | None = None
         self._lock = threading.Lock()
         self._last: tuple[int, np.ndarray] | None = None
+        self._cache = cache
+        stat = info.path.stat()
+        self._owner = ("volume", str(info.path.resolve()), info.sop_instance_uid, stat.st_mtime_ns, stat.st_size)
 
     @classmethod
-    def open(cls, path: str | Path) -> Volume:
+    def open(cls, path: str | Path, cache: FrameCache | None = None) -> Volume:
         """Open a volume file; typed ImagingError naming it when it is not a readable volume."""
         path = Path(path)
         source = open_pixels(path)
@@ -165,7 +171,7 @@ class Volume:
         except BaseException:
             source.close()
             raise
-        return cls(info, source)
+        return cls(info, source, cache)
 
     @property
     def geometry(self) -> VolumeGeometry:
@@ -180,16 +186,22 @@ class Volume:
         if not 0 <= t < self.timepoints:
             raise IndexError(f"{self.info.path}: time point index {t} out of range 0..{self.timepoints - 1}")
         with self._lock:
-            if self._last is not None and self._last[0] == t:
-                return self._last[1]
+            cached = self._cache.get((self._owner, t)) if self._cache is not None else (
+                self._last[1] if self._last is not None and self._last[0] == t else None)
+            if cached is not None:
+                return cached
             voxels = self._decode(t)
             voxels.setflags(write=False)
+            if self._cache is not None:
+                return self._cache.put((self._owner, t), voxels)
             self._last = (t, voxels)
             return voxels
 
     def close(self) -> None:
         with self._lock:
             self._last = None
+            if self._cache is not None:
+                self._cache.discard(self._owner)
             if self._decoder is not None:
                 self._decoder.close()
             else:

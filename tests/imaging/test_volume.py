@@ -222,3 +222,19 @@ def test_compressed_enhanced_volume_decodes_frame_by_frame_to_the_same_voxels(tm
     with Volume.open(native) as a, Volume.open(tmp_path / "rle.dcm") as b:
         for t in range(TIMEPOINTS):
             np.testing.assert_array_equal(a.timepoint(t), b.timepoint(t))
+
+
+def test_time_points_stay_in_a_given_cache_until_the_volume_closes(tmp_path: Path) -> None:
+    from imaging.cache import FrameCache
+
+    cache = FrameCache(budget_bytes=10 * SLICES * ROWS * COLUMNS)
+    path = write_enhanced(tmp_path / "enhanced.dcm")
+    with Volume.open(path) as alone:  # no cache: only the last time point is held
+        first = alone.timepoint(0)
+        assert alone.timepoint(0) is first and alone.timepoint(1) is not first
+    volume = Volume.open(path, cache=cache)
+    a, b = volume.timepoint(0), volume.timepoint(1)
+    assert len(cache) == 2 and cache.used_bytes == a.nbytes + b.nbytes
+    assert volume.timepoint(0) is a
+    volume.close()
+    assert len(cache) == 0
