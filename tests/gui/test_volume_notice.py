@@ -23,5 +23,5 @@ def test_a_volume_gets_a_notice_and_is_not_played(qtbot: Any, window: Any, demo_
     assert any(str(volume) in m for m in window.notice_area.messages())
     shown = {str(v.info.sop_instance_uid) for v in window.grid.viewports if v.info is not None}
     assert truth["sop_instance_uid"] not in shown
-    assert [str(i.sop_instance_uid) for i in window.index.loops()] == [
+    assert [str(i.sop_instance_uid) for i in window.catalog.loops()] == [
         demo_study.truth["me_commissural"]["sop_instance_uid"]]
