@@ -61,7 +61,13 @@ MOVE_FRACTION = 0.45
 #: a 3D mark is drawn on a view when all its points are this close (mm) to the view's plane
 ON_PLANE_MM = 1.0
 DEFAULT_FRAME_MS = 40.0
-VIEW_TITLES = ("Plane A", "Plane B", "Plane C", "En face (slab, from the left atrium)")
+VIEW_TITLES = ("Plane A", "Plane B", "Plane C", "En face")
+#: orientation words per view once plane A lies on the valve (surgical view, report/clipmap.py)
+SURGICAL_WORDS = (
+    {"top": "anterior (aortic valve)", "left": "anterolateral", "right": "posteromedial", "bottom": "posterior"},
+    {"top": "left atrium", "left": "anterolateral", "right": "posteromedial", "bottom": "left ventricle"},
+    {"top": "left atrium", "left": "anterior", "right": "posterior", "bottom": "left ventricle"},
+)
 TOOLS = {"navigate": ("Navigate", "N"), "distance": ("Distance", "D"), "area": ("Area", "A"),
          "point": ("Point", "P"), "annulus": ("Align to valve", "V")}
 _KINDS = {"distance": MarkType.DISTANCE, "area": MarkType.AREA, "point": MarkType.POINT}
@@ -177,6 +183,7 @@ class VolumeViewer(QWidget):
         layout.addWidget(self.status)
         self._fill_labels()
         self._update_time_label()
+        self._update_en_face_title()
 
     def _fill_labels(self) -> None:
         kind = _KINDS.get(self.tool, MarkType.AREA)
@@ -235,13 +242,17 @@ class VolumeViewer(QWidget):
             view.fit()
         self.refresh()
 
-    def _set_aligned(self, on: bool) -> None:
-        """Name the surgical-view directions on plane A and the en-face view once they lie on the valve."""
-        self.aligned = on
-        words = {"top": "anterior (aortic valve)", "left": "anterolateral", "right": "posteromedial",
-                 "bottom": "posterior"} if on else {}
-        for i in (0, EN_FACE):
-            self.views[i].set_side_labels(words)
+    def _set_aligned(self, on: bool, views: tuple[int, ...] = (0, 1, 2, EN_FACE)) -> None:
+        """Name the anatomical directions on the views (plane A on the valve); ``on`` False drops them."""
+        if 0 in views:
+            self.aligned = on
+        for i in views:
+            self.views[i].set_side_labels(SURGICAL_WORDS[0 if i == EN_FACE else i] if on else {})
+        self._update_en_face_title()
+
+    def _update_en_face_title(self) -> None:
+        seen = "from the left atrium, " if self.aligned else "plane A, "
+        self.titles[EN_FACE].setText(f"En face: {seen}{self.slab_mm:g} mm {self.slab_mode} intensity slab")
 
     def show_plane(self, origin: Any, row_dir: Any, col_dir: Any) -> None:
         self.planes.show_plane(origin, row_dir, col_dir)
@@ -256,10 +267,12 @@ class VolumeViewer(QWidget):
 
     def _set_slab(self, value: float) -> None:
         self.slab_mm = float(value)
+        self._update_en_face_title()
         self._render_en_face(self.volume.timepoint(self.time_index))
 
     def _set_slab_mode(self, mode: str) -> None:
         self.slab_mode = mode
+        self._update_en_face_title()
         self._render_en_face(self.volume.timepoint(self.time_index))
 
     def _update_time_label(self) -> None:
@@ -375,9 +388,10 @@ class VolumeViewer(QWidget):
 
     def _turn(self, axis: np.ndarray, degrees: float) -> None:
         """Rotate the planes; plane A leaving the valve plane drops the surgical-view words."""
+        about_a = abs(float(self.planes.plane(0).normal @ axis)) > 1 - 1e-9
         self.planes.rotate(axis, degrees)
-        if self.aligned and abs(float(self.planes.plane(0).normal @ axis)) < 1 - 1e-9:
-            self._set_aligned(False)
+        if self.aligned:
+            self._set_aligned(False, (1, 2) if about_a else (0, 1, 2, EN_FACE))
 
     def release(self, view: int) -> None:
         self.drag = None

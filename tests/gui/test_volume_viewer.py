@@ -203,6 +203,10 @@ def test_align_to_valve_from_three_annulus_points(qtbot: Any, viewer: Any, phant
     # seen from the left atrium: into the screen is against the valve normal (which points to the atrium)
     assert float(plane.normal @ np.asarray(phantom["valve_normal"])) == pytest.approx(-1.0, abs=1e-3)
     assert viewer.views[EN_FACE].side_labels["top"].text().startswith("anterior")
+    assert viewer.views[1].side_labels["top"].text() == "left atrium"
+    assert "from the left atrium" in viewer.titles[EN_FACE].text()
+    qtbot.keyClick(viewer.views[1], Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)  # tilts plane A off the valve
+    assert not viewer.aligned and viewer.views[EN_FACE].side_labels["top"].text() == ""
 
 
 def test_without_a_case_a_mark_is_refused_with_the_reason(qtbot: Any, phantom: dict, tmp_path: Path) -> None:
