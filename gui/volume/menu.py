@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from gui.volume.viewer import VolumeWindow, open_volume_window
 from imaging.volume import VolumeInfo
+from measurements.marks import Mark
+from planning.case import resolve_image
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -63,6 +65,28 @@ class VolumeMenu:
         if viewer is not None:
             self.windows = [w for w in self.windows if w.isVisible()] + [viewer]
         return viewer
+
+    def show_mark(self, mark: Mark) -> VolumeWindow | None:
+        """Reopen a 3D mark on the plane it was drawn in: in the viewer already showing its volume,
+        else in a new viewer on the volume found in the open study or the case (a notice if none)."""
+        uid = mark.sop_instance_uid
+        viewer = next((w for w in self.windows if w.isVisible() and w.viewer.volume.info.sop_instance_uid == uid), None)
+        if viewer is None:
+            path = self._volume_path(uid)
+            if path is None:
+                self.window.notices.warning(f"the volume of mark {mark.id!r} is not in the open study or the case")
+                return None
+            viewer = self.open(path)
+        if viewer is not None:
+            viewer.viewer.show_mark(mark)
+            viewer.raise_()
+        return viewer
+
+    def _volume_path(self, uid: str) -> Path | None:
+        catalog = self.window.catalog
+        found = next((v.path for v in catalog.volumes() if v.sop_instance_uid == uid), None) if catalog else None
+        case = self.window.session.case
+        return found if found is not None or case is None else resolve_image(case, uid)
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a 3D volume", "", "DICOM (*.dcm *);;All files (*)")

@@ -43,3 +43,30 @@ def test_a_study_of_volumes_only_opens_the_viewer(qtbot: Any, window: Any, tmp_p
     assert window.volumes.windows[0].viewer.volume.info.sop_instance_uid == truth["sop_instance_uid"]
     assert not any("No loops found" in m for m in window.notice_area.messages())
     window.volumes.close_all()
+
+
+def test_showing_a_3d_mark_reopens_the_viewer_on_its_plane(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    from measurements.marks import Mark, MarkPlane, MarkType
+    from planning.commands import AddMark
+
+    volume = tmp_path / "marked.dcm"
+    truth = write_enhanced_volume(volume, shape=(16, 20, 24))
+    window.open_paths([volume])
+    qtbot.waitUntil(lambda: bool(window.volumes.windows), timeout=10000)
+    window.volumes.close_all()
+    doc = window.session.new()
+    centre, e1, e2 = (np.asarray(truth[k]) for k in ("valve_centre_mm", "coaptation_dir", "across_dir"))
+    plane = MarkPlane(tuple(centre), tuple(-e1), tuple(e2))
+    mark = Mark("m1", MarkType.POINT, "Clip 1 tip", truth["sop_instance_uid"], 2, None, (),
+                points3d=(tuple(centre),), plane=plane)
+    doc.ensure_image(mark.sop_instance_uid, volume)
+    assert window.session.push(AddMark(mark))
+    window.show_mark("m1")
+    viewer = window.volumes.windows[-1].viewer
+    assert viewer.time_index == 1  # time point 2
+    assert np.allclose(viewer.planes.plane(0).row_dir, -e1) and np.allclose(viewer.planes.plane(0).col_dir, e2)
+    assert viewer.views[0].mark_items[0].isVisible()
+    window.volumes.close_all()
+    window.session.undo.set_clean()  # closing the window asks nothing
