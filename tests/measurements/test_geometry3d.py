@@ -145,3 +145,24 @@ def test_a_3d_mark_round_trips_through_save_and_load(tmp_path: Path, truth: dict
     assert loaded == [flat, mark]
     assert loaded[1].points3d == tuple(tuple(p) for p in points) and loaded[1].plane == plane
     assert mark_to_json(loaded[1]) == raw[1]
+
+
+@pytest.mark.slow
+def test_a_case_with_3d_marks_is_measured_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gui.main import main
+
+    volume = tmp_path / "vol.dcm"
+    truth = write_enhanced_volume(volume, shape=(16, 20, 24))
+    marks = [area3d("lat", ellipse_points(truth, "lateral", LATERAL), label="Lateral orifice"),
+             area3d("med", ellipse_points(truth, "medial", MEDIAL), label="Medial orifice")]
+    marks = [Mark(m.id, m.type, m.label, truth["sop_instance_uid"], 1, None, (), purpose="orifice",
+                  points3d=m.points3d, plane=m.plane) for m in marks]
+    case = tmp_path / "c.mitraplan.json"
+    save_case(Case(images=[{"sop_instance_uid": truth["sop_instance_uid"], "path": "vol.dcm"}], marks=marks), case)
+    assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["failures"] == [] and printed["key_images_png"] == []  # a volume time point is no 2D key image
+    report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
+    assert [(m["id"], m["region"], len(m["points3d"])) for m in report["marks"]] == [("lat", None, N), ("med", None, N)]
+    total = next(m for m in report["measurements"] if m["quantity"] == "mva_planimetry")
+    assert abs(total["value"] - 0.8168) / 0.8168 < 0.005 and "3D MPR planimetry" in total["method"]
