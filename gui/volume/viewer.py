@@ -103,6 +103,7 @@ class VolumeViewer(QWidget):
         self.slab_mode = SLAB_MODES[0]
         self.status_text = ""
         self.aligned = False
+        self._drawn: dict[int, tuple[object, ...]] = {}  # per view: what its image shows (see _changed)
         self.timer = QTimer(self)
         self.timer.setInterval(round(volume.info.frame_time_ms or DEFAULT_FRAME_MS))
         self.timer.timeout.connect(self.next_time_point)
@@ -286,19 +287,34 @@ class VolumeViewer(QWidget):
 
     # --- rendering -----------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reslice every view from the current time point and redraw the overlays."""
+        """Reslice the views whose plane or time point changed, and redraw the overlays.
+
+        A drag moves or turns the other planes only, so most drags reslice one or two planes.
+        """
         voxels = self.volume.timepoint(self.time_index)
         for i in range(3):
-            self.views[i].set_image(render_plane(voxels, self.volume.geometry, self.planes.plane(i)))
+            plane = self.planes.plane(i)
+            if self._changed(i, plane):
+                self.views[i].set_image(render_plane(voxels, self.volume.geometry, plane))
         for view in self.views:
             view.set_scale(self.planes.pixel_mm, self.planes.image_px)
         self._render_en_face(voxels)
         self.redraw_overlays()
         self.rendered.emit()
 
+    def _changed(self, view: int, plane: PlaneImage, *extra: object) -> bool:
+        """True (and remembered) when ``view`` has not been drawn with this plane, time point and ``extra``."""
+        key = (self.time_index, *np.round(np.concatenate([plane.origin, plane.row_dir, plane.col_dir]), 9), *extra)
+        if self._drawn.get(view) == key:
+            return False
+        self._drawn[view] = key
+        return True
+
     def _render_en_face(self, voxels: np.ndarray) -> None:
         plane = self.planes.plane(EN_FACE)
-        self.views[EN_FACE].set_image(render_slab(voxels, self.volume.geometry, plane, self.slab_mm, self.slab_mode))
+        if self._changed(EN_FACE, plane, self.slab_mm, self.slab_mode):
+            self.views[EN_FACE].set_image(render_slab(voxels, self.volume.geometry, plane, self.slab_mm,
+                                                      self.slab_mode))
 
     def redraw_overlays(self) -> None:
         marks = self._marks_here()

@@ -220,3 +220,52 @@ def test_without_a_case_a_mark_is_refused_with_the_reason(qtbot: Any, phantom: d
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=widget_pos(view, cx + 5, cy))
     assert "no case is open" in widget.status_text
     volume.close()
+
+
+def test_dragging_a_lines_outer_part_turns_the_other_planes(qtbot: Any, viewer: Any) -> None:
+    view = viewer.views[0]
+    cx, cy = viewer.planes.centre_in(0)
+    half = viewer.planes.image_px / 2
+    a_row, a_col = (d.copy() for d in viewer.planes.display[0])
+    normal_c = viewer.planes.frame[2].copy()
+    start = widget_pos(view, cx, cy + 0.8 * half)  # plane C's line, beyond its handle: turns
+    end = start + QPoint(30, 0)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), end)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    (x0, y0), (x1, y1) = (view.image_pos(QPointF(p)) for p in (start, end))
+    # the angle swept about the crosshair, in plane A's image (y down): from (x0-cx, y0-cy) to (x1-cx, y1-cy)
+    swept = math.degrees(math.atan2(y1 - cy, x1 - cx) - math.atan2(y0 - cy, x0 - cx))
+    turned = math.degrees(math.acos(float(np.clip(viewer.planes.frame[2] @ normal_c, -1, 1))))
+    assert turned == pytest.approx(abs(swept), abs=0.05) and turned > 5
+    assert np.allclose(viewer.planes.display[0][0], a_row) and np.allclose(viewer.planes.display[0][1], a_col)
+
+
+def test_a_distance_by_two_clicks_on_plane_c(qtbot: Any, viewer: Any) -> None:
+    qtbot.mouseClick(viewer.toolbar.widgetForAction(viewer.tool_actions["distance"]), Qt.MouseButton.LeftButton)
+    viewer.set_label("Anterior leaflet length")
+    plane = viewer.planes.plane(2)
+    start = viewer.planes.centre
+    click_mm(qtbot, viewer, 2, start)
+    click_mm(qtbot, viewer, 2, start + 6.0 * plane.row_dir + 8.0 * plane.col_dir)  # 6-8-10: 10 mm
+    (mark,) = viewer.session.case.marks
+    results, errors = measure_all([mark], [], lambda sop: [])
+    # clicks on whole screen pixels (≈ 0.14 mm here) move each end by < 0.1 mm
+    assert errors == [] and results[0].value == pytest.approx(1.0, abs=0.02) and results[0].unit == "cm"
+    assert np.allclose(mark.plane.row_dir, plane.row_dir) and np.allclose(mark.plane.col_dir, plane.col_dir)
+
+
+def test_a_philips_cartesian_export_opens_too(qtbot: Any, tmp_path: Path) -> None:
+    from demo.volume_phantom import write_cartesian_volume
+
+    truth = write_cartesian_volume(tmp_path / "cart.dcm", shape=(24, 32, 36))  # QLAB export: identity axes
+    volume = Volume.open(tmp_path / "cart.dcm")
+    widget = VolumeViewer(volume, None)
+    qtbot.addWidget(widget)
+    centre, right, down = en_face_axes(truth)
+    widget.show_plane(centre, right, down)
+    slab = widget.views[EN_FACE].image_item.image
+    cx, cy, _ = widget.planes.plane(EN_FACE).to_image(centre)
+    assert slab[int(cy), int(cx)] > 200  # the clip, en face
+    assert widget.timer.interval() == 40  # Frame Time (0018,1063) of the export
+    volume.close()
