@@ -1,7 +1,9 @@
-"""Render docs/screenshots/volume-viewer.png: the volume viewer on the synthetic 4D TEE phantom.
+"""Render docs/screenshots/volume-viewer.png (and -systole.png): the volume viewer on the synthetic 4D TEE phantom.
 
 Plane A and the en-face slab aligned to the valve from three annulus points (surgical view: anterior
-up, anterolateral left), the crosshair on the clip, both orifices outlined as 3D planimetry marks.
+up, anterolateral left), the crosshair on the clip, both orifices outlined as 3D planimetry marks
+(diastole, time point 1); then time point 3 (orifices nearly closed). A mean-intensity slab of this
+phantom shows the staircase of its voxelised 3 mm leaflet as stripes, so both pictures use the maximum.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python tools/volume-viewer-docs.py [OUT.png]
 """
@@ -58,6 +60,10 @@ def main(out: Path) -> None:
             QApplication.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
+        viewer.set_time_index(2)
+        for _ in range(5):
+            QApplication.processEvents()
+        window.grab().save(str(out.with_name(out.stem + "-systole.png")))
         window.close()
     print(out)
 
