@@ -6,6 +6,8 @@ images are skipped with a warning that names them, so one bad file never stops a
 
 from __future__ import annotations
 
+import logging
+import stat
 import threading
 import warnings as pywarnings
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +20,8 @@ from imaging.errors import InputError
 from imaging.loop import LoopInfo, read_info
 
 DICOMDIR_NAME = "DICOMDIR"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,6 +81,9 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
             info = read_info(path)
         except InputError as exc:
             warnings.append((str(path), _message(exc)))
+        except Exception as exc:  # one unreadable file costs that file only, never the folder
+            log.warning("unexpected error indexing %s", path, exc_info=True)
+            warnings.append((str(path), f"header is unreadable ({type(exc).__name__}: {exc})"))
         else:
             if info.sop_instance_uid in seen:
                 warnings.append((str(path), f"same SOP Instance UID as {seen[info.sop_instance_uid]}; skipped"))
@@ -126,12 +133,46 @@ def _dicomdir_files(path: Path, warnings: list[tuple[str, str]]) -> list[Path]:
         warnings.append((str(path), f"DICOMDIR is unreadable ({type(exc).__name__}: {exc})"))
         return []
     files = []
-    for record in records:
-        file_id = record.get("ReferencedFileID")
+    for number, record in enumerate(records, start=1):
+        try:
+            file_id = record.get("ReferencedFileID")
+        except Exception as exc:  # noqa: BLE001 - one damaged record costs that record only
+            warnings.append((str(path), f"record {number}: ReferencedFileID (0004,1500) is unreadable ({exc})"))
+            continue
         if file_id:
-            parts = [file_id] if isinstance(file_id, str) else list(file_id)
-            files.append(path.parent.joinpath(*parts))
+            parts = [str(file_id)] if isinstance(file_id, str) else [str(p) for p in file_id]
+            target, problem = _dicomdir_target(path.parent, parts)
+            if problem:
+                reference = "\\".join(parts)
+                warnings.append((str(path), f"record {number} ({reference!r}) {problem}; skipped"))
+            elif target is not None:
+                files.append(target)
     return files
+
+
+def _dicomdir_target(folder: Path, parts: list[str]) -> tuple[Path | None, str]:
+    """The file a DICOMDIR record names, or why it is not followed (PS3.10 8.5: File IDs are relative).
+
+    Only regular files inside the DICOMDIR's folder are followed: an absolute path, a ``..`` or a
+    symbolic link leading outside, and a device file or FIFO (which could block the indexer) are not.
+    """
+    if any(not p or p.startswith(("/", "\\")) or (len(p) > 1 and p[1] == ":") for p in parts):
+        return None, "is an absolute path"
+    target = folder.joinpath(*parts)
+    root = folder.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        return None, "cannot be resolved"
+    if not resolved.is_relative_to(root):
+        return None, "points outside the DICOMDIR's folder"
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        return target, ""  # missing: read_info names it ("file not found")
+    if not stat.S_ISREG(mode):
+        return None, "is not a regular file (a device, FIFO, socket or folder)"
+    return target, ""
 
 
 def _group(loops: list[LoopInfo]) -> list[Patient]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -20,7 +22,13 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
-from imaging.errors import CorruptImageError, ImagingError, NotDicomError, UnsupportedImageError
+from imaging.errors import (
+    CorruptImageError,
+    ImagingError,
+    NotDicomError,
+    NotRegularFileError,
+    UnsupportedImageError,
+)
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 _PIXEL_DATA_TAG = (0x7FE0, 0x0010)
@@ -30,8 +38,15 @@ _PIXEL_VRS = (b"OB", b"OW", b"UN", b"OV", b"OF", b"OD", b"OL")
 
 def read_header(path: Path) -> Dataset:
     """Header of a DICOM file (no pixel data). Raises NotDicomError / CorruptImageError / ImagingError."""
+    return read_header_extent(path)[0]
+
+
+def read_header_extent(path: Path) -> tuple[Dataset, int]:
+    """Header of a DICOM file and the number of bytes after it (the most the pixel data can hold)."""
     with _open(path) as fp:
-        return _parse_header(fp, path)
+        header = _parse_header(fp, path)
+        end = fp.tell()
+        return header, max(0, os.fstat(fp.fileno()).st_size - end)
 
 
 def require_image(ds: Dataset, path: Path) -> None:
@@ -98,14 +113,37 @@ def open_pixels(path: Path) -> PixelSource:
 
 
 def _open(path: Path) -> BinaryIO:
+    """Open a regular file for reading; a device, FIFO or socket is refused before it is opened.
+
+    Opening ``/dev/zero`` or a FIFO would never end (or never return), so the type is checked
+    with ``stat`` first, and again on the open descriptor in case the path changed in between.
+    """
     try:
-        return open(path, "rb")
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise ImagingError("is a folder, not a file", path)
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(f"is not a regular file ({_file_kind(mode)}); refused", path)
+        fp = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError:
         raise ImagingError("file not found", path) from None
     except IsADirectoryError:
         raise ImagingError("is a folder, not a file", path) from None
     except OSError as exc:
         raise ImagingError(f"cannot be opened ({exc.strerror})", path) from None
+    if not stat.S_ISREG(os.fstat(fp.fileno()).st_mode):
+        fp.close()
+        raise NotRegularFileError("is not a regular file; refused", path)
+    return fp
+
+
+def _file_kind(mode: int) -> str:
+    """Plain name of a non-regular file type."""
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _parse_header(fp: BinaryIO, path: Path) -> Dataset:

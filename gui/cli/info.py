@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from gui.cli.output import write_json
 
 EXIT_BAD_INPUT = 3
 
@@ -21,8 +22,7 @@ def run(args: argparse.Namespace) -> int:
     index = catalog_paths(args.paths)
     loops = [loop_json(info) for info in index.loops()]
     errors = [{"path": path, "error": message} for path, message in index.warnings]
-    json.dump({"loops": loops, "errors": errors}, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    write_json({"loops": loops, "errors": errors}, "info")
     if not loops:
         named = ", ".join(str(p) for p in args.paths)
         print(f"mitraplan info: {named}: no readable DICOM image"
