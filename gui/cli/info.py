@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     loops = [loop_json(info) for info in index.loops()]
     errors = [{"path": path, "error": message} for path, message in index.warnings]
     write_json({"loops": loops, "errors": errors}, "info")
+    for path, message in index.warnings:
+        print(f"mitraplan info: {path}: {message}" if path else f"mitraplan info: {message}", file=sys.stderr)
     if not loops:
         named = ", ".join(str(p) for p in args.paths)
         print(f"mitraplan info: {named}: no readable DICOM image"
