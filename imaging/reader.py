@@ -33,6 +33,9 @@ from imaging.errors import (
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 _PIXEL_DATA_TAG = (0x7FE0, 0x0010)
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+#: Header values larger than this are not read (pydicom defers them): a damaged length field can
+#: declare gigabytes, and reading it would allocate them before failing.
+DEFER_BYTES = 1 << 20
 _PIXEL_VRS = (b"OB", b"OW", b"UN", b"OV", b"OF", b"OD", b"OL")
 
 
@@ -150,14 +153,17 @@ def _parse_header(fp: BinaryIO, path: Path) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return dcmread(fp, stop_before_pixels=True)
+            return dcmread(fp, stop_before_pixels=True, defer_size=DEFER_BYTES)
         except InvalidDicomError:
             pass
+        except MemoryError:
+            raise CorruptImageError("DICOM header is unreadable (an element declares more bytes than can be held)",
+                                    path) from None
         except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged header
             raise CorruptImageError(f"DICOM header is unreadable ({type(exc).__name__}: {exc})", path) from None
         fp.seek(0)
         try:
-            ds = dcmread(fp, stop_before_pixels=True, force=True)
+            ds = dcmread(fp, stop_before_pixels=True, force=True, defer_size=DEFER_BYTES)
         except Exception:  # noqa: BLE001 - garbage under force: simply not DICOM
             ds = None
     if ds is None or not ("SOPClassUID" in ds or "Rows" in ds or "PatientID" in ds):

@@ -37,12 +37,12 @@ class Case:
     data: bytes
 
 
-def base_files(realdata: Path | None) -> list[Path]:
-    """Real vendor files (if the folder exists) plus pydicom's test files."""
+def base_files(realdata: Path | None, with_pydicom: bool = True) -> list[Path]:
+    """Real vendor files (if the folder is given) plus, unless told otherwise, pydicom's test files."""
     from pydicom.data import get_testdata_file
 
     bases = sorted(realdata.glob("*.dcm")) if realdata is not None else []
-    for name in PYDICOM_BASES:
+    for name in PYDICOM_BASES if with_pydicom else ():
         found = get_testdata_file(name)
         if found:
             bases.append(Path(str(found)))
@@ -192,9 +192,9 @@ def header_edits(stem: str, path: Path) -> Iterator[Case]:
         config.settings.writing_validation_mode = saved
 
 
-def cases(realdata: Path | None) -> Iterator[Case]:
+def cases(realdata: Path | None, with_pydicom: bool = True) -> Iterator[Case]:
     """Every hostile case, from every base."""
-    for base in base_files(realdata):
+    for base in base_files(realdata, with_pydicom):
         stem = base.stem[:24]
         data = base.read_bytes()
         yield from truncations(stem, data)
@@ -215,11 +215,11 @@ def write_good_loop(path: Path) -> Path:
     return path
 
 
-def write_cases(folder: Path, realdata: Path | None) -> list[Path]:
+def write_cases(folder: Path, realdata: Path | None, with_pydicom: bool = True) -> list[Path]:
     """Write every case into ``folder`` as ``<name>.dcm``; the paths in order."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for case in cases(realdata):
+    for case in cases(realdata, with_pydicom):
         path = folder / f"{case.name}.dcm"
         path.write_bytes(case.data)
         paths.append(path)

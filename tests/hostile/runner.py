@@ -163,6 +163,7 @@ def run_all(paths: Sequence[Path], good: Path, *, memory_bytes: int = 2 << 30, t
             done += 1
         else:
             proc.wait()
+        proc.stdout.close()
         os.unlink(listing.name)
         remaining = remaining[done:]
     return counts, bad
