@@ -52,7 +52,7 @@ def _captured_fds() -> Iterator[list[str]]:
                 out.append(f.read().decode("utf-8", "replace"))
 
 
-def _strict_json(text: str) -> bool:
+def strict_json(text: str) -> bool:
     def refuse(name: str) -> Any:
         raise ValueError(name)
     try:
@@ -113,7 +113,7 @@ def check_file(path: Path, good: Path) -> list[str]:
         failures.add("memory_error")
     if rc != 0 and path.name not in stderr:
         failures.add("unnamed_message")
-    if stdout.strip() and not _strict_json(stdout):
+    if stdout.strip() and not strict_json(stdout):
         failures.add("non_strict_json")
     return sorted(failures)
 

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import find_realdata
 from tests.hostile.generator import write_cases, write_good_loop
-from tests.hostile.runner import CLASSES, TRACEBACK, _strict_json, run_all
+from tests.hostile.runner import CLASSES, TRACEBACK, run_all, strict_json
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 2 << 30
@@ -66,6 +66,6 @@ def test_a_sample_through_the_real_command_line(tmp_path: Path) -> None:
                                 env=env, cwd=ROOT, timeout=60, preexec_fn=_limit)
         assert result.returncode in (0, 3), (path.name, result.stderr)
         assert TRACEBACK not in result.stderr and "MemoryError" not in result.stderr, (path.name, result.stderr)
-        assert _strict_json(result.stdout), (path.name, result.stdout)
+        assert strict_json(result.stdout), (path.name, result.stdout)
         if result.returncode == 3:
             assert path.name in result.stderr, (path.name, result.stderr)
