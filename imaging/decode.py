@@ -46,7 +46,7 @@ from pydicom.uid import (
 )
 
 from imaging.errors import CorruptImageError, UnsupportedImageError
-from imaging.geometry import check_fragments, check_native_length, read_geometry
+from imaging.geometry import check_file_holds, check_fragments, check_native_length, read_geometry
 from imaging.reader import PixelSource, transfer_syntax
 
 #: pydicom decoding plugin pinned per compressed transfer syntax (the JPEG baseline fast path aside).
@@ -271,6 +271,7 @@ class FrameDecoder:
             geometry = replace(geometry, n_frames=self.n_frames)
         data = source.pixel_data
         assert data is not None
+        check_file_holds(geometry, len(data), self.path)
         if not source.encapsulated:
             if source.declared_length is not None:
                 check_native_length(geometry, source.declared_length, self.path)

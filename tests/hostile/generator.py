@@ -118,6 +118,7 @@ def _rewrite(path: Path, edit: Callable[[Dataset], None]) -> bytes:
 
 def _set_raw(keyword: str, vr: str, value: object) -> Callable[[Dataset], None]:
     tag = pydicom.datadict.tag_for_keyword(keyword)
+    assert tag is not None, keyword
 
     def edit(ds: Dataset) -> None:
         ds[tag] = DataElement(tag, vr, value)
@@ -148,6 +149,12 @@ def _name(value: str) -> Callable[[Dataset], None]:
     return edit
 
 
+def _huge_rgb(ds: Dataset) -> None:
+    """65535 x 65535 RGB declared: 12 GiB per decoded frame."""
+    ds.Rows = ds.Columns = 65535
+    ds.SamplesPerPixel = 3
+
+
 #: Header edits: (label, edit). Lying geometry, bogus calibration, hostile names.
 EDITS: tuple[tuple[str, Callable[[Dataset], None]], ...] = (
     ("frames-0", _set_raw("NumberOfFrames", "IS", "0")),
@@ -157,8 +164,7 @@ EDITS: tuple[tuple[str, Callable[[Dataset], None]], ...] = (
     ("frames-neg-ss", _set_raw("NumberOfFrames", "SS", -7)),
     ("rows-0", _set_raw("Rows", "US", 0)),
     ("cols-0", _set_raw("Columns", "US", 0)),
-    ("huge-rgb", lambda ds: (setattr(ds, "Rows", 65535), setattr(ds, "Columns", 65535),
-                             setattr(ds, "SamplesPerPixel", 3))),
+    ("huge-rgb", _huge_rgb),
     ("samples-0", _set_raw("SamplesPerPixel", "US", 0)),
     ("bits-0", _set_raw("BitsAllocated", "US", 0)),
     ("bits-odd", _set_raw("BitsAllocated", "US", 12)),
