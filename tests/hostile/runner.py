@@ -109,7 +109,7 @@ def check_file(path: Path, good: Path) -> list[str]:
         failures.add("unexpected_error")
     if TRACEBACK in stderr or TRACEBACK in stdout:
         failures.add("traceback")
-    if "MemoryError" in stderr:
+    if "MemoryError" in stderr or "MemoryError" in stdout:
         failures.add("memory_error")
     if rc != 0 and path.name not in stderr:
         failures.add("unnamed_message")
