@@ -229,16 +229,20 @@ class AssessmentInput:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A criterion applied to this case: the statement with its value, and its source."""
+    """A criterion applied to this case: the statement with its value, and its source.
+
+    ``measurements`` are the ids of the results (``measurements.results.Result.id``) whose values the
+    text quotes, each printed exactly as the report's measurement table prints it."""
 
     criterion: str
     text: str
     sources: tuple[str, ...]
     evidence: Evidence
+    measurements: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {"criterion": self.criterion, "text": self.text, "sources": list(self.sources),
-                "evidence": self.evidence.value}
+                "evidence": self.evidence.value, "measurements": list(self.measurements)}
 
 
 @dataclass(frozen=True, slots=True)
