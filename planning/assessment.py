@@ -615,11 +615,14 @@ def plug_candidate(inp: AssessmentInput, stenosis_barrier: bool | None) -> tuple
 
 def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding], against: Iterable[Finding],
             missing: Sequence[str] = (), suffix: str = "") -> OptionAssessment:
-    """An option; its summary is "<short name>: <status>[ (<detail>)][<suffix>]", "not assessable
-    (missing: …)" naming the inputs when nothing argues for or against it."""
+    """An option; its summary is "<short name>: <status>[ (<detail>[; missing: …])][<suffix>]": "not
+    assessable (missing: …)" when nothing argues for or against it, and an option that findings favour
+    or leave possible names the inputs it still lacks."""
     name, evidence, sources = OPTIONS[key]
     if status is Status.NOT_ASSESSABLE:
         detail = f"missing: {', '.join(missing)}"
+    elif missing and status is not Status.DISFAVOURED:
+        detail = "; ".join(w for w in (detail, f"missing: {', '.join(missing)}") if w)
     summary = f"{_SHORT[key]}: {status.value}" + (f" ({detail})" if detail else "") + suffix
     return OptionAssessment(key, name, status, summary, tuple(favouring), tuple(against), evidence, sources,
                             tuple(missing))
@@ -628,10 +631,6 @@ def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding],
 _SHORT = {"redo_teer": "Redo TEER", "plug": "Plug/occluder", "elasta_tmvr": "ELASTA-Clip + TMVR",
           "surgery": "Surgery", "medical": "Medical therapy"}
 _TEER_BLOCKERS = ("injury", "calcification")
-
-
-def _not_measured(missing: Sequence[str]) -> str:
-    return f"not measured: {', '.join(missing)}" if missing else ""
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
@@ -661,10 +660,10 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
         return _option("redo_teer", Status.NOT_ASSESSABLE, "", favour, against, missing)
     if redo.leaflet == "conditional":
         mm = _mm(inp.posterior_length) if inp.posterior_length is not None else 0.0
-        why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk, _not_measured(missing)) if w)
+        why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
     if risk or calcified or missing:
-        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified, _not_measured(missing)) if w)
+        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
     return _option("redo_teer", Status.FAVOURED, "space and leaflet favourable", favour, against)
 
@@ -685,8 +684,7 @@ def _plug_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
     if candidate:
         status = Status.FAVOURED if (redo.injury_barrier or redo.space_ok is False) and not sten.missing \
             else Status.POSSIBLE
-        why = "; ".join(w for w in ("discrete leak suited to a plug", _not_measured(sten.missing)) if w)
-        return _option("plug", status, why, hits, against, missing)
+        return _option("plug", status, "discrete leak suited to a plug", hits, against, missing)
     if any(f.criterion == "plug_location" for f in against):
         return _option("plug", Status.DISFAVOURED, "no discrete measurable leak", hits, against, missing)
     return _option("plug", Status.NOT_ASSESSABLE, "", hits, against, missing)
@@ -716,11 +714,13 @@ def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibili
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: an adequate surgical candidate"))
     if inp.tmvr_anatomy is TmvrAnatomy.SUITABLE:
         favour.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as suitable (annulus / neo-LVOT)"))
+    settled = bool(sten.barrier) or redo.injury_barrier  # MR + MS, or MR not treatable by TEER: the rest adds nothing
     missing = [n for n, absent in (
         (MISSING_RISK, inp.surgical_risk is None),
         (MISSING_TMVR, inp.tmvr_anatomy in (None, TmvrAnatomy.UNKNOWN)),
-        *((m, True) for m in sten.missing),
-        (MISSING_SPACE, redo.space_ok is None), (MISSING_LEAFLET, redo.leaflet == "not measured")) if absent]
+        *((m, not sten.barrier) for m in sten.missing),
+        (MISSING_SPACE, redo.space_ok is None and not settled),
+        (MISSING_LEAFLET, redo.leaflet == "not measured" and not settled)) if absent]
     if inp.tmvr_anatomy is TmvrAnatomy.UNSUITABLE:
         against.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)"))
         return _option("elasta_tmvr", Status.DISFAVOURED, "TMVR anatomy unsuitable", favour, against, missing)
@@ -766,7 +766,7 @@ def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessmen
                         "intervention")] if sten.barrier else []
     if rank is None:
         if against:
-            return _option("medical", Status.DISFAVOURED, f"stenosis remains; missing: {MISSING_MR}", (), against,
+            return _option("medical", Status.DISFAVOURED, f"stenosis remains; {MISSING_MR} missing", (), against,
                            (MISSING_MR,))
         return _option("medical", Status.NOT_ASSESSABLE, "", (), against, (MISSING_MR,))
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")
