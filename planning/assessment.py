@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
-from measurements.concepts import ACC, EAE, quantity
+from measurements.concepts import ACC, EAE, MVARC, quantity
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
@@ -241,6 +241,7 @@ class AssessmentInput:
     surgical_risk: SurgicalRisk | None = None
     tmvr_anatomy: TmvrAnatomy | None = None  # unknown = needs CT
     concomitant_surgical_indication: bool = False
+    other_gradients: Sequence[Result] = ()  # the inflow mean gradients not selected (beats, other loops)
 
     def __post_init__(self) -> None:
         for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
@@ -461,6 +462,23 @@ def _scheme_notes(result: Result) -> list[str]:
             f"{', '.join(others)}: the schemes differ at this value; MVARC is the post-TEER criterion."]
 
 
+def _mvarc_class(result: Result) -> str | None:
+    return next((g.label for g in result.grades if g.scheme == MVARC), None)
+
+
+def _discordant(selected: Result, others: Sequence[Result]) -> list[str]:
+    """Inflow mean gradients in the measurement table whose MVARC class differs from the selected one's
+    (a beat above the cut-off, an average below it): named, so the table and the verdict never seem to
+    disagree."""
+    mine = _mvarc_class(selected)
+    odd = [f"{r.label} {quoted(r)} ({label})" for r in others
+           for label in [_mvarc_class(r)] if label is not None and label != mine]
+    if not odd:
+        return []
+    return [f"Graded differently from the mean gradient the rules use ({quoted(selected)}, {selected.label}): "
+            + "; ".join(odd) + "."]
+
+
 def _projection(mva: Result) -> float:
     """MVA left after one more device occludes the assumed fraction of the printed planimetered MVA."""
     return shown(float(printed(mva)) * (1.0 - _threshold("mva_loss_per_device")), 2)
@@ -501,6 +519,7 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
             significant.append(f)
         (sig_parts if is_sig else clear_parts).append(("mean gradient", mg_r))
         warnings.extend(_heart_rate_warnings(hr_r))
+        warnings.extend(_discordant(mg_r, inp.other_gradients))
         if inp.etiology is not None and inp.etiology.degenerative and mg > _threshold("mg_dmr_amber"):
             risks.append(_finding("mg_dmr_amber", f"Mean gradient {quoted(mg_r)} > {_cut('mg_dmr_amber')} mmHg"
                                   " in degenerative MR", mg_r))

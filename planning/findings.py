@@ -132,6 +132,11 @@ def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
 INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_time", "mva_pht"})
 
 
+def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
+    """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose)."""
+    return bool(result.source) and all(purposes.get(i) == MarkPurpose.MV_INFLOW for i in result.source)
+
+
 def selected(results: Sequence[Result], quantity: str, purposes: Mapping[str, str] | None = None,
              near: Result | None = None) -> Result | None:
     """The one result of ``quantity`` that the rules, the report and the GUI quote.
@@ -145,7 +150,7 @@ def selected(results: Sequence[Result], quantity: str, purposes: Mapping[str, st
     """
     pool = [r for r in usable(results) if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
     if quantity in INFLOW_ONLY:
-        pool = [r for r in pool if r.source and all((purposes or {}).get(i) == MarkPurpose.MV_INFLOW for i in r.source)]
+        pool = [r for r in pool if of_inflow(r, purposes or {})]
     top = [r for r in pool if not any(set(r.source) < set(o.source) for o in pool)]
     if near is not None:
         top = [r for r in top if set(r.source) & set(near.source)] or top
@@ -196,6 +201,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     attachments = [d.attachment for d in typed.devices if d.attachment is not None]
     purposes = _purposes(case)
     mg = selected(results, "mean_gradient", purposes)
+    inflow_mg = [r for r in results if r.quantity == "mean_gradient" and of_inflow(r, purposes)]
     mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry")),
                              ("pht", selected(results, "mva_pht", purposes)),
                              ("continuity", selected(results, "mva_continuity"))) if r is not None}
@@ -219,4 +225,5 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         surgical_risk=ctx.surgical_risk,
         tmvr_anatomy=ctx.tmvr_anatomy,
         concomitant_surgical_indication=ctx.concomitant_surgical_indication,
+        other_gradients=tuple(r for r in inflow_mg if r is not mg),
     )

@@ -390,3 +390,16 @@ def test_heart_rate_goes_with_the_selected_gradient() -> None:
     assert selected(rates, "heart_rate", PURPOSES, near=mg).id == "t3.heart_rate"
     assert selected(rates, "heart_rate", PURPOSES).id == "t3.heart_rate"  # most beats
     assert selected(rates[2:], "heart_rate", PURPOSES).id == "header.x.heart_rate"
+
+
+def test_a_beat_graded_differently_from_the_selected_average_is_named() -> None:
+    # beats 5.3 and 4.5 mmHg: mean 4.9 → "no significant MS"; beat 1 (5.3 ≥ 5) is "significant MS" in the table
+    beats = [_r("t1.beat1.mean_gradient", "mean_gradient", 5.3, ("t1",), beat=1),
+             _r("t1.beat2.mean_gradient", "mean_gradient", 4.5, ("t1",), beat=2)]
+    mean = _r("t1.mean_gradient", "mean_gradient", 4.9, ("t1",), beats=2, sd=0.57)
+    sten = assess(AssessmentInput(mean_gradient=mean, other_gradients=tuple(beats))).stenosis
+    assert sten.barrier is False and sten.statement.startswith("No significant iatrogenic MS")
+    note = next(w for w in sten.warnings if w.startswith("Graded differently"))
+    assert "t1.beat1.mean_gradient 5.3 mmHg (significant MS" in note and "4.5 mmHg" not in note
+    agreeing = assess(AssessmentInput(mean_gradient=mean, other_gradients=(beats[1],))).stenosis
+    assert not any(w.startswith("Graded differently") for w in agreeing.warnings)
