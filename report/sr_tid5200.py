@@ -90,7 +90,7 @@ class BeatRole(Enum):
 def _within(a: Measurement, b: Measurement) -> bool:
     """True when ``b`` averages ``a``: same quantity, ``a``'s marks among ``b``'s, ``b`` wider."""
     return (a.id != b.id and a.quantity == b.quantity and bool(a.source) and set(a.source) <= set(b.source)
-            and len(b.source) >= len(a.source) and (b.beats or 0) > (a.beats or 1))
+            and (b.beats or 0) > (a.beats or 1))
 
 
 def beat_roles(measurements: Sequence[Measurement]) -> dict[str, BeatRole]:

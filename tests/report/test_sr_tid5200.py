@@ -288,3 +288,46 @@ def test_planning_findings_are_in_their_own_private_container(tmp_path: Path) ->
     text = " ".join(str(e.value) for e in planning.iterall() if e.keyword in ("CodeValue", "CodeMeaning", "TextValue"))
     assert "SYS-MITRACLIP" in text and "Jet j1" in text and "Decision support" in text
     assert echo_nums(planning) == []  # no measurement outside the TID 5200 sections
+
+
+def test_the_mean_over_two_traces_is_selected_and_the_trace_means_are_not() -> None:
+    from report.model import Measurement
+    from report.sr_tid5200 import BeatRole, beat_roles
+
+    # trace a: 3 beats, trace b: 2 beats, both averaged into avg.mv_inflow (5 beats); a lone distance
+    ms = [Measurement(f"a.beat{k}.vmax", "", "vmax", 1.0, "m/s", ("a",), beat=k) for k in (1, 2, 3)]
+    ms += [Measurement("a.vmax", "", "vmax", 1.0, "m/s", ("a",), beats=3),
+           Measurement("b.beat1.vmax", "", "vmax", 1.1, "m/s", ("b",), beat=1),
+           Measurement("b.beat2.vmax", "", "vmax", 0.9, "m/s", ("b",), beat=2),
+           Measurement("b.vmax", "", "vmax", 1.0, "m/s", ("b",), beats=2),
+           Measurement("avg.mv_inflow.vmax", "", "vmax", 1.0, "m/s", ("a", "b"), beats=5),
+           Measurement("d.distance", "", "distance", 0.8, "cm", ("d",))]
+    roles = beat_roles(ms)
+    assert [roles[f"a.beat{k}.vmax"] for k in (1, 2, 3)] == [BeatRole.BEAT] * 3
+    assert roles["a.vmax"] is roles["b.vmax"] is BeatRole.MEAN
+    assert roles["avg.mv_inflow.vmax"] is BeatRole.SELECTED
+    assert "d.distance" not in roles
+    # two single-beat traces averaged: each trace's value is a beat of the selected mean
+    single = [Measurement("c.vmax", "", "vmax", 1.0, "m/s", ("c",)), Measurement("e.vmax", "", "vmax", 1.2, "m/s", ("e",)),
+              Measurement("avg.mv_inflow.vmax", "", "vmax", 1.1, "m/s", ("c", "e"), beats=2)]
+    assert list(beat_roles(single).values()) == [BeatRole.BEAT, BeatRole.BEAT, BeatRole.SELECTED]
+
+
+def test_lvot_measurements_sit_in_the_left_ventricle_section_with_their_own_site(tmp_path: Path) -> None:
+    from report.model import Measurement
+
+    study = make_study(tmp_path / "study")
+    report = sample_report(study)
+    # LVOT area of a 2.0 cm diameter: π · 1.0² = 3.14159 cm² → 3.14 at reporting precision
+    lvot = Measurement("r9", "LVOT area", "lvot_area", 3.14159, "cm2", ("m2",))
+    report = replace(report, measurements=(*report.measurements, lvot))
+    path = tmp_path / "sr.dcm"
+    build_sr(report, evidence_for(report, sources_of(study).headers)).save_as(path)
+    ds = pydicom.dcmread(path)
+    sections = [s for s in ds.ContentSequence if _code(s.ConceptNameCodeSequence) == ("121070", "DCM")]
+    assert _code(sections[0].ContentSequence[0].ConceptCodeSequence) == ("87878005", "SCT")  # LV section first
+    (n,) = echo_nums(sections[0])
+    assert (n.name, n.value, n.unit) == (("42798000", "SCT"), 3.14, ("cm2", "UCUM"))
+    assert n.mods[FINDING_SITE] == ("13418002", "SCT")  # its own site overrides the section's
+    assert n.mods[IMAGE_MODE] == ("399064001", "SCT")
+    assert dciodvfy_errors(path) == []
