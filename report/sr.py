@@ -248,15 +248,17 @@ def _observation_context(report: Report) -> hd.sr.ObservationContext:
 
 
 def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
-             sop_instance_uid: str | None = None) -> hd.sr.ComprehensiveSR:
+             sop_instance_uid: str | None = None, patient_characteristics: bool = True) -> hd.sr.ComprehensiveSR:
     """The TID 5200 Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced
     source images.
 
     Patient and study come from the report header (the case's bound study), not from whichever
-    source sorts first; type-2 attributes a source lacks are written empty.
+    source sorts first; type-2 attributes a source lacks are written empty. An SR that will be
+    de-identified is built without ``patient_characteristics`` (age and sex would stay in the content
+    tree, which the PS3.15 header actions do not reach).
     """
     evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
-    patient = echo.patient_characteristics(report.header)
+    patient = echo.patient_characteristics(report.header) if patient_characteristics else None
     content = echo.report_root(_observation_context(report), [
         *([patient] if patient is not None else []), *_findings_sections(report), _planning_section(report)])
     sr = hd.sr.ComprehensiveSR(

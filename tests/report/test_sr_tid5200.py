@@ -331,3 +331,13 @@ def test_lvot_measurements_sit_in_the_left_ventricle_section_with_their_own_site
     assert n.mods[FINDING_SITE] == ("13418002", "SCT")  # its own site overrides the section's
     assert n.mods[IMAGE_MODE] == ("399064001", "SCT")
     assert dciodvfy_errors(path) == []
+
+
+def test_an_anonymised_export_has_no_patient_characteristics(tmp_path: Path) -> None:
+    from report.export import export_report
+
+    study = make_study(tmp_path / "study")
+    result = export_report(sample_report(study), sources_of(study), tmp_path / "out", anonymise=True)
+    ds = pydicom.dcmread(result.sr)
+    assert ("121118", "DCM") not in {_code(c.ConceptNameCodeSequence) for c in ds.ContentSequence}
+    assert len(echo_nums(ds)) == 7  # the measurements are all still there (sample report: 7 rows)
