@@ -341,3 +341,19 @@ def test_an_anonymised_export_has_no_patient_characteristics(tmp_path: Path) -> 
     ds = pydicom.dcmread(result.sr)
     assert ("121118", "DCM") not in {_code(c.ConceptNameCodeSequence) for c in ds.ContentSequence}
     assert len(echo_nums(ds)) == 7  # the measurements are all still there (sample report: 7 rows)
+
+
+#: Registry quantities the SR codes identically (an importer cannot tell them apart from the SR).
+SAME_CODING = {frozenset({"duration", "time_interval"}), frozenset({"vena_contracta", "vena_contracta_biplane"})}
+
+
+def test_each_quantity_is_coded_apart_from_the_others_but_the_known_pairs() -> None:
+    """An importer maps (concept, method, flow, site, mode) back to a quantity; two quantities with
+    the same coding would be merged on import. The two known pairs are listed so a new one fails."""
+    by_coding: dict[tuple, set[str]] = {}
+    for q in QUANTITIES.values():
+        if q.sr is not None:
+            c = q.sr
+            key = (c.name, c.method, c.flow, c.site, c.mode, q.unit)
+            by_coding.setdefault(key, set()).add(q.name)
+    assert {frozenset(v) for v in by_coding.values() if len(v) > 1} == SAME_CODING
