@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from measurements import plausibility
+from measurements.marks import Mark, MarkType
 from measurements.results import Result
 from planning.assessment import (
     MISSING_JETS,
@@ -351,7 +352,14 @@ def _r(rid: str, quantity: str, value: float, source: tuple[str, ...], **kw: obj
     return replace(measured(quantity, value, rid), source=source, **kw)
 
 
-PURPOSES = {"t1": "mv_inflow", "t2": "mv_inflow", "t3": "mv_inflow", "jet": "mr_jet", "x": ""}
+def _trace(mid: str, label: str, purpose: str | None) -> Mark:
+    return Mark(mid, MarkType.DOPPLER_TRACE, label, "1.2.3", 1, 1, ((10.0, 10.0), (20.0, 10.0)), purpose)
+
+
+#: Three inflow traces, an MR jet trace, a labelled trace without a purpose and an unlabelled one.
+MARKS = [_trace("t1", "MV inflow", "mv_inflow"), _trace("t2", "MV inflow", "mv_inflow"),
+         _trace("t3", "MV inflow", "mv_inflow"), _trace("jet", "MR jet", "mr_jet"), _trace("x", "trace", None),
+         _trace("u", "", "mv_inflow"), _trace("rr", "R-R", "rr_interval")]
 
 
 def test_selected_mean_gradient_is_the_inflow_beat_average() -> None:
@@ -363,33 +371,35 @@ def test_selected_mean_gradient_is_the_inflow_beat_average() -> None:
         _r("avg.mv_inflow.mean_gradient", "mean_gradient", 6.567, ("t1", "t2"), beats=3, sd=0.2),
         _r("jet.mean_gradient", "mean_gradient", 62.5, ("jet",)),     # an MR jet's LV→LA gradient
         _r("x.mean_gradient", "mean_gradient", 11.9, ("x",)),         # a trace with no purpose
+        _r("u.mean_gradient", "mean_gradient", 7.7, ("u",), beats=9),  # an unlabelled mark: never used
     ]
-    assert selected(results, "mean_gradient", PURPOSES).id == "avg.mv_inflow.mean_gradient"
-    assert selected(results[:3], "mean_gradient", PURPOSES).id == "t1.mean_gradient"  # never a beat
-    assert selected(results[5:], "mean_gradient", PURPOSES) is None
+    assert selected(results, "mean_gradient", MARKS).id == "avg.mv_inflow.mean_gradient"
+    assert selected(results[:3], "mean_gradient", MARKS).id == "t1.mean_gradient"  # never a beat
+    assert selected(results[5:], "mean_gradient", MARKS) is None
+    assert selected(results[-1:], "mean_gradient", MARKS) is None  # unlabelled, though an inflow purpose
 
 
 def test_two_inflow_loops_give_one_value_everywhere() -> None:
     loops = [_r("avg.mv_inflow.t1.mean_gradient", "mean_gradient", 6.6, ("t1", "t2"), beats=2, sd=0.1),
              _r("t3.mean_gradient", "mean_gradient", 5.9, ("t3",), beats=3, sd=0.2)]
-    assert selected(loops, "mean_gradient", PURPOSES).id == "t3.mean_gradient"  # more beats
-    assert selected(loops[::-1], "mean_gradient", PURPOSES).id == "t3.mean_gradient"  # whatever the order
+    assert selected(loops, "mean_gradient", MARKS).id == "t3.mean_gradient"  # more beats
+    assert selected(loops[::-1], "mean_gradient", MARKS).id == "t3.mean_gradient"  # whatever the order
 
 
 def test_held_results_are_never_selected() -> None:
     held = _r("t1.mean_gradient", "mean_gradient", 9.0, ("t1",),
               warnings=(f"{plausibility.PREFIX} inflow away from the probe{plausibility.HELD}",))
     assert plausibility.is_held(held)
-    assert selected([held], "mean_gradient", PURPOSES) is None
+    assert selected([held], "mean_gradient", MARKS) is None
 
 
 def test_heart_rate_goes_with_the_selected_gradient() -> None:
     mg = _r("t3.mean_gradient", "mean_gradient", 5.9, ("t3",), beats=3, sd=0.2)
     rates = [_r("rr.heart_rate", "heart_rate", 90, ("rr",)), _r("t3.heart_rate", "heart_rate", 72, ("t3",), beats=2),
              _r("header.x.heart_rate", "heart_rate", 60, ())]
-    assert selected(rates, "heart_rate", PURPOSES, near=mg).id == "t3.heart_rate"
-    assert selected(rates, "heart_rate", PURPOSES).id == "t3.heart_rate"  # most beats
-    assert selected(rates[2:], "heart_rate", PURPOSES).id == "header.x.heart_rate"
+    assert selected(rates, "heart_rate", MARKS, near=mg).id == "t3.heart_rate"
+    assert selected(rates, "heart_rate", MARKS).id == "t3.heart_rate"  # most beats
+    assert selected(rates[2:], "heart_rate", MARKS).id == "header.x.heart_rate"
 
 
 def test_a_beat_graded_differently_from_the_selected_average_is_named() -> None:

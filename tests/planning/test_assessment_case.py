@@ -51,6 +51,6 @@ def test_every_finding_quotes_results_of_the_case_as_printed(demo) -> None:
 
 def test_the_stenosis_statement_matches_the_selected_grade(demo) -> None:
     case, results, assessment = demo
-    mg = findings.selected(results, "mean_gradient", {m.id: m.purpose or "" for m in case.marks})
+    mg = findings.selected(results, "mean_gradient", case.marks)
     assert mg is not None and mg.grades[0].label.startswith("significant MS")
     assert assessment.stenosis.statement == "Significant iatrogenic MS (MVARC): mean gradient 6.6 mmHg"
