@@ -23,6 +23,19 @@ from imaging.loop import read_info
 from imaging.regions import UltrasoundRegion
 from measurements.marks import Mark, MarkType
 from planning.case import Case, save_case
+from planning.model import Device, Jet, Leaflets, SegmentFinding
+from planning.vocab import (
+    Attachment,
+    Calcification,
+    DeviceKind,
+    DeviceModelName,
+    DevicePosition,
+    JetLocation,
+    MRGrade,
+    Rhythm,
+    Scallop,
+    SegmentPair,
+)
 
 DEMO_CASE_NAME = "demo.mitraplan.json"
 #: Aliasing velocity of the colour map after the baseline shift (entered by the user in a real case).
@@ -99,7 +112,7 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
     half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here
     return Case(
         study={"study_instance_uid": first.study_instance_uid, "patient_name": first.patient_name,
-               "patient_id": first.patient_id, "study_date": first.study_date, "rhythm": "sinus"},
+               "patient_id": first.patient_id, "study_date": first.study_date, "rhythm": Rhythm.SINUS.value},
         images=[{"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()],
         marks=marks,
         calculations=[
@@ -109,16 +122,16 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
              "fit_span_s": [e_peak_t, half_t]},
         ],
         devices=[
-            {"id": "d1", "kind": "MitraClip", "model": "G4 XTW", "segment": "A2-P2", "position": "medial",
-             "attachment": "stable", "image_point": list(clips[0])},
-            {"id": "d2", "kind": "MitraClip", "model": "G4 NTW", "segment": "A2-P2", "position": "lateral",
-             "attachment": "stable", "image_point": list(clips[-1])},
+            Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2, DevicePosition.MEDIAL,
+                   Attachment.STABLE, extra={"image_point": list(clips[0])}).to_json(),
+            Device("d2", DeviceKind.MITRACLIP, DeviceModelName.G4_NTW, SegmentPair.A2_P2, DevicePosition.LATERAL,
+                   Attachment.STABLE, extra={"image_point": list(clips[-1])}).to_json(),
         ],
-        jets=[{"id": "j1", "location": colour["jet_location"], "segment": "A2-P2", "vena_contracta_mark": "m_vc",
-               "pisa_calculation": "c_pisa", "grade": "moderate"}],
-        leaflets={"tear_or_perforation": False, "notes": "Demo: free length measured hinge to clip, systole.",
-                  "segments": {"P3": {"length_mark": "m_p3", "calcification": "none"},
-                               "P1": {"length_mark": "m_p1", "calcification": "none"}}},
+        jets=[Jet("j1", JetLocation(colour["jet_location"]), SegmentPair.A2_P2, MRGrade.MODERATE,
+                  vena_contracta_mark="m_vc", pisa_calculation="c_pisa").to_json()],
+        leaflets=Leaflets({Scallop.P3: SegmentFinding("m_p3", Calcification.NONE),
+                           Scallop.P1: SegmentFinding("m_p1", Calcification.NONE)},
+                          notes="Demo: free length measured hinge to clip, systole.").to_json(),
         notes="Demo case over the synthetic MitraPlan phantom (known truth); not patient data.",
         path=None if case_path is None else case_path.resolve(),
     )

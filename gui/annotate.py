@@ -1,36 +1,43 @@
 """Annotation in the main window: case file actions, Edit (undo/redo), the Measure menu and toolbar
 (tools with hotkeys, label picker, guided calculations), a mark overlay per viewport and the
-measurements panel. Installed by ``MainWindow``; every edit goes through ``window.session.push``.
+measurements panel. Created by ``MainWindow`` (which places its actions in the menus by name); every
+edit goes through ``window.session.push``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMainWindow
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QToolBar
 
 from gui.panels.measurements import MeasurementsPanel
 from gui.tools import TOOLS
+from gui.tools.base import Tool
 from gui.viewer.overlay import MarkOverlay
 from gui.viewer.viewport import Viewport
 from measurements.marks import MarkType
 from planning.case import CASE_SUFFIX, autosave_path
 from planning.commands import RemoveMark, ReplaceMark
-from planning.labels import labels_for, purpose_for
+from planning.labels import labels_for, labels_for_regions, purpose_for
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
 #: Characters the toolbar's label box shows without clipping (the longest clinical labels).
 LABEL_CHARS = 38
+#: What the empty label box shows: a new mark has no label (no meaning, never graded) until one is chosen.
+LABEL_PLACEHOLDER = "Choose what this measures…"
 
 
 class Annotation:
-    """The annotation controls of one window (kept as ``window.annotation``)."""
+    """The annotation controls of one window (``window.annotation``)."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.session = window.session
         self.overlays: dict[int, MarkOverlay] = {id(v): MarkOverlay(v, self.session) for v in window.grid.viewports}
@@ -42,16 +49,15 @@ class Annotation:
         self.session.watch_focus(window)
         for overlay in self.overlays.values():
             overlay.selectionChanged.connect(self._show_selected_label)
-            overlay.draftChanged.connect(lambda on: self.window.actions["finish_tool"].setEnabled(on))
+            overlay.draftChanged.connect(lambda on: self.window.actions_by_name["finish_tool"].setEnabled(on))
         self._build_actions()
-        self._build_menus()
         self.panel = MeasurementsPanel(self.session, window)
         self.panel.markActivated.connect(self.jump_to_mark)
         self.dock = window.add_panel(self.panel, "Measurements", "measurements",
                                      Qt.DockWidgetArea.BottomDockWidgetArea)
         window.resizeDocks([self.dock], [230], Qt.Orientation.Vertical)
         self._on_document()
-        window.actions["finish_tool"].setEnabled(False)
+        window.actions_by_name["finish_tool"].setEnabled(False)
 
     # --- actions -----------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None,
@@ -64,7 +70,7 @@ class Annotation:
         action.setStatusTip(text.replace("&", "").rstrip("…"))
         action.triggered.connect(slot)
         self.window.addAction(action)
-        self.window.actions[key] = action
+        self.window.actions_by_name[key] = action
         return action
 
     def _build_actions(self) -> None:
@@ -94,28 +100,14 @@ class Annotation:
         self.label_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.label_box.currentTextChanged.connect(self._set_label)
         self.label_box.activated.connect(lambda _i: self.relabel_selected())
-        self.label_box.lineEdit().returnPressed.connect(self.relabel_selected)
+        line = self.label_box.lineEdit()
+        assert line is not None  # an editable combo box has its line edit
+        line.returnPressed.connect(self.relabel_selected)
         self._fill_labels(MarkType.DISTANCE)
 
-    def _build_menus(self) -> None:
+    def build_toolbar(self) -> QToolBar:
+        """The Measure toolbar (tools, label box, calculations) on a row of its own."""
         w = self.window
-        bar = w.menuBar()
-        file_menu = bar.actions()[0].menu()
-        first = file_menu.actions()[0]
-        for key in ("new_case", "open_case", "save_case", "save_case_as"):
-            file_menu.insertAction(first, w.actions[key])
-        file_menu.insertSeparator(first)
-        edit = bar.addMenu("&Edit")
-        bar.insertMenu(bar.actions()[1], edit)
-        for key in ("undo", "redo", None, "delete_mark"):
-            edit.addSeparator() if key is None else edit.addAction(w.actions[key])
-        measure = bar.addMenu("&Measure")
-        bar.insertMenu(bar.actions()[3], measure)
-        measure.addAction(w.actions["tool_select"])
-        for name in TOOLS:
-            measure.addAction(w.actions[f"tool_{name}"])
-        for key in (None, "finish_tool", "cancel_tool", None, "calculations"):
-            measure.addSeparator() if key is None else measure.addAction(w.actions[key])
         w.addToolBarBreak()
         toolbar = w.addToolBar("Measure")
         toolbar.setObjectName("toolbar-measure")
@@ -124,23 +116,23 @@ class Annotation:
                  "tool_freehand": "Freehand", "tool_trace": "Trace", "tool_auto_trace": "Auto trace",
                  "tool_point": "Point"}
         for key, text in short.items():
-            w.actions[key].setIconText(text)
-            toolbar.addAction(w.actions[key])
+            w.actions_by_name[key].setIconText(text)
+            toolbar.addAction(w.actions_by_name[key])
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Label ", w))
         toolbar.addWidget(self.label_box)
         toolbar.addSeparator()
-        w.actions["calculations"].setIconText("Calculations")
-        toolbar.addAction(w.actions["calculations"])
-        self.toolbar = toolbar
+        w.actions_by_name["calculations"].setIconText("Calculations")
+        toolbar.addAction(w.actions_by_name["calculations"])
+        return toolbar
 
     # --- case files --------------------------------------------------------------------------
     def new_case(self) -> None:
         """A new case over the open study (its loops become the case's images)."""
         if not self.session.maybe_keep_changes():
             return
-        index = self.window.index
-        loops = list(index.loops()) if index is not None else []
+        catalog = self.window.catalog
+        loops = list(catalog.loops()) if catalog is not None else []
         study: dict[str, Any] = {}
         if loops:
             first = loops[0]
@@ -197,7 +189,7 @@ class Annotation:
     def _on_document(self) -> None:
         self._update_title()
         for key in ("save_case", "save_case_as", "undo", "redo", "delete_mark", "calculations"):
-            self.window.actions[key].setEnabled(self.session.document is not None)
+            self.window.actions_by_name[key].setEnabled(self.session.document is not None)
         undo = self.session.undo
         if undo is not None:
             undo.stack.indexChanged.connect(lambda _i: self._update_undo_texts())
@@ -207,7 +199,7 @@ class Annotation:
         stack = self.session.undo.stack if self.session.undo is not None else None
         for key, can, text in (("undo", stack and stack.canUndo(), stack and stack.undoText()),
                                ("redo", stack and stack.canRedo(), stack and stack.redoText())):
-            action = self.window.actions[key]
+            action = self.window.actions_by_name[key]
             action.setEnabled(bool(can))
             action.setText(f"&{key.title()} {text}" if text else f"&{key.title()}")
 
@@ -241,14 +233,18 @@ class Annotation:
             overlay = self.overlays[id(viewport)]
             viewport.tool = None if name is None else TOOLS[name][0](overlay)
             overlay.set_interactive(name is None)
-        self.window.actions[f"tool_{name or 'select'}"].setChecked(True)
+        self.window.actions_by_name[f"tool_{name or 'select'}"].setChecked(True)
         if name is not None:
             self._fill_labels(TOOLS[name][0].kind)
 
     def _fill_labels(self, kind: MarkType) -> None:
         self.label_box.blockSignals(True)
         self.label_box.clear()
-        self.label_box.addItems(labels_for(kind))
+        self.label_box.addItems(labels_for_regions(self.window.grid.active.regions, kind))
+        self.label_box.setCurrentIndex(-1)  # empty: the next mark is unlabelled until the user picks a label
+        line = self.label_box.lineEdit()
+        if line is not None:  # an editable combo box has its line edit
+            line.setPlaceholderText(LABEL_PLACEHOLDER)
         self.label_box.blockSignals(False)
         self._set_label(self.label_box.currentText())
 
@@ -264,7 +260,8 @@ class Annotation:
             return
         self.label_box.blockSignals(True)
         self.label_box.clear()
-        self.label_box.addItems(labels_for(mark.type))
+        region = next((r for r in self.overlay().viewport.regions if r.index == mark.region), None)
+        self.label_box.addItems(labels_for(region, mark.type))
         self.label_box.setCurrentText(mark.label)
         self.label_box.blockSignals(False)
 
@@ -284,7 +281,7 @@ class Annotation:
         dropped = False
         for viewport in self.window.grid.viewports:
             tool = viewport.tool
-            if tool is not None and getattr(tool, "points", None):
+            if isinstance(tool, Tool) and tool.points:
                 tool.cancel()
                 dropped = True
         return dropped
@@ -302,14 +299,14 @@ class Annotation:
 
     def finish(self) -> None:
         tool = self.window.grid.active.tool
-        if tool is not None and hasattr(tool, "finish"):
+        if isinstance(tool, Tool):
             tool.finish()
 
     def delete_selected(self) -> None:
         doc = self.session.document
         mark_id = self.overlay().selected or self.panel.selected_mark()
         mark = doc.mark(mark_id) if doc is not None and mark_id else None
-        if mark is None:
+        if doc is None or mark is None:
             self.window.notices.info("Select a mark first (click it, or pick its row in Measurements)")
             return
         self.session.push(RemoveMark.of(doc, mark))
@@ -337,7 +334,7 @@ class Annotation:
         if viewport.info is not None and str(viewport.info.sop_instance_uid) == mark.sop_instance_uid:
             self._show_mark(viewport, mark_id, mark.frame_number)
             return
-        info = w.index.find(mark.sop_instance_uid) if w.index is not None else None
+        info = w.catalog.find(mark.sop_instance_uid) if w.catalog is not None else None
         if info is None:
             w.notices.warning(f"the image of mark {mark_id!r} is not in the open study")
             return
@@ -355,9 +352,3 @@ class Annotation:
         overlay = self.overlays[id(viewport)]
         overlay.refresh()
         overlay.select(mark_id)
-
-
-def install_annotation(window: QMainWindow) -> Annotation:
-    """Add the case actions, Edit and Measure menus, overlays and the measurements panel."""
-    window.annotation = Annotation(window)  # type: ignore[attr-defined]
-    return window.annotation  # type: ignore[attr-defined]

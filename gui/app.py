@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
@@ -24,6 +24,9 @@ import gui.viewer  # noqa: F401 - pyqtgraph options before any ImageItem exists
 from gui.logs import current_log_file
 from gui.theme import apply_dark_theme
 from imaging.errors import InputError
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow  # imported when run_app runs: pyqtgraph options come first
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,7 @@ def run_app(paths: Sequence[str | Path] = (), screenshot: str | Path | None = No
     return _screenshot(window, Path(screenshot), frame, layout, outlines, mark)
 
 
-def _show_mark(w: Any, mark_id: str) -> None:
+def _show_mark(w: MainWindow, mark_id: str) -> None:
     """Show a case mark (loop, frame, highlight) and select its first row in the measurements panel."""
     doc = w.session.document
     mark = doc.mark(mark_id) if doc is not None else None
@@ -124,28 +127,29 @@ def _show_mark(w: Any, mark_id: str) -> None:
     w.annotation.panel.select_source(mark_id)
 
 
-def _screenshot(window: object, path: Path, frame: int | None, layout: int, outlines: bool,
+def _screenshot(w: MainWindow, path: Path, frame: int | None, layout: int, outlines: bool,
                 mark: str | None = None) -> int:
     """Wait for the study to load, set the frame, and save the window as a PNG."""
-    w = window  # MainWindow; typed loosely to keep the import lazy
-    wait_until(lambda: not w.tasks.running, 60)  # type: ignore[attr-defined]
-    w.set_layout(layout)  # type: ignore[attr-defined]
-    w.actions["outlines"].setChecked(outlines)  # type: ignore[attr-defined]
-    w.set_region_outlines(outlines)  # type: ignore[attr-defined]
-    loaded = lambda: all(v.displayed_index is not None for v in w.grid.loaded()) and not w.tasks.running  # type: ignore[attr-defined]  # noqa: E731
+    wait_until(lambda: not w.tasks.running, 60)
+    w.set_layout(layout)
+    w.actions_by_name["outlines"].setChecked(outlines)
+    w.set_region_outlines(outlines)
+
+    def loaded() -> bool:
+        return all(v.displayed_index is not None for v in w.grid.loaded()) and not w.tasks.running
     wait_until(loaded, 60)
-    active = w.grid.active  # type: ignore[attr-defined]
+    active = w.grid.active
     if frame is not None and active.loop is not None:
         if not 1 <= frame <= active.n_frames:
             raise InputError(f"--frame {frame} is outside 1..{active.n_frames}", active.info.path)
         active.show_frame(frame - 1)
         wait_until(lambda: active.displayed_index == frame - 1 and all(
-            v.displayed_index is not None for v in w.grid.loaded()), 30)  # type: ignore[attr-defined]
+            v.displayed_index is not None for v in w.grid.loaded()), 30)
     if mark is not None:
         _show_mark(w, mark)
     wait_until(lambda: False, 0.3)  # let the layout settle
     path.parent.mkdir(parents=True, exist_ok=True)
-    w.save_screenshot(path)  # type: ignore[attr-defined]
+    w.save_screenshot(path)
     print(path)
-    w.close()  # type: ignore[attr-defined]
+    w.close()
     return 0

@@ -1,21 +1,24 @@
 """Flag key image (K): the frames the user flags become the report's key images.
 
-A checkable action in the Measure menu toggles the flag of the active viewport's frame through one
+A checkable action (``action``, placed in the Measure menu by the window) toggles the flag of the active viewport's frame through one
 undoable ``ToggleKeyImage``; a gold badge on each viewport whose frame is flagged and gold triangles
 on the frame slider show the flags. Everything redraws from the case document on every change.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel
 
 from gui.viewer.transport import KEY_FRAME_COLOUR
 from gui.viewer.viewport import Viewport
 from planning.commands import ToggleKeyImage, flagged_frames
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 BADGE_TEXT = "★ Key image"
 
@@ -23,7 +26,7 @@ BADGE_TEXT = "★ Key image"
 class KeyImageFlags(QObject):
     """The Flag key image action, the viewport badges and the slider flags of one window."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.session = window.session
@@ -35,7 +38,6 @@ class KeyImageFlags(QObject):
         self.action.setToolTip("Flag key image (K)")
         self.action.triggered.connect(lambda _checked=False: self.toggle())
         window.addAction(self.action)
-        window.actions["flag_key_image"] = self.action
         self.badges = {id(v): self._badge(v) for v in window.grid.viewports}
         for viewport in window.grid.viewports:
             viewport.frameChanged.connect(lambda _n: self.refresh())
@@ -102,14 +104,3 @@ class KeyImageFlags(QObject):
         if event.type() == QEvent.Type.Resize:
             self.refresh()
         return False
-
-
-def install_key_images(window: QMainWindow) -> KeyImageFlags:
-    """Add Flag Key Image (K) to the Measure menu and the flag markers to the viewers."""
-    flags = KeyImageFlags(window)
-    measure = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Measure"), None)
-    if measure is not None:
-        measure.addSeparator()
-        measure.addAction(flags.action)
-    window.key_images = flags  # type: ignore[attr-defined]
-    return flags

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QSlider,
     QStyle,
@@ -33,25 +34,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.annotate import Annotation
 from gui.icons import media_icon
+from gui.key_images import KeyImageFlags
 from gui.notices import NoticeArea, Notices, report_errors
-from gui.panels.browser import StudyBrowser, loop_label
-from gui.panels.case_docks import install_case_panels
+from gui.panels.browser import StudyBrowser
+from gui.panels.case_docks import CaseDocks
 from gui.panels.keys import install_field_keys
-from gui.panels.pacs_dialog import install_pacs_menu
-from gui.panels.report_preview import install_report_menu
+from gui.panels.pacs_dialog import PacsMenu
+from gui.panels.report_preview import ReportActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
+from gui.tools import TOOLS
 from gui.viewer.grid import ViewerGrid
+from gui.viewer.overlay import MOUSE_GESTURES
 from gui.viewer.playback import SPEEDS, Clock
 from gui.viewer.readout import calibration_summary, readout
 from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
+from gui.viewer.viewport import loop_name as loop_label
+from gui.wheel_guard import WheelGuard, install_wheel_guard
 from imaging.cache import FrameCache, default_cache
-from imaging.catalog import catalog_paths
+from imaging.catalog import StudyCatalog, catalog_paths
 from imaging.loop import Loop
-from planning.case import resolve_image
+from planning.case import Case, resolve_image
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +92,25 @@ def _progress_callback(report: Callable[[int, int, str], None]) -> Callable[...,
     return callback
 
 
-class ShortcutsDialog(QDialog):
-    """Help → Shortcuts: every action that has a key, generated from the actions themselves."""
+def _key_text(action: QAction) -> str:
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
 
-    def __init__(self, actions: Iterable[QAction], parent: QWidget | None = None) -> None:
+
+def shortcut_rows(window: QWidget, actions: Iterable[QAction]) -> list[tuple[str, str]]:
+    """(what, key) of every action with a key: ``actions`` (the window's, in menu order) first, then
+    any other action with a key under ``window`` (so none is left out), then the mouse gestures."""
+    ordered = list(actions)
+    ordered += [a for a in window.findChildren(QAction) if a not in ordered]
+    rows = [(a.text().replace("&", ""), _key_text(a)) for a in ordered if not a.shortcut().isEmpty()]
+    return rows + [(what, gesture) for gesture, what in MOUSE_GESTURES]
+
+
+class ShortcutsDialog(QDialog):
+    """Help → Keyboard Shortcuts (F1): every key of the window and its panels, from the actions themselves."""
+
+    def __init__(self, rows: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
-                for a in actions if not a.shortcut().isEmpty()]
         table = QTableWidget(len(rows), 2, self)
         table.setHorizontalHeaderLabels(["Action", "Key"])
         table.verticalHeader().hide()
@@ -103,8 +121,8 @@ class ShortcutsDialog(QDialog):
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
-        self.resize(420, 560)
-        self.rows = rows
+        self.resize(480, 640)
+        self.rows = list(rows)
 
 
 class MainWindow(QMainWindow):
@@ -121,16 +139,19 @@ class MainWindow(QMainWindow):
         self.notices = notices or Notices(self)
         self.tasks = TaskRunner(self)
         self.cache = default_cache()
-        self.index: Any = None
-        self.session = CaseSession(self, index=lambda: self.index)  # the open case, its undo and files
+        self.catalog: StudyCatalog | None = None
+        self.session = CaseSession(self, catalog=lambda: self.catalog)  # the open case, its undo and files
         self._pending: dict[int, int] = {}
         self._request_counter = 0
-        self.actions: dict[str, QAction] = {}
+        self.actions_by_name: dict[str, QAction] = {}
+        self.menus: dict[str, QMenu] = {}
+        self._docks: list[QDockWidget] = []
 
         self.grid = ViewerGrid(clock, self)
         self._build_actions()
         self.field_keys = install_field_keys(self)  # focused fields keep their keys from the shortcuts
-        self.transport = TransportBar(self.actions, self)
+        self.wheel_guard: WheelGuard = install_wheel_guard(self)  # a wheel scrolls; it never edits a field
+        self.transport = TransportBar(self.actions_by_name, self)
         self.notice_area = NoticeArea(self.notices, self)
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -145,19 +166,25 @@ class MainWindow(QMainWindow):
         self.browser = StudyBrowser(self.tasks, lambda info: Loop.open(info.path, cache=thumb_cache), self)
         self.browser_dock = self.add_panel(self.browser, "Study browser", "browser",
                                            Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._compose()
         self._build_menus()
-        install_report_menu(self)
-        install_pacs_menu(self)
-        install_case_panels(self)
         self._build_toolbar()
-        from gui.annotate import install_annotation
-        install_annotation(self)
-        from gui.key_images import install_key_images
-        install_key_images(self)
+        self.annotation.build_toolbar()
         self._build_status_bar()
         self._connect()
         self.setAcceptDrops(True)
         self._restore_settings()
+
+    def _compose(self) -> None:
+        """Create the window's controllers, each with its type, and register their actions by name."""
+        self.case_docks: CaseDocks = CaseDocks(self)
+        self.annotation: Annotation = Annotation(self)
+        self.key_images: KeyImageFlags = KeyImageFlags(self)
+        self.report: ReportActions = ReportActions(self)
+        self.pacs: PacsMenu = PacsMenu(self)
+        self.actions_by_name.update(self.case_docks.show_actions)
+        self.actions_by_name.update(self.report.actions)
+        self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
 
     # --- actions -----------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot: Callable[..., Any], shortcut: str | Sequence[str] = (),
@@ -175,7 +202,7 @@ class MainWindow(QMainWindow):
         action.setStatusTip(tip or text.replace("&", "").rstrip("…"))
         action.triggered.connect(slot)
         self.addAction(action)
-        self.actions[key] = action
+        self.actions_by_name[key] = action
         return action
 
     def _build_actions(self) -> None:
@@ -195,7 +222,7 @@ class MainWindow(QMainWindow):
         a("layout_4", "Layout &2×2", lambda: self.set_layout(4), "4", checkable=True)
         layouts = QActionGroup(self)
         for key in ("layout_1", "layout_2", "layout_4"):
-            layouts.addAction(self.actions[key])
+            layouts.addAction(self.actions_by_name[key])
         a("next_viewport", "Next &Viewport", lambda: g.activate_next(1), "Tab")
         a("fit", "&Fit to Window", lambda: g.active.fit(), "F")
         a("one_to_one", "Actual &Pixels (1:1)", lambda: g.active.one_to_one(), "0")
@@ -229,38 +256,52 @@ class MainWindow(QMainWindow):
             syncs.addAction(action)
         a("shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
         a("about", "&About MitraPlan", self.show_about)
-        self.actions["range_start"].setText("Loop Range &Start Here")
-        self.actions["range_start"].setIconText("[ ")
-        self.actions["range_end"].setIconText(" ]")
-        self.actions["range_clear"].setIconText("↔")
+        self.actions_by_name["range_start"].setText("Loop Range &Start Here")
+        self.actions_by_name["range_start"].setIconText("[ ")
+        self.actions_by_name["range_end"].setIconText(" ]")
+        self.actions_by_name["range_clear"].setIconText("↔")
+
+    def _menu(self, name: str, title: str, keys: Sequence[str | None], parent: QMenu | None = None) -> QMenu:
+        """A menu (object name ``menu-<name>``, kept in ``menus[name]``) of the actions named by
+        ``keys`` in order; None is a separator."""
+        menu = QMenu(title, self)
+        menu.setObjectName(f"menu-{name}")
+        for key in keys:
+            menu.addSeparator() if key is None else menu.addAction(self.actions_by_name[key])
+        if parent is not None:
+            parent.addMenu(menu)
+        else:
+            self.menuBar().addMenu(menu)
+        self.menus[name] = menu
+        return menu
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for key in ("open_files", "open_folder", "open_dicomdir"):
-            file_menu.addAction(self.actions[key])
+        """Every menu, from the actions by name (the controllers created theirs in ``_compose``)."""
+        m = self._menu
+        file_menu = m("file", "&File", ["new_case", "open_case", "save_case", "save_case_as", None,
+                                        "open_files", "open_folder", "open_dicomdir", "pacs"])
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        file_menu.addAction(self.actions["open_demo"])
-        file_menu.addSeparator()
-        for key in ("close_study", "save_view"):
-            file_menu.addAction(self.actions[key])
-        file_menu.addSeparator()
-        file_menu.addAction(self.actions["quit"])
-        view = bar.addMenu("&View")
-        for key in ("layout_1", "layout_2", "layout_4", "next_viewport", None, "fit", "one_to_one",
-                    "zoom_in", "zoom_out", None, "outlines", None, "brighter", "darker", "more_contrast",
-                    "less_contrast", "reset_display", None, "full_screen"):
-            view.addSeparator() if key is None else view.addAction(self.actions[key])
-        self.panels_menu = view.addMenu("&Panels")
-        playback = bar.addMenu("&Playback")
-        for key in ("play", "step_back", "step_forward", "first", "last", None, "prev_loop", "next_loop",
-                    None, "slower", "faster", None, "range_start", "range_end", "range_clear", None,
-                    "sync_off", "sync_frame", "sync_cycle"):
-            playback.addSeparator() if key is None else playback.addAction(self.actions[key])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.actions["shortcuts"])
-        help_menu.addAction(self.actions["about"])
-        self.panels_menu.addAction(self.browser_dock.toggleViewAction())
+        self.recent_menu.setObjectName("menu-recent")
+        self.menus["recent"] = self.recent_menu
+        for key in ("open_demo", None, "close_study", "save_view", None, "quit"):
+            file_menu.addSeparator() if key is None else file_menu.addAction(self.actions_by_name[key])
+        m("edit", "&Edit", ["undo", "redo", None, "delete_mark"])
+        view = m("view", "&View", ["layout_1", "layout_2", "layout_4", "next_viewport", None, "fit", "one_to_one",
+                                   "zoom_in", "zoom_out", None, "outlines", None, "brighter", "darker",
+                                   "more_contrast", "less_contrast", "reset_display", None, "full_screen"])
+        self.panels_menu = m("panels", "&Panels", [], parent=view)
+        for dock in self._docks:
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self.panels_menu.addSeparator()
+        for key in self.case_docks.show_actions:
+            self.panels_menu.addAction(self.actions_by_name[key])
+        m("measure", "&Measure", ["tool_select", *(f"tool_{name}" for name in TOOLS), None, "finish_tool",
+                                  "cancel_tool", None, "calculations", None, "flag_key_image"])
+        m("playback", "&Playback", ["play", "step_back", "step_forward", "first", "last", None, "prev_loop",
+                                    "next_loop", None, "slower", "faster", None, "range_start", "range_end",
+                                    "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])
+        m("report", "&Report", ["report_preview", "report_export"])
+        m("help", "&Help", ["shortcuts", "about"])
 
     def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
@@ -268,10 +309,10 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         for key in ("open_files", "open_folder", None, "layout_1", "layout_2", "layout_4", None,
                     "fit", "one_to_one", "outlines", None, "prev_loop", "next_loop"):
-            toolbar.addSeparator() if key is None else toolbar.addAction(self.actions[key])
+            toolbar.addSeparator() if key is None else toolbar.addAction(self.actions_by_name[key])
         for key, text in (("layout_1", "1×1"), ("layout_2", "1×2"), ("layout_4", "2×2"),
                           ("fit", "Fit"), ("one_to_one", "1:1"), ("outlines", "Regions")):
-            self.actions[key].setIconText(text)
+            self.actions_by_name[key].setIconText(text)
         toolbar.addSeparator()
         self.brightness_slider = self._display_slider(toolbar, "Brightness")
         self.contrast_slider = self._display_slider(toolbar, "Contrast")
@@ -325,13 +366,12 @@ class MainWindow(QMainWindow):
 
     def add_panel(self, widget: QWidget, title: str, name: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Dock ``widget`` (left: browser; right: panels added by later features)."""
+        """Dock ``widget`` (left: browser; right and bottom: the case panels); View → Panels toggles it."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
-        if hasattr(self, "panels_menu"):
-            self.panels_menu.addAction(dock.toggleViewAction())
+        self._docks.append(dock)
         return dock
 
     # --- opening -----------------------------------------------------------------------------
@@ -360,9 +400,9 @@ class MainWindow(QMainWindow):
 
         A case file (``*.mitraplan.json``) becomes the open case; its images are opened with it.
         """
-        paths = [Path(p) for p in paths]
-        existing = [p for p in paths if p.exists()]
-        for missing in (p for p in paths if not p.exists()):
+        given = [Path(p) for p in paths]
+        existing = [p for p in given if p.exists()]
+        for missing in (p for p in given if not p.exists()):
             self.notices.error(f"{missing}: no such file or folder")
         images: list[Path] = []
         for path in existing:
@@ -379,45 +419,50 @@ class MainWindow(QMainWindow):
         def work(progress: Any, cancel: Any) -> Any:
             return catalog_paths(images, progress=_progress_callback(progress), cancel=cancel)
 
-        self.tasks.start(f"Indexing {label}", work, on_done=self.show_index,
+        self.tasks.start(f"Indexing {label}", work, on_done=self.show_catalog,
                          on_error=lambda exc: self.notices.error(f"Could not open {label}: {exc}"))
         for path in existing:
             self._remember(path)
 
     def open_case(self, path: Path) -> list[Path]:
         """Load a case file as the open case; return its image files (a notice for each one missing)."""
-        with report_errors(self.notices, str(path)):
-            if not self.session.maybe_keep_changes():
-                return []
-            case = self.session.open(path).case
-            for where, message in case.load_errors:
-                self.notices.warning(f"{path}: {where}: {message}")
-            self.caseOpened.emit(case)
-            found = []
-            for entry in case.images:
-                uid = str(entry.get("sop_instance_uid", ""))
-                image = resolve_image(case, uid)
-                if image is None:
-                    self.notices.warning(f"{path}: image {uid} ({entry.get('path', 'no path')}) not found")
-                else:
-                    found.append(image)
-            return found
-        return []
+        found: list[Path] = []
+        with report_errors(self.notices, str(path)):  # a case that does not load is a notice, nothing opens
+            if self.session.maybe_keep_changes():
+                found = self._case_images(path, self.session.open(path).case)
+        return found
 
-    def show_index(self, index: Any) -> None:
-        """Show a study index: the browser at once, then the first loops in the visible viewports."""
-        for path, message in getattr(index, "warnings", ()):
+    def _case_images(self, path: Path, case: Case) -> list[Path]:
+        """The image files of the case just opened from ``path`` (load problems and missing images are notices)."""
+        for where, message in case.load_errors:
+            self.notices.warning(f"{path}: {where}: {message}")
+        self.caseOpened.emit(case)
+        found = []
+        for entry in case.images:
+            uid = str(entry.get("sop_instance_uid", ""))
+            image = resolve_image(case, uid)
+            if image is None:
+                self.notices.warning(f"{path}: image {uid} ({entry.get('path', 'no path')}) not found")
+            else:
+                found.append(image)
+        return found
+
+    def show_catalog(self, catalog: StudyCatalog) -> None:
+        """Show a study catalog: the browser at once, then the first loops in the visible viewports."""
+        for path, message in catalog.warnings:
             self.notices.warning(f"{path}: {message}")
-        loops = list(index.loops())
+        for volume in catalog.volumes():
+            self.notices.warning(f"{volume.path}: 3D volume: volume viewer not yet available")
+        loops = list(catalog.loops())
         if not loops:
             self.notices.error("No loops found in what was opened")
             return
         self.close_study()
-        self.index = index
-        self.browser.show_index(index)
+        self.catalog = catalog
+        self.browser.show_catalog(catalog)
         for viewport, info in zip(self.grid.visible_viewports(), loops, strict=False):
             self.open_loop(info, viewport)
-        self.studyOpened.emit(index)
+        self.studyOpened.emit(catalog)
 
     def _open_loop_blocking(self, info: Any) -> Any:
         return Loop.open(info.path, cache=self.cache)
@@ -436,7 +481,7 @@ class MainWindow(QMainWindow):
                 return
             with report_errors(self.notices, str(info.path)):
                 viewport.set_loop(loop)
-                viewport.set_region_outlines(self.actions["outlines"].isChecked())
+                viewport.set_region_outlines(self.actions_by_name["outlines"].isChecked())
                 self.loopShown.emit(viewport)
 
         self.tasks.start(f"Opening {loop_label(info)}", lambda _p, _c: self._open_loop_blocking(info),
@@ -456,7 +501,8 @@ class MainWindow(QMainWindow):
 
     def show_mark(self, mark_id: str) -> None:
         """Show a mark's loop and frame in the active viewport and highlight it."""
-        self.annotation.jump_to_mark(mark_id)
+        if mark_id:
+            self.annotation.jump_to_mark(mark_id)
 
     def close_all(self) -> None:
         """File → Close: the study and the case (asking about unsaved changes)."""
@@ -469,7 +515,7 @@ class MainWindow(QMainWindow):
         for viewport in self.grid.viewports:
             viewport.set_loop(None)
         self.browser.clear()
-        self.index = None
+        self.catalog = None
 
     def open_demo(self) -> None:
         """Write the synthetic demo study to a temporary folder and open it."""
@@ -484,8 +530,8 @@ class MainWindow(QMainWindow):
     def recent_studies(self) -> list[str]:
         value = self.settings.value("recent", [])
         if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in value or []]
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _remember(self, path: Path) -> None:
         path_text = str(path.resolve())
@@ -497,7 +543,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.recent_studies()
         for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_paths([p]))
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
         self.recent_menu.setEnabled(bool(recent))
 
     # --- playback and view -------------------------------------------------------------------
@@ -525,8 +572,8 @@ class MainWindow(QMainWindow):
 
     def _change_speed(self, delta: int) -> None:
         current = self.grid.active.speed
-        index = SPEEDS.index(current) if current in SPEEDS else SPEEDS.index(1.0)
-        self.set_speed(SPEEDS[min(max(index + delta, 0), len(SPEEDS) - 1)])
+        position = SPEEDS.index(current) if current in SPEEDS else SPEEDS.index(1.0)
+        self.set_speed(SPEEDS[min(max(position + delta, 0), len(SPEEDS) - 1)])
 
     def _range_start(self) -> None:
         viewport = self.grid.active
@@ -547,12 +594,12 @@ class MainWindow(QMainWindow):
             self.open_loop(info, viewport)
 
     def _on_layout_changed(self, size: int) -> None:
-        self.actions[f"layout_{size}"].setChecked(True)
+        self.actions_by_name[f"layout_{size}"].setChecked(True)
 
     def set_sync_mode(self, mode: SyncMode) -> None:
         mode = SyncMode(mode)
         self.grid.set_sync_mode(mode)
-        self.actions[f"sync_{mode.value}"].setChecked(True)
+        self.actions_by_name[f"sync_{mode.value}"].setChecked(True)
         self.transport.show_sync(mode)
 
     def set_region_outlines(self, visible: bool) -> None:
@@ -611,7 +658,7 @@ class MainWindow(QMainWindow):
                                   r_frames, (first + 1, last + 1), viewport.speed)
 
     def _update_play_action(self) -> None:
-        self.actions["play"].setIcon(media_icon("pause" if self.grid.playing() else "play"))
+        self.actions_by_name["play"].setIcon(media_icon("pause" if self.grid.playing() else "play"))
 
     def _on_cursor(self, viewport: Viewport, x: float, y: float) -> None:
         self.readout_label.setText(readout(viewport.regions, x, y))
@@ -632,7 +679,7 @@ class MainWindow(QMainWindow):
 
     # --- help --------------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:
-        dialog = ShortcutsDialog(self.actions.values(), self)
+        dialog = ShortcutsDialog(shortcut_rows(self, self.actions_by_name.values()), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
@@ -665,11 +712,11 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         else:
             self.resizeDocks([self.browser_dock], [BROWSER_WIDTH], Qt.Orientation.Horizontal)
-        layout = int(self.settings.value("view/layout", 1) or 1)
+        layout = int(str(self.settings.value("view/layout", 1) or 1))
         self.grid.set_layout(layout if layout in (1, 2, 4) else 1)
-        self.actions[f"layout_{self.grid.layout_size}"].setChecked(True)
+        self.actions_by_name[f"layout_{self.grid.layout_size}"].setChecked(True)
         outlines = str(self.settings.value("view/outlines", "false")).lower() == "true"
-        self.actions["outlines"].setChecked(outlines)
+        self.actions_by_name["outlines"].setChecked(outlines)
         sync = str(self.settings.value("view/sync", SyncMode.CYCLE.value))
         self.set_sync_mode(SyncMode(sync) if sync in {m.value for m in SyncMode} else SyncMode.CYCLE)
         self._rebuild_recent_menu()
@@ -678,7 +725,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("view/layout", self.grid.layout_size)
-        self.settings.setValue("view/outlines", self.actions["outlines"].isChecked())
+        self.settings.setValue("view/outlines", self.actions_by_name["outlines"].isChecked())
         self.settings.setValue("view/sync", self.grid.sync_mode.value)
         self.settings.sync()
 

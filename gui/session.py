@@ -57,10 +57,12 @@ class CaseSession(QObject):
     cleanChanged = Signal(bool)
     refused = Signal(str)              # an edit or a file operation the session refused, as a message
 
-    def __init__(self, parent: QWidget | None = None, index: Callable[[], Any] = lambda: None) -> None:
+    def __init__(self, parent: QWidget | None = None, catalog: Callable[[], Any] = lambda: None) -> None:
+        """``catalog()`` is the open study (an ``imaging.catalog.StudyCatalog`` or None), where the
+        case's images are looked up when it is recomputed."""
         super().__init__(parent)
         self._parent = parent
-        self._index = index
+        self._catalog = catalog
         self.document: CaseDocument | None = None
         self.undo: CaseUndo | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -203,8 +205,8 @@ class CaseSession(QObject):
         cached: dict[str, Any] = {}
 
         def measure_cached(case: Case) -> Any:
-            index = self._index()
-            if cached.get("index") is not index or "fn" not in cached:
-                cached.update(index=index, fn=default_measure(index))
+            catalog = self._catalog()
+            if cached.get("catalog") is not catalog or "fn" not in cached:
+                cached.update(catalog=catalog, fn=default_measure(catalog))
             return cached["fn"](case)
         return measure_cached

@@ -152,3 +152,15 @@ def check_fragments(geometry: Geometry, fragments: int, complete: bool, offset_t
         raise GeometryError(
             f"{label('NumberOfFrames')} is {geometry.n_frames}, but the complete Pixel Data holds only {fragments} "
             f"fragment(s)", path, "NumberOfFrames")
+
+
+def check_volume_size(slices: int, timepoints: int, rows: int, columns: int, path: Path) -> None:
+    """A 3D/4D volume: its frame count within :data:`MAX_FRAMES` and one time point within the frame cache."""
+    if not (slices >= 1 and timepoints >= 1 and slices * timepoints <= MAX_FRAMES):
+        raise GeometryError(f"{timepoints} volume(s) of {slices} slices: a volume file holds 1 to {MAX_FRAMES} frames",
+                            path, "NumberOfFrames")
+    size = slices * rows * columns
+    if size > MAX_FRAME_BYTES:
+        raise GeometryError(
+            f"one time point of {slices} slices x {rows} rows x {columns} columns would take {size / 2**30:.1f} GiB, "
+            f"more than the {MAX_FRAME_BYTES / 2**30:.0f} GiB frame cache", path, "NumberOfFrames")

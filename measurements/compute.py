@@ -2,7 +2,9 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings.
+the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+label) is measured with its purpose ignored, never graded, and no calculation uses it
+(docs/clinical-criteria.md §1.0).
 
 Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>[.<first mark id>].<quantity>``
 (beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
@@ -38,7 +40,7 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, concepts, continuity, doppler, geometry, pisa, thresholds
+from measurements import beats, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -80,6 +82,22 @@ def make_result(rid: str, label: str, quantity: str, value: float, source: Seque
     return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=concepts.quantity(quantity).unit,
                   source=tuple(source), grades=thresholds.grade(grading or quantity, value),
                   warnings=tuple(warnings), method=method)
+
+
+#: Carried by every result of an unlabelled mark (docs/clinical-criteria.md, "Meaning of a mark").
+UNLABELLED_WARNING = ("unlabelled mark: measured only, not graded and not used by calculations, the summary"
+                      " or decision support; give it a label")
+
+
+def is_unlabelled(mark: Mark) -> bool:
+    """A mark without a label (or with a blank one) has no clinical meaning yet."""
+    return not mark.label.strip()
+
+
+def measured_only(results: Sequence[Result]) -> list[Result]:
+    """The results of an unlabelled mark: values kept, grades dropped, labelled and warned as unlabelled."""
+    return [replace(r, label=f"Unlabelled {r.label}", grades=(), warnings=(*r.warnings, UNLABELLED_WARNING))
+            for r in results]
 
 
 def _label(mark: Mark, quantity: str, single: bool) -> str:
@@ -314,10 +332,14 @@ def measure_all(
     rhythm: str | None = None,
     recorded_mr_grades: Sequence[str] = (),
     r_waves_for: Callable[[str], Sequence[float]] | None = None,
+    expected_orifices: int | None = None,
 ) -> tuple[list[Result], list[tuple[str, str]]]:
     """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
 
     ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
+    The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
+    with its warning, ungraded, and used by no calculation or average. ``expected_orifices`` (what
+    the devices imply) is the count a sum of orifice areas is checked against.
     """
     results: list[Result] = []
     errors: list[tuple[str, str]] = []
@@ -335,16 +357,19 @@ def measure_all(
             raise hit
         return hit
 
-    for mark in marks:
+    for given in marks:
+        mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
             region = resolve_region(mark, cached_regions)
             r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
-            mark_results = measure_mark(mark, region, r_waves)
+            mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
-        measured[mark.id] = _Measured(mark, region, mark_results)
+        mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
+        if not held:
+            measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
 
     calcs = list(calculations)
@@ -352,6 +377,7 @@ def measure_all(
         orifices = [m for m in measured.values() if m.mark.purpose == "orifice"]
         if orifices:
             calcs.append({"id": "mva", "type": "planimetry", "area_marks": [m.mark.id for m in orifices]})
+    calcs = [{"expected_orifices": expected_orifices, **c} if c.get("type") == "planimetry" else c for c in calcs]
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
@@ -421,7 +447,10 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
 def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measured]) -> _Measured:
     mark_id = calc[key]
     if mark_id not in measured:
-        raise InputError(f"{key} {mark_id!r} is missing or could not be measured")
+        raise InputError(f"{key} {mark_id!r} is missing, could not be measured, or is held by a plausibility"
+                         " gate until confirmed")
+    if is_unlabelled(measured[mark_id].mark):
+        raise InputError(f"{key} {mark_id!r} is unlabelled: give it a label before a calculation uses it")
     return measured[mark_id]
 
 
@@ -457,8 +486,8 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
         total = geometry.total_area_cm2([p.value("area") for p in parts])
         src = tuple(p.mark.id for p in parts)
-        return [make_result(f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)",
-                            "mva_planimetry", total, src, method=f"sum of {len(parts)} orifice area(s)")]
+        return [plausibility.gate_orifice_sum(make_result(
+            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)]
     if kind == "vena_contracta_biplane":
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
         if len(parts) != 2:
@@ -576,7 +605,7 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
 
     Traces that cannot give a rate (they start together) add an error naming them to ``errors``.
     """
-    if any(r.quantity == "heart_rate" for r in results):
+    if any(r.quantity == "heart_rate" for r in plausibility.usable(results)):
         return []
     groups: dict[tuple[str, int, int], list[_Measured]] = {}
     for m in measured.values():
@@ -617,7 +646,7 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
                   recorded_mr_grades: Sequence[str]) -> list[Result]:
     """Attach the context warnings: heart rate, AF with < 5 beats averaged, continuity with MR."""
-    hrs = [r.value for r in results if r.quantity == "heart_rate"]
+    hrs = [r.value for r in plausibility.usable(results) if r.quantity == "heart_rate"]
     hr = statistics.fmean(hrs) if hrs else None
     purpose_of = {mid: m.mark.purpose for mid, m in measured.items()}
     mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)

@@ -48,12 +48,16 @@ PURPOSES: dict[str, str] = {
 }
 
 #: Keys of a mark in the case file, in the order they are written.
-_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "purpose", "points")
+_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "purpose", "confirmed", "points")
 
 
 @dataclass(frozen=True)
 class Mark:
-    """One user mark. Validated on creation; ``extra`` keeps unknown case-file keys (never compared)."""
+    """One user mark. Validated on creation; ``extra`` keeps unknown case-file keys (never compared).
+
+    ``confirmed``: the user has confirmed a value that a plausibility gate flagged
+    (``measurements.plausibility``); the warning stays, the value is graded and used.
+    """
 
     id: str
     type: MarkType
@@ -63,6 +67,7 @@ class Mark:
     region: int
     points: tuple[tuple[float, float], ...]
     purpose: str | None = None
+    confirmed: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +86,8 @@ class Mark:
             raise MarkError(f"{name}: region is a 0-based index (got {self.region!r})")
         if not isinstance(self.sop_instance_uid, str) or not self.sop_instance_uid:
             raise MarkError(f"{name}: 'sop_instance_uid' must be a non-empty string")
+        if not isinstance(self.confirmed, bool):
+            raise MarkError(f"{name}: 'confirmed' must be true or false (got {self.confirmed!r})")
         object.__setattr__(self, "points", _points(name, self.points))
         _check_count(name, kind, self.points)
 
@@ -133,18 +140,21 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
     return Mark(
         id=d["id"], type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
         frame_number=d["frame_number"], region=d["region"], points=d["points"], purpose=purpose,
-        extra={k: v for k, v in d.items() if k not in _KEYS},
+        confirmed=d.get("confirmed", False), extra={k: v for k, v in d.items() if k not in _KEYS},
     )
 
 
 def mark_to_json(m: Mark) -> dict[str, Any]:
-    """The case-file object of a mark (keys as in DESIGN.md; ``purpose`` only when set; extras kept)."""
+    """The case-file object of a mark (keys as in DESIGN.md; ``purpose`` only when set, ``confirmed``
+    only when true, so an unconfirmed mark is written as before; extras kept)."""
     d: dict[str, Any] = {
         "id": m.id, "type": m.type.value, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
         "frame_number": m.frame_number, "region": m.region,
     }
     if m.purpose is not None:
         d["purpose"] = m.purpose
+    if m.confirmed:
+        d["confirmed"] = True
     d["points"] = [[x, y] for x, y in m.points]
     d.update({k: v for k, v in m.extra.items() if k not in d})
     return d

@@ -24,6 +24,9 @@ from imaging.regions import UltrasoundRegion
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+from planning.model import Findings, parse_findings
+from planning.orifices import expected_orifices
+from planning.vocab import MarkPurpose, parse_enum
 
 if TYPE_CHECKING:
     from imaging.catalog import StudyCatalog
@@ -68,6 +71,12 @@ class Case:
 
     def image_entry(self, sop_instance_uid: str) -> dict[str, Any] | None:
         return next((i for i in self.images if i.get("sop_instance_uid") == sop_instance_uid), None)
+
+    def findings(self) -> Findings:
+        """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
+        the field when an edit has put a value outside the vocabulary)."""
+        return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
+                              self.extra.get("residual_mr"), self.calculations)
 
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
@@ -115,18 +124,24 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
     for key in ("calculations", "devices", "jets"):
         if any(not isinstance(item, dict) for item in getattr(case, key)):
             raise CaseError(f"every entry of '{key}' must be a JSON object", path)
+    try:
+        case.findings()
+    except ValueError as exc:
+        raise CaseError(str(exc), path) from None
     seen: set[str] = set()
-    for raw in _expect(doc, "marks", list, [], path):
+    for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
         try:
             mark = mark_from_json(raw)
             if mark.id in seen:
                 raise MarkError(f"mark {mark.id!r}: duplicate id")
-        except MarkError as exc:
+            if mark.purpose is not None:
+                parse_enum(MarkPurpose, mark.purpose, f"marks[{index}] (mark {mark.id!r}).purpose")
+        except (MarkError, ValueError) as exc:
             if not lenient:
                 raise CaseError(str(exc), path) from None
             case.rejected_marks.append(raw)
             mark_id = raw.get("id") if isinstance(raw, dict) else None
-            case.load_errors.append((str(mark_id or f"marks[{len(seen)}]"), str(exc)))
+            case.load_errors.append((str(mark_id or f"marks[{index}]"), str(exc)))
             continue
         seen.add(mark.id)
         case.marks.append(mark)
@@ -291,7 +306,8 @@ def measure_case(case: Case, index: OpenStudy = None,
         return hit
 
     def regions_for(sop: str) -> Sequence[UltrasoundRegion]:
-        return info_for(sop).regions
+        regions: Sequence[UltrasoundRegion] = info_for(sop).regions
+        return regions
 
     def heart_rate_for(sop: str) -> float | None:
         try:
@@ -307,8 +323,12 @@ def measure_case(case: Case, index: OpenStudy = None,
             return ()
         return [t / 1000.0 for t in getattr(timing, "r_wave_times_ms", ())]
 
-    rhythm = case.study.get("rhythm")
+    typed = case.findings()
+    rhythm = typed.rhythm or typed.context.rhythm
     results, errors = measure_all(
         case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
-        rhythm=rhythm if isinstance(rhythm, str) else None, recorded_mr_grades=[str(j.get("grade", "")) for j in case.jets])
+        rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
+        # any jet at a grade means at least that much MR in total, so per-jet grades count here
+        recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
+        expected_orifices=expected_orifices(len(case.devices)))
     return results, [*case.load_errors, *errors]

@@ -9,12 +9,13 @@ Commands hold full before/after values, so ``revert`` never has to guess: a comm
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 from measurements.marks import Mark
-from planning.document import MISSING, CaseDocument
+from planning.document import MISSING, CaseDocument, DocumentError
+from planning.model import Device, Jet
 
 _TYPE_NAMES = {"distance": "distance", "area": "area", "doppler_trace": "Doppler trace", "point": "point"}
 
@@ -96,8 +97,43 @@ class RemoveMark:
 
 # --- calculations, devices, jets --------------------------------------------------------------
 
-def _frozen_copy(item: Mapping[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(dict(item))
+class Typed(Protocol):
+    """A typed finding (``planning.model.Device``, ``Jet``, ``Calculation``): written as its JSON object."""
+
+    @property
+    def id(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+Item = Mapping[str, Any] | Typed
+
+
+def _frozen_copy(item: Item) -> dict[str, Any]:
+    """The JSON object of an item (a typed finding is written with ``to_json``), as a private copy."""
+    return copy.deepcopy(item.to_json() if not isinstance(item, Mapping) else dict(item))
+
+
+#: The typed reading of each section's entries: an edit that would store a value outside the
+#: vocabulary is refused when the command is built (the case file could not be opened again).
+_READERS: dict[str, Callable[[object, str], object]] = {"devices": Device.from_json, "jets": Jet.from_json}
+
+
+def _stored(item: Item) -> Mapping[str, Any]:
+    """The JSON object a command holds (``__post_init__`` turned every item into one)."""
+    assert isinstance(item, Mapping), item
+    return item
+
+
+def _checked(key: str, item: Item) -> dict[str, Any]:
+    entry = _frozen_copy(item)
+    reader = _READERS.get(key)
+    if reader is not None:
+        try:
+            reader(entry, f"{key[:-1]} {entry.get('id', '')}".strip())
+        except ValueError as exc:
+            raise DocumentError(str(exc)) from None
+    return entry
 
 
 def _item_name(item: Mapping[str, Any], noun: str) -> str:
@@ -107,50 +143,58 @@ def _item_name(item: Mapping[str, Any], noun: str) -> str:
 
 @dataclass(frozen=True)
 class _AddItem:
-    item: Mapping[str, Any]
+    item: Item
     index: int | None = None
     key: ClassVar[str] = ""
     noun: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "item", _frozen_copy(self.item))
+        object.__setattr__(self, "item", _checked(self.key, self.item))
 
     @property
     def text(self) -> str:
-        return f"Add {_item_name(self.item, self.noun)}"
+        return f"Add {_item_name(_stored(self.item), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.add_item(self.key, self.item, self.index)
+        doc.add_item(self.key, _stored(self.item), self.index)
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.remove_item(self.key, self.item)
+        doc.remove_item(self.key, _stored(self.item))
 
 
 @dataclass(frozen=True)
 class _ReplaceItem:
-    before: Mapping[str, Any]
-    after: Mapping[str, Any]
+    before: Item
+    after: Item
     key: ClassVar[str] = ""
     noun: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "before", _frozen_copy(self.before))
-        object.__setattr__(self, "after", _frozen_copy(self.after))
+        object.__setattr__(self, "after", _checked(self.key, self.after))
+
+    @classmethod
+    def of(cls, doc: CaseDocument, after: Typed) -> Self:
+        """The command that replaces the document's entry with the id of ``after`` by ``after``."""
+        before = doc.item(cls.key, after.id)
+        if before is None:
+            raise DocumentError(f"no {cls.noun} {after.id!r} in the case")
+        return cls(before, after)
 
     @property
     def text(self) -> str:
-        return f"Edit {_item_name(self.after, self.noun)}"
+        return f"Edit {_item_name(_stored(self.after), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.replace_item(self.key, self.before, self.after)
+        doc.replace_item(self.key, _stored(self.before), _stored(self.after))
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.replace_item(self.key, self.after, self.before)
+        doc.replace_item(self.key, _stored(self.after), _stored(self.before))
 
 
 @dataclass(frozen=True)
 class _RemoveItem:
-    item: Mapping[str, Any]
+    item: Item
     index: int | None = None
     key: ClassVar[str] = ""
     noun: ClassVar[str] = ""
@@ -159,19 +203,23 @@ class _RemoveItem:
         object.__setattr__(self, "item", _frozen_copy(self.item))
 
     @classmethod
-    def of(cls, doc: CaseDocument, item: Mapping[str, Any]):  # noqa: ANN206 - the subclass
-        ids = [i.get("id") for i in doc.items(cls.key)]
-        return cls(item, ids.index(item.get("id")) if item.get("id") in ids else None)
+    def of(cls, doc: CaseDocument, item: Item) -> Self:
+        """Remove the document's entry with the id of ``item`` (as stored), back in place on undo."""
+        item_id = item.get("id") if isinstance(item, Mapping) else item.id
+        entries = doc.items(cls.key)
+        ids = [i.get("id") for i in entries]
+        stored = entries[ids.index(item_id)] if item_id in ids else item
+        return cls(stored, ids.index(item_id) if item_id in ids else None)
 
     @property
     def text(self) -> str:
-        return f"Delete {_item_name(self.item, self.noun)}"
+        return f"Delete {_item_name(_stored(self.item), self.noun)}"
 
     def apply(self, doc: CaseDocument) -> None:
-        doc.remove_item(self.key, self.item)
+        doc.remove_item(self.key, _stored(self.item))
 
     def revert(self, doc: CaseDocument) -> None:
-        doc.add_item(self.key, self.item, self.index)
+        doc.add_item(self.key, _stored(self.item), self.index)
 
 
 class AddCalculation(_AddItem):
@@ -208,6 +256,23 @@ class ReplaceJet(_ReplaceItem):
 
 class RemoveJet(_RemoveItem):
     key, noun = "jets", "jet"
+
+
+def remove_device_cascade(doc: CaseDocument, device_id: str) -> Command:
+    """Remove a device and drop its id from the jets beside it (``jets[].devices``), as one undo step."""
+    device = doc.item("devices", device_id)
+    if device is None:
+        raise DocumentError(f"no device {device_id!r} in the case")
+    commands: list[Command] = [RemoveDevice.of(doc, device)]
+    for jet in doc.items("jets"):
+        named = jet.get("devices") or []
+        beside = [d for d in named if d != device_id]
+        if beside != named:
+            after = {k: v for k, v in jet.items() if k != "devices"}
+            commands.append(ReplaceJet(jet, {**after, "devices": beside} if beside else after))
+    if len(commands) == 1:
+        return commands[0]
+    return Compound(tuple(commands), label=f"Delete device {device_id}")
 
 
 # --- fields: leaflets, notes, study, context ---------------------------------------------------

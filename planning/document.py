@@ -21,6 +21,7 @@ from imaging.errors import InputError
 from measurements.marks import Mark
 from measurements.results import Result
 from planning.case import Case, autosave, measure_case, resolve_image, save_case
+from planning.model import Findings
 from planning.study import StudyIdentity, belongs, bound_identity, check_same_study, identity_of
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 #: The list-valued sections of a case whose entries are JSON objects with an "id".
 ITEM_KEYS = ("calculations", "devices", "jets")
+#: Top-level fields that hold typed findings (``planning.model``): edits of them are checked.
+FINDING_FIELDS = ("study", "leaflets", "context", "residual_mr")
 #: Id prefixes of new entries, per section.
 ID_PREFIX = {"marks": "m", "calculations": "c", "devices": "d", "jets": "j"}
 
@@ -50,7 +53,7 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
-    def __deepcopy__(self, memo: dict) -> _Missing:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Missing:
         return self
 
 
@@ -142,6 +145,10 @@ class CaseDocument:
         """The marks drawn on one frame of one image (what the overlay shows)."""
         return [m for m in self._case.marks if m.sop_instance_uid == sop_instance_uid
                 and m.frame_number == frame_number]
+
+    def findings(self) -> Findings:
+        """The typed findings of the case (``planning.model``)."""
+        return self._case.findings()
 
     def items(self, key: str) -> list[dict[str, Any]]:
         """A copy of the entries of "calculations", "devices" or "jets"."""
@@ -267,6 +274,7 @@ class CaseDocument:
             raise DocumentError(f"field path {path!r} cannot be set directly")
         before = self.field(path)
         head, rest = path[0], path[1:]
+        kept = copy.deepcopy(self.field((head,))) if head in FINDING_FIELDS else None
         if head == "notes":
             self._case.notes = "" if value is MISSING else str(value)
         elif not rest and head in ("study", "leaflets"):
@@ -281,7 +289,23 @@ class CaseDocument:
             if head not in ("study", "leaflets"):
                 rest = path
             _set_in(container, rest, value)
+        if head in FINDING_FIELDS:
+            self._refuse_outside_vocabulary(head, kept)
         self._emit(Change(ChangeKind.FIELD, path=path, before=before, after=copy.deepcopy(value)))
+
+    def _refuse_outside_vocabulary(self, head: str, kept: Any) -> None:
+        """Undo a field edit that put a finding outside its vocabulary (the case could not be opened
+        again) and refuse it, naming the field."""
+        try:
+            self._case.findings()
+        except ValueError as exc:
+            if head in ("study", "leaflets"):
+                setattr(self._case, head, kept)
+            elif kept is MISSING:
+                self._case.extra.pop(head, None)
+            else:
+                self._case.extra[head] = kept
+            raise DocumentError(str(exc)) from None
 
     def ensure_image(self, sop_instance_uid: str, path: str | Path) -> None:
         """List the image file a new mark is drawn on (bookkeeping, not an edit: no event, no undo).
@@ -328,7 +352,8 @@ class CaseDocument:
     def _section(self, key: str) -> list[dict[str, Any]]:
         if key not in ITEM_KEYS:
             raise DocumentError(f"unknown case section {key!r} (expected one of {', '.join(ITEM_KEYS)})")
-        return getattr(self._case, key)
+        entries: list[dict[str, Any]] = getattr(self._case, key)
+        return entries
 
     def _mark_index(self, mark: Mark) -> int:
         for i, m in enumerate(self._case.marks):

@@ -1,37 +1,24 @@
-"""Typed views of a case's findings (devices, jets, leaflets, clinical context) for decision support.
+"""Decision-support views of a case's typed findings (``planning.model``): segments with their
+measured lengths, spaces, jets with their numbers, and the ``AssessmentInput`` of the rules.
 
-The case file keeps findings as plain JSON (DESIGN.md). Besides the contract keys, the report reads
-these optional keys (kept by ``planning.case`` as unknown keys):
-
-- ``leaflets.spaces``: ``[{"label": "D1 lateral edge to AL commissure", "distance_mark": "m11"}]``
-- ``leaflets.segments.<P1>.grasped_by`` / ``notes``; ``jets[].orifice_mark`` (max orifice dimension)
-- ``context``: ``{"operator", "indication", "surgical_risk", "etiology", "mr_grade", "tmvr_anatomy",
-  "concomitant_surgical_indication", "device_width_mm", "rhythm"}``
-- ``key_images``: ``[{"sop_instance_uid", "frame_number", "label", "marks": [...]}]``
-
-The clip map and the residual anatomy panel also write (values from ``planning.catalogue``):
-
-- ``devices[].position`` (lateral | central | medial | commissural), ``orientation`` (perpendicular |
-  rotated), ``rotation_deg``, ``image_mark`` (the mark that shows it), ``notes``
-- ``jets[].devices`` (ids of the device(s) a para-/inter-clip jet is beside), ``notes``
-- ``leaflets.segments.<A1..P3 | AL commissure | PM commissure>``: ``length_mark``, ``calcification``,
-  ``calcification_in_grasp_zone``, ``mobility``, ``injury`` (tear | perforation | cleft | none),
-  ``coaptation_gap_mark``, ``notes``; ``leaflets.mac``; ``leaflets.spaces[].kind`` (lateral | medial |
-  inter-device); ``study.rhythm``
+The case-file keys and their allowed values are in docs/case-file.md.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.marks import Mark
+from measurements.plausibility import usable
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
-
-_CALCIFICATION_ORDER = ("none", "mild", "moderate", "severe")
+from planning.labels import labelled_results, results_of_purpose
+from planning.model import Device
+from planning.vocab import Calcification, LeafletInjury, MarkPurpose, Scallop
 
 
 def _text(value: Any) -> str:
@@ -42,7 +29,7 @@ def mark_value(results: Sequence[Result], mark_id: str | None, quantities: Seque
     """The first result computed from exactly this one mark (optionally of one of ``quantities``)."""
     if not mark_id:
         return None
-    return next((r for r in results if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
+    return next((r for r in usable(results) if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
                 None)
 
 
@@ -57,34 +44,42 @@ class SegmentView:
     mobility: str = ""
     injury: str = ""  # tear | perforation | cleft | none
     coaptation_gap_cm: float | None = None
+    calcification_grade: Calcification | None = None
+
+    @property
+    def injured(self) -> bool:
+        return self.injury not in ("", LeafletInjury.NONE)
 
 
-def devices_at(devices: Sequence[Mapping[str, Any]], segment: str) -> list[str]:
-    """Ids of the devices whose segment names this scallop (``A2-P2`` grasps A2 and P2)."""
-    target = segment.upper()
-    return [str(d.get("id", "")) for d in devices
-            if target in re.split(r"[-/ ,]+", str(d.get("segment", "")).upper())]
+def devices_at(devices: Sequence[Device], segment: str) -> list[str]:
+    """Ids of the devices whose segment pair grasps this scallop (``A2-P2`` grasps A2 and P2)."""
+    return [d.id for d in devices if d.segment is not None and segment in d.segment.scallops]
 
 
 def context(case: Case) -> Mapping[str, Any]:
-    """The ``context`` object of the case (empty when absent or malformed)."""
+    """The ``context`` object of the case as entered (empty when absent), for display."""
     ctx = case.extra.get("context")
     return ctx if isinstance(ctx, dict) else {}
+
+
+def _scallop_order(name: Scallop) -> tuple[bool, str]:
+    return (not name.value.startswith("A"), name.value)
 
 
 def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
     """Residual leaflet segments A1..P3 in anatomical order, lengths and gaps from their marks; a segment
     without a recorded ``grasped_by`` is grasped by the devices placed on it."""
-    raw = case.leaflets.get("segments") if isinstance(case.leaflets.get("segments"), dict) else {}
+    typed = case.findings()
     out = []
-    for name in sorted(raw, key=lambda s: (s[:1] != "A", s)):
-        entry = raw[name] if isinstance(raw[name], dict) else {}
-        hit = mark_value(results, entry.get("length_mark"), ("distance", "posterior_leaflet_length"))
-        gap = mark_value(results, entry.get("coaptation_gap_mark"), ("distance",))
-        grasped = _text(entry.get("grasped_by")) or ", ".join(devices_at(case.devices, str(name)))
-        out.append(SegmentView(str(name), hit.value if hit else None, _text(entry.get("calcification")),
-                               grasped, _text(entry.get("notes")), bool(entry.get("calcification_in_grasp_zone")),
-                               _text(entry.get("mobility")), _text(entry.get("injury")), gap.value if gap else None))
+    for name in sorted(typed.leaflets.segments, key=_scallop_order):
+        entry = typed.leaflets.segments[name]
+        hit = mark_value(results, entry.length_mark, ("distance", "posterior_leaflet_length"))
+        gap = mark_value(results, entry.coaptation_gap_mark, ("distance",))
+        grasped = entry.grasped_by or ", ".join(devices_at(typed.devices, name.value))
+        out.append(SegmentView(name.value, hit.value if hit else None, _text(entry.calcification), grasped,
+                               entry.notes, entry.calcification_in_grasp_zone, _text(entry.mobility),
+                               _text(entry.injury), gap.value if gap else None,
+                               entry.calcification))
     return out
 
 
@@ -96,33 +91,27 @@ def spaces(case: Case, results: Sequence[Result]) -> list[tuple[str, float]]:
 def space_entries(case: Case, results: Sequence[Result]) -> list[tuple[str, str, float]]:
     """Measured spaces beside devices: (kind: lateral | medial | inter-device or "", label, distance cm)."""
     out = []
-    entries = case.leaflets.get("spaces")
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict):
-            hit = mark_value(results, entry.get("distance_mark"), ("distance",))
-            if hit:
-                out.append((_text(entry.get("kind")), _text(entry.get("label")) or hit.label, hit.value))
+    for entry in case.findings().leaflets.spaces:
+        hit = mark_value(results, entry.distance_mark, ("distance",))
+        if hit:
+            out.append((_text(entry.kind), entry.label or hit.label, hit.value))
     return out
 
 
 def jet_inputs(case: Case, results: Sequence[Result]) -> list[JetInput]:
-    """Jets with their vena contracta (cm) and orifice size (mm) from their marks."""
+    """Jets with their vena contracta (cm) and orifice result (a distance) from their marks."""
     out = []
-    for j in case.jets:
-        vc = mark_value(results, j.get("vena_contracta_mark"), ("vena_contracta", "distance"))
-        orifice = mark_value(results, j.get("orifice_mark"), ("distance",))
-        out.append(JetInput(_text(j.get("id")), _text(j.get("location")), _text(j.get("segment")),
-                            _text(j.get("grade")) or None, vc.value if vc else None,
-                            orifice.value * 10 if orifice else None))
+    for j in case.findings().jets:
+        vc = mark_value(results, j.vena_contracta_mark, ("vena_contracta", "distance"))
+        orifice = mark_value(results, j.orifice_mark, ("distance",))
+        out.append(JetInput(j.id, j.location, j.segment, j.grade, vc.value if vc else None, orifice))
     return out
 
 
 def _target_scallops(jets: Sequence[JetInput]) -> list[str]:
-    """Posterior scallops (P1..P3) of the jets, worst-graded first."""
-    from planning.assessment import mr_rank
-
-    ordered = sorted(jets, key=lambda j: -(mr_rank(j.grade) or 0))
-    return [f"P{n}" for j in ordered for n in re.findall(r"[AP]?([123])", j.segment.upper())]
+    """Posterior scallops (P1..P3) of the jets' segment pairs, worst-graded first."""
+    ordered = sorted(jets, key=lambda j: -(j.grade.rank if j.grade is not None else 0))
+    return [f"P{n}" for j in ordered if j.segment is not None for n in j.segment.numbers]
 
 
 #: Mark purposes whose Doppler numbers are not transmitral inflow (an MR jet's "mean gradient" is LV→LA).
@@ -130,72 +119,113 @@ NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
 
 
 def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
-    """Results that describe transmitral inflow: none of their marks has a non-inflow purpose."""
+    """Results that describe transmitral inflow: none of their marks is unlabelled or has a non-inflow purpose."""
     purpose = {m.id: (m.purpose or "") for m in case.marks}
-    return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
+    labelled = labelled_results(case.marks, results)
+    return [r for r in labelled if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
 
 
-def _worst(grades: Iterable[str]) -> str | None:
+def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
     """The worst of calcification grades (none < mild < moderate < severe); None when none is known."""
-    known = [g.lower() for g in grades if g.lower() in _CALCIFICATION_ORDER]
-    return max(known, key=_CALCIFICATION_ORDER.index) if known else None
+    known = [g for g in grades if g is not None]
+    return max(known, key=lambda g: g.rank) if known else None
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values)
+#: Quantities that only a transmitral inflow trace gives (an MR jet's "gradient" is LV→LA).
+INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_time", "mva_pht"})
 
 
-def _first(results: Sequence[Result], quantity: str,
-           pick: Callable[[list[float]], float] | None = None) -> float | None:
-    values = [r.value for r in results if r.quantity == quantity]
-    if not values:
-        return None
-    return pick(values) if pick else values[0]
+def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
+    """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose)."""
+    return bool(result.source) and all(purposes.get(i) == MarkPurpose.MV_INFLOW for i in result.source)
+
+
+def selected(results: Sequence[Result], quantity: str, marks: Iterable[Mark] = (),
+             near: Result | None = None) -> Result | None:
+    """The one result of ``quantity`` that the rules, the report and the GUI quote (pass the case's marks).
+
+    Never a per-beat result, a held one (plausibility), one of an unlabelled mark or a non-finite one;
+    of results that one average covers (its marks include theirs), only the average. An inflow
+    quantity (``INFLOW_ONLY``) comes only from mitral inflow traces, never an MR jet's. Of several
+    (several inflow loops), the one over the most beats, then the most marks, then the first: one
+    value everywhere. ``near``: prefer results sharing a mark with it (the heart rate of the selected
+    gradient's trace).
+    """
+    marks = list(marks)
+    pool = [r for r in labelled_results(marks, usable(results))
+            if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
+    if quantity in INFLOW_ONLY:
+        purposes = {m.id: m.purpose or "" for m in marks}
+        pool = [r for r in pool if of_inflow(r, purposes)]
+    top = [r for r in pool if not any(set(r.source) < set(o.source) for o in pool)]
+    if near is not None:
+        top = [r for r in top if set(r.source) & set(near.source)] or top
+    return max(top, key=lambda r: (r.beats or 1, len(r.source)), default=None)
+
+
+def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetInput]) -> Result | None:
+    """The free posterior leaflet length at the worst jet's scallop, else the shortest measured posterior
+    scallop, else the shortest posterior-leaflet-length mark."""
+    scallops = case.findings().leaflets.segments
+    lengths = {name.value: hit for name, entry in scallops.items() if name.value.startswith("P")
+               for hit in [mark_value(results, entry.length_mark, ("distance",))] if hit is not None}
+    target = next((lengths[p] for p in _target_scallops(jets) if p in lengths), None)
+    if target is not None:
+        return target
+    marked = [r for r in results_of_purpose(case.marks, usable(results), MarkPurpose.POSTERIOR_LEAFLET_LENGTH)
+              if r.quantity == "distance"]
+    return min(list(lengths.values()) or marked, key=lambda r: r.value, default=None)
+
+
+def _space(case: Case, results: Sequence[Result]) -> Result | None:
+    """The largest measured space beside the devices."""
+    hits = [mark_value(results, e.distance_mark, ("distance",)) for e in case.findings().leaflets.spaces]
+    return max((h for h in hits if h is not None), key=lambda r: r.value, default=None)
 
 
 def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     """Everything the decision-support rules read, from the case and its recomputed results.
 
-    The posterior free length is the one at the worst jet's scallop (else the shortest measured
-    posterior scallop); the space is the largest measured space beside the devices; the mean
-    gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
-    sinus rhythm), never an MR jet's.
+    Each measured input is the :func:`selected` result of its quantity: the mean gradient of the
+    mitral inflow averaged over its beats (docs/clinical-criteria.md §1.10), never an MR jet's; the heart
+    rate of that trace when it has one; the posterior free length at the worst jet's scallop (else the
+    shortest measured posterior scallop); the largest measured space beside the devices. Results held
+    by a plausibility gate are left out.
     """
-    ctx = context(case)
+    results = labelled_results(case.marks, usable(results))
+    typed = case.findings()
+    ctx = typed.context
     jets = jet_inputs(case, results)
-    segs = {s.segment.upper(): s for s in segments(case, results)}
-    posterior = [s for name, s in segs.items() if name.startswith("P") and s.length_cm is not None]
-    length_cm = next((segs[p].length_cm for p in _target_scallops(jets) if p in segs and segs[p].length_cm), None)
-    if length_cm is None and posterior:
-        length_cm = min(s.length_cm for s in posterior if s.length_cm is not None)
-    if length_cm is None:
-        length_cm = _first(results, "posterior_leaflet_length")
-    space = [cm for _, cm in spaces(case, results)]
-    in_zone = _worst(s.calcification for s in segs.values() if s.calcification_in_grasp_zone)
-    outside = _worst(s.calcification for s in segs.values() if not s.calcification_in_grasp_zone)
-    attachments = " ".join(_text(d.get("attachment")).lower() for d in case.devices)
-    inflow = transmitral(case, results)
-    mva = {k: v for k, v in (("planimetry", _first(results, "mva_planimetry", max)),
-                             ("pht", _first(results, "mva_pht")),
-                             ("continuity", _first(results, "mva_continuity"))) if v is not None}
-    width = ctx.get("device_width_mm")
+    segs = segments(case, results)
+    in_zone = _worst(s.calcification_grade for s in segs if s.calcification_in_grasp_zone)
+    outside = _worst(s.calcification_grade for s in segs if not s.calcification_in_grasp_zone)
+    attachments = [d.attachment for d in typed.devices if d.attachment is not None]
+    marks = case.marks
+    mg = selected(results, "mean_gradient", marks)
+    purposes = {m.id: m.purpose or "" for m in marks}
+    inflow_mg = [r for r in results if r.quantity == "mean_gradient" and of_inflow(r, purposes)]
+    mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry", marks)),
+                             ("pht", selected(results, "mva_pht", marks)),
+                             ("continuity", selected(results, "mva_continuity", marks))) if r is not None}
     return AssessmentInput(
-        mean_gradient_mmhg=_first(inflow, "mean_gradient", _mean),
-        heart_rate_bpm=_first(results, "heart_rate"),
-        mva_cm2=mva,
-        etiology=_text(ctx.get("etiology")) or None,
-        mr_grade=_text(ctx.get("mr_grade")) or None,
+        mean_gradient=mg,
+        heart_rate=selected(results, "heart_rate", marks, near=mg),
+        mva=mva,
+        etiology=ctx.etiology,
+        mr_grade=typed.total_mr_grade,
+        total_mr_basis=typed.residual_mr.basis,
         jets=tuple(jets),
-        posterior_free_length_mm=None if length_cm is None else length_cm * 10,
-        space_mm=max(space) * 10 if space else None,
-        device_width_mm=float(width) if isinstance(width, int | float) else DEFAULT_DEVICE_WIDTH_MM,
-        slda="slda" in attachments,
-        tear_or_perforation=bool(case.leaflets.get("tear_or_perforation")),
-        loss_of_insertion="lli" in attachments or "loss of leaflet insertion" in attachments,
+        posterior_length=_posterior_length(case, results, jets),
+        space=_space(case, results),
+        device_width_mm=ctx.device_width_mm if ctx.device_width_mm is not None else DEFAULT_DEVICE_WIDTH_MM,
+        slda=any(a.is_slda for a in attachments),
+        tear_or_perforation=typed.leaflets.tear_or_perforation,
+        loss_of_insertion=any(a.is_loss_of_insertion for a in attachments),
         grasp_zone_calcification=in_zone,
         outside_grasp_zone_calcification=outside,
-        mac=_text(case.leaflets.get("mac")) or None,
-        surgical_risk=_text(ctx.get("surgical_risk")) or None,
-        tmvr_anatomy=_text(ctx.get("tmvr_anatomy")) or None,
-        concomitant_surgical_indication=bool(ctx.get("concomitant_surgical_indication")),
+        mac=typed.leaflets.mac,
+        surgical_risk=ctx.surgical_risk,
+        tmvr_anatomy=ctx.tmvr_anatomy,
+        concomitant_surgical_indication=ctx.concomitant_surgical_indication,
+        other_gradients=tuple(r for r in inflow_mg if r is not mg),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -16,7 +16,7 @@ from pydicom.dataset import Dataset
 
 from imaging.errors import InputError
 from measurements.results import Result
-from planning import findings
+from planning import findings, model
 from planning.assessment import assess
 from planning.case import Case, measure_case, resolve_image
 from planning.study import first_of_study
@@ -57,22 +57,14 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def case_device(d: Mapping[str, Any]) -> Device:
-    """The report's device from a case ``devices`` entry (the clip map on screen uses the same)."""
-    rotated = _str(d.get("orientation")).lower() == "rotated"
-    angle = d.get("rotation_deg")
-    return Device(_str(d.get("id")), _str(d.get("kind")), _str(d.get("model")), _str(d.get("segment")),
-                  _str(d.get("attachment")), _str(d.get("notes")), _str(d.get("position")),
-                  _str(d.get("orientation")),
-                  float(angle) if rotated and isinstance(angle, int | float) and not isinstance(angle, bool) else 0.0)
+def case_device(d: model.Device) -> Device:
+    """The report's device from a typed case device (the clip map on screen uses the same)."""
+    return Device.of(d)
 
 
-def case_jet(raw: Mapping[str, Any], vena_contracta_cm: float | None = None, eroa_cm2: float | None = None) -> Jet:
-    """The report's jet from a case ``jets`` entry, with its measured numbers when known."""
-    named = raw.get("devices")
-    return Jet(_str(raw.get("id")), _str(raw.get("location")), _str(raw.get("segment")), _str(raw.get("grade")),
-               vena_contracta_cm, _str(raw.get("notes")), eroa_cm2,
-               tuple(str(i) for i in named) if isinstance(named, list) else ())
+def case_jet(j: model.Jet, vena_contracta_cm: float | None = None, eroa_cm2: float | None = None) -> Jet:
+    """The report's jet from a typed case jet, with its measured numbers when known."""
+    return Jet.of(j, vena_contracta_cm, eroa_cm2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +138,8 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
 
 def _measurement(r: Result) -> Measurement:
     return Measurement(r.id, r.label, r.quantity, r.value, r.unit, tuple(r.source),
-                       tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method)
+                       tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method,
+                       r.beat, r.beats)
 
 
 def _mark(m: Any) -> Mark:
@@ -158,15 +151,15 @@ def segment_notes(s: findings.SegmentView) -> str:
     """The notes of a scallop with what the anatomy panel recorded besides length and calcification
     (whether it lies in the grasp zone is a field of its own)."""
     details = [(f"mobility {s.mobility}" if s.mobility else ""),
-               (s.injury if s.injury and s.injury != "none" else ""),
+               (s.injury if s.injured else ""),
                ("" if s.coaptation_gap_cm is None else f"coaptation gap {s.coaptation_gap_cm * 10:.1f} mm"),
                s.notes]
     return "; ".join(d for d in details if d)
 
 
-def _jet_eroa(jet: dict[str, Any], results: Sequence[Result]) -> float | None:
+def _jet_eroa(jet: model.Jet, results: Sequence[Result]) -> float | None:
     """EROA of the PISA calculation a jet names (``pisa_calculation``)."""
-    calc = jet.get("pisa_calculation")
+    calc = jet.pisa_calculation
     hit = next((r for r in results if calc and r.quantity == "eroa_pisa" and r.id.split(".")[0] == calc), None)
     return hit.value if hit else None
 
@@ -229,22 +222,24 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     marks = tuple(_mark(m) for m in case.marks)
     images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())
     key_images, key_problems = _key_images(case, marks)
+    typed = case.findings()
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
     report = Report(
         header=_header(case, sources, created or datetime.now(UTC)),
-        devices=tuple(case_device(d) for d in case.devices),
-        jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results)) for j, raw in zip(jets, case.jets, strict=False)),
-        leaflets=Leaflets(bool(case.leaflets.get("tear_or_perforation")), str(case.leaflets.get("notes", "") or ""),
+        devices=tuple(case_device(d) for d in typed.devices),
+        jets=tuple(case_jet(raw, j.vena_contracta_cm, _jet_eroa(raw, results))
+                   for j, raw in zip(jets, typed.jets, strict=True)),
+        leaflets=Leaflets(typed.leaflets.tear_or_perforation, typed.leaflets.notes,
                           tuple(LeafletSegment(s.segment, s.length_cm, s.calcification, s.grasped_by,
                                                segment_notes(s), s.calcification_in_grasp_zone) for s in segs),
                           tuple(Space(label, cm, kind) for kind, label, cm in findings.space_entries(case, results)),
-                          _str(case.leaflets.get("mac"))),
+                          _str(typed.leaflets.mac)),
         measurements=tuple(_measurement(r) for r in results),
         assessment=assess(findings.assessment_input(case, results)),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
-        context={**({"rhythm": case.study["rhythm"]} if case.study.get("rhythm") else {}), **findings.context(case)})
+        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)})
     return report, sources
 
 

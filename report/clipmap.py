@@ -6,14 +6,13 @@ are hatched so the drawing reads in grey print.
 
 One geometry (``MapGeometry``) and one drawing serve the PDF and the screen (``gui.panels.valve_map``
 draws with ``DARK_STYLE`` and hit-tests with the same shapes), so both always show the same map.
-Positions are derived from the findings (segment, position, location, the devices a jet names),
-never stored: the map is a view of the case.
+Where each item sits on the coaptation line is ``planning.placement`` (the GUI places new items
+with the same functions); this module only draws.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,153 +21,23 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath,
 
 from planning.assessment import mr_rank
 from planning.catalogue import device_model
+from planning.placement import device_positions, jet_position
+from planning.vocab import Attachment
 from report.model import Device, Jet
 from report.qt import ensure_app
 
 _SCALLOP_X = {1: 1 / 6, 2: 3 / 6, 3: 5 / 6}
-_DEVICE_GAP = 0.14  # along the coaptation line, between devices side by side
-_JET_OFFSET = 0.095  # a para-device jet sits this far beside its device
-_POSITION_SHIFT = 1 / 15  # a lateral/medial device sits this far from its scallop's centre
-COMMISSURE_ZONE = 0.06  # this close to either end of the coaptation line is "commissural"
-_LO, _HI = 0.02, 0.98
 #: Width / height of the map that the drawing is designed for (the screen keeps this aspect).
 ASPECT = 3 / 2
+#: How far a device bar moves onto the leaflet it still holds after a single-leaflet attachment
+#: (a fraction of its height; + = down, the posterior leaflet).
+_SLDA_SHIFT = {Attachment.SLDA_ANTERIOR: 0.35, Attachment.SLDA_POSTERIOR: -0.35}
+_WARNING_ATTACHMENTS = frozenset({Attachment.SLDA_ANTERIOR, Attachment.SLDA_POSTERIOR, Attachment.LLI,
+                                  Attachment.DETACHED})
 
 
-def _clamp(t: float) -> float:
-    return min(max(t, _LO), _HI)
-
-
-def segment_position(segment: str, location: str = "") -> float:
-    """0..1 along the coaptation line (0 = anterolateral commissure) for ``A2-P2``, ``P3`` ...
-
-    "lateral"/"medial" in the location shift the point towards the matching commissure.
-    """
-    numbers = [int(n) for n in re.findall(r"[AP]([123])", segment.upper())] or [2]
-    x = sum(_SCALLOP_X[n] for n in numbers) / len(numbers)
-    text = f"{segment} {location}".lower()
-    if "lateral" in text and "posteromedial" not in text:
-        x -= 1 / 10
-    elif "medial" in text:
-        x += 1 / 10
-    if "commiss" in text:
-        x = 0.03 if x < 0.5 else 0.97
-    return _clamp(x)
-
-
-def scallop_at(t: float) -> int:
-    """The scallop number (1..3) under a point 0..1 along the coaptation line."""
-    return min(3, max(1, int(t * 3) + 1))
-
-
-def segment_at(t: float) -> str:
-    """The segment pair a device or jet at ``t`` sits on: ``A2-P2`` for the middle third."""
-    n = scallop_at(t)
-    return f"A{n}-P{n}"
-
-
-def device_placement(t: float) -> tuple[str, str]:
-    """(segment, position) of a device placed at ``t``: the inverse of ``nominal_position``."""
-    if t < COMMISSURE_ZONE or t > 1 - COMMISSURE_ZONE:
-        return segment_at(t), "commissural"
-    offset = t - _SCALLOP_X[scallop_at(t)]
-    if abs(offset) < _POSITION_SHIFT / 2:
-        return segment_at(t), "central"
-    return segment_at(t), "lateral" if offset < 0 else "medial"
-
-
-def nominal_position(device: Device) -> float:
-    """Where a device would sit alone: its scallop centre, shifted by its position."""
-    t = segment_position(device.segment)
-    position = device.position.lower()
-    if "commiss" in position:
-        return 0.03 if t < 0.5 else 0.97
-    shift = {"lateral": -_POSITION_SHIFT, "medial": _POSITION_SHIFT}.get(position, 0.0)
-    return _clamp(t + shift)
-
-
-def _spread(nominals: Sequence[float]) -> list[float]:
-    """Evenly spaced by the device gap around the mean of ``nominals``, kept inside the line."""
-    centre = sum(nominals) / len(nominals)
-    placed = [centre + _DEVICE_GAP * (i - (len(nominals) - 1) / 2) for i in range(len(nominals))]
-    shift = max(_LO - placed[0], 0.0) - max(placed[-1] - _HI, 0.0)
-    return [_clamp(t + shift) for t in placed]
-
-
-def device_positions(devices: Sequence[Device]) -> dict[str, float]:
-    """Device id → 0..1 along the coaptation line: each at its nominal place, pushed apart side by
-    side (lateral ones first) where they would overlap."""
-    side = {"lateral": 0, "medial": 2}
-    ordered = sorted(devices, key=lambda d: (round(nominal_position(d), 6), side.get(d.position.lower(), 1)))
-    clusters = [[d] for d in ordered]
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(clusters) - 1):
-            left = _spread([nominal_position(d) for d in clusters[i]])
-            right = _spread([nominal_position(d) for d in clusters[i + 1]])
-            if right[0] - left[-1] < _DEVICE_GAP - 1e-9:
-                clusters[i] += clusters.pop(i + 1)
-                merged = True
-                break
-    out: dict[str, float] = {}
-    for cluster in clusters:
-        for dev, t in zip(cluster, _spread([nominal_position(d) for d in cluster]), strict=False):
-            out[dev.id] = t
-    return out
-
-
-def _named(jet: Jet, devices: Sequence[Device], positions: dict[str, float]) -> list[float]:
-    """Positions of the devices a jet names (its ``devices``, else ids in its location text), sorted."""
-    ids = [d for d in jet.devices if d in positions]
-    if not ids:
-        text = jet.location.lower()
-        ids = [d.id for d in devices if re.search(rf"\b{re.escape(d.id.lower())}\b", text)]
-    return sorted(positions[i] for i in ids)
-
-
-def jet_position(jet: Jet, devices: Sequence[Device], positions: dict[str, float]) -> float:
-    """Where a jet starts: between the devices it names (inter-device), beside its device (para-device),
-    else at its scallop, moved beside a device it would hide under."""
-    text = jet.location.lower()
-    named = _named(jet, devices, positions)
-    at_segment = sorted(positions[d.id] for d in devices if d.segment and segment_position(d.segment) ==
-                        segment_position(jet.segment))
-    if "inter" in text:
-        pair = named[:2] if len(named) >= 2 else at_segment[:2]
-        if len(pair) == 2:
-            return sum(pair) / 2
-    anchors = named or at_segment
-    if "para" in text and anchors:
-        if "medial" in text:
-            return _clamp(anchors[-1] + _JET_OFFSET)
-        return _clamp(anchors[0] - _JET_OFFSET)
-    t = segment_position(jet.segment, jet.location)
-    under = [p for p in positions.values() if abs(p - t) < _JET_OFFSET]
-    if under:
-        nearest = min(under, key=lambda p: abs(p - t))
-        t = nearest + (_JET_OFFSET if t > nearest or nearest - _JET_OFFSET < _LO else -_JET_OFFSET)
-    return _clamp(t)
-
-
-def jet_placement(t: float, devices: Sequence[Device]) -> tuple[str, str, tuple[str, ...]]:
-    """(segment, location class, device ids) of a jet placed at ``t``: at a commissure, between two
-    neighbouring devices, beside the nearest device, else a non-coaptation jet at its scallop."""
-    if t < COMMISSURE_ZONE:
-        return "A1-P1", "commissural AL", ()
-    if t > 1 - COMMISSURE_ZONE:
-        return "A3-P3", "commissural PM", ()
-    positions = device_positions(devices)
-    left = max(((p, i) for i, p in positions.items() if p <= t), default=None)
-    right = min(((p, i) for i, p in positions.items() if p > t), default=None)
-    if left and right and right[0] - left[0] <= 2 * _DEVICE_GAP + 1e-9 \
-            and min(t - left[0], right[0] - t) > _DEVICE_GAP / 4:
-        return segment_at(t), "inter-clip", (left[1], right[1])
-    near = [n for n in (left, right) if n and abs(n[0] - t) <= 1.5 * _DEVICE_GAP]
-    if near:
-        p, dev_id = min(near, key=lambda n: abs(n[0] - t))
-        return segment_at(t), "para-clip lateral" if t < p else "para-clip medial", (dev_id,)
-    return segment_at(t), "non-coaptation", ()
+def _attachment(device: Device) -> Attachment | None:
+    return next((a for a in Attachment if a.value == device.attachment), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,10 +93,8 @@ class MapGeometry:
         length_mm = catalogue.arm_length_mm if catalogue and catalogue.arm_length_mm else 9.0
         dw, dh = w * (0.045 + 0.0025 * min(width_mm, 10.0)), h * (0.16 if length_mm < 10 else 0.19)
         p = self.coapt(t)
-        attachment = device.attachment.lower()
-        shift = 0.0
-        if "slda" in attachment:
-            shift = 0.35 * dh if "anterior" in attachment else -0.35 * dh if "posterior" in attachment else 0.0
+        attachment = _attachment(device)
+        shift = _SLDA_SHIFT.get(attachment, 0.0) * dh if attachment is not None else 0.0
         return QRectF(p.x() - dw / 2, p.y() - dh / 2 + shift, dw, dh)
 
     def jet_rect(self, jet: Jet, t: float) -> QRectF:
@@ -335,9 +202,9 @@ def _draw_jet(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapSt
 def _draw_device(painter: QPainter, g: MapGeometry, device: Device, item: MapItem, style: ClipMapStyle) -> None:
     w, h = g.rect.width(), g.rect.height()
     rect = item.rect
-    attachment = device.attachment.lower()
-    detached = "detach" in attachment or "emboli" in attachment
-    warn = detached or "slda" in attachment or "lli" in attachment or "insertion" in attachment
+    attachment = _attachment(device)
+    detached = attachment is Attachment.DETACHED
+    warn = attachment in _WARNING_ATTACHMENTS
     painter.save()
     painter.translate(rect.center())
     painter.rotate(device.rotation_deg)

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from planning import model as findings
 from planning.assessment import Assessment
 
 REPORT_FORMAT = "mitraplan-report"
@@ -95,6 +96,8 @@ class Measurement:
     grades: tuple[Grade, ...] = ()
     warnings: tuple[str, ...] = ()
     method: str = ""
+    beat: int | None = None  # 1-based beat of a multi-beat trace (None: whole trace or an average)
+    beats: int | None = None  # number of beats averaged (None: not an average)
 
     @property
     def shown(self) -> str:
@@ -105,8 +108,14 @@ class Measurement:
         return str(round_half_up(self.value, quantum)) if math.isfinite(self.value) else str(self.value)
 
 
+def _value(member: object) -> str:
+    return "" if member is None else str(member)
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
+    """A device as printed: ``planning.model.Device`` read into display text (``of``), "" = not recorded."""
+
     id: str
     kind: str
     model: str = ""
@@ -117,9 +126,16 @@ class Device:
     orientation: str = ""  # perpendicular | rotated
     rotation_deg: float = 0.0  # clockwise on the surgical view, when rotated
 
+    @classmethod
+    def of(cls, d: findings.Device) -> Device:
+        return cls(d.id, _value(d.kind), _value(d.model), _value(d.segment), _value(d.attachment), d.notes,
+                   _value(d.position), _value(d.orientation), d.rotation)
+
 
 @dataclass(frozen=True, slots=True)
 class Jet:
+    """A jet as printed: ``planning.model.Jet`` with its measured numbers (``of``)."""
+
     id: str
     location: str
     segment: str = ""
@@ -128,6 +144,11 @@ class Jet:
     notes: str = ""
     eroa_cm2: float | None = None  # PISA EROA of the jet's calculation, if any
     devices: tuple[str, ...] = ()  # ids of the device(s) a para-/inter-device jet is beside
+
+    @classmethod
+    def of(cls, j: findings.Jet, vena_contracta_cm: float | None = None, eroa_cm2: float | None = None) -> Jet:
+        return cls(j.id, _value(j.location), _value(j.segment), _value(j.grade), vena_contracta_cm, j.notes,
+                   eroa_cm2, j.devices)
 
 
 @dataclass(frozen=True, slots=True)

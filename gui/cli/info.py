@@ -21,11 +21,12 @@ def run(args: argparse.Namespace) -> int:
 
     index = catalog_paths(args.paths)
     loops = [loop_json(info) for info in index.loops()]
+    volumes = [volume.as_info() for volume in index.volumes()]  # 3D/4D volumes: never among the loops
     errors = [{"path": path, "error": message} for path, message in index.warnings]
-    write_json({"loops": loops, "errors": errors}, "info")
+    write_json({"loops": loops, "volumes": volumes, "errors": errors}, "info")
     for path, message in index.warnings:
         print(f"mitraplan info: {path}: {message}" if path else f"mitraplan info: {message}", file=sys.stderr)
-    if not loops:
+    if not loops and not volumes:
         named = ", ".join(str(p) for p in args.paths)
         print(f"mitraplan info: {named}: no readable DICOM image"
               f"{' (see errors)' if errors else ' (no files found)'}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Study browser: patient / study / series / loop tree with a thumbnail per loop.
 
-The tree is built at once from the index (header data only); thumbnails are decoded on a
+The tree is built at once from the study catalog (header data only); thumbnails are decoded on a
 background task and filled in as they arrive, so a 60-loop study shows immediately. Double-click
 or Enter on a loop emits ``loopActivated(LoopInfo)``.
 """
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from gui.tasks import TaskRunner
 from gui.viewer.viewport import loop_name as loop_label
+from imaging.catalog import StudyCatalog
 from imaging.text import display_name
 
 THUMB_WIDTH = 88
@@ -55,7 +56,7 @@ EMPTY_HINT = ("No study open.\n\nFile → Open Folder… (Ctrl+Shift+O), Open Fi
 
 
 class StudyBrowser(QTreeWidget):
-    """The tree; ``show_index(index)`` fills it and starts the thumbnails."""
+    """The tree; ``show_catalog(catalog)`` fills it and starts the thumbnails."""
 
     loopActivated = Signal(object)    # LoopInfo
     thumbnailsDone = Signal()
@@ -101,12 +102,12 @@ class StudyBrowser(QTreeWidget):
         return QIcon(pixmap)
 
     # --- filling -----------------------------------------------------------------------------
-    def show_index(self, index: Any) -> None:
-        """Replace the tree with ``index`` (an ``imaging.catalog.StudyCatalog``)."""
+    def show_catalog(self, catalog: StudyCatalog) -> None:
+        """Replace the tree with ``catalog`` (the open study)."""
         self.cancel_thumbnails()
         self.clear()
         self._items = {}
-        for patient in index.patients:
+        for patient in catalog.patients:
             name = display_name(patient.name) or "(no name)"
             patient_item = self._group(self, f"{name}   ID {patient.patient_id or '—'}")
             for study in patient.studies:
@@ -118,7 +119,7 @@ class StudyBrowser(QTreeWidget):
                     for info in series.loops:
                         self._items[str(info.sop_instance_uid)] = self._loop_item(series_item, info)
         self.expandAll()
-        self.start_thumbnails(index.loops())
+        self.start_thumbnails(catalog.loops())
 
     @staticmethod
     def _group(parent: Any, text: str) -> QTreeWidgetItem:

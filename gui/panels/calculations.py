@@ -60,10 +60,10 @@ class CalculationDialog(QDialog):
         self.form = QFormLayout()
         self.inputs: dict[str, Any] = {}
         self.aliasing: QDoubleSpinBox | None = None  # only in the PISA form (built by ``_load``)
-        self.result = QLabel("", self)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
-        self.result.setWordWrap(True)
-        self.result.setMinimumHeight(90)
+        self.result_label = QLabel("", self)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label.setWordWrap(True)
+        self.result_label.setMinimumHeight(90)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Close,
                                    self)
         self.apply_button = buttons.button(QDialogButtonBox.StandardButton.Apply)
@@ -75,7 +75,7 @@ class CalculationDialog(QDialog):
         top.addRow("Label", self.label_edit)
         layout.addLayout(top)
         layout.addLayout(self.form)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addStretch(1)  # spare height below the results, not between the form's rows
         layout.addWidget(buttons)
         self.resize(520, 380)
@@ -186,26 +186,26 @@ class CalculationDialog(QDialog):
     def update_preview(self) -> None:
         doc = self.session.document
         if doc is None:
-            self.result.setText("No case open")
+            self.result_label.setText("No case open")
             return
         calc = self.calculation()
         missing = [k for k, v in calc.items() if v in (None, [])]
         if missing:
-            self.result.setText(f"<span style='color:#ffb74d'>Needs: {', '.join(missing)}"
+            self.result_label.setText(f"<span style='color:#ffb74d'>Needs: {', '.join(missing)}"
                                 " — draw the mark first (Measure menu)</span>")
             self.apply_button.setEnabled(False)
             return
         results, error = doc.preview_calculation(calc)
         self.apply_button.setEnabled(error is None and bool(results))
         if error:
-            self.result.setText(f"<span style='color:#ff8a80'>{error}</span>")
+            self.result_label.setText(f"<span style='color:#ff8a80'>{error}</span>")
             return
         rows = []
         for r in results:
             grade = f" — {r.grades[0].label}" if r.grades else ""
             rows.append(f"<b>{r.label}</b>: {value_text(r)}{grade}"
                         f" <span style='color:#9e9e9e'>(marks {', '.join(r.source)})</span>")
-        self.result.setText("<br>".join(rows))
+        self.result_label.setText("<br>".join(rows))
 
     def _on_change(self, _change: Any) -> None:
         self.update_preview()

@@ -1,66 +1,69 @@
-"""Docks the clip map and the residual anatomy panel in the main window and ties them to its case.
+"""The clip map and residual anatomy docks of the main window, tied to its case session.
 
-The panels follow the window's case session (``window.session``: ``documentChanged`` and
-``push``), and a mark a panel asks for is shown in the viewer by ``window.show_mark``. View → Panels
-toggles each dock (Ctrl+Shift+M, Ctrl+Shift+A); showing one focuses it.
+``CaseDocks`` creates both panels and their docks (right side, tabbed), shows the window's open
+case in them (``documentChanged``; their edits go through ``session.push``) and shows a mark a
+panel asks for in the viewer (``window.show_mark``). Its ``show_actions`` (Ctrl+Shift+M,
+Ctrl+Shift+A) always show, raise and focus their dock, even when it is a hidden tab: a shortcut
+that hid a panel the reader asked for would be a surprise. View → Panels still toggles each dock.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from gui.panels.findings import FindingsPanel
 from gui.panels.valve_map import ValveMapPanel
+from planning.document import CaseDocument
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 
-def _focus_when_shown(dock: QDockWidget, widget: QWidget, shortcut: str) -> None:
-    toggle = dock.toggleViewAction()
-    toggle.setShortcut(QKeySequence(shortcut))
-    toggle.setToolTip(f"Show or hide the {dock.windowTitle().lower()} ({shortcut})")
-
-    def shown(visible: bool) -> None:
-        if visible:
-            dock.raise_()
-            target = getattr(widget, "view", widget)
-            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
-    toggle.triggered.connect(shown)
+def raise_dock(dock: QDockWidget, focus: QWidget) -> None:
+    """Show ``dock`` (also when it is hidden, floating or a tab behind another) and focus ``focus``."""
+    dock.show()
+    dock.raise_()
+    focus.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
-def attach_document(window: Any, doc: Any) -> None:
-    """Show ``doc`` (or nothing) in both panels; their edits go to the window's session."""
-    session = getattr(window, "session", None)
-    push = session.push if session is not None and doc is not None else None
-    window.valve_map.set_document(doc, push)
-    window.findings_panel.set_document(doc, push)
+class CaseDocks:
+    """The window's "Clip map" and "Residual anatomy" docks and their show actions."""
 
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.valve_map = ValveMapPanel(window)
+        self.findings = FindingsPanel(window)
+        self.valve_map_dock = window.add_panel(self.valve_map, "Clip map", "clip-map",
+                                               Qt.DockWidgetArea.RightDockWidgetArea)
+        self.findings_dock = window.add_panel(self.findings, "Residual anatomy", "findings",
+                                              Qt.DockWidgetArea.RightDockWidgetArea)
+        window.tabifyDockWidget(self.valve_map_dock, self.findings_dock)
+        self.valve_map_dock.raise_()
+        self.show_actions = {
+            "show_clip_map": self._show_action(self.valve_map_dock, self.valve_map.view, "Ctrl+Shift+M"),
+            "show_findings": self._show_action(self.findings_dock, self.findings, "Ctrl+Shift+A"),
+        }
+        self.valve_map.markActivated.connect(window.show_mark)
+        self.findings.markActivated.connect(window.show_mark)
+        window.session.documentChanged.connect(self.attach)
+        self.attach(window.session.document)
 
-def show_mark(window: Any, mark_id: str) -> None:
-    """Show a mark in the viewer (its loop and frame, highlighted) via ``window.show_mark``."""
-    handler = getattr(window, "show_mark", None)
-    if callable(handler) and mark_id:
-        handler(mark_id)
+    def _show_action(self, dock: QDockWidget, focus: QWidget, shortcut: str) -> QAction:
+        title = dock.windowTitle()
+        action = QAction(f"Show {title}", self.window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"Show and focus the {title.lower()} ({shortcut})")
+        action.setStatusTip(f"Show and focus the {title.lower()}")
+        action.triggered.connect(lambda _checked=False: raise_dock(dock, focus))
+        self.window.addAction(action)
+        return action
 
-
-def install_case_panels(window: QMainWindow) -> None:
-    """Add the "Clip map" and "Residual anatomy" docks (right side, tabbed) to ``window``."""
-    valve = ValveMapPanel(window)
-    findings = FindingsPanel(window)
-    window.valve_map, window.findings_panel = valve, findings  # type: ignore[attr-defined]
-    add_panel = window.add_panel  # type: ignore[attr-defined]
-    valve_dock = add_panel(valve, "Clip map", "clip-map", Qt.DockWidgetArea.RightDockWidgetArea)
-    findings_dock = add_panel(findings, "Residual anatomy", "findings", Qt.DockWidgetArea.RightDockWidgetArea)
-    window.tabifyDockWidget(valve_dock, findings_dock)
-    valve_dock.raise_()
-    window.valve_map_dock, window.findings_dock = valve_dock, findings_dock  # type: ignore[attr-defined]
-    _focus_when_shown(valve_dock, valve, "Ctrl+Shift+M")
-    _focus_when_shown(findings_dock, findings, "Ctrl+Shift+A")
-    valve.markActivated.connect(lambda mark_id: show_mark(window, mark_id))
-    findings.markActivated.connect(lambda mark_id: show_mark(window, mark_id))
-    session = getattr(window, "session", None)
-    if session is not None:
-        session.documentChanged.connect(lambda doc: attach_document(window, doc))
-        attach_document(window, session.document)
+    def attach(self, doc: CaseDocument | None) -> None:
+        """Show ``doc`` (or nothing) in both panels; their edits go to the window's session."""
+        push = self.window.session.push if doc is not None else None
+        self.valve_map.set_document(doc, push)
+        self.findings.set_document(doc, push)

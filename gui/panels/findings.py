@@ -11,8 +11,10 @@ caveats, never typed. Every edit is one command on the case's undo stack.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +40,19 @@ from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, 
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, CaseDocument, Change
 from planning.findings import devices_at, transmitral
+from planning.model import SegmentFinding, Space
+from planning.vocab import Calcification, LeafletInjury, Mobility, Scallop, SpaceKind
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _member(enum: type[E], text: str) -> E | None:
+    """The vocabulary member a combo shows (None for the empty choice)."""
+    return enum(text) if text else None
+
+
+def _text(member: object) -> str:
+    return "" if member is None else str(member)
 
 SEGMENT_ROWS: tuple[str, ...] = (*SCALLOPS, *COMMISSURES)
 _SHORT = {"AL commissure": "AL comm.", "PM commissure": "PM comm."}
@@ -70,15 +85,15 @@ def stenosis_rows(results: Sequence[Result]) -> list[tuple[str, Result]]:
 
 
 class SegmentEditor(QWidget):
-    """The fields of one scallop's residual anatomy; ``edited`` carries the whole new entry."""
+    """The fields of one scallop's residual anatomy; ``edited`` carries the new typed entry."""
 
-    edited = Signal(str, dict)  # segment, entry
+    edited = Signal(str, object)  # segment, planning.model.SegmentFinding
     showMark = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.segment = ""
-        self.entry: dict[str, Any] = {}
+        self.entry = SegmentFinding()
         self.title = QLabel(self)
         self.length = MarkPicker(self)
         self.length.setToolTip("Residual (free) leaflet length: the distance mark hinge → tip or device, diastole")
@@ -98,31 +113,29 @@ class SegmentEditor(QWidget):
                              ("&Injury", self.injury), ("Coaptation &gap", self.gap),
                              ("&Notes", self.notes)):
             form.addRow(text, widget)
-        self.length.picked.connect(lambda m: self._emit("length_mark", m))
-        self.gap.picked.connect(lambda m: self._emit("coaptation_gap_mark", m))
-        for key, combo in (("calcification", self.calcification), ("mobility", self.mobility),
-                           ("injury", self.injury)):
-            combo.activated.connect(lambda _i, k=key, c=combo: self._emit(k, c.currentText()))
-        self.grasp_zone.clicked.connect(lambda on: self._emit("calcification_in_grasp_zone", bool(on)))
-        self.notes.editingFinished.connect(lambda: self._emit("notes", self.notes.text()))
+        self.length.picked.connect(lambda m: self._emit(length_mark=m or ""))
+        self.gap.picked.connect(lambda m: self._emit(coaptation_gap_mark=m or ""))
+        for key, combo, enum in (("calcification", self.calcification, Calcification),
+                                 ("mobility", self.mobility, Mobility), ("injury", self.injury, LeafletInjury)):
+            combo.activated.connect(lambda _i, k=key, c=combo, e=enum: self._emit(**{k: _member(e, c.currentText())}))
+        self.grasp_zone.clicked.connect(lambda on: self._emit(calcification_in_grasp_zone=bool(on)))
+        self.notes.editingFinished.connect(lambda: self._emit(notes=self.notes.text()))
 
-    def show_segment(self, segment: str, entry: Mapping[str, Any], marks: Sequence[Any],
+    def show_segment(self, segment: str, entry: SegmentFinding, marks: Sequence[Any],
                      results_of: Callable[[str], Sequence[Result]] | None) -> None:
-        self.segment, self.entry = segment, dict(entry)
-        e = self.entry
+        self.segment, self.entry = segment, entry
+        e = entry
         self.title.setText(f"<b>{segment}</b>")
-        self.length.set_marks(marks, results_of, str(e.get("length_mark") or ""))
-        self.gap.set_marks(marks, results_of, str(e.get("coaptation_gap_mark") or ""))
-        _set_combo(self.calcification, str(e.get("calcification") or ""))
-        _set_combo(self.mobility, str(e.get("mobility") or ""))
-        _set_combo(self.injury, str(e.get("injury") or ""))
-        self.grasp_zone.setChecked(bool(e.get("calcification_in_grasp_zone")))
-        self.notes.setText(str(e.get("notes") or ""))
+        self.length.set_marks(marks, results_of, e.length_mark)
+        self.gap.set_marks(marks, results_of, e.coaptation_gap_mark)
+        _set_combo(self.calcification, _text(e.calcification))
+        _set_combo(self.mobility, _text(e.mobility))
+        _set_combo(self.injury, _text(e.injury))
+        self.grasp_zone.setChecked(e.calcification_in_grasp_zone)
+        self.notes.setText(e.notes)
 
-    def _emit(self, key: str, value: Any) -> None:
-        after = {**self.entry, key: value}
-        if value in ("", None, False):
-            after.pop(key)
+    def _emit(self, **changes: Any) -> None:
+        after = dataclasses.replace(self.entry, **changes)
         if after != self.entry:
             self.edited.emit(self.segment, after)
 
@@ -230,25 +243,27 @@ class FindingsPanel(QWidget):
         if change.section in ("marks", "devices", "leaflets", "study", "calculations"):
             self.refresh()
 
-    def _segments(self) -> dict[str, Any]:
-        value = self.doc.field(("leaflets", "segments")) if self.doc else MISSING
-        return value if isinstance(value, dict) else {}
+    def _segments(self) -> Mapping[Scallop, SegmentFinding]:
+        return self.doc.findings().leaflets.segments if self.doc else {}
+
+    def _segment(self, name: str) -> SegmentFinding:
+        return self._segments().get(Scallop(name)) or SegmentFinding()
 
     def refresh(self) -> None:
         """Every field and number from the document."""
         doc = self.doc
         results_of = doc.results_of if doc else None
-        segments = self._segments()
-        devices = doc.items("devices") if doc else []
+        devices = doc.findings().devices if doc else ()
         for row, name in enumerate(SEGMENT_ROWS):
-            entry = segments.get(name) if isinstance(segments.get(name), dict) else {}
-            calc = str(entry.get("calcification") or "")
-            if calc and entry.get("calcification_in_grasp_zone"):
+            entry = self._segment(name)
+            calc = _text(entry.calcification)
+            if calc and entry.calcification_in_grasp_zone:
                 calc += " (grasp zone)"
-            cells = (_SHORT.get(name, name), result_text(mark_result(results_of, entry.get("length_mark"))) if entry.get("length_mark")
-                     else "", calc, str(entry.get("mobility") or ""), str(entry.get("injury") or ""),
-                     result_text(mark_result(results_of, entry.get("coaptation_gap_mark")))
-                     if entry.get("coaptation_gap_mark") else "", ", ".join(d.upper() for d in devices_at(devices, name)))
+            cells = (_SHORT.get(name, name),
+                     result_text(mark_result(results_of, entry.length_mark)) if entry.length_mark else "",
+                     calc, _text(entry.mobility), _text(entry.injury),
+                     result_text(mark_result(results_of, entry.coaptation_gap_mark)) if entry.coaptation_gap_mark
+                     else "", ", ".join(d.upper() for d in devices_at(devices, name)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self._show_segment(self.table.currentRow())
@@ -258,7 +273,7 @@ class FindingsPanel(QWidget):
         self.leaflet_notes.setText(str(leaflets.get("notes") or ""))
         marks = doc.marks if doc else ()
         for kind, picker in self.spaces.items():
-            picker.set_marks(marks, results_of, self._space(kind).get("distance_mark"))
+            picker.set_marks(marks, results_of, self._space(kind).distance_mark)
         _set_combo(self.rhythm, str(doc.case.study.get("rhythm") or "") if doc else "")
         self._fill_stenosis()
 
@@ -266,9 +281,7 @@ class FindingsPanel(QWidget):
         if not 0 <= row < len(SEGMENT_ROWS):
             return
         name = SEGMENT_ROWS[row]
-        entry = self._segments().get(name)
-        self.segment_editor.show_segment(name, entry if isinstance(entry, dict) else {},
-                                         self.doc.marks if self.doc else (),
+        self.segment_editor.show_segment(name, self._segment(name), self.doc.marks if self.doc else (),
                                          self.doc.results_of if self.doc else None)
 
     def _fill_stenosis(self) -> None:
@@ -296,9 +309,9 @@ class FindingsPanel(QWidget):
         if self.push is not None:
             self.push(command)
 
-    def _set_segment(self, segment: str, after: dict[str, Any]) -> None:
+    def _set_segment(self, segment: str, after: SegmentFinding) -> None:
         if self.doc is not None:
-            self._push(SetCaseField.of(self.doc, ("leaflets", "segments", segment), after or MISSING,
+            self._push(SetCaseField.of(self.doc, ("leaflets", "segments", segment), after.to_json() or MISSING,
                                        label=f"{segment} residual anatomy"))
 
     def _set_leaflet(self, name: str, value: Any) -> None:
@@ -308,20 +321,18 @@ class FindingsPanel(QWidget):
         if before != value:
             self._push(SetLeafletField(name, before, value))
 
-    def _space(self, kind: str) -> dict[str, Any]:
-        spaces = self.doc.case.leaflets.get("spaces") if self.doc else None
-        return next((s for s in spaces or [] if isinstance(s, dict) and s.get("kind") == kind), {})
+    def _space(self, kind: str) -> Space:
+        spaces = self.doc.findings().leaflets.spaces if self.doc else ()
+        return next((s for s in spaces if s.kind == kind), Space())
 
     def _set_space(self, kind: str, label: str, mark_id: str) -> None:
         """Keep one ``leaflets.spaces`` entry per kind (other entries as they are)."""
         if self.doc is None:
             return
-        before = self.doc.field(("leaflets", "spaces"))
-        spaces = [s for s in (before if isinstance(before, list) else [])
-                  if not (isinstance(s, dict) and s.get("kind") == kind)]
+        spaces = [s for s in self.doc.findings().leaflets.spaces if s.kind != kind]
         if mark_id:
-            spaces.append({"kind": kind, "label": label, "distance_mark": mark_id})
-        self._set_leaflet("spaces", spaces or MISSING)
+            spaces.append(Space(SpaceKind(kind), label, mark_id))
+        self._set_leaflet("spaces", [s.to_json() for s in spaces] or MISSING)
 
     def _set_rhythm(self, rhythm: str) -> None:
         if self.doc is not None and self.doc.case.study.get("rhythm", "") != rhythm:

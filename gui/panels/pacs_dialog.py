@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -46,6 +45,9 @@ from pacs.errors import PacsCancelledError
 from pacs.nodes import DicomWebNode, DimseNode, Node
 from pacs.query import RetrieveResult, SeriesSummary, StudyQuery, StudySummary
 from pacs.store import default_store_root
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -504,29 +506,24 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def install_pacs_menu(window: QMainWindow) -> QAction:
-    """Add File → PACS… to ``window``; a retrieved study is opened with ``window.open_paths``."""
-    action = QAction("&PACS…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-    action.setStatusTip("Search a PACS, retrieve a study and open it")
-    action.triggered.connect(lambda: show_pacs_dialog(window))
-    bar = window.menuBar()
-    file_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None)
-    if file_menu is not None:
-        recent = next((a for a in file_menu.actions() if a.text().replace("&", "") == "Open Recent"), None)
-        file_menu.insertAction(recent, action) if recent is not None else file_menu.addAction(action)
-    window.addAction(action)
-    return action
+class PacsMenu:
+    """File → PACS… (Ctrl+Shift+P): the window's one non-modal PACS dialog, kept between uses; a
+    retrieved study is opened with ``window.open_paths``."""
 
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.dialog: PacsDialog | None = None
+        self.action = QAction("&PACS…", window)
+        self.action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.action.setStatusTip("Search a PACS, retrieve a study and open it")
+        self.action.triggered.connect(lambda _checked=False: self.show_dialog())
+        window.addAction(self.action)
 
-def show_pacs_dialog(window: QMainWindow) -> PacsDialog:
-    """The window's PACS dialog (one, non-modal, kept between uses)."""
-    dialog = getattr(window, "pacs_dialog", None)
-    if dialog is None:
-        dialog = PacsDialog(getattr(window, "tasks", None), parent=window)
-        if hasattr(window, "open_paths"):
-            dialog.retrieved.connect(lambda folder: window.open_paths([folder]))
-        window.pacs_dialog = dialog  # type: ignore[attr-defined]
-    dialog.show()
-    dialog.raise_()
-    return dialog
+    def show_dialog(self) -> PacsDialog:
+        """Create the dialog on first use, then show and raise it."""
+        if self.dialog is None:
+            self.dialog = PacsDialog(self.window.tasks, parent=self.window)
+            self.dialog.retrieved.connect(lambda folder: self.window.open_paths([folder]))
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -35,7 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from gui.tasks import Task, TaskRunner
+from imaging.catalog import StudyCatalog
 from planning.case import Case
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 PREVIEW_DPI = 96
 _RUNNER: TaskRunner | None = None
@@ -60,9 +63,9 @@ class Prepared:
     pages: list[QImage]
 
 
-def prepare(case: Case | Path, paper: str, index: Any = None) -> Prepared:
+def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None) -> Prepared:
     """Recompute the case (a Case, or a case file to load), render key images and pages (runs on a
-    worker thread); ``index`` is the open study, where images missing at their path are looked up."""
+    worker thread); ``catalog`` is the open study, where images missing at their path are looked up."""
     from planning.case import load_case
     from report.build import build_report
     from report.export import frame_loader
@@ -71,7 +74,7 @@ def prepare(case: Case | Path, paper: str, index: Any = None) -> Prepared:
 
     if not isinstance(case, Case):
         case = load_case(case, lenient=True)
-    report, sources = build_report(case, index=index)
+    report, sources = build_report(case, index=catalog)
     rendered = render_all(report, frame_loader(sources))
     big = {key: images[1] for key, images in rendered.items()}
     return Prepared(report, sources, big, render_pages(report, PageSpec(paper), PREVIEW_DPI, big))
@@ -85,11 +88,11 @@ class ReportPreview(QDialog):
     failed = Signal(str)
 
     def __init__(self, case: str | Path | Case, tasks: TaskRunner | None = None, parent: QWidget | None = None,
-                 index: Any = None) -> None:
+                 catalog: StudyCatalog | None = None) -> None:
         super().__init__(parent)
         self.case: Case | Path = case if isinstance(case, Case) else Path(case)
         self.case_path = Path(case.path or "Untitled case") if isinstance(case, Case) else Path(case)
-        self.index = index
+        self.catalog = catalog
         self.tasks = tasks or shared_runner()
         self._running: list[Task] = []
         self.prepared: Prepared | None = None
@@ -128,8 +131,8 @@ class ReportPreview(QDialog):
         """Rebuild and re-render in the background (on open and when the paper changes)."""
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
-        case, paper, index = self.case, self.paper.currentText(), self.index
-        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, index), self._show)
+        case, paper, catalog = self.case, self.paper.currentText(), self.catalog
+        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, catalog), self._show)
 
     def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None]) -> None:
         self._running = [t for t in self._running if t in self.tasks.running]
@@ -145,8 +148,9 @@ class ReportPreview(QDialog):
         self.prepared = prepared
         while self.pages.count():
             item = self.pages.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            page = item.widget() if item is not None else None
+            if page is not None:
+                page.deleteLater()
         for n, image in enumerate(prepared.pages):
             label = QLabel()
             label.setPixmap(QPixmap.fromImage(image))
@@ -188,45 +192,40 @@ class ReportPreview(QDialog):
         self.exported.emit(result)
 
 
-def install_report_menu(window: QMainWindow) -> None:
-    """Add the Report menu (Preview…, Export… of the open case) to ``window``, before Help when there is one."""
-    bar = window.menuBar()
-    menu = bar.addMenu("&Report")
-    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    if help_action is not None:
-        bar.insertMenu(help_action, menu)
-    preview = QAction("&Preview Report…", window)
-    preview.setShortcut(QKeySequence("Ctrl+R"))
-    preview.setStatusTip("Build the planning report of the open case and show its pages")
-    preview.triggered.connect(lambda: preview_open_case(window))
-    export = QAction("&Export Report…", window)
-    export.setShortcut(QKeySequence("Ctrl+Shift+R"))
-    export.setStatusTip("Write report.pdf, report.json, the DICOM SR and key images of the open case")
-    export.triggered.connect(lambda: preview_open_case(window, export=True))
-    menu.addAction(preview)
-    menu.addAction(export)
-    window.addAction(preview)
-    window.addAction(export)
-    registry = getattr(window, "actions", None)
-    if isinstance(registry, dict):  # MainWindow's actions by key (menus, shortcuts help)
-        registry.update(report_preview=preview, report_export=export)
+class ReportActions:
+    """Report → Preview… (Ctrl+R) and Export… (Ctrl+Shift+R) of the window's open case."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.preview = QAction("&Preview Report…", window)
+        self.preview.setShortcut(QKeySequence("Ctrl+R"))
+        self.preview.setStatusTip("Build the planning report of the open case and show its pages")
+        self.preview.triggered.connect(lambda _checked=False: preview_open_case(window))
+        self.export = QAction("&Export Report…", window)
+        self.export.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.export.setStatusTip("Write report.pdf, report.json, the DICOM SR and key images of the open case")
+        self.export.triggered.connect(lambda _checked=False: preview_open_case(window, export=True))
+        for action in (self.preview, self.export):
+            window.addAction(action)
+
+    @property
+    def actions(self) -> dict[str, QAction]:
+        """The actions by name, for the window's menus and shortcut list."""
+        return {"report_preview": self.preview, "report_export": self.export}
 
 
-def preview_open_case(window: QMainWindow, export: bool = False) -> ReportPreview | None:
+def preview_open_case(window: MainWindow, export: bool = False) -> ReportPreview | None:
     """The preview of the window's open case, saved first when it has unsaved changes (None: no case
     is open, or the save was cancelled or failed); with ``export`` the folder chooser follows the pages."""
-    session, notices = window.session, getattr(window, "notices", None)  # type: ignore[attr-defined]
+    session, notices = window.session, window.notices
     if session.document is None:
-        if notices is not None:
-            notices.warning("No case is open: File → New Case or Open Case… first")
+        notices.warning("No case is open: File → New Case or Open Case… first")
         return None
     if (session.document.path is None or session.is_dirty()) and not session.save():
         return None  # cancelled, or the failure was already reported through session.refused
-    dialog = ReportPreview(copy.deepcopy(session.case), getattr(window, "tasks", None), window,
-                           index=getattr(window, "index", None))
-    if notices is not None:
-        dialog.failed.connect(notices.error)
-        dialog.exported.connect(lambda r: notices.info(f"Report written to {r.pdf.parent}"))
+    dialog = ReportPreview(copy.deepcopy(session.document.case), window.tasks, window, catalog=window.catalog)
+    dialog.failed.connect(notices.error)
+    dialog.exported.connect(lambda r: notices.info(f"Report written to {r.pdf.parent}"))
     if export:  # once: a later re-render (another paper size) does not ask again
         def ask_once(_pages: int) -> None:
             dialog.pagesShown.disconnect(ask_once)

@@ -12,8 +12,10 @@ selected item, Delete removes it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
+from planning import model
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (
     ATTACHMENTS,
@@ -48,27 +51,33 @@ from planning.catalogue import (
     device_model,
     models_of,
 )
-from planning.commands import AddDevice, AddJet, Command, Compound, RemoveDevice, RemoveJet, ReplaceDevice, ReplaceJet
+from planning.commands import AddDevice, AddJet, Command, RemoveJet, ReplaceDevice, ReplaceJet, remove_device_cascade
 from planning.document import CaseDocument, Change
-from report.build import case_device, case_jet
+from planning.placement import device_placement, jet_placement
+from planning.vocab import (
+    Attachment,
+    DeviceKind,
+    DeviceModelName,
+    DevicePosition,
+    JetLocation,
+    MRGrade,
+    Orientation,
+    SegmentPair,
+)
 from report.clipmap import (
     ASPECT,
     DARK_STYLE,
     MapGeometry,
     MapItem,
-    device_placement,
     draw_clip_map,
     draw_ghost,
     item_at,
-    jet_placement,
     map_items,
 )
 from report.model import Device, Jet
 
+E = TypeVar("E", bound=StrEnum)
 SELECT, DEVICE, JET = "select", "device", "jet"
-#: Jet locations whose wording comes from where the jet sits (a drag re-reads them).
-_POSITIONAL = frozenset({"para-clip lateral", "para-clip medial", "inter-clip", "commissural AL", "commissural PM",
-                         "non-coaptation"})
 CAPTION = "Surgical view from the left atrium · schematic, not to scale"
 PLACING = {DEVICE: "Click on the valve (or ←/→ and Enter) to place a device · Esc cancels",
            JET: "Click on the valve (or ←/→ and Enter) to place a residual jet · Esc cancels"}
@@ -95,20 +104,29 @@ def _fill(combo: QComboBox, options: Sequence[str], current: str) -> None:
     combo.blockSignals(False)
 
 
-def device_summary(device: Mapping[str, Any]) -> str:
+def _member(enum: type[E], text: str) -> E | None:
+    """The vocabulary member a combo shows (None for the empty choice)."""
+    return enum(text) if text else None
+
+
+def _text(member: object) -> str:
+    return "" if member is None else str(member)
+
+
+def device_summary(device: model.Device) -> str:
     """``"D1: MitraClip G4 XTW (arms 12 × 6 mm), A2-P2 lateral, stable"``."""
-    entry = device_model(str(device.get("kind", "")), str(device.get("model", "")))
+    entry = device_model(device.kind, device.model)
     size = f" ({entry.size_text})" if entry and entry.size_text else ""
-    where = " ".join(str(device.get(k)) for k in ("segment", "position") if device.get(k))
-    return (f"{str(device.get('id', '')).upper()}: {device.get('kind', '')} {device.get('model', '')}{size}, "
-            f"{where or 'segment ?'}, {device.get('attachment') or 'attachment ?'}")
+    where = " ".join(str(v) for v in (device.segment, device.position) if v)
+    return (f"{device.id.upper()}: {_text(device.kind)} {_text(device.model)}{size}, "
+            f"{where or 'segment ?'}, {device.attachment or 'attachment ?'}")
 
 
-def jet_summary(jet: Mapping[str, Any], vc_text: str = "") -> str:
+def jet_summary(jet: model.Jet, vc_text: str = "") -> str:
     """``"J1: para-clip lateral (beside D2), A2-P2, moderate, VC 0.45 cm"``."""
-    beside = ", ".join(str(d).upper() for d in jet.get("devices") or [])
-    parts = [f"{str(jet.get('id', '')).upper()}: {jet.get('location', '')}" + (f" (beside {beside})" if beside else ""),
-             str(jet.get("segment") or "segment ?"), str(jet.get("grade") or "grade ?")]
+    beside = ", ".join(d.upper() for d in jet.devices)
+    parts = [f"{jet.id.upper()}: {_text(jet.location)}" + (f" (beside {beside})" if beside else ""),
+             str(jet.segment or "segment ?"), str(jet.grade or "grade ?")]
     if vc_text:
         parts.append(f"VC {vc_text}")
     return ", ".join(parts)
@@ -318,19 +336,19 @@ class ClipMapView(QWidget):
 
 
 class DeviceEditor(QWidget):
-    """The fields of one device; ``edited`` carries the whole new entry after each user change."""
+    """The fields of one device; ``edited`` carries the new typed device after each user change."""
 
-    edited = Signal(dict)
+    edited = Signal(object)  # planning.model.Device
     showMark = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.device: dict[str, Any] = {}
+        self.device = model.Device("")
         self.title = QLabel(self)
         self.kind, self.model, self.segment, self.position, self.attachment, self.orientation = (
             QComboBox(self) for _ in range(6))
-        self.size = QLabel(self)
-        self.size.setWordWrap(True)
+        self.size_label = QLabel(self)
+        self.size_label.setWordWrap(True)
         self.rotation = QSpinBox(self)
         self.rotation.setRange(-90, 90)
         self.rotation.setSuffix(" °")
@@ -343,69 +361,66 @@ class DeviceEditor(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
         for text, widget in (("Image mar&k", self.mark), ("", self.show_image), ("&System", self.kind), ("&Model", self.model),
-                             ("Size", self.size),
+                             ("Size", self.size_label),
                              ("S&egment", self.segment), ("&Position", self.position),
                              ("&Attachment", self.attachment), ("&Orientation", self.orientation),
                              ("&Rotation", self.rotation), ("&Notes", self.notes)):
             form.addRow(text, widget)
         self.kind.activated.connect(lambda _i: self._kind_changed())
-        for key, combo in (("model", self.model), ("segment", self.segment), ("position", self.position),
-                           ("attachment", self.attachment), ("orientation", self.orientation)):
-            combo.activated.connect(lambda _i, k=key, c=combo: self._emit({k: c.currentText()}))
-        self.rotation.editingFinished.connect(lambda: self._emit({"rotation_deg": self.rotation.value()}))
-        self.notes.editingFinished.connect(lambda: self._emit({"notes": self.notes.text()}))
-        self.mark.picked.connect(lambda mark_id: self._emit({"image_mark": mark_id}))
-        self.show_image.clicked.connect(lambda: self.showMark.emit(str(self.device.get("image_mark") or "")))
+        for key, combo, enum in (("model", self.model, DeviceModelName), ("segment", self.segment, SegmentPair),
+                                 ("position", self.position, DevicePosition),
+                                 ("attachment", self.attachment, Attachment),
+                                 ("orientation", self.orientation, Orientation)):
+            combo.activated.connect(lambda _i, k=key, c=combo, e=enum: self._emit(**{k: _member(e, c.currentText())}))
+        self.rotation.editingFinished.connect(lambda: self._emit(rotation_deg=float(self.rotation.value())))
+        self.notes.editingFinished.connect(lambda: self._emit(notes=self.notes.text()))
+        self.mark.picked.connect(lambda mark_id: self._emit(image_mark=mark_id or ""))
+        self.show_image.clicked.connect(lambda: self.showMark.emit(self.device.image_mark))
 
-    def show_device(self, device: Mapping[str, Any], marks: Sequence[Any] = (),
+    def show_device(self, device: model.Device, marks: Sequence[Any] = (),
                     results_of: Callable[[str], Any] | None = None) -> None:
-        self.device = dict(device)
-        d = self.device
-        self.mark.set_marks(marks, results_of, str(d.get("image_mark") or ""))
-        self.show_image.setEnabled(bool(d.get("image_mark")))
-        self.title.setText(f"<b>Device {str(d.get('id', '')).upper()}</b>")
-        kind = str(d.get("kind", ""))
-        _fill(self.kind, DEVICE_KINDS, kind)
-        _fill(self.model, models_of(kind), str(d.get("model", "")))
-        _fill(self.segment, DEVICE_SEGMENTS, str(d.get("segment", "")))
-        _fill(self.position, POSITIONS, str(d.get("position", "")))
-        _fill(self.attachment, ATTACHMENTS, str(d.get("attachment", "")))
-        _fill(self.orientation, ORIENTATIONS, str(d.get("orientation", "")))
-        entry = device_model(kind, str(d.get("model", "")))
-        self.size.setText(entry.size_text + " — catalogue, verify IFU" if entry and entry.size_text else "—")
-        angle = d.get("rotation_deg")
+        self.device = d = device
+        self.mark.set_marks(marks, results_of, d.image_mark)
+        self.show_image.setEnabled(bool(d.image_mark))
+        self.title.setText(f"<b>Device {d.id.upper()}</b>")
+        _fill(self.kind, DEVICE_KINDS, _text(d.kind))
+        _fill(self.model, models_of(_text(d.kind)), _text(d.model))
+        _fill(self.segment, DEVICE_SEGMENTS, _text(d.segment))
+        _fill(self.position, POSITIONS, _text(d.position))
+        _fill(self.attachment, ATTACHMENTS, _text(d.attachment))
+        _fill(self.orientation, ORIENTATIONS, _text(d.orientation))
+        entry = device_model(d.kind, d.model)
+        self.size_label.setText(entry.size_text + " — catalogue, verify IFU" if entry and entry.size_text else "—")
         self.rotation.blockSignals(True)
-        self.rotation.setValue(int(angle) if isinstance(angle, int | float) else 0)
-        self.rotation.setEnabled(d.get("orientation") == "rotated")
+        self.rotation.setValue(int(d.rotation_deg or 0))
+        self.rotation.setEnabled(d.orientation is Orientation.ROTATED)
         self.rotation.blockSignals(False)
-        self.notes.setText(str(d.get("notes", "") or ""))
+        self.notes.setText(d.notes)
 
     def _kind_changed(self) -> None:
-        kind = self.kind.currentText()
-        models = models_of(kind)
-        model = str(self.device.get("model", ""))
-        self._emit({"kind": kind, "model": model if model in models else (models[0] if models else "")})
+        kind = _member(DeviceKind, self.kind.currentText())
+        models = models_of(_text(kind))
+        current = _text(self.device.model)
+        self._emit(kind=kind, model=_member(DeviceModelName, current if current in models else
+                                            (models[0] if models else "")))
 
-    def _emit(self, changes: Mapping[str, Any]) -> None:
-        after = {**self.device, **changes}
-        if after.get("orientation") != "rotated":
-            after.pop("rotation_deg", None)
-        for key in ("notes", "image_mark"):
-            if not after.get(key):
-                after.pop(key, None)
+    def _emit(self, **changes: Any) -> None:
+        after = dataclasses.replace(self.device, **changes)
+        if after.orientation is not Orientation.ROTATED:
+            after = dataclasses.replace(after, rotation_deg=None)
         if after != self.device:
             self.edited.emit(after)
 
 
 class JetEditor(QWidget):
-    """The fields of one jet; ``edited`` carries the new entry, ``showMark`` asks for its VC mark."""
+    """The fields of one jet; ``edited`` carries the new typed jet, ``showMark`` asks for its VC mark."""
 
-    edited = Signal(dict)
+    edited = Signal(object)  # planning.model.Jet
     showMark = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.jet: dict[str, Any] = {}
+        self.jet = model.Jet("")
         self.title = QLabel(self)
         self.location, self.segment, self.grade = QComboBox(self), QComboBox(self), QComboBox(self)
         self.beside = QLabel(self)
@@ -420,30 +435,26 @@ class JetEditor(QWidget):
                              ("&Grade", self.grade), ("Vena &contracta", self.vc), ("", self.show_vc),
                              ("&Notes", self.notes)):
             form.addRow(text, widget)
-        for key, combo in (("location", self.location), ("segment", self.segment), ("grade", self.grade)):
-            combo.activated.connect(lambda _i, k=key, c=combo: self._emit({k: c.currentText()}))
-        self.vc.picked.connect(lambda mark_id: self._emit({"vena_contracta_mark": mark_id}))
-        self.show_vc.clicked.connect(lambda: self.showMark.emit(str(self.jet.get("vena_contracta_mark") or "")))
-        self.notes.editingFinished.connect(lambda: self._emit({"notes": self.notes.text()}))
+        for key, combo, enum in (("location", self.location, JetLocation), ("segment", self.segment, SegmentPair),
+                                 ("grade", self.grade, MRGrade)):
+            combo.activated.connect(lambda _i, k=key, c=combo, e=enum: self._emit(**{k: _member(e, c.currentText())}))
+        self.vc.picked.connect(lambda mark_id: self._emit(vena_contracta_mark=mark_id or ""))
+        self.show_vc.clicked.connect(lambda: self.showMark.emit(self.jet.vena_contracta_mark))
+        self.notes.editingFinished.connect(lambda: self._emit(notes=self.notes.text()))
 
-    def show_jet(self, jet: Mapping[str, Any], marks: Sequence[Any], results_of: Callable[[str], Any] | None) -> None:
-        self.jet = dict(jet)
-        j = self.jet
-        self.title.setText(f"<b>Jet {str(j.get('id', '')).upper()}</b>")
-        _fill(self.location, JET_LOCATIONS, str(j.get("location", "")))
-        _fill(self.segment, DEVICE_SEGMENTS, str(j.get("segment", "")))
-        _fill(self.grade, ("", *MR_CLASSES), str(j.get("grade", "") or ""))
-        self.beside.setText(", ".join(str(d).upper() for d in j.get("devices") or []) or "—")
-        mark_id = str(j.get("vena_contracta_mark") or "")
-        self.vc.set_marks(marks, results_of, mark_id)
-        self.show_vc.setEnabled(bool(mark_id))
-        self.notes.setText(str(j.get("notes", "") or ""))
+    def show_jet(self, jet: model.Jet, marks: Sequence[Any], results_of: Callable[[str], Any] | None) -> None:
+        self.jet = j = jet
+        self.title.setText(f"<b>Jet {j.id.upper()}</b>")
+        _fill(self.location, JET_LOCATIONS, _text(j.location))
+        _fill(self.segment, DEVICE_SEGMENTS, _text(j.segment))
+        _fill(self.grade, ("", *MR_CLASSES), _text(j.grade))
+        self.beside.setText(", ".join(d.upper() for d in j.devices) or "—")
+        self.vc.set_marks(marks, results_of, j.vena_contracta_mark)
+        self.show_vc.setEnabled(bool(j.vena_contracta_mark))
+        self.notes.setText(j.notes)
 
-    def _emit(self, changes: Mapping[str, Any]) -> None:
-        after = {**self.jet, **changes}
-        for key in ("grade", "vena_contracta_mark", "notes"):
-            if not after.get(key):
-                after.pop(key, None)
+    def _emit(self, **changes: Any) -> None:
+        after = dataclasses.replace(self.jet, **changes)
         if after != self.jet:
             self.edited.emit(after)
 
@@ -459,7 +470,8 @@ class ValveMapPanel(QWidget):
         self.doc: CaseDocument | None = None
         self.push: Callable[[Command], bool] | None = None
         self._subscription = DocumentSubscription(self._on_change)
-        self._last_model = (DEFAULT_DEVICE.kind, DEFAULT_DEVICE.model)
+        self._last_model: tuple[DeviceKind | None, DeviceModelName | None] = (DEFAULT_DEVICE.kind,
+                                                                              DEFAULT_DEVICE.model)
         self.view = ClipMapView(self)
         self.device_editor = DeviceEditor(self)
         self.jet_editor = JetEditor(self)
@@ -469,7 +481,7 @@ class ValveMapPanel(QWidget):
         self.editors = QStackedWidget(self)
         for widget in (self.hint, self.device_editor, self.jet_editor):
             self.editors.addWidget(widget)
-        self.actions: dict[str, QAction] = {}
+        self.tool_actions: dict[str, QAction] = {}
         tools = QHBoxLayout()
         for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
                                (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
@@ -481,12 +493,12 @@ class ValveMapPanel(QWidget):
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)
-            self.actions[key] = action
+            self.tool_actions[key] = action
         tools.addStretch(1)
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
-        self.actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
-        self.actions[SELECT].setChecked(True)
+            self.tool_actions[key].triggered.connect(lambda _c=False, k=key: self._tool_from_button(k))
+        self.tool_actions["delete"].triggered.connect(lambda: self.delete(self.view.selected))
+        self.tool_actions[SELECT].setChecked(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(tools)
@@ -499,14 +511,18 @@ class ValveMapPanel(QWidget):
         self.view.toolChanged.connect(self._show_tool)
         self.view.itemSelected.connect(self._on_selected)
         self.view.placeRequested.connect(self.place)
-        self.view.moveRequested.connect(self.move)
+        self.view.moveRequested.connect(self.move_item)
         self.view.deleteRequested.connect(self.delete)
-        self.device_editor.edited.connect(lambda after: self._replace("devices", after))
-        self.jet_editor.edited.connect(lambda after: self._replace("jets", after))
+        self.device_editor.edited.connect(self._replace_device)
+        self.jet_editor.edited.connect(self._replace_jet)
         for editor in (self.jet_editor, self.device_editor):
-            editor.showMark.connect(lambda mark_id: mark_id and self.markActivated.emit(mark_id))
+            editor.showMark.connect(self._show_mark)
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
+
+    def _show_mark(self, mark_id: str) -> None:
+        if mark_id:
+            self.markActivated.emit(mark_id)
 
     # --- the document -----------------------------------------------------------------------------
     def set_document(self, doc: CaseDocument | None, push: Callable[[Command], bool] | None) -> None:
@@ -522,18 +538,19 @@ class ValveMapPanel(QWidget):
         if change.section in ("devices", "jets", "marks"):
             self.refresh()
 
+    def _findings(self) -> model.Findings:
+        return self.doc.findings() if self.doc else model.Findings()
+
     def refresh(self) -> None:
         """Redraw the map and the editor from the document."""
-        devices = self.doc.items("devices") if self.doc else []
-        jets = self.doc.items("jets") if self.doc else []
-        descriptions = {str(d.get("id")): device_summary(d) for d in devices}
-        descriptions.update({str(j.get("id")): jet_summary(j, self._vc_text(j)) for j in jets})
-        self.view.set_items([case_device(d) for d in devices], [case_jet(j) for j in jets], descriptions)
+        typed = self._findings()
+        descriptions = {d.id: device_summary(d) for d in typed.devices}
+        descriptions.update({j.id: jet_summary(j, self._vc_text(j)) for j in typed.jets})
+        self.view.set_items([Device.of(d) for d in typed.devices], [Jet.of(j) for j in typed.jets], descriptions)
         self._show_editor(self.view.selected)
 
-    def _vc_text(self, jet: Mapping[str, Any]) -> str:
-        mark_id = str(jet.get("vena_contracta_mark") or "")
-        hit = mark_result(self.doc.results_of if self.doc else None, mark_id)
+    def _vc_text(self, jet: model.Jet) -> str:
+        hit = mark_result(self.doc.results_of if self.doc else None, jet.vena_contracta_mark)
         return result_text(hit) if hit else ""
 
     # --- selection --------------------------------------------------------------------------------
@@ -541,25 +558,26 @@ class ValveMapPanel(QWidget):
         """Select a device or jet by id (from elsewhere, e.g. the measurements panel)."""
         self.view.set_selected(item_id)
 
+    def _typed_item(self, item_id: str) -> model.Device | model.Jet | None:
+        typed = self._findings()
+        return typed.device(item_id) or next((j for j in typed.jets if j.id == item_id), None) if item_id else None
+
     def _on_selected(self, item_id: str) -> None:
         self._show_editor(item_id)
-        if self.doc is None or not item_id:
-            return
-        item = self.doc.item("jets", item_id) or self.doc.item("devices", item_id) or {}
-        mark_id = item.get("vena_contracta_mark") or item.get("image_mark")
+        item = self._typed_item(item_id)
+        mark_id = item.vena_contracta_mark if isinstance(item, model.Jet) else item.image_mark if item else ""
         if mark_id:
-            self.markActivated.emit(str(mark_id))
+            self.markActivated.emit(mark_id)
 
     def _show_editor(self, item_id: str) -> None:
-        device = self.doc.item("devices", item_id) if self.doc and item_id else None
-        jet = self.doc.item("jets", item_id) if self.doc and item_id and device is None else None
-        if device is not None:
-            self.device_editor.show_device(device, self.doc.marks if self.doc else (),
-                                           self.doc.results_of if self.doc else None)
+        item = self._typed_item(item_id)
+        marks = self.doc.marks if self.doc else ()
+        results_of = self.doc.results_of if self.doc else None
+        if isinstance(item, model.Device):
+            self.device_editor.show_device(item, marks, results_of)
             self.editors.setCurrentWidget(self.device_editor)
-        elif jet is not None:
-            self.jet_editor.show_jet(jet, self.doc.marks if self.doc else (),
-                                     self.doc.results_of if self.doc else None)
+        elif isinstance(item, model.Jet):
+            self.jet_editor.show_jet(item, marks, results_of)
             self.editors.setCurrentWidget(self.jet_editor)
         else:
             self.editors.setCurrentWidget(self.hint)
@@ -571,7 +589,7 @@ class ValveMapPanel(QWidget):
 
     def _show_tool(self, tool: str) -> None:
         for key in (SELECT, DEVICE, JET):
-            self.actions[key].setChecked(key == tool)
+            self.tool_actions[key].setChecked(key == tool)
 
     # --- edits: each one command --------------------------------------------------------------------
     def _push(self, command: Command) -> bool:
@@ -583,73 +601,46 @@ class ValveMapPanel(QWidget):
         """Add a device or jet at position ``t`` on the coaptation line, and select it."""
         if self.doc is None:
             return
+        item: model.Device | model.Jet
         if kind == DEVICE:
             segment, position = device_placement(t)
-            item = {"id": self.doc.new_id("devices"), "kind": self._last_model[0], "model": self._last_model[1],
-                    "segment": segment, "position": position, "attachment": "stable",
-                    "orientation": "perpendicular"}
+            item = model.Device(self.doc.new_id("devices"), self._last_model[0], self._last_model[1], segment,
+                                position, Attachment.STABLE, Orientation.PERPENDICULAR)
             ok = self._push(AddDevice(item))
         else:
             segment, location, beside = jet_placement(t, self.view.devices)
-            item = {"id": self.doc.new_id("jets"), "location": location, "segment": segment}
-            if beside:
-                item["devices"] = list(beside)
+            item = model.Jet(self.doc.new_id("jets"), location, segment, devices=beside)
             ok = self._push(AddJet(item))
         if ok:
-            self.view.set_selected(item["id"])
+            self.view.set_selected(item.id)
             self.view.setFocus()
 
-    def move(self, item_id: str, t: float) -> None:
+    def move_item(self, item_id: str, t: float) -> None:
         """Re-read a dragged item's segment (and a jet's positional location) at its new place."""
-        if self.doc is None:
-            return
-        device = self.doc.item("devices", item_id)
-        if device is not None:
+        item = self._typed_item(item_id)
+        if isinstance(item, model.Device):
             segment, position = device_placement(t)
-            self._replace("devices", {**device, "segment": segment, "position": position})
-            return
-        jet = self.doc.item("jets", item_id)
-        if jet is None:
-            return
-        segment, location, beside = jet_placement(t, self.view.devices)
-        after = {**jet, "segment": segment}
-        if jet.get("location", "") in _POSITIONAL or not jet.get("location"):
-            after["location"] = location
-            after.pop("devices", None)
-            if beside:
-                after["devices"] = list(beside)
-        self._replace("jets", after)
+            self._replace_device(dataclasses.replace(item, segment=segment, position=position))
+        elif isinstance(item, model.Jet):
+            segment, location, beside = jet_placement(t, self.view.devices)
+            if item.location is None or item.location.positional:
+                self._replace_jet(dataclasses.replace(item, segment=segment, location=location, devices=beside))
+            else:
+                self._replace_jet(dataclasses.replace(item, segment=segment))
 
-    def _replace(self, key: str, after: Mapping[str, Any]) -> None:
-        if self.doc is None:
-            return
-        before = self.doc.item(key, str(after.get("id")))
-        if before is None or before == dict(after):
-            return
-        if key == "devices":
-            self._last_model = (str(after.get("kind", "")), str(after.get("model", "")))
-            self._push(ReplaceDevice(before, after))
-        else:
-            self._push(ReplaceJet(before, after))
+    def _replace_device(self, after: model.Device) -> None:
+        if self.doc is not None and self._typed_item(after.id) != after:
+            self._last_model = (after.kind, after.model)
+            self._push(ReplaceDevice.of(self.doc, after))
+
+    def _replace_jet(self, after: model.Jet) -> None:
+        if self.doc is not None and self._typed_item(after.id) != after:
+            self._push(ReplaceJet.of(self.doc, after))
 
     def delete(self, item_id: str) -> None:
-        if self.doc is None or not item_id:
-            return
-        device = self.doc.item("devices", item_id)
-        if device is not None:
-            self._push(self._remove_device(device))
-        elif (jet := self.doc.item("jets", item_id)) is not None:
-            self._push(RemoveJet.of(self.doc, jet))
-
-    def _remove_device(self, device: Mapping[str, Any]) -> Command:
-        """Remove a device and drop it from the jets beside it, as one undo step."""
-        assert self.doc is not None
-        commands: list[Command] = [RemoveDevice.of(self.doc, device)]
-        for jet in self.doc.items("jets"):
-            beside = [d for d in jet.get("devices") or [] if d != device.get("id")]
-            if beside != (jet.get("devices") or []):
-                after = {k: v for k, v in jet.items() if k != "devices"}
-                commands.append(ReplaceJet(jet, {**after, "devices": beside} if beside else after))
-        if len(commands) == 1:
-            return commands[0]
-        return Compound(tuple(commands), label=f"Delete device {device.get('id', '')}")
+        """Delete the item; a device also leaves the jets that named it (one undo step)."""
+        item = self._typed_item(item_id) if self.doc is not None else None
+        if isinstance(item, model.Device) and self.doc is not None:
+            self._push(remove_device_cascade(self.doc, item_id))
+        elif isinstance(item, model.Jet) and self.doc is not None:
+            self._push(RemoveJet.of(self.doc, item))

@@ -29,7 +29,7 @@ from measurements.marks import Mark, MarkError, MarkType
 from measurements.results import Result
 from planning.commands import AddMark, ReplaceMark
 from planning.document import Change, ChangeKind
-from planning.labels import purpose_for
+from planning.labels import fits, purpose_for
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,25 @@ class PointItem(pg.TargetItem):
             self._on_click()
             return
         super().mouseClickEvent(ev)
+
+
+#: The one gesture that inserts a vertex on an edge of a polygon or trace in Select mode.
+INSERT_VERTEX_MODIFIER = Qt.KeyboardModifier.ControlModifier
+#: Mouse gestures of the viewer, for Help → Keyboard Shortcuts (gesture, what it does).
+MOUSE_GESTURES = (("Ctrl+click on an edge", "Insert a vertex in the selected outline or trace (one undo step)"),)
+
+
+class MarkPolyLine(pg.PolyLineROI):
+    """An outline or trace mark. pyqtgraph inserts a vertex on every click on an edge, so one stray
+    click in Select mode would change the geometry; here a plain click on an edge only selects the
+    mark, and Ctrl+click inserts the vertex (pyqtgraph then finishes the change once: one undo step)."""
+
+    def segmentClicked(self, segment: Any, ev: Any = None, pos: Any = None) -> None:
+        if ev is not None and not ev.modifiers() & INSERT_VERTEX_MODIFIER:
+            ev.accept()
+            self.sigClicked.emit(self, ev)
+            return
+        super().segmentClicked(segment, ev, pos)
 
 
 class MarkOverlay(QObject):
@@ -157,7 +176,7 @@ class MarkOverlay(QObject):
             if mark.type is MarkType.DISTANCE:
                 item = pg.LineSegmentROI(positions=list(mark.points), pen=pen, movable=True)
             else:
-                item = pg.PolyLineROI(list(mark.points), closed=mark.type is MarkType.AREA, pen=pen, movable=True)
+                item = MarkPolyLine(list(mark.points), closed=mark.type is MarkType.AREA, pen=pen, movable=True)
             item.handlePen = _pen(MARK_COLOUR, 1.0)
             for handle in item.getHandles():
                 handle.pen = _pen(MARK_COLOUR, 1.0)
@@ -320,6 +339,8 @@ class MarkOverlay(QObject):
         if not isinstance(item, pg.TargetItem):
             for handle in item.getHandles():
                 handle.setAcceptedMouseButtons(buttons)
+            for segment in getattr(item, "segments", ()):  # the edges of an outline take clicks too
+                segment.setAcceptedMouseButtons(buttons)
 
     # --- drafts (tools call these) -----------------------------------------------------------
     def show_draft(self, kind: MarkType, points: Points, closed: bool = False, cursor: QPointF | None = None
@@ -365,8 +386,10 @@ class MarkOverlay(QObject):
         self._draft_text.hide()
         self.draftChanged.emit(False)
 
-    def commit(self, kind: MarkType, points: Sequence[tuple[float, float]], default_label: str) -> Mark | None:
-        """Turn a finished drawing into a mark (AddMark); refused (None + notice) off-region or invalid."""
+    def commit(self, kind: MarkType, points: Sequence[tuple[float, float]]) -> Mark | None:
+        """Turn a finished drawing into a mark (AddMark); refused (None + notice) off-region or invalid.
+
+        The mark gets the label chosen in the label box if it fits the region, else none (unlabelled)."""
         self.clear_draft()
         doc, info = self.session.document, self.viewport.info
         if info is None:
@@ -374,9 +397,9 @@ class MarkOverlay(QObject):
         if doc is None:
             self.session.refused.emit("no case is open: File → New Case first")
             return None
-        label = self.label or default_label
         try:
             region = self._region_of(tuple(points), f"new {kind.value.replace('_', ' ')}")
+            label = self.label if fits(self.label, region) else ""
             mark = Mark(doc.new_id("marks"), kind, label, str(info.sop_instance_uid), self.viewport.frame_number,
                         region.index, tuple(points), purpose=purpose_for(label))
         except InputError as exc:

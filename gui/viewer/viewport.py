@@ -41,7 +41,7 @@ ZOOM_STEP = 1.25
 EMPTY_HINT = ("No loop\n\nDouble-click a loop in the study browser, open a study with File → Open\n"
               "(Ctrl+O files, Ctrl+Shift+O folder), or drop DICOM files on the window")
 
-_REGION_COLOURS = {
+_REGION_COLOURS: dict[int, str] = {  # by DICOM Region Spatial Format (an int in the header)
     SpatialFormat.TWO_D: "#4fc3f7",
     SpatialFormat.M_MODE: "#ba68c8",
     SpatialFormat.SPECTRAL: "#ffb74d",
@@ -120,6 +120,7 @@ class Viewport(QFrame):
         super().__init__(parent)
         self.setObjectName("viewport")
         self.setProperty("active", False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click takes the keys (Space, arrows) from the browser
         self._clock = clock
         self.loop: Any = None
         self._cine: CineClock | None = None
@@ -193,6 +194,7 @@ class Viewport(QFrame):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
             self.activated.emit()
         elif kind == QEvent.Type.Leave:
             self.cursorLeft.emit()

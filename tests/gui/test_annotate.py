@@ -36,19 +36,19 @@ def _widget_pos(viewport: Any, x: float, y: float) -> QPoint:
     return QPoint(round(pos.x()), round(pos.y()))
 
 
-def _send(viewport: Any, kind: QEvent.Type, at: QPoint, button: Qt.MouseButton, buttons: Qt.MouseButton) -> None:
+def _send(viewport: Any, kind: QEvent.Type, at: QPoint, button: Qt.MouseButton, buttons: Qt.MouseButton,
+          modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     widget = viewport.graphics.viewport()
-    event = QMouseEvent(kind, QPointF(at), QPointF(widget.mapToGlobal(at)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
+    event = QMouseEvent(kind, QPointF(at), QPointF(widget.mapToGlobal(at)), button, buttons, modifiers)
     QApplication.sendEvent(widget, event)
 
 
-def click(viewport: Any, x: float, y: float) -> None:
+def click(viewport: Any, x: float, y: float, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     at = _widget_pos(viewport, x, y)
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    _send(viewport, QEvent.Type.MouseMove, at, none, none)
-    _send(viewport, QEvent.Type.MouseButtonPress, at, left, left)
-    _send(viewport, QEvent.Type.MouseButtonRelease, at, left, none)
+    _send(viewport, QEvent.Type.MouseMove, at, none, none, modifiers)
+    _send(viewport, QEvent.Type.MouseButtonPress, at, left, left, modifiers)
+    _send(viewport, QEvent.Type.MouseButtonRelease, at, left, none, modifiers)
     QTest.qWait(1)
 
 
@@ -143,9 +143,9 @@ def test_caliper_by_mouse_measures_by_hand_arithmetic_and_undoes(qtbot: Any, ann
     assert doc.results_of(mark.id)[0].value == pytest.approx(math.sqrt(2.5 ** 2 + 1.8 ** 2), rel=1e-9)
     win.session.undo.stack.undo()
     assert doc.mark(mark.id) == mark
-    assert win.annotation.overlay().items[mark.id].getHandles()[1].pos() is not None
-    from gui.viewer.overlay import item_points
-    assert item_points(win.annotation.overlay().items[mark.id]) == mark.points
+    item = win.annotation.overlay().items[mark.id]
+    far = item.mapToParent(item.getHandles()[1].pos())  # the far handle is back where the undo put the mark
+    assert (far.x(), far.y()) == (260.5, 380.5)
 
 
 def test_polygon_by_mouse_and_delete(qtbot: Any, annotating: Any, demo_study: Any) -> None:
@@ -178,6 +178,41 @@ def test_polygon_by_mouse_and_delete(qtbot: Any, annotating: Any, demo_study: An
     assert doc.marks == (mark,)
 
 
+def test_a_click_on_an_outline_edge_in_select_mode_changes_nothing(qtbot: Any, annotating: Any,
+                                                                    demo_study: Any) -> None:
+    """pyqtgraph inserts a vertex on every click on a polygon edge: one stray click in Select mode
+    changed the case. A plain click now only selects; Ctrl+click inserts the vertex, one undo step."""
+    win = annotating
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_A)
+    corners = [(200.5, 200.5), (300.5, 200.5), (300.5, 260.5), (200.5, 260.5)]
+    for x, y in corners:
+        click(viewport, x, y)
+    click(viewport, 201.5, 201.5)  # closes the polygon
+    doc, stack = win.session.document, win.session.undo.stack
+    (mark,) = doc.marks
+    QTest.keyClick(win, Qt.Key.Key_Escape)  # Select mode
+    depth = stack.count()
+    item = win.annotation.overlay().items[mark.id]
+
+    def area() -> float:
+        return next(r.value for r in doc.results() if r.id == f"{mark.id}.area")
+    # 100 px × 0.025 cm = 2.5 cm by 60 px × 0.0225 cm = 1.35 cm
+    assert area() == pytest.approx(2.5 * 1.35, rel=1e-9)
+    click(viewport, 250.5, 200.5)  # on the top edge, half-way
+    assert doc.marks == (mark,) and stack.count() == depth and len(item.getHandles()) == 4
+    assert area() == pytest.approx(2.5 * 1.35, rel=1e-9)
+    assert win.annotation.overlay().selected == mark.id  # the click selected the mark
+
+    click(viewport, 250.5, 200.5, Qt.KeyboardModifier.ControlModifier)  # the explicit gesture
+    assert doc.mark(mark.id).points == ((200.5, 200.5), (250.5, 200.5), (300.5, 200.5), (300.5, 260.5),
+                                        (200.5, 260.5))
+    assert stack.count() == depth + 1 and area() == pytest.approx(2.5 * 1.35, rel=1e-9)  # on the edge
+    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.marks == (mark,)
+    assert len(win.annotation.overlay().items[mark.id].getHandles()) == 4
+
+
 def test_mark_across_regions_is_refused_on_screen(qtbot: Any, annotating: Any, demo_study: Any) -> None:
     win = annotating
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
@@ -186,7 +221,9 @@ def test_mark_across_regions_is_refused_on_screen(qtbot: Any, annotating: Any, d
     # from the 2D inset (rows 10-169) down into the spectral strip (rows 200-579)
     with qtbot.waitSignal(win.session.refused) as refused:
         drag(viewport, (300.5, 150.5), (300.5, 250.5))
-    assert "different regions" in refused.args[0] or "outside" in refused.args[0]
+    # both ends lie inside a calibrated region (inset region 0, strip region 1): the refusal is
+    # "different regions", never "outside every region"
+    assert "points lie in different regions (first point in region 0)" in refused.args[0]
     assert win.session.document.marks == ()
 
 
@@ -196,7 +233,8 @@ def test_trace_by_mouse_gives_hand_computed_doppler_numbers(qtbot: Any, annotati
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
     at_one_to_one(viewport, (150, 300))
     QTest.keyClick(win, Qt.Key.Key_T)
-    assert win.annotation.label_box.currentText() == "MV inflow CW"
+    assert win.annotation.label_box.currentText() == ""  # a tool never chooses the meaning of a mark
+    win.annotation.label_box.setCurrentText("MV inflow CW")
     # a triangle: baseline → 80 px above the baseline → baseline, 50 columns apart
     points = [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]
     for x, y in points:
@@ -232,6 +270,7 @@ def test_automatic_envelope_over_a_dragged_span(qtbot: Any, annotating: Any, dem
     x1, _ = region.to_image(t1 - 0.01, 0.0)
     at_one_to_one(viewport, (round((x0 + x1) / 2), 400))
     QTest.keyClick(win, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    win.annotation.label_box.setCurrentText("MV inflow CW")
     drag(viewport, (x0, 450.5), (x1, 450.5))
     (mark,) = win.session.document.marks
     assert mark.type is MarkType.DOPPLER_TRACE and mark.purpose == "mv_inflow"
@@ -289,12 +328,13 @@ def test_relabel_the_selected_mark_from_the_clinical_list(qtbot: Any, annotating
     assert win.annotation.overlay().selected == mark.id
     box = win.annotation.label_box
     assert box.currentText() == mark.label
-    box.setCurrentIndex(box.findText("Vena contracta"))
+    assert box.findText("Vena contracta") == -1  # a 2D tissue image offers no colour-flow meaning
+    box.setCurrentIndex(box.findText("LVOT diameter"))
     box.activated.emit(box.currentIndex())
     relabelled = win.session.document.mark(mark.id)
-    assert relabelled.label == "Vena contracta" and relabelled.purpose == "vena_contracta"
+    assert relabelled.label == "LVOT diameter" and relabelled.purpose == "lvot_diameter"
     assert relabelled.points == mark.points
-    assert win.session.document.results_of(mark.id)[0].quantity == "vena_contracta"
+    assert win.session.document.results_of(mark.id)[0].quantity == "distance"
     win.session.undo.stack.undo()
     assert win.session.document.mark(mark.id) == mark
 

@@ -29,7 +29,7 @@ def demo_case(demo_study: Any, tmp_path: Path) -> Path:
 def case_window(qtbot: Any, window: Any, demo_case: Path) -> Any:
     window.session.ask_unsaved = lambda name: Unsaved.DISCARD
     window.open_paths([demo_case])
-    qtbot.waitUntil(lambda: window.session.document is not None and window.index is not None
+    qtbot.waitUntil(lambda: window.session.document is not None and window.catalog is not None
                     and not window.tasks.running, timeout=20000)
     return window
 
@@ -66,17 +66,17 @@ def test_pisa_dialog_shows_its_marks_and_follows_a_moved_radius(qtbot: Any, case
     def eroa_text(r_cm: float) -> str:  # EROA = 2πr²·Va / Vmax, shown to 2 decimals
         return f"{2 * math.pi * r_cm ** 2 * DEMO_ALIASING_M_S * 100 / vmax_cm_s:.2f} cm²"  # the display unit
 
-    assert eroa_text(20 * DY) in dialog.result.text()  # the demo radius is 20 rows
+    assert eroa_text(20 * DY) in dialog.result_label.text()  # the demo radius is 20 rows
     before = doc.mark("m_pisa_r")
     (x, y0), _ = before.points
     win.session.push(ReplaceMark(before, dataclasses.replace(before, points=((x, y0), (x, y0 + 28.0)))))
-    assert eroa_text(28 * DY) in dialog.result.text()  # updated when the mark moved
+    assert eroa_text(28 * DY) in dialog.result_label.text()  # updated when the mark moved
     win.session.undo.stack.undo()
-    assert eroa_text(20 * DY) in dialog.result.text()
+    assert eroa_text(20 * DY) in dialog.result_label.text()
 
     dialog.select_new("continuity")
     # the demo has no LVOT marks: the closest marks are offered, and the refusal says why
-    assert "gives no distance" in dialog.result.text() and not dialog.apply_button.isEnabled()
+    assert "gives no distance" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
     dialog.select_new("pisa")
     dialog.label_edit.setText("Lateral jet PISA, Va 0.30")
     dialog.aliasing.setValue(0.30)

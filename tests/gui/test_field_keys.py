@@ -46,7 +46,7 @@ def test_focused_line_edit_keeps_letters_digits_and_arrows(qtbot: Any, demo_wind
     assert edit.text() == "P2 4"
     assert edit.cursorPosition() == 3
     assert win.grid.active.frame_number == 1
-    assert not win.actions["layout_4"].isChecked()
+    assert not win.actions_by_name["layout_4"].isChecked()
 
 
 def test_focused_tree_moves_with_up_and_down(qtbot: Any, demo_window: Any) -> None:
@@ -75,7 +75,7 @@ def test_ctrl_shortcuts_still_fire_from_a_focused_field(qtbot: Any, demo_window:
     edit = docked(win, QLineEdit())
     focus(qtbot, win, edit)
     fired: list[bool] = []
-    win.actions["reset_display"].triggered.connect(lambda: fired.append(True))
+    win.actions_by_name["reset_display"].triggered.connect(lambda: fired.append(True))
     QTest.keyClick(edit, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert fired == [True]
 

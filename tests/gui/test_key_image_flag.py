@@ -39,11 +39,11 @@ def test_k_flags_the_frame_undo_unflags_and_the_case_keeps_it(qtbot: Any, flaggi
     viewport.show_frame(6)  # another frame: no badge, the slider still shows frame 5's flag
     wait_frame(qtbot, viewport, 6)
     assert not badge.isVisible() and not flags.action.isChecked() and win.transport.slider.key_frames == (5,)
-    win.actions["flag_key_image"].trigger()  # the menu action flags frame 7 too
+    win.actions_by_name["flag_key_image"].trigger()  # the menu action flags frame 7 too
     assert win.transport.slider.key_frames == (5, 7)
-    win.actions["undo"].trigger()
+    win.actions_by_name["undo"].trigger()
     assert win.transport.slider.key_frames == (5,) and not badge.isVisible()
-    win.actions["redo"].trigger()
+    win.actions_by_name["redo"].trigger()
     assert win.transport.slider.key_frames == (5, 7) and badge.isVisible()
     path = tmp_path / "flags.mitraplan.json"
     assert win.session.save(path)
@@ -53,9 +53,9 @@ def test_k_flags_the_frame_undo_unflags_and_the_case_keeps_it(qtbot: Any, flaggi
 
 def test_k_again_unflags_and_the_action_sits_in_the_measure_menu(qtbot: Any, flagging: Any) -> None:
     win, viewport = flagging
-    measure = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Measure")
-    assert win.actions["flag_key_image"] in measure.actions()
-    assert win.actions["flag_key_image"].shortcut().toString() == "K"
+    measure = win.menus["measure"]
+    assert win.actions_by_name["flag_key_image"] in measure.actions()
+    assert win.actions_by_name["flag_key_image"].shortcut().toString() == "K"
     win.key_images.toggle()
     win.key_images.toggle()
     assert win.session.document.field(("key_images",)) is not None

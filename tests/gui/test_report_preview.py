@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMenu
 
-from gui.panels.report_preview import ReportPreview, install_report_menu
+from gui.panels.report_preview import ReportPreview
 from gui.session import Unsaved
 from planning.case import Case, load_case
 from planning.commands import SetNotes
@@ -47,12 +47,13 @@ def test_preview_of_a_bad_case_says_why(qtbot, tmp_path: Path) -> None:
     assert not dialog.export_button.isEnabled()
 
 
-def test_report_menu_sits_before_help(qtbot) -> None:
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    window.menuBar().addMenu("&Help")
-    install_report_menu(window)
-    assert [a.text() for a in window.menuBar().actions()] == ["&Report", "&Help"]
+def test_report_menu_sits_before_help(qtbot, window) -> None:
+    bar = [a.menu().objectName() for a in window.menuBar().actions()]
+    assert bar[-2:] == ["menu-report", "menu-help"]
+    report = window.findChild(QMenu, "menu-report")
+    assert report is window.menus["report"]
+    assert report.actions() == [window.actions_by_name["report_preview"], window.actions_by_name["report_export"]]
+    assert window.actions_by_name["report_preview"].shortcut().toString() == "Ctrl+R"
 
 
 def _absolute_images(case: Case) -> Case:
@@ -64,7 +65,7 @@ def _absolute_images(case: Case) -> Case:
 def test_preview_without_an_open_case_says_so(qtbot, window) -> None:
     warnings: list[str] = []
     window.notices.warning = warnings.append
-    window.actions["report_preview"].trigger()
+    window.actions_by_name["report_preview"].trigger()
     assert warnings == ["No case is open: File → New Case or Open Case… first"]
     assert window.findChild(ReportPreview) is None
 
@@ -75,12 +76,12 @@ def test_preview_of_a_never_saved_case_asks_where_to_save_it_first(qtbot, window
     case.path = None
     window.session.set_case(case, dirty=True)
     window.session.ask_save_path = lambda: None  # the user cancels the save dialog: no report
-    window.actions["report_preview"].trigger()
+    window.actions_by_name["report_preview"].trigger()
     assert window.findChild(ReportPreview) is None
     target = tmp_path / "elsewhere" / "new.mitraplan.json"
     target.parent.mkdir()
     window.session.ask_save_path = lambda: target
-    window.actions["report_preview"].trigger()
+    window.actions_by_name["report_preview"].trigger()
     dialog = window.findChild(ReportPreview)
     assert dialog is not None and dialog.case_path == target and target.is_file()
     assert not window.session.is_dirty()
@@ -97,7 +98,7 @@ def test_preview_reports_the_open_case_with_its_unsaved_edit(qtbot, window, case
     window.open_case(case_path)
     window.session.push(SetNotes("", "Edited in the window"))
     assert window.session.is_dirty()
-    window.actions["report_preview"].trigger()  # saves first: the file then holds what is reported
+    window.actions_by_name["report_preview"].trigger()  # saves first: the file then holds what is reported
     dialog = window.findChild(ReportPreview)
     assert dialog is not None and dialog.case_path == case_path
     assert load_case(case_path).notes == "Edited in the window" and not window.session.is_dirty()

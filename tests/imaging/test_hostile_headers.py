@@ -152,3 +152,17 @@ def test_one_bad_header_never_sinks_the_folder(tmp_path: Path, bar_loop: Path) -
     problems = dict(index.warnings)
     assert problems[str(folder / "bad.dcm")].startswith("Rows (0028,0010) is unreadable")
     assert problems[str(folder / "liar.dcm")].startswith("NumberOfFrames (0028,0008) is 2147483647")
+
+
+def test_a_volume_whose_private_slice_count_lies_is_refused_before_sizing(tmp_path: Path) -> None:
+    # a QLAB Cartesian export whose (3001,1001) slices-per-volume says 2**31 - 1
+    from imaging.volume import Volume
+    from tests.imaging.test_volume import write_cartesian
+
+    path = write_cartesian(tmp_path / "cartesian.dcm")
+    ds = dcmread(path)
+    block = ds.private_block(0x3001, "Philips3D")
+    block[0x01].value = 2**31 - 1
+    ds.save_as(path, enforce_file_format=True)
+    with pytest.raises(GeometryError, match=r"cartesian\.dcm: .* volume\(s\) of 2147483647 slices"):
+        Volume.open(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -224,7 +225,8 @@ def test_only_inflow_traces_carry_stenosis_grades_and_mr_traces_no_mean_gradient
     trace = trace_to_image(CW, [(1.0, 2.0), (1.2, 2.0)])  # 2 m/s held: MG 4·2² = 16 mmHg
     marks = [_mark("mr", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mr_jet"),
              _mark("any", MarkType.DOPPLER_TRACE, trace, region=2),
-             _mark("mv", MarkType.DOPPLER_TRACE, trace, region=2, purpose="mv_inflow")]
+             _mark("mv", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(1.0, -2.0), (1.2, -2.0)]), region=2,
+                   purpose="mv_inflow")]  # inflow flows away from the TEE probe: below the baseline
     results, _ = measure_all(marks, [], regions_for)
     by_id = {r.id: r for r in results}
     assert "mr.mean_gradient" not in by_id and by_id["mr.vti"].value == pytest.approx(40.0)
@@ -326,6 +328,8 @@ def test_volumetric_eroa_with_a_zero_vti_mr_trace_is_an_error_not_a_crash() -> N
     marks = [*_volumetric_marks()[:2],
              _mark("mr", MarkType.DOPPLER_TRACE, trace_to_image(CW, [(1.0, 0.0), (1.3, 0.0)]), region=2,
                    purpose="mr_jet")]  # flat on the baseline: VTI 0 cm
+    # a 0 m/s MR jet is held by the plausibility gate (peak < 2.0 m/s); confirmed, it reaches the calculation
+    marks[-1] = replace(marks[-1], confirmed=True)
     calc = {"id": "c5", "type": "volumetric", "lvedv_ml": 180, "lvesv_ml": 100, "lvot_diameter_mark": "lvotd",
             "lvot_trace_mark": "lvot", "mr_trace_mark": "mr"}
     _, errors = measure_all(marks, [calc], regions_for)

@@ -155,7 +155,7 @@ def test_file_menu_pacs_opens_the_dialog_and_a_retrieved_study_opens_in_the_wind
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "File")
     action = next(a for a in file_menu.actions() if a.text().replace("&", "") == "PACS…")
     action.trigger()
-    dialog = window.pacs_dialog
+    dialog = window.pacs.dialog
     assert dialog.isVisible()
     opened: list[Any] = []
     window.studyOpened.connect(opened.append)

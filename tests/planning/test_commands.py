@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from measurements.marks import Mark, MarkType
 from planning import commands as c
 from planning.case import Case, load_case
 from planning.document import MISSING, CaseDocument, ChangeKind, DocumentError, referencing
+from planning.model import Device, Jet
+from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetLocation, SegmentPair
 from tests.measurements.factories import region_item, write_us_image
 
 SOP = "1.2.826.0.1.3680043.99.20"
@@ -49,9 +52,14 @@ COMMANDS = {
     "ReplaceCalculation": lambda d: c.ReplaceCalculation(d.item("calculations", "c1"),
                                                          {**d.item("calculations", "c1"), "aliasing_velocity_m_s": 0.3}),
     "RemoveCalculation": lambda d: c.RemoveCalculation.of(d, d.item("calculations", "c1")),
-    "AddDevice": lambda d: c.AddDevice({"id": "d2", "kind": "PASCAL", "model": "ACE", "segment": "A3-P3"}),
+    "AddDevice": lambda d: c.AddDevice({"id": "d2", "kind": "PASCAL", "model": "Ace", "segment": "A3-P3"}),
+    "AddDevice(typed)": lambda d: c.AddDevice(Device("d2", DeviceKind.PASCAL, DeviceModelName.ACE, SegmentPair.A3_P3)),
+    "ReplaceDevice(typed)": lambda d: c.ReplaceDevice.of(d, replace(d.case.findings().devices[0],
+                                                                    attachment=Attachment.SLDA_POSTERIOR)),
+    "RemoveDevice(typed)": lambda d: c.RemoveDevice.of(d, d.case.findings().devices[0]),
+    "remove_device_cascade": lambda d: c.remove_device_cascade(d, "d1"),
     "ReplaceDevice": lambda d: c.ReplaceDevice(d.item("devices", "d1"), {**d.item("devices", "d1"),
-                                                                         "attachment": "SLDA"}),
+                                                                         "attachment": "SLDA posterior"}),
     "RemoveDevice": lambda d: c.RemoveDevice.of(d, d.item("devices", "d1")),
     "AddJet": lambda d: c.AddJet({"id": "j2", "location": "inter-clip", "grade": "mild"}),
     "ReplaceJet": lambda d: c.ReplaceJet(d.item("jets", "j1"), {**d.item("jets", "j1"), "grade": "severe"}),
@@ -180,3 +188,57 @@ def test_save_reopen_compare(tmp_path: Path) -> None:
     again = load_case(path)
     assert again.to_json() == doc.case.to_json()
     assert doc.autosave() == path.with_name(path.name + ".autosave")
+
+
+def _two_devices_and_jets() -> CaseDocument:
+    case = Case(devices=[{"id": "d1", "segment": "A2-P2"}, {"id": "d2", "segment": "A2-P2"}],
+                jets=[{"id": "j1", "location": "inter-clip", "devices": ["d1", "d2"], "grade": "mild"},
+                      {"id": "j2", "location": "para-clip lateral", "devices": ["d1"], "notes": "wide"},
+                      {"id": "j3", "location": "para-clip medial", "devices": ["d2"]}])
+    return CaseDocument(case, measure=_no_measure)
+
+
+def test_removing_a_device_drops_it_from_the_jets_beside_it_in_one_undo_step() -> None:
+    doc = _two_devices_and_jets()
+    before = _snapshot(doc)
+    cmd = c.remove_device_cascade(doc, "d1")
+    assert isinstance(cmd, c.Compound) and cmd.text == "Delete device d1"
+    cmd.apply(doc)
+    assert [d["id"] for d in doc.items("devices")] == ["d2"]
+    assert doc.items("jets") == [
+        {"id": "j1", "location": "inter-clip", "devices": ["d2"], "grade": "mild"},
+        {"id": "j2", "location": "para-clip lateral", "notes": "wide"},  # no device left: the key goes
+        {"id": "j3", "location": "para-clip medial", "devices": ["d2"]}]
+    cmd.revert(doc)
+    assert _snapshot(doc) == before
+
+
+def test_removing_a_device_no_jet_names_is_a_plain_remove() -> None:
+    doc = CaseDocument(Case(devices=[{"id": "d1"}, {"id": "d2"}], jets=[{"id": "j1", "devices": ["d2"]}]),
+                       measure=_no_measure)
+    cmd = c.remove_device_cascade(doc, "d1")
+    assert isinstance(cmd, c.RemoveDevice)
+    with pytest.raises(DocumentError, match="no device 'd9'"):
+        c.remove_device_cascade(doc, "d9")
+
+
+def test_typed_items_become_their_json_and_bad_values_are_refused() -> None:
+    doc = CaseDocument(Case(), measure=_no_measure)
+    c.AddJet(Jet("j1", JetLocation.PARA_MEDIAL, SegmentPair.A2_P2, devices=("d1",))).apply(doc)
+    assert doc.items("jets") == [{"id": "j1", "location": "para-clip medial", "segment": "A2-P2", "devices": ["d1"]}]
+    with pytest.raises(DocumentError, match=r"jet j2\.location: 'paraclip' is not one of"):
+        c.AddJet({"id": "j2", "location": "paraclip"})
+
+
+def test_a_field_edit_outside_the_vocabulary_is_refused_and_changes_nothing() -> None:
+    doc = CaseDocument(_case(), measure=_no_measure)
+    before = _snapshot(doc)
+    for cmd in (c.SetCaseField.of(doc, ("study", "rhythm"), "afib"),
+                c.SetCaseField.of(doc, ("context", "etiology"), "ischaemic"),
+                c.SetCaseField.of(doc, ("residual_mr", "total_grade"), "3+"),
+                c.SetLeafletSegment("P3", {"calcification": "none"}, {"calcification": "heavy"})):
+        with pytest.raises(DocumentError, match="is not one of"):
+            cmd.apply(doc)
+        assert _snapshot(doc) == before
+    c.SetCaseField.of(doc, ("study", "rhythm"), "AF").apply(doc)
+    assert doc.findings().rhythm == "AF"

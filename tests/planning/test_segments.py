@@ -5,10 +5,14 @@ from __future__ import annotations
 from measurements.results import Result
 from planning.case import Case
 from planning.findings import devices_at, segments
+from planning.model import Device
+from planning.vocab import SegmentPair
 
 
 def test_devices_at_a_scallop() -> None:
-    devices = [{"id": "d1", "segment": "A2-P2"}, {"id": "d2", "segment": "A2-P3"}, {"id": "d3", "segment": "A1/A2-P1"}]
+    """A device grasps the two scallops of its segment pair (enum members, not words in a text)."""
+    devices = [Device("d1", segment=SegmentPair.A2_P2), Device("d2", segment=SegmentPair.A2_P3),
+               Device("d3", segment=SegmentPair.A2_P1), Device("d4")]
     assert devices_at(devices, "P2") == ["d1"]
     assert devices_at(devices, "A2") == ["d1", "d2", "d3"]
     assert devices_at(devices, "P3") == ["d2"]

@@ -6,19 +6,15 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 
-from report.clipmap import (
-    DARK_STYLE,
-    MapGeometry,
-    clip_map_image,
+from planning.placement import (
     device_placement,
     device_positions,
-    item_at,
     jet_placement,
     jet_position,
-    map_items,
     nominal_position,
     segment_at,
 )
+from report.clipmap import DARK_STYLE, MapGeometry, clip_map_image, item_at, map_items
 from report.model import Device, Jet
 
 # Two clips side by side on A2-P2, as in the demo case.
@@ -104,11 +100,14 @@ def test_dark_map_draws_devices_in_the_device_colour() -> None:
 
 
 def test_case_entries_become_map_items_with_rotation_and_neighbours() -> None:
+    from planning import model
     from report.build import case_device, case_jet
 
-    rotated = case_device({"id": "d1", "kind": "PASCAL", "model": "Ace", "segment": "A3-P3",
-                           "orientation": "rotated", "rotation_deg": 30})
-    upright = case_device({"id": "d2", "kind": "MitraClip", "orientation": "perpendicular", "rotation_deg": 30})
+    rotated = case_device(model.Device.from_json({"id": "d1", "kind": "PASCAL", "model": "Ace", "segment": "A3-P3",
+                                                  "orientation": "rotated", "rotation_deg": 30}, "d1"))
+    upright = case_device(model.Device.from_json({"id": "d2", "kind": "MitraClip", "orientation": "perpendicular",
+                                                  "rotation_deg": 30}, "d2"))
     assert (rotated.rotation_deg, upright.rotation_deg) == (30.0, 0.0)  # the angle counts only when rotated
-    jet = case_jet({"id": "j1", "location": "inter-clip", "segment": "A2-P2", "devices": ["d1", "d2"]})
+    jet = case_jet(model.Jet.from_json({"id": "j1", "location": "inter-clip", "segment": "A2-P2",
+                                        "devices": ["d1", "d2"]}, "j1"))
     assert jet.devices == ("d1", "d2") and jet.vena_contracta_cm is None

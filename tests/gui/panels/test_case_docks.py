@@ -14,12 +14,13 @@ from gui.session import Unsaved
 
 
 def test_docks_are_in_the_panels_menu_with_shortcuts(window: Any) -> None:
-    toggles = {a.text(): a for a in window.panels_menu.actions()}
-    assert toggles["Clip map"].shortcut().toString() == "Ctrl+Shift+M"
-    assert toggles["Residual anatomy"].shortcut().toString() == "Ctrl+Shift+A"
-    assert window.valve_map_dock.widget() is window.valve_map
-    assert window.findings_dock.widget() is window.findings_panel
-    assert not window.valve_map.isEnabled()  # no case open yet
+    entries = {a.text(): a for a in window.panels_menu.actions()}
+    assert entries["Clip map"].isCheckable() and entries["Residual anatomy"].isCheckable()  # the toggles
+    assert entries["Show Clip map"].shortcut().toString() == "Ctrl+Shift+M"
+    assert entries["Show Residual anatomy"].shortcut().toString() == "Ctrl+Shift+A"
+    assert window.case_docks.valve_map_dock.widget() is window.case_docks.valve_map
+    assert window.case_docks.findings_dock.widget() is window.case_docks.findings
+    assert not window.case_docks.valve_map.isEnabled()  # no case open yet
 
 
 @pytest.fixture
@@ -31,16 +32,16 @@ def demo_case_window(qtbot: Any, demo_window: Any, demo_study: Any, tmp_path: Pa
     win.resize(1700, 1000)
     win.session.ask_unsaved = lambda name: Unsaved.DISCARD
     win.session.open(write_demo_case(demo_study, tmp_path))
-    win.valve_map_dock.show()
-    win.valve_map_dock.raise_()
+    win.case_docks.valve_map_dock.show()
+    win.case_docks.valve_map_dock.raise_()
     return win
 
 
 def test_the_open_case_is_on_the_map_and_a_jet_shows_its_mark(qtbot: Any, demo_case_window: Any,
                                                               demo_study: Any) -> None:
     win = demo_case_window
-    view = win.valve_map.view
-    assert win.valve_map.isEnabled()
+    view = win.case_docks.valve_map.view
+    assert win.case_docks.valve_map.isEnabled()
     assert [(d.id, d.segment, d.position) for d in view.devices] == [("d1", "A2-P2", "medial"),
                                                                        ("d2", "A2-P2", "lateral")]
     assert [(j.id, j.location) for j in view.jets] == [("j1", "para-clip lateral")]
@@ -59,7 +60,7 @@ def test_the_open_case_is_on_the_map_and_a_jet_shows_its_mark(qtbot: Any, demo_c
 def test_map_keys_win_over_the_window_shortcuts(qtbot: Any, demo_case_window: Any) -> None:
     win = demo_case_window
     doc = win.session.document
-    view = win.valve_map.view
+    view = win.case_docks.valve_map.view
     view.setFocus()
     qtbot.waitUntil(view.hasFocus)
     QTest.keyClick(view, "D")                   # the map's device tool, not the window's distance tool
@@ -75,15 +76,40 @@ def test_map_keys_win_over_the_window_shortcuts(qtbot: Any, demo_case_window: An
 
 def test_arrows_in_a_findings_field_stay_in_the_field(qtbot: Any, demo_case_window: Any) -> None:
     win = demo_case_window
-    win.findings_dock.show()
-    win.findings_dock.raise_()
+    win.case_docks.findings_dock.show()
+    win.case_docks.findings_dock.raise_()
     viewport = win.grid.active
     loop_before, frame_before = viewport.info.sop_instance_uid, viewport.frame_index
-    combo = win.findings_panel.segment_editor.calcification
+    combo = win.case_docks.findings.segment_editor.calcification
     combo.setFocus()
     qtbot.waitUntil(combo.hasFocus)
-    segment = win.findings_panel.segment_editor.segment
+    segment = win.case_docks.findings.segment_editor.segment
     QTest.keyClick(combo, Qt.Key.Key_Down)   # the next calcification grade, not the next loop
     QTest.keyClick(combo, Qt.Key.Key_Right)  # nor a frame step
     assert win.session.document.case.leaflets["segments"][segment]["calcification"] == "none"
     assert (viewport.info.sop_instance_uid, viewport.frame_index) == (loop_before, frame_before)
+
+
+def _on_screen(dock: Any) -> bool:
+    """The reader sees the dock: not closed and not a tab behind another (Qt moves those off-screen)."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+@pytest.mark.parametrize(("key", "dock", "other"), [(Qt.Key.Key_M, "valve_map_dock", "findings_dock"),
+                                                    (Qt.Key.Key_A, "findings_dock", "valve_map_dock")])
+def test_a_panel_shortcut_shows_and_raises_its_dock_never_hides_it(qtbot: Any, window: Any, key: Any,
+                                                                    dock: str, other: str) -> None:
+    """Ctrl+Shift+M / Ctrl+Shift+A used to toggle the dock: pressed while the panel was the tab behind
+    the other one, it closed the panel the reader asked for. Now it shows and raises it, every time,
+    also when the dock was closed."""
+    docks = window.case_docks
+    target, behind = getattr(docks, dock), getattr(docks, other)
+    shortcut = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    behind.raise_()
+    qtbot.waitUntil(lambda: _on_screen(behind) and not _on_screen(target))  # the target is the hidden tab
+    for _press in range(2):  # twice: a second press must not hide it again
+        QTest.keyClick(window, key, shortcut)
+        qtbot.waitUntil(lambda: _on_screen(target) and not _on_screen(behind))
+    target.close()
+    QTest.keyClick(window, key, shortcut)
+    qtbot.waitUntil(lambda: _on_screen(target))

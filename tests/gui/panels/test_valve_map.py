@@ -89,7 +89,7 @@ def test_editing_the_attachment_and_model_is_one_undo_step_each(qtbot: Any, pane
     editor.model.activated.emit(editor.model.currentIndex())
     assert document.item("devices", "d1")["attachment"] == "SLDA posterior"
     assert document.item("devices", "d1")["model"] == "G4 NTW"
-    assert "9 × 6 mm" in editor.size.text()  # NTW arms, clinical.md §3.3
+    assert "9 × 6 mm" in editor.size_label.text()  # NTW arms, clinical.md §3.3
     assert undo.stack.count() == 3
     undo.stack.undo()
     assert document.item("devices", "d1")["model"] == "G4 XTW"

@@ -1,0 +1,384 @@
+"""Typed findings of a case: devices, jets, residual leaflet anatomy, spaces, clinical context.
+
+Each is a frozen dataclass read from its case-file JSON object with ``from_json(raw, where)`` and
+written back with ``to_json()`` (docs/case-file.md). Closed vocabularies are ``planning.vocab``
+enums; a value outside them raises ``ValueError`` naming the field (``jets[2].location``) and the
+allowed values, which ``planning.case`` reports as a ``CaseError`` naming the file. Keys this
+version does not know are kept in ``extra`` and written back unchanged (forward compatibility).
+An absent key, JSON ``null`` or an empty string is "not recorded" (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from planning.vocab import (
+    Attachment,
+    Calcification,
+    DeviceKind,
+    DeviceModelName,
+    DevicePosition,
+    Etiology,
+    JetLocation,
+    LeafletInjury,
+    Mobility,
+    MRGrade,
+    Orientation,
+    Rhythm,
+    Scallop,
+    SegmentPair,
+    SpaceKind,
+    SurgicalRisk,
+    TmvrAnatomy,
+    parse_enum,
+)
+
+E = TypeVar("E", bound=StrEnum)
+JSON = dict[str, Any]
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+def _object(raw: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} must be a JSON object (got {type(raw).__name__})")
+    return raw
+
+
+def _enum(raw: Mapping[str, Any], key: str, enum: type[E], where: str) -> E | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    return parse_enum(enum, value, f"{where}.{key}")
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{where}.{key} must be a string (got {value!r})")
+    return value
+
+
+def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}.{key} must be true or false (got {value!r})")
+    return value
+
+
+def _number(raw: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where}.{key} must be a number (got {value!r})")
+    return float(value)
+
+
+def _ids(raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
+        raise ValueError(f"{where}.{key} must be a list of ids (got {value!r})")
+    return tuple(value)
+
+
+def _extra(raw: Mapping[str, Any], known: tuple[str, ...]) -> Mapping[str, Any]:
+    return MappingProxyType({k: v for k, v in raw.items() if k not in known})
+
+
+def _out(pairs: tuple[tuple[str, object], ...], extra: Mapping[str, Any]) -> JSON:
+    """Known keys that are recorded (not None / "" / () / False), then the unknown keys as read."""
+    doc: JSON = {}
+    for key, value in pairs:
+        if value is None or value == "" or value == () or value is False:
+            continue
+        doc[key] = list(value) if isinstance(value, tuple) else value
+    doc.update({k: v for k, v in extra.items() if k not in doc})
+    return doc
+
+
+def _whole(value: float | None) -> float | int | None:
+    return int(value) if value is not None and value.is_integer() else value
+
+
+_DEVICE_KEYS = ("id", "kind", "model", "segment", "position", "attachment", "orientation", "rotation_deg",
+                "image_mark", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A prior TEER device (``devices[]``)."""
+
+    id: str
+    kind: DeviceKind | None = None
+    model: DeviceModelName | None = None
+    segment: SegmentPair | None = None
+    position: DevicePosition | None = None
+    attachment: Attachment | None = None
+    orientation: Orientation | None = None
+    rotation_deg: float | None = None  # clockwise on the surgical view, when rotated
+    image_mark: str = ""
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> Device:
+        d = _object(raw, where)
+        return cls(_text(d, "id", where), _enum(d, "kind", DeviceKind, where),
+                   _enum(d, "model", DeviceModelName, where), _enum(d, "segment", SegmentPair, where),
+                   _enum(d, "position", DevicePosition, where), _enum(d, "attachment", Attachment, where),
+                   _enum(d, "orientation", Orientation, where), _number(d, "rotation_deg", where),
+                   _text(d, "image_mark", where), _text(d, "notes", where), _extra(d, _DEVICE_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out((("id", self.id), ("kind", self.kind), ("model", self.model), ("segment", self.segment),
+                     ("position", self.position), ("attachment", self.attachment),
+                     ("orientation", self.orientation), ("rotation_deg", _whole(self.rotation_deg)),
+                     ("image_mark", self.image_mark), ("notes", self.notes)), self.extra)
+
+    @property
+    def rotation(self) -> float:
+        """The drawn rotation in degrees: ``rotation_deg`` when rotated, else 0."""
+        return (self.rotation_deg or 0.0) if self.orientation is Orientation.ROTATED else 0.0
+
+
+_JET_KEYS = ("id", "location", "segment", "grade", "devices", "vena_contracta_mark", "orifice_mark",
+             "pisa_calculation", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class Jet:
+    """A residual MR jet (``jets[]``); ``devices`` are the device(s) a para-/inter-clip jet is beside."""
+
+    id: str
+    location: JetLocation | None = None
+    segment: SegmentPair | None = None
+    grade: MRGrade | None = None
+    devices: tuple[str, ...] = ()
+    vena_contracta_mark: str = ""
+    orifice_mark: str = ""
+    pisa_calculation: str = ""
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> Jet:
+        j = _object(raw, where)
+        return cls(_text(j, "id", where), _enum(j, "location", JetLocation, where),
+                   _enum(j, "segment", SegmentPair, where), _enum(j, "grade", MRGrade, where),
+                   _ids(j, "devices", where), _text(j, "vena_contracta_mark", where),
+                   _text(j, "orifice_mark", where), _text(j, "pisa_calculation", where), _text(j, "notes", where),
+                   _extra(j, _JET_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out((("id", self.id), ("location", self.location), ("segment", self.segment),
+                     ("grade", self.grade), ("devices", self.devices),
+                     ("vena_contracta_mark", self.vena_contracta_mark), ("orifice_mark", self.orifice_mark),
+                     ("pisa_calculation", self.pisa_calculation), ("notes", self.notes)), self.extra)
+
+
+_SEGMENT_KEYS = ("length_mark", "calcification", "calcification_in_grasp_zone", "mobility", "injury",
+                 "coaptation_gap_mark", "grasped_by", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentFinding:
+    """The residual anatomy of one scallop or commissure (``leaflets.segments.<name>``)."""
+
+    length_mark: str = ""
+    calcification: Calcification | None = None
+    calcification_in_grasp_zone: bool = False
+    mobility: Mobility | None = None
+    injury: LeafletInjury | None = None
+    coaptation_gap_mark: str = ""
+    grasped_by: str = ""
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> SegmentFinding:
+        s = _object(raw, where)
+        return cls(_text(s, "length_mark", where), _enum(s, "calcification", Calcification, where),
+                   _flag(s, "calcification_in_grasp_zone", where), _enum(s, "mobility", Mobility, where),
+                   _enum(s, "injury", LeafletInjury, where), _text(s, "coaptation_gap_mark", where),
+                   _text(s, "grasped_by", where), _text(s, "notes", where), _extra(s, _SEGMENT_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out((("length_mark", self.length_mark), ("calcification", self.calcification),
+                     ("calcification_in_grasp_zone", self.calcification_in_grasp_zone),
+                     ("mobility", self.mobility), ("injury", self.injury),
+                     ("coaptation_gap_mark", self.coaptation_gap_mark), ("grasped_by", self.grasped_by),
+                     ("notes", self.notes)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    """A measured space beside the devices (``leaflets.spaces[]``)."""
+
+    kind: SpaceKind | None = None
+    label: str = ""
+    distance_mark: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> Space:
+        s = _object(raw, where)
+        return cls(_enum(s, "kind", SpaceKind, where), _text(s, "label", where), _text(s, "distance_mark", where),
+                   _extra(s, ("kind", "label", "distance_mark")))
+
+    def to_json(self) -> JSON:
+        return _out((("kind", self.kind), ("label", self.label), ("distance_mark", self.distance_mark)),
+                    self.extra)
+
+
+_LEAFLET_KEYS = ("segments", "spaces", "mac", "tear_or_perforation", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class Leaflets:
+    """Residual leaflet anatomy (``leaflets``)."""
+
+    segments: Mapping[Scallop, SegmentFinding] = field(default_factory=lambda: MappingProxyType({}))
+    spaces: tuple[Space, ...] = ()
+    mac: Calcification | None = None  # mitral annular calcification
+    tear_or_perforation: bool = False
+    notes: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "leaflets") -> Leaflets:
+        leaf = _object(raw, where)
+        segs = _object(leaf.get("segments", {}), f"{where}.segments")
+        spaces = leaf.get("spaces", [])
+        if not isinstance(spaces, list):
+            raise ValueError(f"{where}.spaces must be a list (got {spaces!r})")
+        return cls(
+            MappingProxyType({parse_enum(Scallop, name, f"{where}.segments key"):
+                              SegmentFinding.from_json(entry, f"{where}.segments.{name}")
+                              for name, entry in segs.items()}),
+            tuple(Space.from_json(s, f"{where}.spaces[{i}]") for i, s in enumerate(spaces)),
+            _enum(leaf, "mac", Calcification, where), _flag(leaf, "tear_or_perforation", where),
+            _text(leaf, "notes", where), _extra(leaf, _LEAFLET_KEYS))
+
+    def to_json(self) -> JSON:
+        segs = {str(name): s.to_json() for name, s in self.segments.items()}
+        return _out((("segments", segs or None), ("spaces", tuple(s.to_json() for s in self.spaces)),
+                     ("mac", self.mac), ("tear_or_perforation", self.tear_or_perforation), ("notes", self.notes)),
+                    self.extra)
+
+
+_CONTEXT_KEYS = ("operator", "indication", "surgical_risk", "etiology", "mr_grade", "tmvr_anatomy",
+                 "concomitant_surgical_indication", "device_width_mm", "rhythm")
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalContext:
+    """What the clinician records about the patient and the plan (``context``)."""
+
+    operator: str = ""
+    indication: str = ""
+    surgical_risk: SurgicalRisk | None = None
+    etiology: Etiology | None = None
+    mr_grade: MRGrade | None = None  # the clinician's overall residual MR grade
+    tmvr_anatomy: TmvrAnatomy | None = None
+    concomitant_surgical_indication: bool = False
+    device_width_mm: float | None = None  # width of the candidate device
+    rhythm: Rhythm | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "context") -> ClinicalContext:
+        c = _object(raw, where)
+        return cls(_text(c, "operator", where), _text(c, "indication", where),
+                   _enum(c, "surgical_risk", SurgicalRisk, where), _enum(c, "etiology", Etiology, where),
+                   _enum(c, "mr_grade", MRGrade, where), _enum(c, "tmvr_anatomy", TmvrAnatomy, where),
+                   _flag(c, "concomitant_surgical_indication", where), _number(c, "device_width_mm", where),
+                   _enum(c, "rhythm", Rhythm, where), _extra(c, _CONTEXT_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out((("operator", self.operator), ("indication", self.indication),
+                     ("surgical_risk", self.surgical_risk), ("etiology", self.etiology), ("mr_grade", self.mr_grade),
+                     ("tmvr_anatomy", self.tmvr_anatomy),
+                     ("concomitant_surgical_indication", self.concomitant_surgical_indication),
+                     ("device_width_mm", _whole(self.device_width_mm)), ("rhythm", self.rhythm)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class ResidualMR:
+    """The clinician's integrated total residual MR grade (``residual_mr``) and what it rests on; per-jet
+    grades are never summed or maxed into it."""
+
+    total_grade: MRGrade | None = None
+    basis: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "residual_mr") -> ResidualMR:
+        r = _object(raw, where)
+        return cls(_enum(r, "total_grade", MRGrade, where), _text(r, "basis", where),
+                   _extra(r, ("total_grade", "basis")))
+
+    def to_json(self) -> JSON:
+        return _out((("total_grade", self.total_grade), ("basis", self.basis)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Calculation:
+    """A calculation entry (``calculations[]``): its id and type; its inputs (mark ids, numbers) are
+    read by ``measurements.compute`` and kept in ``extra``."""
+
+    id: str
+    type: str
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> Calculation:
+        c = _object(raw, where)
+        return cls(_text(c, "id", where), _text(c, "type", where), _extra(c, ("id", "type")))
+
+    def to_json(self) -> JSON:
+        return _out((("id", self.id), ("type", self.type)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """All typed findings of one case, as parsed at the case-file boundary."""
+
+    devices: tuple[Device, ...] = ()
+    jets: tuple[Jet, ...] = ()
+    leaflets: Leaflets = field(default_factory=Leaflets)
+    context: ClinicalContext = field(default_factory=ClinicalContext)
+    rhythm: Rhythm | None = None  # study.rhythm
+    residual_mr: ResidualMR = field(default_factory=ResidualMR)
+    calculations: tuple[Calculation, ...] = ()
+
+    @property
+    def total_mr_grade(self) -> MRGrade | None:
+        """The integrated total: ``residual_mr.total_grade``, else the overall grade 0.1.0 kept in
+        ``context.mr_grade``; never derived from the jets."""
+        return self.residual_mr.total_grade or self.context.mr_grade
+
+    def device(self, device_id: str) -> Device | None:
+        return next((d for d in self.devices if d.id == device_id), None)
+
+
+def parse_findings(devices: list[Any], jets: list[Any], leaflets: object, context: object,
+                   study: Mapping[str, Any], residual_mr: object = None,
+                   calculations: Sequence[Any] = ()) -> Findings:
+    """Every finding of a case typed; ValueError naming the first bad field."""
+    return Findings(tuple(Device.from_json(d, f"devices[{i}]") for i, d in enumerate(devices)),
+                    tuple(Jet.from_json(j, f"jets[{i}]") for i, j in enumerate(jets)),
+                    Leaflets.from_json(leaflets), ClinicalContext.from_json({} if context is None else context),
+                    _enum(study, "rhythm", Rhythm, "study"),
+                    ResidualMR.from_json({} if residual_mr is None else residual_mr),
+                    tuple(Calculation.from_json(c, f"calculations[{i}]") for i, c in enumerate(calculations)))
