@@ -9,6 +9,7 @@ Commands hold full before/after values, so ``revert`` never has to guess: a comm
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, Self
@@ -54,10 +55,18 @@ class AddMark:
 
 @dataclass(frozen=True)
 class ReplaceMark:
-    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark)."""
+    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark).
+
+    Moving the points of a confirmed mark clears ``confirmed``: the user confirmed the value the old
+    points gave, not the new one (docs/clinical-criteria.md §8.1, plausibility gates).
+    """
 
     before: Mark
     after: Mark
+
+    def __post_init__(self) -> None:
+        if self.after.confirmed and self.after.points != self.before.points:
+            object.__setattr__(self, "after", dataclasses.replace(self.after, confirmed=False))
 
     @property
     def text(self) -> str:
