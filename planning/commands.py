@@ -72,6 +72,8 @@ class ReplaceMark:
     def text(self) -> str:
         if self.before.points != self.after.points:
             return f"Move {_mark_name(self.after)}"
+        if self.before.confirmed != self.after.confirmed and self.before.label == self.after.label:
+            return f"{'Confirm value of' if self.after.confirmed else 'Unconfirm'} {_mark_name(self.after)}"
         return f"Edit {_mark_name(self.after)}"
 
     def apply(self, doc: CaseDocument) -> None:

@@ -4,22 +4,44 @@
 number of its own: it re-reads ``doc.results()`` after every change) plus one row per mark or
 calculation that could not be measured, with the reason. Selecting a row asks the window to show
 the loop and frame of its first mark and highlight it (``markActivated``).
+
+A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
+and, indented under it, one row per beat. A value a plausibility gate holds shows its warning, no
+grade and "held" until the user checks the image and confirms it (Confirm value / Unconfirm, one
+undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.session import CaseSession
-from measurements import thresholds
+from measurements import plausibility, thresholds
+from measurements.marks import Mark
 from measurements.results import Result
+from planning.commands import ReplaceMark
 from report.model import unit_display
 
-COLUMNS = ("Measurement", "Value", "Unit", "Grade", "Warnings", "Marks")
+COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
+GRADE_COLUMN, WARNINGS_COLUMN = 4, 5
+#: What the grade column says of a value a plausibility gate holds.
+HELD_GRADE = "held: check the image, then Confirm value"
+BEAT_INDENT = "      "
 _GRADE_COLOURS = {"normal": "#81c784", "mild": "#aed581", "moderate": "#ffb74d", "severe": "#ff7043"}
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -42,6 +64,48 @@ def value_text(result: Result) -> str:
     return f"{number_text(result)} {unit_display(result.unit)}".strip()
 
 
+def _amount(quantity: str, value: float, unit: str) -> str:
+    return f"{thresholds.display(quantity, value).removesuffix(unit).strip()} {unit_display(unit)}".strip()
+
+
+def _is_beat_of(child: Result, parent: Result) -> bool:
+    return (child.beat is not None and parent.beats is not None and child.source == parent.source
+            and child.quantity == parent.quantity)
+
+
+def grouped(results: Sequence[Result]) -> list[tuple[Result, bool]]:
+    """(result, is a beat row) in display order: each average of a multi-beat trace followed by its
+    beats in beat order; everything else in the order measured."""
+    averages = [r for r in results if r.beats is not None]
+    out: list[tuple[Result, bool]] = []
+    for r in results:
+        if r.beat is not None and any(_is_beat_of(r, a) for a in averages):
+            continue
+        out.append((r, False))
+        if r.beats is not None:
+            out += [(b, True) for b in sorted((b for b in results if _is_beat_of(b, r)), key=lambda b: b.beat or 0)]
+    return out
+
+
+def _heart_rate(results: Sequence[Result], of: Result) -> Result | None:
+    """The heart rate of the same trace and beat (the average heart rate for an average row)."""
+    return next((r for r in results if r.quantity == "heart_rate" and r.source == of.source
+                 and r.beat == of.beat and (r.beats is not None) == (of.beats is not None)), None)
+
+
+def beats_text(result: Result, results: Sequence[Result]) -> str:
+    """"mean of 3 beats, SD 0.54 mmHg · HR 71 bpm" for an average, "beat 2 · HR 67 bpm" for a beat row."""
+    if result.beats is None and result.beat is None:
+        return ""
+    if result.beat is not None:
+        text = f"beat {result.beat}"
+    else:
+        sd = "" if result.sd is None else f", SD {_amount(result.quantity, result.sd, result.unit)}"
+        text = f"mean of {result.beats} beat{'s' * (result.beats != 1)}{sd}"
+    hr = _heart_rate(results, result) if result.quantity != "heart_rate" else None
+    return text + (f" · HR {_amount('heart_rate', hr.value, hr.unit)}" if hr is not None else "")
+
+
 def grade_colour(text: str) -> str | None:
     low = text.lower()
     for key in ("severe", "moderate", "mild", "normal"):
@@ -51,12 +115,13 @@ def grade_colour(text: str) -> str | None:
 
 
 class ResultsModel(QAbstractTableModel):
-    """Rows: results (then refusals) of the open case."""
+    """Rows: results (averages with their beats under them, then refusals) of the open case."""
 
     def __init__(self, session: CaseSession, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
         self.results: list[Result] = []
+        self.beat_rows: list[bool] = []
         self.errors: list[tuple[str, str]] = []
         session.changed.connect(lambda _c: self.reload())
         session.documentChanged.connect(lambda _d: self.reload())
@@ -65,7 +130,9 @@ class ResultsModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         doc = self.session.document
-        self.results = doc.results() if doc is not None else []
+        rows = grouped(doc.results()) if doc is not None else []
+        self.results = [r for r, _ in rows]
+        self.beat_rows = [beat for _, beat in rows]
         self.errors = doc.errors() if doc is not None else []
         self.endResetModel()
 
@@ -87,6 +154,13 @@ class ResultsModel(QAbstractTableModel):
             return self.results[row].source
         return (self.errors[row - len(self.results)][0],)
 
+    def result(self, row: int) -> Result | None:
+        return self.results[row] if 0 <= row < len(self.results) else None
+
+    def _label(self, row: int) -> str:
+        r = self.results[row]
+        return f"{BEAT_INDENT}beat {r.beat}" if self.beat_rows[row] else r.label
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -94,16 +168,17 @@ class ResultsModel(QAbstractTableModel):
         if row >= len(self.results):
             item_id, message = self.errors[row - len(self.results)]
             if role == Qt.ItemDataRole.DisplayRole:
-                return (item_id, "—", "", "not measured", message, item_id)[col]
+                return (item_id, "—", "", "", "not measured", message, item_id)[col]
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#ff8a80")
             if role == Qt.ItemDataRole.ToolTipRole:
                 return message
             return None
         r = self.results[row]
-        grade = grade_text(r)
+        held = plausibility.is_held(r)
+        grade = HELD_GRADE if held else grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.label, number_text(r), unit_display(r.unit), grade,
+            return (self._label(row), number_text(r), unit_display(r.unit), beats_text(r, self.results), grade,
                     " · ".join(r.warnings), ", ".join(r.source))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{r.label}: {value_text(r)}"]
@@ -115,19 +190,29 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 3 and grade_colour(grade):
-                return QColor(grade_colour(grade))
-            if col == 4 and r.warnings:
+            if col == GRADE_COLUMN and held:
                 return QColor("#ffcc80")
-        if role == Qt.ItemDataRole.FontRole and col == 1:
+            if col == GRADE_COLUMN and grade_colour(grade):
+                return QColor(grade_colour(grade))
+            if col == WARNINGS_COLUMN and r.warnings:
+                return QColor("#ffcc80")
+            if self.beat_rows[row]:
+                return QColor("#b0bec5")
+        if role == Qt.ItemDataRole.FontRole and col == 1 and not self.beat_rows[row]:
             font = QFont()
             font.setBold(True)
             return font
         return None
 
 
+def gated(results: Sequence[Result]) -> list[str]:
+    """The plausibility warnings of a mark's results, each once."""
+    return list(dict.fromkeys(w for r in results for w in r.warnings if w.startswith(plausibility.PREFIX)))
+
+
 class MeasurementsPanel(QWidget):
-    """The table; a row click emits ``markActivated(mark id)`` for its first mark."""
+    """The table; a row click emits ``markActivated(mark id)`` for its first mark. Confirm value /
+    Unconfirm act on the selected row's mark when a plausibility gate flagged it."""
 
     markActivated = Signal(str)
 
@@ -147,28 +232,79 @@ class MeasurementsPanel(QWidget):
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(3, 300)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(GRADE_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(GRADE_COLUMN, 300)
+        header.setSectionResizeMode(WARNINGS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.summary = QLabel("", self)
         self.summary.setObjectName("measurementsSummary")
+        self.confirm_action = QAction("Confirm value", self)
+        self.confirm_action.setStatusTip("The flagged value is right: grade it and use it (the warning stays)")
+        self.confirm_action.triggered.connect(lambda _c=False: self.set_confirmed(True))
+        self.unconfirm_action = QAction("Unconfirm", self)
+        self.unconfirm_action.setStatusTip("Hold the flagged value again: no grade, not used")
+        self.unconfirm_action.triggered.connect(lambda _c=False: self.set_confirmed(False))
+        self.confirm_button, self.unconfirm_button = QToolButton(self), QToolButton(self)
+        for button, action in ((self.confirm_button, self.confirm_action),
+                               (self.unconfirm_button, self.unconfirm_action)):
+            button.setDefaultAction(action)
+        self.gate_note = QLabel("", self)
+        self.gate_note.setObjectName("plausibilityNote")
+        self.gate_note.setWordWrap(True)
+        self.gate_note.setStyleSheet("color: #ffcc80;")
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.confirm_button)
+        top.addWidget(self.unconfirm_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
+        layout.addLayout(top)
+        layout.addWidget(self.gate_note)
         layout.addWidget(self.table, 1)
         self.model.modelReset.connect(self._update_summary)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_gate())
         self._update_summary()
 
     def _update_summary(self) -> None:
         doc = self.session.document
+        self._update_gate()
         if doc is None:
             self.summary.setText("No case open — File → New Case, or open a case file")
             return
         n, bad = len(self.model.results), len(self.model.errors)
         self.summary.setText(f"{n} result{'s' * (n != 1)} from {len(doc.marks)} marks"
                              + (f" · {bad} not measured" if bad else ""))
+
+    def gated_mark(self) -> Mark | None:
+        """The selected row's mark when a plausibility gate flagged it (held or confirmed)."""
+        doc = self.session.document
+        mark_id = self.selected_mark()
+        mark = doc.mark(mark_id) if doc is not None and mark_id else None
+        return mark if mark is not None and doc is not None and gated(doc.results_of(mark.id)) else None
+
+    def _update_gate(self) -> None:
+        doc, mark = self.session.document, self.gated_mark()
+        self.confirm_action.setEnabled(mark is not None and not mark.confirmed)
+        self.unconfirm_action.setEnabled(mark is not None and mark.confirmed)
+        if mark is None or doc is None:
+            self.gate_note.hide()
+            return
+        state = ("Confirmed by you: graded and used; the warning stays." if mark.confirmed else
+                 "Held: not graded or used. Check the image; if the value is right, Confirm value.")
+        reasons = [w.removeprefix(plausibility.PREFIX).removesuffix(plausibility.HELD)
+                   .removesuffix(plausibility.CONFIRMED) for w in gated(doc.results_of(mark.id))]
+        self.gate_note.setText(f"⚠ {mark.label or mark.id}: " + "; ".join(reasons) + f". {state}")
+        self.gate_note.show()
+
+    def set_confirmed(self, confirmed: bool) -> bool:
+        """Confirm (or unconfirm) the selected flagged mark: one undo step; the row stays selected."""
+        mark = self.gated_mark()
+        if mark is None or mark.confirmed == confirmed:
+            return False
+        done = self.session.push(ReplaceMark(mark, dataclasses.replace(mark, confirmed=confirmed)))
+        self.select_source(mark.id)
+        return done
 
     def _activate(self, index: QModelIndex) -> None:
         doc = self.session.document

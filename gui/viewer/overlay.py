@@ -23,7 +23,7 @@ from gui.session import CaseSession
 from gui.viewer.viewport import Viewport
 from imaging.errors import InputError
 from imaging.regions import region_for_points
-from measurements import thresholds
+from measurements import plausibility, thresholds
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkError, MarkType
 from measurements.results import Result
@@ -37,6 +37,10 @@ MARK_COLOUR = "#ffd54f"
 SELECTED_COLOUR = "#4dd0e1"
 DRAFT_COLOUR = "#aed581"
 REFUSED_COLOUR = "#ff5252"
+#: A mark whose value a plausibility gate flagged (docs/clinical-criteria.md §8.1).
+GATED_COLOUR = "#ffcc80"
+HELD_NOTE = "⚠ implausible? held, not graded — Confirm value in Measurements"
+CONFIRMED_NOTE = "⚠ flagged, confirmed by you"
 LABEL_COLOUR = "#f5f5f5"
 
 Points = tuple[tuple[float, float], ...]
@@ -213,8 +217,11 @@ class MarkOverlay(QObject):
         else:
             results, error = self._measure(dataclasses.replace(mark, points=points or mark.points))
         text = error if error else format_results(results)
+        flagged = points is None and any(w.startswith(plausibility.PREFIX) for r in results for w in r.warnings)
+        if flagged:
+            text = f"{text}\n{CONFIRMED_NOTE if mark.confirmed else HELD_NOTE}"
         label.setText(f"{mark.label or mark.id}\n{text}" if text else (mark.label or mark.id))
-        label.setColor(QColor(REFUSED_COLOUR if error else LABEL_COLOUR))
+        label.setColor(QColor(REFUSED_COLOUR if error else GATED_COLOUR if flagged else LABEL_COLOUR))
         shown = points or mark.points
         if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred: traces sit side by side
             xs = [p[0] for p in shown]

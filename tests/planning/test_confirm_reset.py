@@ -41,7 +41,7 @@ def test_relabelling_or_confirming_keeps_the_flag_as_asked() -> None:
     assert relabelled.after.confirmed is True
     unconfirmed = _trace(confirmed=False)
     confirm = ReplaceMark(unconfirmed, dataclasses.replace(unconfirmed, confirmed=True))
-    assert confirm.after.confirmed is True and confirm.text.startswith("Edit")
+    assert confirm.after.confirmed is True and confirm.text == "Confirm value of Doppler trace 'MV inflow CW'"
 
 
 def test_a_refusal_carries_both_identities() -> None:

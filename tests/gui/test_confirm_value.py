@@ -1,0 +1,77 @@
+"""A value a plausibility gate holds (docs/clinical-criteria.md §8.1) is shown with its warning and no
+grade in the measurements panel and the viewer, until the user clicks Confirm value; undo holds it again.
+
+The trace imitates the commonest mix-up on a CW strip: a mitral inflow trace drawn on the flow
+towards the transducer (above the baseline of the demo strip), i.e. on the MR side.
+Demo CW strip (demo/phantom.py): Δt = 0.004 s/px, Δv = -1.25 cm/s per px, baseline at image y = 320.5.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from gui.panels.measurements import GRADE_COLUMN, HELD_GRADE, WARNINGS_COLUMN
+from gui.viewer.overlay import CONFIRMED_NOTE, HELD_NOTE
+from tests.gui.conftest import open_in
+from tests.gui.test_annotate import BASELINE_Y, annotating, at_one_to_one, click  # noqa: F401 - fixture
+
+# 80 px above the baseline × 1.25 cm/s = 1.0 m/s peak towards the transducer, a 0.4 s triangle:
+# mean gradient 4 · 1.0² / 3 = 1.33 mmHg, graded by the headline scheme MVARC "no significant MS"
+# (MG < 5 mmHg, docs/clinical-criteria.md §2.6) once confirmed
+MG_HAND = 4 * 1.0 ** 2 / 3
+
+
+def _mean_gradient_row(panel: Any) -> int:
+    return next(r for r, res in enumerate(panel.model.results) if res.quantity == "mean_gradient")
+
+
+def _cell(panel: Any, row: int, col: int) -> str:
+    return str(panel.model.index(row, col).data())
+
+
+def test_held_inflow_trace_is_confirmed_by_a_click_and_undo_holds_it_again(qtbot: Any, annotating: Any,  # noqa: F811
+                                                                           demo_study: Any) -> None:
+    win = annotating
+    viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
+    at_one_to_one(viewport, (150, 300))
+    QTest.keyClick(win, Qt.Key.Key_T)
+    for x, y in [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]:
+        click(viewport, x, y)
+    QTest.keyClick(win, Qt.Key.Key_Return)
+    (mark,) = win.session.document.marks
+    assert mark.purpose == "mv_inflow" and not mark.confirmed
+    panel = win.annotation.panel
+    row = _mean_gradient_row(panel)
+    assert panel.model.results[row].value == pytest.approx(MG_HAND, rel=1e-9)
+    assert _cell(panel, row, GRADE_COLUMN) == HELD_GRADE
+    assert "flows towards the transducer" in _cell(panel, row, WARNINGS_COLUMN)
+    assert HELD_NOTE in win.annotation.overlay().labels[mark.id].textItem.toPlainText()
+    assert panel.confirm_button.isEnabled()  # the new mark is selected in the viewer, so its row too
+
+    QTest.keyClick(win, Qt.Key.Key_Escape)  # leave the trace tool
+    QTest.keyClick(win, Qt.Key.Key_Escape)  # clear the selection
+    assert not panel.confirm_button.isEnabled() and not panel.gate_note.isVisible()
+    rect = panel.table.visualRect(panel.model.index(row, 0))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.gate_note.isVisible() and "flows towards the transducer" in panel.gate_note.text()
+    assert panel.confirm_button.isEnabled() and not panel.unconfirm_button.isEnabled()
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+
+    doc = win.session.document
+    assert doc.mark(mark.id).confirmed
+    row = _mean_gradient_row(panel)
+    assert _cell(panel, row, GRADE_COLUMN) .startswith("no significant MS (MG <5 mmHg)")
+    assert "flows towards the transducer" in _cell(panel, row, WARNINGS_COLUMN)  # the warning stays
+    assert "confirmed by the user" in _cell(panel, row, WARNINGS_COLUMN)
+    assert CONFIRMED_NOTE in win.annotation.overlay().labels[mark.id].textItem.toPlainText()
+    assert panel.unconfirm_button.isEnabled() and not panel.confirm_button.isEnabled()
+    assert win.session.undo.stack.undoText() == "Confirm value of Doppler trace 'MV inflow CW'"
+
+    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not doc.mark(mark.id).confirmed
+    assert _cell(panel, _mean_gradient_row(panel), GRADE_COLUMN) == HELD_GRADE
+    assert HELD_NOTE in win.annotation.overlay().labels[mark.id].textItem.toPlainText()
