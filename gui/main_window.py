@@ -188,7 +188,11 @@ class MainWindow(QMainWindow):
         panel = self.annotation.panel
         self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
         for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
-            overlay.selectionChanged.connect(lambda mark_id: mark_id and panel.select_source(mark_id))
+            overlay.selectionChanged.connect(self._select_row_of)
+
+    def _select_row_of(self, mark_id: str | None) -> None:
+        if mark_id:
+            self.annotation.panel.select_source(mark_id)
 
     # --- actions -----------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot: Callable[..., Any], shortcut: str | Sequence[str] = (),
