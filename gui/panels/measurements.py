@@ -21,6 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,7 +41,7 @@ from report.model import unit_display
 COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
 GRADE_COLUMN, WARNINGS_COLUMN = 4, 5
 #: What the grade column says of a value a plausibility gate holds.
-HELD_GRADE = "held: check the image, then Confirm value"
+HELD_GRADE = "held until confirmed (not graded or used)"
 BEAT_INDENT = "      "
 _GRADE_COLOURS = {"normal": "#81c784", "mild": "#aed581", "moderate": "#ffb74d", "severe": "#ff7043"}
 _Index = QModelIndex | QPersistentModelIndex
@@ -94,16 +95,18 @@ def _heart_rate(results: Sequence[Result], of: Result) -> Result | None:
 
 
 def beats_text(result: Result, results: Sequence[Result]) -> str:
-    """"mean of 3 beats, SD 0.54 mmHg · HR 71 bpm" for an average, "beat 2 · HR 67 bpm" for a beat row."""
+    """"mean of 3 beats, SD 0.54 mmHg · HR 71 bpm" for an average, "HR 67 bpm" for a beat row (its
+    label says which beat; the last beat of a trace has no heart rate without an ECG)."""
     if result.beats is None and result.beat is None:
         return ""
-    if result.beat is not None:
-        text = f"beat {result.beat}"
-    else:
+    parts = []
+    if result.beat is None:
         sd = "" if result.sd is None else f", SD {_amount(result.quantity, result.sd, result.unit)}"
-        text = f"mean of {result.beats} beat{'s' * (result.beats != 1)}{sd}"
+        parts.append(f"mean of {result.beats} beat{'s' * (result.beats != 1)}{sd}")
     hr = _heart_rate(results, result) if result.quantity != "heart_rate" else None
-    return text + (f" · HR {_amount('heart_rate', hr.value, hr.unit)}" if hr is not None else "")
+    if hr is not None:
+        parts.append(f"HR {_amount('heart_rate', hr.value, hr.unit)}")
+    return " · ".join(parts)
 
 
 def grade_colour(text: str) -> str | None:
@@ -253,8 +256,13 @@ class MeasurementsPanel(QWidget):
         self.gate_note.setObjectName("plausibilityNote")
         self.gate_note.setWordWrap(True)
         self.gate_note.setStyleSheet("color: #ffcc80;")
+        self.show_beats = QCheckBox("Show each beat", self)
+        self.show_beats.setToolTip("Show the per-beat rows under each multi-beat average")
+        self.show_beats.setChecked(True)
+        self.show_beats.toggled.connect(lambda _on: self._show_beat_rows())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.show_beats)
         top.addWidget(self.confirm_button)
         top.addWidget(self.unconfirm_button)
         layout = QVBoxLayout(self)
@@ -263,6 +271,7 @@ class MeasurementsPanel(QWidget):
         layout.addWidget(self.gate_note)
         layout.addWidget(self.table, 1)
         self.model.modelReset.connect(self._update_summary)
+        self.model.modelReset.connect(self._show_beat_rows)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_gate())
         self._update_summary()
 
@@ -273,8 +282,14 @@ class MeasurementsPanel(QWidget):
             self.summary.setText("No case open — File → New Case, or open a case file")
             return
         n, bad = len(self.model.results), len(self.model.errors)
-        self.summary.setText(f"{n} result{'s' * (n != 1)} from {len(doc.marks)} marks"
+        marks = len(doc.marks)
+        self.summary.setText(f"{n} result{'s' * (n != 1)} from {marks} mark{'s' * (marks != 1)}"
                              + (f" · {bad} not measured" if bad else ""))
+
+    def _show_beat_rows(self) -> None:
+        shown = self.show_beats.isChecked()
+        for row, is_beat in enumerate(self.model.beat_rows):
+            self.table.setRowHidden(row, is_beat and not shown)
 
     def gated_mark(self) -> Mark | None:
         """The selected row's mark when a plausibility gate flagged it (held or confirmed)."""

@@ -58,7 +58,13 @@ def test_three_beat_trace_groups_its_beats_under_the_average(qtbot: Any, annotat
     assert [r.value for r, _, _ in beats] == pytest.approx(MG, rel=1e-9)
     assert [label.strip() for _, label, _ in beats] == ["beat 1", "beat 2", "beat 3"]
     assert all(label.startswith(" ") for _, label, _ in beats)                       # indented under the mean
-    assert [t for _, _, t in beats] == ["beat 1 · HR 75 bpm", "beat 2 · HR 67 bpm", "beat 3"]
+    assert [t for _, _, t in beats] == ["HR 75 bpm", "HR 67 bpm", ""]  # beat 3: no next beat, no ECG
+    beat_rows = range(avg_row + 1, avg_row + 4)
+    assert not any(panel.table.isRowHidden(r) for r in beat_rows)
+    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)  # fold the beats away: averages only
+    assert all(panel.table.isRowHidden(r) for r in beat_rows) and not panel.table.isRowHidden(avg_row)
+    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)
+    assert not any(panel.table.isRowHidden(r) for r in beat_rows)
     # every per-beat row sits right under the average of its quantity
     for i, (r, _, _) in enumerate(rows):
         if r.beat is not None:
