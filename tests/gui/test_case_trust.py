@@ -136,6 +136,14 @@ def test_chosen_patient_binds_the_case_and_a_caliper_on_the_other_is_refused_on_
     assert label.isVisible() and label.wordWrap()  # wraps inside the window: the whole message fits on screen
     assert label.mapTo(win, label.rect().bottomRight()).x() <= win.width()
 
+    # a key image of the other patient's frame is refused the same way, and not flagged
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(win.session.refused) as refused_key:
+        QTest.keyClick(win, Qt.Key.Key_K)
+    assert "Otherperson, Otto (ID PID-OTHER-42" in refused_key.args[0]
+    assert "this case is for MitraPlan, Demo (ID MP-DEMO-0001" in refused_key.args[0]
+    assert "key_images" not in doc.case.extra
+
     # the demo patient's own loop still takes the caliper
     own = open_in(qtbot, win, two_patients["me_commissural"])
     at_one_to_one(own, (250, 300))

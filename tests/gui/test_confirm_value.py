@@ -71,7 +71,35 @@ def test_held_inflow_trace_is_confirmed_by_a_click_and_undo_holds_it_again(qtbot
     assert panel.unconfirm_button.isEnabled() and not panel.confirm_button.isEnabled()
     assert win.session.undo.stack.undoText() == "Confirm value of Doppler trace 'MV inflow CW'"
 
-    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(panel.unconfirm_button, Qt.MouseButton.LeftButton)  # held again: no grade
+    assert not doc.mark(mark.id).confirmed
+    assert _cell(panel, _mean_gradient_row(panel), GRADE_COLUMN) == HELD_GRADE
+    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the unconfirm
+    assert doc.mark(mark.id).confirmed
+    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the confirm
     assert not doc.mark(mark.id).confirmed
     assert _cell(panel, _mean_gradient_row(panel), GRADE_COLUMN) == HELD_GRADE
     assert HELD_NOTE in win.annotation.overlay().labels[mark.id].textItem.toPlainText()
+    assert doc.marks == (mark,)  # confirming never touched the points
+
+
+def test_moving_a_confirmed_trace_holds_it_again(qtbot: Any, annotating: Any, demo_study: Any) -> None:  # noqa: F811
+    """The user confirmed the value of the old points; a handle drag gives a new value, held again."""
+    from tests.gui.test_annotate import drag
+
+    win = annotating
+    viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
+    at_one_to_one(viewport, (150, 300))
+    QTest.keyClick(win, Qt.Key.Key_T)
+    for x, y in [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]:
+        click(viewport, x, y)
+    QTest.keyClick(win, Qt.Key.Key_Return)
+    (mark,) = win.session.document.marks
+    panel = win.annotation.panel
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)  # the new mark's row is selected
+    assert win.session.document.mark(mark.id).confirmed
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    drag(viewport, (150.5, BASELINE_Y - 80), (150.5, BASELINE_Y - 96))  # peak 96 px: 1.2 m/s
+    moved = win.session.document.mark(mark.id)
+    assert moved.points[1] == (150.5, BASELINE_Y - 96) and not moved.confirmed
+    assert _cell(panel, _mean_gradient_row(panel), GRADE_COLUMN) == HELD_GRADE
