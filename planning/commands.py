@@ -237,8 +237,25 @@ class AddCalculation(_AddItem):
     key, noun = "calculations", "calculation"
 
 
+#: Calculation fields whose change leaves its value as it was (a confirmation stays valid).
+_VALUE_NEUTRAL = frozenset({"confirmed", "label"})
+
+
+def _value_fields(calc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in calc.items() if k not in _VALUE_NEUTRAL}
+
+
 class ReplaceCalculation(_ReplaceItem):
+    """Edit a calculation; changing what it sums or reads clears its ``confirmed`` (the user confirmed
+    the value it gave before, as for a moved mark)."""
+
     key, noun = "calculations", "calculation"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        before, after = _stored(self.before), _stored(self.after)
+        if after.get("confirmed") is True and _value_fields(before) != _value_fields(after):
+            object.__setattr__(self, "after", {k: v for k, v in after.items() if k != "confirmed"})
 
 
 class RemoveCalculation(_RemoveItem):

@@ -35,7 +35,7 @@ from gui.session import CaseSession
 from measurements import plausibility, thresholds
 from measurements.marks import Mark
 from measurements.results import Result
-from planning.commands import ReplaceMark
+from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
 from report.model import unit_display
 
 COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
@@ -298,27 +298,77 @@ class MeasurementsPanel(QWidget):
         mark = doc.mark(mark_id) if doc is not None and mark_id else None
         return mark if mark is not None and doc is not None and gated(doc.results_of(mark.id)) else None
 
-    def _update_gate(self) -> None:
-        doc, mark = self.session.document, self.gated_mark()
-        self.confirm_action.setEnabled(mark is not None and not mark.confirmed)
-        self.unconfirm_action.setEnabled(mark is not None and mark.confirmed)
+    def gated_sum(self) -> tuple[Result, dict[str, Any] | None] | None:
+        """The selected row when it is a flagged sum of orifices, with its case "planimetry"
+        calculation (None: the automatic sum, which has none yet)."""
+        rows = self.table.selectionModel().selectedRows()
+        result = self.model.result(rows[0].row()) if rows else None
+        doc = self.session.document
+        if doc is None or result is None or result.quantity != "mva_planimetry" or not gated([result]):
+            return None
+        return result, doc.item("calculations", result.id.split(".")[0])
+
+    def _gate(self) -> tuple[str, bool, list[str]] | None:
+        """(what, confirmed, warnings) of the selected flagged sum or mark."""
+        doc = self.session.document
+        flagged_sum = self.gated_sum()
+        if flagged_sum is not None:
+            result, calc = flagged_sum
+            return result.label, calc is not None and calc.get("confirmed") is True, gated([result])
+        mark = self.gated_mark()
         if mark is None or doc is None:
+            return None
+        return mark.label or mark.id, mark.confirmed, gated(doc.results_of(mark.id))
+
+    def _update_gate(self) -> None:
+        gate = self._gate()
+        self.confirm_action.setEnabled(gate is not None and not gate[1])
+        self.unconfirm_action.setEnabled(gate is not None and gate[1])
+        if gate is None:
             self.gate_note.hide()
             return
-        state = ("Confirmed by you: graded and used; the warning stays." if mark.confirmed else
+        what, confirmed, warnings = gate
+        state = ("Confirmed by you: graded and used; the warning stays." if confirmed else
                  "Held: not graded or used. Check the image; if the value is right, Confirm value.")
         reasons = [w.removeprefix(plausibility.PREFIX).removesuffix(plausibility.HELD)
-                   .removesuffix(plausibility.CONFIRMED) for w in gated(doc.results_of(mark.id))]
-        self.gate_note.setText(f"⚠ {mark.label or mark.id}: " + "; ".join(reasons) + f". {state}")
+                   .removesuffix(plausibility.CONFIRMED) for w in warnings]
+        self.gate_note.setText(f"⚠ {what}: " + "; ".join(reasons) + f". {state}")
         self.gate_note.show()
 
-    def set_confirmed(self, confirmed: bool) -> bool:
-        """Confirm (or unconfirm) the selected flagged mark: one undo step; the row stays selected."""
+    def _confirm_command(self, confirmed: bool) -> tuple[Command, str] | None:
+        """The undoable edit that confirms (or unconfirms) the selection, and the mark id to reselect."""
+        doc = self.session.document
+        flagged_sum = self.gated_sum()
+        if flagged_sum is not None and doc is not None:
+            result, calc = flagged_sum
+            if calc is None:  # the automatic sum: confirming makes it the case's own calculation
+                added = {"id": doc.new_id("calculations"), "type": "planimetry", "area_marks": list(result.source),
+                         "confirmed": True}
+                return (AddCalculation(added), result.source[0]) if confirmed else None
+            if (calc.get("confirmed") is True) == confirmed:
+                return None
+            after = {**calc, "confirmed": True} if confirmed else {k: v for k, v in calc.items() if k != "confirmed"}
+            return ReplaceCalculation(calc, after), result.source[0]
         mark = self.gated_mark()
         if mark is None or mark.confirmed == confirmed:
+            return None
+        return ReplaceMark(mark, dataclasses.replace(mark, confirmed=confirmed)), mark.id
+
+    def set_confirmed(self, confirmed: bool) -> bool:
+        """Confirm (or unconfirm) the selected flagged mark or sum of orifices: one undo step; the row
+        stays selected."""
+        rows = self.table.selectionModel().selectedRows()
+        selected = self.model.result(rows[0].row()) if rows else None
+        edit = self._confirm_command(confirmed)
+        if edit is None:
             return False
-        done = self.session.push(ReplaceMark(mark, dataclasses.replace(mark, confirmed=confirmed)))
-        self.select_source(mark.id)
+        done = self.session.push(edit[0])
+        again = next((row for row, r in enumerate(self.model.results)
+                      if selected is not None and r.quantity == selected.quantity and r.source == selected.source), None)
+        if again is not None:
+            self.table.selectRow(again)
+        else:
+            self.select_source(edit[1])
         return done
 
     def _activate(self, index: QModelIndex) -> None:
@@ -333,7 +383,11 @@ class MeasurementsPanel(QWidget):
         self._activate(self.model.index(row, 0))
 
     def select_source(self, mark_id: str) -> None:
-        """Select (without jumping) the first row computed from ``mark_id``."""
+        """Select (without jumping) the first row computed from ``mark_id``; a selected row already
+        computed from it stays selected (picking a sum of orifices must not jump to its first area)."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows and mark_id in self.model.source(rows[0].row()):
+            return
         for row in range(self.model.rowCount()):
             if mark_id in self.model.source(row):
                 self.table.selectRow(row)

@@ -103,3 +103,43 @@ def test_moving_a_confirmed_trace_holds_it_again(qtbot: Any, annotating: Any, de
     moved = win.session.document.mark(mark.id)
     assert moved.points[1] == (150.5, BASELINE_Y - 96) and not moved.confirmed
     assert _cell(panel, _mean_gradient_row(panel), GRADE_COLUMN) == HELD_GRADE
+
+
+def test_an_incomplete_sum_of_orifices_is_confirmed_from_its_row(qtbot: Any, annotating: Any,  # noqa: F811
+                                                                 demo_study: Any) -> None:
+    """Two prior devices side by side leave up to three orifices; one measured orifice is an
+    incomplete sum, held until the user confirms it (a "planimetry" calculation with "confirmed")."""
+    from planning.commands import AddDevice
+    from tests.gui.test_annotate import _long_axis
+
+    win = annotating
+    for device_id, segment in (("d1", "A2-P2"), ("d2", "A1-P1")):
+        assert win.session.push(AddDevice({"id": device_id, "kind": "MitraClip", "model": "G4 XTW",
+                                           "segment": segment}))
+    viewport = _long_axis(qtbot, win, demo_study)
+    QTest.keyClick(win, Qt.Key.Key_A)
+    win.annotation.label_box.setCurrentText("Lateral orifice")
+    for x, y in [(200.5, 200.5), (300.5, 200.5), (300.5, 260.5), (200.5, 260.5), (201.5, 201.5)]:
+        click(viewport, x, y)
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    QTest.keyClick(win, Qt.Key.Key_Escape)
+    panel, doc = win.annotation.panel, win.session.document
+    row = next(r for r, res in enumerate(panel.model.results) if res.quantity == "mva_planimetry")
+    # 100 px × 0.025 cm by 60 px × 0.0225 cm = 3.375 cm², the only one of 3 expected orifices
+    assert panel.model.results[row].value == pytest.approx(2.5 * 1.35, rel=1e-9)
+    assert _cell(panel, row, GRADE_COLUMN) == HELD_GRADE
+    assert "1 of 3 expected orifices" in _cell(panel, row, WARNINGS_COLUMN)
+    rect = panel.table.visualRect(panel.model.index(row, 0))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.confirm_button.isEnabled() and "1 of 3 expected orifices" in panel.gate_note.text()
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
+    (calc,) = doc.items("calculations")
+    assert calc["type"] == "planimetry" and calc["confirmed"] is True and len(calc["area_marks"]) == 1
+    row = next(r for r, res in enumerate(panel.model.results) if res.quantity == "mva_planimetry")
+    assert _cell(panel, row, GRADE_COLUMN) not in ("", HELD_GRADE)
+    assert "confirmed by the user" in _cell(panel, row, WARNINGS_COLUMN)
+    assert panel.unconfirm_button.isEnabled()  # the row stays selected
+    QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.items("calculations") == []
+    row = next(r for r, res in enumerate(panel.model.results) if res.quantity == "mva_planimetry")
+    assert _cell(panel, row, GRADE_COLUMN) == HELD_GRADE

@@ -53,3 +53,15 @@ def test_a_refusal_carries_both_identities() -> None:
         assert exc.found is not None and exc.found.patient_id == "P2" and exc.found.patient_name == "C^D"
     else:
         raise AssertionError("another patient's image was not refused")
+
+
+def test_changing_what_a_confirmed_sum_of_orifices_sums_clears_confirmed() -> None:
+    from planning.commands import ReplaceCalculation
+
+    calc = {"id": "c1", "type": "planimetry", "area_marks": ["m1"], "confirmed": True}
+    more = ReplaceCalculation(calc, {**calc, "area_marks": ["m1", "m2"]})
+    assert more.after == {"id": "c1", "type": "planimetry", "area_marks": ["m1", "m2"]}
+    renamed = ReplaceCalculation(calc, {**calc, "label": "MVA, two orifices"})
+    assert renamed.after["confirmed"] is True
+    confirm = ReplaceCalculation({k: v for k, v in calc.items() if k != "confirmed"}, calc)
+    assert confirm.after["confirmed"] is True
