@@ -25,7 +25,7 @@ from imaging.errors import InputError
 from planning.case import Case, autosave_path, load_case
 from planning.commands import Command
 from planning.document import CaseDocument, default_measure
-from planning.study import StudyIdentity, StudyMismatch, bind_study
+from planning.study import StudyIdentity, StudyMismatch, belongs, bind_study, bound_identity, identity_of
 
 AUTOSAVE_INTERVAL_MS = 30_000
 
@@ -52,7 +52,7 @@ def _ask_unsaved_dialog(parent: QWidget | None, name: str) -> Unsaved:
     return {buttons.Save: Unsaved.SAVE, buttons.Discard: Unsaved.DISCARD}.get(answer, Unsaved.CANCEL)
 
 
-def _who(identity: StudyIdentity) -> str:
+def who(identity: StudyIdentity) -> str:
     """A patient and study as a reader names them: "Testperson, Erika (ID PID-778899, study of 2025-03-14)"."""
     if identity.patient_id is None:
         return f"the study of {study_date(identity.study_date)}"
@@ -68,9 +68,9 @@ def refusal_text(exc: InputError) -> str:
     expected, found = exc.expected, exc.found
     if expected.patient_id is not None and expected.patient_id == found.patient_id:
         what = (f"{image} is from another study of {person_name(found.patient_name)} (study of"
-                f" {study_date(found.study_date)}) than the one this case is for ({_who(expected)})")
+                f" {study_date(found.study_date)}) than the one this case is for ({who(expected)})")
     else:
-        what = f"{image} is of {_who(found)}, but this case is for {_who(expected)}"
+        what = f"{image} is of {who(found)}, but this case is for {who(expected)}"
     return (f"Refused: {what}. A case is one patient and one study; nothing was added. For the other"
             " patient or study, start another case (File → New Case).")
 
@@ -251,3 +251,16 @@ class CaseSession(QObject):
                 cached.update(catalog=catalog, fn=default_measure(catalog))
             return cached["fn"](case)
         return measure_cached
+
+
+def other_patient_banner(case: Case | None, info: Any) -> str:
+    """What a viewer showing ``info`` (a LoopInfo) says up front when the loop is not of the case's
+    patient and study ("" when it is, or when the case is not bound yet)."""
+    expected = bound_identity(case) if case is not None else None
+    if expected is None or info is None:
+        return ""
+    found = identity_of(info)
+    if belongs(expected, found):
+        return ""
+    return (f"⚠ Not this case's patient or study: {who(found)}. The case is for {who(expected)};"
+            " marks and key images on this loop are refused.")

@@ -120,6 +120,9 @@ def test_chosen_patient_binds_the_case_and_a_caliper_on_the_other_is_refused_on_
     assert listed == {"me_commissural.dcm", "color_flow.dcm", "cw_mv_inflow.dcm"}  # only the chosen study
 
     viewport = open_in(qtbot, win, two_patients["me_long_axis"])  # Otherperson^Otto's loop
+    banner = win.annotation.overlay(viewport).banner  # said before anything is drawn
+    assert banner.isVisible() and "Not this case's patient or study: Otherperson, Otto (ID PID-OTHER-42" in banner.text()
+    assert banner.geometry().right() <= viewport.width()
     at_one_to_one(viewport, (250, 300))
     QTest.keyClick(win, Qt.Key.Key_D)
     with qtbot.waitSignal(win.session.refused) as refused:
@@ -146,6 +149,7 @@ def test_chosen_patient_binds_the_case_and_a_caliper_on_the_other_is_refused_on_
 
     # the demo patient's own loop still takes the caliper
     own = open_in(qtbot, win, two_patients["me_commissural"])
+    assert not win.annotation.overlay(own).banner.isVisible()
     at_one_to_one(own, (250, 300))
     QTest.keyClick(win, Qt.Key.Key_D)
     drag(own, (200.5, 300.5), (260.5, 380.5))
