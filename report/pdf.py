@@ -129,7 +129,7 @@ def _header_html(r: Report) -> str:
 def _summary_html(r: Report) -> str:
     """The numbers and statuses a heart team looks at first."""
     a = r.assessment
-    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW or not mk.label.strip()}  # or unlabelled
     inflow = [m for m in r.measurements if not not_inflow.intersection(m.source)]
     mg = next((m for m in inflow if m.quantity == "mean_gradient"), None)
     hr = r.measurement("heart_rate")
@@ -211,7 +211,7 @@ def _leaflets_html(r: Report) -> str:
 
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
-    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
+    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW or not mk.label.strip()}  # or unlabelled
     rows = []
     for m in r.measurements:
         if m.quantity in quantities and not not_inflow.intersection(m.source):
