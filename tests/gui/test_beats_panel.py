@@ -36,6 +36,7 @@ def test_three_beat_trace_groups_its_beats_under_the_average(qtbot: Any, annotat
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
     at_one_to_one(viewport, (338, 370))
     QTest.keyClick(win, Qt.Key.Key_T)
+    win.annotation.label_box.setCurrentText("MV inflow CW")  # what the trace measures: mitral inflow
     for x0, peak in zip(STARTS, PEAKS_PX, strict=True):
         for x, y in ((x0, BASELINE_Y), (x0 + 25, BASELINE_Y + peak), (x0 + 50, BASELINE_Y)):
             click(viewport, x, y)

@@ -39,6 +39,7 @@ def test_held_inflow_trace_is_confirmed_by_a_click_and_undo_holds_it_again(qtbot
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
     at_one_to_one(viewport, (150, 300))
     QTest.keyClick(win, Qt.Key.Key_T)
+    win.annotation.label_box.setCurrentText("MV inflow CW")  # what the trace measures: mitral inflow
     for x, y in [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]:
         click(viewport, x, y)
     QTest.keyClick(win, Qt.Key.Key_Return)
@@ -91,6 +92,7 @@ def test_moving_a_confirmed_trace_holds_it_again(qtbot: Any, annotating: Any, de
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
     at_one_to_one(viewport, (150, 300))
     QTest.keyClick(win, Qt.Key.Key_T)
+    win.annotation.label_box.setCurrentText("MV inflow CW")  # what the trace measures: mitral inflow
     for x, y in [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]:
         click(viewport, x, y)
     QTest.keyClick(win, Qt.Key.Key_Return)
