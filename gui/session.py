@@ -4,8 +4,10 @@
 plain-Python change events as a Qt signal (``changed``), so panels, the overlay and the clip map
 redraw from the model. Saving is ``save_case`` (atomic); every 30 s and when the application loses
 focus (``watch_focus``) a dirty case is written to its autosave side file; opening a case whose autosave is newer
-offers to restore it; closing with unsaved changes asks Save / Discard / Cancel. Questions go
-through ``ask_restore``/``ask_unsaved`` so tests answer them without dialogs.
+offers to restore it; closing with unsaved changes asks Save / Discard / Cancel; a new case over a
+folder of several patients or studies asks which one (``new_over``). Questions go through
+``ask_restore``/``ask_unsaved``/``ask_study`` so tests answer them without dialogs. A refused edit
+reaches ``refused`` worded for the reader (``refusal_text``: another patient's image names both).
 """
 
 from __future__ import annotations
@@ -67,12 +69,26 @@ def refusal_text(exc: InputError) -> str:
     image = f"this image ({Path(exc.path).name})" if exc.path else "this image"
     expected, found = exc.expected, exc.found
     if expected.patient_id is not None and expected.patient_id == found.patient_id:
-        what = (f"{image} is from another study of {person_name(found.patient_name)} (study of"
-                f" {study_date(found.study_date)}) than the one this case is for ({who(expected)})")
+        what = (f"{image} is from another study of {person_name(found.patient_name)} (ID {found.patient_id}):"
+                f" the study of {study_date(found.study_date)}, but this case is for the study of"
+                f" {study_date(expected.study_date)}")
     else:
         what = f"{image} is of {who(found)}, but this case is for {who(expected)}"
     return (f"Refused: {what}. A case is one patient and one study; nothing was added. For the other"
             " patient or study, start another case (File → New Case).")
+
+
+def other_patient_banner(case: Case | None, info: Any) -> str:
+    """What a viewer showing ``info`` (a LoopInfo) says up front when the loop is not of the case's
+    patient and study ("" when it is, or when the case is not bound yet)."""
+    expected = bound_identity(case) if case is not None else None
+    if expected is None or info is None:
+        return ""
+    found = identity_of(info)
+    if belongs(expected, found):
+        return ""
+    return (f"⚠ Not this case's patient or study: {who(found)}. The case is for {who(expected)};"
+            " marks and key images on this loop are refused.")
 
 
 class CaseSession(QObject):
@@ -252,15 +268,3 @@ class CaseSession(QObject):
             return cached["fn"](case)
         return measure_cached
 
-
-def other_patient_banner(case: Case | None, info: Any) -> str:
-    """What a viewer showing ``info`` (a LoopInfo) says up front when the loop is not of the case's
-    patient and study ("" when it is, or when the case is not bound yet)."""
-    expected = bound_identity(case) if case is not None else None
-    if expected is None or info is None:
-        return ""
-    found = identity_of(info)
-    if belongs(expected, found):
-        return ""
-    return (f"⚠ Not this case's patient or study: {who(found)}. The case is for {who(expected)};"
-            " marks and key images on this loop are refused.")
