@@ -40,7 +40,7 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
+from measurements import beats, calibration, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -306,10 +306,17 @@ class _Measured:
         return doppler.velocity_trace(self.mark.points, self.region)
 
 
-def resolve_region(mark: Mark, regions_for: RegionsFor) -> UltrasoundRegion:
-    """The mark's region, checked to hold every point; the message says what is wrong instead."""
+def resolve_region(mark: Mark, regions_for: RegionsFor,
+                   calibrations: Sequence[calibration.UserCalibration] = ()) -> UltrasoundRegion:
+    """The mark's region, checked to hold every point; the message says what is wrong instead.
+
+    A mark with ``calibration`` is measured through that user calibration, refused where the
+    scanner calibrated the image (``measurements.calibration.check_may_calibrate``)."""
     regions = list(regions_for(mark.sop_instance_uid))
     what = f"mark {mark.id!r}"
+    if mark.calibration is not None:
+        return calibration.resolve_user_region(mark.calibration, mark.sop_instance_uid, mark.points,
+                                               calibrations, regions, what)
     if not regions:
         raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated)")
     by_index = {r.index: r for r in regions}
@@ -333,8 +340,12 @@ def measure_all(
     recorded_mr_grades: Sequence[str] = (),
     r_waves_for: Callable[[str], Sequence[float]] | None = None,
     expected_orifices: int | None = None,
+    calibrations: Sequence[calibration.UserCalibration] = (),
 ) -> tuple[list[Result], list[tuple[str, str]]]:
     """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    ``calibrations``: the case's user calibrations, which marks with ``calibration`` are measured
+    through; their results, and every calculation using them, carry the user-calibration warning.
 
     ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
     The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
@@ -360,7 +371,7 @@ def measure_all(
     for given in marks:
         mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
-            region = resolve_region(mark, cached_regions)
+            region = resolve_region(mark, cached_regions, calibrations)
             r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
             mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
@@ -368,6 +379,8 @@ def measure_all(
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
         mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
+        if mark.calibration is not None:
+            mark_results = [_user_calibrated(r) for r in mark_results]
         if not held:
             measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
@@ -381,7 +394,9 @@ def measure_all(
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
-            results.extend(_calculate(cid, calc, measured))
+            by_user = {m.mark.id for m in measured.values() if m.mark.calibration is not None}
+            results.extend(_user_calibrated(r) if by_user & set(r.source) else r
+                           for r in _calculate(cid, calc, measured))
         except (InputError, KeyError, TypeError, ValueError) as exc:
             message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             errors.append((cid, f"calculation {cid!r}: {message}"))
@@ -392,6 +407,11 @@ def measure_all(
     results.extend(_beat_averages(measured, results))
     results.extend(_heart_rates(measured, results, heart_rate_for, errors))
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
+
+
+def _user_calibrated(result: Result) -> Result:
+    """The result with the user-calibration warning (once): it rests on a line the user drew."""
+    return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, calibration.USER_CALIBRATION_WARNING))))
 
 
 #: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
