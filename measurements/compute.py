@@ -545,23 +545,38 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
     raise InputError(f"unknown calculation type {kind!r}")
 
 
+def pisa_inputs_text(va_m_s: float, shift_m_s: float | None, angle_deg: float | None) -> str:
+    """The colour-flow inputs of a PISA as entered, for its method text: "Va 0.385 m/s, baseline
+    shift 0.20 m/s, α 120°"."""
+    parts = [f"Va {va_m_s:.3f} m/s"]
+    if shift_m_s is not None:
+        parts.append(f"baseline shift {shift_m_s:.2f} m/s")
+    parts.append(f"α {angle_deg:g}°" if angle_deg is not None else "hemispheric (no α)")
+    return ", ".join(parts)
+
+
 def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
     radius = _mark_ref(calc, "radius_mark", measured)
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
-    va = _number(calc, "aliasing_velocity_m_s") * 100.0
+    if calc.get("aliasing_velocity_m_s") is None:
+        raise InputError("the aliasing velocity Va (aliasing_velocity_m_s) is not given: read it off the colour"
+                         " bar, after any baseline shift; it is never assumed")
+    va_m_s = _number(calc, "aliasing_velocity_m_s")
+    shift_m_s = _optional_number(calc, "baseline_shift_m_s")
     angle = _optional_number(calc, "angle_deg")
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
-    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
+    res = pisa.pisa_mr(r_cm, va_m_s * 100.0, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
     src = (radius.mark.id, mr.mark.id)
     warn = (pisa.PISA_POST_TEER_WARNING,)
-    method = "PISA 2πr²Va" + ("·α/180" if angle is not None else "")
+    formula, inputs = "PISA 2πr²Va" + ("·α/180" if angle is not None else ""), pisa_inputs_text(va_m_s, shift_m_s, angle)
+    method = f"{formula} ({inputs})"
     out = [
         make_result(f"{cid}.pisa_flow", f"{label}: flow rate", "pisa_flow", res.flow_ml_s, src, warnings=warn,
                     method=method),
         make_result(f"{cid}.eroa_pisa", f"{label}: EROA", "eroa_pisa", res.eroa_cm2, src,
-                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=method + " / Vmax"),
+                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=f"{formula} / Vmax ({inputs})"),
         make_result(f"{cid}.rvol_pisa", f"{label}: regurgitant volume", "rvol_pisa", rvol, src,
                     warnings=warn, method="EROA · VTI_MR"),
     ]
