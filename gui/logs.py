@@ -7,6 +7,11 @@ kept) as well as to stderr; a native crash (segfault in a decoder or in Qt) is w
 descriptions in messages), so they are created readable by the user only (0600) in a folder
 only the user can enter (0700).
 
+Third-party libraries (pydicom, and every Python ``warnings`` warning, captured into the log) are not
+printed on the terminal: their records go to the file only, each distinct message once per run.
+pydicom both logs and warns each problem it finds in a file (an invalid UID of a vendor file, every
+time the file is opened); the file gets it once.
+
 The folder is ``platformdirs.user_log_dir("mitraplan")`` (``~/.local/state/mitraplan/log`` on
 Linux), or ``$MITRAPLAN_LOG_DIR`` when set.
 """
@@ -17,6 +22,7 @@ import faulthandler
 import io
 import logging
 import os
+import re
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -36,6 +42,11 @@ FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(
 
 log = logging.getLogger(__name__)
 
+#: Loggers whose records go to the log file only (``py.warnings``: Python warnings, once captured).
+THIRD_PARTY = ("py.warnings", "pydicom")
+#: The message of a captured warning: ``<file>:<line>: <Category>: <message>\n  <source line>``.
+_WARNING_TEXT = re.compile(r"^.*?:\d+: \w+: (?P<message>.*?)\n", re.DOTALL)
+
 #: The crash file stays open for the life of the process: faulthandler writes to its descriptor.
 _crash_file: TextIO | None = None
 
@@ -52,6 +63,36 @@ def _append_private(path: Path) -> io.TextIOWrapper:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
     os.fchmod(fd, PRIVATE_FILE)
     return open(fd, "a", encoding="utf-8")
+
+
+def is_third_party(record: logging.LogRecord) -> bool:
+    return any(record.name == name or record.name.startswith(f"{name}.") for name in THIRD_PARTY)
+
+
+class NotThirdParty(logging.Filter):
+    """On the terminal: our own messages only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not is_third_party(record)
+
+
+class OncePerMessage(logging.Filter):
+    """In the file: a third-party message once (a warning and pydicom's log record of it count as one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_third_party(record):
+            return True
+        text = record.getMessage()
+        match = _WARNING_TEXT.match(text) if record.name == "py.warnings" else None
+        key = (match.group("message") if match else text).strip()
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 def log_dir() -> Path:
@@ -89,6 +130,10 @@ def setup_logging(verbose: bool = False) -> Path | None:
     be written is reported on stderr and the program runs on without a log file (returns None).
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=STDERR_FORMAT)
+    logging.captureWarnings(True)
+    for terminal in [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]:
+        if not any(isinstance(f, NotThirdParty) for f in terminal.filters):
+            terminal.addFilter(NotThirdParty())
     folder = log_dir()
     path = folder / LOG_NAME
     existing = _our_handler()
@@ -101,6 +146,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         log.warning("cannot write the log file in %s (%s); logging to stderr only", folder, exc.strerror or exc)
         return None
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    handler.addFilter(OncePerMessage())
     root = logging.getLogger()
     if existing is not None:
         root.removeHandler(existing)

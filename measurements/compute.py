@@ -20,7 +20,7 @@ Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.
   mean velocity. point on a spectral region: vmax, peak gradient.
 
 Calculations (case-file objects with "id" and "type"):
-``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
+``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, baseline_shift_m_s, lvot_diameter_mark,
 lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
 ``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
 aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
