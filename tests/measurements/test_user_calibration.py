@@ -151,3 +151,33 @@ def test_report_json_carries_the_warning(tmp_path: Path, capsys: pytest.CaptureF
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
     (m,) = [m for m in report["measurements"] if m["id"] == "m1.distance"]
     assert m["value"] == pytest.approx(3.0) and USER_CALIBRATION_WARNING in m["warnings"]
+
+
+def test_pdf_measurement_table_carries_the_warning(tmp_path: Path) -> None:
+    from report.build import build_report
+    from report.pdf import report_html
+
+    report, _sources = build_report(load_case(_case(tmp_path, [CALIPER])))
+    html = report_html(report, 900)
+    assert "measured through a user calibration" in html and "3.00" in html
+
+
+def test_a_real_region_less_file_is_measurable_through_a_user_calibration(tmp_path: Path, realdata: Path) -> None:
+    """The ITK-SNAP echo sample (56 x 52 px, 30 frames) carries no Sequence of Ultrasound Regions."""
+    import pydicom
+
+    image = realdata / "itksnap_echo_cartesian_dummy.dcm"
+    sop = str(pydicom.dcmread(image, stop_before_pixels=True).SOPInstanceUID)
+    doc = {"format": "mitraplan-case", "version": 1, "study": {},
+           "images": [{"sop_instance_uid": sop, "path": str(image)}],
+           # 40 px across said to be 2.0 cm: 0.05 cm per pixel; the caliper runs 30 px down: 1.50 cm
+           "calibrations": [{"id": "cal1", "sop_instance_uid": sop, "frame_number": 1,
+                             "points": [[5.5, 5.5], [45.5, 5.5]], "distance_cm": 2.0}],
+           "marks": [{"id": "m1", "type": "distance", "label": "Leaflet length", "sop_instance_uid": sop,
+                      "frame_number": 3, "calibration": "cal1", "points": [[10.5, 10.5], [10.5, 40.5]]}]}
+    path = tmp_path / "real.mitraplan.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    results, errors = measure_case(load_case(path))
+    assert errors == []
+    (distance,) = results
+    assert distance.value == pytest.approx(1.5, rel=1e-9) and USER_CALIBRATION_WARNING in distance.warnings
