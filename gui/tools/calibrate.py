@@ -11,12 +11,18 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from gui.tools.base import Tool
 from gui.viewer.viewport import Viewport, loop_name
 from imaging.errors import InputError
-from measurements.calibration import MIN_LINE_PX, UserCalibration, check_may_calibrate, line_length_px
+from measurements.calibration import (
+    MIN_LINE_PX,
+    UserCalibration,
+    calibration_for,
+    check_may_calibrate,
+    line_length_px,
+)
 from measurements.marks import MarkType
 from planning.commands import AddCalibration, new_calibration_id
 
@@ -35,7 +41,8 @@ def parse_length_cm(text: str) -> float | None:
 class LengthDialog(QDialog):
     """Asks the known length of the line just drawn, in cm; starts empty (nothing is assumed)."""
 
-    def __init__(self, parent: QWidget | None, pixels: float, image: str) -> None:
+    def __init__(self, parent: QWidget | None, pixels: float, image: str,
+                 earlier: UserCalibration | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("calibrate-length")
         self.setWindowTitle("Calibrate image")
@@ -48,6 +55,14 @@ class LengthDialog(QDialog):
         self.length.setObjectName("calibrate-length-cm")
         self.length.setPlaceholderText("known length")
         form.addRow("Length (cm)", self.length)
+        self.second = QCheckBox(f"With the earlier {earlier.distance_cm:g} cm line: separate x and y scales"
+                                if earlier is not None else "", self)
+        self.second.setObjectName("calibrate-second-line")
+        self.second.setToolTip("Pixels that are not square: one line across and one down give each axis its scale")
+        if earlier is not None and earlier.points_2 is None:
+            form.addRow(self.second)
+        else:
+            self.second.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self.accept)
@@ -117,18 +132,26 @@ class CalibrateTool(Tool):
             session.refused.emit(f"{TOOL_NAME} on {image}: the line is {pixels:.1f} pixels long; drag one of at"
                                  f" least {MIN_LINE_PX:g} pixels along a known distance")
             return
-        self.dialog = LengthDialog(viewport.window(), pixels, image)
+        sop = str(info.sop_instance_uid)
+        earlier = calibration_for(session.document.case.calibrations(), sop)
+        self.dialog = LengthDialog(viewport.window(), pixels, image, earlier)
         frame = max(viewport.frame_number, 1)
-        self.dialog.accepted.connect(lambda: self._add(line, str(info.sop_instance_uid), frame, str(info.path)))
+        self.dialog.accepted.connect(lambda: self._add(line, sop, frame, str(info.path), earlier))
         self.dialog.open()
 
-    def _add(self, line: tuple[tuple[float, float], tuple[float, float]], sop: str, frame: int, path: str) -> None:
+    def _add(self, line: tuple[tuple[float, float], tuple[float, float]], sop: str, frame: int, path: str,
+             earlier: UserCalibration | None) -> None:
+        """Add the calibration; with the second-line box ticked, the earlier line plus this one (x and y)."""
         dialog, session = self.dialog, self.overlay.session
         doc = session.document
         length = dialog.value_cm() if dialog is not None else None
-        if doc is None or length is None:
+        if doc is None or length is None or dialog is None:
             return
-        calibration = UserCalibration(new_calibration_id(doc), sop, frame, line, length)
+        if earlier is not None and dialog.second.isChecked():
+            calibration = UserCalibration(new_calibration_id(doc), sop, earlier.frame_number, earlier.points,
+                                          earlier.distance_cm, line, length)
+        else:
+            calibration = UserCalibration(new_calibration_id(doc), sop, frame, line, length)
         try:
             command = AddCalibration.of(doc, calibration)
         except InputError as exc:

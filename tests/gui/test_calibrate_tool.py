@@ -129,3 +129,32 @@ def test_a_scanner_calibrated_image_refuses_calibrate(qtbot: Any, two_images: An
     assert refusal.startswith("Calibrate on IM_SCANNER.dcm: the scanner has calibrated this part of the image")
     assert "Calibrate…" in win.menus["measure"].actions()[-1].text() or any(
         a.text().startswith("&Calibrate…") for a in win.menus["measure"].actions())
+
+
+def test_two_lines_give_separate_x_and_y_scales(qtbot: Any, two_images: Any) -> None:
+    """Non-square pixels: 200 px across = 4 cm (0.02 cm/px), then 150 px down = 4.5 cm (0.03 cm/px);
+    a caliper of 150 px down then reads 4.50 cm, not 3.00."""
+    win, folder = two_images
+    viewport = open_in(qtbot, win, folder / "IM_PACS.dcm")
+    at_one_to_one(viewport, (250, 290))
+    doc = win.session.document
+    _calibrate(qtbot, win, viewport, "4")
+    win.actions_by_name["tool_calibrate"].trigger()
+    drag(viewport, *CALIPER)
+    dialog = viewport.tool.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.second.isVisible() and not dialog.second.isChecked()
+    qtbot.mouseClick(dialog.second, Qt.MouseButton.LeftButton, pos=dialog.second.rect().center())
+    assert dialog.second.isChecked()
+    qtbot.keyClicks(dialog.length, "4.5")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    first, both = doc.case.calibrations()
+    assert both.points == first.points and both.points_2 == CALIPER and both.distance_2_cm == 4.5
+    assert both.scale_cm_per_px() == pytest.approx((0.02, 0.03))
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    QTest.keyClick(win, Qt.Key.Key_D)
+    drag(viewport, *CALIPER)
+    (mark,) = doc.marks
+    assert mark.calibration == both.id
+    assert doc.results_of(mark.id)[0].value == pytest.approx(4.5, rel=1e-9)
