@@ -318,7 +318,8 @@ def resolve_region(mark: Mark, regions_for: RegionsFor,
         return calibration.resolve_user_region(mark.calibration, mark.sop_instance_uid, mark.points,
                                                calibrations, regions, what)
     if not regions:
-        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated)")
+        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated); a user"
+                               " calibration (Measure → Calibrate…, a line of known length) makes it measurable")
     by_index = {r.index: r for r in regions}
     region = by_index.get(mark.region)
     if region is None:

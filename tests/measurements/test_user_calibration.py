@@ -181,3 +181,9 @@ def test_a_real_region_less_file_is_measurable_through_a_user_calibration(tmp_pa
     assert errors == []
     (distance,) = results
     assert distance.value == pytest.approx(1.5, rel=1e-9) and USER_CALIBRATION_WARNING in distance.warnings
+
+
+def test_a_region_less_image_without_calibration_says_how_to_measure_it(tmp_path: Path) -> None:
+    plain = {k: v for k, v in CALIPER.items() if k != "calibration"} | {"region": 0}
+    results, errors = measure_case(load_case(_case(tmp_path, [plain], calibrations=[])))
+    assert results == [] and "uncalibrated" in errors[0][1] and "Calibrate…" in errors[0][1]
