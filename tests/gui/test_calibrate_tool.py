@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from gui.session import Unsaved
 from measurements.calibration import USER_CALIBRATION_WARNING
+from measurements.marks import MarkType
 from planning.document import MISSING
 from tests.gui.conftest import open_in, wait_loaded
 from tests.gui.test_annotate import at_one_to_one, click, drag, snapped
@@ -158,3 +159,22 @@ def test_two_lines_give_separate_x_and_y_scales(qtbot: Any, two_images: Any) -> 
     (mark,) = doc.marks
     assert mark.calibration == both.id
     assert doc.results_of(mark.id)[0].value == pytest.approx(4.5, rel=1e-9)
+
+
+def test_the_refusal_beside_a_drawing_names_the_tool_and_image_and_stays_on_screen(qtbot: Any,
+                                                                                   two_images: Any) -> None:
+    win, folder = two_images
+    viewport = open_in(qtbot, win, folder / "IM_PACS.dcm")
+    at_one_to_one(viewport, (250, 290))
+    (_left, x1), (y0, y1) = viewport.view_box.viewRange()
+    near_right_edge = ((x1 - 60.0, (y0 + y1) / 2), (x1 - 8.0, (y0 + y1) / 2 + 20.0))
+    overlay = win.annotation.overlay()
+    overlay.show_draft(MarkType.DISTANCE, near_right_edge)  # what the Distance tool shows while dragging
+    text_item = overlay._draft_text
+    text = text_item.textItem.toPlainText()
+    assert text.startswith("Distance on IM_PACS.dcm: the image has no ultrasound region calibration")
+    assert "draft" not in text and "Calibrate…" in text
+    QApplication.processEvents()
+    on_screen = viewport.graphics.mapFromScene(text_item.sceneBoundingRect()).boundingRect()
+    assert viewport.graphics.viewport().rect().contains(on_screen)  # wrapped, and left of the point
+    overlay.clear_draft()
