@@ -204,5 +204,6 @@ def resolve_user_region(calibration_id: str, sop_instance_uid: str, points: Sequ
         raise CalibrationError(f"{what}: calibration {calibration_id!r} is not in the case")
     if cal.sop_instance_uid != sop_instance_uid:
         raise CalibrationError(f"{what}: calibration {calibration_id!r} belongs to another image")
+    check_may_calibrate(regions, cal.drawn_points, f"{what}: its calibration {calibration_id!r}")
     check_may_calibrate(regions, points, what)
     return cal.as_region()

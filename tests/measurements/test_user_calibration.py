@@ -129,6 +129,14 @@ def test_a_scanner_calibrated_image_refuses_the_user_calibration(tmp_path: Path)
     assert errors[0][0] == "m1" and "the scanner has calibrated this part of the image" in errors[0][1]
 
 
+def test_a_calibration_line_on_the_scanner_region_is_refused_even_for_marks_outside_it() -> None:
+    # a case edited by hand: the line lies in the scanner's 2D region (x 0..99), the mark beside it
+    cal = UserCalibration("cal1", "1.2", 1, ((10.5, 10.5), (60.5, 10.5)), 1.0)
+    mark = Mark("m1", MarkType.DISTANCE, "Leaflet", "1.2", 1, 0, ((150.5, 10.5), (190.5, 10.5)), calibration="cal1")
+    _, errors = measure_all([mark], [], lambda _sop: [spatial_region(bounds=(0, 0, 99, 99))], calibrations=[cal])
+    assert errors[0][1].startswith("mark 'm1': its calibration 'cal1': the scanner has calibrated")
+
+
 def test_doppler_spectra_cannot_be_calibrated_by_hand() -> None:
     with pytest.raises(CalibrationError, match="Doppler spectrum"):
         check_may_calibrate([spectral_region()], [(10.5, 300.5), (200.5, 300.5)], "the calibration line")
