@@ -297,19 +297,25 @@ class MarkOverlay(QObject):
     def _placement(self, points: Points, what: str) -> tuple[UltrasoundRegion, str | None]:
         """(region, user calibration id or None) for points on the image shown: the scanner's region
         holding them; on an image without one, its latest user calibration (``Calibrate…``)."""
+        region: UltrasoundRegion | None = None
         try:
-            return region_for_points(self.viewport.regions, points, what), None
+            region = region_for_points(self.viewport.regions, points, what)
         except InputError as exc:
-            doc, info = self.session.document, self.viewport.info
-            cal = calibration_for(doc.case.calibrations(), str(info.sop_instance_uid)) \
-                if doc is not None and info is not None else None
-            if cal is None:
-                if "no ultrasound region calibration" in str(exc):
-                    raise InputError(f"{exc}; Measure → Calibrate… sets a scale from a line of known length"
-                                     ) from None
-                raise
-            check_may_calibrate(self.viewport.regions, points, what)
-            return cal.as_region(), cal.id
+            refusal = exc
+        if region is not None and region.is_calibrated:
+            return region, None
+        doc, info = self.session.document, self.viewport.info
+        cal = calibration_for(doc.case.calibrations(), str(info.sop_instance_uid)) \
+            if doc is not None and info is not None else None
+        if cal is None:
+            if region is not None:
+                return region, None  # an uncalibrated region: measuring it says why it cannot
+            if "no ultrasound region calibration" in str(refusal):
+                raise InputError(f"{refusal}; Measure → Calibrate… sets a scale from a line of known length"
+                                 ) from None
+            raise refusal
+        check_may_calibrate(self.viewport.regions, points, what)
+        return cal.as_region(), cal.id
 
     # --- editing by handles ------------------------------------------------------------------
     def _moving(self, mark_id: str) -> None:
