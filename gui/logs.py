@@ -10,7 +10,7 @@ only the user can enter (0700).
 Third-party libraries (pydicom, and every Python ``warnings`` warning, captured into the log) are not
 printed on the terminal: their records go to the file only, each distinct message once per run.
 pydicom both logs and warns each problem it finds in a file (an invalid UID of a vendor file, every
-time the file is opened); the file gets it once.
+time the file is opened); the file gets it once (``OncePerMessage``).
 
 The folder is ``platformdirs.user_log_dir("mitraplan")`` (``~/.local/state/mitraplan/log`` on
 Linux), or ``$MITRAPLAN_LOG_DIR`` when set.
@@ -42,8 +42,6 @@ FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(
 
 log = logging.getLogger(__name__)
 
-#: Loggers whose records go to the log file only (``py.warnings``: Python warnings, once captured).
-THIRD_PARTY = ("py.warnings", "pydicom")
 #: The message of a captured warning: ``<file>:<line>: <Category>: <message>\n  <source line>``.
 _WARNING_TEXT = re.compile(r"^.*?:\d+: \w+: (?P<message>.*?)\n", re.DOTALL)
 
@@ -66,14 +64,8 @@ def _append_private(path: Path) -> io.TextIOWrapper:
 
 
 def is_third_party(record: logging.LogRecord) -> bool:
-    return any(record.name == name or record.name.startswith(f"{name}.") for name in THIRD_PARTY)
-
-
-class NotThirdParty(logging.Filter):
-    """On the terminal: our own messages only."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not is_third_party(record)
+    """A record of another library (pydicom...) or a captured Python warning (``py.warnings``)."""
+    return record.name == "py.warnings" or record.name.split(".")[0] not in OWN_LOGGERS
 
 
 class OncePerMessage(logging.Filter):
@@ -130,10 +122,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     be written is reported on stderr and the program runs on without a log file (returns None).
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=STDERR_FORMAT)
-    logging.captureWarnings(True)
-    for terminal in [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]:
-        if not any(isinstance(f, NotThirdParty) for f in terminal.filters):
-            terminal.addFilter(NotThirdParty())
+    _quiet_stderr(verbose)
     folder = log_dir()
     path = folder / LOG_NAME
     existing = _our_handler()
@@ -154,6 +143,46 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root.addHandler(handler)
     _dump_native_crashes(folder / CRASH_NAME)
     return path
+
+
+#: Top-level packages (and logger names) of MitraPlan itself: their warnings reach stderr.
+OWN_LOGGERS = frozenset({"root", "mitraplan", "py.warnings", "imaging", "measurements", "planning", "report", "gui",
+                         "pacs", "demo"})
+
+
+class _OwnRecordsOnly(logging.Filter):
+    """Lets through MitraPlan's own records only: third-party libraries (pydicom logs a traceback
+    whenever a frame fails to decode) go to the log file, not to the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OWN_LOGGERS and record.name != "py.warnings"
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """One line per record: tracebacks belong in the log file (``-v`` shows them on stderr)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _quiet_stderr(verbose: bool) -> None:
+    """Without ``-v``: stderr shows MitraPlan's own messages, one line each; Python warnings are logged."""
+    logging.captureWarnings(True)
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+            continue
+        for old in [f for f in handler.filters if isinstance(f, _OwnRecordsOnly)]:
+            handler.removeFilter(old)
+        if verbose:
+            handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        else:
+            handler.addFilter(_OwnRecordsOnly())
+            handler.setFormatter(_NoTracebackFormatter(STDERR_FORMAT))
 
 
 def _dump_native_crashes(path: Path) -> None:

@@ -6,6 +6,8 @@ images are skipped with a warning that names them, so one bad file never stops a
 
 from __future__ import annotations
 
+import logging
+import stat
 import threading
 import warnings as pywarnings
 from collections.abc import Callable, Iterable, Iterator
@@ -16,8 +18,11 @@ from pydicom import dcmread
 
 from imaging.errors import InputError
 from imaging.loop import LoopInfo, read_info
+from imaging.volume import VolumeInfo, is_volume_sop_class, read_volume_info
 
 DICOMDIR_NAME = "DICOMDIR"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,6 +32,8 @@ class Series:
     number: int | None
     modality: str
     loops: list[LoopInfo] = field(default_factory=list)
+    #: 3D/4D volumes (Enhanced US Volume, Philips Cartesian): listed apart, never played as loops
+    volumes: list[VolumeInfo] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +62,9 @@ class StudyCatalog:
     def loops(self) -> list[LoopInfo]:
         return [loop for p in self.patients for st in p.studies for se in st.series for loop in se.loops]
 
+    def volumes(self) -> list[VolumeInfo]:
+        return [v for p in self.patients for st in p.studies for se in st.series for v in se.volumes]
+
     def find(self, sop_instance_uid: str) -> LoopInfo | None:
         return next((loop for loop in self.loops() if loop.sop_instance_uid == sop_instance_uid), None)
 
@@ -68,6 +78,7 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
     warnings: list[tuple[str, str]] = []
     files = list(_expand(paths, warnings))
     loops: list[LoopInfo] = []
+    volumes: list[VolumeInfo] = []
     seen: dict[str, Path] = {}
     for done, path in enumerate(files, start=1):
         if cancel is not None and cancel.is_set():
@@ -75,17 +86,24 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
             break
         try:
             info = read_info(path)
+            volume = read_volume_info(path) if is_volume_sop_class(info.sop_class_uid) else None
         except InputError as exc:
             warnings.append((str(path), _message(exc)))
+        except Exception as exc:  # one unreadable file costs that file only, never the folder
+            log.warning("unexpected error indexing %s", path, exc_info=True)
+            warnings.append((str(path), f"header is unreadable ({type(exc).__name__}: {exc})"))
         else:
             if info.sop_instance_uid in seen:
                 warnings.append((str(path), f"same SOP Instance UID as {seen[info.sop_instance_uid]}; skipped"))
             else:
                 seen[info.sop_instance_uid] = path
-                loops.append(info)
+                if volume is not None:
+                    volumes.append(volume)
+                else:
+                    loops.append(info)
         if progress is not None:
             progress(done, len(files))
-    return StudyCatalog(patients=_group(loops), warnings=warnings)
+    return StudyCatalog(patients=_group(loops, volumes), warnings=warnings)
 
 
 def _message(exc: InputError) -> str:
@@ -126,19 +144,55 @@ def _dicomdir_files(path: Path, warnings: list[tuple[str, str]]) -> list[Path]:
         warnings.append((str(path), f"DICOMDIR is unreadable ({type(exc).__name__}: {exc})"))
         return []
     files = []
-    for record in records:
-        file_id = record.get("ReferencedFileID")
+    for number, record in enumerate(records, start=1):
+        try:
+            file_id = record.get("ReferencedFileID")
+        except Exception as exc:  # noqa: BLE001 - one damaged record costs that record only
+            warnings.append((str(path), f"record {number}: ReferencedFileID (0004,1500) is unreadable ({exc})"))
+            continue
         if file_id:
-            parts = [file_id] if isinstance(file_id, str) else list(file_id)
-            files.append(path.parent.joinpath(*parts))
+            parts = [str(file_id)] if isinstance(file_id, str) else [str(p) for p in file_id]
+            target, problem = _dicomdir_target(path.parent, parts)
+            if problem:
+                reference = "\\".join(parts)
+                warnings.append((str(path), f"record {number} ({reference!r}) {problem}; skipped"))
+            elif target is not None:
+                files.append(target)
     return files
 
 
-def _group(loops: list[LoopInfo]) -> list[Patient]:
+def _dicomdir_target(folder: Path, parts: list[str]) -> tuple[Path | None, str]:
+    """The file a DICOMDIR record names, or why it is not followed (PS3.10 8.5: File IDs are relative).
+
+    Only regular files inside the DICOMDIR's folder are followed: an absolute path, a ``..`` or a
+    symbolic link leading outside, and a device file or FIFO (which could block the indexer) are not.
+    """
+    if any(not p or p.startswith(("/", "\\")) or (len(p) > 1 and p[1] == ":") for p in parts):
+        return None, "is an absolute path"
+    target = folder.joinpath(*parts)
+    root = folder.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        return None, "cannot be resolved"
+    if not resolved.is_relative_to(root):
+        return None, "points outside the DICOMDIR's folder"
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        return target, ""  # missing: read_info names it ("file not found")
+    if not stat.S_ISREG(mode):
+        return None, "is not a regular file (a device, FIFO, socket or folder)"
+    return target, ""
+
+
+def _group(loops: list[LoopInfo], volumes: list[VolumeInfo]) -> list[Patient]:
     patients: dict[tuple[str, str], Patient] = {}
     studies: dict[str, Study] = {}
     series: dict[str, Series] = {}
-    for loop in loops:
+    items: list[LoopInfo | VolumeInfo] = [*loops, *volumes]
+    for item in items:
+        loop = item if isinstance(item, LoopInfo) else item.header
         patient = patients.setdefault((loop.patient_id, loop.patient_name),
                                       Patient(loop.patient_id, loop.patient_name))
         study = studies.get(loop.study_instance_uid)
@@ -151,12 +205,16 @@ def _group(loops: list[LoopInfo]) -> list[Patient]:
             one_series = series[loop.series_instance_uid] = Series(
                 loop.series_instance_uid, loop.series_description, loop.series_number, loop.modality)
             study.series.append(one_series)
-        one_series.loops.append(loop)
+        if isinstance(item, LoopInfo):
+            one_series.loops.append(item)
+        else:
+            one_series.volumes.append(item)
     for patient in patients.values():
         patient.studies.sort(key=lambda s: (s.date, s.study_instance_uid))
         for study in patient.studies:
             study.series.sort(key=lambda s: (s.number is None, s.number or 0, s.series_instance_uid))
             for one_series in study.series:
                 one_series.loops.sort(key=lambda i: (i.instance_number is None, i.instance_number or 0, str(i.path)))
+                one_series.volumes.sort(key=lambda v: str(v.path))
     return sorted(patients.values(), key=lambda p: (p.name, p.patient_id))
 
