@@ -2,6 +2,7 @@
 
 Sources, in order of trust: Frame Time Vector (0018,1065), Frame Time (0018,1063), Cine Rate
 (0018,0040), Recommended Display Frame Rate (0008,2144); otherwise 30 fps with a warning.
+R waves and heart rate: the header's, else from the image's ECG waveform (``imaging.ecg``).
 Frame indices are 0-based here; DICOM's frame numbers are 1-based.
 """
 
@@ -11,6 +12,8 @@ import bisect
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
+
+from imaging.ecg import heart_rate_bpm, r_waves_from_waveform
 
 DEFAULT_FPS = 30.0
 
@@ -92,7 +95,8 @@ def _r_waves(ds: Any, times: tuple[float, ...]) -> tuple[float, ...]:
     if vector:
         return tuple(vector)
     pointers = _values(getattr(ds, "RWavePointer", None))
-    return tuple(times[int(p) - 1] for p in pointers if 1 <= int(p) <= len(times))
+    from_pointers = tuple(times[int(p) - 1] for p in pointers if 1 <= int(p) <= len(times))
+    return from_pointers or r_waves_from_waveform(ds)
 
 
 def timing_from_dataset(ds: Any, n_frames: int) -> FrameTiming:
@@ -117,12 +121,12 @@ def timing_from_dataset(ds: Any, n_frames: int) -> FrameTiming:
                         f"{DEFAULT_FPS:g} fps assumed")
     if times is None:
         times = tuple(k * nominal for k in range(n_frames))
-    heart_rate = _number(getattr(ds, "HeartRate", None))
+    r_waves = _r_waves(ds, times)
     return FrameTiming(
         frame_times_ms=times,
         source=source,
-        heart_rate_bpm=heart_rate if heart_rate and heart_rate > 0 else None,
-        r_wave_times_ms=_r_waves(ds, times),
+        heart_rate_bpm=heart_rate_bpm(ds, r_waves),
+        r_wave_times_ms=r_waves,
         warnings=tuple(warnings),
         nominal_frame_ms=nominal,
     )
