@@ -46,6 +46,7 @@ from gui.panels.report_preview import ReportActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.tools import TOOLS
+from gui.viewer.ecg import beat_frames
 from gui.viewer.grid import ViewerGrid
 from gui.viewer.overlay import MOUSE_GESTURES
 from gui.viewer.playback import SPEEDS, Clock
@@ -247,6 +248,8 @@ class MainWindow(QMainWindow):
         a("play", "&Play/Pause", self.toggle_play, "Space", "play")
         a("step_back", "Step &Back", lambda: self._step(-1), "Left", "step_back")
         a("step_forward", "Step &Forward", lambda: self._step(1), "Right", "step_forward")
+        a("prev_beat", "Previous Bea&t", lambda: self._beat(-1), "Ctrl+Left", tip="Go to the previous R wave")
+        a("next_beat", "Next B&eat", lambda: self._beat(1), "Ctrl+Right", tip="Go to the next R wave")
         a("first", "F&irst Frame", lambda: self._each_leader(Viewport.first), "Home", "first")
         a("last", "&Last Frame", lambda: self._each_leader(Viewport.last), "End", "last")
         a("prev_loop", "Pre&vious Loop", lambda: self.open_neighbour(-1), "Up", "up")
@@ -306,7 +309,8 @@ class MainWindow(QMainWindow):
         m("measure", "&Measure", ["tool_select", *(f"tool_{name}" for name in TOOLS), None, "finish_tool",
                                   "cancel_tool", None, "calculations", None, "confirm_value", "unconfirm_value", None,
                                   "flag_key_image"])
-        m("playback", "&Playback", ["play", "step_back", "step_forward", "first", "last", None, "prev_loop",
+        m("playback", "&Playback", ["play", "step_back", "step_forward", "prev_beat", "next_beat", "first", "last", None,
+                                    "prev_loop",
                                     "next_loop", None, "slower", "faster", None, "range_start", "range_end",
                                     "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])
         m("report", "&Report", ["report_preview", "report_export"])
@@ -564,6 +568,10 @@ class MainWindow(QMainWindow):
         self.grid.pause()
         self._each_leader(lambda v: v.step(delta))
 
+    def _beat(self, delta: int) -> None:
+        self.grid.pause()
+        self._each_leader(lambda v: v.step_beat(delta))
+
     def _each_leader(self, fn: Callable[[Viewport], Any]) -> None:
         """Apply to the leading viewport when synchronised (followers follow), else the active one."""
         viewport = self.grid.leader() if self.grid.is_synced() else self.grid.active
@@ -660,7 +668,7 @@ class MainWindow(QMainWindow):
             self.transport.show_state(0, 0, None)
             return
         timing = viewport.timing
-        r_frames = [timing.frame_at(t) + 1 for t in (timing.r_wave_times_ms or ())]
+        r_frames = [k + 1 for k in beat_frames(timing.frame_times_ms, timing.r_wave_times_ms, timing.duration_ms)]
         first, last = viewport.loop_range
         self.transport.show_state(viewport.frame_number, viewport.n_frames,
                                   float(timing.frame_times_ms[viewport.frame_index]) / 1000.0,
