@@ -68,6 +68,7 @@ def decode_samples(data: memoryview | bytes) -> np.ndarray:
     codecs = _codecs()
     if codecs is None:
         raise RuntimeError("the JPEG XL decoder (imagecodecs) is not installed")
+    # one thread per frame: the decode pool already runs frames in parallel (imaging.decode.decode_pool)
     arr: np.ndarray = codecs.jpegxl_decode(bytes(data), numthreads=1)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
