@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from imaging.ecg import heart_rate_bpm, r_waves_from_waveform
+from imaging.ecg import heart_rate_bpm, r_waves_from_waveform, trigger_time_ms
 
 DEFAULT_FPS = 30.0
 
@@ -29,6 +29,8 @@ class FrameTiming:
     warnings: tuple[str, ...] = ()
     #: duration given to the last frame (and to every frame of a still): the nominal frame time
     nominal_frame_ms: float = 1000.0 / DEFAULT_FPS
+    #: Trigger Time (0018,1060): ms from the R wave to a triggered image, when stated
+    trigger_time_ms: float | None = None
 
     @property
     def n_frames(self) -> int:
@@ -129,4 +131,5 @@ def timing_from_dataset(ds: Any, n_frames: int) -> FrameTiming:
         r_wave_times_ms=r_waves,
         warnings=tuple(warnings),
         nominal_frame_ms=nominal,
+        trigger_time_ms=trigger_time_ms(ds),
     )

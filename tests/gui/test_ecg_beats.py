@@ -100,3 +100,17 @@ def test_the_frame_counter_sits_above_the_strip(qtbot: Any, ecg_window: Any) -> 
     viewport = ecg_window.grid.active
     label, strip = viewport.frame_label, viewport.ecg_strip
     assert label.geometry().bottom() < strip.geometry().top()
+
+
+def test_cycle_sync_uses_the_r_waves_of_the_ecg(tmp_path: Path) -> None:
+    from gui.viewer.sync import by_cycle
+    from imaging.loop import read_info
+
+    # leader: R waves only in its ECG waveform (70, 890, 1710 ms); follower: R Wave Time Vector 0, 800, 1600.
+    # Leader frame 36 starts at 900 ms: 10 ms into the cycle from 890 (R-R 820 ms), cycle 2 counting the
+    # one extended back to -750 ms. Follower cycle 2 runs 1600..2400 ms: 1600 + 10/820 * 800 = 1609.76 ms,
+    # shown by frame floor(1609.76 / 25) = 64.
+    leader = read_info(write_ecg_loop(tmp_path / "lead.dcm", R_WAVES_MS, vector=False)).timing
+    follower = read_info(write_ecg_loop(tmp_path / "follow.dcm", (0.0, 800.0, 1600.0), waveform=False)).timing
+    assert leader.r_wave_times_ms == R_WAVES_MS
+    assert by_cycle(36, leader, follower) == 64

@@ -48,7 +48,15 @@ def test_the_header_heart_rate_wins_over_the_r_waves(tmp_path, capsys) -> None:
 def test_a_loop_without_an_ecg_lists_no_r_waves(tmp_path, capsys) -> None:
     path = write_ecg_loop(tmp_path / "none.dcm", [0.0], vector=False, waveform=False)
     loop = _info(capsys, path)
-    assert loop["r_wave_times_ms"] == [] and loop["heart_rate_bpm"] is None
+    assert loop["r_wave_times_ms"] == [] and loop["heart_rate_bpm"] is None and loop["trigger_time_ms"] is None
+
+
+def test_info_gives_the_trigger_time_of_a_triggered_still(tmp_path, capsys) -> None:
+    path = write_ecg_loop(tmp_path / "still.dcm", [0.0], vector=False, waveform=False)
+    ds = dcmread(path)
+    ds.TriggerTime = 350.0  # an end-systolic still, 350 ms after the R wave
+    ds.save_as(path)
+    assert _info(capsys, path)["trigger_time_ms"] == 350.0
 
 
 def test_r_waves_are_found_in_the_ecg_waveform(tmp_path, capsys) -> None:
