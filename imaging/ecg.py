@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from pydicom import dcmread
+from pydicom.filereader import read_file_meta_info
 
 #: SOP Class UIDs of the waveform objects whose channels may be an ECG (PS3.4 B.5, "Waveform").
 ECG_WAVEFORM_CLASSES = frozenset({
@@ -225,13 +226,15 @@ def _waveforms_in(folder: Path, _mtime_ns: int) -> tuple[tuple[str, str, Path], 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                # the file meta alone (a few hundred bytes) says whether it is a waveform: images are skipped unread
+                if str(getattr(read_file_meta_info(path), "MediaStorageSOPClassUID", "")) not in ECG_WAVEFORM_CLASSES:
+                    continue
                 head = dcmread(path, stop_before_pixels=True, force=True,
-                               specific_tags=["SOPClassUID", "SeriesInstanceUID", "SynchronizationFrameOfReferenceUID"])
+                               specific_tags=["SeriesInstanceUID", "SynchronizationFrameOfReferenceUID"])
         except Exception:  # noqa: BLE001 - not DICOM, unreadable: not a waveform
             continue
-        if str(getattr(head, "SOPClassUID", "")) in ECG_WAVEFORM_CLASSES:
-            found.append((str(getattr(head, "SeriesInstanceUID", "")),
-                          str(getattr(head, "SynchronizationFrameOfReferenceUID", "")), path))
+        found.append((str(getattr(head, "SeriesInstanceUID", "")),
+                      str(getattr(head, "SynchronizationFrameOfReferenceUID", "")), path))
     return tuple(found)
 
 
