@@ -114,3 +114,18 @@ def test_cycle_sync_uses_the_r_waves_of_the_ecg(tmp_path: Path) -> None:
     follower = read_info(write_ecg_loop(tmp_path / "follow.dcm", (0.0, 800.0, 1600.0), waveform=False)).timing
     assert leader.r_wave_times_ms == R_WAVES_MS
     assert by_cycle(36, leader, follower) == 64
+
+
+def test_a_focused_text_field_keeps_ctrl_arrows_for_its_words(qtbot: Any, ecg_window: Any) -> None:
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    win, viewport = ecg_window, ecg_window.grid.active
+    edit = QLineEdit("para clip jet")
+    win.add_panel(edit, "Test field", "test-field")
+    win.activateWindow()
+    edit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is edit)
+    edit.setCursorPosition(len(edit.text()))
+    _ctrl(edit, Qt.Key.Key_Left)
+    assert edit.cursorPosition() == len("para clip ")  # one word back
+    assert viewport.frame_index == 0  # and no beat was stepped
