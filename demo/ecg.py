@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from demo.phantom import write_cine_loop
 
@@ -85,3 +86,28 @@ def write_ecg_loop(path: Path, r_waves_ms: Sequence[float], *, n_frames: int = 7
     ds.SeriesDescription = "Loop with ECG"
     ds.save_as(path, enforce_file_format=True)
     return path
+
+
+GENERAL_ECG_WAVEFORM = UID("1.2.840.10008.5.1.4.1.1.9.1.2")
+
+
+def write_ecg_waveform(path: Path, image: Path, r_waves_ms: Sequence[float], duration_ms: float,
+                       acquisition_datetime: str) -> Path:
+    """A General ECG Waveform object in ``image``'s series: the ECG recorded beside a loop (PS3.3 A.34.3).
+
+    It imitates the separate waveform instance some scanners and archives keep with a series, tied to
+    the loop by the series and by Acquisition DateTime; ``r_waves_ms`` are on the waveform's own clock.
+    """
+    source = dcmread(image, stop_before_pixels=True)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = GENERAL_ECG_WAVEFORM
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    wave = FileDataset("", {}, file_meta=meta, preamble=b"\0" * 128)
+    wave.SOPClassUID, wave.SOPInstanceUID = GENERAL_ECG_WAVEFORM, meta.MediaStorageSOPInstanceUID
+    for keyword in ("PatientName", "PatientID", "StudyInstanceUID", "SeriesInstanceUID"):
+        setattr(wave, keyword, getattr(source, keyword))
+    wave.Modality, wave.AcquisitionDateTime = "ECG", acquisition_datetime
+    wave.WaveformSequence = [waveform_item(r_waves_ms, duration_ms)]
+    wave.save_as(path, enforce_file_format=True)
+    return Path(path)

@@ -46,7 +46,6 @@ from gui.panels.report_preview import ReportActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.tools import TOOLS
-from gui.viewer.ecg import beat_frames
 from gui.viewer.grid import ViewerGrid
 from gui.viewer.overlay import MOUSE_GESTURES
 from gui.viewer.playback import SPEEDS, Clock
@@ -668,7 +667,7 @@ class MainWindow(QMainWindow):
             self.transport.show_state(0, 0, None)
             return
         timing = viewport.timing
-        r_frames = [k + 1 for k in beat_frames(timing.frame_times_ms, timing.r_wave_times_ms, timing.duration_ms)]
+        r_frames = [k + 1 for k in viewport.beat_frames()]
         first, last = viewport.loop_range
         self.transport.show_state(viewport.frame_number, viewport.n_frames,
                                   float(timing.frame_times_ms[viewport.frame_index]) / 1000.0,

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
-from imaging.ecg import EcgTrace, read_ecg
+from imaging.ecg import EcgTrace, r_waves_from_trace, read_ecg
 
 STRIP_HEIGHT = 64
 TRACE_COLOUR = "#66bb6a"
@@ -75,6 +75,8 @@ class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         self.setFixedHeight(STRIP_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.trace: EcgTrace | None = None
+        #: R waves (ms) the strip marks: the loop timing's, else those detected in a linked waveform's ECG
+        self.r_wave_times_ms: tuple[float, ...] = ()
         plot = self.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
@@ -97,13 +99,15 @@ class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         for line in self._r_lines:
             plot.removeItem(line)
         self._r_lines = []
+        self.r_wave_times_ms = () if loop is None else tuple(loop.timing.r_wave_times_ms)
         if self.trace is None:
             self.curve.setData([], [])
             self.hide()
             return
         timing = loop.timing
+        self.r_wave_times_ms = self.r_wave_times_ms or r_waves_from_trace(self.trace)
         self.curve.setData(self.trace.times_ms, self.trace.values)
-        for t in timing.r_wave_times_ms:
+        for t in self.r_wave_times_ms:
             line = pg.InfiniteLine(pos=float(t), angle=90, movable=False,
                                    pen=_pen(R_WAVE_COLOUR, 1.0, Qt.PenStyle.DashLine))
             plot.addItem(line, ignoreBounds=True)

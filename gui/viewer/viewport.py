@@ -365,11 +365,16 @@ class Viewport(QFrame):
         if self.loop is None:
             return
         self.pause()
-        timing = self.timing
-        target = beat_step(beat_frames(timing.frame_times_ms, timing.r_wave_times_ms, timing.duration_ms),
-                           self._index, delta)
+        target = beat_step(self.beat_frames(), self._index, delta)
         if target is not None:
             self.show_frame(target)
+
+    def beat_frames(self) -> list[int]:
+        """0-based frames at the loop's R waves (the timing's, else those of a linked ECG waveform)."""
+        if self.loop is None:
+            return []
+        timing = self.timing
+        return beat_frames(timing.frame_times_ms, self.ecg_strip.r_wave_times_ms, timing.duration_ms)
 
     def first(self) -> None:
         self.pause()

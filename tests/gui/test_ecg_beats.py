@@ -129,3 +129,27 @@ def test_a_focused_text_field_keeps_ctrl_arrows_for_its_words(qtbot: Any, ecg_wi
     _ctrl(edit, Qt.Key.Key_Left)
     assert edit.cursorPosition() == len("para clip ")  # one word back
     assert viewport.frame_index == 0  # and no beat was stepped
+
+
+def test_a_linked_ecg_waveform_gives_the_strip_and_the_beats(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    from pydicom import dcmread
+
+    from demo.ecg import write_ecg_waveform
+
+    # the loop has no ECG of its own; a General ECG Waveform object of its series started 1 s earlier
+    # holds R waves at 1070, 1890, 2710 ms of its clock (and the beat drawn before, at 1070 - 820 = 250)
+    # -> -750, 70, 890, 1710 ms of the loop's; inside the loop: frames 3, 36 (and 68)
+    path = write_ecg_loop(tmp_path / "loop.dcm", R_WAVES_MS, vector=False, waveform=False)
+    image = dcmread(path)
+    image.AcquisitionDateTime = "20260115101501"
+    image.save_as(path)
+    write_ecg_waveform(tmp_path / "ecg.dcm", path, (1070.0, 1890.0, 2710.0), 3000.0, "20260115101500")
+    window.open_paths([path])
+    wait_loaded(qtbot, window)
+    viewport = window.grid.active
+    assert viewport.timing.r_wave_times_ms == ()  # the header alone knows no R wave
+    qtbot.waitUntil(viewport.ecg_strip.isVisible)
+    assert viewport.ecg_strip.r_wave_times_ms == (-750.0, *R_WAVES_MS)
+    for expected in BEAT_FRAMES[:2]:
+        _ctrl(window, Qt.Key.Key_Right)
+        assert viewport.frame_index == expected

@@ -13,16 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom import dcmread
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import FileDataset
 
-from demo.ecg import waveform_item, write_ecg_loop
+from demo.ecg import write_ecg_loop, write_ecg_waveform
 from gui.main import main
 from imaging.ecg import heart_rate_bpm, read_ecg, trigger_time_ms
 from imaging.loop import Loop, read_info
 from measurements.beats import split_beats
-
-GENERAL_ECG = "1.2.840.10008.5.1.4.1.1.9.1.2"
 
 
 def _info(capsys: pytest.CaptureFixture[str], path: Path) -> dict:
@@ -93,15 +90,7 @@ def test_a_linked_waveform_object_of_the_series_gives_the_ecg(tmp_path) -> None:
     image = dcmread(path)
     image.AcquisitionDateTime = "20260115101500.500"
     image.save_as(path)
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = GENERAL_ECG, generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    wave = FileDataset("", {}, file_meta=meta, preamble=b"\0" * 128)
-    wave.SOPClassUID, wave.SOPInstanceUID = GENERAL_ECG, meta.MediaStorageSOPInstanceUID
-    wave.StudyInstanceUID, wave.SeriesInstanceUID = image.StudyInstanceUID, image.SeriesInstanceUID
-    wave.Modality, wave.AcquisitionDateTime = "ECG", "20260115101500.000"
-    wave.WaveformSequence = [waveform_item([570.0, 1390.0], 2500.0)]
-    wave.save_as(tmp_path / "ecg.dcm", enforce_file_format=True)
+    write_ecg_waveform(tmp_path / "ecg.dcm", path, [570.0, 1390.0], 2500.0, "20260115101500.000")
     trace = read_ecg(path)
     assert trace is not None and trace.source == "ecg.dcm"
     assert trace.times_ms[0] == pytest.approx(-500.0)
