@@ -309,8 +309,7 @@ class MainWindow(QMainWindow):
                                   "cancel_tool", None, "calculations", None, "confirm_value", "unconfirm_value", None,
                                   "flag_key_image"])
         m("playback", "&Playback", ["play", "step_back", "step_forward", "prev_beat", "next_beat", "first", "last", None,
-                                    "prev_loop",
-                                    "next_loop", None, "slower", "faster", None, "range_start", "range_end",
+                                    "prev_loop", "next_loop", None, "slower", "faster", None, "range_start", "range_end",
                                     "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])
         m("report", "&Report", ["report_preview", "report_export"])
         m("help", "&Help", ["shortcuts", "about"])

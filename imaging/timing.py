@@ -9,6 +9,7 @@ Frame indices are 0-based here; DICOM's frame numbers are 1-based.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -93,7 +94,7 @@ def _from_vector(ftv: list[float], n_frames: int, warnings: list[str]) -> tuple[
 
 
 def _r_waves(ds: Any, times: tuple[float, ...]) -> tuple[float, ...]:
-    vector = _values(getattr(ds, "RWaveTimeVector", None))
+    vector = [t for t in _values(getattr(ds, "RWaveTimeVector", None)) if math.isfinite(t)]
     if vector:
         return tuple(vector)
     pointers = _values(getattr(ds, "RWavePointer", None))

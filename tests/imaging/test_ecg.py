@@ -123,3 +123,12 @@ def test_beats_split_at_the_ecgs_r_waves(tmp_path) -> None:
     trace = [(0.1 + 0.01 * i, 1.0 + 0.5 * np.sin(i / 10)) for i in range(151)]
     beats = split_beats(trace, [t for t in r_waves_s if trace[0][0] < t < trace[-1][0]])
     assert len(beats) == 2 and beats[0][-1][0] == pytest.approx(0.89) and beats[1][0][0] == pytest.approx(0.89)
+
+
+def test_non_finite_r_waves_are_dropped(tmp_path) -> None:
+    path = write_ecg_loop(tmp_path / "inf.dcm", [0.0, 800.0, 1600.0], waveform=False)
+    ds = dcmread(path)
+    ds.RWaveTimeVector = [0.0, float("inf"), 800.0]
+    ds.save_as(path)
+    timing = read_info(path).timing
+    assert timing.r_wave_times_ms == (0.0, 800.0) and timing.heart_rate_bpm == pytest.approx(75.0)
