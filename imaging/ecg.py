@@ -132,6 +132,13 @@ def ecg_from_dataset(ds: Any, offset_ms: float = 0.0, source: str = "Waveform Se
     None when there is no waveform, no ECG group, or the group is unreadable (a damaged waveform
     never stops a loop from opening).
     """
+    try:
+        return _first_ecg(ds, offset_ms, source)
+    except Exception:  # noqa: BLE001 - any malformed waveform attribute: no ECG, the loop opens as before
+        return None
+
+
+def _first_ecg(ds: Any, offset_ms: float, source: str) -> EcgTrace | None:
     groups = list(getattr(ds, "WaveformSequence", None) or ())
     for index, group in enumerate(groups):
         if not _is_ecg_group(group):

@@ -132,3 +132,22 @@ def test_non_finite_r_waves_are_dropped(tmp_path) -> None:
     ds.save_as(path)
     timing = read_info(path).timing
     assert timing.r_wave_times_ms == (0.0, 800.0) and timing.heart_rate_bpm == pytest.approx(75.0)
+
+
+@pytest.mark.parametrize("damage", ["no_channels", "bad_rate", "huge_count", "odd_bits"])
+def test_a_malformed_waveform_sequence_is_no_ecg(tmp_path, damage: str) -> None:
+    path = write_ecg_loop(tmp_path / f"{damage}.dcm", [70.0, 890.0], vector=False)
+    ds = dcmread(path)
+    group = ds.WaveformSequence[0]
+    if damage == "no_channels":
+        del group.ChannelDefinitionSequence
+    elif damage == "bad_rate":
+        group.SamplingFrequency = "0"
+    elif damage == "huge_count":
+        group.NumberOfWaveformSamples = 2**31  # far more samples than the data holds
+    else:
+        group.WaveformBitsAllocated = 12
+    ds.save_as(path)
+    assert read_ecg(path) is None
+    info = read_info(path)
+    assert info.timing.r_wave_times_ms == () and info.timing.heart_rate_bpm is None
