@@ -168,6 +168,7 @@ def _jpegxl_loop(path: Path, fragments: list[bytes], out: Path, ts: str) -> tupl
 def _jpegxl_first_frame(path: Path, fragments: list[bytes], tmp: Path, jpeg_first_s: float,
                         jpeg_reference_s: float) -> None:
     """First-frame time of JPEG XL loops beside libjxl alone, and beside the JPEG baseline loop's."""
+    met: dict[str, bool] = {}
     for label, ts in (("jpegxl_recompressed", JPEGXL_JPEG_RECOMPRESSION), ("jpegxl_lossless", JPEGXL_LOSSLESS)):
         jxl_path, frame0 = _jpegxl_loop(path, fragments, tmp / f"{label}.dcm", ts)
         first_s = _median_s(lambda p=jxl_path: _first_frame(p))
@@ -179,8 +180,10 @@ def _jpegxl_first_frame(path: Path, fragments: list[bytes], tmp: Path, jpeg_firs
         _report(f"decode.{label}_header_parse_plus_raw_frame_ms", 1000.0 * reference_s)
         _report(f"decode.{label}_first_frame_ratio", first_s / reference_s)
         _report(f"decode.{label}_first_frame_vs_jpeg_baseline", first_s / jpeg_first_s)
+        met[f"{label}_first_frame<3x"] = first_s / reference_s < 3.0
     print(f"decode.jpegxl_note: JPEG baseline first frame {1000.0 * jpeg_first_s:.3f} ms "
           f"(header + raw simplejpeg {1000.0 * jpeg_reference_s:.3f} ms)", flush=True)
+    print("decode.jpegxl_targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()), flush=True)
 
 
 def _pydicom_per_frame(path: Path, n: int) -> None:
