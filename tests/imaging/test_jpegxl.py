@@ -175,3 +175,23 @@ def test_version_lists_the_jpegxl_decoder() -> None:
         assert any(line.startswith(f"  {name}: imagecodecs (libjxl ") for line in lines), name
     assert any(line.split()[:1] == ["imagecodecs"] and "not installed" not in line and "JPEG XL" in line
                for line in lines)
+
+
+def test_lossless_palette_colour_goes_through_its_lut(echo_frames, tmp_path) -> None:
+    # 16-bit LUT entries v * 257 (v = i, 255 - i, i // 2 for index i) are shown >> 8: (v * 257) >> 8 = v
+    indices = np.ascontiguousarray(echo_frames[0][..., 0])
+    encoded = [imagecodecs.jpegxl_encode(indices, lossless=True, effort=1)]
+    ds = _wrap(encoded, indices.shape, JPEGXL_LOSSLESS, "PALETTE COLOR")
+    i = np.arange(256, dtype=np.uint16)
+    for colour, values in (("Red", i), ("Green", 255 - i), ("Blue", i // 2)):
+        setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [256, 0, 16])
+        setattr(ds, f"{colour}PaletteColorLookupTableData", (values * 257).astype("<u2").tobytes())
+    (got,) = _frames(save(ds, tmp_path / "jxl_palette.dcm"))
+    np.testing.assert_array_equal(got, np.stack([indices, 255 - indices, indices // 2], axis=-1))
+
+
+def test_lossless_monochrome1_is_shown_inverted(echo_frames, tmp_path) -> None:
+    grey = np.ascontiguousarray(echo_frames[0][..., 0])
+    encoded = [imagecodecs.jpegxl_encode(grey, lossless=True, effort=1)]
+    (got,) = _frames(save(_wrap(encoded, grey.shape, JPEGXL_LOSSLESS, "MONOCHROME1"), tmp_path / "jxl_m1.dcm"))
+    np.testing.assert_array_equal(got, 255 - grey)
