@@ -2,12 +2,13 @@
 
 A mark holds only points (x = column, y = row, floats; the centre of pixel index ``(c, r)`` is
 ``(c + 0.5, r + 0.5)``), the image (SOP Instance UID), the 1-based frame number and the 0-based
-ultrasound region it belongs to. Physical values are never stored: they are derived from points
-plus region every time (``measurements.compute``).
+ultrasound region it belongs to, or, on an image without one, the user calibration it is measured
+through (``calibration``, ``measurements.calibration``; ``region`` is then 0 and unused). Physical
+values are never stored: they are derived from points plus region every time (``measurements.compute``).
 
 A 3D mark (placed on an MPR plane of a volume) holds ``points3d`` instead: ``[x, y, z]`` in mm of
 the volume's frame of reference, with the volume's SOP Instance UID, ``frame_number`` = the time
-point (1-based), no region (the volume's spacing is in mm) and the ``plane`` it was drawn in
+point (1-based), no region (None; the volume's spacing is in mm) and the ``plane`` it was drawn in
 (origin, row and column directions, mm) so it reopens on that plane. Its ``points`` are empty.
 """
 
@@ -53,8 +54,8 @@ PURPOSES: dict[str, str] = {
 }
 
 #: Keys of a mark in the case file, in the order they are written.
-_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "purpose", "confirmed", "points",
-         "points3d", "plane")
+_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "calibration", "purpose", "confirmed",
+         "points", "points3d", "plane")
 
 Point3 = tuple[float, float, float]
 
@@ -113,6 +114,7 @@ class Mark:
     points: tuple[tuple[float, float], ...]
     purpose: str | None = None
     confirmed: bool = False
+    calibration: str | None = None  # id of the user calibration it is measured through, in place of region
     points3d: tuple[Point3, ...] | None = None
     plane: MarkPlane | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -139,6 +141,8 @@ class Mark:
             raise MarkError(f"{name}: 'sop_instance_uid' must be a non-empty string")
         if not isinstance(self.confirmed, bool):
             raise MarkError(f"{name}: 'confirmed' must be true or false (got {self.confirmed!r})")
+        if self.calibration is not None and (not isinstance(self.calibration, str) or not self.calibration):
+            raise MarkError(f"{name}: 'calibration' must be the id of a calibration (got {self.calibration!r})")
         if self.points3d is None:
             object.__setattr__(self, "points", _points(name, self.points))
             _check_count(name, kind, self.points)
@@ -149,8 +153,8 @@ class Mark:
         return self.points3d is not None
 
     def _check_3d(self, name: str, kind: MarkType) -> None:
-        if self.region is not None:
-            raise MarkError(f"{name}: a 3D mark (points3d) has no region")
+        if self.region is not None or self.calibration is not None:
+            raise MarkError(f"{name}: a 3D mark (points3d) has no region and no calibration")
         if self.points:
             raise MarkError(f"{name}: a 3D mark has points3d, not 2D points")
         if kind is MarkType.DOPPLER_TRACE:
@@ -205,20 +209,23 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
         raise MarkError(f"a mark must be a JSON object (got {type(d).__name__})")
     mark_id = d.get("id")
     name = f"mark {mark_id!r}"
+    calibration = d.get("calibration")
     is_3d = "points3d" in d
-    required = ("id", "type", "sop_instance_uid", "frame_number") + (("points3d",) if is_3d else ("region", "points"))
-    missing = [k for k in required if k not in d]
+    placed = ("points3d",) if is_3d else (("calibration",) if calibration is not None else ("region",)) + ("points",)
+    missing = [k for k in ("id", "type", "sop_instance_uid", "frame_number", *placed) if k not in d]
     if missing:
         raise MarkError(f"{name}: missing {', '.join(missing)}")
-    if is_3d and ("region" in d or "points" in d):
-        raise MarkError(f"{name}: a 3D mark (points3d) has no region and no 2D points")
+    if is_3d and any(k in d for k in ("region", "points", "calibration")):
+        raise MarkError(f"{name}: a 3D mark (points3d) has no region, calibration or 2D points")
+    if calibration is not None and "region" in d:
+        raise MarkError(f"{name}: names both a region and a calibration; a mark is measured through one")
     purpose = d.get("purpose")
     if purpose is not None and not isinstance(purpose, str):
         raise MarkError(f"{name}: 'purpose' must be a string")
     return Mark(
         id=d["id"], type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
-        frame_number=d["frame_number"], region=d.get("region"), points=d.get("points", ()), purpose=purpose,
-        confirmed=d.get("confirmed", False), points3d=d.get("points3d"),
+        frame_number=d["frame_number"], region=None if is_3d else d.get("region", 0), points=d.get("points", ()),
+        purpose=purpose, confirmed=d.get("confirmed", False), calibration=calibration, points3d=d.get("points3d"),
         plane=_plane(name, d["plane"]) if d.get("plane") is not None else None,
         extra={k: v for k, v in d.items() if k not in _KEYS},
     )
@@ -232,7 +239,9 @@ def mark_to_json(m: Mark) -> dict[str, Any]:
         "id": m.id, "type": m.type.value, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
         "frame_number": m.frame_number,
     }
-    if m.points3d is None:
+    if m.calibration is not None:
+        d["calibration"] = m.calibration
+    elif m.points3d is None:
         d["region"] = m.region
     if m.purpose is not None:
         d["purpose"] = m.purpose

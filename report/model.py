@@ -98,6 +98,8 @@ class Measurement:
     grades: tuple[Grade, ...] = ()
     warnings: tuple[str, ...] = ()
     method: str = ""
+    beat: int | None = None  # 1-based beat of a multi-beat trace (None: whole trace or an average)
+    beats: int | None = None  # number of beats averaged (None: not an average)
 
     @property
     def shown(self) -> str:

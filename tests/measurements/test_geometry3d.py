@@ -121,7 +121,7 @@ def test_3d_marks_are_validated() -> None:
         Mark("x", MarkType.DOPPLER_TRACE, "", "1.2.3", 1, None, (), points3d=[[0, 0, 0], [1, 2, 3]])
     with pytest.raises(MarkError, match="region is a 0-based index"):
         Mark("x", MarkType.POINT, "", "1.2.3", 1, None, ((1.0, 2.0),))
-    with pytest.raises(MarkError, match="has no region and no 2D points"):
+    with pytest.raises(MarkError, match="has no region, calibration or 2D points"):
         mark_from_json({"id": "x", "type": "point", "sop_instance_uid": "1", "frame_number": 1, "region": 0,
                         "points3d": [[0, 0, 0]]})
 
