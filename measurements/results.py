@@ -7,7 +7,7 @@ from typing import Any
 
 from measurements.concepts import QUANTITIES
 
-#: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); DESIGN.md "Quantity names and units".
+#: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); docs/quantities.md.
 #: Derived from the registry (measurements.concepts), where each quantity is defined once.
 UNITS: dict[str, str] = {q.name: q.unit for q in QUANTITIES.values()}
 

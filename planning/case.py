@@ -1,4 +1,4 @@
-"""The case document (DESIGN.md "The case file"): load, save atomically, autosave, find images.
+"""The case document (docs/case-file.md): load, save atomically, autosave, find images.
 
 A case holds only what the user placed or entered (marks, calculations, findings); every number is
 recomputed from marks and calibration on open (``measure_case``), so a case never disagrees with
