@@ -280,7 +280,8 @@ def measure_case(case: Case, index: OpenStudy = None,
     """Recompute every number of the case from its marks and the images' calibration.
 
     Returns (results, errors) like ``measure_all``; a missing image becomes an error naming the
-    file for each of its marks, and every other mark is still measured.
+    file for each of its marks, and every other mark is still measured. The case's imported
+    results (``planning.imported``: values read from another system's SR) follow MitraPlan's own.
     """
     if read_info is None:
         from imaging.loop import read_info as read_info_default
@@ -331,4 +332,6 @@ def measure_case(case: Case, index: OpenStudy = None,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
         expected_orifices=expected_orifices(len(case.devices)))
-    return results, [*case.load_errors, *errors]
+    from planning.imported import imported_results  # imports this module
+
+    return [*results, *imported_results(case, results)], [*case.load_errors, *errors]
