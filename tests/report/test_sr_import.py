@@ -228,3 +228,14 @@ def test_the_tid_1500_sr_of_mitraplan_0_1_0_imports(study, tmp_path: Path) -> No
     assert pydicom.dcmread(tmp_path / "v010.dcm").ContentTemplateSequence[0].TemplateIdentifier == "1500"
     summary = import_sr(_bound_case(study), read_sr(tmp_path / "v010.dcm"))
     assert [(e.quantity, e.value, e.unit, e.observer) for e in summary.added] == [("vmax", 1.8, "m/s", "Echo^Reader")]
+
+
+def test_a_private_code_is_matched_by_its_meaning_as_a_fallback(study, tmp_path: Path) -> None:
+    # a cart's private code for PHT (meaning as LOINC 20280-4 spells it), in seconds: 0.125 s = 125 ms
+    pht = hd.sr.NumContentItem(name=Code("PHT01", "99CART", "Pressure Half-Time"), value=0.125,
+                               unit=Code("s", "UCUM", "s"), relationship_type=R.CONTAINS)
+    case = _bound_case(study)
+    summary = import_sr(case, read_sr(_cart_sr(study, tmp_path / "ge.dcm", [pht])))
+    by_meaning = [e for e in summary.added if e.provenance["matched_by"] == "meaning"]
+    assert [(e.quantity, e.value, e.unit) for e in by_meaning] == [("pht", 125.0, "ms")]
+    assert by_meaning[0].provenance["concept"] == {"value": "PHT01", "scheme": "99CART", "meaning": "Pressure Half-Time"}
