@@ -128,6 +128,9 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
         case.findings()
     except ValueError as exc:
         raise CaseError(str(exc), path) from None
+    from planning.imported import imported_of  # imports this module
+
+    imported_of(case)  # CaseError naming the field of a malformed imported result
     seen: set[str] = set()
     for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
         try:

@@ -239,3 +239,20 @@ def test_a_private_code_is_matched_by_its_meaning_as_a_fallback(study, tmp_path:
     by_meaning = [e for e in summary.added if e.provenance["matched_by"] == "meaning"]
     assert [(e.quantity, e.value, e.unit) for e in by_meaning] == [("pht", 125.0, "ms")]
     assert by_meaning[0].provenance["concept"] == {"value": "PHT01", "scheme": "99CART", "meaning": "Pressure Half-Time"}
+
+
+def test_a_malformed_imported_entry_is_refused_on_load_naming_the_field(tmp_path: Path) -> None:
+    import json
+
+    from planning.case import CaseError
+
+    path = tmp_path / "bad.mitraplan.json"
+    path.write_text(json.dumps({"format": "mitraplan-case", "version": 1, "imported": [
+        {"id": "imp1", "quantity": "vmax", "value": 1.0, "unit": "m/s", "provenance": {}, "status": "trusted"}]}))
+    with pytest.raises(CaseError, match=r"imported\[0\]\.status: 'trusted' is not one of") as err:
+        load_case(path)
+    assert "bad.mitraplan.json" in str(err.value)
+    path.write_text(json.dumps({"format": "mitraplan-case", "version": 1, "imported": [
+        {"id": "imp1", "quantity": "vmax", "value": 100.0, "unit": "cm/s", "provenance": {}}]}))
+    with pytest.raises(CaseError, match=r"imported\[0\]\.unit must be 'm/s'"):
+        load_case(path)
