@@ -10,9 +10,10 @@ l/min → ml/s, ...).
 Carts repeat values: each beat as measured and the chosen value again with TID 310 Selection
 Status (PS3.16 CID 224: mean / most recent / ... value chosen); MitraPlan's own SR writes its
 beats with Derivation and the selected mean with Selection Status. Where a selected value exists,
-the other values of the same quantity and coding that it covers (no image references on the
-selected one, or their references among its references) collapse into it and are never counted
-twice. A NUM no quantity takes is listed as unknown with the reason, never dropped silently.
+the other values of the same quantity and coding that it covers collapse into it and are never
+counted twice: all of them when either side has no image references, else those whose images and
+SCOORDs are among the selected value's (another trace's value of the same quantity stays). A NUM
+no quantity takes is listed as unknown with the reason, never dropped silently.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def _covered(m: Mapped, selected: Sequence[Mapped]) -> bool:
         if _coding(s) != _coding(m):
             continue
         chosen_from = _references(s.num)
-        if not chosen_from or (refs and refs <= chosen_from):
+        if not chosen_from or not refs or refs <= chosen_from:
             return True
     return False
 

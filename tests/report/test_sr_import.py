@@ -256,3 +256,19 @@ def test_a_malformed_imported_entry_is_refused_on_load_naming_the_field(tmp_path
         {"id": "imp1", "quantity": "vmax", "value": 100.0, "unit": "cm/s", "provenance": {}}]}))
     with pytest.raises(CaseError, match=r"imported\[0\]\.unit must be 'm/s'"):
         load_case(path)
+
+
+def test_raw_values_collapse_into_a_chosen_value_that_references_its_image(study, tmp_path: Path) -> None:
+    """Some carts reference the image only on the chosen value: the raw values still collapse."""
+    ds = study["datasets"][0]
+    sr = ge_style_sr(ds)
+    cw_group = sr.ContentSequence[-1].ContentSequence[1]
+    chosen = cw_group.ContentSequence[4]  # image mode, then 100/120/80 cm/s, then the chosen 100 cm/s
+    assert chosen.MeasuredValueSequence[0].NumericValue == 100 and "ContentSequence" in chosen
+    chosen.ContentSequence.append(hd.sr.SourceImageForMeasurement(ds.SOPClassUID, ds.SOPInstanceUID, [2]))
+    sr.save_as(tmp_path / "ref.dcm")
+    summary = import_sr(_bound_case(study), read_sr(tmp_path / "ref.dcm"))
+    (vmax,) = [e for e in summary.added if e.quantity == "vmax"]
+    assert vmax.value == 1.0 and vmax.provenance["source_image"] == {"sop_instance_uid": ds.SOPInstanceUID,
+                                                                     "frame_number": 2}
+    assert summary.collapsed == 8
