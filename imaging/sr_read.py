@@ -240,7 +240,10 @@ def read_sr(path: str | Path) -> SRDocument:
         raise SRReadError("no such file", path) from None
     except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
         raise SRReadError(f"not a readable DICOM file ({exc})", path) from None
-    return document_of(ds, path)
+    try:
+        return document_of(ds, path)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise SRReadError(f"malformed SR content tree ({type(exc).__name__}: {exc})", path) from None
 
 
 def document_of(ds: Dataset, path: str | Path) -> SRDocument:

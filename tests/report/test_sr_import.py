@@ -7,6 +7,7 @@ Golden values: the cart fixture's ``EXPECTED`` table (hand arithmetic there: 100
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -272,3 +273,19 @@ def test_raw_values_collapse_into_a_chosen_value_that_references_its_image(study
     assert vmax.value == 1.0 and vmax.provenance["source_image"] == {"sop_instance_uid": ds.SOPInstanceUID,
                                                                      "frame_number": 2}
     assert summary.collapsed == 8
+
+
+def test_a_malformed_numeric_value_is_an_error_naming_the_file(study, tmp_path: Path) -> None:
+    """A NUM whose Numeric Value (0040,A30A) is not a decimal string, as a broken export might send."""
+    from imaging.sr_read import SRReadError
+
+    data = bytearray(_cart_sr(study, tmp_path / "ge.dcm").read_bytes())
+    at = data.index(b"\x40\x00\x0a\xa3DS")  # explicit VR little endian: tag, VR, 2-byte length, value
+    length = int.from_bytes(data[at + 6:at + 8], "little")
+    data[at + 8:at + 8 + length] = b"fast".ljust(length, b" ")[:length]
+    (tmp_path / "bad.dcm").write_bytes(bytes(data))
+    with warnings.catch_warnings():  # pydicom warns of the invalid DS before it fails to convert it
+        warnings.simplefilter("ignore")
+        with pytest.raises(SRReadError, match="malformed SR content tree") as err:
+            read_sr(tmp_path / "bad.dcm")
+    assert "bad.dcm" in str(err.value)
