@@ -84,3 +84,29 @@ def test_a_file_that_is_not_an_sr_exits_3(tmp_path: Path, capsys: pytest.Capture
     study = make_study(tmp_path / "study")
     code, _, err = _run(capsys, "import-sr", str(study["paths"][0]), "--case", str(tmp_path / "c.mitraplan.json"))
     assert code == 3 and "not a structured report" in err and "IM_0001.dcm" in err
+
+
+def test_round_trip_report_sr_into_a_fresh_case_over_the_same_study(
+        demo_study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``mitraplan report`` of the demo case writes its SR; importing it into a new case over the same
+    study gives the report's selected values back at reporting precision (report.json ``shown``)."""
+    from demo.case import write_demo_case
+
+    case = write_demo_case(demo_study, tmp_path)
+    assert _run(capsys, "report", str(case), "--out", str(tmp_path / "out"))[0] == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    fresh = tmp_path / "fresh.mitraplan.json"
+    code, out, _ = _run(capsys, "import-sr", str(tmp_path / "out" / "report-sr.dcm"), "--case", str(fresh))
+    assert code == 0 and out["imported"]
+    shown = {(m["quantity"], m["shown"].split()[0]) for m in report["measurements"]}
+    code, measured, _ = _run(capsys, "measure", str(fresh))
+    from measurements.thresholds import PRECISION, round_half_up
+
+    got = {(m["quantity"], str(round_half_up(m["value"], PRECISION[m["quantity"]]))) for m in measured["measurements"]}
+    assert got <= shown  # every imported value is one the report printed
+    # the selected means the report printed are among them (demo: two inflow beats averaged)
+    means = {(m["quantity"], m["shown"].split()[0]) for m in report["measurements"] if m["id"].startswith("avg.")}
+    assert means and means <= got
+    assert all(m["imported"]["sop_instance_uid"] == out["sop_instance_uid"] for m in measured["measurements"])
+    saved = json.loads(fresh.read_text())["study"]
+    assert saved["study_instance_uid"] == json.loads(case.read_text())["study"]["study_instance_uid"]
