@@ -7,6 +7,11 @@ kept) as well as to stderr; a native crash (segfault in a decoder or in Qt) is w
 descriptions in messages), so they are created readable by the user only (0600) in a folder
 only the user can enter (0700).
 
+Third-party libraries (pydicom, and every Python ``warnings`` warning, captured into the log) are not
+printed on the terminal: their records go to the file only, each distinct message once per run.
+pydicom both logs and warns each problem it finds in a file (an invalid UID of a vendor file, every
+time the file is opened); the file gets it once (``OncePerMessage``).
+
 The folder is ``platformdirs.user_log_dir("mitraplan")`` (``~/.local/state/mitraplan/log`` on
 Linux), or ``$MITRAPLAN_LOG_DIR`` when set.
 """
@@ -17,6 +22,7 @@ import faulthandler
 import io
 import logging
 import os
+import re
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -36,6 +42,9 @@ FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(
 
 log = logging.getLogger(__name__)
 
+#: The message of a captured warning: ``<file>:<line>: <Category>: <message>\n  <source line>``.
+_WARNING_TEXT = re.compile(r"^.*?:\d+: \w+: (?P<message>.*?)\n", re.DOTALL)
+
 #: The crash file stays open for the life of the process: faulthandler writes to its descriptor.
 _crash_file: TextIO | None = None
 
@@ -52,6 +61,30 @@ def _append_private(path: Path) -> io.TextIOWrapper:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
     os.fchmod(fd, PRIVATE_FILE)
     return open(fd, "a", encoding="utf-8")
+
+
+def is_third_party(record: logging.LogRecord) -> bool:
+    """A record of another library (pydicom...) or a captured Python warning (``py.warnings``)."""
+    return record.name == "py.warnings" or record.name.split(".")[0] not in OWN_LOGGERS
+
+
+class OncePerMessage(logging.Filter):
+    """In the file: a third-party message once (a warning and pydicom's log record of it count as one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_third_party(record):
+            return True
+        text = record.getMessage()
+        match = _WARNING_TEXT.match(text) if record.name == "py.warnings" else None
+        key = (match.group("message") if match else text).strip()
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 def log_dir() -> Path:
@@ -89,6 +122,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     be written is reported on stderr and the program runs on without a log file (returns None).
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=STDERR_FORMAT)
+    _quiet_stderr(verbose)
     folder = log_dir()
     path = folder / LOG_NAME
     existing = _our_handler()
@@ -101,6 +135,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         log.warning("cannot write the log file in %s (%s); logging to stderr only", folder, exc.strerror or exc)
         return None
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    handler.addFilter(OncePerMessage())
     root = logging.getLogger()
     if existing is not None:
         root.removeHandler(existing)
@@ -108,6 +143,46 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root.addHandler(handler)
     _dump_native_crashes(folder / CRASH_NAME)
     return path
+
+
+#: Top-level packages (and logger names) of MitraPlan itself: their warnings reach stderr.
+OWN_LOGGERS = frozenset({"root", "mitraplan", "py.warnings", "imaging", "measurements", "planning", "report", "gui",
+                         "pacs", "demo"})
+
+
+class _OwnRecordsOnly(logging.Filter):
+    """Lets through MitraPlan's own records only: third-party libraries (pydicom logs a traceback
+    whenever a frame fails to decode) go to the log file, not to the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OWN_LOGGERS and record.name != "py.warnings"
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """One line per record: tracebacks belong in the log file (``-v`` shows them on stderr)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _quiet_stderr(verbose: bool) -> None:
+    """Without ``-v``: stderr shows MitraPlan's own messages, one line each; Python warnings are logged."""
+    logging.captureWarnings(True)
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+            continue
+        for old in [f for f in handler.filters if isinstance(f, _OwnRecordsOnly)]:
+            handler.removeFilter(old)
+        if verbose:
+            handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        else:
+            handler.addFilter(_OwnRecordsOnly())
+            handler.setFormatter(_NoTracebackFormatter(STDERR_FORMAT))
 
 
 def _dump_native_crashes(path: Path) -> None:

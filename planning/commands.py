@@ -9,10 +9,13 @@ Commands hold full before/after values, so ``revert`` never has to guess: a comm
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, Self
 
+from imaging.errors import InputError
+from measurements.calibration import UserCalibration, parse_calibrations
 from measurements.marks import Mark
 from planning.document import MISSING, CaseDocument, DocumentError
 from planning.model import Device, Jet
@@ -54,15 +57,25 @@ class AddMark:
 
 @dataclass(frozen=True)
 class ReplaceMark:
-    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark)."""
+    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark).
+
+    Moving the points of a confirmed mark clears ``confirmed``: the user confirmed the value the old
+    points gave, not the new one (docs/clinical-criteria.md §8.1, plausibility gates).
+    """
 
     before: Mark
     after: Mark
+
+    def __post_init__(self) -> None:
+        if self.after.confirmed and self.after.points != self.before.points:
+            object.__setattr__(self, "after", dataclasses.replace(self.after, confirmed=False))
 
     @property
     def text(self) -> str:
         if self.before.points != self.after.points:
             return f"Move {_mark_name(self.after)}"
+        if self.before.confirmed != self.after.confirmed and self.before.label == self.after.label:
+            return f"{'Confirm value of' if self.after.confirmed else 'Unconfirm'} {_mark_name(self.after)}"
         return f"Edit {_mark_name(self.after)}"
 
     def apply(self, doc: CaseDocument) -> None:
@@ -226,8 +239,25 @@ class AddCalculation(_AddItem):
     key, noun = "calculations", "calculation"
 
 
+#: Calculation fields whose change leaves its value as it was (a confirmation stays valid).
+_VALUE_NEUTRAL = frozenset({"confirmed", "label"})
+
+
+def _value_fields(calc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in calc.items() if k not in _VALUE_NEUTRAL}
+
+
 class ReplaceCalculation(_ReplaceItem):
+    """Edit a calculation; changing what it sums or reads clears its ``confirmed`` (the user confirmed
+    the value it gave before, as for a moved mark)."""
+
     key, noun = "calculations", "calculation"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        before, after = _stored(self.before), _stored(self.after)
+        if after.get("confirmed") is True and _value_fields(before) != _value_fields(after):
+            object.__setattr__(self, "after", {k: v for k, v in after.items() if k != "confirmed"})
 
 
 class RemoveCalculation(_RemoveItem):
@@ -388,6 +418,52 @@ def flagged_frames(doc: CaseDocument, sop_instance_uid: str) -> list[int]:
     return sorted({int(e["frame_number"]) for e in (value if isinstance(value, list) else [])
                    if isinstance(e, Mapping) and e.get("sop_instance_uid") == sop_instance_uid
                    and isinstance(e.get("frame_number"), int) and not isinstance(e.get("frame_number"), bool)})
+
+
+# --- user calibrations -------------------------------------------------------------------------
+
+def new_calibration_id(doc: CaseDocument) -> str:
+    """A fresh calibration id: ``cal`` + the next free number."""
+    taken = {c.id for c in doc.case.calibrations()}
+    n = 1
+    while f"cal{n}" in taken:
+        n += 1
+    return f"cal{n}"
+
+
+@dataclass(frozen=True)
+class AddCalibration:
+    """Add a user calibration (case key ``calibrations``); ``before`` is the whole list (``MISSING`` when
+    absent), so an undo restores it exactly. Whether the image may be calibrated here (no scanner
+    calibration, no Doppler spectrum) is checked by the caller, who knows the image's regions."""
+
+    calibration: UserCalibration
+    before: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", copy.deepcopy(self.before))
+        try:
+            parse_calibrations(self._after())
+        except InputError as exc:
+            raise DocumentError(str(exc)) from None
+
+    @classmethod
+    def of(cls, doc: CaseDocument, calibration: UserCalibration) -> AddCalibration:
+        return cls(calibration, doc.field(("calibrations",)))
+
+    def _after(self) -> list[Any]:
+        return [*(self.before if isinstance(self.before, list) else []), self.calibration.to_json()]
+
+    @property
+    def text(self) -> str:
+        return f"Calibrate image ({self.calibration.distance_cm:g} cm line)"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.check_image(self.calibration.sop_instance_uid)  # one patient, one study per case
+        doc.set_field(("calibrations",), self._after())
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.set_field(("calibrations",), self.before)
 
 
 # --- several at once --------------------------------------------------------------------------

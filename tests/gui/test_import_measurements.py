@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
+from gui.panels.measurements import GRADE_COLUMN, HELD_GRADE
 from planning.imported import Status, imported_of
 from tests.report.conftest import make_study
 from tests.report.vendor_sr import ge_style_sr
@@ -58,7 +59,7 @@ def test_import_shows_imported_rows_and_undoes_in_one_step(qtbot: Any, window: A
     assert "imported from Synthetic Vendor" in model.data(model.index(row, 0))
     assert model.data(model.index(row, 0), Qt.ItemDataRole.FontRole).italic()
     assert "status: imported" in model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
-    assert model.data(model.index(row, 3)) == ""  # not graded until accepted
+    assert model.data(model.index(row, GRADE_COLUMN)) == HELD_GRADE  # not graded until accepted
     assert window.session.document.case.study["patient_id"] == "PID-778899"  # bound to the SR's study
     window.session.undo.stack.undo()
     assert panel.model.results == [] and "imported" not in window.session.document.case.extra
@@ -92,7 +93,7 @@ def test_right_click_accepts_an_imported_value(qtbot: Any, window: Any, cart_sr:
     entry = next(e for e in imported_of(window.session.document.case) if e.quantity == "mean_gradient")
     assert entry.status is Status.ACCEPTED
     row = _rows(panel)["mean_gradient"]
-    assert panel.model.data(panel.model.index(row, 3))  # graded now
+    assert panel.model.data(panel.model.index(row, GRADE_COLUMN)) not in ("", HELD_GRADE)  # graded now
     assert panel.set_imported_status(row, Status.HIDDEN)
     assert "mean_gradient" not in _rows(panel)
 

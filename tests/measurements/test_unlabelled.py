@@ -101,23 +101,25 @@ def test_an_unlabelled_trace_is_absent_from_the_decision_support_input() -> None
     results, _ = _measure(case.marks)
     assert any(r.quantity == "mean_gradient" for r in results)  # measured and shown
     assert transmitral(case, results) == []
-    assert assessment_input(case, results).mean_gradient_mmhg is None
+    assert assessment_input(case, results).mean_gradient is None
 
     relabelled = Case(marks=[_inflow("MV inflow CW", "t1")])
     results, _ = _measure(relabelled.marks)
     mg = next(r for r in results if r.quantity == "mean_gradient")
     assert mg.grades and mg.grades[0].label.startswith("significant MS")
-    assert assessment_input(relabelled, results).mean_gradient_mmhg == pytest.approx(MG_TRIANGLE, rel=1e-9)
+    selected = assessment_input(relabelled, results).mean_gradient
+    assert selected is not None and selected.value == pytest.approx(MG_TRIANGLE, rel=1e-9)
 
 
 def test_an_unlabelled_caliper_linked_as_a_leaflet_length_is_not_used_by_decision_support() -> None:
     leaflets = {"segments": {"P2": {"length_mark": "m1"}}}
     unlabelled = Case(marks=[_caliper("", mark_id="m1")], leaflets=leaflets)
     results, _ = _measure(unlabelled.marks)
-    assert assessment_input(unlabelled, results).posterior_free_length_mm is None
+    assert assessment_input(unlabelled, results).posterior_length is None
     labelled = Case(marks=[_caliper("P2 residual leaflet length", "posterior_leaflet_length")], leaflets=leaflets)
     results, _ = _measure(labelled.marks)
-    assert assessment_input(labelled, results).posterior_free_length_mm == pytest.approx(10.0)  # 1.00 cm
+    length = assessment_input(labelled, results).posterior_length
+    assert length is not None and length.value == pytest.approx(1.00)  # cm
 
 
 def test_a_posterior_leaflet_length_not_linked_to_a_scallop_reaches_decision_support() -> None:
@@ -128,4 +130,5 @@ def test_a_posterior_leaflet_length_not_linked_to_a_scallop_reaches_decision_sup
     case = Case(marks=[_caliper("P2 residual leaflet length", "posterior_leaflet_length"), short,
                        replace(short, id="m3", label="", points=((10.5, 10.5), (25.5, 10.5)))])  # 0.30 cm, unlabelled
     results, _ = _measure(case.marks)
-    assert assessment_input(case, results).posterior_free_length_mm == pytest.approx(6.0)
+    length = assessment_input(case, results).posterior_length
+    assert length is not None and length.value == pytest.approx(0.60)  # cm

@@ -140,7 +140,7 @@ def test_unaccepted_imported_values_are_held_and_not_fed_to_decision_support(stu
     assert gradient.imported is not None and gradient.imported_status == "imported"
     assert is_held(gradient) and gradient.grades == () and "not accepted" in gradient.warnings[0]
     assert "imported from Synthetic Vendor" in gradient.label
-    assert assessment_input(case, results).mean_gradient_mmhg is None
+    assert assessment_input(case, results).mean_gradient is None
     # accepted: used and graded, the grade saying it was graded from an imported value
     entry = next(e for e in imported_of(case) if e.quantity == "mean_gradient")
     set_status(case, entry.id, Status.ACCEPTED)
@@ -148,7 +148,8 @@ def test_unaccepted_imported_values_are_held_and_not_fed_to_decision_support(stu
     gradient = next(r for r in results if r.quantity == "mean_gradient")
     assert not gradient.warnings and gradient.grades
     assert all(g.source.startswith(GRADED_FROM_IMPORT) for g in gradient.grades)
-    assert assessment_input(case, results).mean_gradient_mmhg == pytest.approx(12.5 / 3, abs=1e-4)
+    used = assessment_input(case, results).mean_gradient
+    assert used is not None and used.value == pytest.approx(12.5 / 3, abs=1e-4)
     # hidden: shown nowhere
     set_status(case, entry.id, Status.HIDDEN)
     assert not any(r.quantity == "mean_gradient" for r in measure_case(case)[0])
