@@ -25,6 +25,18 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class ImportedFrom:
+    """Where an imported result comes from (``planning.imported``): the SR, its observer and device."""
+
+    sop_instance_uid: str
+    observer: str
+    device: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"sop_instance_uid": self.sop_instance_uid, "observer": self.observer, "device": self.device}
+
+
+@dataclass(frozen=True)
 class Result:
     """One derived number. ``source`` holds the mark ids it was computed from."""
 
@@ -42,10 +54,13 @@ class Result:
     #: number of beats averaged, with their sample SD in the result's unit (None: not an average)
     beats: int | None = None
     sd: float | None = None
+    #: set on a value read from another system's SR (None: MitraPlan measured it), with its status
+    imported: ImportedFrom | None = None
+    imported_status: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The ``measure`` contract: id, label, quantity, value, unit, source, beat?, beats?, sd?, grade?,
-        grades?, warnings?."""
+        grades?, warnings?, imported? and status? (imported results)."""
         d: dict[str, Any] = {"id": self.id, "label": self.label, "quantity": self.quantity,
                              "value": self.value, "unit": self.unit, "source": list(self.source)}
         if self.method:
@@ -60,4 +75,7 @@ class Result:
             d["grades"] = [g.as_json() for g in self.grades]
         if self.warnings:
             d["warnings"] = list(self.warnings)
+        if self.imported is not None:
+            d["imported"] = self.imported.as_json()
+            d["status"] = self.imported_status
         return d
