@@ -110,3 +110,24 @@ def test_demo_headless_then_info_measure_report_frame(installed) -> None:
     assert again.returncode == 0 and (work / "again" / "report-sr.dcm").is_file(), again.stderr
     frame = _run(installed, installed["mitraplan"], "frame", "--out", work / "f.png", loop)
     assert frame.returncode == 0 and (work / "f.png").stat().st_size > 0, frame.stderr
+
+
+def test_desktop_entry_opens_case_files_of_the_registered_type(tmp_path: Path) -> None:
+    import configparser
+    import tomllib
+
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # Desktop Entry keys are case-sensitive
+    entry.read(ROOT / "packaging" / "mitraplan.desktop", encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert desktop["Type"] == "Application" and desktop["Exec"].split()[:2] == [next(iter(scripts)), "open"]
+    assert "application/x-mitraplan-case+json" in desktop["MimeType"].rstrip(";").split(";")
+    if shutil.which("update-mime-database") is None:
+        pytest.skip("update-mime-database (shared-mime-info) not installed")
+    packages = tmp_path / "mime" / "packages"
+    packages.mkdir(parents=True)
+    shutil.copy2(ROOT / "packaging" / "mitraplan-case.xml", packages)
+    subprocess.run(["update-mime-database", str(tmp_path / "mime")], check=True, capture_output=True)
+    globs = (tmp_path / "mime" / "globs2").read_text(encoding="utf-8").splitlines()
+    assert "80:application/x-mitraplan-case+json:*.mitraplan.json" in globs
