@@ -87,7 +87,7 @@ def test_version_and_every_subcommand_start(installed) -> None:
         assert out.returncode == 0 and out.stdout.startswith(f"usage: mitraplan {command}"), (command, out.stderr)
 
 
-def test_demo_headless_then_info_measure_report_frame(installed) -> None:
+def test_demo_headless_then_info_measure_report_frame_and_the_window(installed) -> None:
     work = Path(installed["work"])
     out = _run(installed, installed["mitraplan"], "demo", "--headless", "--out", work / "demo")
     assert out.returncode == 0, out.stderr
@@ -110,6 +110,9 @@ def test_demo_headless_then_info_measure_report_frame(installed) -> None:
     assert again.returncode == 0 and (work / "again" / "report-sr.dcm").is_file(), again.stderr
     frame = _run(installed, installed["mitraplan"], "frame", "--out", work / "f.png", loop)
     assert frame.returncode == 0 and (work / "f.png").stat().st_size > 0, frame.stderr
+    # the GUI: the review window opens on the demo loops and the case (offscreen), draws, saves a screenshot
+    shot = _run(installed, installed["mitraplan"], "open", demo / "loops", case, "--screenshot", work / "window.png")
+    assert shot.returncode == 0 and (work / "window.png").stat().st_size > 10_000, shot.stderr
 
 
 def test_desktop_entry_opens_case_files_of_the_registered_type(tmp_path: Path) -> None:
