@@ -82,7 +82,10 @@ def test_version_and_every_subcommand_start(installed) -> None:
     out = _run(installed, installed["mitraplan"], "--version")
     assert out.returncode == 0, out.stderr
     assert "0.2.0" in out.stdout
-    for command in COMMANDS:
+    listed = _run(installed, installed["python"], "-c", "import json; from gui.main import COMMANDS; print(json.dumps(list(COMMANDS)))")
+    commands = json.loads(listed.stdout)
+    assert set(COMMANDS) <= set(commands), listed.stderr  # every registered one is tried, these at least
+    for command in commands:
         out = _run(installed, installed["mitraplan"], command, "--help")
         assert out.returncode == 0 and out.stdout.startswith(f"usage: mitraplan {command}"), (command, out.stderr)
 
