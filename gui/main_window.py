@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.annotate import Annotation
 from gui.icons import media_icon
+from gui.import_measurements import ImportMeasurements
 from gui.key_images import KeyImageFlags
 from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.browser import StudyBrowser
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
+        self.import_measurements: ImportMeasurements = ImportMeasurements(self)
+        self.actions_by_name["import_measurements"] = self.import_measurements.action
         panel = self.annotation.panel
         self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
         for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
@@ -291,7 +294,8 @@ class MainWindow(QMainWindow):
         """Every menu, from the actions by name (the controllers created theirs in ``_compose``)."""
         m = self._menu
         file_menu = m("file", "&File", ["new_case", "open_case", "save_case", "save_case_as", None,
-                                        "open_files", "open_folder", "open_dicomdir", "pacs"])
+                                        "open_files", "open_folder", "open_dicomdir", "pacs", None,
+                                        "import_measurements"])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("menu-recent")
         self.menus["recent"] = self.recent_menu

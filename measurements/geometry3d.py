@@ -1,4 +1,4 @@
-"""Distance and polygon area of 3D marks, in mm of a volume's frame of reference (clinical.md M1, M4 on 3D MPR).
+"""Distance and polygon area of 3D marks, in mm of a volume's frame of reference (M1, M4 of docs/clinical-criteria.md §1.1 on 3D MPR).
 
 A 3D mark's points were placed on one MPR plane of a volume; the volume's spacing is already in mm,
 so no calibration is involved. An area is the shoelace area of the polygon in its own plane: the
@@ -21,7 +21,7 @@ from measurements.geometry import is_self_intersecting, shoelace_px
 
 Point3 = tuple[float, float, float]
 
-#: an area's vertices must lie within this distance (mm) of their best-fit plane (DESIGN.md, 3D marks)
+#: an area's vertices must lie within this distance (mm) of their best-fit plane (docs/case-file.md, 3D marks)
 PLANARITY_TOLERANCE_MM = 0.5
 
 

@@ -103,7 +103,7 @@ class Measurement:
 
     @property
     def shown(self) -> str:
-        """Value as printed at the quantity's reporting precision (decimal half-up, clinical.md §0)."""
+        """Value as printed at the quantity's reporting precision (decimal half-up, docs/clinical-criteria.md §0)."""
         from measurements.thresholds import PRECISION, round_half_up
 
         quantum = PRECISION.get(self.quantity, "0.01")

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def loop_json(info: Any) -> dict[str, Any]:
-    """One loop per the DESIGN.md contract; a still without timing has no frame time or fps.
+    """One loop per the `mitraplan info` output contract (README, Command line); a still without timing has no frame time or fps.
 
     ``r_wave_times_ms``: R Wave Time Vector, R Wave Pointer or the R peaks of the image's ECG waveform
     (possibly empty); ``heart_rate_bpm`` comes from them when the header has no Heart Rate;

@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from imaging.ecg import EcgTrace, r_waves_from_trace, read_ecg
 
@@ -66,18 +67,23 @@ def _pen(colour: str, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.Solid
     return pen
 
 
-class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
+class EcgStrip(QWidget):
     """A strip plot of the loop's ECG with R waves and the current frame marked."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent, background="#101214")
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("ecg-strip")
+        #: the pyqtgraph plot, held rather than subclassed (pyqtgraph is untyped)
+        self.plot_widget = pg.PlotWidget(self, background="#101214")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
         self.setFixedHeight(STRIP_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.trace: EcgTrace | None = None
         #: R waves (ms) the strip marks: the loop timing's, else those detected in a linked waveform's ECG
         self.r_wave_times_ms: tuple[float, ...] = ()
-        plot = self.getPlotItem()
+        plot = self.plot_widget.getPlotItem()
         plot.hideAxis("left")
         plot.hideAxis("bottom")
         plot.setMenuEnabled(False)
@@ -85,8 +91,8 @@ class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
         plot.setMouseEnabled(x=False, y=False)
         plot.layout.setContentsMargins(2, 2, 2, 2)
         self.curve = plot.plot(pen=_pen(TRACE_COLOUR, 1.5))
-        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=_pen(CURSOR_COLOUR, 2.0))
-        plot.addItem(self.cursor, ignoreBounds=True)
+        self.frame_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(CURSOR_COLOUR, 2.0))
+        plot.addItem(self.frame_line, ignoreBounds=True)
         self.label = pg.TextItem("", color=TRACE_COLOUR, anchor=(0, 0), fill=pg.mkBrush(16, 18, 20, 200))
         plot.addItem(self.label, ignoreBounds=True)
         self._r_lines: list[Any] = []
@@ -95,7 +101,7 @@ class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     def show_loop(self, loop: Any) -> None:
         """Show ``loop``'s ECG (hidden when the loop has none, or for no loop)."""
         self.trace = None if loop is None else read_ecg(loop.path)
-        plot = self.getPlotItem()
+        plot = self.plot_widget.getPlotItem()
         for line in self._r_lines:
             plot.removeItem(line)
         self._r_lines = []
@@ -122,4 +128,4 @@ class EcgStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
 
     def set_time(self, t_ms: float) -> None:
         """Move the current-frame line to loop time ``t_ms``."""
-        self.cursor.setValue(float(t_ms))
+        self.frame_line.setValue(float(t_ms))

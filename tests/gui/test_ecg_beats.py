@@ -60,7 +60,7 @@ def test_ctrl_arrows_step_beat_by_beat(qtbot: Any, ecg_window: Any) -> None:
         assert viewport.frame_index == expected
         wait_frame(qtbot, viewport, expected)
         np.testing.assert_array_equal(viewport.current_image(), loop.frame(expected))
-        assert viewport.ecg_strip.cursor.value() == pytest.approx(25.0 * expected)
+        assert viewport.ecg_strip.frame_line.value() == pytest.approx(25.0 * expected)
         assert win.transport.slider.value() == expected + 1
     for expected in (BEAT_FRAMES[2], BEAT_FRAMES[1]):  # previous beat: wraps back to the last, then 36
         _ctrl(win, Qt.Key.Key_Left)
