@@ -775,6 +775,8 @@ class MainWindow(QMainWindow):
                 self.save_screenshot(path)
 
     def save_screenshot(self, path: str | Path) -> None:
-        """Render the whole window into a PNG."""
-        if not self.grab().save(str(path), "PNG"):
+        """Render the whole window into a PNG, readable by the user only (it shows patient names)."""
+        from report.export import private_file
+
+        if not self.grab().save(str(private_file(Path(path))), "PNG"):
             raise OSError(f"{path}: could not write the PNG")
