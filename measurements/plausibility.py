@@ -158,7 +158,8 @@ def gate_orifice_sum(summed: Result, calc: Mapping[str, Any]) -> Result:
         raise InputError(f"expected_orifices must be a whole number ≥ 1 (got {expected!r})")
     measured = len(summed.source)
     method = f"sum of {measured} orifice area(s)" if expected is None else \
-        f"sum of {measured} of {expected} expected orifice area(s)"
+        f"sum of {measured} of {expected} expected orifice area(s)" if measured <= expected else \
+        f"sum of {measured} orifice area(s) (the recorded devices imply {expected}: check the device list)"
     why = orifice_count_reason(measured, expected)
     (out,), _ = hold([replace(summed, method=method)], [why] if why else [], calc.get("confirmed") is True)
     return out
