@@ -138,7 +138,8 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
 
 def _measurement(r: Result) -> Measurement:
     return Measurement(r.id, r.label, r.quantity, r.value, r.unit, tuple(r.source),
-                       tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method)
+                       tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method,
+                       r.beat, r.beats, r.sd)
 
 
 def _mark(m: Any) -> Mark:
