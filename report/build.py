@@ -164,6 +164,21 @@ def _jet_eroa(jet: model.Jet, results: Sequence[Result]) -> float | None:
     return hit.value if hit else None
 
 
+def aliasing_conflicts(calculations: Sequence[dict[str, Any]]) -> list[str]:
+    """PISA calculations over the same radius mark with different aliasing velocities: the colour scale of one
+    loop has one aliasing velocity, so at most one of them is right (each is named, the report says which)."""
+    by_radius: dict[str, list[tuple[str, float]]] = {}
+    for n, calc in enumerate(calculations):
+        va = calc.get("aliasing_velocity_m_s")
+        if calc.get("type") in ("pisa", "pisa_mva") and isinstance(va, int | float) and calc.get("radius_mark"):
+            by_radius.setdefault(str(calc["radius_mark"]), []).append((str(calc.get("id") or f"calculation {n + 1}"),
+                                                                       float(va)))
+    return [f"PISA radius {radius} is used with different aliasing velocities ("
+            + ", ".join(f"{cid}: {va:g} m/s" for cid, va in uses)
+            + "): one colour scale has one aliasing velocity; correct or delete the wrong calculation"
+            for radius, uses in by_radius.items() if len({va for _, va in uses}) > 1]
+
+
 def _frame_label(marks: Sequence[Mark], uid: str, frame: int) -> tuple[str, tuple[str, ...]]:
     """The caption of a frame (its marks' labels, else "Frame N") and the ids of its marks."""
     on = [m for m in marks if (m.sop_instance_uid, m.frame_number) == (uid, frame)]
@@ -216,6 +231,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     Measurements are recomputed from the marks unless ``results``/``errors`` are given.
     """
     sources, problems = read_sources(case, index)
+    problems += aliasing_conflicts(case.calculations)
     if results is None:
         results, errors = measure_case(case, index, read_info=info_reader(sources))
     results = list(results)

@@ -44,6 +44,10 @@ KINDS: dict[str, tuple[str, list[tuple[str, str, MarkType, str | None]]]] = {
 }
 
 
+#: Aliasing velocity offered for a new PISA when none was entered for its loop yet (a common colour scale).
+DEFAULT_ALIASING_M_S = 0.40
+
+
 def mark_text(mark: Mark) -> str:
     return f"{mark.label or mark.type.value} ({mark.id}, frame {mark.frame_number})"
 
@@ -156,10 +160,26 @@ class CalculationDialog(QDialog):
             self.inputs[key] = widget
             self.form.addRow(text, widget)
         if self.kind == "pisa":
-            self.aliasing = self._aliasing_box(float(existing.get("aliasing_velocity_m_s", 0.40)))
+            known = existing.get("aliasing_velocity_m_s") or self._entered_aliasing()
+            self.aliasing = self._aliasing_box(float(known or DEFAULT_ALIASING_M_S))
             self.form.addRow("Aliasing velocity (colour scale)", self.aliasing)
             self.aliasing.valueChanged.connect(lambda _v: self.update_preview())
         self.update_preview()
+
+    def _entered_aliasing(self) -> float | None:
+        """The aliasing velocity already entered for the chosen radius mark's loop (one colour scale, one
+        aliasing velocity): a new PISA on marks a calculation already uses computes the same flow."""
+        doc, radius = self.session.document, self.inputs.get("radius_mark")
+        if doc is None or not isinstance(radius, QComboBox):
+            return None
+        chosen = doc.case.mark(str(radius.currentData()))
+        for calc in doc.items("calculations"):
+            other = doc.case.mark(str(calc.get("radius_mark")))
+            va = calc.get("aliasing_velocity_m_s")
+            if chosen is not None and other is not None and other.sop_instance_uid == chosen.sop_instance_uid \
+                    and isinstance(va, int | float):
+                return float(va)
+        return None
 
     # --- the calculation ---------------------------------------------------------------------
     def calculation(self) -> dict[str, Any]:
