@@ -1,20 +1,27 @@
-"""Decision support for redo intervention after mitral TEER (clinical.md §2.6, §2.7, §4, W16).
+"""Decision support for redo intervention after mitral TEER (docs/clinical-criteria.md §2.6, §2.7, §4, W16).
 
-The rules are data: every cut-off sits in :data:`CRITERIA` with its source ids (clinical.md §0) and
+The rules are data: every cut-off sits in :data:`CRITERIA` with its source ids (docs/clinical-criteria.md
+"Sources") and
 evidence level, and each option lists the findings that favour or argue against it. The output
 supports the heart team's decision; it never states one. Statuses describe what the findings
 favour ("favoured by findings", "possible", "findings argue against", "consider"), never what to do.
 
-Numbers are classified as shown in the report (decimal half-up at reporting precision, §0).
+Every measured number is a selected result (``planning.findings.selected``), classified as the report
+prints it (the registry's precision, decimal half-up, §0.4), quoted by :func:`quoted` and named in
+``Finding.measurements``. An option with nothing for or against it is "not assessable" and names the
+missing inputs.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum, StrEnum
 
-from measurements.concepts import quantity
+from measurements.concepts import ACC, EAE, quantity
+from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
 
@@ -32,7 +39,10 @@ class Evidence(str, Enum):
 
 
 class Status(str, Enum):
-    """What the findings say about an option; worded so that it never reads as a decision."""
+    """What the findings say about an option; worded so that it never reads as a decision.
+
+    ``NOT_ASSESSABLE``: no finding for or against, or the option's core inputs are missing; the option
+    then names them (``OptionAssessment.missing``)."""
 
     FAVOURED = "favoured by findings"
     POSSIBLE = "possible"
@@ -131,6 +141,13 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("mr_tolerable", f"residual MR ≤ {MR_CLASSES[_MR_TOLERABLE_RANK]} ({{t}}+) with clinical stability",
        float(_MR_TOLERABLE_RANK), "grade", "S5", Evidence.HEURISTIC),
     _c("surgical_risk", "high or prohibitive surgical risk", None, "", "S11", Evidence.REGISTRY),
+    _c("calcification_none", "no calcification in the grasping zone is favourable for TEER", None, "", "S14 S15",
+       Evidence.GUIDELINE),
+    _c("tmvr_anatomy", "TMVR anatomy (annulus size, predicted neo-LVOT on CT) suitable or unsuitable", None, "", "S12",
+       Evidence.CASE_REPORTS),
+    _c("concomitant", "concomitant surgical indication (TV, CABG, AV)", None, "", "S11", Evidence.REGISTRY),
+    _c("stenosis_untreated", "significant iatrogenic stenosis is not relieved without intervention", None, "", "S5",
+       Evidence.HEURISTIC),
 )}
 
 #: Short citations of the source ids (clinical.md §0), printed under the decision-support section.
@@ -166,14 +183,15 @@ DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (clinical.md §2.
 
 @dataclass(frozen=True, slots=True)
 class JetInput:
-    """A residual jet as the rules see it (plain strings are read as their vocabulary members)."""
+    """A residual jet as the rules see it (plain strings are read as their vocabulary members);
+    ``orifice`` is the result of its maximal orifice dimension mark (a distance in cm)."""
 
     id: str
     location: JetLocation | None = None
     segment: SegmentPair | None = None
     grade: MRGrade | None = None
     vena_contracta_cm: float | None = None
-    orifice_max_mm: float | None = None
+    orifice: Result | None = None
 
     def __post_init__(self) -> None:
         for name, enum in (("location", JetLocation), ("segment", SegmentPair), ("grade", MRGrade)):
@@ -190,22 +208,29 @@ class JetInput:
         at_edge = self.segment is not None and any(n in (1, 3) for n in self.segment.numbers)
         return (self.location is not None and self.location.commissural) or at_edge
 
+    @property
+    def plug_site(self) -> bool:
+        """Rule 4 location: between devices, a perforation, or beside a device next to a commissure."""
+        cls = self.location_class
+        return cls in (JetClass.INTER_DEVICE, JetClass.PERFORATION) or (
+            cls is JetClass.PARA_DEVICE and self.near_commissure)
+
 
 @dataclass(frozen=True, slots=True)
 class AssessmentInput:
-    """Everything the rules read, as plain numbers in the units of clinical.md §2.6/§2.7 and vocabulary
-    members (plain strings are read as their members)."""
+    """Everything the rules read: the selected result of each measured quantity
+    (``planning.findings.selected``: a beat average where there are beats, never a per-beat or a held
+    result) and vocabulary members (plain strings are read as their members)."""
 
-    mean_gradient_mmhg: float | None = None
-    heart_rate_bpm: float | None = None
-    mva_cm2: Mapping[str, float] = field(default_factory=dict)  # "planimetry" | "pht" | "continuity"
+    mean_gradient: Result | None = None  # transmitral inflow (never an MR jet's)
+    heart_rate: Result | None = None  # the one that goes with the mean gradient
+    mva: Mapping[str, Result] = field(default_factory=dict)  # "planimetry" | "pht" | "continuity"
     etiology: Etiology | None = None
     mr_grade: MRGrade | None = None  # the clinician's integrated total residual MR grade
     total_mr_basis: str = ""  # what the total rests on (methods, views), as the clinician wrote it
     jets: Sequence[JetInput] = ()
-    posterior_free_length_mm: float | None = None
-    anterior_free_length_mm: float | None = None
-    space_mm: float | None = None  # device edge → commissure or between devices, at the target
+    posterior_length: Result | None = None  # free posterior leaflet length at the target scallop (distance, cm)
+    space: Result | None = None  # device edge → commissure or between devices, at the target (distance, cm)
     device_width_mm: float = DEFAULT_DEVICE_WIDTH_MM
     slda: bool = False
     tear_or_perforation: bool = False
@@ -229,21 +254,25 @@ class AssessmentInput:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A criterion applied to this case: the statement with its value, and its source."""
+    """A criterion applied to this case: the statement with its value, and its source.
+
+    ``measurements`` are the ids of the results (``measurements.results.Result.id``) whose values the
+    text quotes, each printed by :func:`quoted`, exactly as the report's measurement table prints it."""
 
     criterion: str
     text: str
     sources: tuple[str, ...]
     evidence: Evidence
+    measurements: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {"criterion": self.criterion, "text": self.text, "sources": list(self.sources),
-                "evidence": self.evidence.value}
+                "evidence": self.evidence.value, "measurements": list(self.measurements)}
 
 
 @dataclass(frozen=True, slots=True)
 class OptionAssessment:
-    """One option with the findings for and against it and the strength of its evidence."""
+    """One option with the findings for and against it, the inputs its rules lack, and its evidence."""
 
     key: str
     name: str
@@ -253,26 +282,38 @@ class OptionAssessment:
     against: tuple[Finding, ...]
     evidence: Evidence
     sources: tuple[str, ...]
+    missing: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {"key": self.key, "name": self.name, "status": self.status.value, "summary": self.summary,
                 "favouring": [f.as_json() for f in self.favouring],
-                "against": [f.as_json() for f in self.against],
+                "against": [f.as_json() for f in self.against], "missing": list(self.missing),
                 "evidence": self.evidence.value, "sources": list(self.sources)}
 
 
 @dataclass(frozen=True, slots=True)
 class StenosisRisk:
-    """Current stenosis against the post-TEER cut-offs, and what one more device would likely do."""
+    """Current stenosis against the post-TEER cut-offs, and what one more device would likely do.
+
+    ``statement`` is the one-line verdict, built from the same selected results and cut-offs as the
+    findings (it never contradicts their grades). ``significant`` are the findings meeting the MVARC
+    criteria, ``risks`` the stop-rule and prognostic findings, ``reassuring`` those showing that one
+    more device would likely keep the stenosis under the cut-offs."""
 
     barrier: bool | None
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...]
     projected_mva_cm2: float | None
+    statement: str = ""
+    significant: tuple[Finding, ...] = ()
+    risks: tuple[Finding, ...] = ()
+    reassuring: tuple[Finding, ...] = ()
+    missing: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
-        return {"barrier": self.barrier, "findings": [f.as_json() for f in self.findings],
-                "warnings": list(self.warnings), "projected_mva_cm2": self.projected_mva_cm2}
+        return {"barrier": self.barrier, "statement": self.statement, "findings": [f.as_json() for f in self.findings],
+                "warnings": list(self.warnings), "projected_mva_cm2": self.projected_mva_cm2,
+                "missing": list(self.missing)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +355,7 @@ class Assessment:
 
 
 def shown(value: float, places: int) -> float:
-    """``value`` as printed: decimal half-up on its shortest repr (clinical.md §0, W15)."""
+    """``value`` as printed: decimal half-up on its shortest repr (docs/clinical-criteria.md §0.4, W15)."""
     return float(round_half_up(value, f"1e-{places}"))
 
 
@@ -323,9 +364,31 @@ def fmt(value: float, places: int) -> str:
     return f"{shown(value, places):.{places}f}"
 
 
-def _finding(criterion_id: str, text: str) -> Finding:
+#: Display form of the app's unit names (the report prints ``cm2`` as ``cm²``).
+_UNIT_TEXT = {"cm2": "cm²"}
+
+
+def printed(result: Result) -> Decimal:
+    """A result's value rounded to its quantity's reporting precision (the registry), decimal half-up:
+    the number the report prints and the rules classify."""
+    return round_half_up(result.value, quantity(result.quantity).precision)
+
+
+def quoted(result: Result) -> str:
+    """A result's value with its unit exactly as the report's measurement table prints it
+    (``6.5 mmHg``, ``2.40 cm²``, ``0.80 cm``): the one formatting of a measured value in finding texts."""
+    text = str(printed(result)) if math.isfinite(result.value) else str(result.value)
+    return f"{text} {_UNIT_TEXT.get(result.unit, result.unit)}"
+
+
+def _mm(result: Result) -> float:
+    """A distance result (cm) in mm, from its printed value (0.01 cm = 0.1 mm, so no second rounding)."""
+    return float(printed(result) * 10)
+
+
+def _finding(criterion_id: str, text: str, *quoting: Result) -> Finding:
     c = CRITERIA[criterion_id]
-    return Finding(criterion_id, text, c.sources, c.evidence)
+    return Finding(criterion_id, text, c.sources, c.evidence, tuple(r.id for r in quoting))
 
 
 def _threshold(criterion_id: str) -> float:
@@ -337,6 +400,22 @@ def _threshold(criterion_id: str) -> float:
 def _cut(criterion_id: str) -> str:
     """A criterion's threshold as finding texts print it."""
     return _n(_threshold(criterion_id))
+
+
+#: Names of the inputs a rule needs, as "not assessable (missing: …)" lists them.
+MISSING_MG = "mean gradient (mitral inflow)"
+MISSING_MG_HR = f"mean gradient at heart rate {_HR_RANGE} /min"
+MISSING_MVA = "planimetered MVA"
+MISSING_SPACE = "space beside the devices at the target"
+MISSING_LEAFLET = "posterior leaflet length at the target scallop"
+MISSING_MR = "total residual MR grade"
+MISSING_JETS = "residual jet location"
+MISSING_RISK = "surgical risk"
+MISSING_TMVR = "TMVR anatomy on CT (annulus, neo-LVOT)"
+
+
+def _missing_orifice(jet: JetInput) -> str:
+    return f"maximal orifice dimension of jet {jet.id}"
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -358,56 +437,116 @@ def residual_mr_grade(inp: AssessmentInput) -> tuple[str | None, str]:
 TOTAL_MR_MISSING = "total residual MR missing: the clinician's integrated grade is not recorded"
 
 
+def _hr_in_range(hr: Result | None) -> bool:
+    return hr is not None and _threshold("hr_low") <= float(printed(hr)) <= _threshold("hr_high")
+
+
+def _heart_rate_warnings(hr: Result | None) -> list[str]:
+    if hr is None:
+        return ["Heart rate not recorded with the mean gradient."]
+    if not _hr_in_range(hr):
+        return [f"Heart rate {quoted(hr)} is outside {_HR_RANGE} /min: the gradient is rate-dependent; "
+                "repeat at a lower rate if possible."]
+    return []
+
+
+def _scheme_notes(result: Result) -> list[str]:
+    """Where another stenosis scheme grades the selected result more severely than MVARC's "no
+    significant MS" (e.g. MVA 1.50 cm²: EAE moderate, ACC/AHA severe), say so: the schemes differ."""
+    others = [f"{g.label} ({g.scheme})" for g in result.grades
+              if (g.scheme, g.label) not in ((EAE, "mild"), (ACC, "B progressive")) and g.scheme in (EAE, ACC)]
+    if not others:
+        return []
+    return [f"{quantity(result.quantity).label.capitalize()} {quoted(result)} is no significant MS by MVARC but "
+            f"{', '.join(others)}: the schemes differ at this value; MVARC is the post-TEER criterion."]
+
+
+def _projection(mva: Result) -> float:
+    """MVA left after one more device occludes the assumed fraction of the printed planimetered MVA."""
+    return shown(float(printed(mva)) * (1.0 - _threshold("mva_loss_per_device")), 2)
+
+
+def _stenosis_statement(significant: list[tuple[str, Result]], clear: list[tuple[str, Result]],
+                        missing: list[str]) -> str:
+    """The verdict line, from the same results and cut-offs as the findings."""
+    if significant:
+        return "Significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted(r)}" for what, r in significant)
+    if not clear:
+        return f"Stenosis not assessable (missing: {', '.join(missing)})"
+    text = "No significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted(r)}" for what, r in clear)
+    return text + (f" ({', '.join(missing)} not measured)" if missing else "")
+
+
 def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
-    """Rule 1 and the redo stop rule (clinical.md §2.6): current MS and the projection of one more device."""
+    """Rule 1 and the redo stop rule (§2.6): current MS by the MVARC cut-offs, and the projection of
+    one more device; every number is the selected result, classified as printed."""
     findings: list[Finding] = []
     warnings: list[str] = []
-    mg = None if inp.mean_gradient_mmhg is None else shown(inp.mean_gradient_mmhg, 1)
-    hr = None if inp.heart_rate_bpm is None else shown(inp.heart_rate_bpm, 0)
-    planimetry = inp.mva_cm2.get("planimetry")
-    mva = None if planimetry is None else shown(planimetry, 2)
-    barrier: bool | None = None
-    if mg is not None:
-        hr_text = f" at HR {hr:.0f} /min" if hr is not None else " (heart rate not recorded)"
-        significant = mg >= _threshold("mg_significant")
-        findings.append(_finding("mg_significant", f"Mean gradient {mg:.1f} mmHg{hr_text} is "
-                                 f"{'≥' if significant else '<'} {_cut('mg_significant')} mmHg (MVARC)"))
-        barrier = significant
-        if hr is not None and not _threshold("hr_low") <= hr <= _threshold("hr_high"):
-            warnings.append(f"Heart rate {hr:.0f} /min is outside {_HR_RANGE} /min: the gradient is rate-dependent; "
-                            "repeat at a lower rate if possible.")
-        if hr is None:
-            warnings.append("Heart rate not recorded with the mean gradient.")
+    significant: list[Finding] = []
+    risks: list[Finding] = []
+    reassuring: list[Finding] = []
+    sig_parts: list[tuple[str, Result]] = []
+    clear_parts: list[tuple[str, Result]] = []
+    mg_r, hr_r, mva_r = inp.mean_gradient, inp.heart_rate, inp.mva.get("planimetry")
+    missing = [name for name, r in ((MISSING_MG, mg_r), (MISSING_MVA, mva_r)) if r is None]
+    if mg_r is not None:
+        mg = float(printed(mg_r))
+        hr_text = f" at HR {quoted(hr_r)}" if hr_r is not None else " (heart rate not recorded)"
+        quoting = (mg_r,) if hr_r is None else (mg_r, hr_r)
+        is_sig = mg >= _threshold("mg_significant")
+        f = _finding("mg_significant", f"Mean gradient {quoted(mg_r)}{hr_text} is "
+                     f"{'≥' if is_sig else '<'} {_cut('mg_significant')} mmHg (MVARC)", *quoting)
+        findings.append(f)
+        if is_sig:
+            significant.append(f)
+        (sig_parts if is_sig else clear_parts).append(("mean gradient", mg_r))
+        warnings.extend(_heart_rate_warnings(hr_r))
         if inp.etiology is not None and inp.etiology.degenerative and mg > _threshold("mg_dmr_amber"):
-            findings.append(_finding("mg_dmr_amber", f"Mean gradient {mg:.1f} mmHg > {_cut('mg_dmr_amber')} mmHg"
-                                     " in degenerative MR"))
-    if mva is not None:
-        low = mva < _threshold("mva_significant")
-        findings.append(_finding("mva_significant", f"Planimetered MVA {mva:.2f} cm² is "
-                                 f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)"))
-        barrier = bool(barrier) or low
+            risks.append(_finding("mg_dmr_amber", f"Mean gradient {quoted(mg_r)} > {_cut('mg_dmr_amber')} mmHg"
+                                  " in degenerative MR", mg_r))
+        if not is_sig and mg >= _threshold("mg_redo_stop"):
+            text = (f"Mean gradient {quoted(mg_r)} is ≥ {_cut('mg_redo_stop')} mmHg: another device would likely "
+                    f"push it to ≥ {_cut('mg_significant')} mmHg")
+            risks.append(_finding("mg_redo_stop", text, mg_r))
+            warnings.append(text + ".")
+        elif not is_sig and _hr_in_range(hr_r) and hr_r is not None:
+            reassuring.append(_finding("mg_redo_stop", f"Mean gradient {quoted(mg_r)} at HR {quoted(hr_r)} "
+                                       f"is < {_cut('mg_redo_stop')} mmHg (low)", mg_r, hr_r))
+    projected: float | None = None
+    if mva_r is not None:
+        low = float(printed(mva_r)) < _threshold("mva_significant")
+        f = _finding("mva_significant", f"Planimetered MVA {quoted(mva_r)} is "
+                     f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)", mva_r)
+        findings.append(f)
+        if low:
+            significant.append(f)
+        (sig_parts if low else clear_parts).append(("planimetered MVA", mva_r))
+        if not low:
+            warnings.extend(_scheme_notes(mva_r))
+        projected = _projection(mva_r)
+        loss = f"{_threshold('mva_loss_per_device'):.0%}"
+        if not low and projected < _threshold("mva_after_device"):
+            text = (f"Planimetered MVA {quoted(mva_r)} would fall to about {projected:.2f} cm² (< "
+                    f"{_cut('mva_after_device')} cm²) if one more device occludes {loss} of it")
+            risks.append(_finding("mva_after_device", text, mva_r))
+            warnings.append(text + ".")
+        elif not low:
+            reassuring.append(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would stay about "
+                                       f"{projected:.2f} cm² (≥ {_cut('mva_after_device')} cm²) after one more device"
+                                       f" occludes {loss} of it", mva_r))
     for method, label in (("pht", "pressure half-time"), ("continuity", "continuity equation")):
-        value = inp.mva_cm2.get(method)
-        if value is not None and shown(value, 2) < _threshold("mva_significant"):
-            warnings.append(f"MVA by {label} {fmt(value, 2)} cm² is < {_cut('mva_significant')} cm²; this method is"
-                            " not validated "
-                            "after TEER and is supportive only.")
-    projected_mva = None if planimetry is None else planimetry * (1.0 - _threshold("mva_loss_per_device"))
-    stop = []
-    if not barrier and mg is not None and mg >= _threshold("mg_redo_stop"):
-        stop.append(f"current mean gradient {mg:.1f} mmHg is ≥ {_cut('mg_redo_stop')} mmHg")
-    if not barrier and projected_mva is not None and shown(projected_mva, 2) < _threshold("mva_after_device"):
-        stop.append(f"MVA would fall to about {fmt(projected_mva, 2)} cm² (< {_cut('mva_after_device')} cm²) if one"
-                    f" more device occludes {_threshold('mva_loss_per_device'):.0%} of it")
-    if stop:
-        text = "Another device would likely push the stenosis over the cut-off: " + "; ".join(stop)
-        findings.append(_finding("mg_redo_stop", text))
-        warnings.append(text + ".")
-    return StenosisRisk(barrier, tuple(findings), tuple(warnings), projected_mva)
+        r = inp.mva.get(method)
+        if r is not None and float(printed(r)) < _threshold("mva_significant"):
+            warnings.append(f"MVA by {label} {quoted(r)} is < {_cut('mva_significant')} cm²; this method is"
+                            " not validated after TEER and is supportive only.")
+    barrier = None if mg_r is None and mva_r is None else bool(significant)
+    return StenosisRisk(barrier, tuple(findings + risks + reassuring), tuple(warnings), projected,
+                        _stenosis_statement(sig_parts, clear_parts, missing), tuple(significant), tuple(risks),
+                        tuple(reassuring), tuple(missing))
 
 
 def leaflet_class(length_mm: float | None) -> str:
-    """Posterior free leaflet length: favourable, conditional or unsuitable by the leaflet criteria (§2.7)."""
+    """Posterior free leaflet length (mm, as printed): favourable, conditional or unsuitable (§2.7)."""
     if length_mm is None:
         return "not measured"
     mm = shown(length_mm, 1)
@@ -420,21 +559,21 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
     """Rules 2 and 3: injury barrier, space beside devices, graspable leaflet (W16)."""
     findings: list[Finding] = []
     space_ok: bool | None = None
-    if inp.space_mm is not None:
+    if inp.space is not None:
         need = inp.device_width_mm + _threshold("space_margin")
-        space = shown(inp.space_mm, 1)
+        space = _mm(inp.space)
         space_ok = space >= need
-        findings.append(_finding("space_margin", f"Space beside existing devices {space:.1f} mm "
+        findings.append(_finding("space_margin", f"Space beside existing devices {quoted(inp.space)} ({space:.1f} mm) "
                                  f"{'≥' if space_ok else '<'} {inp.device_width_mm:g} mm device"
-                                 f" + {_cut('space_margin')} mm margin = {need:g} mm"))
-    leaflet = leaflet_class(inp.posterior_free_length_mm)
-    if inp.posterior_free_length_mm is not None:
-        mm = shown(inp.posterior_free_length_mm, 1)
+                                 f" + {_cut('space_margin')} mm margin = {need:g} mm", inp.space))
+    leaflet = leaflet_class(None if inp.posterior_length is None else _mm(inp.posterior_length))
+    if inp.posterior_length is not None:
         lo, hi = _cut("leaflet_min"), _cut("leaflet_preferred")
         bound = {"favourable": f"≥ {hi} mm (favourable)", "conditional": f"≥ {lo} and < {hi} mm (conditional)",
                  "unsuitable": f"< {lo} mm (unsuitable)"}[leaflet]
         criterion = "leaflet_preferred" if leaflet == "favourable" else "leaflet_min"
-        findings.append(_finding(criterion, f"Free posterior leaflet length {mm:g} mm {bound}"))
+        findings.append(_finding(criterion, f"Free posterior leaflet length {quoted(inp.posterior_length)} "
+                                 f"({_mm(inp.posterior_length):.1f} mm) {bound}", inp.posterior_length))
     injury = inp.tear_or_perforation or inp.loss_of_insertion
     if injury:
         what = " and ".join(t for t, on in (("tear/perforation", inp.tear_or_perforation),
@@ -448,7 +587,7 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
 
 def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
     """§2.7 calcification: severe in the grasping zone is unsuitable; milder in it, any outside it, or MAC
-    is conditional (a caution, not a barrier); none anywhere adds nothing."""
+    is conditional (a caution, not a barrier); none recorded in the grasping zone is favourable (§4)."""
     grasp, outside, mac = inp.grasp_zone_calcification, inp.outside_grasp_zone_calcification, inp.mac
     if grasp is Calcification.SEVERE:
         return [_finding("calcification", "Severe calcification in the grasping zone")]
@@ -457,81 +596,100 @@ def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
                 f"{outside} calcification outside the grasping zone" if outside not in (None, Calcification.NONE) else "",
                 f"{mac} annular calcification (MAC)" if mac not in (None, Calcification.NONE) else ""]
     text = "; ".join(c for c in cautions if c)
-    return [_finding("calcification_conditional", text[:1].upper() + text[1:] + " (conditional)")] if text else []
+    out = [_finding("calcification_conditional", text[:1].upper() + text[1:] + " (conditional)")] if text else []
+    if grasp is Calcification.NONE:
+        out.append(_finding("calcification_none", "No calcification in the grasping zone"))
+    return out
 
 
 def plug_candidate(inp: AssessmentInput, stenosis_barrier: bool | None) -> tuple[bool, list[Finding]]:
     """Rule 4: a discrete, measurable leak between devices, beside one at a commissure, or a perforation."""
     hits = []
     for jet in inp.jets:
-        cls = jet.location_class
-        fits = cls in (JetClass.INTER_DEVICE, JetClass.PERFORATION) or (
-            cls is JetClass.PARA_DEVICE and jet.near_commissure)
-        if fits and jet.orifice_max_mm is not None:
-            hits.append(_finding("plug_location", f"Jet {jet.id} ({jet.location or cls}, {jet.segment or 'segment ?'}) "
-                                 f"is a discrete {cls} leak, orifice {fmt(jet.orifice_max_mm, 1)} mm"))
+        if jet.plug_site and jet.orifice is not None:
+            hits.append(_finding("plug_location", f"Jet {jet.id} ({jet.location or jet.location_class}, "
+                                 f"{jet.segment or 'segment ?'}) is a discrete {jet.location_class} leak, orifice "
+                                 f"{quoted(jet.orifice)} ({_mm(jet.orifice):.1f} mm)", jet.orifice))
     return bool(hits) and not stenosis_barrier, hits
 
 
-def _option(key: str, status: Status, summary: str, favouring: Iterable[Finding],
-            against: Iterable[Finding]) -> OptionAssessment:
+def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding], against: Iterable[Finding],
+            missing: Sequence[str] = (), suffix: str = "") -> OptionAssessment:
+    """An option; its summary is "<short name>: <status>[ (<detail>)][<suffix>]", "not assessable
+    (missing: …)" naming the inputs when nothing argues for or against it."""
     name, evidence, sources = OPTIONS[key]
-    return OptionAssessment(key, name, status, summary, tuple(favouring), tuple(against), evidence, sources)
+    if status is Status.NOT_ASSESSABLE:
+        detail = f"missing: {', '.join(missing)}"
+    summary = f"{_SHORT[key]}: {status.value}" + (f" ({detail})" if detail else "") + suffix
+    return OptionAssessment(key, name, status, summary, tuple(favouring), tuple(against), evidence, sources,
+                            tuple(missing))
+
+
+_SHORT = {"redo_teer": "Redo TEER", "plug": "Plug/occluder", "elasta_tmvr": "ELASTA-Clip + TMVR",
+          "surgery": "Surgery", "medical": "Medical therapy"}
+_TEER_BLOCKERS = ("injury", "calcification")
+
+
+def _not_measured(missing: Sequence[str]) -> str:
+    return f"not measured: {', '.join(missing)}" if missing else ""
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
-    favour: list[Finding] = []
-    against: list[Finding] = []
+    """Redo TEER (§4 row 1, rules 1–3). For: space, graspable leaflet, SLDA, no calcification in the
+    grasping zone, a low gradient and an MVA that stays ≥ 1.5 cm² after one more device. Against:
+    significant MS, the stop-rule risks, injury, short leaflet, too little space, calcification."""
+    favour: list[Finding] = list(sten.reassuring)
+    against: list[Finding] = [*sten.significant, *sten.risks]
     for f in redo.findings:
-        good = (f.criterion == "space_margin" and redo.space_ok) or f.criterion == "slda_redo" or (
-            f.criterion in ("leaflet_min", "leaflet_preferred") and redo.leaflet != "unsuitable")
+        good = (f.criterion == "space_margin" and redo.space_ok) or f.criterion in ("slda_redo", "calcification_none") \
+            or (f.criterion in ("leaflet_min", "leaflet_preferred") and redo.leaflet != "unsuitable")
         (favour if good else against).append(f)
-    for f in sten.findings:
-        bad = (f.criterion in ("mg_significant", "mva_significant") and sten.barrier) or f.criterion in (
-            "mg_redo_stop", "mg_dmr_amber")
-        (against if bad else favour).append(f)
-    blockers = [f for f in against if f.criterion not in ("mg_dmr_amber", "mg_redo_stop", "calcification_conditional")]
+    blockers = [f for f in against if f.criterion in _TEER_BLOCKERS or f.criterion == "space_margin"
+                or (f.criterion == "leaflet_min" and redo.leaflet == "unsuitable")]
     calcified = next((f.text for f in against if f.criterion == "calcification_conditional"), "")
-    stenosis_risk_text = "; stenosis risk" if any(f.criterion == "mg_redo_stop" for f in against) else ""
+    risk = "stenosis risk" if sten.risks else ""
+    missing = [n for n, absent in ((MISSING_SPACE, redo.space_ok is None), (MISSING_LEAFLET, redo.leaflet ==
+               "not measured"), *((m, True) for m in sten.missing)) if absent]
+    if (inp.mean_gradient is not None and not sten.significant and not any(
+            f.criterion == "mg_redo_stop" for f in (*sten.risks, *sten.reassuring))):
+        missing.append(MISSING_MG_HR)  # low MG, but not at HR 60–80: not yet evidence either way
     if sten.barrier:
-        return _option("redo_teer", Status.DISFAVOURED, "Redo TEER: findings argue against (would worsen stenosis)",
-                       favour, against)
+        return _option("redo_teer", Status.DISFAVOURED, "would worsen stenosis", favour, against, missing)
     if blockers:
-        reasons = "; ".join(f.text for f in blockers)
-        return _option("redo_teer", Status.DISFAVOURED, f"Redo TEER: findings argue against ({reasons})",
-                       favour, against)
+        return _option("redo_teer", Status.DISFAVOURED, "; ".join(f.text for f in blockers), favour, against, missing)
     if redo.space_ok is None or redo.leaflet == "not measured":
-        missing = [n for n, v in (("space beside devices", redo.space_ok), ("posterior leaflet length",
-                                   None if redo.leaflet == "not measured" else 1)) if v is None]
-        return _option("redo_teer", Status.NOT_ASSESSABLE,
-                       f"Redo TEER: not assessable ({', '.join(missing)} not measured)", favour, against)
+        return _option("redo_teer", Status.NOT_ASSESSABLE, "", favour, against, missing)
     if redo.leaflet == "conditional":
-        mm = shown(inp.posterior_free_length_mm or 0.0, 1)
-        return _option("redo_teer", Status.POSSIBLE,
-                       f"Redo TEER: possible (conditional: posterior leaflet {mm:g} mm{stenosis_risk_text})",
-                       favour, against)
-    if stenosis_risk_text or calcified:
-        why = "; ".join(w for w in ("stenosis risk" if stenosis_risk_text else "", calcified) if w)
-        return _option("redo_teer", Status.POSSIBLE, f"Redo TEER: possible (space and leaflet favourable; {why})",
-                       favour, against)
-    return _option("redo_teer", Status.FAVOURED, "Redo TEER: favoured by findings (space and leaflet favourable)",
-                   favour, against)
+        mm = _mm(inp.posterior_length) if inp.posterior_length is not None else 0.0
+        why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk, _not_measured(missing)) if w)
+        return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
+    if risk or calcified or missing:
+        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified, _not_measured(missing)) if w)
+        return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
+    return _option("redo_teer", Status.FAVOURED, "space and leaflet favourable", favour, against)
 
 
 def _plug_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility,
                  candidate: bool, hits: list[Finding]) -> OptionAssessment:
-    against = [f for f in sten.findings if f.criterion in ("mg_significant", "mva_significant") and sten.barrier]
-    if not hits:
-        against.append(_finding("plug_location", "No discrete inter-device, commissural para-device or perforation "
-                                "leak with a measured orifice"))
+    """Plug / occluder (§4 row 2, rule 4). For: a discrete measured leak at a plug site. Against:
+    significant MS (an elevated gradient), no discrete leak among the located jets."""
+    against = list(sten.significant)
+    located = [j for j in inp.jets if j.location is not None]
+    unmeasured = [_missing_orifice(j) for j in inp.jets if j.plug_site and j.orifice is None]
+    missing = [*([] if located else [MISSING_JETS]), *unmeasured, *sten.missing]
+    if located and not hits and not unmeasured:
+        against.append(_finding("plug_location", "No discrete inter-device, commissural para-device or "
+                                "perforation leak among the located jets"))
     if sten.barrier:
-        return _option("plug", Status.DISFAVOURED, "Plug/occluder: findings argue against (would worsen stenosis)",
-                       hits, against)
+        return _option("plug", Status.DISFAVOURED, "would worsen stenosis", hits, against, missing)
     if candidate:
-        status = Status.FAVOURED if redo.injury_barrier or redo.space_ok is False else Status.POSSIBLE
-        return _option("plug", status, f"Plug/occluder: {status.value} (discrete leak suited to a plug)", hits, against)
-    return _option("plug", Status.DISFAVOURED, "Plug/occluder: findings argue against (no discrete measurable leak)",
-                   hits, against)
+        status = Status.FAVOURED if (redo.injury_barrier or redo.space_ok is False) and not sten.missing \
+            else Status.POSSIBLE
+        why = "; ".join(w for w in ("discrete leak suited to a plug", _not_measured(sten.missing)) if w)
+        return _option("plug", status, why, hits, against, missing)
+    if any(f.criterion == "plug_location" for f in against):
+        return _option("plug", Status.DISFAVOURED, "no discrete measurable leak", hits, against, missing)
+    return _option("plug", Status.NOT_ASSESSABLE, "", hits, against, missing)
 
 
 def _surgical_high(inp: AssessmentInput) -> bool:
@@ -540,72 +698,88 @@ def _surgical_high(inp: AssessmentInput) -> bool:
 
 def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility, ct: bool,
                    candidate: bool) -> OptionAssessment:
-    favour: list[Finding] = []
+    """ELASTA-Clip + TMVR (§4 row 3). For: significant MS (combined MR + MS), MR not treatable by TEER
+    or a plug (injury, too little space, short leaflet), high surgical risk, TMVR anatomy suitable.
+    Against: an adequate surgical candidate, TMVR anatomy unsuitable. A stenosis below the cut-offs is
+    evidence for neither."""
+    favour: list[Finding] = list(sten.significant)
     against: list[Finding] = []
-    if sten.barrier:
-        favour.extend(f for f in sten.findings if f.criterion in ("mg_significant", "mva_significant"))
     if redo.injury_barrier:
         favour.extend(f for f in redo.findings if f.criterion == "injury")
-    if redo.space_ok is False or redo.leaflet == "unsuitable":
-        favour.extend(f for f in redo.findings if f.criterion in ("space_margin", "leaflet_min"))
+    if redo.space_ok is False:
+        favour.extend(f for f in redo.findings if f.criterion == "space_margin")
+    if redo.leaflet == "unsuitable":
+        favour.extend(f for f in redo.findings if f.criterion == "leaflet_min")
     if _surgical_high(inp):
         favour.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}"))
     elif inp.surgical_risk:
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: an adequate surgical candidate"))
+    if inp.tmvr_anatomy is TmvrAnatomy.SUITABLE:
+        favour.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as suitable (annulus / neo-LVOT)"))
+    missing = [n for n, absent in (
+        (MISSING_RISK, inp.surgical_risk is None),
+        (MISSING_TMVR, inp.tmvr_anatomy in (None, TmvrAnatomy.UNKNOWN)),
+        *((m, True) for m in sten.missing),
+        (MISSING_SPACE, redo.space_ok is None), (MISSING_LEAFLET, redo.leaflet == "not measured")) if absent]
     if inp.tmvr_anatomy is TmvrAnatomy.UNSUITABLE:
-        against.append(Finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)",
-                               ("S12",), Evidence.CASE_REPORTS))
-        return _option("elasta_tmvr", Status.DISFAVOURED, "ELASTA-Clip + TMVR: findings argue against "
-                       "(TMVR anatomy unsuitable)", favour, against)
+        against.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)"))
+        return _option("elasta_tmvr", Status.DISFAVOURED, "TMVR anatomy unsuitable", favour, against, missing)
     ct_text = " — CT for annulus sizing and neo-LVOT needed" if ct else ""
     if sten.barrier or (redo.injury_barrier and not candidate) or (redo.space_ok is False and not candidate):
-        return _option("elasta_tmvr", Status.CONSIDER, f"ELASTA-Clip + TMVR: consider{ct_text}", favour, against)
-    return _option("elasta_tmvr", Status.POSSIBLE, f"ELASTA-Clip + TMVR: possible if less invasive options fail{ct_text}",
-                   favour, against)
+        return _option("elasta_tmvr", Status.CONSIDER, "", favour, against, missing, ct_text)
+    if favour:
+        return _option("elasta_tmvr", Status.POSSIBLE, "if less invasive options fail", favour, against, missing,
+                       ct_text)
+    if against:
+        return _option("elasta_tmvr", Status.DISFAVOURED, "adequate surgical candidate", favour, against, missing)
+    return _option("elasta_tmvr", Status.NOT_ASSESSABLE, "", favour, against, missing)
 
 
 def _surgery_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
-    favour: list[Finding] = []
+    """Surgery (§4 row 4, rule 6). For: operable, leaflet injury, concomitant indication, significant MS.
+    Against: high or prohibitive surgical risk (not a contraindication)."""
+    favour: list[Finding] = [f for f in redo.findings if f.criterion == "injury"]
     against: list[Finding] = []
-    if redo.injury_barrier:
-        favour.extend(f for f in redo.findings if f.criterion == "injury")
     if inp.concomitant_surgical_indication:
-        favour.append(Finding("concomitant", "Concomitant surgical indication", ("S11",), Evidence.REGISTRY))
-    if sten.barrier:
-        favour.extend(f for f in sten.findings if f.criterion in ("mg_significant", "mva_significant"))
+        favour.append(_finding("concomitant", "Concomitant surgical indication"))
+    favour.extend(sten.significant)
+    missing = [MISSING_RISK] if inp.surgical_risk is None else []
     if _surgical_high(inp):
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk} (rule 6)"))
-        return _option("surgery", Status.DISFAVOURED, f"Surgery: findings argue against (surgical risk "
-                       f"{inp.surgical_risk}; not a contraindication)", favour, against)
+        return _option("surgery", Status.DISFAVOURED, f"surgical risk {inp.surgical_risk}; not a contraindication",
+                       favour, against, missing)
     if inp.surgical_risk:
         favour.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: operable"))
+    mortality = "registry 30-day mortality 16.6% after TEER"
     if sten.barrier or redo.injury_barrier or inp.concomitant_surgical_indication:
-        return _option("surgery", Status.CONSIDER, "Surgery: consider (registry 30-day mortality 16.6% after TEER)",
-                       favour, against)
-    return _option("surgery", Status.POSSIBLE, "Surgery: possible (registry 30-day mortality 16.6% after TEER)",
-                   favour, against)
+        return _option("surgery", Status.CONSIDER, mortality, favour, against, missing)
+    if favour:
+        return _option("surgery", Status.POSSIBLE, mortality, favour, against, missing)
+    return _option("surgery", Status.NOT_ASSESSABLE, "", favour, against, missing)
 
 
 def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessment:
+    """No reintervention (§4 row 5). For: total residual MR ≤ moderate. Against: total MR above
+    moderate, an untreated significant stenosis."""
     rank = mr_rank(mr_grade)
-    against = [Finding("stenosis_untreated", "Significant iatrogenic stenosis is not relieved without intervention",
-                       ("S5",), Evidence.HEURISTIC)] if sten.barrier else []
+    against = [_finding("stenosis_untreated", "Significant iatrogenic stenosis is not relieved without "
+                        "intervention")] if sten.barrier else []
     if rank is None:
-        return _option("medical", Status.NOT_ASSESSABLE, "Medical therapy: not assessable (total residual MR "
-                       "missing)", (), against)
+        if against:
+            return _option("medical", Status.DISFAVOURED, f"stenosis remains; missing: {MISSING_MR}", (), against,
+                           (MISSING_MR,))
+        return _option("medical", Status.NOT_ASSESSABLE, "", (), against, (MISSING_MR,))
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")
     if rank <= _threshold("mr_tolerable") and against:
-        return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; "
-                       "stenosis remains)", (finding,), against)
+        return _option("medical", Status.POSSIBLE, f"residual MR {mr_grade}; stenosis remains", (finding,), against)
     if rank <= _threshold("mr_tolerable"):
-        return _option("medical", Status.FAVOURED, f"Medical therapy: favoured by findings (residual MR {mr_grade})",
-                       (finding,), ())
-    return _option("medical", Status.POSSIBLE, f"Medical therapy: possible (residual MR {mr_grade}; futility or "
-                   "clinical stability)", (), (finding, *against))
+        return _option("medical", Status.FAVOURED, f"residual MR {mr_grade}", (finding,), ())
+    return _option("medical", Status.POSSIBLE, f"residual MR {mr_grade}; futility or clinical stability", (),
+                   (finding, *against))
 
 
 def assess(inp: AssessmentInput) -> Assessment:
-    """Apply rules 1–6 of clinical.md §4 and the §2.6/§2.7 criteria to one case."""
+    """Apply rules 1–6 of §4 and the §2.6/§2.7 criteria to one case."""
     grade, basis = residual_mr_grade(inp)
     sten = stenosis_risk(inp)
     redo = redo_feasibility(inp)

@@ -6,7 +6,8 @@ The case-file keys and their allowed values are in docs/case-file.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
 from planning.model import Device
-from planning.vocab import Calcification, LeafletInjury, Scallop
+from planning.vocab import Calcification, LeafletInjury, MarkPurpose, Scallop
 
 
 def _text(value: Any) -> str:
@@ -96,13 +97,12 @@ def space_entries(case: Case, results: Sequence[Result]) -> list[tuple[str, str,
 
 
 def jet_inputs(case: Case, results: Sequence[Result]) -> list[JetInput]:
-    """Jets with their vena contracta (cm) and orifice size (mm) from their marks."""
+    """Jets with their vena contracta (cm) and orifice result (a distance) from their marks."""
     out = []
     for j in case.findings().jets:
         vc = mark_value(results, j.vena_contracta_mark, ("vena_contracta", "distance"))
         orifice = mark_value(results, j.orifice_mark, ("distance",))
-        out.append(JetInput(j.id, j.location, j.segment, j.grade, vc.value if vc else None,
-                            orifice.value * 10 if orifice else None))
+        out.append(JetInput(j.id, j.location, j.segment, j.grade, vc.value if vc else None, orifice))
     return out
 
 
@@ -128,55 +128,87 @@ def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
     return max(known, key=lambda g: g.rank) if known else None
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values)
+#: Quantities that only a transmitral inflow trace gives (an MR jet's "gradient" is LV→LA).
+INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_time", "mva_pht"})
 
 
-def _first(results: Sequence[Result], quantity: str,
-           pick: Callable[[list[float]], float] | None = None) -> float | None:
-    values = [r.value for r in results if r.quantity == quantity]
-    if not values:
-        return None
-    return pick(values) if pick else values[0]
+def selected(results: Sequence[Result], quantity: str, purposes: Mapping[str, str] | None = None,
+             near: Result | None = None) -> Result | None:
+    """The one result of ``quantity`` that the rules, the report and the GUI quote.
+
+    Never a per-beat result, a held one (plausibility) or a non-finite one; of results that one
+    average covers (its marks include theirs), only the average. An inflow quantity (``INFLOW_ONLY``)
+    comes only from marks whose purpose (``purposes``: mark id → purpose) is mitral inflow, never an
+    MR jet's. Of several (several inflow loops), the one over the most beats, then the most marks,
+    then the first: one value everywhere. ``near``: prefer results sharing a mark with it (the heart
+    rate of the selected gradient's trace).
+    """
+    pool = [r for r in usable(results) if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
+    if quantity in INFLOW_ONLY:
+        pool = [r for r in pool if r.source and all((purposes or {}).get(i) == MarkPurpose.MV_INFLOW for i in r.source)]
+    top = [r for r in pool if not any(set(r.source) < set(o.source) for o in pool)]
+    if near is not None:
+        top = [r for r in top if set(r.source) & set(near.source)] or top
+    return max(top, key=lambda r: (r.beats or 1, len(r.source)), default=None)
+
+
+def _purposes(case: Case) -> dict[str, str]:
+    return {m.id: (m.purpose or "") for m in case.marks}
+
+
+def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetInput]) -> Result | None:
+    """The free posterior leaflet length at the worst jet's scallop, else the shortest measured posterior
+    scallop, else the shortest posterior-leaflet-length mark."""
+    scallops = case.findings().leaflets.segments
+    lengths = {name.value: hit for name, entry in scallops.items() if name.value.startswith("P")
+               for hit in [mark_value(results, entry.length_mark, ("distance",))] if hit is not None}
+    target = next((lengths[p] for p in _target_scallops(jets) if p in lengths), None)
+    if target is not None:
+        return target
+    purpose = _purposes(case)
+    marked = [r for r in usable(results) if r.quantity == "distance" and len(r.source) == 1
+              and purpose.get(r.source[0]) == MarkPurpose.POSTERIOR_LEAFLET_LENGTH]
+    return min(list(lengths.values()) or marked, key=lambda r: r.value, default=None)
+
+
+def _space(case: Case, results: Sequence[Result]) -> Result | None:
+    """The largest measured space beside the devices."""
+    hits = [mark_value(results, e.distance_mark, ("distance",)) for e in case.findings().leaflets.spaces]
+    return max((h for h in hits if h is not None), key=lambda r: r.value, default=None)
 
 
 def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     """Everything the decision-support rules read, from the case and its recomputed results.
 
-    The posterior free length is the one at the worst jet's scallop (else the shortest measured
-    posterior scallop); the space is the largest measured space beside the devices; the mean
-    gradient is the average over the traced inflow beats (clinical.md M7: average 1–3 beats in
-    sinus rhythm), never an MR jet's. Results held by a plausibility gate are left out.
+    Each measured input is the :func:`selected` result of its quantity: the mean gradient of the
+    mitral inflow averaged over its beats (docs/clinical-criteria.md §1.10), never an MR jet's; the heart
+    rate of that trace when it has one; the posterior free length at the worst jet's scallop (else the
+    shortest measured posterior scallop); the largest measured space beside the devices. Results held
+    by a plausibility gate are left out.
     """
     results = usable(results)
     typed = case.findings()
     ctx = typed.context
     jets = jet_inputs(case, results)
-    segs = {s.segment: s for s in segments(case, results)}
-    posterior = [s for name, s in segs.items() if name.startswith("P") and s.length_cm is not None]
-    length_cm = next((segs[p].length_cm for p in _target_scallops(jets) if p in segs and segs[p].length_cm), None)
-    if length_cm is None and posterior:
-        length_cm = min(s.length_cm for s in posterior if s.length_cm is not None)
-    if length_cm is None:
-        length_cm = _first(results, "posterior_leaflet_length")
-    space = [cm for _, cm in spaces(case, results)]
-    in_zone = _worst(s.calcification_grade for s in segs.values() if s.calcification_in_grasp_zone)
-    outside = _worst(s.calcification_grade for s in segs.values() if not s.calcification_in_grasp_zone)
+    segs = segments(case, results)
+    in_zone = _worst(s.calcification_grade for s in segs if s.calcification_in_grasp_zone)
+    outside = _worst(s.calcification_grade for s in segs if not s.calcification_in_grasp_zone)
     attachments = [d.attachment for d in typed.devices if d.attachment is not None]
-    inflow = transmitral(case, results)
-    mva = {k: v for k, v in (("planimetry", _first(results, "mva_planimetry", max)),
-                             ("pht", _first(results, "mva_pht")),
-                             ("continuity", _first(results, "mva_continuity"))) if v is not None}
+    purposes = _purposes(case)
+    mg = selected(results, "mean_gradient", purposes)
+    mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry")),
+                             ("pht", selected(results, "mva_pht", purposes)),
+                             ("continuity", selected(results, "mva_continuity"))) if r is not None}
     return AssessmentInput(
-        mean_gradient_mmhg=_first(inflow, "mean_gradient", _mean),
-        heart_rate_bpm=_first(results, "heart_rate"),
-        mva_cm2=mva,
+        mean_gradient=mg,
+        heart_rate=selected(results, "heart_rate", purposes, near=mg),
+        mva=mva,
         etiology=ctx.etiology,
         mr_grade=typed.total_mr_grade,
         total_mr_basis=typed.residual_mr.basis,
         jets=tuple(jets),
-        posterior_free_length_mm=None if length_cm is None else length_cm * 10,
-        space_mm=max(space) * 10 if space else None,
+        posterior_length=_posterior_length(case, results, jets),
+        space=_space(case, results),
         device_width_mm=ctx.device_width_mm if ctx.device_width_mm is not None else DEFAULT_DEVICE_WIDTH_MM,
         slda=any(a.is_slda for a in attachments),
         tear_or_perforation=typed.leaflets.tear_or_perforation,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from planning.assessment import (
     CRITERIA,
-    AssessmentInput,
     Evidence,
     JetInput,
     Status,
@@ -16,16 +13,14 @@ from planning.assessment import (
     leaflet_class,
     shown,
 )
+from tests.planning.inputs import orifice, w16
 
-#: W16: D1 lateral edge to commissure 9.0 mm, NTW 6 mm + 2 mm margin = 8 ≤ 9 → space ok; P1 8 mm → conditional;
-#: MG 3.2 mmHg at HR 72, planimetered MVA 2.40 cm² → no stenosis barrier.
-W16 = AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=72, mva_cm2={"planimetry": 2.40},
-                      posterior_free_length_mm=8.0, space_mm=9.0, device_width_mm=6.0, mr_grade="moderate",
-                      jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),))
+W16 = w16()
 
 
-def _replace(inp: AssessmentInput, **changes) -> AssessmentInput:
-    return replace(inp, **changes)
+def _replace(_base: object, **changes) -> object:
+    """W16 with some inputs changed (numbers in the units of ``tests.planning.inputs.case_input``)."""
+    return w16(**changes)
 
 
 def option(result, key):
@@ -46,7 +41,7 @@ def test_w16_redo_teer_possible_conditional_on_posterior_leaflet() -> None:
 
 
 def test_w16_space_one_millimetre_short_is_not_ok() -> None:
-    result = assess(_replace(W16, space_mm=7.9))
+    result = assess(_replace(W16, space_cm=0.79))
     assert result.redo.space_ok is False  # 7.9 < 6 + 2
     assert option(result, "redo_teer").status is Status.DISFAVOURED
     assert result.ct_recommended is True  # rule 5: NOT space_ok
@@ -61,7 +56,7 @@ def test_w16_space_one_millimetre_short_is_not_ok() -> None:
     (3.2, 1.495, False),  # shown 1.50 (half-up) → not significant
 ])
 def test_rule1_stenosis_barrier(mg: float, mva: float, barrier: bool) -> None:
-    result = assess(_replace(W16, mean_gradient_mmhg=mg, mva_cm2={"planimetry": mva}))
+    result = assess(_replace(W16, mg=mg, mva=mva))
     assert result.stenosis.barrier is barrier
     if barrier:
         assert option(result, "redo_teer").status is Status.DISFAVOURED
@@ -74,7 +69,7 @@ def test_rule1_stenosis_barrier(mg: float, mva: float, barrier: bool) -> None:
 
 def test_stop_rule_warns_when_another_device_would_push_gradient_over_cutoff() -> None:
     # MG 4.2 ≥ 4 at HR 70 but < 5: no barrier yet, a warning and redo at most "possible"
-    result = assess(_replace(W16, mean_gradient_mmhg=4.2, heart_rate_bpm=70, posterior_free_length_mm=11.0))
+    result = assess(_replace(W16, mg=4.2, hr=70, leaflet_cm=1.10))
     assert result.stenosis.barrier is False
     assert any("4.2 mmHg is ≥ 4 mmHg" in w for w in result.stenosis.warnings)
     assert option(result, "redo_teer").status is Status.POSSIBLE
@@ -83,21 +78,21 @@ def test_stop_rule_warns_when_another_device_would_push_gradient_over_cutoff() -
 
 def test_stop_rule_projected_area() -> None:
     # 1.96 cm² × (1 − 0.25) = 1.47 < 1.5 → warning, though 1.96 itself is no barrier
-    result = assess(_replace(W16, mva_cm2={"planimetry": 1.96}))
+    result = assess(_replace(W16, mva=1.96))
     assert result.stenosis.barrier is False
     assert result.stenosis.projected_mva_cm2 == pytest.approx(1.47)
     assert any("about 1.47 cm²" in w for w in result.stenosis.warnings)
     # 2.00 × 0.75 = 1.50 is not < 1.5: no warning
-    assert assess(_replace(W16, mva_cm2={"planimetry": 2.00})).stenosis.warnings == ()
+    assert assess(_replace(W16, mva=2.00)).stenosis.warnings == ()
 
 
 def test_heart_rate_outside_60_80_warns() -> None:
-    assert assess(_replace(W16, heart_rate_bpm=80)).stenosis.warnings == ()  # 80 inclusive
-    assert any("81 /min" in w for w in assess(_replace(W16, heart_rate_bpm=81)).stenosis.warnings)
+    assert assess(_replace(W16, hr=80)).stenosis.warnings == ()  # 80 inclusive
+    assert any("Heart rate 81 bpm is outside 60–80 /min" in w for w in assess(_replace(W16, hr=81)).stenosis.warnings)
 
 
 def test_rule2_injury_barrier() -> None:
-    perforation = JetInput("j2", "perforation", "A2-P2", "moderate", 0.35, orifice_max_mm=5.0)
+    perforation = JetInput("j2", "perforation", "A2-P2", "moderate", 0.35, orifice(0.50))
     result = assess(_replace(W16, tear_or_perforation=True, jets=(perforation,)))
     assert result.redo.injury_barrier is True
     assert option(result, "redo_teer").status is Status.DISFAVOURED
@@ -115,33 +110,33 @@ def test_rule3_space_and_leaflet() -> None:
     assert leaflet_class(7.0) == "conditional"
     assert leaflet_class(6.9) == "unsuitable"
     assert leaflet_class(None) == "not measured"
-    favoured = assess(_replace(W16, posterior_free_length_mm=12.0, space_mm=8.0))  # 8 ≥ 6 + 2
+    favoured = assess(_replace(W16, leaflet_cm=1.20, space_cm=0.80))  # 8 ≥ 6 + 2
     assert option(favoured, "redo_teer").status is Status.FAVOURED
-    short = assess(_replace(W16, posterior_free_length_mm=6.0))
+    short = assess(_replace(W16, leaflet_cm=0.60))
     assert option(short, "redo_teer").status is Status.DISFAVOURED
-    unknown = assess(_replace(W16, space_mm=None))
+    unknown = assess(_replace(W16, space_cm=None))
     assert option(unknown, "redo_teer").status is Status.NOT_ASSESSABLE
 
 
-@pytest.mark.parametrize(("location", "segment", "orifice", "candidate"), [
-    ("inter-clip", "A2-P2", 4.0, True),
-    ("perforation", "A2-P2", 3.0, True),
-    ("para-clip lateral", "A1-P1", 5.0, True),    # beside a device at the anterolateral commissure
-    ("para-clip lateral", "A2-P2", 5.0, False),   # para-device but central: graspable, not a plug site
+@pytest.mark.parametrize(("location", "segment", "orifice_cm", "candidate"), [
+    ("inter-clip", "A2-P2", 0.40, True),
+    ("perforation", "A2-P2", 0.30, True),
+    ("para-clip lateral", "A1-P1", 0.50, True),    # beside a device at the anterolateral commissure
+    ("para-clip lateral", "A2-P2", 0.50, False),   # para-device but central: graspable, not a plug site
     ("inter-clip", "A2-P2", None, False),   # orifice not measured
 ])
-def test_rule4_plug_candidate(location: str, segment: str, orifice: float | None, candidate: bool) -> None:
-    result = assess(_replace(W16, jets=(JetInput("j1", location, segment, "moderate", 0.4, orifice),)))
+def test_rule4_plug_candidate(location: str, segment: str, orifice_cm: float | None, candidate: bool) -> None:
+    size = None if orifice_cm is None else orifice(orifice_cm)
+    result = assess(_replace(W16, jets=(JetInput("j1", location, segment, "moderate", 0.4, size),)))
     assert result.plug_candidate is candidate
-    barrier = assess(_replace(W16, mean_gradient_mmhg=6.0,
-                              jets=(JetInput("j1", location, segment, "moderate", 0.4, orifice),)))
+    barrier = assess(_replace(W16, mg=6.0, jets=(JetInput("j1", location, segment, "moderate", 0.4, size),)))
     assert barrier.plug_candidate is False  # NOT stenosis_barrier
 
 
 def test_rule5_ct_prompt_only_when_needed() -> None:
     assert assess(W16).ct_recommended is False  # space ok, no injury, no barrier
     assert assess(_replace(W16, tear_or_perforation=True)).ct_recommended is True
-    assert assess(_replace(W16, mean_gradient_mmhg=5.5)).ct_recommended is True
+    assert assess(_replace(W16, mg=5.5)).ct_recommended is True
 
 
 @pytest.mark.parametrize("risk", ["high", "prohibitive"])
@@ -154,7 +149,7 @@ def test_rule6_high_surgical_risk_disfavours_surgery_without_contraindicating(ri
 
 def test_medical_therapy_follows_residual_mr_grade() -> None:
     assert option(assess(W16), "medical").status is Status.FAVOURED  # moderate ≤ 2+
-    stenosis = option(assess(replace(W16, mean_gradient_mmhg=6.5)), "medical")  # W1: MG 6.5 ≥ 5
+    stenosis = option(assess(_replace(W16, mg=6.5)), "medical")  # W1: MG 6.5 ≥ 5
     assert stenosis.status is Status.POSSIBLE and "stenosis remains" in stenosis.summary
     severe = assess(_replace(W16, mr_grade="severe"))
     assert severe.mr_grade == "severe" and severe.mr_grade_basis == "clinician's integrated total"
@@ -171,7 +166,8 @@ def test_per_jet_grades_never_make_the_total() -> None:
     assert ungraded.mr_grade_basis.startswith("total residual MR missing")
     assert ungraded.mr_grade_basis.endswith("per-jet grades, not a total: J1 moderate, J2 moderate")
     medical = option(ungraded, "medical")
-    assert medical.status is Status.NOT_ASSESSABLE and "total residual MR missing" in medical.summary
+    assert medical.status is Status.NOT_ASSESSABLE
+    assert medical.summary == "Medical therapy: not assessable (missing: total residual MR grade)"
     graded = assess(_replace(W16, mr_grade="severe", total_mr_basis="volumetric RF 52 %", jets=jets))
     assert (graded.mr_grade, graded.mr_grade_basis) == ("severe", "clinician's integrated total: volumetric RF 52 %")
 

@@ -11,7 +11,8 @@ import pytest
 
 from measurements import compute, concepts, thresholds
 from planning import assessment
-from planning.assessment import CRITERIA, AssessmentInput, assess
+from planning.assessment import CRITERIA, assess
+from tests.planning.inputs import case_input
 
 #: A number written next to a unit inside a string literal: such a text must be generated instead.
 NUMBER_WITH_UNIT = re.compile(r"\d\s*(mmHg|cm²|cm2|mm\b|/min|bpm)|\b60\s*[-–]\s*80\b")
@@ -45,15 +46,14 @@ def test_the_heart_rate_band_is_one_definition() -> None:
     assert [(b.lower, b.upper, b.upper_inclusive) for b in inside] == [(lo, hi, True)]
     assert "60-80" in compute.HR_RANGE_WARNING and "60–80" in CRITERIA["hr_low"].text
     # W12: 80 /min is inside (no warning), 81 is outside
-    at_80 = assess(AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=80))
+    at_80 = assess(case_input(mg=3.2, hr=80))
     assert not any("outside" in w for w in at_80.stenosis.warnings)
-    assert any("81 /min is outside 60–80 /min" in w
-               for w in assess(AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=81)).stenosis.warnings)
+    assert any("81 bpm is outside 60–80 /min" in w for w in assess(case_input(mg=3.2, hr=81)).stenosis.warnings)
 
 
 def test_finding_texts_follow_the_mvarc_cut_offs() -> None:
     # MG 5.0 is significant (MVARC success needs < 5); MVA 1.50 is not (needs >= 1.5)
-    out = assess(AssessmentInput(mean_gradient_mmhg=5.0, heart_rate_bpm=72, mva_cm2={"planimetry": 1.50}))
+    out = assess(case_input(mg=5.0, hr=72, mva=1.50))
     texts = [f.text for f in out.stenosis.findings]
-    assert "Mean gradient 5.0 mmHg at HR 72 /min is ≥ 5 mmHg (MVARC)" in texts
+    assert "Mean gradient 5.0 mmHg at HR 72 bpm is ≥ 5 mmHg (MVARC)" in texts
     assert "Planimetered MVA 1.50 cm² is ≥ 1.5 cm² (MVARC)" in texts

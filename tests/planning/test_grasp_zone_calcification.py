@@ -5,15 +5,17 @@ The scallop's own "in the grasp zone" flag decides, not the worst calcification 
 from __future__ import annotations
 
 from planning import findings
-from planning.assessment import AssessmentInput, Status, assess
+from planning.assessment import Status, assess
 from planning.case import Case
+from tests.planning.inputs import case_input
 
-# space 9.0 mm >= 6 mm device + 2 mm margin = 8 mm; posterior leaflet 11 mm >= 10 mm: favourable anatomy (§2.7)
-FAVOURABLE = dict(space_mm=9.0, posterior_free_length_mm=11.0)
+# space 9.0 mm >= 6 mm device + 2 mm margin = 8 mm; posterior leaflet 11 mm >= 10 mm: favourable anatomy (§2.7);
+# MG 3.2 mmHg at HR 72 and MVA 2.40 cm² (W16): no stenosis risk (a favoured redo TEER now needs both measured)
+FAVOURABLE = dict(space_cm=0.90, leaflet_cm=1.10, mg=3.2, hr=72, mva=2.40)
 
 
 def _redo(**calcification) -> tuple[Status, str, list[str]]:
-    option = assess(AssessmentInput(**FAVOURABLE, **calcification)).options[0]
+    option = assess(case_input(**FAVOURABLE, **calcification)).options[0]
     assert option.key == "redo_teer"
     return option.status, option.summary, [f.criterion for f in option.against]
 

@@ -9,7 +9,7 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from planning.assessment import AssessmentInput, JetInput, assess
+from planning.assessment import JetInput, assess
 from report.model import (
     Device,
     Grade,
@@ -24,6 +24,7 @@ from report.model import (
     Report,
     Space,
 )
+from tests.planning.inputs import case_input
 
 PATIENT = {"name": "Testperson^Erika^Maria", "id": "PID-778899", "birth": "19410203", "accession": "ACC-5566"}
 US_MULTIFRAME = "1.2.840.10008.5.1.4.1.1.3.1"
@@ -118,9 +119,8 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
     leaflets = Leaflets(False, "no cleft seen", (LeafletSegment("P1", 0.80, "none"),
                                                  LeafletSegment("P2", None, "mild", "d1")),
                         (Space("D1 lateral edge to AL commissure", 0.90, "lateral"),), "mild")
-    assessment = assess(AssessmentInput(mean_gradient_mmhg=3.2, heart_rate_bpm=72, mva_cm2={"planimetry": 2.40},
-                                        posterior_free_length_mm=8.0, space_mm=9.0, slda=True,
-                                        jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),)))
+    assessment = assess(case_input(mg=3.2, hr=72, mva=2.40, leaflet_cm=0.80, space_cm=0.90, slda=True,
+                                   jets=(JetInput("j1", "para-clip lateral", "A1-P1", "moderate", 0.45),)))
     header = Header(patient_name=patient_name, patient_id=PATIENT["id"], birth_date=PATIENT["birth"], sex="F",
                     study_instance_uid=study["study_uid"], study_date="20250314", study_time="101500",
                     accession_number=PATIENT["accession"], study_description="TEE post-TEER",

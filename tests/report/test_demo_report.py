@@ -25,7 +25,7 @@ def test_demo_stenosis_uses_the_inflow_gradient_not_the_mr_jet(demo_report) -> N
     # Σ Δt(a²+ab+b²)/3 = 0.0648 + 0.357551 + 0.038928 + 0.072667 + 0.0392 = 0.573146 → MG = 4·0.573146/0.35
     # = 6.55 → shown 6.6 mmHg ≥ 5 (MVARC). The MR jet's 62.5 mmHg must not be read as a transmitral gradient.
     texts = [f.text for f in report.assessment.stenosis.findings]
-    assert "Mean gradient 6.6 mmHg at HR 72 /min is ≥ 5 mmHg (MVARC)" in texts
+    assert "Mean gradient 6.6 mmHg at HR 72 bpm is ≥ 5 mmHg (MVARC)" in texts
     assert not any("62.5" in t for t in texts)
     assert report.assessment.stenosis.barrier is True
     redo = next(o for o in report.assessment.options if o.key == "redo_teer")
