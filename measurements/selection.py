@@ -1,11 +1,9 @@
-"""Which of several results of one quantity the report quotes: the beat average, never one of its beats.
+"""Which results an average is made of, so a table can list each beat under its average.
 
 A Doppler trace over several beats gives per-beat results (``beat`` = k) and their average (``beats`` = n);
-several traces of one purpose give an average over all their beats (``avg.<purpose>…``). Each is a
-correct number, but a report that quotes one beat in the summary and the average in the table quotes
-two numbers for one quantity. :func:`selected` picks the one value every output quotes: among the
-results of the quantity that are not averaged into another, the one averaging the most beats (the
-first on a tie). :func:`members` are the results an average is made of (the table lists them under it).
+several traces of one purpose give an average over all their beats (``avg.<purpose>…``). The average is
+the value the report quotes (``planning.findings.selected`` picks it); :func:`members` are what it averages
+and :func:`top_level` the results no average covers.
 
 Works on anything shaped like a result (``measurements.results.Result``, ``report.model.Measurement``).
 """
@@ -55,9 +53,3 @@ def top_level(results: Sequence[R]) -> list[R]:
     """The results not averaged into any other result."""
     averages = [r for r in results if r.beats is not None]
     return [r for r in results if not any(is_member(r, a) for a in averages)]
-
-
-def selected(results: Sequence[R], quantity: str) -> R | None:
-    """The one result of ``quantity`` the report quotes: the top-level one over the most beats (first on a tie)."""
-    candidates = [r for r in top_level([r for r in results if r.quantity == quantity])]
-    return max(candidates, key=_weight, default=None)

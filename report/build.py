@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from imaging.errors import InputError
 from measurements.results import Result
 from planning import findings, model
-from planning.assessment import assess
+from planning.assessment import AssessmentInput, assess
 from planning.case import Case, measure_case, resolve_image
 from planning.study import first_of_study
 from report.model import (
@@ -223,6 +223,21 @@ def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...]
     return tuple(out), problems
 
 
+#: Quantities a case has one value of (the summary and the stenosis table quote it); a distance, a
+#: vena contracta or a PISA flow belongs to one structure or jet and is quoted per mark or calculation.
+CASE_QUANTITIES = ("mean_gradient", "peak_gradient", "heart_rate", "pht",
+                   "mva_planimetry", "mva_pht", "mva_continuity", "mva_pisa")
+
+
+def selected_ids(case: Case, results: Sequence[Result], inputs: AssessmentInput) -> dict[str, str]:
+    """Quantity -> id of the one result every output quotes for it: the one decision support reads
+    (``planning.findings.selected``; the heart rate of the selected gradient's trace)."""
+    purposes = {m.id: (m.purpose or "") for m in case.marks}
+    picked = {q: findings.selected(results, q, purposes) for q in CASE_QUANTITIES}
+    picked["heart_rate"] = inputs.heart_rate
+    return {q: r.id for q, r in picked.items() if r is not None}
+
+
 def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | None = None,
                  errors: Sequence[tuple[str, str]] | None = None, created: datetime | None = None
                  ) -> tuple[Report, Sources]:
@@ -241,6 +256,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     typed = case.findings()
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
+    inputs = findings.assessment_input(case, results)
     report = Report(
         header=_header(case, sources, created or datetime.now(UTC)),
         devices=tuple(case_device(d) for d in typed.devices),
@@ -252,10 +268,11 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
                           tuple(Space(label, cm, kind) for kind, label, cm in findings.space_entries(case, results)),
                           _str(typed.leaflets.mac)),
         measurements=tuple(_measurement(r) for r in results),
-        assessment=assess(findings.assessment_input(case, results)),
+        assessment=assess(inputs),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
-        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)})
+        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
+        selected_ids=selected_ids(case, results, inputs))
     return report, sources
 
 

@@ -34,6 +34,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
              "beat": m.beat, "beats": m.beats, "sd": m.sd}
             for m in report.measurements
         ],
+        "selected": dict(report.selected_ids),
         "assessment": report.assessment.as_json(),
         "key_images": [
             {"id": k.id, "sop_instance_uid": k.sop_instance_uid, "frame_number": k.frame_number,

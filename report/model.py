@@ -229,6 +229,8 @@ class Report:
     notes: str = ""
     errors: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
+    #: quantity -> id of the measurement every output quotes for it (the beat average where there are beats)
+    selected_ids: dict[str, str] = field(default_factory=dict)
 
     def measurement(self, quantity: str) -> Measurement | None:
         """The first measurement of ``quantity``, if any."""
@@ -237,26 +239,24 @@ class Report:
     def by_id(self, result_id: str) -> Measurement | None:
         return next((m for m in self.measurements if m.id == result_id), None)
 
-    def selected(self, quantity: str, among: tuple[Measurement, ...] | None = None) -> Measurement | None:
-        """The one value of ``quantity`` every part of the report quotes: the beat average where there are
-        beats (``measurements.selection.selected``), never a held one; ``among`` narrows the candidates."""
-        pool = [m for m in (self.measurements if among is None else among) if not m.held]
-        return selection.selected(pool, quantity)
+    def selected(self, quantity: str) -> Measurement | None:
+        """The one value of ``quantity`` every part of the report quotes (``selected``: chosen once, by
+        ``planning.findings.selected``, when the report was built), if the case has one."""
+        rid = self.selected_ids.get(quantity)
+        return None if rid is None else self.by_id(rid)
 
     def members(self, average: Measurement) -> list[Measurement]:
         """The measurements averaged into ``average`` (its beats, or its traces' averages)."""
         return selection.members(average, self.measurements)
 
     def heart_rate_of(self, m: Measurement) -> Measurement | None:
-        """The heart rate measured over the same beats as ``m`` (same marks), if any."""
+        """The heart rate measured over the same beats as ``m`` (same marks; the beat's own for one beat), if any."""
         if m.quantity == "heart_rate":
             return None
-        rates = [r for r in self.measurements if r.quantity == "heart_rate" and r.beat is None and not r.held]
-        same = [r for r in rates if set(r.source) == set(m.source)]
-        if m.beat is not None:
-            return next((r for r in self.measurements if r.quantity == "heart_rate" and r.beat == m.beat
-                         and r.source == m.source), None)
-        return same[0] if same else None
+        rates = [r for r in self.measurements if r.quantity == "heart_rate" and r.beat == m.beat and not r.held
+                 and set(r.source) == set(m.source)]
+        chosen = self.selected("heart_rate")
+        return chosen if chosen in rates else (rates[0] if rates else None)
 
     def mark(self, mark_id: str) -> Mark | None:
         return next((m for m in self.marks if m.id == mark_id), None)

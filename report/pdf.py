@@ -28,7 +28,6 @@ from PySide6.QtGui import (
 from measurements.concepts import round_half_up
 from measurements.concepts import value_text as quantity_text
 from planning.assessment import CRITERIA, SOURCES, Status
-from planning.findings import NOT_INFLOW
 from report.clipmap import clip_map_image
 from report.model import CONTEXT_LABELS, Measurement, Report
 from report.qt import ensure_app
@@ -144,12 +143,9 @@ def _header_html(r: Report) -> str:
 def _summary_html(r: Report) -> str:
     """The numbers and statuses a heart team looks at first."""
     a = r.assessment
-    mg = r.selected("mean_gradient", _inflow(r))
-    hr = r.selected("heart_rate")
-    mva = max((m for m in r.measurements if m.quantity == "mva_planimetry" and not m.held), key=lambda m: m.value,
-              default=None)
-    gradient = "not measured" if mg is None else value_text(r, mg) + (
-        f" at HR {hr.text}" if hr and not r.heart_rate_of(mg) else "")
+    mg, hr, mva = r.selected("mean_gradient"), r.selected("heart_rate"), r.selected("mva_planimetry")
+    notes = "; ".join(n for n in (mg.averaged if mg else "", f"HR {hr.text}" if hr else "") if n)
+    gradient = "not measured" if mg is None else f"{mg.text} ({notes})" if notes else mg.text
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
     space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
@@ -169,16 +165,10 @@ def _summary_html(r: Report) -> str:
             f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
 
 
-def _inflow(r: Report) -> tuple[Measurement, ...]:
-    """Measurements of transmitral inflow: none of their marks is an MR jet, LVOT or PISA mark."""
-    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW}
-    return tuple(m for m in r.measurements if not not_inflow.intersection(m.source))
-
-
-def top_level(r: Report, among: tuple[Measurement, ...]) -> list[Measurement]:
-    """The measurements of ``among`` not averaged into another one (the values a summary quotes)."""
+def top_level(r: Report) -> list[Measurement]:
+    """The measurements not averaged into another one."""
     inner = {part.id for m in r.measurements if m.beats is not None for part in r.members(m)}
-    return [m for m in among if m.id not in inner]
+    return [m for m in r.measurements if m.id not in inner]
 
 
 def grouped(r: Report) -> list[tuple[Measurement, int]]:
@@ -189,7 +179,7 @@ def grouped(r: Report) -> list[tuple[Measurement, int]]:
     def tree(m: Measurement, depth: int) -> list[tuple[Measurement, int]]:
         return [(m, depth), *(row for part in r.members(m) for row in tree(part, depth + 1))]
 
-    trees = [tree(m, 0) for m in top_level(r, r.measurements)]
+    trees = [tree(m, 0) for m in top_level(r)]
     return [row for t in sorted(trees, key=lambda t: min(order[m.id] for m, _ in t)) for row in t]
 
 
@@ -247,8 +237,8 @@ def _leaflets_html(r: Report) -> str:
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
     rows = []
-    for m in top_level(r, _inflow(r)):
-        if m.quantity in quantities:
+    for m in (r.selected(q) for q in quantities):
+        if m is not None:
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
             rows.append([esc(m.label), esc(value_text(r, m)), grades])
     s = r.assessment.stenosis
@@ -256,7 +246,7 @@ def _stenosis_html(r: Report) -> str:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
     parts = ["<h2>4. Stenosis assessment</h2>",
              _table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
-             f'<p><b>Current stenosis:</b> {verdict[s.barrier]}.</p>']
+             f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
     items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
                     f"{esc(f.evidence.value)}]</span></li>" for f in s.findings)
     if items:
