@@ -70,10 +70,15 @@ def averaging(r: Report, m: Measurement) -> str:
     return "; ".join(n for n in (m.averaged, f"HR {hr.text}" if hr else "") if n)
 
 
-def value_text(r: Report, m: Measurement) -> str:
+def value_html(r: Report, m: Measurement) -> str:
     """The printed value with how it was averaged: "6.6 mmHg (mean of 3 beats, SD 0.1; HR 72 bpm)"."""
     notes = averaging(r, m)
-    return f"{m.text} ({notes})" if notes else m.text
+    return _unbroken(m.text) + (f" ({esc(notes)})" if notes else "")
+
+
+def _unbroken(text: str) -> str:
+    """Escaped, with the space between number and unit kept on one line."""
+    return esc(text).replace(" ", "&nbsp;")
 
 
 def _mm(cm: float) -> str:
@@ -145,13 +150,13 @@ def _summary_html(r: Report) -> str:
     a = r.assessment
     mg, hr, mva = r.selected("mean_gradient"), r.selected("heart_rate"), r.selected("mva_planimetry")
     notes = "; ".join(n for n in (mg.averaged if mg else "", f"HR {hr.text}" if hr else "") if n)
-    gradient = "not measured" if mg is None else f"{mg.text} ({notes})" if notes else mg.text
+    gradient = "not measured" if mg is None else _unbroken(mg.text) + (f" ({esc(notes)})" if notes else "")
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
     space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
     rows = [("Residual MR", f"{esc(a.mr_grade or 'not graded')} <span class=\"note\">({esc(a.mr_grade_basis)})</span>"),
-            ("Mean gradient", esc(gradient)),
-            ("MVA, planimetry", esc(mva.text) if mva else "not measured"),
+            ("Mean gradient", gradient),
+            ("MVA, planimetry", _unbroken(mva.text) if mva else "not measured"),
             ("Stenosis", esc(barrier)),
             ("Redo-TEER anatomy", f"posterior leaflet {esc(a.redo.leaflet)}; space beside devices {space}"
              + ("; leaflet injury" if a.redo.injury_barrier else "")),
@@ -240,7 +245,7 @@ def _stenosis_html(r: Report) -> str:
     for m in (r.selected(q) for q in quantities):
         if m is not None:
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
-            rows.append([esc(m.label), esc(value_text(r, m)), grades])
+            rows.append([esc(m.label), value_html(r, m), grades])
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
@@ -265,7 +270,7 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
     warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
     label = esc(m.label) if not depth else f'{"&nbsp;" * 4 * depth}└ <span class="note">{esc(m.label)}</span>'
-    value = f"<b>{esc(m.text)}</b>" if not depth else esc(m.text)
+    value = f"<b>{_unbroken(m.text)}</b>" if not depth else _unbroken(m.text)
     notes = averaging(r, m)
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
@@ -277,7 +282,7 @@ def _measurements_html(r: Report) -> str:
     rows = [_measurement_row(r, m, depth) for m, depth in grouped(r)]
     parts = ["<h2>5. Measurements</h2>"]
     parts.append(_table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
-                        [22, 12, 16, 17, 25, 8]) if rows else "<p>No measurement.</p>")
+                        [22, 15, 14, 17, 23, 9]) if rows else "<p>No measurement.</p>")
     for e in r.errors:
         parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
     return "".join(parts)
