@@ -275,14 +275,14 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
     method = "beat average" if m.beats is not None else esc(m.method) or esc(m.quantity)
-    return [label, value, method, grades or "—", warns, esc(", ".join(m.source))]
+    return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
 
 
 def _measurements_html(r: Report) -> str:
     rows = [_measurement_row(r, m, depth) for m, depth in grouped(r)]
     parts = ["<h2>5. Measurements</h2>"]
     parts.append(_table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
-                        [22, 15, 14, 17, 23, 9]) if rows else "<p>No measurement.</p>")
+                        [22, 16, 13, 15, 22, 12]) if rows else "<p>No measurement.</p>")
     for e in r.errors:
         parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
     return "".join(parts)

@@ -103,6 +103,25 @@ def html_rows(html: str) -> list[tuple[str, list[str]]]:
     return parser.rows
 
 
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(" ")  # cells, rows and line breaks never run into each other
+
+
+def html_text(html: str) -> str:
+    """The report HTML as plain text (cells kept apart), whitespace collapsed; the style sheet left out."""
+    parser = _Text()
+    parser.feed(html.split("</style>", 1)[-1])
+    return " ".join("".join(parser.parts).split())
+
+
 def sr_nums(path: Path) -> list[tuple[str, str, float, list[str]]]:
     """Every NUM of an SR: (its group's tracking identifier, concept code, value, codes of its modifiers)."""
     out: list[tuple[str, str, float, list[str]]] = []
