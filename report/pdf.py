@@ -253,7 +253,7 @@ def _stenosis_html(r: Report) -> str:
              _table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
              f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
     items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
-                    f"{esc(f.evidence.value)}]</span></li>" for f in s.findings)
+                    f"{esc(f.evidence.value)}]</span>{_quoted_from(r, f.measurements)}</li>" for f in s.findings)
     if items:
         parts.append(f"<ul>{items}</ul>")
     if s.projected_mva_cm2 is not None:
@@ -303,6 +303,12 @@ def _key_images_html(r: Report, image_width: int, available: frozenset[str]) -> 
     return f'<h2>6. Key images</h2><table width="100%" cellpadding="4">{rows}</table>'
 
 
+def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
+    """Which measurement rows a finding's values are (section 5 lists them), e.g. "values: Heart rate"."""
+    labels = [m.label for m in (r.by_id(i) for i in ids) if m is not None]
+    return f'<br><span class="note">values: {esc("; ".join(labels))}</span>' if labels else ""
+
+
 def _options_html(r: Report) -> str:
     a = r.assessment
     parts = ["<h2>7. Decision support</h2>", f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
@@ -319,7 +325,8 @@ def _options_html(r: Report) -> str:
         for label, findings in (("For", o.favouring), ("Against", o.against)):
             for f in findings:
                 used.update(f.sources)
-                rows.append([label, esc(f.text), f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
+                rows.append([label, esc(f.text) + _quoted_from(r, f.measurements),
+                             f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
             parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
     refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
