@@ -22,7 +22,7 @@ from gui.viewer.viewport import Viewport
 from measurements.marks import MarkType
 from planning.case import CASE_SUFFIX, autosave_path
 from planning.commands import RemoveMark, ReplaceMark
-from planning.labels import labels_for, purpose_for
+from planning.labels import labels_for, labels_for_regions, purpose_for
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
 #: Characters the toolbar's label box shows without clipping (the longest clinical labels).
 LABEL_CHARS = 38
+#: What the empty label box shows: a new mark has no label (no meaning, never graded) until one is chosen.
+LABEL_PLACEHOLDER = "Choose what this measures…"
 
 
 class Annotation:
@@ -238,7 +240,11 @@ class Annotation:
     def _fill_labels(self, kind: MarkType) -> None:
         self.label_box.blockSignals(True)
         self.label_box.clear()
-        self.label_box.addItems(labels_for(kind))
+        self.label_box.addItems(labels_for_regions(self.window.grid.active.regions, kind))
+        self.label_box.setCurrentIndex(-1)  # empty: the next mark is unlabelled until the user picks a label
+        line = self.label_box.lineEdit()
+        if line is not None:  # an editable combo box has its line edit
+            line.setPlaceholderText(LABEL_PLACEHOLDER)
         self.label_box.blockSignals(False)
         self._set_label(self.label_box.currentText())
 
@@ -254,7 +260,8 @@ class Annotation:
             return
         self.label_box.blockSignals(True)
         self.label_box.clear()
-        self.label_box.addItems(labels_for(mark.type))
+        region = next((r for r in self.overlay().viewport.regions if r.index == mark.region), None)
+        self.label_box.addItems(labels_for(region, mark.type))
         self.label_box.setCurrentText(mark.label)
         self.label_box.blockSignals(False)
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "frame": "gui.cli.frame",
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
+    "mpr": "gui.cli.mpr",
     "open": "gui.cli.open_app",
     "pacs": "gui.cli.pacs",
     "report": "gui.cli.report",

@@ -451,6 +451,8 @@ class MainWindow(QMainWindow):
         """Show a study catalog: the browser at once, then the first loops in the visible viewports."""
         for path, message in catalog.warnings:
             self.notices.warning(f"{path}: {message}")
+        for volume in catalog.volumes():
+            self.notices.warning(f"{volume.path}: 3D volume: volume viewer not yet available")
         loops = list(catalog.loops())
         if not loops:
             self.notices.error("No loops found in what was opened")

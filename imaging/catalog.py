@@ -16,6 +16,7 @@ from pydicom import dcmread
 
 from imaging.errors import InputError
 from imaging.loop import LoopInfo, read_info
+from imaging.volume import VolumeInfo, is_volume_sop_class, read_volume_info
 
 DICOMDIR_NAME = "DICOMDIR"
 
@@ -27,6 +28,8 @@ class Series:
     number: int | None
     modality: str
     loops: list[LoopInfo] = field(default_factory=list)
+    #: 3D/4D volumes (Enhanced US Volume, Philips Cartesian): listed apart, never played as loops
+    volumes: list[VolumeInfo] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +58,9 @@ class StudyCatalog:
     def loops(self) -> list[LoopInfo]:
         return [loop for p in self.patients for st in p.studies for se in st.series for loop in se.loops]
 
+    def volumes(self) -> list[VolumeInfo]:
+        return [v for p in self.patients for st in p.studies for se in st.series for v in se.volumes]
+
     def find(self, sop_instance_uid: str) -> LoopInfo | None:
         return next((loop for loop in self.loops() if loop.sop_instance_uid == sop_instance_uid), None)
 
@@ -68,6 +74,7 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
     warnings: list[tuple[str, str]] = []
     files = list(_expand(paths, warnings))
     loops: list[LoopInfo] = []
+    volumes: list[VolumeInfo] = []
     seen: dict[str, Path] = {}
     for done, path in enumerate(files, start=1):
         if cancel is not None and cancel.is_set():
@@ -75,6 +82,7 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
             break
         try:
             info = read_info(path)
+            volume = read_volume_info(path) if is_volume_sop_class(info.sop_class_uid) else None
         except InputError as exc:
             warnings.append((str(path), _message(exc)))
         else:
@@ -82,10 +90,13 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
                 warnings.append((str(path), f"same SOP Instance UID as {seen[info.sop_instance_uid]}; skipped"))
             else:
                 seen[info.sop_instance_uid] = path
-                loops.append(info)
+                if volume is not None:
+                    volumes.append(volume)
+                else:
+                    loops.append(info)
         if progress is not None:
             progress(done, len(files))
-    return StudyCatalog(patients=_group(loops), warnings=warnings)
+    return StudyCatalog(patients=_group(loops, volumes), warnings=warnings)
 
 
 def _message(exc: InputError) -> str:
@@ -134,11 +145,13 @@ def _dicomdir_files(path: Path, warnings: list[tuple[str, str]]) -> list[Path]:
     return files
 
 
-def _group(loops: list[LoopInfo]) -> list[Patient]:
+def _group(loops: list[LoopInfo], volumes: list[VolumeInfo]) -> list[Patient]:
     patients: dict[tuple[str, str], Patient] = {}
     studies: dict[str, Study] = {}
     series: dict[str, Series] = {}
-    for loop in loops:
+    items: list[LoopInfo | VolumeInfo] = [*loops, *volumes]
+    for item in items:
+        loop = item if isinstance(item, LoopInfo) else item.header
         patient = patients.setdefault((loop.patient_id, loop.patient_name),
                                       Patient(loop.patient_id, loop.patient_name))
         study = studies.get(loop.study_instance_uid)
@@ -151,12 +164,16 @@ def _group(loops: list[LoopInfo]) -> list[Patient]:
             one_series = series[loop.series_instance_uid] = Series(
                 loop.series_instance_uid, loop.series_description, loop.series_number, loop.modality)
             study.series.append(one_series)
-        one_series.loops.append(loop)
+        if isinstance(item, LoopInfo):
+            one_series.loops.append(item)
+        else:
+            one_series.volumes.append(item)
     for patient in patients.values():
         patient.studies.sort(key=lambda s: (s.date, s.study_instance_uid))
         for study in patient.studies:
             study.series.sort(key=lambda s: (s.number is None, s.number or 0, s.series_instance_uid))
             for one_series in study.series:
                 one_series.loops.sort(key=lambda i: (i.instance_number is None, i.instance_number or 0, str(i.path)))
+                one_series.volumes.sort(key=lambda v: str(v.path))
     return sorted(patients.values(), key=lambda p: (p.name, p.patient_id))
 

@@ -2,7 +2,9 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings.
+the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+label) is measured with its purpose ignored, never graded, and no calculation uses it
+(docs/clinical-criteria.md §1.0).
 
 Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.<purpose>[.<first mark id>].<quantity>``
 (beat averages) and ``header.<sop uid>.heart_rate``. What a mark gives:
@@ -80,6 +82,22 @@ def make_result(rid: str, label: str, quantity: str, value: float, source: Seque
     return Result(id=rid, label=label, quantity=quantity, value=float(value), unit=concepts.quantity(quantity).unit,
                   source=tuple(source), grades=thresholds.grade(grading or quantity, value),
                   warnings=tuple(warnings), method=method)
+
+
+#: Carried by every result of an unlabelled mark (docs/clinical-criteria.md, "Meaning of a mark").
+UNLABELLED_WARNING = ("unlabelled mark: measured only, not graded and not used by calculations, the summary"
+                      " or decision support; give it a label")
+
+
+def is_unlabelled(mark: Mark) -> bool:
+    """A mark without a label (or with a blank one) has no clinical meaning yet."""
+    return not mark.label.strip()
+
+
+def measured_only(results: Sequence[Result]) -> list[Result]:
+    """The results of an unlabelled mark: values kept, grades dropped, labelled and warned as unlabelled."""
+    return [replace(r, label=f"Unlabelled {r.label}", grades=(), warnings=(*r.warnings, UNLABELLED_WARNING))
+            for r in results]
 
 
 def _label(mark: Mark, quantity: str, single: bool) -> str:
@@ -339,7 +357,8 @@ def measure_all(
             raise hit
         return hit
 
-    for mark in marks:
+    for given in marks:
+        mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
             region = resolve_region(mark, cached_regions)
             r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
@@ -348,6 +367,7 @@ def measure_all(
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
+        mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
         if not held:
             measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
@@ -429,6 +449,8 @@ def _mark_ref(calc: Mapping[str, Any], key: str, measured: Mapping[str, _Measure
     if mark_id not in measured:
         raise InputError(f"{key} {mark_id!r} is missing, could not be measured, or is held by a plausibility"
                          " gate until confirmed")
+    if is_unlabelled(measured[mark_id].mark):
+        raise InputError(f"{key} {mark_id!r} is unlabelled: give it a label before a calculation uses it")
     return measured[mark_id]
 
 

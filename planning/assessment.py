@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
-from measurements.concepts import ACC, EAE, quantity, value_text
+from measurements.concepts import ACC, EAE, MVARC, quantity, value_text
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
@@ -240,6 +240,7 @@ class AssessmentInput:
     surgical_risk: SurgicalRisk | None = None
     tmvr_anatomy: TmvrAnatomy | None = None  # unknown = needs CT
     concomitant_surgical_indication: bool = False
+    other_gradients: Sequence[Result] = ()  # the inflow mean gradients not selected (beats, other loops)
 
     def __post_init__(self) -> None:
         for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
@@ -455,6 +456,23 @@ def _scheme_notes(result: Result) -> list[str]:
             f"{', '.join(others)}: the schemes differ at this value; MVARC is the post-TEER criterion."]
 
 
+def _mvarc_class(result: Result) -> str | None:
+    return next((g.label for g in result.grades if g.scheme == MVARC), None)
+
+
+def _discordant(selected: Result, others: Sequence[Result]) -> list[str]:
+    """Inflow mean gradients in the measurement table whose MVARC class differs from the selected one's
+    (a beat above the cut-off, an average below it): named, so the table and the verdict never seem to
+    disagree."""
+    mine = _mvarc_class(selected)
+    odd = [f"{r.label} {quoted(r)} ({label})" for r in others
+           for label in [_mvarc_class(r)] if label is not None and label != mine]
+    if not odd:
+        return []
+    return [f"Graded differently from the mean gradient the rules use ({quoted(selected)}, {selected.label}): "
+            + "; ".join(odd) + "."]
+
+
 def _projection(mva: Result) -> float:
     """MVA left after one more device occludes the assumed fraction of the printed planimetered MVA."""
     return shown(float(printed(mva)) * (1.0 - _threshold("mva_loss_per_device")), 2)
@@ -471,72 +489,95 @@ def _stenosis_statement(significant: list[tuple[str, Result]], clear: list[tuple
     return text + (f" ({', '.join(missing)} not measured)" if missing else "")
 
 
+@dataclass(slots=True)
+class _Tally:
+    """The stenosis findings as they are collected, each list one direction (see ``StenosisRisk``)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    significant: list[Finding] = field(default_factory=list)
+    risks: list[Finding] = field(default_factory=list)
+    reassuring: list[Finding] = field(default_factory=list)
+    sig_parts: list[tuple[str, Result]] = field(default_factory=list)
+    clear_parts: list[tuple[str, Result]] = field(default_factory=list)
+
+    def mvarc(self, finding: Finding, what: str, result: Result, significant: bool) -> None:
+        """An MVARC finding, counted as significant or clear by its own value."""
+        self.findings.append(finding)
+        if significant:
+            self.significant.append(finding)
+        (self.sig_parts if significant else self.clear_parts).append((what, result))
+
+    def risk(self, finding: Finding) -> None:
+        """A stop-rule risk: a finding against another device, and a warning."""
+        self.risks.append(finding)
+        self.warnings.append(finding.text + ".")
+
+
+def _gradient_rules(inp: AssessmentInput, mg_r: Result, tally: _Tally) -> None:
+    """MVARC MG ≥ 5, the degenerative-MR flag MG > 4.4, and the stop rule MG ≥ 4 (< 4 at HR 60–80 is low)."""
+    hr_r = inp.heart_rate
+    mg = float(printed(mg_r))
+    hr_text = f" at HR {quoted(hr_r)}" if hr_r is not None else " (heart rate not recorded)"
+    is_sig = mg >= _threshold("mg_significant")
+    tally.mvarc(_finding("mg_significant", f"Mean gradient {quoted(mg_r)}{hr_text} is "
+                         f"{'≥' if is_sig else '<'} {_cut('mg_significant')} mmHg (MVARC)",
+                         *((mg_r,) if hr_r is None else (mg_r, hr_r))), "mean gradient", mg_r, is_sig)
+    tally.warnings.extend(_heart_rate_warnings(hr_r))
+    tally.warnings.extend(_discordant(mg_r, inp.other_gradients))
+    if inp.etiology is not None and inp.etiology.degenerative and mg > _threshold("mg_dmr_amber"):
+        tally.risks.append(_finding("mg_dmr_amber", f"Mean gradient {quoted(mg_r)} > {_cut('mg_dmr_amber')} mmHg"
+                                    " in degenerative MR", mg_r))
+    if is_sig:
+        return
+    if mg >= _threshold("mg_redo_stop"):
+        tally.risk(_finding("mg_redo_stop", f"Mean gradient {quoted(mg_r)} is ≥ {_cut('mg_redo_stop')} mmHg: "
+                            f"another device would likely push it to ≥ {_cut('mg_significant')} mmHg", mg_r))
+    elif hr_r is not None and _hr_in_range(hr_r):
+        tally.reassuring.append(_finding("mg_redo_stop", f"Mean gradient {quoted(mg_r)} at HR {quoted(hr_r)} "
+                                         f"is < {_cut('mg_redo_stop')} mmHg (low)", mg_r, hr_r))
+
+
+def _area_rules(mva_r: Result, tally: _Tally) -> float:
+    """MVARC MVA < 1.5 and the stop rule's projected MVA; returns the projection (cm²)."""
+    low = float(printed(mva_r)) < _threshold("mva_significant")
+    tally.mvarc(_finding("mva_significant", f"Planimetered MVA {quoted(mva_r)} is "
+                         f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)", mva_r),
+                "planimetered MVA", mva_r, low)
+    projected = _projection(mva_r)
+    if low:
+        return projected
+    tally.warnings.extend(_scheme_notes(mva_r))
+    loss = f"{_threshold('mva_loss_per_device'):.0%}"
+    if projected < _threshold("mva_after_device"):
+        tally.risk(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would fall to about "
+                            f"{projected:.2f} cm² (< {_cut('mva_after_device')} cm²) if one more device occludes "
+                            f"{loss} of it", mva_r))
+    else:
+        tally.reassuring.append(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would stay about "
+                                         f"{projected:.2f} cm² (≥ {_cut('mva_after_device')} cm²) after one more "
+                                         f"device occludes {loss} of it", mva_r))
+    return projected
+
+
 def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
     """Rule 1 and the redo stop rule (§2.6): current MS by the MVARC cut-offs, and the projection of
     one more device; every number is the selected result, classified as printed."""
-    findings: list[Finding] = []
-    warnings: list[str] = []
-    significant: list[Finding] = []
-    risks: list[Finding] = []
-    reassuring: list[Finding] = []
-    sig_parts: list[tuple[str, Result]] = []
-    clear_parts: list[tuple[str, Result]] = []
-    mg_r, hr_r, mva_r = inp.mean_gradient, inp.heart_rate, inp.mva.get("planimetry")
+    tally = _Tally()
+    mg_r, mva_r = inp.mean_gradient, inp.mva.get("planimetry")
     missing = [name for name, r in ((MISSING_MG, mg_r), (MISSING_MVA, mva_r)) if r is None]
     if mg_r is not None:
-        mg = float(printed(mg_r))
-        hr_text = f" at HR {quoted(hr_r)}" if hr_r is not None else " (heart rate not recorded)"
-        quoting = (mg_r,) if hr_r is None else (mg_r, hr_r)
-        is_sig = mg >= _threshold("mg_significant")
-        f = _finding("mg_significant", f"Mean gradient {quoted(mg_r)}{hr_text} is "
-                     f"{'≥' if is_sig else '<'} {_cut('mg_significant')} mmHg (MVARC)", *quoting)
-        findings.append(f)
-        if is_sig:
-            significant.append(f)
-        (sig_parts if is_sig else clear_parts).append(("mean gradient", mg_r))
-        warnings.extend(_heart_rate_warnings(hr_r))
-        if inp.etiology is not None and inp.etiology.degenerative and mg > _threshold("mg_dmr_amber"):
-            risks.append(_finding("mg_dmr_amber", f"Mean gradient {quoted(mg_r)} > {_cut('mg_dmr_amber')} mmHg"
-                                  " in degenerative MR", mg_r))
-        if not is_sig and mg >= _threshold("mg_redo_stop"):
-            text = (f"Mean gradient {quoted(mg_r)} is ≥ {_cut('mg_redo_stop')} mmHg: another device would likely "
-                    f"push it to ≥ {_cut('mg_significant')} mmHg")
-            risks.append(_finding("mg_redo_stop", text, mg_r))
-            warnings.append(text + ".")
-        elif not is_sig and _hr_in_range(hr_r) and hr_r is not None:
-            reassuring.append(_finding("mg_redo_stop", f"Mean gradient {quoted(mg_r)} at HR {quoted(hr_r)} "
-                                       f"is < {_cut('mg_redo_stop')} mmHg (low)", mg_r, hr_r))
-    projected: float | None = None
-    if mva_r is not None:
-        low = float(printed(mva_r)) < _threshold("mva_significant")
-        f = _finding("mva_significant", f"Planimetered MVA {quoted(mva_r)} is "
-                     f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)", mva_r)
-        findings.append(f)
-        if low:
-            significant.append(f)
-        (sig_parts if low else clear_parts).append(("planimetered MVA", mva_r))
-        if not low:
-            warnings.extend(_scheme_notes(mva_r))
-        projected = _projection(mva_r)
-        loss = f"{_threshold('mva_loss_per_device'):.0%}"
-        if not low and projected < _threshold("mva_after_device"):
-            text = (f"Planimetered MVA {quoted(mva_r)} would fall to about {projected:.2f} cm² (< "
-                    f"{_cut('mva_after_device')} cm²) if one more device occludes {loss} of it")
-            risks.append(_finding("mva_after_device", text, mva_r))
-            warnings.append(text + ".")
-        elif not low:
-            reassuring.append(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would stay about "
-                                       f"{projected:.2f} cm² (≥ {_cut('mva_after_device')} cm²) after one more device"
-                                       f" occludes {loss} of it", mva_r))
+        _gradient_rules(inp, mg_r, tally)
+    projected = None if mva_r is None else _area_rules(mva_r, tally)
     for method, label in (("pht", "pressure half-time"), ("continuity", "continuity equation")):
         r = inp.mva.get(method)
         if r is not None and float(printed(r)) < _threshold("mva_significant"):
-            warnings.append(f"MVA by {label} {quoted(r)} is < {_cut('mva_significant')} cm²; this method is"
-                            " not validated after TEER and is supportive only.")
-    barrier = None if mg_r is None and mva_r is None else bool(significant)
-    return StenosisRisk(barrier, tuple(findings + risks + reassuring), tuple(warnings), projected,
-                        _stenosis_statement(sig_parts, clear_parts, missing), tuple(significant), tuple(risks),
-                        tuple(reassuring), tuple(missing))
+            tally.warnings.append(f"MVA by {label} {quoted(r)} is < {_cut('mva_significant')} cm²; this method is"
+                                  " not validated after TEER and is supportive only.")
+    barrier = None if mg_r is None and mva_r is None else bool(tally.significant)
+    return StenosisRisk(barrier, tuple(tally.findings + tally.risks + tally.reassuring), tuple(tally.warnings),
+                        projected, _stenosis_statement(tally.sig_parts, tally.clear_parts, missing),
+                        tuple(tally.significant), tuple(tally.risks), tuple(tally.reassuring), tuple(missing))
 
 
 def leaflet_class(length_mm: float | None) -> str:
@@ -609,11 +650,14 @@ def plug_candidate(inp: AssessmentInput, stenosis_barrier: bool | None) -> tuple
 
 def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding], against: Iterable[Finding],
             missing: Sequence[str] = (), suffix: str = "") -> OptionAssessment:
-    """An option; its summary is "<short name>: <status>[ (<detail>)][<suffix>]", "not assessable
-    (missing: …)" naming the inputs when nothing argues for or against it."""
+    """An option; its summary is "<short name>: <status>[ (<detail>[; missing: …])][<suffix>]": "not
+    assessable (missing: …)" when nothing argues for or against it, and an option that findings favour
+    or leave possible names the inputs it still lacks."""
     name, evidence, sources = OPTIONS[key]
     if status is Status.NOT_ASSESSABLE:
         detail = f"missing: {', '.join(missing)}"
+    elif missing and status is not Status.DISFAVOURED:
+        detail = "; ".join(w for w in (detail, f"missing: {', '.join(missing)}") if w)
     summary = f"{_SHORT[key]}: {status.value}" + (f" ({detail})" if detail else "") + suffix
     return OptionAssessment(key, name, status, summary, tuple(favouring), tuple(against), evidence, sources,
                             tuple(missing))
@@ -622,10 +666,6 @@ def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding],
 _SHORT = {"redo_teer": "Redo TEER", "plug": "Plug/occluder", "elasta_tmvr": "ELASTA-Clip + TMVR",
           "surgery": "Surgery", "medical": "Medical therapy"}
 _TEER_BLOCKERS = ("injury", "calcification")
-
-
-def _not_measured(missing: Sequence[str]) -> str:
-    return f"not measured: {', '.join(missing)}" if missing else ""
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
@@ -655,10 +695,10 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
         return _option("redo_teer", Status.NOT_ASSESSABLE, "", favour, against, missing)
     if redo.leaflet == "conditional":
         mm = _mm(inp.posterior_length) if inp.posterior_length is not None else 0.0
-        why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk, _not_measured(missing)) if w)
+        why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
     if risk or calcified or missing:
-        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified, _not_measured(missing)) if w)
+        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
     return _option("redo_teer", Status.FAVOURED, "space and leaflet favourable", favour, against)
 
@@ -679,8 +719,7 @@ def _plug_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
     if candidate:
         status = Status.FAVOURED if (redo.injury_barrier or redo.space_ok is False) and not sten.missing \
             else Status.POSSIBLE
-        why = "; ".join(w for w in ("discrete leak suited to a plug", _not_measured(sten.missing)) if w)
-        return _option("plug", status, why, hits, against, missing)
+        return _option("plug", status, "discrete leak suited to a plug", hits, against, missing)
     if any(f.criterion == "plug_location" for f in against):
         return _option("plug", Status.DISFAVOURED, "no discrete measurable leak", hits, against, missing)
     return _option("plug", Status.NOT_ASSESSABLE, "", hits, against, missing)
@@ -710,11 +749,13 @@ def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibili
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: an adequate surgical candidate"))
     if inp.tmvr_anatomy is TmvrAnatomy.SUITABLE:
         favour.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as suitable (annulus / neo-LVOT)"))
+    settled = bool(sten.barrier) or redo.injury_barrier  # MR + MS, or MR not treatable by TEER: the rest adds nothing
     missing = [n for n, absent in (
         (MISSING_RISK, inp.surgical_risk is None),
         (MISSING_TMVR, inp.tmvr_anatomy in (None, TmvrAnatomy.UNKNOWN)),
-        *((m, True) for m in sten.missing),
-        (MISSING_SPACE, redo.space_ok is None), (MISSING_LEAFLET, redo.leaflet == "not measured")) if absent]
+        *((m, not sten.barrier) for m in sten.missing),
+        (MISSING_SPACE, redo.space_ok is None and not settled),
+        (MISSING_LEAFLET, redo.leaflet == "not measured" and not settled)) if absent]
     if inp.tmvr_anatomy is TmvrAnatomy.UNSUITABLE:
         against.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)"))
         return _option("elasta_tmvr", Status.DISFAVOURED, "TMVR anatomy unsuitable", favour, against, missing)
@@ -760,7 +801,7 @@ def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessmen
                         "intervention")] if sten.barrier else []
     if rank is None:
         if against:
-            return _option("medical", Status.DISFAVOURED, f"stenosis remains; missing: {MISSING_MR}", (), against,
+            return _option("medical", Status.DISFAVOURED, f"stenosis remains; {MISSING_MR} missing", (), against,
                            (MISSING_MR,))
         return _option("medical", Status.NOT_ASSESSABLE, "", (), against, (MISSING_MR,))
     finding = _finding("mr_tolerable", f"Residual MR {mr_grade}")

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.marks import Mark
 from measurements.plausibility import usable
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
 from planning.case import Case
+from planning.labels import labelled_results, results_of_purpose
 from planning.model import Device
 from planning.vocab import Calcification, LeafletInjury, MarkPurpose, Scallop
 
@@ -117,9 +119,10 @@ NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
 
 
 def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
-    """Results that describe transmitral inflow: none of their marks has a non-inflow purpose."""
+    """Results that describe transmitral inflow: none of their marks is unlabelled or has a non-inflow purpose."""
     purpose = {m.id: (m.purpose or "") for m in case.marks}
-    return [r for r in results if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
+    labelled = labelled_results(case.marks, results)
+    return [r for r in labelled if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
 
 
 def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
@@ -132,28 +135,32 @@ def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
 INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_time", "mva_pht"})
 
 
-def selected(results: Sequence[Result], quantity: str, purposes: Mapping[str, str] | None = None,
-             near: Result | None = None) -> Result | None:
-    """The one result of ``quantity`` that the rules, the report and the GUI quote.
+def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
+    """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose)."""
+    return bool(result.source) and all(purposes.get(i) == MarkPurpose.MV_INFLOW for i in result.source)
 
-    Never a per-beat result, a held one (plausibility) or a non-finite one; of results that one
-    average covers (its marks include theirs), only the average. An inflow quantity (``INFLOW_ONLY``)
-    comes only from marks whose purpose (``purposes``: mark id → purpose) is mitral inflow, never an
-    MR jet's. Of several (several inflow loops), the one over the most beats, then the most marks,
-    then the first: one value everywhere. ``near``: prefer results sharing a mark with it (the heart
-    rate of the selected gradient's trace).
+
+def selected(results: Sequence[Result], quantity: str, marks: Iterable[Mark] = (),
+             near: Result | None = None) -> Result | None:
+    """The one result of ``quantity`` that the rules, the report and the GUI quote (pass the case's marks).
+
+    Never a per-beat result, a held one (plausibility), one of an unlabelled mark or a non-finite one;
+    of results that one average covers (its marks include theirs), only the average. An inflow
+    quantity (``INFLOW_ONLY``) comes only from mitral inflow traces, never an MR jet's. Of several
+    (several inflow loops), the one over the most beats, then the most marks, then the first: one
+    value everywhere. ``near``: prefer results sharing a mark with it (the heart rate of the selected
+    gradient's trace).
     """
-    pool = [r for r in usable(results) if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
+    marks = list(marks)
+    pool = [r for r in labelled_results(marks, usable(results))
+            if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
     if quantity in INFLOW_ONLY:
-        pool = [r for r in pool if r.source and all((purposes or {}).get(i) == MarkPurpose.MV_INFLOW for i in r.source)]
+        purposes = {m.id: m.purpose or "" for m in marks}
+        pool = [r for r in pool if of_inflow(r, purposes)]
     top = [r for r in pool if not any(set(r.source) < set(o.source) for o in pool)]
     if near is not None:
         top = [r for r in top if set(r.source) & set(near.source)] or top
     return max(top, key=lambda r: (r.beats or 1, len(r.source)), default=None)
-
-
-def _purposes(case: Case) -> dict[str, str]:
-    return {m.id: (m.purpose or "") for m in case.marks}
 
 
 def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetInput]) -> Result | None:
@@ -165,9 +172,8 @@ def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetI
     target = next((lengths[p] for p in _target_scallops(jets) if p in lengths), None)
     if target is not None:
         return target
-    purpose = _purposes(case)
-    marked = [r for r in usable(results) if r.quantity == "distance" and len(r.source) == 1
-              and purpose.get(r.source[0]) == MarkPurpose.POSTERIOR_LEAFLET_LENGTH]
+    marked = [r for r in results_of_purpose(case.marks, usable(results), MarkPurpose.POSTERIOR_LEAFLET_LENGTH)
+              if r.quantity == "distance"]
     return min(list(lengths.values()) or marked, key=lambda r: r.value, default=None)
 
 
@@ -186,7 +192,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     shortest measured posterior scallop); the largest measured space beside the devices. Results held
     by a plausibility gate are left out.
     """
-    results = usable(results)
+    results = labelled_results(case.marks, usable(results))
     typed = case.findings()
     ctx = typed.context
     jets = jet_inputs(case, results)
@@ -194,14 +200,16 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     in_zone = _worst(s.calcification_grade for s in segs if s.calcification_in_grasp_zone)
     outside = _worst(s.calcification_grade for s in segs if not s.calcification_in_grasp_zone)
     attachments = [d.attachment for d in typed.devices if d.attachment is not None]
-    purposes = _purposes(case)
-    mg = selected(results, "mean_gradient", purposes)
-    mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry")),
-                             ("pht", selected(results, "mva_pht", purposes)),
-                             ("continuity", selected(results, "mva_continuity"))) if r is not None}
+    marks = case.marks
+    mg = selected(results, "mean_gradient", marks)
+    purposes = {m.id: m.purpose or "" for m in marks}
+    inflow_mg = [r for r in results if r.quantity == "mean_gradient" and of_inflow(r, purposes)]
+    mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry", marks)),
+                             ("pht", selected(results, "mva_pht", marks)),
+                             ("continuity", selected(results, "mva_continuity", marks))) if r is not None}
     return AssessmentInput(
         mean_gradient=mg,
-        heart_rate=selected(results, "heart_rate", purposes, near=mg),
+        heart_rate=selected(results, "heart_rate", marks, near=mg),
         mva=mva,
         etiology=ctx.etiology,
         mr_grade=typed.total_mr_grade,
@@ -219,4 +227,5 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         surgical_risk=ctx.surgical_risk,
         tmvr_anatomy=ctx.tmvr_anatomy,
         concomitant_surgical_indication=ctx.concomitant_surgical_indication,
+        other_gradients=tuple(r for r in inflow_mg if r is not mg),
     )

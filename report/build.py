@@ -232,8 +232,7 @@ CASE_QUANTITIES = ("mean_gradient", "peak_gradient", "heart_rate", "pht",
 def selected_ids(case: Case, results: Sequence[Result], inputs: AssessmentInput) -> dict[str, str]:
     """Quantity -> id of the one result every output quotes for it: the one decision support reads
     (``planning.findings.selected``; the heart rate of the selected gradient's trace)."""
-    purposes = {m.id: (m.purpose or "") for m in case.marks}
-    picked = {q: findings.selected(results, q, purposes) for q in CASE_QUANTITIES}
+    picked = {q: findings.selected(results, q, case.marks) for q in CASE_QUANTITIES}
     picked["heart_rate"] = inputs.heart_rate
     return {q: r.id for q, r in picked.items() if r is not None}
 

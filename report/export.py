@@ -221,7 +221,7 @@ def _write_sr(report: Report, sources: Sources, out_dir: Path, uids: UidMap | No
         return None
 
     def write(path: Path) -> Path:
-        sr = build_sr(report, evidence)
+        sr = build_sr(report, evidence, patient_characteristics=uids is None)  # age/sex are identifying
         if uids:
             deidentify(sr, uids)
         sr.save_as(path, enforce_file_format=True)

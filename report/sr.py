@@ -1,12 +1,16 @@
-"""The report as a DICOM Comprehensive SR (TID 1500 measurement report) in the study, new series.
+"""The report as a DICOM Comprehensive SR: TID 5200 Adult Echocardiography Procedure Report, in the
+study, new series.
 
 Measurements use the adult-echo codes of the quantity registry (measurements.concepts: TID 5200
-family, LOINC/SCT/DCM) inside the TID 1500 measurement pattern, with UCUM units; each one references
-its image, frame and the SCOORD of its marks. Marks are already in SCOORD image coordinates, so
-points are written as they are.
-Devices, segments, jet locations and the decision-support statuses have no standard codes: they use
-the private scheme ``99TEERPLAN``, declared in the Coding Scheme Identification Sequence, as do the
-registry's private method codes (measurements.concepts.PRIVATE_CODES).
+family, LOINC/SCT/DCM) with UCUM units, in one TID 5202 Findings section per structure and one
+Measurement Group per image mode (``report.sr_tid5200``). Per-beat values carry Derivation
+"Measured", the value chosen from the beats Derivation "Mean", Selection Status and the number of
+beats; each references its image, frame and the SCOORD of its marks. Marks are already in SCOORD
+image coordinates, so points are written as they are. Values a plausibility gate holds are left out.
+Devices, segments, jet locations and the decision-support statuses have no standard codes: they are
+in a separate container of the private scheme ``99TEERPLAN``, declared in the Coding Scheme
+Identification Sequence, as are the registry's private method codes
+(measurements.concepts.PRIVATE_CODES).
 """
 
 from __future__ import annotations
@@ -27,15 +31,13 @@ from pydicom.sr.coding import Code
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
+from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
 from report.model import Mark, Measurement, Report
 
 E = TypeVar("E", bound=StrEnum)
 
 SR_SERIES_NUMBER = 9901
-TEE = codes.SCT.TransesophagealEchocardiography  # 105376000
-FLOW_DIRECTION = Code("260674002", "SCT", "Flow Direction")
-IMAGE_MODE = codes.SCT.ImageMode
 
 
 def code(c: Coded) -> Code:
@@ -168,14 +170,6 @@ def _coordinates(report: Report, marks: Sequence[Mark]) -> list[hd.sr.Coordinate
     return out
 
 
-def _modifier(name: Code, value: Code) -> hd.sr.CodeContentItem:
-    return hd.sr.CodeContentItem(name=name, value=value, relationship_type=hd.sr.RelationshipTypeValues.HAS_CONCEPT_MOD)
-
-
-def _acquisition(name: Code, value: Code) -> hd.sr.CodeContentItem:
-    return hd.sr.CodeContentItem(name=name, value=value, relationship_type=hd.sr.RelationshipTypeValues.HAS_ACQ_CONTEXT)
-
-
 def measurement_concept(m: Measurement) -> Concept:
     """The concept for a measurement; distances of a leaflet keep the generic Length (no 131xxx in pydicom)."""
     return CONCEPTS[m.quantity]
@@ -185,26 +179,6 @@ def exported(m: Measurement) -> bool:
     """True when the registry gives ``m``'s quantity an SR concept (else it lists why not) and no
     plausibility gate holds it (an unconfirmed implausible value never leaves the app as a number)."""
     return m.quantity in CONCEPTS and m.unit in UCUM and not plausibility.is_held(m)
-
-
-def _measurement_group(report: Report, m: Measurement) -> hd.sr.MeasurementsAndQualitativeEvaluations:
-    concept = measurement_concept(m)
-    marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
-    measurement = hd.sr.Measurement(
-        name=concept.name, value=float(m.value), unit=UCUM[m.unit],
-        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=m.label[:64] or m.id),
-        method=concept.method, finding_sites=[hd.sr.FindingSite(concept.site)],
-        referenced_images=_image_refs(report, marks) or None,
-        referenced_coordinates=_coordinates(report, marks) or None)
-    num = measurement[0]
-    if concept.flow is not None:  # next to the other concept modifiers, before the image references
-        mods = [i for i, item in enumerate(num.ContentSequence) if item.RelationshipType == "HAS CONCEPT MOD"]
-        num.ContentSequence.insert(mods[-1] + 1 if mods else 0, _modifier(FLOW_DIRECTION, concept.flow))
-    if concept.mode is not None:
-        num.ContentSequence.append(_acquisition(IMAGE_MODE, concept.mode))
-    return hd.sr.MeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=f"{m.id} {m.label}"[:64]),
-        measurements=[measurement], finding_sites=[hd.sr.FindingSite(concept.site)])
 
 
 def _finding_group(identifier: str, segment: str, evaluations: Sequence[tuple[Code, Code]]
@@ -218,7 +192,7 @@ def _finding_group(identifier: str, segment: str, evaluations: Sequence[tuple[Co
 
 
 def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]:
-    groups = [_measurement_group(report, m) for m in report.measurements if exported(m)]
+    groups: list[hd.sr.MeasurementsAndQualitativeEvaluations] = []
     for d in report.devices:
         groups.append(_finding_group(f"Device {d.id}", d.segment, [
             (P_DEVICE, private(f"DEV-{_slug(d.id)}", f"Device {d.id}")),
@@ -237,27 +211,83 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
     return groups
 
 
-def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
-             sop_instance_uid: str | None = None) -> hd.sr.ComprehensiveSR:
-    """The Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced source images.
+P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
-    Patient and study come from the report header (the case's bound study), not from whichever
-    source sorts first; type-2 attributes a source lacks are written empty.
-    """
-    evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
+
+def _coding(m: Measurement) -> echo.Coding:
+    c = measurement_concept(m)
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, c.flow, c.mode)
+
+
+def _refs(report: Report, m: Measurement) -> list[hd.sr.ContentItem]:
+    marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    return [*_image_refs(report, marks), *_coordinates(report, marks)]
+
+
+def _section_subjects(codings: Sequence[echo.Coding]) -> list[Code]:
+    subjects = {s.value: s for s in (echo.section_subject(c.site) for c in codings)}
+    order = echo.SECTION_ORDER
+    return sorted(subjects.values(), key=lambda s: order.index(s.value) if s.value in order else len(order))
+
+
+def _findings_sections(report: Report) -> list[hd.sr.ContainerContentItem]:
+    """One Findings section per structure: measurements without an image mode directly in it (derived
+    values), the others in one Measurement Group per image mode, each in report order."""
+    ms = [m for m in report.measurements if exported(m)]
+    codings = [_coding(m) for m in ms]
+    roles = echo.beat_roles(ms)
+    sections = []
+    for subject in _section_subjects(codings):
+        direct: list[hd.sr.ContentItem] = []
+        by_mode: dict[str, tuple[Code, list[hd.sr.ContentItem]]] = {}
+        for m, c in zip(ms, codings, strict=True):
+            if echo.section_subject(c.site).value != subject.value:
+                continue
+            num = echo.echo_num(c, m, subject, _refs(report, m), roles.get(m.id))
+            if c.mode is None:
+                direct.append(num)
+            else:
+                by_mode.setdefault(c.mode.value, (c.mode, []))[1].append(num)
+        groups = [echo.measurement_group(mode, nums) for mode, nums in by_mode.values()]
+        sections.append(echo.findings_section(subject, [*direct, *groups]))
+    return sections
+
+
+def _planning_section(report: Report) -> hd.sr.ContainerContentItem:
+    """The private container of the planning findings (devices, jets, options), apart from TID 5200's."""
+    container = hd.sr.ContainerContentItem(name=P_PLANNING, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS)
+    container.ContentSequence = hd.sr.ContentSequence([item for group in _groups(report) for item in group])
+    return container
+
+
+def _observation_context(report: Report) -> hd.sr.ObservationContext:
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
             uid=hd.UID(), name="MitraPlan", manufacturer_name="MitraPlan project", model_name="MitraPlan",
             serial_number=report.header.software_version or "unknown"))
-    content = hd.sr.MeasurementReport(
-        observation_context=hd.sr.ObservationContext(observer_device_context=device),
-        procedure_reported=TEE, imaging_measurements=_groups(report), title=codes.DCM.ImagingMeasurementReport)
+    return hd.sr.ObservationContext(observer_device_context=device)
+
+
+def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
+             sop_instance_uid: str | None = None, patient_characteristics: bool = True) -> hd.sr.ComprehensiveSR:
+    """The TID 5200 Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced
+    source images.
+
+    Patient and study come from the report header (the case's bound study), not from whichever
+    source sorts first; type-2 attributes a source lacks are written empty. An SR that will be
+    de-identified is built without ``patient_characteristics`` (age and sex would stay in the content
+    tree, which the PS3.15 header actions do not reach).
+    """
+    evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
+    patient = echo.patient_characteristics(report.header) if patient_characteristics else None
+    content = echo.report_root(_observation_context(report), [
+        *([patient] if patient is not None else []), *_findings_sections(report), _planning_section(report)])
     sr = hd.sr.ComprehensiveSR(
         evidence=evidence, content=content, series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
         manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
-        series_description="MitraPlan redo-planning measurements", coding_schemes=[coding_scheme()],
+        series_description="MitraPlan echo measurements (TID 5200)", coding_schemes=[coding_scheme()],
         software_versions=report.header.software_version or "unknown")
     stamp_study(sr, report.header)
     return sr

@@ -20,10 +20,11 @@ def run(args: argparse.Namespace) -> int:
 
     index = catalog_paths(args.paths)
     loops = [loop_json(info) for info in index.loops()]
+    volumes = [volume.as_info() for volume in index.volumes()]  # 3D/4D volumes: never among the loops
     errors = [{"path": path, "error": message} for path, message in index.warnings]
-    json.dump({"loops": loops, "errors": errors}, sys.stdout, indent=2)
+    json.dump({"loops": loops, "volumes": volumes, "errors": errors}, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    if not loops:
+    if not loops and not volumes:
         named = ", ".join(str(p) for p in args.paths)
         print(f"mitraplan info: {named}: no readable DICOM image"
               f"{' (see errors)' if errors else ' (no files found)'}", file=sys.stderr)

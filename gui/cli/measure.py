@@ -17,9 +17,11 @@ def run(args: argparse.Namespace) -> int:
     """Print ``{"measurements": [...], "errors": [...]}``; exit 3 when any mark or calculation is bad.
 
     A bad mark never hides the others: every mark that can be measured is reported, and each
-    problem is also printed on stderr naming the mark (or the file). A case whose images span more
+    problem is also printed on stderr naming the mark (or the file). An unlabelled mark's results
+    have no grade and carry the unlabelled warning; stderr names each unlabelled mark (exit stays 0). A case whose images span more
     than one patient or study is refused (exit 3) naming each conflicting file.
     """
+    from measurements.compute import is_unlabelled
     from planning.case import load_case, measure_case
     from planning.study import case_sources, require_one_study
 
@@ -32,4 +34,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write("\n")
     for _, message in errors:
         print(f"mitraplan measure: {message}", file=sys.stderr)
+    for mark in case.marks:
+        if is_unlabelled(mark):
+            print(f"mitraplan measure: mark {mark.id!r} is unlabelled: measured, not graded or used", file=sys.stderr)
     return EXIT_BAD_INPUT if errors else EXIT_OK

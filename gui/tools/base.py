@@ -9,14 +9,16 @@ from PySide6.QtCore import QPointF, Qt
 from gui.viewer.overlay import MarkOverlay
 from gui.viewer.viewport import Viewport
 from measurements.marks import MarkType
-from planning.labels import default_label
 
 #: A click this close (screen pixels) to the first vertex closes a polygon.
 CLOSE_PX = 8.0
 
 
 class Tool:
-    """Base tool: holds the points being drawn; Esc (``cancel``) drops them, Enter (``finish``) commits."""
+    """Base tool: holds the points being drawn; Esc (``cancel``) drops them, Enter (``finish``) commits.
+
+    A tool never chooses a label: the mark gets the one the user picked in the label box, or none.
+    """
 
     kind: MarkType = MarkType.POINT
     closed = False
@@ -24,10 +26,6 @@ class Tool:
     def __init__(self, overlay: MarkOverlay) -> None:
         self.overlay = overlay
         self.points: list[tuple[float, float]] = []
-
-    @property
-    def default_label(self) -> str:
-        return default_label(self.kind)
 
     def mouse_click(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
         return False
@@ -48,7 +46,7 @@ class Tool:
         points, self.points = list(self.points), []
         self.overlay.clear_draft()
         if points:
-            self.overlay.commit(self.kind, points, self.default_label)
+            self.overlay.commit(self.kind, points)
 
     @staticmethod
     def left(event: Any) -> bool:

@@ -88,10 +88,12 @@ class AutoTraceTool(Tool):
     def trace_span(self, viewport: Viewport, x0: float, x1: float, y: float) -> None:
         """Find the envelope between x0 and x1 in the spectral region under the drag and commit it."""
         image = viewport.current_image()
+        if image is None:  # no frame on screen yet: nothing to trace
+            return
         try:
             region = region_for_points(viewport.regions, [(x0, y), (x1, y)], "trace span")
             envelope = auto_envelope(image, region, min(x0, x1), max(x0, x1))
         except InputError as exc:
             self.overlay.session.refused.emit(str(exc))
             return
-        self.overlay.commit(self.kind, simplify(list(envelope)), self.default_label)
+        self.overlay.commit(self.kind, simplify(list(envelope)))

@@ -29,7 +29,7 @@ from measurements.marks import Mark, MarkError, MarkType
 from measurements.results import Result
 from planning.commands import AddMark, ReplaceMark
 from planning.document import Change, ChangeKind
-from planning.labels import purpose_for
+from planning.labels import fits, purpose_for
 
 log = logging.getLogger(__name__)
 
@@ -386,8 +386,10 @@ class MarkOverlay(QObject):
         self._draft_text.hide()
         self.draftChanged.emit(False)
 
-    def commit(self, kind: MarkType, points: Sequence[tuple[float, float]], default_label: str) -> Mark | None:
-        """Turn a finished drawing into a mark (AddMark); refused (None + notice) off-region or invalid."""
+    def commit(self, kind: MarkType, points: Sequence[tuple[float, float]]) -> Mark | None:
+        """Turn a finished drawing into a mark (AddMark); refused (None + notice) off-region or invalid.
+
+        The mark gets the label chosen in the label box if it fits the region, else none (unlabelled)."""
         self.clear_draft()
         doc, info = self.session.document, self.viewport.info
         if info is None:
@@ -395,9 +397,9 @@ class MarkOverlay(QObject):
         if doc is None:
             self.session.refused.emit("no case is open: File → New Case first")
             return None
-        label = self.label or default_label
         try:
             region = self._region_of(tuple(points), f"new {kind.value.replace('_', ' ')}")
+            label = self.label if fits(self.label, region) else ""
             mark = Mark(doc.new_id("marks"), kind, label, str(info.sop_instance_uid), self.viewport.frame_number,
                         region.index, tuple(points), purpose=purpose_for(label))
         except InputError as exc:

@@ -233,7 +233,8 @@ def test_trace_by_mouse_gives_hand_computed_doppler_numbers(qtbot: Any, annotati
     viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
     at_one_to_one(viewport, (150, 300))
     QTest.keyClick(win, Qt.Key.Key_T)
-    assert win.annotation.label_box.currentText() == "MV inflow CW"
+    assert win.annotation.label_box.currentText() == ""  # a tool never chooses the meaning of a mark
+    win.annotation.label_box.setCurrentText("MV inflow CW")
     # a triangle: baseline → 80 px above the baseline → baseline, 50 columns apart
     points = [(100.5, BASELINE_Y), (150.5, BASELINE_Y - 80), (200.5, BASELINE_Y)]
     for x, y in points:
@@ -269,6 +270,7 @@ def test_automatic_envelope_over_a_dragged_span(qtbot: Any, annotating: Any, dem
     x1, _ = region.to_image(t1 - 0.01, 0.0)
     at_one_to_one(viewport, (round((x0 + x1) / 2), 400))
     QTest.keyClick(win, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    win.annotation.label_box.setCurrentText("MV inflow CW")
     drag(viewport, (x0, 450.5), (x1, 450.5))
     (mark,) = win.session.document.marks
     assert mark.type is MarkType.DOPPLER_TRACE and mark.purpose == "mv_inflow"
@@ -326,12 +328,13 @@ def test_relabel_the_selected_mark_from_the_clinical_list(qtbot: Any, annotating
     assert win.annotation.overlay().selected == mark.id
     box = win.annotation.label_box
     assert box.currentText() == mark.label
-    box.setCurrentIndex(box.findText("Vena contracta"))
+    assert box.findText("Vena contracta") == -1  # a 2D tissue image offers no colour-flow meaning
+    box.setCurrentIndex(box.findText("LVOT diameter"))
     box.activated.emit(box.currentIndex())
     relabelled = win.session.document.mark(mark.id)
-    assert relabelled.label == "Vena contracta" and relabelled.purpose == "vena_contracta"
+    assert relabelled.label == "LVOT diameter" and relabelled.purpose == "lvot_diameter"
     assert relabelled.points == mark.points
-    assert win.session.document.results_of(mark.id)[0].quantity == "vena_contracta"
+    assert win.session.document.results_of(mark.id)[0].quantity == "distance"
     win.session.undo.stack.undo()
     assert win.session.document.mark(mark.id) == mark
 

@@ -1,7 +1,7 @@
 """The demo case (demo.case over demo.phantom), optionally changed, and readers of its outputs.
 
-Readers: the HTML the PDF renders as (section → table rows of cell texts), and every NUM of a DICOM SR
-with the tracking identifier of its measurement group.
+Readers: the HTML the PDF renders as (section → table rows of cell texts, plain text), and every NUM of a
+DICOM SR with the codes under it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from demo.case import build_demo_case
 from demo.phantom import write_demo_study
 from imaging.loop import read_info
 from planning.case import Case, save_case
-
-#: Tracking Identifier (DCM 112039): names the measurement group a NUM belongs to.
-TRACKING_ID = "112039"
 
 
 def scaled_trace(case: Case, mark_id: str, factor: float) -> None:
@@ -122,21 +119,20 @@ def html_text(html: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
-def sr_nums(path: Path) -> list[tuple[str, str, float, list[str]]]:
-    """Every NUM of an SR: (its group's tracking identifier, concept code, value, codes of its modifiers)."""
-    out: list[tuple[str, str, float, list[str]]] = []
+def sr_nums(path: Path) -> list[tuple[str, float, list[str]]]:
+    """Every NUM of an SR: (concept code, value, codes of the coded items under it: method, flow direction,
+    derivation, selection status...)."""
+    out: list[tuple[str, float, list[str]]] = []
 
-    def walk(items: Any, group: str) -> None:
-        tracking = next((str(i.TextValue) for i in items if i.ValueType == "TEXT"
-                         and i.ConceptNameCodeSequence[0].CodeValue == TRACKING_ID), group)
+    def walk(items: Any) -> None:
         for item in items:
             if item.ValueType == "NUM" and "MeasuredValueSequence" in item:
-                mods = [str(c.ConceptCodeSequence[0].CodeValue) for c in item.get("ContentSequence", [])
-                        if c.ValueType == "CODE"]
-                out.append((tracking, str(item.ConceptNameCodeSequence[0].CodeValue),
-                            float(item.MeasuredValueSequence[0].NumericValue), mods))
+                codes = [str(c.ConceptCodeSequence[0].CodeValue) for c in item.get("ContentSequence", [])
+                         if c.ValueType == "CODE"]
+                out.append((str(item.ConceptNameCodeSequence[0].CodeValue),
+                            float(item.MeasuredValueSequence[0].NumericValue), codes))
             if "ContentSequence" in item:
-                walk(item.ContentSequence, tracking)
+                walk(item.ContentSequence)
 
-    walk(pydicom.dcmread(path).ContentSequence, "")
+    walk(pydicom.dcmread(path).ContentSequence)
     return out

@@ -61,7 +61,7 @@ def test_report_command_writes_every_output(tmp_path: Path, capsys: pytest.Captu
     assert "3.00 cm²" in shown.values()                 # 40 × 30 px × 0.0025 cm²
     redo = document["assessment"]["options"][0]
     # W16 anatomy through the case; it has no inflow trace and no orifice planimetry, so the stop rule names them
-    assert redo["summary"] == ("Redo TEER: possible (conditional: posterior leaflet 8 mm; not measured: "
+    assert redo["summary"] == ("Redo TEER: possible (conditional: posterior leaflet 8 mm; missing: "
                                "mean gradient (mitral inflow), planimetered MVA)")
     surgery = document["assessment"]["options"][3]
     assert surgery["status"] == "findings argue against"  # rule 6: high surgical risk

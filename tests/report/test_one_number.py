@@ -29,6 +29,7 @@ from .test_outputs import pdf_text
 
 MG_BEAT1 = 4 * 0.573146 / 0.35
 MEAN_GRADIENT = "20256-4"
+MEAN_VALUE_CHOSEN, MEASURED = "121412", "258104002"  # DCM Selection Status; SCT Derivation "Measured"
 ORIFICE_AREA, PHT_METHOD, PISA_METHOD, PEAK_FLOW_RATE = "399367004", "125210", "125216", "34141-2"
 
 CASES = {  # beat-2 scale -> (average shown, SD shown, per-beat shown)
@@ -90,10 +91,11 @@ def test_one_mean_gradient_in_json_and_sr(outputs: dict[str, Any]) -> None:
     inflow_beats = [m for m in document["measurements"] if m["quantity"] == "mean_gradient" and m["id"] != chosen["id"]]
     assert sorted(m["shown"] for m in inflow_beats) == sorted(beats)
     assert all(set(m["source"]) < set(chosen["source"]) for m in inflow_beats)  # each one of its beats
-    sr = {(group.split(" ")[0], number_text("mean_gradient", v)) for group, code, v, _ in outputs["sr"]
-          if code == MEAN_GRADIENT}
-    assert (chosen["id"], average.split()[0]) in sr
-    assert {value for rid, value in sr if rid not in {m["id"] for m in inflow_beats}} == {average.split()[0]}
+    gradients = [(number_text("mean_gradient", v), codes) for code, v, codes in outputs["sr"] if code == MEAN_GRADIENT]
+    chosen_in_sr = [value for value, codes in gradients if MEAN_VALUE_CHOSEN in codes]
+    measured = [value for value, codes in gradients if MEASURED in codes]
+    assert chosen_in_sr == [average.split()[0]]  # the SR's "Mean value chosen" is the report's number
+    assert sorted(measured) == sorted(b.split()[0] for b in beats) and len(gradients) == 3
 
 
 def test_one_mva_pisa_flow_and_eroa_everywhere(outputs: dict[str, Any]) -> None:
@@ -110,9 +112,9 @@ def test_one_mva_pisa_flow_and_eroa_everywhere(outputs: dict[str, Any]) -> None:
     assert table == {"1.47 cm²", "49.0 mL/s", "0.10 cm²", "15 mL"}
     jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
     assert jets[0][4] == "0.10 cm²"
-    mva = {number_text("mva_pht", v) for _, code, v, mods in nums if code == ORIFICE_AREA and PHT_METHOD in mods}
-    eroa = {number_text("eroa_pisa", v) for _, code, v, mods in nums if code == ORIFICE_AREA and PISA_METHOD in mods}
-    flow = {number_text("pisa_flow", v) for _, code, v, _ in nums if code == PEAK_FLOW_RATE}
+    mva = {number_text("mva_pht", v) for code, v, codes in nums if code == ORIFICE_AREA and PHT_METHOD in codes}
+    eroa = {number_text("eroa_pisa", v) for code, v, codes in nums if code == ORIFICE_AREA and PISA_METHOD in codes}
+    flow = {number_text("pisa_flow", v) for code, v, _ in nums if code == PEAK_FLOW_RATE}
     assert (mva, eroa, flow) == ({"1.47"}, {"0.10"}, {"49.0"})
 
 

@@ -122,32 +122,31 @@ def test_sr_and_secondary_captures_pass_dciodvfy(exported) -> None:
 
 
 def test_sr_reads_back_with_highdicom(exported) -> None:
+    from .test_sr_tid5200 import FINDING_SITE, METHOD, echo_nums
+
     report, result = exported
     sr = hd.sr.srread(result.sr)
     assert sr.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
     assert sr.StudyInstanceUID == report.header.study_instance_uid  # same study ...
     assert sr.SeriesInstanceUID not in {i.series_instance_uid for i in report.images}  # ... new series
     assert sr.CodingSchemeIdentificationSequence[-1].CodingSchemeDesignator == "99TEERPLAN"
-    measurements = {}
-    for group in sr.content.get_image_measurement_groups():
-        for m in group.get_measurements():
-            measurements[str(group.tracking_identifier).split(" ")[0]] = m
-    assert set(measurements) == {m.id for m in report.measurements}
+    assert sr.content[0].name.value == "125200"  # TID 5200 (tests/report/test_sr_tid5200.py)
+    nums = [n for n in echo_nums(pydicom.dcmread(result.sr)) if FINDING_SITE in n.mods]
+    by_code = {}
+    for n in nums:
+        by_code.setdefault(n.name[0], []).append(n)
+    assert sum(len(v) for v in by_code.values()) == len(report.measurements)
     # vena contracta: DCM 125334, 0.45 cm, UCUM, frame 3, SCOORD exactly as marked (no half-pixel shift)
-    vc = measurements["r3"]
-    assert (vc.name.value, vc.name.scheme_designator) == ("125334", "DCM")
-    assert vc.value == pytest.approx(0.45) and vc.unit.value == "cm" and vc.unit.scheme_designator == "UCUM"
-    coords = vc.referenced_coordinates[0]
-    assert coords.value.tolist() == [[80.5, 50.5], [89.5, 50.5]]
-    assert int(coords.ContentSequence[0].ReferencedSOPSequence[0].ReferencedFrameNumber) == 3
-    mg = measurements["r4"]
-    assert (mg.name.value, mg.unit.value) == ("20256-4", "mm[Hg]")
-    assert mg.method.value == "125218"  # Simplified Bernoulli
-    mva = measurements["r2"]
-    assert (mva.name.value, mva.method.value) == ("399367004", "125220")  # orifice area by planimetry
-    area = mva.referenced_coordinates[0].value.tolist()
-    assert area[0] == area[-1] == [60.0, 60.0]  # closed POLYLINE
-    assert measurements["r5"].unit.value == "/min"
+    (vc,) = by_code["125334"]
+    assert vc.name == ("125334", "DCM") and vc.value == pytest.approx(0.45) and vc.unit == ("cm", "UCUM")
+    assert vc.scoords == [[80.5, 50.5, 89.5, 50.5]]
+    assert vc.frames[0][1] == 3
+    (mg,) = by_code["20256-4"]
+    assert mg.unit == ("mm[Hg]", "UCUM") and mg.mods[METHOD] == ("125218", "DCM")  # Simplified Bernoulli
+    (mva,) = [n for n in by_code["399367004"] if n.mods[METHOD][0] == "125220"]  # orifice area by planimetry
+    area = mva.scoords[0]
+    assert area[:2] == area[-2:] == [60.0, 60.0]  # closed POLYLINE
+    assert by_code["8867-4"][0].unit == ("/min", "UCUM")
 
 
 def test_sr_reads_back_with_dsrdump(exported) -> None:

@@ -69,7 +69,7 @@ def test_info_on_an_empty_folder_names_it(tmp_path: Path, capsys: pytest.Capture
     empty.mkdir()
     assert main(["info", str(empty)]) == 3
     captured = capsys.readouterr()
-    assert json.loads(captured.out) == {"loops": [], "errors": []}
+    assert json.loads(captured.out) == {"loops": [], "volumes": [], "errors": []}
     assert f"{empty}: no readable DICOM image (no files found)" in captured.err
 
 
