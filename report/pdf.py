@@ -311,7 +311,8 @@ def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
 
 def _options_html(r: Report) -> str:
     a = r.assessment
-    parts = ["<h2>7. Decision support</h2>", f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
+    parts = ['<h2 style="page-break-before: always">7. Decision support</h2>',  # on its own page: never a lone heading
+             f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
     if a.ct_recommended:
         parts.append("<p>CT of the mitral annulus and predicted neo-LVOT is prompted (space, injury or stenosis "
                      "argues against a further device).</p>")
@@ -338,11 +339,11 @@ def _options_html(r: Report) -> str:
 def report_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
     """The report body as the HTML subset QTextDocument renders; ``key_images``: ids of the key images
     that have a picture to show."""
-    notes = f"<h2>Notes</h2><p>{esc(report.notes)}</p>" if report.notes else ""
+    notes = f"<p><b>Notes:</b> {esc(report.notes)}</p>" if report.notes else ""  # one block: never a lone heading
     return (f"<html><head><style>{_CSS}</style></head><body>"
             + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55))
             + _jets_html(report) + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
-            + _key_images_html(report, int(page_width_px * 0.46), key_images) + _options_html(report) + notes
+            + _key_images_html(report, int(page_width_px * 0.46), key_images) + notes + _options_html(report)
             + "</body></html>")
 
 
