@@ -128,20 +128,10 @@ class Annotation:
 
     # --- case files --------------------------------------------------------------------------
     def new_case(self) -> None:
-        """A new case over the open study (its loops become the case's images)."""
-        if not self.session.maybe_keep_changes():
-            return
-        catalog = self.window.catalog
-        loops = list(catalog.loops()) if catalog is not None else []
-        study: dict[str, Any] = {}
-        if loops:
-            first = loops[0]
-            study = {"study_instance_uid": str(getattr(first, "study_instance_uid", "")),
-                     "patient_name": str(getattr(first, "patient_name", "")),
-                     "patient_id": str(getattr(first, "patient_id", "")),
-                     "study_date": str(getattr(first, "study_date", ""))}
-        images = [{"sop_instance_uid": str(i.sop_instance_uid), "path": str(Path(i.path).resolve())} for i in loops]
-        self.session.new(study, images)
+        """A new case over the open study; several patients or studies: the user picks one
+        (``CaseSession.new_over``)."""
+        if self.session.maybe_keep_changes():
+            self.session.new_over(self.window.catalog)
 
     def offer_crash_recovery(self) -> Path | None:
         """At start: the most recent case whose autosave is newer than it (MitraPlan stopped before it

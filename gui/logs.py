@@ -89,6 +89,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     be written is reported on stderr and the program runs on without a log file (returns None).
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=STDERR_FORMAT)
+    _quiet_stderr(verbose)
     folder = log_dir()
     path = folder / LOG_NAME
     existing = _our_handler()
@@ -108,6 +109,46 @@ def setup_logging(verbose: bool = False) -> Path | None:
     root.addHandler(handler)
     _dump_native_crashes(folder / CRASH_NAME)
     return path
+
+
+#: Top-level packages (and logger names) of MitraPlan itself: their warnings reach stderr.
+OWN_LOGGERS = frozenset({"root", "mitraplan", "py.warnings", "imaging", "measurements", "planning", "report", "gui",
+                         "pacs", "demo"})
+
+
+class _OwnRecordsOnly(logging.Filter):
+    """Lets through MitraPlan's own records only: third-party libraries (pydicom logs a traceback
+    whenever a frame fails to decode) go to the log file, not to the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".")[0] in OWN_LOGGERS and record.name != "py.warnings"
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """One line per record: tracebacks belong in the log file (``-v`` shows them on stderr)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _quiet_stderr(verbose: bool) -> None:
+    """Without ``-v``: stderr shows MitraPlan's own messages, one line each; Python warnings are logged."""
+    logging.captureWarnings(True)
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+            continue
+        for old in [f for f in handler.filters if isinstance(f, _OwnRecordsOnly)]:
+            handler.removeFilter(old)
+        if verbose:
+            handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        else:
+            handler.addFilter(_OwnRecordsOnly())
+            handler.setFormatter(_NoTracebackFormatter(STDERR_FORMAT))
 
 
 def _dump_native_crashes(path: Path) -> None:

@@ -185,6 +185,14 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
+        panel = self.annotation.panel
+        self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
+        for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
+            overlay.selectionChanged.connect(self._select_row_of)
+
+    def _select_row_of(self, mark_id: str | None) -> None:
+        if mark_id:
+            self.annotation.panel.select_source(mark_id)
 
     # --- actions -----------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot: Callable[..., Any], shortcut: str | Sequence[str] = (),
@@ -296,7 +304,8 @@ class MainWindow(QMainWindow):
         for key in self.case_docks.show_actions:
             self.panels_menu.addAction(self.actions_by_name[key])
         m("measure", "&Measure", ["tool_select", *(f"tool_{name}" for name in TOOLS), None, "finish_tool",
-                                  "cancel_tool", None, "calculations", None, "flag_key_image"])
+                                  "cancel_tool", None, "calculations", None, "confirm_value", "unconfirm_value", None,
+                                  "flag_key_image"])
         m("playback", "&Playback", ["play", "step_back", "step_forward", "first", "last", None, "prev_loop",
                                     "next_loop", None, "slower", "faster", None, "range_start", "range_end",
                                     "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])

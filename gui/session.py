@@ -4,8 +4,10 @@
 plain-Python change events as a Qt signal (``changed``), so panels, the overlay and the clip map
 redraw from the model. Saving is ``save_case`` (atomic); every 30 s and when the application loses
 focus (``watch_focus``) a dirty case is written to its autosave side file; opening a case whose autosave is newer
-offers to restore it; closing with unsaved changes asks Save / Discard / Cancel. Questions go
-through ``ask_restore``/``ask_unsaved`` so tests answer them without dialogs.
+offers to restore it; closing with unsaved changes asks Save / Discard / Cancel; a new case over a
+folder of several patients or studies asks which one (``new_over``). Questions go through
+``ask_restore``/``ask_unsaved``/``ask_study`` so tests answer them without dialogs. A refused edit
+reaches ``refused`` worded for the reader (``refusal_text``: another patient's image names both).
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from gui.dialogs.study_chooser import StudyChoice, ask_study, person_name, study_choices, study_date
 from gui.undo import CaseUndo
+from imaging.catalog import StudyCatalog
 from imaging.errors import InputError
 from planning.case import Case, autosave_path, load_case
 from planning.commands import Command
 from planning.document import CaseDocument, default_measure
+from planning.study import StudyIdentity, StudyMismatch, belongs, bind_study, bound_identity, identity_of
 
 AUTOSAVE_INTERVAL_MS = 30_000
 
@@ -49,6 +54,43 @@ def _ask_unsaved_dialog(parent: QWidget | None, name: str) -> Unsaved:
     return {buttons.Save: Unsaved.SAVE, buttons.Discard: Unsaved.DISCARD}.get(answer, Unsaved.CANCEL)
 
 
+def who(identity: StudyIdentity) -> str:
+    """A patient and study as a reader names them: "Testperson, Erika (ID PID-778899, study of 2025-03-14)"."""
+    if identity.patient_id is None:
+        return f"the study of {study_date(identity.study_date)}"
+    return (f"{person_name(identity.patient_name)} (ID {identity.patient_id or '(none)'},"
+            f" study of {study_date(identity.study_date)})")
+
+
+def refusal_text(exc: InputError) -> str:
+    """A refused edit for the notice bar; an image of another patient or study names both patients."""
+    if not isinstance(exc, StudyMismatch) or exc.expected is None or exc.found is None:
+        return str(exc)
+    image = f"this image ({Path(exc.path).name})" if exc.path else "this image"
+    expected, found = exc.expected, exc.found
+    if expected.patient_id is not None and expected.patient_id == found.patient_id:
+        what = (f"{image} is from another study of {person_name(found.patient_name)} (ID {found.patient_id}):"
+                f" the study of {study_date(found.study_date)}, but this case is for the study of"
+                f" {study_date(expected.study_date)}")
+    else:
+        what = f"{image} is of {who(found)}, but this case is for {who(expected)}"
+    return (f"Refused: {what}. A case is one patient and one study; nothing was added. For the other"
+            " patient or study, start another case (File → New Case).")
+
+
+def other_patient_banner(case: Case | None, info: Any) -> str:
+    """What a viewer showing ``info`` (a LoopInfo) says up front when the loop is not of the case's
+    patient and study ("" when it is, or when the case is not bound yet)."""
+    expected = bound_identity(case) if case is not None else None
+    if expected is None or info is None:
+        return ""
+    found = identity_of(info)
+    if belongs(expected, found):
+        return ""
+    return (f"⚠ Not this case's patient or study: {who(found)}. The case is for {who(expected)};"
+            " marks and key images on this loop are refused.")
+
+
 class CaseSession(QObject):
     """The one open case (or none) of a window."""
 
@@ -69,6 +111,7 @@ class CaseSession(QObject):
         self.ask_restore: Callable[[Path, Path], bool] = lambda p, s: _ask_restore_dialog(self._parent, p, s)
         self.ask_unsaved: Callable[[str], Unsaved] = lambda name: _ask_unsaved_dialog(self._parent, name)
         self.ask_save_path: Callable[[], Path | None] = lambda: None
+        self.ask_study: Callable[[list[StudyChoice]], StudyChoice | None] = lambda c: ask_study(self._parent, c)
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_INTERVAL_MS)
         self.timer.timeout.connect(self.autosave)
@@ -93,7 +136,7 @@ class CaseSession(QObject):
         """Make ``case`` the open case with a fresh, clean (or dirty) history."""
         self._detach()
         self.document = CaseDocument(case, measure=self._measure())
-        self.undo = CaseUndo(self.document, self)
+        self.undo = CaseUndo(self.document, self, describe=refusal_text)
         self.undo.refused.connect(self.refused)
         self.undo.stack.cleanChanged.connect(self.cleanChanged)
         if dirty:
@@ -105,6 +148,20 @@ class CaseSession(QObject):
 
     def new(self, study: dict[str, Any] | None = None, images: list[dict[str, Any]] | None = None) -> CaseDocument:
         return self.set_case(Case(study=dict(study or {}), images=list(images or [])))
+
+    def new_over(self, catalog: StudyCatalog | None) -> CaseDocument | None:
+        """A new case over the open study: with several patients or studies, ``ask_study`` which one
+        (None = cancelled, no case); the chosen study binds the case and its loops are its images."""
+        choices = study_choices(catalog)
+        choice = choices[0] if len(choices) == 1 else self.ask_study(choices) if choices else None
+        if choices and choice is None:
+            return None
+        case = Case()
+        if choice is not None:
+            bind_study(case, choice.first)
+            case.images = [{"sop_instance_uid": str(i.sop_instance_uid), "path": str(Path(i.path).resolve())}
+                           for i in choice.loops]
+        return self.set_case(case)
 
     def open(self, path: str | Path) -> CaseDocument:
         """Open a case file (lenient: bad marks are kept aside); offers its newer autosave."""
@@ -210,3 +267,4 @@ class CaseSession(QObject):
                 cached.update(catalog=catalog, fn=default_measure(catalog))
             return cached["fn"](case)
         return measure_cached
+

@@ -9,6 +9,7 @@ history never holds an edit the document refused.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -44,9 +45,12 @@ class CaseUndo(QObject):
 
     refused = Signal(str)
 
-    def __init__(self, doc: CaseDocument, parent: QObject | None = None) -> None:
+    def __init__(self, doc: CaseDocument, parent: QObject | None = None,
+                 describe: Callable[[InputError], str] = str) -> None:
+        """``describe`` words a refusal for the screen (default: the error's own message)."""
         super().__init__(parent)
         self.doc = doc
+        self._describe = describe
         self.stack = QUndoStack(self)
 
     def push(self, command: Command) -> bool:
@@ -55,7 +59,7 @@ class CaseUndo(QObject):
         self.stack.push(qt)
         if qt.failed is not None:
             log.info("edit refused: %s", qt.failed)
-            self.refused.emit(str(qt.failed))
+            self.refused.emit(self._describe(qt.failed))
             return False
         return True
 

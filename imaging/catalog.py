@@ -6,6 +6,8 @@ images are skipped with a warning that names them, so one bad file never stops a
 
 from __future__ import annotations
 
+import logging
+import stat
 import threading
 import warnings as pywarnings
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,8 @@ from imaging.loop import LoopInfo, read_info
 from imaging.volume import VolumeInfo, is_volume_sop_class, read_volume_info
 
 DICOMDIR_NAME = "DICOMDIR"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,6 +89,9 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
             volume = read_volume_info(path) if is_volume_sop_class(info.sop_class_uid) else None
         except InputError as exc:
             warnings.append((str(path), _message(exc)))
+        except Exception as exc:  # one unreadable file costs that file only, never the folder
+            log.warning("unexpected error indexing %s", path, exc_info=True)
+            warnings.append((str(path), f"header is unreadable ({type(exc).__name__}: {exc})"))
         else:
             if info.sop_instance_uid in seen:
                 warnings.append((str(path), f"same SOP Instance UID as {seen[info.sop_instance_uid]}; skipped"))
@@ -137,31 +144,69 @@ def _dicomdir_files(path: Path, warnings: list[tuple[str, str]]) -> list[Path]:
         warnings.append((str(path), f"DICOMDIR is unreadable ({type(exc).__name__}: {exc})"))
         return []
     files = []
-    for record in records:
-        file_id = record.get("ReferencedFileID")
+    for number, record in enumerate(records, start=1):
+        try:
+            file_id = record.get("ReferencedFileID")
+        except Exception as exc:  # noqa: BLE001 - one damaged record costs that record only
+            warnings.append((str(path), f"record {number}: ReferencedFileID (0004,1500) is unreadable ({exc})"))
+            continue
         if file_id:
-            parts = [file_id] if isinstance(file_id, str) else list(file_id)
-            files.append(path.parent.joinpath(*parts))
+            parts = [str(file_id)] if isinstance(file_id, str) else [str(p) for p in file_id]
+            target, problem = _dicomdir_target(path.parent, parts)
+            if problem:
+                reference = "\\".join(parts)
+                warnings.append((str(path), f"record {number} ({reference!r}) {problem}; skipped"))
+            elif target is not None:
+                files.append(target)
     return files
 
 
+def _dicomdir_target(folder: Path, parts: list[str]) -> tuple[Path | None, str]:
+    """The file a DICOMDIR record names, or why it is not followed (PS3.10 8.5: File IDs are relative).
+
+    Only regular files inside the DICOMDIR's folder are followed: an absolute path, a ``..`` or a
+    symbolic link leading outside, and a device file or FIFO (which could block the indexer) are not.
+    """
+    if any(not p or p.startswith(("/", "\\")) or (len(p) > 1 and p[1] == ":") for p in parts):
+        return None, "is an absolute path"
+    target = folder.joinpath(*parts)
+    root = folder.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        return None, "cannot be resolved"
+    if not resolved.is_relative_to(root):
+        return None, "points outside the DICOMDIR's folder"
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        return target, ""  # missing: read_info names it ("file not found")
+    if not stat.S_ISREG(mode):
+        return None, "is not a regular file (a device, FIFO, socket or folder)"
+    return target, ""
+
+
 def _group(loops: list[LoopInfo], volumes: list[VolumeInfo]) -> list[Patient]:
+    """Patients → studies → series. A study is keyed by its patient too and a series by its study, so a
+    UID reused across patients (anonymisers and test exports do this) never files a loop under another patient."""
     patients: dict[tuple[str, str], Patient] = {}
-    studies: dict[str, Study] = {}
-    series: dict[str, Series] = {}
+    studies: dict[tuple[tuple[str, str], str], Study] = {}
+    series: dict[tuple[tuple[str, str], str, str], Series] = {}
     items: list[LoopInfo | VolumeInfo] = [*loops, *volumes]
     for item in items:
         loop = item if isinstance(item, LoopInfo) else item.header
-        patient = patients.setdefault((loop.patient_id, loop.patient_name),
-                                      Patient(loop.patient_id, loop.patient_name))
-        study = studies.get(loop.study_instance_uid)
+        who = (loop.patient_id, loop.patient_name)
+        patient = patients.setdefault(who, Patient(loop.patient_id, loop.patient_name))
+        study_key = (who, loop.study_instance_uid)
+        study = studies.get(study_key)
         if study is None:
-            study = studies[loop.study_instance_uid] = Study(
+            study = studies[study_key] = Study(
                 loop.study_instance_uid, loop.study_date, loop.study_description, loop.accession_number)
             patient.studies.append(study)
-        one_series = series.get(loop.series_instance_uid)
+        series_key = (who, loop.study_instance_uid, loop.series_instance_uid)
+        one_series = series.get(series_key)
         if one_series is None:
-            one_series = series[loop.series_instance_uid] = Series(
+            one_series = series[series_key] = Series(
                 loop.series_instance_uid, loop.series_description, loop.series_number, loop.modality)
             study.series.append(one_series)
         if isinstance(item, LoopInfo):

@@ -20,6 +20,7 @@ import struct
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ from pydicom.uid import (
 )
 
 from imaging.errors import CorruptImageError, UnsupportedImageError
+from imaging.geometry import check_file_holds, check_fragments, check_native_length, read_geometry
 from imaging.reader import PixelSource, transfer_syntax
 
 #: pydicom decoding plugin pinned per compressed transfer syntax (the JPEG baseline fast path aside).
@@ -126,19 +128,25 @@ def split_frames(data: memoryview, n_frames: int) -> list[memoryview | bytes]:
 
 def _items(data: memoryview) -> tuple[list[int], list[memoryview]]:
     """Start offsets and values of the items of an encapsulated Pixel Data value (BOT first)."""
+    offsets, values, _ = _items_and_end(data)
+    return offsets, values
+
+
+def _items_and_end(data: memoryview) -> tuple[list[int], list[memoryview], bool]:
+    """Items as :func:`_items`, and whether the value ends properly (sequence delimiter, last item whole)."""
     offsets: list[int] = []
     values: list[memoryview] = []
     pos = 0
     while pos + 8 <= len(data):
         group, element, length = struct.unpack_from("<HHL", data, pos)
         if (group, element) == (0xFFFE, 0xE0DD):
-            break
+            return offsets, values, True
         if (group, element) != (0xFFFE, 0xE000):
             break  # damaged item: the frames before it are still good
         offsets.append(pos)
         values.append(data[pos + 8:min(pos + 8 + length, len(data))])
         pos += 8 + length
-    return offsets, values
+    return offsets, values, False
 
 
 # --- JPEG codestream colour space ------------------------------------------------------------
@@ -201,6 +209,7 @@ class FrameDecoder:
         if source.pixel_data is None:
             raise CorruptImageError("has no Pixel Data (7FE0,0010): truncated before the image, or not an image",
                                     path)
+        self._check_geometry(source)
         self._plugin = self._check_codec()
         self._frames = split_frames(source.pixel_data, n_frames) if source.encapsulated else None
         self._jpeg_mode: str | None = None  # decided on the first frame whose markers are readable
@@ -255,6 +264,22 @@ class FrameDecoder:
         self._source.close()
 
     # -- internals --
+    def _check_geometry(self, source: PixelSource) -> None:
+        """Refuse a header whose geometry the Pixel Data contradicts, before any frame is cut or allocated."""
+        geometry = read_geometry(source.header, self.path)
+        if geometry.n_frames != self.n_frames:
+            geometry = replace(geometry, n_frames=self.n_frames)
+        data = source.pixel_data
+        assert data is not None
+        check_file_holds(geometry, len(data), self.path)
+        if not source.encapsulated:
+            if source.declared_length is not None:
+                check_native_length(geometry, source.declared_length, self.path)
+            return
+        _, values, complete = _items_and_end(data)
+        bot_entries = len(values[0]) // 4 if values else 0
+        check_fragments(geometry, max(len(values) - 1, 0), complete, bot_entries, self.path)
+
     def _check_codec(self) -> str:
         if self._ts in NATIVE:
             return ""

@@ -33,6 +33,22 @@ class UnsupportedImageError(ImagingError):
     """The file is DICOM, but its transfer syntax or photometric interpretation cannot be decoded."""
 
 
+class HeaderError(ImagingError):
+    """A header element is unreadable or impossible; ``attribute`` names it (a DICOM keyword)."""
+
+    def __init__(self, message: str, path: str | Path | None = None, attribute: str = "") -> None:
+        self.attribute = attribute
+        super().__init__(message, path)
+
+
+class GeometryError(HeaderError):
+    """The header's image geometry (frames, rows, columns, samples, bits) is impossible or lies about the pixel data."""
+
+
+class NotRegularFileError(ImagingError):
+    """The path is a device, FIFO or socket: reading it could block forever or never end."""
+
+
 class CorruptImageError(ImagingError):
     """The pixel data is truncated or a frame does not decode."""
 

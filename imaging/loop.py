@@ -19,23 +19,37 @@ import numpy as np
 
 from imaging.cache import FrameCache, default_cache
 from imaging.decode import FrameDecoder, decode_pool
-from imaging.errors import ImagingError
-from imaging.reader import open_pixels, read_header, require_image, transfer_syntax
+from imaging.errors import HeaderError, ImagingError
+from imaging.geometry import Geometry, check_file_holds, header_value, read_geometry
+from imaging.reader import open_pixels, read_header_extent, require_image, transfer_syntax
 from imaging.regions import UltrasoundRegion, parse_regions
 from imaging.timing import FrameTiming, timing_from_dataset
 
 
-def _text(ds: Any, keyword: str) -> str:
-    value = getattr(ds, keyword, None)
-    return "" if value is None else str(value).strip()
+class _Header:
+    """Reads optional header values of one file; an element pydicom cannot decode becomes a warning."""
 
+    def __init__(self, ds: Any, path: Path) -> None:
+        self.ds, self.path = ds, path
+        self.warnings: list[str] = []
 
-def _int(ds: Any, keyword: str) -> int | None:
-    try:
-        value = getattr(ds, keyword, None)
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
-        return None
+    def value(self, keyword: str) -> Any:
+        try:
+            return header_value(self.ds, keyword, self.path)
+        except HeaderError as exc:
+            self.warnings.append(str(exc).removeprefix(f"{self.path}: ") + "; ignored")
+            return None
+
+    def text(self, keyword: str) -> str:
+        value = self.value(keyword)
+        return "" if value is None else str(value).strip()
+
+    def integer(self, keyword: str) -> int | None:
+        value = self.value(keyword)
+        try:
+            return None if value is None or value == "" else int(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -74,38 +88,40 @@ class LoopInfo:
     @classmethod
     def from_dataset(cls, ds: Any, path: str | Path) -> LoopInfo:
         """Header facts of a pydicom dataset read from ``path``; oddities become warnings."""
-        rows, columns = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
-        n_frames = _int(ds, "NumberOfFrames") or 1
-        regions = parse_regions(ds, rows, columns)
-        timing = timing_from_dataset(ds, n_frames)
-        warnings = [w for r in regions for w in r.warnings] + list(timing.warnings)
+        path = Path(path)
+        geometry = read_geometry(ds, path)
+        header = _Header(ds, path)
+        regions, region_warnings = _regions(header, geometry)
+        timing = timing_from_dataset(ds, geometry.n_frames)
+        warnings = header.warnings + region_warnings + [w for r in regions for w in r.warnings] + list(timing.warnings)
         ts = transfer_syntax(ds)
+        text = header.text
         return cls(
-            path=Path(path),
-            sop_instance_uid=_text(ds, "SOPInstanceUID"),
-            sop_class_uid=_text(ds, "SOPClassUID"),
-            study_instance_uid=_text(ds, "StudyInstanceUID"),
-            series_instance_uid=_text(ds, "SeriesInstanceUID"),
+            path=path,
+            sop_instance_uid=text("SOPInstanceUID"),
+            sop_class_uid=text("SOPClassUID"),
+            study_instance_uid=text("StudyInstanceUID"),
+            series_instance_uid=text("SeriesInstanceUID"),
             transfer_syntax_uid=str(ts or ""),
-            photometric=_text(ds, "PhotometricInterpretation"),
-            rows=rows,
-            columns=columns,
-            samples_per_pixel=_int(ds, "SamplesPerPixel") or 1,
-            n_frames=n_frames,
-            modality=_text(ds, "Modality"),
-            patient_name=_text(ds, "PatientName"),
-            patient_id=_text(ds, "PatientID"),
-            patient_birth_date=_text(ds, "PatientBirthDate"),
-            patient_sex=_text(ds, "PatientSex"),
-            study_date=_text(ds, "StudyDate"),
-            study_time=_text(ds, "StudyTime"),
-            study_description=_text(ds, "StudyDescription"),
-            accession_number=_text(ds, "AccessionNumber"),
-            series_description=_text(ds, "SeriesDescription"),
-            series_number=_int(ds, "SeriesNumber"),
-            instance_number=_int(ds, "InstanceNumber"),
-            manufacturer=_text(ds, "Manufacturer"),
-            model_name=_text(ds, "ManufacturerModelName"),
+            photometric=geometry.photometric,
+            rows=geometry.rows,
+            columns=geometry.columns,
+            samples_per_pixel=geometry.samples,
+            n_frames=geometry.n_frames,
+            modality=text("Modality"),
+            patient_name=text("PatientName"),
+            patient_id=text("PatientID"),
+            patient_birth_date=text("PatientBirthDate"),
+            patient_sex=text("PatientSex"),
+            study_date=text("StudyDate"),
+            study_time=text("StudyTime"),
+            study_description=text("StudyDescription"),
+            accession_number=text("AccessionNumber"),
+            series_description=text("SeriesDescription"),
+            series_number=header.integer("SeriesNumber"),
+            instance_number=header.integer("InstanceNumber"),
+            manufacturer=text("Manufacturer"),
+            model_name=text("ManufacturerModelName"),
             regions=regions,
             timing=timing,
             warnings=tuple(warnings),
@@ -144,11 +160,21 @@ class LoopInfo:
         }
 
 
+def _regions(header: _Header, geometry: Geometry) -> tuple[tuple[UltrasoundRegion, ...], list[str]]:
+    """The calibration regions; a sequence that cannot be read leaves the image uncalibrated, with a warning."""
+    try:
+        return parse_regions(header.ds, geometry.rows, geometry.columns), []
+    except Exception as exc:  # noqa: BLE001 - any damaged item: the image stays viewable, not measurable
+        return (), [f"SequenceOfUltrasoundRegions (0018,6011) is unreadable ({type(exc).__name__}: {exc});"
+                    " the image is treated as uncalibrated"]
+
+
 def read_info(path: str | Path) -> LoopInfo:
     """Header facts of one image file (no pixel data read). Raises a typed ImagingError naming it."""
     path = Path(path)
-    header = read_header(path)
+    header, bytes_after_header = read_header_extent(path)
     require_image(header, path)
+    check_file_holds(read_geometry(header, path), bytes_after_header, path)
     return LoopInfo.from_dataset(header, path)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -20,18 +22,34 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
-from imaging.errors import CorruptImageError, ImagingError, NotDicomError, UnsupportedImageError
+from imaging.errors import (
+    CorruptImageError,
+    ImagingError,
+    NotDicomError,
+    NotRegularFileError,
+    UnsupportedImageError,
+)
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 _PIXEL_DATA_TAG = (0x7FE0, 0x0010)
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+#: Header values larger than this are not read (pydicom defers them): a damaged length field can
+#: declare gigabytes, and reading it would allocate them before failing.
+DEFER_BYTES = 1 << 20
 _PIXEL_VRS = (b"OB", b"OW", b"UN", b"OV", b"OF", b"OD", b"OL")
 
 
 def read_header(path: Path) -> Dataset:
     """Header of a DICOM file (no pixel data). Raises NotDicomError / CorruptImageError / ImagingError."""
+    return read_header_extent(path)[0]
+
+
+def read_header_extent(path: Path) -> tuple[Dataset, int]:
+    """Header of a DICOM file and the number of bytes after it (the most the pixel data can hold)."""
     with _open(path) as fp:
-        return _parse_header(fp, path)
+        header = _parse_header(fp, path)
+        end = fp.tell()
+        return header, max(0, os.fstat(fp.fileno()).st_size - end)
 
 
 def require_image(ds: Dataset, path: Path) -> None:
@@ -98,28 +116,54 @@ def open_pixels(path: Path) -> PixelSource:
 
 
 def _open(path: Path) -> BinaryIO:
+    """Open a regular file for reading; a device, FIFO or socket is refused before it is opened.
+
+    Opening ``/dev/zero`` or a FIFO would never end (or never return), so the type is checked
+    with ``stat`` first, and again on the open descriptor in case the path changed in between.
+    """
     try:
-        return open(path, "rb")
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise ImagingError("is a folder, not a file", path)
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(f"is not a regular file ({_file_kind(mode)}); refused", path)
+        fp = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError:
         raise ImagingError("file not found", path) from None
     except IsADirectoryError:
         raise ImagingError("is a folder, not a file", path) from None
     except OSError as exc:
         raise ImagingError(f"cannot be opened ({exc.strerror})", path) from None
+    if not stat.S_ISREG(os.fstat(fp.fileno()).st_mode):
+        fp.close()
+        raise NotRegularFileError("is not a regular file; refused", path)
+    return fp
+
+
+def _file_kind(mode: int) -> str:
+    """Plain name of a non-regular file type."""
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _parse_header(fp: BinaryIO, path: Path) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return dcmread(fp, stop_before_pixels=True)
+            return dcmread(fp, stop_before_pixels=True, defer_size=DEFER_BYTES)
         except InvalidDicomError:
             pass
+        except MemoryError:
+            raise CorruptImageError("DICOM header is unreadable (an element declares more bytes than can be held)",
+                                    path) from None
         except Exception as exc:  # noqa: BLE001 - any parser failure is a damaged header
             raise CorruptImageError(f"DICOM header is unreadable ({type(exc).__name__}: {exc})", path) from None
         fp.seek(0)
         try:
-            ds = dcmread(fp, stop_before_pixels=True, force=True)
+            ds = dcmread(fp, stop_before_pixels=True, force=True, defer_size=DEFER_BYTES)
         except Exception:  # noqa: BLE001 - garbage under force: simply not DICOM
             ds = None
     if ds is None or not ("SOPClassUID" in ds or "Rows" in ds or "PatientID" in ds):

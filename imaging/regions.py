@@ -15,6 +15,7 @@ Deltas are signed and may differ in x and y. See DICOM PS3.3 C.8.5.5 and ``docs/
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -84,6 +85,8 @@ class UltrasoundRegion:
     steering_angle_deg: float | None = None
     clipped: bool = False
     warnings: tuple[str, ...] = field(default=())
+    #: Why the calibration must not be used (non-finite or absurd delta, reversed bounds...); None: usable.
+    problem: str | None = None
 
     # --- identity --------------------------------------------------------------------------
     @property
@@ -109,8 +112,8 @@ class UltrasoundRegion:
 
     @property
     def is_calibrated(self) -> bool:
-        """True when both axes carry a unit and a non-zero delta."""
-        return bool(self.units_x and self.units_y and self.delta_x and self.delta_y)
+        """True when both axes carry a unit and a sane, non-zero delta (and nothing flagged the region unusable)."""
+        return self.problem is None and bool(self.units_x and self.units_y and self.delta_x and self.delta_y)
 
     @property
     def is_spatial(self) -> bool:
@@ -180,8 +183,46 @@ class UltrasoundRegion:
             "delta": [self.delta_x, self.delta_y],
             "reference_pixel": list(self.reference_index),
             "reference_value": [self.reference_value_x, self.reference_value_y],
+            "usable": self.problem is None,
+            "problem": self.problem,
             "warnings": list(self.warnings),
         }
+
+
+#: Plausible |Physical Delta| per pixel for each unit code: a caliper on a real scanner image never
+#: falls outside these (0.1 um to 1 cm per pixel; 1 us to 1 s; 0.1 um/s to 10 m/s per pixel).
+DELTA_RANGES: dict[int, tuple[float, float]] = {
+    UNIT_CM: (1e-5, 1.0), UNIT_S: (1e-6, 1.0), UNIT_CM_S: (1e-5, 1000.0), UNIT_HZ: (1e-3, 1e6),
+}
+#: Range for the other units (%, dB, deg...): only absurd values are refused.
+DEFAULT_DELTA_RANGE = (1e-9, 1e9)
+
+
+def calibration_problem(values: dict[str, float], units: tuple[int, int], location: tuple[int, int, int, int],
+                        rows: int, columns: int) -> str | None:
+    """Why a region's calibration cannot be trusted, or None.
+
+    ``bool(nan)`` is true, so a NaN delta would pass a plain truth test: every value is checked
+    for finiteness, each calibrated axis for a delta of a physically possible size, and the
+    rectangle for ordered bounds that overlap the image (PS3.3 C.8.5.5.1).
+    """
+    for name, value in values.items():
+        if not math.isfinite(value):
+            return f"{name} is {value}: not a finite number"
+    for axis, unit in zip("XY", units, strict=True):
+        delta = abs(values[f"PhysicalDelta{axis}"])
+        if not unit:
+            continue
+        low, high = DELTA_RANGES.get(unit, DEFAULT_DELTA_RANGE)
+        if not low <= delta <= high:
+            return (f"PhysicalDelta{axis} is {values[f'PhysicalDelta{axis}']:g} {UNIT_NAMES.get(unit, '')}/pixel:"
+                    f" outside the physical range {low:g} to {high:g}")
+    x0, y0, x1, y1 = location
+    if x1 < x0 or y1 < y0:
+        return f"region bounds are reversed {list(location)} (MaxX1 < MinX0 or MaxY1 < MinY0)"
+    if x0 > columns - 1 or y0 > rows - 1 or x1 < 0 or y1 < 0:
+        return f"region {list(location)} lies outside the {columns}x{rows} image"
+    return None
 
 
 def _get(item: Any, keyword: str, default: Any = None) -> Any:
@@ -204,6 +245,12 @@ def parse_region(item: Any, index: int, rows: int, columns: int) -> UltrasoundRe
         warnings.append(
             f"region {index} rectangle {list(location)} exceeds the {columns}x{rows} image;"
             f" clipped to {[cx0, cy0, cx1, cy1]}, calibration kept from the file")
+    units = (int(_get(item, "PhysicalUnitsXDirection", 0)), int(_get(item, "PhysicalUnitsYDirection", 0)))
+    values = {k: float(_get(item, k, 0.0)) for k in (
+        "PhysicalDeltaX", "PhysicalDeltaY", "ReferencePixelPhysicalValueX", "ReferencePixelPhysicalValueY")}
+    problem = calibration_problem(values, units, location, rows, columns)  # type: ignore[arg-type]
+    if problem:
+        warnings.append(f"region {index} calibration is unusable: {problem}")
     return UltrasoundRegion(
         index=index,
         spatial_format=int(_get(item, "RegionSpatialFormat", 0)),
@@ -211,20 +258,21 @@ def parse_region(item: Any, index: int, rows: int, columns: int) -> UltrasoundRe
         flags=int(_get(item, "RegionFlags", 0)),
         location=location,  # type: ignore[arg-type]
         bounds=(cx0, cy0, cx1, cy1),
-        units_x=int(_get(item, "PhysicalUnitsXDirection", 0)),
-        units_y=int(_get(item, "PhysicalUnitsYDirection", 0)),
-        delta_x=float(_get(item, "PhysicalDeltaX", 0.0)),
-        delta_y=float(_get(item, "PhysicalDeltaY", 0.0)),
+        units_x=units[0],
+        units_y=units[1],
+        delta_x=values["PhysicalDeltaX"],
+        delta_y=values["PhysicalDeltaY"],
         reference_pixel_x0=int(_get(item, "ReferencePixelX0", 0)),
         reference_pixel_y0=int(_get(item, "ReferencePixelY0", 0)),
-        reference_value_x=float(_get(item, "ReferencePixelPhysicalValueX", 0.0)),
-        reference_value_y=float(_get(item, "ReferencePixelPhysicalValueY", 0.0)),
+        reference_value_x=values["ReferencePixelPhysicalValueX"],
+        reference_value_y=values["ReferencePixelPhysicalValueY"],
         transducer_frequency_khz=_optional_int(_get(item, "TransducerFrequency")),
         pulse_repetition_frequency_hz=_optional_int(_get(item, "PulseRepetitionFrequency")),
         doppler_correction_angle_deg=_optional_float(_get(item, "DopplerCorrectionAngle")),
         steering_angle_deg=_optional_float(_get(item, "SteeringAngle")),
         clipped=clipped,
         warnings=tuple(warnings),
+        problem=problem,
     )
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from imaging.cache import FrameCache
 from imaging.decode import NATIVE, FrameDecoder
 from imaging.errors import CorruptImageError, ImagingError, UnsupportedImageError
+from imaging.geometry import check_volume_size, read_geometry
 from imaging.loop import LoopInfo
 from imaging.reader import PixelSource, open_pixels, require_image, transfer_syntax
 
@@ -262,6 +263,7 @@ def read_volume_info(path: str | Path) -> VolumeInfo:
 def volume_info_from_dataset(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeInfo:
     """Volume facts of a parsed header; ``pixel_bytes`` is the native Pixel Data length (None if encapsulated)."""
     require_image(ds, path)
+    read_geometry(ds, path)  # frames, rows, columns checked before anything is sized by them
     sop_class = str(getattr(ds, "SOPClassUID", "")).strip()
     if sop_class == PHILIPS_CARTESIAN:
         return _philips_cartesian(ds, path, pixel_bytes)
@@ -318,6 +320,7 @@ def _philips_cartesian(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeIn
     if declared is not None and declared != slices * volumes:
         warnings.append(f"Number of Frames says {declared}, but the private counts give {volumes} volumes x "
                         f"{slices} slices = {slices * volumes} frames; the private counts are used")
+    check_volume_size(slices, volumes, rows, columns, path)
     what = f"{volumes} volumes x {slices} slices x {rows} rows x {columns} columns"
     warnings += _check_pixel_length(path, pixel_bytes, volumes * slices * rows * columns, what)
     header = replace(LoopInfo.from_dataset(ds, path), n_frames=slices * volumes)
@@ -454,6 +457,7 @@ def _enhanced_us_volume(ds: Any, path: Path, pixel_bytes: int | None) -> VolumeI
                         f"{measured_gap:g} mm apart; the positions are used")
     slices = len(frame_map[0])
     rows, columns = int(ds.Rows), int(ds.Columns)
+    check_volume_size(slices, len(frame_map), rows, columns, path)
     what = f"{n_frames} frames of {rows} rows x {columns} columns"
     warnings += _check_pixel_length(path, pixel_bytes, n_frames * _frame_bytes(ds), what)
     geometry = VolumeGeometry(shape=(slices, rows, columns), origin_mm=_vec(origin), row_dir=_vec(row_dir),

@@ -34,6 +34,8 @@ class DopplerError(InputError):
 
 def require_spectral(region: UltrasoundRegion, what: str) -> None:
     """Refuse Doppler metrics outside a velocity-calibrated spectral region (s x cm/s)."""
+    if region.problem:
+        raise CalibrationError(f"{what}: {region.description} calibration is unusable ({region.problem})")
     if not region.is_spectral or region.is_frequency_scale:
         raise CalibrationError(
             f"{what}: {region.description} has units {region.unit_x or 'none'} x {region.unit_y or 'none'};"

@@ -19,6 +19,8 @@ Point = tuple[float, float]
 
 def require_spatial(region: UltrasoundRegion, what: str) -> None:
     """Refuse distances/areas on a region whose axes are not both cm (spectral, uncalibrated...)."""
+    if region.problem:
+        raise CalibrationError(f"{what}: {region.description} calibration is unusable ({region.problem})")
     if not region.is_spatial:
         raise CalibrationError(
             f"{what}: {region.description} has units {region.unit_x or 'none'} x {region.unit_y or 'none'};"

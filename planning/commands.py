@@ -9,6 +9,7 @@ Commands hold full before/after values, so ``revert`` never has to guess: a comm
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, Self
@@ -54,15 +55,25 @@ class AddMark:
 
 @dataclass(frozen=True)
 class ReplaceMark:
-    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark)."""
+    """Move, relabel or re-purpose a mark (one drag = one ReplaceMark).
+
+    Moving the points of a confirmed mark clears ``confirmed``: the user confirmed the value the old
+    points gave, not the new one (docs/clinical-criteria.md §8.1, plausibility gates).
+    """
 
     before: Mark
     after: Mark
+
+    def __post_init__(self) -> None:
+        if self.after.confirmed and self.after.points != self.before.points:
+            object.__setattr__(self, "after", dataclasses.replace(self.after, confirmed=False))
 
     @property
     def text(self) -> str:
         if self.before.points != self.after.points:
             return f"Move {_mark_name(self.after)}"
+        if self.before.confirmed != self.after.confirmed and self.before.label == self.after.label:
+            return f"{'Confirm value of' if self.after.confirmed else 'Unconfirm'} {_mark_name(self.after)}"
         return f"Edit {_mark_name(self.after)}"
 
     def apply(self, doc: CaseDocument) -> None:
@@ -226,8 +237,25 @@ class AddCalculation(_AddItem):
     key, noun = "calculations", "calculation"
 
 
+#: Calculation fields whose change leaves its value as it was (a confirmation stays valid).
+_VALUE_NEUTRAL = frozenset({"confirmed", "label"})
+
+
+def _value_fields(calc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in calc.items() if k not in _VALUE_NEUTRAL}
+
+
 class ReplaceCalculation(_ReplaceItem):
+    """Edit a calculation; changing what it sums or reads clears its ``confirmed`` (the user confirmed
+    the value it gave before, as for a moved mark)."""
+
     key, noun = "calculations", "calculation"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        before, after = _stored(self.before), _stored(self.after)
+        if after.get("confirmed") is True and _value_fields(before) != _value_fields(after):
+            object.__setattr__(self, "after", {k: v for k, v in after.items() if k != "confirmed"})
 
 
 class RemoveCalculation(_RemoveItem):

@@ -29,7 +29,16 @@ IDENTITY_KEYS = ("patient_id", "study_instance_uid")
 
 
 class StudyMismatch(InputError):
-    """An image belongs to another patient or study than the case; the message names both."""
+    """An image belongs to another patient or study than the case; the message names both.
+
+    ``expected``/``found`` are the case's and the image's identities when one image was refused
+    (None for a refusal over several files), so a screen can word it for a reader.
+    """
+
+    def __init__(self, message: str, path: str | Path | None = None,
+                 expected: StudyIdentity | None = None, found: StudyIdentity | None = None) -> None:
+        super().__init__(message, path)
+        self.expected, self.found = expected, found
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +128,7 @@ def check_same_study(case: Case, info: Any, path: str | Path | None = None) -> N
     if not belongs(expected, found):
         if path is None:
             path = getattr(info, "path", None)
-        raise StudyMismatch(f"refused: this image {_mismatch_text(expected, found)}", path)
+        raise StudyMismatch(f"refused: this image {_mismatch_text(expected, found)}", path, expected, found)
 
 
 @dataclass(frozen=True, slots=True)

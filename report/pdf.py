@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from imaging.text import isolate
 from measurements.concepts import round_half_up
 from measurements.concepts import value_text as quantity_text
 from planning.assessment import CRITERIA, SOURCES, Status
@@ -121,7 +122,7 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None =
 def _header_html(r: Report) -> str:
     h = r.header
     rows = [
-        ("Patient", esc(fmt_name(h.patient_name)) or "—", "Patient ID", esc(h.patient_id) or "—"),
+        ("Patient", esc(isolate(fmt_name(h.patient_name))) or "—", "Patient ID", esc(h.patient_id) or "—"),
         ("Birth date", esc(fmt_date(h.birth_date)) or "—", "Sex", esc(h.sex) or "—"),
         ("Study date", esc(fmt_date(h.study_date)) or "—", "Accession", esc(h.accession_number) or "—"),
         ("Operator", esc(h.operator) or "—", "Institution", esc(h.institution) or "—"),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from gui.cli.output import write_json
 
 EXIT_BAD_INPUT = 3
 
@@ -22,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
     loops = [loop_json(info) for info in index.loops()]
     volumes = [volume.as_info() for volume in index.volumes()]  # 3D/4D volumes: never among the loops
     errors = [{"path": path, "error": message} for path, message in index.warnings]
-    json.dump({"loops": loops, "volumes": volumes, "errors": errors}, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    write_json({"loops": loops, "volumes": volumes, "errors": errors}, "info")
+    for path, message in index.warnings:
+        print(f"mitraplan info: {path}: {message}" if path else f"mitraplan info: {message}", file=sys.stderr)
     if not loops and not volumes:
         named = ", ".join(str(p) for p in args.paths)
         print(f"mitraplan info: {named}: no readable DICOM image"

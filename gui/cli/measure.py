@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from gui.cli.output import write_json
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 3
 
@@ -28,10 +29,9 @@ def run(args: argparse.Namespace) -> int:
     case = load_case(args.case, lenient=True)
     require_one_study(case, case_sources(case)[0])
     results, errors = measure_case(case)
-    json.dump({"case": str(case.path), "measurements": [r.as_json() for r in results],
-               "errors": [{"id": ident, "message": message} for ident, message in errors]},
-              sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_json({"case": str(case.path), "measurements": [r.as_json() for r in results],
+                "errors": [{"id": ident, "message": message} for ident, message in errors]},
+               "measure", ensure_ascii=False)
     for _, message in errors:
         print(f"mitraplan measure: {message}", file=sys.stderr)
     for mark in case.marks:

@@ -9,10 +9,11 @@ only server contacted. JSON goes to stdout; a failure prints one sentence to std
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
+
+from gui.cli.output import write_json
 
 
 def _add_node_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,8 +69,7 @@ def _node(args: argparse.Namespace):  # noqa: ANN202 - a DimseNode or DicomWebNo
 
 
 def _print_json(value: object) -> None:
-    json.dump(value, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    write_json(value, "pacs")
 
 
 def run(args: argparse.Namespace) -> int:

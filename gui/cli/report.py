@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from gui.cli.output import write_json
 
 if TYPE_CHECKING:
     from report.export import ExportResult
@@ -55,12 +56,11 @@ def run(args: argparse.Namespace) -> int:
         result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise)
     except OSError as exc:
         raise InputError(f"--out: cannot write the report ({exc.strerror or exc})", exc.filename or args.out) from None
-    json.dump({"pdf": _text_or_none(result.pdf), "json": _text_or_none(result.json), "sr": _text_or_none(result.sr),
-               "key_images_png": [str(p) for p in result.key_images_png],
-               "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings,
-               "errors": list(result.errors), "failures": result.failures},
-              sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_json({"pdf": _text_or_none(result.pdf), "json": _text_or_none(result.json), "sr": _text_or_none(result.sr),
+                "key_images_png": [str(p) for p in result.key_images_png],
+                "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings,
+                "errors": list(result.errors), "failures": result.failures},
+               "report", ensure_ascii=False)
     for message in [*result.failures, *result.errors, *result.warnings]:
         print(f"mitraplan report: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT if result.errors or result.failures else EXIT_OK

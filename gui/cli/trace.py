@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Sequence
 
 from gui.cli.args import finite_float, frame_number
+from gui.cli.output import write_json
 from imaging.errors import InputError
 
 
@@ -70,9 +69,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(str(exc), args.file) from None
         if args.purpose == "mv_inflow":
             results = af_beat_caveats(results, args.rhythm)
-    json.dump({"file": str(args.file), "region": args.region, "frame": args.frame,
-               "points": [[t, v] for t, v in trace], "image_points": [[x, y] for x, y in points],
-               "beats": len(complete_beats(trace, r_waves)[0]), "r_waves_s": r_waves,
-               "measurements": [r.as_json() for r in results]}, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    write_json({"file": str(args.file), "region": args.region, "frame": args.frame,
+                "points": [[t, v] for t, v in trace], "image_points": [[x, y] for x, y in points],
+                "beats": len(complete_beats(trace, r_waves)[0]), "r_waves_s": r_waves,
+                "measurements": [r.as_json() for r in results]}, "trace")
     return 0

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from gui.tasks import TaskRunner
 from gui.viewer.viewport import loop_name as loop_label
 from imaging.catalog import StudyCatalog
+from imaging.text import display_name
 
 THUMB_WIDTH = 88
 THUMB_HEIGHT = 66
@@ -107,7 +108,7 @@ class StudyBrowser(QTreeWidget):
         self.clear()
         self._items = {}
         for patient in catalog.patients:
-            name = str(patient.name or "").replace("^", " ").strip() or "(no name)"
+            name = display_name(patient.name) or "(no name)"
             patient_item = self._group(self, f"{name}   ID {patient.patient_id or '—'}")
             for study in patient.studies:
                 title = " · ".join(p for p in (_date(str(study.date or "")), str(study.description or "")) if p)

@@ -4,22 +4,45 @@
 number of its own: it re-reads ``doc.results()`` after every change) plus one row per mark or
 calculation that could not be measured, with the reason. Selecting a row asks the window to show
 the loop and frame of its first mark and highlight it (``markActivated``).
+
+A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
+and, indented under it, one row per beat. A value a plausibility gate holds shows its warning, no
+grade and "held" until the user checks the image and confirms it (Confirm value / Unconfirm, one
+undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.session import CaseSession
-from measurements import thresholds
+from measurements import plausibility, thresholds
+from measurements.marks import Mark
 from measurements.results import Result
+from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
 from report.model import unit_display
 
-COLUMNS = ("Measurement", "Value", "Unit", "Grade", "Warnings", "Marks")
+COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
+GRADE_COLUMN, WARNINGS_COLUMN = 4, 5
+#: What the grade column says of a value a plausibility gate holds.
+HELD_GRADE = "held until confirmed (not graded or used)"
+BEAT_INDENT = "      "
 _GRADE_COLOURS = {"normal": "#81c784", "mild": "#aed581", "moderate": "#ffb74d", "severe": "#ff7043"}
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -42,6 +65,50 @@ def value_text(result: Result) -> str:
     return f"{number_text(result)} {unit_display(result.unit)}".strip()
 
 
+def _amount(quantity: str, value: float, unit: str) -> str:
+    return f"{thresholds.display(quantity, value).removesuffix(unit).strip()} {unit_display(unit)}".strip()
+
+
+def _is_beat_of(child: Result, parent: Result) -> bool:
+    return (child.beat is not None and parent.beats is not None and child.source == parent.source
+            and child.quantity == parent.quantity)
+
+
+def grouped(results: Sequence[Result]) -> list[tuple[Result, bool]]:
+    """(result, is a beat row) in display order: each average of a multi-beat trace followed by its
+    beats in beat order; everything else in the order measured."""
+    averages = [r for r in results if r.beats is not None]
+    out: list[tuple[Result, bool]] = []
+    for r in results:
+        if r.beat is not None and any(_is_beat_of(r, a) for a in averages):
+            continue
+        out.append((r, False))
+        if r.beats is not None:
+            out += [(b, True) for b in sorted((b for b in results if _is_beat_of(b, r)), key=lambda b: b.beat or 0)]
+    return out
+
+
+def _heart_rate(results: Sequence[Result], of: Result) -> Result | None:
+    """The heart rate of the same trace and beat (the average heart rate for an average row)."""
+    return next((r for r in results if r.quantity == "heart_rate" and r.source == of.source
+                 and r.beat == of.beat and (r.beats is not None) == (of.beats is not None)), None)
+
+
+def beats_text(result: Result, results: Sequence[Result]) -> str:
+    """"mean of 3 beats, SD 0.54 mmHg · HR 71 bpm" for an average, "HR 67 bpm" for a beat row (its
+    label says which beat; the last beat of a trace has no heart rate without an ECG)."""
+    if result.beats is None and result.beat is None:
+        return ""
+    parts = []
+    if result.beat is None:
+        sd = "" if result.sd is None else f", SD {_amount(result.quantity, result.sd, result.unit)}"
+        parts.append(f"mean of {result.beats} beat{'s' * (result.beats != 1)}{sd}")
+    hr = _heart_rate(results, result) if result.quantity != "heart_rate" else None
+    if hr is not None:
+        parts.append(f"HR {_amount('heart_rate', hr.value, hr.unit)}")
+    return " · ".join(parts)
+
+
 def grade_colour(text: str) -> str | None:
     low = text.lower()
     for key in ("severe", "moderate", "mild", "normal"):
@@ -51,12 +118,13 @@ def grade_colour(text: str) -> str | None:
 
 
 class ResultsModel(QAbstractTableModel):
-    """Rows: results (then refusals) of the open case."""
+    """Rows: results (averages with their beats under them, then refusals) of the open case."""
 
     def __init__(self, session: CaseSession, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
         self.results: list[Result] = []
+        self.beat_rows: list[bool] = []
         self.errors: list[tuple[str, str]] = []
         session.changed.connect(lambda _c: self.reload())
         session.documentChanged.connect(lambda _d: self.reload())
@@ -65,7 +133,9 @@ class ResultsModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         doc = self.session.document
-        self.results = doc.results() if doc is not None else []
+        rows = grouped(doc.results()) if doc is not None else []
+        self.results = [r for r, _ in rows]
+        self.beat_rows = [beat for _, beat in rows]
         self.errors = doc.errors() if doc is not None else []
         self.endResetModel()
 
@@ -87,6 +157,13 @@ class ResultsModel(QAbstractTableModel):
             return self.results[row].source
         return (self.errors[row - len(self.results)][0],)
 
+    def result(self, row: int) -> Result | None:
+        return self.results[row] if 0 <= row < len(self.results) else None
+
+    def _label(self, row: int) -> str:
+        r = self.results[row]
+        return f"{BEAT_INDENT}beat {r.beat}" if self.beat_rows[row] else r.label
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -94,16 +171,17 @@ class ResultsModel(QAbstractTableModel):
         if row >= len(self.results):
             item_id, message = self.errors[row - len(self.results)]
             if role == Qt.ItemDataRole.DisplayRole:
-                return (item_id, "—", "", "not measured", message, item_id)[col]
+                return (item_id, "—", "", "", "not measured", message, item_id)[col]
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#ff8a80")
             if role == Qt.ItemDataRole.ToolTipRole:
                 return message
             return None
         r = self.results[row]
-        grade = grade_text(r)
+        held = plausibility.is_held(r)
+        grade = HELD_GRADE if held else grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.label, number_text(r), unit_display(r.unit), grade,
+            return (self._label(row), number_text(r), unit_display(r.unit), beats_text(r, self.results), grade,
                     " · ".join(r.warnings), ", ".join(r.source))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{r.label}: {value_text(r)}"]
@@ -115,19 +193,29 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 3 and grade_colour(grade):
-                return QColor(grade_colour(grade))
-            if col == 4 and r.warnings:
+            if col == GRADE_COLUMN and held:
                 return QColor("#ffcc80")
-        if role == Qt.ItemDataRole.FontRole and col == 1:
+            if col == GRADE_COLUMN and grade_colour(grade):
+                return QColor(grade_colour(grade))
+            if col == WARNINGS_COLUMN and r.warnings:
+                return QColor("#ffcc80")
+            if self.beat_rows[row]:
+                return QColor("#b0bec5")
+        if role == Qt.ItemDataRole.FontRole and col == 1 and not self.beat_rows[row]:
             font = QFont()
             font.setBold(True)
             return font
         return None
 
 
+def gated(results: Sequence[Result]) -> list[str]:
+    """The plausibility warnings of a mark's results, each once."""
+    return list(dict.fromkeys(w for r in results for w in r.warnings if w.startswith(plausibility.PREFIX)))
+
+
 class MeasurementsPanel(QWidget):
-    """The table; a row click emits ``markActivated(mark id)`` for its first mark."""
+    """The table; a row click emits ``markActivated(mark id)`` for its first mark. Confirm value /
+    Unconfirm act on the selected row's mark when a plausibility gate flagged it."""
 
     markActivated = Signal(str)
 
@@ -147,28 +235,141 @@ class MeasurementsPanel(QWidget):
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(3, 300)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(GRADE_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(GRADE_COLUMN, 300)
+        header.setSectionResizeMode(WARNINGS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.summary = QLabel("", self)
         self.summary.setObjectName("measurementsSummary")
+        self.confirm_action = QAction("Confirm value", self)
+        self.confirm_action.setStatusTip("The flagged value is right: grade it and use it (the warning stays)")
+        self.confirm_action.triggered.connect(lambda _c=False: self.set_confirmed(True))
+        self.unconfirm_action = QAction("Unconfirm", self)
+        self.unconfirm_action.setStatusTip("Hold the flagged value again: no grade, not used")
+        self.unconfirm_action.triggered.connect(lambda _c=False: self.set_confirmed(False))
+        self.confirm_button, self.unconfirm_button = QToolButton(self), QToolButton(self)
+        for button, action in ((self.confirm_button, self.confirm_action),
+                               (self.unconfirm_button, self.unconfirm_action)):
+            button.setDefaultAction(action)
+        self.gate_note = QLabel("", self)
+        self.gate_note.setObjectName("plausibilityNote")
+        self.gate_note.setWordWrap(True)
+        self.gate_note.setStyleSheet("color: #ffcc80;")
+        self.show_beats = QCheckBox("Show each beat", self)
+        self.show_beats.setToolTip("Show the per-beat rows under each multi-beat average")
+        self.show_beats.setChecked(True)
+        self.show_beats.toggled.connect(lambda _on: self._show_beat_rows())
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.show_beats)
+        top.addWidget(self.confirm_button)
+        top.addWidget(self.unconfirm_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
+        layout.addLayout(top)
+        layout.addWidget(self.gate_note)
         layout.addWidget(self.table, 1)
         self.model.modelReset.connect(self._update_summary)
+        self.model.modelReset.connect(self._show_beat_rows)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_gate())
         self._update_summary()
 
     def _update_summary(self) -> None:
         doc = self.session.document
+        self._update_gate()
         if doc is None:
             self.summary.setText("No case open — File → New Case, or open a case file")
             return
         n, bad = len(self.model.results), len(self.model.errors)
-        self.summary.setText(f"{n} result{'s' * (n != 1)} from {len(doc.marks)} marks"
+        marks = len(doc.marks)
+        self.summary.setText(f"{n} result{'s' * (n != 1)} from {marks} mark{'s' * (marks != 1)}"
                              + (f" · {bad} not measured" if bad else ""))
+
+    def _show_beat_rows(self) -> None:
+        shown = self.show_beats.isChecked()
+        for row, is_beat in enumerate(self.model.beat_rows):
+            self.table.setRowHidden(row, is_beat and not shown)
+
+    def gated_mark(self) -> Mark | None:
+        """The selected row's mark when a plausibility gate flagged it (held or confirmed)."""
+        doc = self.session.document
+        mark_id = self.selected_mark()
+        mark = doc.mark(mark_id) if doc is not None and mark_id else None
+        return mark if mark is not None and doc is not None and gated(doc.results_of(mark.id)) else None
+
+    def gated_sum(self) -> tuple[Result, dict[str, Any] | None] | None:
+        """The selected row when it is a flagged sum of orifices, with its case "planimetry"
+        calculation (None: the automatic sum, which has none yet)."""
+        rows = self.table.selectionModel().selectedRows()
+        result = self.model.result(rows[0].row()) if rows else None
+        doc = self.session.document
+        if doc is None or result is None or result.quantity != "mva_planimetry" or not gated([result]):
+            return None
+        return result, doc.item("calculations", result.id.split(".")[0])
+
+    def _gate(self) -> tuple[str, bool, list[str]] | None:
+        """(what, confirmed, warnings) of the selected flagged sum or mark."""
+        doc = self.session.document
+        flagged_sum = self.gated_sum()
+        if flagged_sum is not None:
+            result, calc = flagged_sum
+            return result.label, calc is not None and calc.get("confirmed") is True, gated([result])
+        mark = self.gated_mark()
+        if mark is None or doc is None:
+            return None
+        return mark.label or mark.id, mark.confirmed, gated(doc.results_of(mark.id))
+
+    def _update_gate(self) -> None:
+        gate = self._gate()
+        self.confirm_action.setEnabled(gate is not None and not gate[1])
+        self.unconfirm_action.setEnabled(gate is not None and gate[1])
+        if gate is None:
+            self.gate_note.hide()
+            return
+        what, confirmed, warnings = gate
+        state = ("Confirmed by you: graded and used; the warning stays." if confirmed else
+                 "Held: not graded or used. Check the image; if the value is right, Confirm value.")
+        reasons = [w.removeprefix(plausibility.PREFIX).removesuffix(plausibility.HELD)
+                   .removesuffix(plausibility.CONFIRMED) for w in warnings]
+        self.gate_note.setText(f"⚠ {what}: " + "; ".join(reasons) + f". {state}")
+        self.gate_note.show()
+
+    def _confirm_command(self, confirmed: bool) -> tuple[Command, str] | None:
+        """The undoable edit that confirms (or unconfirms) the selection, and the mark id to reselect."""
+        doc = self.session.document
+        flagged_sum = self.gated_sum()
+        if flagged_sum is not None and doc is not None:
+            result, calc = flagged_sum
+            if calc is None:  # the automatic sum: confirming makes it the case's own calculation
+                added = {"id": doc.new_id("calculations"), "type": "planimetry", "area_marks": list(result.source),
+                         "confirmed": True}
+                return (AddCalculation(added), result.source[0]) if confirmed else None
+            if (calc.get("confirmed") is True) == confirmed:
+                return None
+            after = {**calc, "confirmed": True} if confirmed else {k: v for k, v in calc.items() if k != "confirmed"}
+            return ReplaceCalculation(calc, after), result.source[0]
+        mark = self.gated_mark()
+        if mark is None or mark.confirmed == confirmed:
+            return None
+        return ReplaceMark(mark, dataclasses.replace(mark, confirmed=confirmed)), mark.id
+
+    def set_confirmed(self, confirmed: bool) -> bool:
+        """Confirm (or unconfirm) the selected flagged mark or sum of orifices: one undo step; the row
+        stays selected."""
+        rows = self.table.selectionModel().selectedRows()
+        selected = self.model.result(rows[0].row()) if rows else None
+        edit = self._confirm_command(confirmed)
+        if edit is None:
+            return False
+        done = self.session.push(edit[0])
+        again = next((row for row, r in enumerate(self.model.results)
+                      if selected is not None and r.quantity == selected.quantity and r.source == selected.source), None)
+        if again is not None:
+            self.table.selectRow(again)
+        else:
+            self.select_source(edit[1])
+        return done
 
     def _activate(self, index: QModelIndex) -> None:
         doc = self.session.document
@@ -182,7 +383,11 @@ class MeasurementsPanel(QWidget):
         self._activate(self.model.index(row, 0))
 
     def select_source(self, mark_id: str) -> None:
-        """Select (without jumping) the first row computed from ``mark_id``."""
+        """Select (without jumping) the first row computed from ``mark_id``; a selected row already
+        computed from it stays selected (picking a sum of orifices must not jump to its first area)."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows and mark_id in self.model.source(rows[0].row()):
+            return
         for row in range(self.model.rowCount()):
             if mark_id in self.model.source(row):
                 self.table.selectRow(row)

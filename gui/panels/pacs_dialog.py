@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from gui.tasks import Task, TaskRunner
 from imaging.errors import MitraPlanError
+from imaging.text import isolate
 from pacs import nodes as pacs_nodes
 from pacs import service
 from pacs.errors import PacsCancelledError
@@ -495,7 +496,7 @@ def _person_name(value: str) -> str:
     """DICOM ``Family^Given^Middle`` as ``Family, Given Middle``."""
     family, _, rest = value.partition("^")
     given = " ".join(part for part in rest.split("^")[:2] if part)
-    return f"{family}, {given}" if given else family
+    return isolate(f"{family}, {given}" if given else family)
 
 
 def _date(value: str) -> str:

@@ -108,6 +108,12 @@ class ReportPreview(QDialog):
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
         self.status = QLabel("Building the report…")
+        self.problems = QLabel("")  # outputs not written (and why), or an export refused
+        self.problems.setObjectName("export-problems")
+        self.problems.setWordWrap(True)
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems.setStyleSheet("color: #ff8a80;")
+        self.problems.hide()
         row = QHBoxLayout()
         for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.export_button):
             row.addWidget(widget)
@@ -121,6 +127,7 @@ class ReportPreview(QDialog):
         scroll.setWidget(holder)
         column = QVBoxLayout(self)
         column.addLayout(row)
+        column.addWidget(self.problems)
         column.addWidget(scroll, 1)
         self.paper.currentTextChanged.connect(lambda _p: self.refresh())
         self.anonymise.toggled.connect(lambda _on: self.refresh())  # the anonymised PDF has other pages
@@ -139,9 +146,10 @@ class ReportPreview(QDialog):
         self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, catalog, anonymise),
                     self._show)
 
-    def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None]) -> None:
+    def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
+               on_error: Callable[[BaseException], None] | None = None) -> None:
         self._running = [t for t in self._running if t in self.tasks.running]
-        self._running.append(self.tasks.start(name, fn, on_done=on_done, on_error=self._fail))
+        self._running.append(self.tasks.start(name, fn, on_done=on_done, on_error=on_error or self._fail))
 
     def closeEvent(self, event: Any) -> None:
         """Closing cancels this dialog's tasks: their results are dropped, never shown."""
@@ -185,16 +193,36 @@ class ReportPreview(QDialog):
         prepared, anonymise, paper = self.prepared, self.anonymise.isChecked(), self.paper.currentText()
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting into {folder}…")
+        self.problems.hide()
 
         def work(_progress: Callable[..., None], _cancel: threading.Event) -> Any:
             return export_report(prepared.report, prepared.sources, folder, anonymise=anonymise, paper=paper)
 
-        self._start(f"Export report to {folder.name}", work, self._exported)
+        self._start(f"Export report to {folder.name}", work, self._exported, self._export_failed)
 
     def _exported(self, result: Any) -> None:
+        """Say what was written and, in red, each output that was not and why (the others were written)."""
         self.export_button.setEnabled(True)
-        self.status.setText(f"Exported {len(result.paths)} file(s) to {result.folder}")
+        failures = list(result.failures)
+        self.status.setText(f"Exported {len(result.paths)} file(s) to {result.folder}"
+                            + (f"; {len(failures)} output(s) NOT written" if failures else ""))
+        self.problems.setText("\n".join(f"✗ {f}" for f in failures))
+        self.problems.setVisible(bool(failures))
         self.exported.emit(result)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        """An export refused before writing anything (images of another patient or study) or failed."""
+        from planning.study import StudyMismatch
+
+        self.export_button.setEnabled(True)
+        if isinstance(exc, StudyMismatch):
+            message = f"{self.case_path.name}: export refused, nothing was written: {exc}"
+        else:
+            message = f"{self.case_path.name}: export failed: {exc}"
+        self.status.setText("Export refused" if isinstance(exc, StudyMismatch) else "Export failed")
+        self.problems.setText(message)
+        self.problems.show()
+        self.failed.emit(message)
 
 
 class ReportActions:
@@ -219,6 +247,15 @@ class ReportActions:
         return {"report_preview": self.preview, "report_export": self.export}
 
 
+def report_export(notices: Any, result: Any) -> None:
+    """A notice of what an export wrote, and an error for each output it could not write."""
+    for failure in result.failures:
+        notices.error(f"Report export into {result.folder}: {failure}")
+    written = len(result.paths)
+    notices.info(f"Report written to {result.folder} ({written} file{'s' * (written != 1)})"
+                 + (f"; {len(result.failures)} output(s) not written, see above" if result.failures else ""))
+
+
 def preview_open_case(window: MainWindow, export: bool = False) -> ReportPreview | None:
     """The preview of the window's open case, saved first when it has unsaved changes (None: no case
     is open, or the save was cancelled or failed); with ``export`` the folder chooser follows the pages."""
@@ -230,7 +267,7 @@ def preview_open_case(window: MainWindow, export: bool = False) -> ReportPreview
         return None  # cancelled, or the failure was already reported through session.refused
     dialog = ReportPreview(copy.deepcopy(session.document.case), window.tasks, window, catalog=window.catalog)
     dialog.failed.connect(notices.error)
-    dialog.exported.connect(lambda r: notices.info(f"Report written to {r.pdf.parent}"))
+    dialog.exported.connect(lambda r: report_export(notices, r))
     if export:  # once: a later re-render (another paper size) does not ask again
         def ask_once(_pages: int) -> None:
             dialog.pagesShown.disconnect(ask_once)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -287,7 +287,17 @@ class ClipMapView(QWidget):
         return super().event(event)
 
     # --- keys -------------------------------------------------------------------------------------
+    def _action_for(self, event: QKeyEvent) -> QAction | None:
+        """The map's own action with this key (its ShortcutOverride keeps the key from the window's)."""
+        pressed = QKeySequence(event.keyCombination())
+        return next((a for a in self.actions() if a.isEnabled() and any(
+            k.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch for k in a.shortcuts())), None)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self._action_for(event)
+        if action is not None:
+            action.trigger()
+            return
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         step = -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
         if key in _TOOL_KEYS and not shift:
@@ -483,13 +493,19 @@ class ValveMapPanel(QWidget):
             self.editors.addWidget(widget)
         self.tool_actions: dict[str, QAction] = {}
         tools = QHBoxLayout()
-        for key, text, tip in ((SELECT, "Select", "Select and move items (S or Esc on the map)"),
-                               (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)"),
-                               (JET, "Jet", "Place a residual jet: click on the valve (J on the map)"),
-                               ("delete", "Delete", "Delete the selected item (Delete on the map)")):
-            action = QAction(text, self)  # the keys are the map's own (the window has D, Esc, Delete too)
+        for key, text, tip, shortcut in (
+                (SELECT, "Select", "Select and move items (S or Esc on the map)", "S"),
+                (DEVICE, "Device", "Place a prior device: click on the valve (D on the map)", "D"),
+                (JET, "Jet", "Place a residual jet: click on the valve (J on the map)", "J"),
+                ("delete", "Delete", "Delete the selected item (Delete on the map)", "Delete")):
+            # the keys are the map's own, scoped to it (the window has D and Delete too), so F1 lists them
+            action = QAction(f"Clip map: {text.lower()}", self)
+            action.setIconText(text)
             action.setToolTip(tip)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.setCheckable(key != "delete")
+            self.view.addAction(action)
             button = QToolButton(self)
             button.setDefaultAction(action)
             tools.addWidget(button)

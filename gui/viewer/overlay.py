@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QLabel
 
-from gui.session import CaseSession
+from gui.session import CaseSession, other_patient_banner
 from gui.viewer.viewport import Viewport
 from imaging.errors import InputError
 from imaging.regions import region_for_points
-from measurements import thresholds
+from measurements import plausibility, thresholds
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkError, MarkType
 from measurements.results import Result
@@ -37,6 +38,10 @@ MARK_COLOUR = "#ffd54f"
 SELECTED_COLOUR = "#4dd0e1"
 DRAFT_COLOUR = "#aed581"
 REFUSED_COLOUR = "#ff5252"
+#: A mark whose value a plausibility gate flagged (docs/clinical-criteria.md §8.1).
+GATED_COLOUR = "#ffcc80"
+HELD_NOTE = "⚠ implausible? held, not graded — Confirm value in Measurements"
+CONFIRMED_NOTE = "⚠ flagged, confirmed by you"
 LABEL_COLOUR = "#f5f5f5"
 
 Points = tuple[tuple[float, float], ...]
@@ -132,6 +137,13 @@ class MarkOverlay(QObject):
         self._draft_text.setZValue(30)
         self._draft_text.hide()
         viewport.add_overlay_item(self._draft_text)
+        self.banner = QLabel(viewport)  # says up front that marks on this loop will be refused
+        self.banner.setObjectName("other-patient-banner")
+        self.banner.setWordWrap(True)
+        self.banner.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.banner.setStyleSheet(f"background: rgba(90, 60, 0, 220); color: {GATED_COLOUR}; padding: 3px;")
+        self.banner.hide()
+        viewport.installEventFilter(self)
         viewport.view_box.sigRangeChanged.connect(lambda *_a: self._declutter())
         viewport.frameChanged.connect(lambda _n: self.refresh())
         viewport.loopChanged.connect(lambda _l: self.refresh())
@@ -145,8 +157,29 @@ class MarkOverlay(QObject):
             return []
         return doc.marks_on(str(info.sop_instance_uid), self.viewport.frame_number)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport and event.type() == QEvent.Type.Resize:
+            self._place_banner()
+        return False
+
+    def _update_banner(self) -> None:
+        text = other_patient_banner(self.session.case, self.viewport.info)
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+        self._place_banner()
+
+    def _place_banner(self) -> None:
+        """Under the viewport's title, as wide as the viewport allows."""
+        if not self.banner.text():
+            return
+        width = max(80, self.viewport.width() - 12)
+        top = self.viewport.title_label.geometry().bottom() + 4
+        self.banner.setGeometry(6, top, width, self.banner.heightForWidth(width))
+        self.banner.raise_()
+
     def refresh(self) -> None:
         """Reconcile items with the marks of the frame shown (create, update, remove)."""
+        self._update_banner()
         wanted = {m.id: m for m in self.visible_marks()}
         for mark_id in [i for i in self.items if i not in wanted]:
             self._remove_item(mark_id)
@@ -213,8 +246,11 @@ class MarkOverlay(QObject):
         else:
             results, error = self._measure(dataclasses.replace(mark, points=points or mark.points))
         text = error if error else format_results(results)
+        flagged = points is None and any(w.startswith(plausibility.PREFIX) for r in results for w in r.warnings)
+        if flagged:
+            text = f"{text}\n{CONFIRMED_NOTE if mark.confirmed else HELD_NOTE}"
         label.setText(f"{mark.label or mark.id}\n{text}" if text else (mark.label or mark.id))
-        label.setColor(QColor(REFUSED_COLOUR if error else LABEL_COLOUR))
+        label.setColor(QColor(REFUSED_COLOUR if error else GATED_COLOUR if flagged else LABEL_COLOUR))
         shown = points or mark.points
         if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred: traces sit side by side
             xs = [p[0] for p in shown]

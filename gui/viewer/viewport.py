@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsLineItem, QGraphicsRectItem, QLab
 
 from gui.viewer.playback import CineClock, Clock
 from imaging.regions import SpatialFormat, UltrasoundRegion
+from imaging.text import display_name
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ class Viewport(QFrame):
 
     def _title_text(self) -> str:
         info = self.info
-        name = str(getattr(info, "patient_name", "") or "").replace("^", " ").strip()
+        name = display_name(getattr(info, "patient_name", ""))
         lines = [" · ".join(p for p in (name, str(getattr(info, "series_description", "") or "")) if p)]
         timing = self.timing
         hr = getattr(timing, "heart_rate_bpm", None)

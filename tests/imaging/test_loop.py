@@ -12,7 +12,7 @@ from pydicom.encaps import encapsulate
 from pydicom.uid import MPEG2MPML
 
 from imaging.cache import FrameCache
-from imaging.errors import CorruptImageError, ImagingError, NotDicomError, UnsupportedImageError
+from imaging.errors import CorruptImageError, GeometryError, ImagingError, NotDicomError, UnsupportedImageError
 from imaging.loop import Loop, read_info
 from tests.imaging.conftest import bar_column, bar_frames, jpeg_loop, native_loop, save
 
@@ -78,10 +78,22 @@ def test_a_truncated_loop_serves_the_frames_it_holds(tmp_path: Path) -> None:
             loop.frame(5)
 
 
-def test_native_pixel_data_shorter_than_the_header_says(tmp_path: Path) -> None:
+def test_native_pixel_data_declared_shorter_than_the_header_says_is_a_lying_header(tmp_path: Path) -> None:
+    # A writer that stored 2.x frames under NumberOfFrames 4: the element's own length contradicts the
+    # header (not a cut file), so the header lies and the file is refused naming the attribute.
     ds = native_loop(bar_frames(4))
     ds.PixelData = ds.PixelData[: 48 * 64 * 3 * 2 + 100]  # two whole frames and a bit of the third
     path = save(ds, tmp_path / "short.dcm")
+    with pytest.raises(GeometryError, match=r"short\.dcm: NumberOfFrames \(0028,0008\).* 36864 bytes.* 18532 bytes"):
+        Loop.open(path)
+
+
+def test_a_native_file_cut_short_serves_the_frames_it_holds(tmp_path: Path) -> None:
+    # A transfer cut short: the Pixel Data element still declares 4 frames (48*64*3*4 = 36864 bytes).
+    full = save(native_loop(bar_frames(4)), tmp_path / "full.dcm")
+    data = full.read_bytes()
+    path = tmp_path / "short.dcm"
+    path.write_bytes(data[:len(data) - 36864 + 48 * 64 * 3 * 2 + 100])
     with Loop.open(path) as loop:
         assert [bar_column(loop.frame(k)) for k in (0, 1)] == [4, 6]
         for k in (2, 3):
