@@ -232,10 +232,6 @@ class Report:
     #: quantity -> id of the measurement every output quotes for it (the beat average where there are beats)
     selected_ids: dict[str, str] = field(default_factory=dict)
 
-    def measurement(self, quantity: str) -> Measurement | None:
-        """The first measurement of ``quantity``, if any."""
-        return next((m for m in self.measurements if m.quantity == quantity), None)
-
     def by_id(self, result_id: str) -> Measurement | None:
         return next((m for m in self.measurements if m.id == result_id), None)
 
