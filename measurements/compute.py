@@ -20,7 +20,7 @@ Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.
   mean velocity. point on a spectral region: vmax, peak gradient.
 
 Calculations (case-file objects with "id" and "type"):
-``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
+``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, baseline_shift_m_s, lvot_diameter_mark,
 lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
 ``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
 aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
@@ -40,7 +40,7 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
+from measurements import beats, calibration, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -306,12 +306,20 @@ class _Measured:
         return doppler.velocity_trace(self.mark.points, self.region)
 
 
-def resolve_region(mark: Mark, regions_for: RegionsFor) -> UltrasoundRegion:
-    """The mark's region, checked to hold every point; the message says what is wrong instead."""
+def resolve_region(mark: Mark, regions_for: RegionsFor,
+                   calibrations: Sequence[calibration.UserCalibration] = ()) -> UltrasoundRegion:
+    """The mark's region, checked to hold every point; the message says what is wrong instead.
+
+    A mark with ``calibration`` is measured through that user calibration, refused where the
+    scanner calibrated the image (``measurements.calibration.check_may_calibrate``)."""
     regions = list(regions_for(mark.sop_instance_uid))
     what = f"mark {mark.id!r}"
+    if mark.calibration is not None:
+        return calibration.resolve_user_region(mark.calibration, mark.sop_instance_uid, mark.points,
+                                               calibrations, regions, what)
     if not regions:
-        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated)")
+        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated); a user"
+                               " calibration (Measure → Calibrate…, a line of known length) makes it measurable")
     by_index = {r.index: r for r in regions}
     region = by_index.get(mark.region)
     if region is None:
@@ -333,8 +341,12 @@ def measure_all(
     recorded_mr_grades: Sequence[str] = (),
     r_waves_for: Callable[[str], Sequence[float]] | None = None,
     expected_orifices: int | None = None,
+    calibrations: Sequence[calibration.UserCalibration] = (),
 ) -> tuple[list[Result], list[tuple[str, str]]]:
     """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    ``calibrations``: the case's user calibrations, which marks with ``calibration`` are measured
+    through; their results, and every calculation using them, carry the user-calibration warning.
 
     ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
     The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
@@ -360,7 +372,7 @@ def measure_all(
     for given in marks:
         mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
-            region = resolve_region(mark, cached_regions)
+            region = resolve_region(mark, cached_regions, calibrations)
             r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
             mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
@@ -368,6 +380,8 @@ def measure_all(
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
         mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
+        if mark.calibration is not None:
+            mark_results = [_user_calibrated(r) for r in mark_results]
         if not held:
             measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
@@ -381,7 +395,9 @@ def measure_all(
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
-            results.extend(_calculate(cid, calc, measured))
+            by_user = {m.mark.id for m in measured.values() if m.mark.calibration is not None}
+            results.extend(_user_calibrated(r) if by_user & set(r.source) else r
+                           for r in _calculate(cid, calc, measured))
         except (InputError, KeyError, TypeError, ValueError) as exc:
             message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             errors.append((cid, f"calculation {cid!r}: {message}"))
@@ -392,6 +408,11 @@ def measure_all(
     results.extend(_beat_averages(measured, results))
     results.extend(_heart_rates(measured, results, heart_rate_for, errors))
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
+
+
+def _user_calibrated(result: Result) -> Result:
+    """The result with the user-calibration warning (once): it rests on a line the user drew."""
+    return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, calibration.USER_CALIBRATION_WARNING))))
 
 
 #: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
@@ -525,23 +546,38 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
     raise InputError(f"unknown calculation type {kind!r}")
 
 
+def pisa_inputs_text(va_m_s: float, shift_m_s: float | None, angle_deg: float | None) -> str:
+    """The colour-flow inputs of a PISA as entered, for its method text: "Va 0.385 m/s, baseline
+    shift 0.20 m/s, α 120°"."""
+    parts = [f"Va {va_m_s:.3f} m/s"]
+    if shift_m_s is not None:
+        parts.append(f"baseline shift {shift_m_s:.2f} m/s")
+    parts.append(f"α {angle_deg:g}°" if angle_deg is not None else "hemispheric (no α)")
+    return ", ".join(parts)
+
+
 def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
     radius = _mark_ref(calc, "radius_mark", measured)
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
-    va = _number(calc, "aliasing_velocity_m_s") * 100.0
+    if calc.get("aliasing_velocity_m_s") is None:
+        raise InputError("the aliasing velocity Va (aliasing_velocity_m_s) is not given: read it off the colour"
+                         " bar, after any baseline shift; it is never assumed")
+    va_m_s = _number(calc, "aliasing_velocity_m_s")
+    shift_m_s = _optional_number(calc, "baseline_shift_m_s")
     angle = _optional_number(calc, "angle_deg")
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
-    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
+    res = pisa.pisa_mr(r_cm, va_m_s * 100.0, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
     src = (radius.mark.id, mr.mark.id)
     warn = (pisa.PISA_POST_TEER_WARNING,)
-    method = "PISA 2πr²Va" + ("·α/180" if angle is not None else "")
+    formula, inputs = "PISA 2πr²Va" + ("·α/180" if angle is not None else ""), pisa_inputs_text(va_m_s, shift_m_s, angle)
+    method = f"{formula} ({inputs})"
     out = [
         make_result(f"{cid}.pisa_flow", f"{label}: flow rate", "pisa_flow", res.flow_ml_s, src, warnings=warn,
                     method=method),
         make_result(f"{cid}.eroa_pisa", f"{label}: EROA", "eroa_pisa", res.eroa_cm2, src,
-                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=method + " / Vmax"),
+                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=f"{formula} / Vmax ({inputs})"),
         make_result(f"{cid}.rvol_pisa", f"{label}: regurgitant volume", "rvol_pisa", rvol, src,
                     warnings=warn, method="EROA · VTI_MR"),
     ]

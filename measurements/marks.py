@@ -2,8 +2,9 @@
 
 A mark holds only points (x = column, y = row, floats; the centre of pixel index ``(c, r)`` is
 ``(c + 0.5, r + 0.5)``), the image (SOP Instance UID), the 1-based frame number and the 0-based
-ultrasound region it belongs to. Physical values are never stored: they are derived from points
-plus region every time (``measurements.compute``).
+ultrasound region it belongs to, or, on an image without one, the user calibration it is measured
+through (``calibration``, ``measurements.calibration``; ``region`` is then 0 and unused). Physical
+values are never stored: they are derived from points plus region every time (``measurements.compute``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ PURPOSES: dict[str, str] = {
 }
 
 #: Keys of a mark in the case file, in the order they are written.
-_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "purpose", "confirmed", "points")
+_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "calibration", "purpose", "confirmed",
+         "points")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Mark:
     points: tuple[tuple[float, float], ...]
     purpose: str | None = None
     confirmed: bool = False
+    calibration: str | None = None  # id of the user calibration it is measured through, in place of region
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +91,8 @@ class Mark:
             raise MarkError(f"{name}: 'sop_instance_uid' must be a non-empty string")
         if not isinstance(self.confirmed, bool):
             raise MarkError(f"{name}: 'confirmed' must be true or false (got {self.confirmed!r})")
+        if self.calibration is not None and (not isinstance(self.calibration, str) or not self.calibration):
+            raise MarkError(f"{name}: 'calibration' must be the id of a calibration (got {self.calibration!r})")
         object.__setattr__(self, "points", _points(name, self.points))
         _check_count(name, kind, self.points)
 
@@ -131,16 +136,20 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
         raise MarkError(f"a mark must be a JSON object (got {type(d).__name__})")
     mark_id = d.get("id")
     name = f"mark {mark_id!r}"
-    missing = [k for k in ("id", "type", "sop_instance_uid", "frame_number", "region", "points") if k not in d]
+    calibration = d.get("calibration")
+    placed = ("calibration",) if calibration is not None else ("region",)
+    missing = [k for k in ("id", "type", "sop_instance_uid", "frame_number", *placed, "points") if k not in d]
     if missing:
         raise MarkError(f"{name}: missing {', '.join(missing)}")
+    if calibration is not None and "region" in d:
+        raise MarkError(f"{name}: names both a region and a calibration; a mark is measured through one")
     purpose = d.get("purpose")
     if purpose is not None and not isinstance(purpose, str):
         raise MarkError(f"{name}: 'purpose' must be a string")
     return Mark(
         id=d["id"], type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
-        frame_number=d["frame_number"], region=d["region"], points=d["points"], purpose=purpose,
-        confirmed=d.get("confirmed", False), extra={k: v for k, v in d.items() if k not in _KEYS},
+        frame_number=d["frame_number"], region=d.get("region", 0), points=d["points"], purpose=purpose,
+        confirmed=d.get("confirmed", False), calibration=calibration, extra={k: v for k, v in d.items() if k not in _KEYS},
     )
 
 
@@ -149,8 +158,12 @@ def mark_to_json(m: Mark) -> dict[str, Any]:
     only when true, so an unconfirmed mark is written as before; extras kept)."""
     d: dict[str, Any] = {
         "id": m.id, "type": m.type.value, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
-        "frame_number": m.frame_number, "region": m.region,
+        "frame_number": m.frame_number,
     }
+    if m.calibration is not None:
+        d["calibration"] = m.calibration
+    else:
+        d["region"] = m.region
     if m.purpose is not None:
         d["purpose"] = m.purpose
     if m.confirmed:

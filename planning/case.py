@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion
+from measurements.calibration import CalibrationEntryError, UserCalibration, parse_calibrations
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
@@ -78,6 +79,11 @@ class Case:
         return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
                               self.extra.get("residual_mr"), self.calculations)
 
+    def calibrations(self) -> tuple[UserCalibration, ...]:
+        """The user calibrations of images without a calibrated region (``calibrations``, kept in
+        ``extra`` and written back as read); CalibrationEntryError naming the bad entry."""
+        return parse_calibrations(self.extra.get("calibrations"))
+
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
         doc: dict[str, Any] = {
@@ -126,7 +132,8 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
             raise CaseError(f"every entry of '{key}' must be a JSON object", path)
     try:
         case.findings()
-    except ValueError as exc:
+        case.calibrations()
+    except (ValueError, CalibrationEntryError) as exc:
         raise CaseError(str(exc), path) from None
     seen: set[str] = set()
     for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
@@ -330,5 +337,5 @@ def measure_case(case: Case, index: OpenStudy = None,
         rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
-        expected_orifices=expected_orifices(len(case.devices)))
+        expected_orifices=expected_orifices(len(case.devices)), calibrations=case.calibrations())
     return results, [*case.load_errors, *errors]

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -474,23 +474,30 @@ def render_pages(report: Report, spec: PageSpec = PageSpec(), dpi: int = 96,
     full, paint = layout.fullRectPixels(dpi), layout.paintRectPixels(DPI)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
+    writer = QPdfWriter(buffer)  # never painted on: it only gives the layout the PDF's metrics
     writer.setResolution(DPI)
     writer.setPageLayout(layout)
     pages = _lay_out(report, writer, layout, DPI, key_images)
+    try:
+        return [_page_image(pages, report, page, full.size(), paint.topLeft(), dpi) for page in range(pages.count)]
+    finally:  # the document (laid out on the writer) goes first, then the writer, then its buffer
+        del pages
+        del writer
+        buffer.close()
+
+
+def _page_image(pages: _Pages, report: Report, page: int, size: QSize, origin: QPointF | QPoint, dpi: int) -> QImage:
+    """Page ``page`` painted at ``dpi`` from a layout made at :data:`DPI` (white paper, the footer included)."""
+    image = QImage(size, QImage.Format.Format_RGB32)
     dots_per_metre = round(dpi / 0.0254)
-    images = []
-    for page in range(pages.count):
-        image = QImage(full.width(), full.height(), QImage.Format.Format_RGB32)
-        image.setDotsPerMeterX(dots_per_metre)
-        image.setDotsPerMeterY(dots_per_metre)
-        image.fill(QColor("#ffffff"))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(dpi / DPI, dpi / DPI)
-        painter.translate(paint.topLeft())
-        _paint_page(painter, pages, report, page)
-        painter.end()
-        images.append(image)
-    return images
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.scale(dpi / DPI, dpi / DPI)
+    painter.translate(origin)
+    _paint_page(painter, pages, report, page)
+    painter.end()
+    return image

@@ -2,7 +2,8 @@
 
 The mismatch (50.9 vs 49.0 mL/s for the demo's marks) was one formula fed two aliasing velocities: a
 new PISA in the dialog started at 0.40 m/s while the calculation on the same loop had 0.385 m/s entered
-(2π·0.45²·40 = 50.9, 2π·0.45²·38.5 = 49.0 mL/s).
+(2π·0.45²·40 = 50.9, 2π·0.45²·38.5 = 49.0 mL/s). The dialog now assumes none (the box starts empty), and
+the report names a radius used with two aliasing velocities.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ def test_a_new_pisa_in_the_dialog_computes_the_same_flow(qtbot, exported) -> Non
     session.set_case(load_case(case_path))
     dialog = CalculationDialog(session)
     qtbot.addWidget(dialog)
-    for choice in ("edit:c_pisa", "new:pisa"):
-        dialog.choice.setCurrentIndex(dialog.choice.findData(choice))
-        assert dialog.aliasing is not None and dialog.aliasing.value() == pytest.approx(0.40)
-        assert f"flow rate</b>: {FLOW_SHOWN}" in dialog.result_label.text(), choice
+    dialog.choice.setCurrentIndex(dialog.choice.findData("edit:c_pisa"))
+    assert dialog.aliasing is not None and dialog.aliasing.text() == "0.4"
+    assert f"flow rate</b>: {FLOW_SHOWN}" in dialog.result_label.text()
+    dialog.choice.setCurrentIndex(dialog.choice.findData("new:pisa"))
+    assert dialog.aliasing is not None and dialog.aliasing.text() == ""  # never assumed (it was 0.40)
+    assert FLOW_SHOWN not in dialog.result_label.text()
+    qtbot.keyClicks(dialog.aliasing, "0.40")
+    assert f"flow rate</b>: {FLOW_SHOWN}" in dialog.result_label.text()
 
 
 def test_two_aliasing_velocities_for_one_radius_are_named() -> None:
