@@ -2,7 +2,7 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+the others, and attaches the post-TEER caveats of docs/clinical-criteria.md §1.11 as warnings. An unlabelled mark (blank
 label) is measured with its purpose ignored, never graded, and no calculation uses it
 (docs/clinical-criteria.md §1.0).
 
@@ -62,7 +62,7 @@ AF_SINGLE_BEAT_WARNING = ("atrial fibrillation: mean gradient from {n} beat(s); 
                           f" ≥{AF_MIN_BEATS} consecutive beats")
 SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 
-#: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
+#: Quantities whose validity depends on heart rate (docs/clinical-criteria.md M5, M7, M8, M16).
 _HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
 _TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
 #: A regurgitant or LVOT trace has no transmitral gradient: it never yields a (stenosis-graded) MG.
@@ -251,7 +251,7 @@ def _one_beat_results(mark: Mark, trace: Sequence[doppler.TracePoint], rid: str,
     values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
               "vti": m.vti_cm, "duration": m.duration_s * 1000.0, "mean_velocity": m.mean_velocity_m_s}
     methods = {"peak_gradient": "simplified Bernoulli 4v²",
-               "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
+               "mean_gradient": "mean of 4v², exact per-segment integral (docs/clinical-criteria.md M7)",
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
@@ -415,7 +415,7 @@ def _user_calibrated(result: Result) -> Result:
     return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, calibration.USER_CALIBRATION_WARNING))))
 
 
-#: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
+#: Per-beat quantities averaged over the traces of one purpose (docs/clinical-criteria.md §1.10 beat averaging).
 _AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
 
 

@@ -1,4 +1,4 @@
-"""Marks: what the user placed on a frame, in DICOM image coordinates (DESIGN.md, Coordinates).
+"""Marks: what the user placed on a frame, in DICOM image coordinates (docs/case-file.md, Marks: DICOM image coordinates).
 
 A mark holds only points (x = column, y = row, floats; the centre of pixel index ``(c, r)`` is
 ``(c + 0.5, r + 0.5)``), the image (SOP Instance UID), the 1-based frame number and the 0-based
@@ -154,7 +154,7 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
 
 
 def mark_to_json(m: Mark) -> dict[str, Any]:
-    """The case-file object of a mark (keys as in DESIGN.md; ``purpose`` only when set, ``confirmed``
+    """The case-file object of a mark (keys as in docs/case-file.md; ``purpose`` only when set, ``confirmed``
     only when true, so an unconfirmed mark is written as before; extras kept)."""
     d: dict[str, Any] = {
         "id": m.id, "type": m.type.value, "label": m.label, "sop_instance_uid": m.sop_instance_uid,

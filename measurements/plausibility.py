@@ -69,6 +69,8 @@ LIMITS: tuple[Limit, ...] = (INFLOW_DIRECTION, INFLOW_PEAK, MR_DIRECTION, MR_PEA
 #: Every plausibility warning starts with this; held ones end with HELD, confirmed ones with CONFIRMED.
 PREFIX = "plausibility: "
 HELD = "; not graded or used until confirmed"
+#: Opens the warning of an imported value not accepted (or superseded): held the same way (planning.imported).
+IMPORTED_PREFIX = "imported from "
 CONFIRMED = "; confirmed by the user"
 
 _LEAFLET_PURPOSES = frozenset({"leaflet_length", "posterior_leaflet_length"})
@@ -169,7 +171,7 @@ class _Warned(Protocol):
 def is_held(result: _Warned) -> bool:
     """True when a plausibility gate holds this result (flagged and not confirmed); takes a ``Result``
     or anything else that carries its warnings (the report's measurement rows)."""
-    return any(w.startswith(PREFIX) and w.endswith(HELD) for w in result.warnings)
+    return any(w.startswith((PREFIX, IMPORTED_PREFIX)) and w.endswith(HELD) for w in result.warnings)
 
 
 def usable(results: Sequence[Result]) -> list[Result]:

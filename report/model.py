@@ -100,7 +100,8 @@ class Measurement:
 
     @property
     def shown(self) -> str:
-        """The number as printed (the registry's precision, half-up): ``measurements.concepts.number_text``."""
+        """The number as printed (the registry's precision, decimal half-up, docs/clinical-criteria.md §0):
+        ``measurements.concepts.number_text``."""
         return concepts.number_text(self.quantity, self.value)
 
     @property
