@@ -344,7 +344,7 @@ def report_html(report: Report, page_width_px: int, key_images: frozenset[str] =
     return (f"<html><head><style>{_CSS}</style></head><body>"
             + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55))
             + _jets_html(report) + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
-            + _key_images_html(report, int(page_width_px * 0.46), key_images) + notes + _options_html(report)
+            + _key_images_html(report, int(page_width_px * 0.42), key_images) + notes + _options_html(report)
             + "</body></html>")
 
 
