@@ -55,6 +55,7 @@ from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
 from gui.viewer.viewport import loop_name as loop_label
+from gui.volume.menu import VolumeMenu
 from gui.wheel_guard import WheelGuard, install_wheel_guard
 from imaging.cache import FrameCache, default_cache
 from imaging.catalog import StudyCatalog, catalog_paths
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.key_images: KeyImageFlags = KeyImageFlags(self)
         self.report: ReportActions = ReportActions(self)
         self.pacs: PacsMenu = PacsMenu(self)
+        self.volumes: VolumeMenu = VolumeMenu(self)  # File → Open 3D Volume (gui/volume)
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("menu-recent")
         self.menus["recent"] = self.recent_menu
+        file_menu.addMenu(self.volumes.menu)
         for key in ("open_demo", None, "close_study", "save_view", None, "quit"):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.actions_by_name[key])
         m("edit", "&Edit", ["undo", "redo", None, "delete_mark"])
@@ -466,12 +469,16 @@ class MainWindow(QMainWindow):
         """Show a study catalog: the browser at once, then the first loops in the visible viewports."""
         for path, message in catalog.warnings:
             self.notices.warning(f"{path}: {message}")
-        for volume in catalog.volumes():
-            self.notices.warning(f"{volume.path}: 3D volume: volume viewer not yet available")
+        volumes = list(catalog.volumes())
+        self.volumes.offer(volumes)
         loops = list(catalog.loops())
         if not loops:
-            self.notices.error("No loops found in what was opened")
+            if volumes:
+                self.volumes.open(volumes[0].path)
+            else:
+                self.notices.error("No loops found in what was opened")
             return
+        self.volumes.announce(volumes)
         self.close_study()
         self.catalog = catalog
         self.browser.show_catalog(catalog)
@@ -768,6 +775,8 @@ class MainWindow(QMainWindow):
                 self.save_screenshot(path)
 
     def save_screenshot(self, path: str | Path) -> None:
-        """Render the whole window into a PNG."""
-        if not self.grab().save(str(path), "PNG"):
+        """Render the whole window into a PNG, readable by the user only (it shows patient names)."""
+        from report.export import private_file
+
+        if not self.grab().save(str(private_file(Path(path))), "PNG"):
             raise OSError(f"{path}: could not write the PNG")

@@ -69,9 +69,11 @@ class Mark:
     label: str
     sop_instance_uid: str
     frame_number: int  # 1-based
-    region: int
+    region: int | None  # None for a 3D mark
     points: tuple[tuple[float, float], ...]
     purpose: str = ""
+    #: a 3D mark's points in mm of its volume (then ``points`` is empty and ``region`` None)
+    points3d: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ def _coordinates(report: Report, marks: Sequence[Mark]) -> list[hd.sr.Coordinate
     out = []
     for mark in marks:
         image = report.image(mark.sop_instance_uid)
-        if image is None:
+        if image is None or not mark.points:  # a 3D mark (points in mm of a volume) has no 2D SCOORD
             continue
         points = [list(p) for p in mark.points]
         if mark.type == "area" and points[0] != points[-1]:
