@@ -19,7 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
-from report.model import Header, ImageRef, KeyImage, Mark, Report, unit_display
+from report.model import Header, ImageRef, KeyImage, Mark, Measurement, Report
 from report.qt import ensure_app
 
 KEY_IMAGE_SERIES_NUMBER = 9902
@@ -55,14 +55,24 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buffer[:, : cols * 3].reshape(rows, cols, 3).copy()
 
 
+#: The quantity a mark's caption prints first, when the mark gives it (a trace: its mean gradient).
+_CAPTION_ORDER = ("mean_gradient", "vena_contracta", "vena_contracta_biplane", "distance", "area", "vmax")
+
+
+def _caption_rank(m: Measurement) -> int:
+    return _CAPTION_ORDER.index(m.quantity) if m.quantity in _CAPTION_ORDER else len(_CAPTION_ORDER)
+
+
 def mark_captions(report: Report) -> dict[str, str]:
-    """Mark id → "label value unit" of the first measurement that uses it (else the mark's label)."""
+    """Mark id → "label value unit" of the mark's own headline measurement (a trace's mean gradient, else the
+    first value from that mark alone, never one beat of it; else the first that uses it; else the mark's label)."""
     captions = {m.id: m.label for m in report.marks}
-    done: set[str] = set()
-    for m in report.measurements:
-        for mark_id in set(m.source) - done:
-            captions[mark_id] = f"{m.label} {m.shown} {unit_display(m.unit)}"
-            done.add(mark_id)
+    for mark_id in captions:
+        own = [m for m in report.measurements if m.source == (mark_id,) and m.beat is None]
+        used = [m for m in report.measurements if mark_id in m.source]
+        pick = min(own, key=_caption_rank) if own else (used[0] if used else None)
+        if pick is not None:
+            captions[mark_id] = f"{pick.label} {pick.text}"
     return captions
 
 

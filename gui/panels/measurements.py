@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from gui.import_measurements import set_status
 from gui.session import CaseSession
-from measurements import plausibility, thresholds
+from measurements import concepts, plausibility
 from measurements.marks import Mark
 from measurements.results import Result
 from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
@@ -60,17 +60,17 @@ def grade_text(result: Result) -> str:
 
 
 def number_text(result: Result) -> str:
-    """The value as reported, without its unit (the unit has its own column)."""
-    return thresholds.display(result.quantity, result.value).removesuffix(result.unit).strip()
+    """The value as reported, without its unit (the unit has its own column): ``concepts.number_text``."""
+    return concepts.number_text(result.quantity, result.value)
 
 
 def value_text(result: Result) -> str:
-    """The value with its unit as a reader writes it, e.g. "0.10 cm²"."""
-    return f"{number_text(result)} {unit_display(result.unit)}".strip()
+    """The value with its unit as the report prints it, e.g. "0.10 cm²": ``concepts.value_text``."""
+    return concepts.value_text(result.quantity, result.value, result.unit)
 
 
 def _amount(quantity: str, value: float, unit: str) -> str:
-    return f"{thresholds.display(quantity, value).removesuffix(unit).strip()} {unit_display(unit)}".strip()
+    return concepts.value_text(quantity, value, unit)
 
 
 def _is_beat_of(child: Result, parent: Result) -> bool:
