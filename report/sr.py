@@ -214,9 +214,16 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
 
-def _coding(m: Measurement) -> echo.Coding:
+#: The flow a trace's purpose states: a velocity, gradient or VTI of an MR jet trace is regurgitant (systolic)
+#: flow, though the registry codes those quantities for their usual mitral inflow.
+_FLOW_OF_PURPOSE = {"mr_jet": code(concepts.REGURGITANT)}
+
+
+def _coding(report: Report, m: Measurement) -> echo.Coding:
     c = measurement_concept(m)
-    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, c.flow, c.mode)
+    purposes = {mk.purpose for mk in (report.mark(i) for i in m.source) if mk is not None}
+    flow = _FLOW_OF_PURPOSE.get(purposes.pop(), c.flow) if c.flow is not None and len(purposes) == 1 else c.flow
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, c.mode)
 
 
 def _refs(report: Report, m: Measurement) -> list[hd.sr.ContentItem]:
@@ -234,7 +241,7 @@ def _findings_sections(report: Report) -> list[hd.sr.ContainerContentItem]:
     """One Findings section per structure: measurements without an image mode directly in it (derived
     values), the others in one Measurement Group per image mode, each in report order."""
     ms = [m for m in report.measurements if exported(m)]
-    codings = [_coding(m) for m in ms]
+    codings = [_coding(report, m) for m in ms]
     roles = echo.beat_roles(ms)
     sections = []
     for subject in _section_subjects(codings):
