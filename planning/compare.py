@@ -4,7 +4,7 @@ its direction (better / worse / unchanged), judged by ``planning.change_criteria
 Numbers are the selected values (``planning.findings.selected``: the one value the rules, the report
 and the GUI quote), compared as printed (rounded to the quantity's reporting precision,
 docs/clinical-criteria.md §0.4), so the change a reader checks by subtraction is the change shown.
-The jets are matched by their location and segment, the devices by their segment. ``compare`` is
+The jets are matched by their location and segment, the devices by their segment and position. ``compare`` is
 pure; ``load_prior`` reads the prior's case file and refuses another patient's.
 """
 
@@ -167,9 +167,11 @@ def describe_device(device: Device) -> str:
 
 
 def _device_rows(prior: Side, current: Side) -> list[Row]:
-    """The device count, then each device added, removed or changed (matched by segment, else id)."""
+    """The device count, then each device added, removed or changed (matched by segment and position,
+    else id)."""
     def by_key(side: Side) -> dict[str, Device]:
-        return {str(d.segment) if d.segment is not None else d.id: d for d in side.findings.devices}
+        return {" ".join(str(p) for p in (d.segment, d.position) if p is not None) or d.id: d
+                for d in side.findings.devices}
 
     before, after = by_key(prior), by_key(current)
     rows = [_count_row("device_count", "number of devices", len(prior.findings.devices),
