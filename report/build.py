@@ -119,6 +119,7 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
     study = case.study
     first = first_of_study(case, sources.headers.values()) or Dataset()  # never another patient's header
     ctx = findings.context(case)
+    signoff = case.findings().signoff
 
     def pick(key: str, keyword: str) -> str:
         value = study.get(key)
@@ -133,7 +134,8 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
         institution=pick("institution", "InstitutionName"), operator=str(ctx.get("operator", "") or ""),
         indication=str(ctx.get("indication", "") or ""), created=created.isoformat(timespec="seconds"),
         software_version=software_version(), case_file=Path(case.path).name if case.path else "",
-        case_sha256=case_checksum(case))
+        case_sha256=case_checksum(case), signed_by=signoff.by if signoff else "",
+        signed_at=signoff.at if signoff else "", signed_case_sha256=signoff.case_checksum if signoff else "")
 
 
 def _measurement(r: Result) -> Measurement:

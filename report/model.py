@@ -47,6 +47,9 @@ class Header:
     case_file: str = ""
     case_sha256: str = ""
     anonymised: bool = False
+    signed_by: str = ""  # the case's sign-off (docs/case-file.md): who, when (ISO 8601), which version
+    signed_at: str = ""
+    signed_case_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)
