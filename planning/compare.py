@@ -230,3 +230,20 @@ def load_prior(case: Case, path: str | Path) -> Case:
     prior = load_case(path)
     require_same_patient(case, prior)
     return prior
+
+
+def latest_prior(priors: Sequence[Prior]) -> Prior | None:
+    """The prior the current values are shown against: the latest dated one, else the last listed."""
+    dated = [p for p in priors if p.date]
+    if dated:
+        return max(dated, key=lambda p: p.date)
+    return priors[-1] if priors else None
+
+
+def measured_prior(case: Case, prior: Prior) -> Side:
+    """The prior's numbers, recomputed from its marks and images (CaseError / PriorMismatch naming it)."""
+    from planning.case import measure_case
+
+    prior_case = load_prior(case, prior_path(case, prior))
+    results, _ = measure_case(prior_case)
+    return Side(prior_case.findings(), results, prior_case.marks)
