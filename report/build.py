@@ -20,6 +20,7 @@ from planning import findings, model
 from planning.assessment import assess
 from planning.case import Case, measure_case, resolve_image
 from planning.study import first_of_study
+from report.compare_section import comparison_section
 from report.model import (
     Device,
     Grade,
@@ -241,7 +242,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         assessment=assess(findings.assessment_input(case, results)),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
-        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)})
+        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
+        comparison=comparison_section(case, results))
     return report, sources
 
 

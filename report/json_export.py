@@ -48,6 +48,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
         "notes": report.notes,
         "errors": list(report.errors),
+        **({"comparison": report.comparison} if report.comparison is not None else {}),
     }
 
 

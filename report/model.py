@@ -218,6 +218,7 @@ class Report:
     notes: str = ""
     errors: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
+    comparison: dict[str, Any] | None = None  # against the latest prior study (report/compare_section.py)
 
     def measurement(self, quantity: str) -> Measurement | None:
         """The first measurement of ``quantity``, if any."""
