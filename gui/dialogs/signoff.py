@@ -1,6 +1,6 @@
 """Report → Sign Off… and Amend Signed Case…: the reporting workflow's end (docs/case-file.md).
 
-Sign-off records the reader and operator in the case (names remembered per user, ``gui.settings``),
+Sign-off records the reader, the operator, the impression and the recommendation in the case (names remembered per user, ``gui.settings``),
 saves it, and signs the saved version; the case is then read-only (``CaseDocument`` refuses every
 edit, and the refusal appears as a notice). Amend starts a new, editable version naming the signed one.
 """
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -32,9 +33,11 @@ if TYPE_CHECKING:
 
 
 class SignOffDialog(QDialog):
-    """Who read and who operated (prefilled from the user's settings), and the confirmation."""
+    """Who read and who operated (prefilled from the user's settings), the impression and the
+    recommendation (as the case has them), and the confirmation."""
 
-    def __init__(self, case_name: str, reader: str, operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, case_name: str, reader: str, operator: str, parent: QWidget | None = None,
+                 impression: str = "", recommendation: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign Off Report")
         self.setObjectName("signoff-dialog")
@@ -48,8 +51,17 @@ class SignOffDialog(QDialog):
         self.reader.setObjectName("signoff-reader")
         self.operator = QLineEdit(operator, self)
         self.operator.setObjectName("signoff-operator")
+        self.impression = QPlainTextEdit(impression, self)
+        self.impression.setObjectName("signoff-impression")
+        self.recommendation = QPlainTextEdit(recommendation, self)
+        self.recommendation.setObjectName("signoff-recommendation")
+        for box in (self.impression, self.recommendation):
+            box.setTabChangesFocus(True)
+            box.setFixedHeight(80)
         form.addRow("&Reader (signs):", self.reader)
         form.addRow("&Operator:", self.operator)
+        form.addRow("&Impression:", self.impression)
+        form.addRow("Re&commendation:", self.recommendation)
         layout.addLayout(form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.confirm = self.buttons.addButton("&Sign Off", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -62,6 +74,12 @@ class SignOffDialog(QDialog):
 
     def _update(self) -> None:
         self.confirm.setEnabled(bool(self.reader.text().strip()))
+
+    def entered(self) -> dict[str, str]:
+        """What the dialog holds, by ``report`` key (names stripped)."""
+        return {"reader": self.reader.text().strip(), "operator": self.operator.text().strip(),
+                "impression": self.impression.toPlainText().strip(),
+                "recommendation": self.recommendation.toPlainText().strip()}
 
 
 class SignOffActions:
@@ -104,18 +122,19 @@ class SignOffActions:
         remembered = load_settings()
         report = doc.findings().report
         self.dialog = SignOffDialog(self.window.session.display_name(), report.reader or remembered.reader,
-                                    report.operator or remembered.operator, self.window)
+                                    report.operator or remembered.operator, self.window, report.impression,
+                                    report.recommendation)
         self.dialog.accepted.connect(lambda: self._signed(self.dialog))
         self.dialog.open()
         return self.dialog
 
-    def _record_names(self, reader: str, operator: str) -> bool:
-        """Put the names into the case's ``report`` (one undo step each) and save it."""
+    def _record(self, entered: dict[str, str]) -> bool:
+        """Put what the dialog holds into the case's ``report`` (one undo step each) and save it."""
         session = self.window.session
         doc = session.document
         assert doc is not None
         report = doc.findings().report
-        for key, value in (("reader", reader), ("operator", operator)):
+        for key, value in entered.items():
             if getattr(report, key) != value and not session.push(
                     SetCaseField.of(doc, ("report", key), value, label=f"report {key}")):
                 return False
@@ -124,9 +143,10 @@ class SignOffActions:
     def _signed(self, dialog: SignOffDialog | None) -> None:
         if dialog is None:
             return
-        reader, operator = dialog.reader.text().strip(), dialog.operator.text().strip()
+        entered = dialog.entered()
+        reader, operator = entered["reader"], entered["operator"]
         session, notices = self.window.session, self.window.notices
-        if not self._record_names(reader, operator):
+        if not self._record(entered):
             notices.error("Sign off: the case could not be saved; it was not signed")
             return
         _remember(reader, operator, notices)

@@ -65,6 +65,8 @@ def _sign_by_keyboard_and_mouse(qtbot: Any, win: Any, name: str) -> None:
     QTest.keyClick(dialog.reader, Qt.Key.Key_Backspace)
     assert not dialog.confirm.isEnabled()  # no signer, no sign-off
     QTest.keyClicks(dialog.reader, name)
+    QTest.keyClicks(dialog.impression, "Moderate-to-severe residual MR, lateral para-clip jet.")
+    QTest.keyClicks(dialog.recommendation, "Heart team: redo TEER.")
     QTest.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.session.document.signoff is not None)
     win.activateWindow()  # the window manager's part: the window is active again once the dialog closed
@@ -80,7 +82,9 @@ def test_signed_case_refuses_a_mouse_caliper_and_amend_reopens_it(qtbot: Any, si
 
     on_disk = json.loads(case_path.read_text(encoding="utf-8"))
     assert on_disk["signoff"]["by"] == "Dr Dana Reader"
-    assert on_disk["report"] == {"reader": "Dr Dana Reader", "operator": "Dr Operator"}
+    assert on_disk["report"] == {"reader": "Dr Dana Reader", "operator": "Dr Operator",
+                                 "impression": "Moderate-to-severe residual MR, lateral para-clip jet.",
+                                 "recommendation": "Heart team: redo TEER."}
     assert load_settings().reader == "Dr Dana Reader"  # remembered for next time
     assert not win.session.is_dirty() and not win.signoff.sign.isEnabled() and win.signoff.amend.isEnabled()
 
