@@ -35,6 +35,7 @@ from report.model import (
     Report,
     Space,
 )
+from report.reporting import reporting_section
 
 log = logging.getLogger(__name__)
 MAX_DEFAULT_KEY_IMAGES = 6
@@ -243,7 +244,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
         context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
-        comparison=comparison_section(case, results))
+        comparison=comparison_section(case, results), reporting=reporting_section(case))
     return report, sources
 
 

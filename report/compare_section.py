@@ -31,3 +31,15 @@ def comparison_section(case: Case, results: Sequence[Result]) -> dict[str, Any] 
         return {**section, "rows": [], "error": str(exc)}
     rows = compare(before, Side(findings, results, case.marks))
     return {**section, "rows": [r.as_json() for r in rows]}
+
+
+def anonymised_comparison(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The section without the prior's file name, its date or an error text (which names files and
+    patients); the rows hold numbers, grades and device descriptions only."""
+    if section is None:
+        return None
+    prior = {**section["prior"], "case": "", "date": ""}
+    out = {"prior": prior, "rows": section["rows"]}
+    if "error" in section:
+        out["error"] = "the prior study could not be compared"
+    return out

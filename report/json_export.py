@@ -49,6 +49,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "notes": report.notes,
         "errors": list(report.errors),
         **({"comparison": report.comparison} if report.comparison is not None else {}),
+        **({"reporting": report.reporting} if report.reporting is not None else {}),
     }
 
 

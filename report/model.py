@@ -219,6 +219,7 @@ class Report:
     errors: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
     comparison: dict[str, Any] | None = None  # against the latest prior study (report/compare_section.py)
+    reporting: dict[str, Any] | None = None  # reader, impression, sign-off (report/reporting.py)
 
     def measurement(self, quantity: str) -> Measurement | None:
         """The first measurement of ``quantity``, if any."""

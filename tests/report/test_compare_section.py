@@ -46,3 +46,35 @@ def test_no_priors_no_section(tmp_path: Path, demo_study: Any) -> None:
     from demo.case import write_demo_case
 
     assert "comparison" not in _document(write_demo_case(demo_study, tmp_path))
+
+
+def _signed_current(tmp_path: Path, demo_study: Any) -> Path:
+    from planning.document import CaseDocument
+
+    current, _ = _cases(tmp_path, demo_study)
+    doc = CaseDocument(load_case(current))
+    doc.case.extra["report"] = {"reader": "Dr Dana Reader", "operator": "Dr Ortiz",
+                                "impression": "Worse residual MR", "recommendation": "Discuss at heart-team meeting"}
+    doc.save()
+    doc.sign_off("Dr Dana Reader", at="2026-12-03T15:30:00+00:00")
+    return current
+
+
+def test_report_json_carries_the_reporting_text_and_signoff(tmp_path: Path, demo_study: Any) -> None:
+    section = _document(_signed_current(tmp_path, demo_study))["reporting"]
+    assert (section["reader"], section["operator"], section["impression"], section["recommendation"]) == \
+        ("Dr Dana Reader", "Dr Ortiz", "Worse residual MR", "Discuss at heart-team meeting")
+    assert section["status"] == "signed" and section["signoff"]["by"] == "Dr Dana Reader"
+
+
+def test_an_anonymised_report_drops_names_free_text_and_the_prior_file(tmp_path: Path, demo_study: Any) -> None:
+    from report.anonymise import UidMap, anonymise_report
+
+    report, _ = build_report(load_case(_signed_current(tmp_path, demo_study)))
+    document = report_to_json(anonymise_report(report, UidMap()))
+    jsonschema.validate(document, schema())
+    text = str(document)
+    assert "reporting" not in document and "Dr Dana Reader" not in text and "heart-team meeting" not in text
+    assert document["comparison"]["prior"] == {"case": "", "role": "index-procedure-final", "date": ""}
+    assert document["comparison"]["rows"]  # the numbers stay
+    assert document["header"]["signed_by"] == ""
