@@ -231,18 +231,21 @@ class PriorValues:
         self.side: Side | None = None
         self.description = ""
         self._document: Any = None
+        self._priors: tuple[Any, ...] = ()
 
     @property
     def shown(self) -> bool:
         return self.side is not None or bool(self.description)
 
     def refresh(self) -> None:
-        """Re-read the prior when another case was opened (a prior's file does not change under us)."""
+        """Re-read the prior when another case was opened or its priors changed (a prior's file is not
+        watched for changes)."""
         doc = self.session.document
-        if doc is self._document:
+        priors = doc.findings().priors if doc is not None else ()
+        if doc is self._document and priors == self._priors:
             return
-        self._document, self.side, self.description = doc, None, ""
-        prior = latest_prior(doc.findings().priors) if doc is not None else None
+        self._document, self._priors, self.side, self.description = doc, priors, None, ""
+        prior = latest_prior(priors)
         if doc is None or prior is None:
             return
         where = f"{prior.role} {prior.date}".strip()

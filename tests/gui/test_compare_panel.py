@@ -43,3 +43,29 @@ def test_a_case_without_priors_hides_the_columns(window: Any, demo_study: Any, t
     window.open_case(write_demo_case(demo_study, tmp_path))
     panel = window.annotation.panel
     assert panel.table.isColumnHidden(PRIOR_COLUMN) and panel.table.isColumnHidden(CHANGE_COLUMN)
+
+
+def test_add_prior_study_refuses_another_patient_and_adds_the_same_patients(window: Any, demo_study: Any,
+                                                                             tmp_path: Path) -> None:
+    _, prior = _cases(tmp_path / "same", demo_study)
+    _, stranger = _cases(tmp_path / "other", demo_study, prior_patient="OTHER-42")
+    (tmp_path / "now").mkdir()
+    current = write_demo_case(demo_study, tmp_path / "now")
+    window.open_case(current)
+    doc, panel = window.session.document, window.annotation.panel
+    window.priors.ask_details = lambda _prior: ("follow-up", "2026-06-01")
+    window.priors.ask_path = lambda: stranger
+    window.actions_by_name["add_prior"].trigger()
+    assert doc.findings().priors == ()
+    level, message = window.notices.history[-1]
+    assert level == "error" and "ID OTHER-42" in message and str(stranger) in message
+    window.priors.ask_path = lambda: prior
+    window.actions_by_name["add_prior"].trigger()
+    (added,) = doc.findings().priors
+    assert (added.case, str(added.role), added.date) == ("../same/index.mitraplan.json", "follow-up", "2026-06-01")
+    assert not panel.table.isColumnHidden(PRIOR_COLUMN)
+    row = _row(panel, "m_vc.vena_contracta")
+    truth = demo_study.truth["color_flow"]["vena_contracta_cm"]
+    assert panel.model.index(row, PRIOR_COLUMN).data() == f"{truth / 2:.2f}"
+    window.session.undo.stack.undo()  # one undo step
+    assert doc.findings().priors == () and panel.table.isColumnHidden(PRIOR_COLUMN)

@@ -19,6 +19,7 @@ from planning.case import save_case
 
 
 def _cases(folder: Path, demo: Any, prior_patient: str | None = None) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     current_path, prior_path = folder / "now.mitraplan.json", folder / "index.mitraplan.json"
     current = build_demo_case(demo, current_path)
     current.extra["residual_mr"] = {"total_grade": "moderate-to-severe"}
