@@ -1,10 +1,10 @@
 """What counts as a meaningful change between a prior study and the current one, per quantity.
 
-No guideline this project relies on (docs/clinical-criteria.md) publishes change thresholds for
-TEE after TEER: it asks only that the report compare with the prior study (improved / unchanged /
-worse). So every numeric threshold below is a design recommendation [INF], chosen at about the
-size of the repeat-measurement variability of the method, and says so in its ``source``; only the
-ordinal rule for the MR grade rests on the MVARC 0-4+ scale (Stone et al., JACC 2015;66:308-321).
+No guideline this project relies on publishes change thresholds for TEE after TEER (docs/
+clinical-criteria.md §3.1), so every numeric threshold below is a design recommendation [INF],
+chosen at about the size of the repeat-measurement variability of the method, and says so in its
+``source``; only the ordinal rule for the MR grade rests on the MVARC 0-4+ scale (Stone et al.,
+JACC 2015;66:308-321).
 A change smaller than its threshold is reported as "unchanged", never hidden: the row keeps the
 numbers. Thresholds compare the values as printed (docs/clinical-criteria.md §0.4).
 """
