@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from gui.settings import load_settings, save_settings
 from imaging.errors import InputError
 from planning.commands import SetCaseField
+from planning.signoff import intact
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -97,6 +98,7 @@ class SignOffActions:
         self.amend.triggered.connect(lambda _checked=False: self.start_amend())
         for action in (self.sign, self.amend):
             window.addAction(action)
+        window.session.documentChanged.connect(lambda _doc: self._check_intact())
         window.session.documentChanged.connect(lambda _doc: self.update())
         window.session.changed.connect(lambda _change: self.update())
         self.update()
@@ -111,6 +113,15 @@ class SignOffActions:
         signed = doc is not None and doc.signoff is not None
         self.sign.setEnabled(doc is not None and not signed)
         self.amend.setEnabled(signed)
+
+    def _check_intact(self) -> None:
+        """Warn when an opened signed case is no longer the version its sign-off names (edited outside MitraPlan)."""
+        doc = self.window.session.document
+        signoff = doc.signoff if doc is not None else None
+        if doc is not None and signoff is not None and not intact(doc.case):
+            self.window.notices.warning(
+                f"{doc.path}: signed off by {signoff.by} at {signoff.at}, but its content has changed since"
+                " (it no longer matches the signed checksum): treat it as unsigned until it is amended and signed")
 
     # --- sign-off ------------------------------------------------------------------------------
     def start_sign_off(self) -> SignOffDialog | None:

@@ -107,3 +107,21 @@ def test_signed_case_refuses_a_mouse_caliper_and_amend_reopens_it(qtbot: Any, si
     QTest.keyClick(win, Qt.Key.Key_D)
     drag(viewport, (200.5, 300.5), (260.5, 380.5))
     assert len(doc.marks) == len(marks_before) + 1  # editable again
+
+
+def test_a_signed_case_edited_outside_the_app_is_flagged_on_open(qtbot: Any, window: Any, demo_study: Any,
+                                                                 tmp_path: Path, config_dir: Path) -> None:
+    from planning.case import load_case
+    from planning.document import CaseDocument
+
+    case_path = write_demo_case(demo_study, tmp_path)
+    CaseDocument(load_case(case_path)).sign_off("Dr Dana Reader", at="2026-12-03T15:30:00+00:00")
+    window.open_case(case_path)
+    assert not any("content has changed" in m for _, m in window.notices.history)  # intact
+    window.session.ask_unsaved = lambda name: Unsaved.DISCARD
+    doc = json.loads(case_path.read_text(encoding="utf-8"))
+    doc["jets"][0]["grade"] = "mild"  # edited in a text editor after signing
+    case_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    window.open_case(case_path)
+    level, message = window.notices.history[-1]
+    assert level == "warning" and "content has changed since" in message and "Dr Dana Reader" in message

@@ -114,3 +114,12 @@ def test_a_malformed_signoff_is_refused_naming_the_field(tmp_path: Path) -> None
                                 "signoff": {"by": "X", "at": "yesterday", "case_checksum": "0" * 64}}))
     with pytest.raises(CaseError, match=r"signoff\.at must be an ISO 8601"):
         load_case(path)
+
+
+def test_a_signed_case_edited_outside_is_not_intact(saved: CaseDocument) -> None:
+    assert saved.path is not None
+    saved.sign_off("Dr Reader")
+    doc = json.loads(saved.path.read_text(encoding="utf-8"))
+    doc["notes"] = "edited after signing"
+    saved.path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert not intact(load_case(saved.path))
