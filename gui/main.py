@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "compare": "gui.cli.compare",
     "demo": "gui.cli.demo",
     "frame": "gui.cli.frame",
+    "import-sr": "gui.cli.import_sr",
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
     "mpr": "gui.cli.mpr",

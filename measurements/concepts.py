@@ -1,6 +1,6 @@
 """The quantity registry: one definition per quantity the app computes.
 
-Each :class:`Quantity` holds its unit (the DESIGN.md "Quantity names and units" contract), its
+Each :class:`Quantity` holds its unit (the docs/quantities.md contract), its
 reporting precision (docs/clinical-criteria.md: classify the value as printed), its human label,
 the grading schemes whose bands (``measurements.thresholds.BANDS``) apply to it, headline scheme
 first (the first grade is the one a table shows), and how it is

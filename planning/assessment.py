@@ -29,7 +29,7 @@ from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGra
 
 
 class Evidence(str, Enum):
-    """Strength of the evidence behind a criterion or an option (clinical.md §4)."""
+    """Strength of the evidence behind a criterion or an option (docs/clinical-criteria.md §4)."""
 
     GUIDELINE = "guideline"
     REGISTRY = "registry"
@@ -51,7 +51,7 @@ class Status(str, Enum):
     NOT_ASSESSABLE = "not assessable"
 
 
-#: Residual MR classes, MVARC ordinal 0..4+ (clinical.md §2.3), as the case file spells them.
+#: Residual MR classes, MVARC ordinal 0..4+ (docs/clinical-criteria.md §2.3), as the case file spells them.
 MR_CLASSES: tuple[str, ...] = tuple(g.value for g in MRGrade)
 
 
@@ -150,7 +150,7 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        Evidence.HEURISTIC),
 )}
 
-#: Short citations of the source ids (clinical.md §0), printed under the decision-support section.
+#: Short citations of the source ids (docs/clinical-criteria.md §0), printed under the decision-support section.
 SOURCES: dict[str, str] = {
     "S3": "Baumgartner H et al. EAE/ASE valve stenosis recommendations. JASE 2009;22:1-23",
     "S5": "Stone GW et al. MVARC endpoint definitions. JACC 2015;66:278-307, 308-321",
@@ -166,7 +166,7 @@ SOURCES: dict[str, str] = {
     "S16": "Post-TEER gradient outcome studies (JAHA 2019, JAHA 2024, Dykun 2021)",
 }
 
-#: Options, their evidence and sources (clinical.md §4 table).
+#: Options, their evidence and sources (docs/clinical-criteria.md §4 table).
 OPTIONS: dict[str, tuple[str, Evidence, tuple[str, ...]]] = {
     "redo_teer": ("Redo TEER (additional device)", Evidence.CASE_SERIES, ("S13", "S8")),
     "plug": ("Vascular plug / occluder for a para- or inter-device leak", Evidence.CASE_SERIES, ("S10",)),
@@ -176,7 +176,7 @@ OPTIONS: dict[str, tuple[str, Evidence, tuple[str, ...]]] = {
     "medical": ("Medical therapy / no reintervention", Evidence.HEURISTIC, ("S5",)),
 }
 
-DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (clinical.md §2.7 [REC])
+DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (docs/clinical-criteria.md §2.7 [REC])
 
 # --- inputs ------------------------------------------------------------------------------------
 

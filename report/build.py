@@ -148,7 +148,8 @@ def _measurement(r: Result) -> Measurement:
 
 def _mark(m: Any) -> Mark:
     return Mark(m.id, str(getattr(m.type, "value", m.type)), m.label, m.sop_instance_uid, m.frame_number, m.region,
-                tuple((float(x), float(y)) for x, y in m.points), m.purpose or "")
+                tuple((float(x), float(y)) for x, y in m.points), m.purpose or "",
+                tuple((float(x), float(y), float(z)) for x, y, z in (m.points3d or ())))
 
 
 def segment_notes(s: findings.SegmentView) -> str:
@@ -205,7 +206,7 @@ def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...]
             except ValueError as exc:
                 problems.append(f"{exc}; key image left out")
         return tuple(out), problems
-    frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks)
+    frames = dict.fromkeys((m.sop_instance_uid, m.frame_number) for m in marks if m.points)  # 3D marks: no 2D frame
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
         label, ids = _frame_label(marks, uid, frame)
         out.append(KeyImage(f"k{n + 1}", uid, frame, label, ids))

@@ -42,7 +42,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "marks": [
             {"id": m.id, "type": m.type, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
              "frame_number": m.frame_number, "region": m.region, "points": [list(p) for p in m.points],
-             "purpose": m.purpose}
+             "purpose": m.purpose, **({"points3d": [list(p) for p in m.points3d]} if m.points3d else {})}
             for m in report.marks
         ],
         "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},

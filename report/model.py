@@ -74,9 +74,11 @@ class Mark:
     label: str
     sop_instance_uid: str
     frame_number: int  # 1-based
-    region: int
+    region: int | None  # None for a 3D mark
     points: tuple[tuple[float, float], ...]
     purpose: str = ""
+    #: a 3D mark's points in mm of its volume (then ``points`` is empty and ``region`` None)
+    points3d: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ class Measurement:
 
     @property
     def shown(self) -> str:
-        """Value as printed at the quantity's reporting precision (decimal half-up, clinical.md §0)."""
+        """Value as printed at the quantity's reporting precision (decimal half-up, docs/clinical-criteria.md §0)."""
         from measurements.thresholds import PRECISION, round_half_up
 
         quantum = PRECISION.get(self.quantity, "0.01")
