@@ -77,7 +77,9 @@ class Case:
         """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
         the field when an edit has put a value outside the vocabulary)."""
         return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
-                              self.extra.get("residual_mr"), self.calculations)
+                              self.extra.get("residual_mr"), self.calculations, priors=self.extra.get("priors"),
+                              report=self.extra.get("report"), signoff=self.extra.get("signoff"),
+                              amends=self.extra.get("amends"))
 
     def calibrations(self) -> tuple[UserCalibration, ...]:
         """The user calibrations of images without a calibrated region (``calibrations``, kept in

@@ -286,3 +286,11 @@ class MarkPurpose(StrEnum):
     VCA = "vca"
     RR_INTERVAL = "rr_interval"
     PEAK_VELOCITY = "peak_velocity"
+
+
+class PriorRole(StrEnum):
+    """What an earlier case of the same patient was (``priors[].role``)."""
+
+    INDEX_PROCEDURE_FINAL = "index-procedure-final"  # the final intraprocedural result of the index TEER
+    PRE_PROCEDURE = "pre-procedure"  # the TEE before the index procedure
+    FOLLOW_UP = "follow-up"

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
+from report.compare_section import anonymised_comparison
 from report.model import CONTEXT_LABELS, Header, ImageRef, Report
 
 #: PS3.15 Table E.1-1 actions (Z = empty, X = remove) for attributes our outputs can carry.
@@ -115,7 +116,8 @@ def anonymise_report(report: Report, uids: UidMap) -> Report:
                    devices=tuple(replace(d, notes="") for d in report.devices),
                    jets=tuple(replace(j, notes="") for j in report.jets),
                    notes="", context={k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
-                   errors=tuple(_strip_paths(e) for e in report.errors))
+                   errors=tuple(_strip_paths(e) for e in report.errors),
+                   comparison=anonymised_comparison(report.comparison), reporting=None)
 
 
 def _strip_paths(message: str) -> str:

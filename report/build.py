@@ -20,6 +20,7 @@ from planning import findings, model
 from planning.assessment import AssessmentInput, assess
 from planning.case import Case, measure_case, resolve_image
 from planning.study import first_of_study
+from report.compare_section import comparison_section
 from report.model import (
     Device,
     Grade,
@@ -34,6 +35,7 @@ from report.model import (
     Report,
     Space,
 )
+from report.reporting import reporting_section
 
 log = logging.getLogger(__name__)
 MAX_DEFAULT_KEY_IMAGES = 6
@@ -119,6 +121,7 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
     study = case.study
     first = first_of_study(case, sources.headers.values()) or Dataset()  # never another patient's header
     ctx = findings.context(case)
+    signoff = case.findings().signoff
 
     def pick(key: str, keyword: str) -> str:
         value = study.get(key)
@@ -133,7 +136,8 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
         institution=pick("institution", "InstitutionName"), operator=str(ctx.get("operator", "") or ""),
         indication=str(ctx.get("indication", "") or ""), created=created.isoformat(timespec="seconds"),
         software_version=software_version(), case_file=Path(case.path).name if case.path else "",
-        case_sha256=case_checksum(case))
+        case_sha256=case_checksum(case), signed_by=signoff.by if signoff else "",
+        signed_at=signoff.at if signoff else "", signed_case_sha256=signoff.case_checksum if signoff else "")
 
 
 def _measurement(r: Result) -> Measurement:
@@ -272,7 +276,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
         context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
-        selected_ids=selected_ids(case, results, inputs))
+        selected_ids=selected_ids(case, results, inputs),
+        comparison=comparison_section(case, results), reporting=reporting_section(case))
     return report, sources
 
 

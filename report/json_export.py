@@ -50,6 +50,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
         "notes": report.notes,
         "errors": list(report.errors),
+        **({"comparison": report.comparison} if report.comparison is not None else {}),
+        **({"reporting": report.reporting} if report.reporting is not None else {}),
     }
 
 

@@ -45,6 +45,9 @@ class Header:
     case_file: str = ""
     case_sha256: str = ""
     anonymised: bool = False
+    signed_by: str = ""  # the case's sign-off (docs/case-file.md): who, when (ISO 8601), which version
+    signed_at: str = ""
+    signed_case_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,8 @@ class Report:
     context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
     #: quantity -> id of the measurement every output quotes for it (the beat average where there are beats)
     selected_ids: dict[str, str] = field(default_factory=dict)
+    comparison: dict[str, Any] | None = None  # against the latest prior study (report/compare_section.py)
+    reporting: dict[str, Any] | None = None  # reader, impression, sign-off (report/reporting.py)
 
     def by_id(self, result_id: str) -> Measurement | None:
         return next((m for m in self.measurements if m.id == result_id), None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from measurements.concepts import PRIVATE_SCHEME, Coded
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
-from report.model import Mark, Measurement, Report
+from report.model import Header, Mark, Measurement, Report
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -323,11 +324,30 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     sr = _document(
         content, evidence, _referenced_images(report), series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
-        manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
+        manufacturer="MitraPlan", **verification(report.header),
         series_description="MitraPlan echo measurements (TID 5200)", coding_schemes=[coding_scheme()],
         software_versions=report.header.software_version or "unknown")
     stamp_study(sr, report.header)
+    _stamp_verification_time(sr, report.header)
     return sr
+
+
+def verification(header: Header) -> dict[str, Any]:
+    """Completion and verification of the SR from the case's sign-off (docs/case-file.md): a signed
+    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer; otherwise PARTIAL,
+    UNVERIFIED and PRELIMINARY."""
+    if not header.signed_by:
+        return {"is_complete": False, "is_final": False, "is_verified": False}
+    return {"is_complete": True, "is_final": True, "is_verified": True,
+            "verifying_observer_name": header.signed_by,
+            "verifying_organization": header.institution or "(institution not recorded)"}
+
+
+def _stamp_verification_time(sr: Dataset, header: Header) -> None:
+    """The Verification DateTime is when the case was signed, not when the SR was written."""
+    if header.signed_by and header.signed_at and "VerifyingObserverSequence" in sr:
+        signed = datetime.fromisoformat(header.signed_at)
+        sr.VerifyingObserverSequence[0].VerificationDateTime = signed.strftime("%Y%m%d%H%M%S%z")
 
 
 def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:

@@ -107,6 +107,9 @@ class ReportPreview(QDialog):
         self.anonymise.setToolTip("Remove patient identifiers from every output (DICOM: PS3.15 basic profile)")
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
+        self.print_button = QPushButton("Print…")
+        self.print_button.setEnabled(False)
+        self.ask_printer: Callable[[QWidget | None], Any] | None = None  # None: QPrintDialog
         self.status = QLabel("Building the report…")
         self.problems = QLabel("")  # outputs not written (and why), or an export refused
         self.problems.setObjectName("export-problems")
@@ -115,7 +118,7 @@ class ReportPreview(QDialog):
         self.problems.setStyleSheet("color: #ff8a80;")
         self.problems.hide()
         row = QHBoxLayout()
-        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.export_button):
+        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.export_button, self.print_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
         self.pages = QVBoxLayout()
@@ -132,6 +135,7 @@ class ReportPreview(QDialog):
         self.paper.currentTextChanged.connect(lambda _p: self.refresh())
         self.anonymise.toggled.connect(lambda _on: self.refresh())  # the anonymised PDF has other pages
         self.export_button.clicked.connect(self.choose_export_folder)
+        self.print_button.clicked.connect(self.print_report)
         self.refresh()
 
     @property
@@ -171,6 +175,7 @@ class ReportPreview(QDialog):
             label.setStyleSheet("border: 1px solid #888; background: white;")
             self.pages.addWidget(label)
         self.export_button.setEnabled(True)
+        self.print_button.setEnabled(True)
         self.status.setText(f"{len(prepared.pages)} page(s), {self.paper.currentText()}")
         self.pagesShown.emit(len(prepared.pages))
 
@@ -178,6 +183,23 @@ class ReportPreview(QDialog):
         message = f"{self.case_path}: report not built: {exc}"
         self.status.setText(message)
         self.failed.emit(message)
+
+    def print_report(self) -> int:
+        """Print the built report's pages (gui/dialogs/print_report.py); how many pages were printed."""
+        from gui.dialogs.print_report import choose_and_print
+
+        if self.prepared is None:
+            return 0
+        prepared, paper = self.prepared, self.paper.currentText()
+        try:
+            printed = choose_and_print(self, prepared.report, prepared.key_images, paper, self.ask_printer) \
+                if self.ask_printer else choose_and_print(self, prepared.report, prepared.key_images, paper)
+        except OSError as exc:
+            self.failed.emit(f"{self.case_path}: report not printed: {exc}")
+            return 0
+        if printed:
+            self.status.setText(f"{printed} page(s) sent to the printer")
+        return printed
 
     def choose_export_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export the report into", str(self.case_path.parent))
