@@ -29,11 +29,16 @@ def mask_rectangles(source: Dataset, confirmed: Rect | None = None) -> tuple[Rec
     return region_rectangles(source) or ((confirmed,) if confirmed is not None else ())
 
 
-def mask_outside(frame: np.ndarray, rects: Sequence[Rect]) -> np.ndarray:
-    """A copy of ``frame`` (rows, columns[, samples]) with every pixel outside the union of ``rects`` zero."""
-    keep = np.zeros(frame.shape[:2], dtype=bool)
+def _kept(shape: tuple[int, int], rects: Sequence[Rect]) -> np.ndarray:
+    keep = np.zeros(shape, dtype=bool)
     for x0, y0, x1, y1 in rects:
         keep[max(0, y0):max(0, y1 + 1), max(0, x0):max(0, x1 + 1)] = True
+    return keep
+
+
+def mask_outside(frame: np.ndarray, rects: Sequence[Rect]) -> np.ndarray:
+    """A copy of ``frame`` (rows, columns[, samples]) with every pixel outside the union of ``rects`` zero."""
+    keep = _kept((frame.shape[0], frame.shape[1]), rects)
     out = frame.copy()
     out[~keep] = 0
     return out
@@ -50,11 +55,13 @@ def burned_in_annotation(source: Dataset, masked: bool) -> str:
 
 def masks_for(sources: Mapping[str, Dataset], confirmed: Mapping[str, Rect] | None = None
               ) -> dict[str, tuple[Rect, ...]]:
-    """SOP Instance UID → the rectangles its key images keep (only images that can be masked)."""
+    """SOP Instance UID → the rectangles its key images keep, for each image a mask changes: one whose
+    regions cover the whole frame has nothing outside them to blank, so it is not "masked"."""
     confirmed = confirmed or {}
     out = {}
     for uid, header in sources.items():
         rects = mask_rectangles(header, confirmed.get(uid))
-        if rects:
+        shape = (int(header.get("Rows", 0) or 0), int(header.get("Columns", 0) or 0))
+        if rects and not _kept(shape, rects).all():
             out[uid] = rects
     return out

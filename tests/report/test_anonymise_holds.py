@@ -188,3 +188,39 @@ def test_burned_in_annotation_of_the_secondary_capture(tmp_path: Path, stated: s
         assert sc.BurnedInAnnotation == expected
         banner_max = int(np.asarray(sc.pixel_array)[:BANNER_ROWS].max())
         assert (banner_max == 0) == anonymise  # unmasked keeps the banner (identified export)
+
+
+def _without_regions(paths: list[Path]) -> None:
+    """A scanner that writes no Sequence of Ultrasound Regions (it imitates screen-captured exports)."""
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        del ds.SequenceOfUltrasoundRegions
+        ds.save_as(path, enforce_file_format=True)
+
+
+def test_without_regions_the_user_confirmed_rectangle_is_kept(tmp_path: Path) -> None:
+    study = make_study(tmp_path / "study")
+    with_banner(study["paths"], burned_in=None)
+    _without_regions(study["paths"])
+    report, sources = sample_report(study), sources_of(study)
+    left_out = export_report(report, sources, tmp_path / "none", anonymise=True)
+    assert left_out.key_images_dicom == []  # nothing to mask outside, source unstated: may show the name
+    assert any("not masked" in w for w in left_out.warnings)
+    confirmed = {uid: REGION for uid in sources.headers}
+    result = export_report(report, sources, tmp_path / "out", anonymise=True, mask_rectangles=confirmed)
+    assert len(result.key_images_dicom) == 2
+    for path in result.key_images_dicom:
+        sc = pydicom.dcmread(path)
+        assert sc.BurnedInAnnotation == "NO" and sc.pixel_array[:BANNER_ROWS].max() == 0
+
+
+def test_a_region_covering_the_whole_frame_masks_nothing_and_claims_nothing(tmp_path: Path) -> None:
+    study = make_study(tmp_path / "study")  # conftest's region covers all 160 x 120 pixels
+    for path in study["paths"]:
+        ds = pydicom.dcmread(path)
+        ds.BurnedInAnnotation = "YES"
+        ds.save_as(path, enforce_file_format=True)
+    result = export_report(sample_report(study), sources_of(study), tmp_path / "out", anonymise=True)
+    assert result.key_images_dicom == []  # stated YES and nothing outside the region to blank: left out
+    identified = export_report(sample_report(study), sources_of(study), tmp_path / "id")
+    assert {pydicom.dcmread(p).BurnedInAnnotation for p in identified.key_images_dicom} == {"YES"}
