@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from report.export import ExportResult
 
 
+def rectangle(text: str) -> tuple[int, int, int, int]:
+    """``X0,Y0,X1,Y1``: inclusive pixel indices, top-left then bottom-right (as RegionLocationMinX0...)."""
+    parts = text.split(",")
+    try:
+        x0, y0, x1, y1 = (int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be X0,Y0,X1,Y1 (four whole numbers), got {text!r}") from None
+    if min(x0, y0) < 0 or x1 < x0 or y1 < y0:
+        raise argparse.ArgumentTypeError(f"needs 0 <= X0 <= X1 and 0 <= Y0 <= Y1, got {text!r}")
+    return x0, y0, x1, y1
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", metavar="CASE", help="case file (*.mitraplan.json)")
     parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="output folder (created if needed)")
@@ -27,10 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-mask", dest="mask", action="store_false",
                         help="with --anonymise: keep key-image pixels outside the ultrasound regions (by default"
                              " they are blanked: the vendor banner carries the name and ID)")
+    parser.add_argument("--mask-rect", metavar="X0,Y0,X1,Y1", type=rectangle,
+                        help="with --anonymise: the image area (pixels, inclusive) to keep in key images of sources"
+                             " without ultrasound regions; without it such key images are left out unless the"
+                             " source states Burned In Annotation NO")
 
 
 def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymise: bool = False,
-                      confirm_free_text: bool = False, mask: bool = True) -> ExportResult:
+                      confirm_free_text: bool = False, mask: bool = True,
+                      mask_rect: tuple[int, int, int, int] | None = None) -> ExportResult:
     """Load the case, recompute it and write every output; returns the ExportResult."""
     from planning.case import load_case
     from planning.study import require_one_study
@@ -40,8 +57,9 @@ def write_case_report(case_path: Path, out: Path, *, paper: str = "A4", anonymis
     case = load_case(case_path, lenient=True)
     report, sources = build_report(case)
     require_one_study(case, [(sources.paths[uid], ds) for uid, ds in sources.headers.items()])
+    confirmed = {uid: mask_rect for uid in sources.headers} if mask_rect is not None else None
     return export_report(report, sources, out, anonymise=anonymise, paper=paper,
-                         confirm_free_text=confirm_free_text, mask=mask)
+                         confirm_free_text=confirm_free_text, mask=mask, mask_rectangles=confirmed)
 
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 3
@@ -66,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = write_case_report(args.case, args.out, paper=args.paper, anonymise=args.anonymise,
-                                   confirm_free_text=args.confirm_free_text, mask=args.mask)
+                                   confirm_free_text=args.confirm_free_text, mask=args.mask,
+                                   mask_rect=args.mask_rect)
     except IdentifiersInFreeText as exc:
         print("mitraplan report: anonymised export refused, nothing was written: free text holds patient"
               " identifiers (edit it, or pass --confirm-free-text to replace each by [removed]):", file=sys.stderr)

@@ -224,3 +224,21 @@ def test_a_region_covering_the_whole_frame_masks_nothing_and_claims_nothing(tmp_
     assert result.key_images_dicom == []  # stated YES and nothing outside the region to blank: left out
     identified = export_report(sample_report(study), sources_of(study), tmp_path / "id")
     assert {pydicom.dcmread(p).BurnedInAnnotation for p in identified.key_images_dicom} == {"YES"}
+
+
+def test_cli_mask_rect_is_the_confirmed_rectangle_of_images_without_regions(tmp_path: Path) -> None:
+    case, study = case_with_id_in_label(tmp_path)
+    _without_regions(study["paths"])
+    out = tmp_path / "out"
+    x0, y0, x1, y1 = REGION
+    assert main(["report", str(case), "--out", str(out), "--anonymise", "--confirm-free-text",
+                 "--mask-rect", f"{x0},{y0},{x1},{y1}"]) == 3  # marks uncalibrated without regions: named
+    sc = pydicom.dcmread(out / "key-k1.dcm")
+    assert sc.BurnedInAnnotation == "NO" and sc.pixel_array[:BANNER_ROWS].max() == 0
+
+
+def test_cli_mask_rect_must_be_four_ordered_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case, _ = case_with_id_in_label(tmp_path)
+    with pytest.raises(SystemExit) as usage:
+        main(["report", str(case), "--out", str(tmp_path / "out"), "--anonymise", "--mask-rect", "10,10,5,20"])
+    assert usage.value.code == 2 and "--mask-rect" in capsys.readouterr().err
