@@ -109,10 +109,10 @@ class FreeTextDialog(QDialog):
         self.apply_button.clicked.connect(lambda: self._finish("edit"))
         self.confirm_button.clicked.connect(lambda: self._finish("confirm"))
         self.table.itemChanged.connect(lambda _item: self.apply_button.setEnabled(bool(self.edits())))
-        column = QVBoxLayout(self)
-        column.addWidget(intro)
-        column.addWidget(self.table, 1)
-        column.addWidget(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
         self.resize(760, 320)
 
     def _finish(self, choice: str) -> None:

@@ -118,12 +118,12 @@ class ReportPreview(QDialog):
         self.paper.addItems(["A4", "Letter"])
         self.anonymise = QCheckBox("Anonymise export")
         self.anonymise.setToolTip("Remove patient identifiers from every output (DICOM: PS3.15 basic profile)")
-        self.mask = QCheckBox("Mask banner")
-        self.mask.setChecked(True)
-        self.mask.setEnabled(False)
-        self.mask.setToolTip("Anonymised: blank key-image pixels outside the ultrasound regions, where the scanner "
+        self.mask_banner = QCheckBox("Mask banner")
+        self.mask_banner.setChecked(True)
+        self.mask_banner.setEnabled(False)
+        self.mask_banner.setToolTip("Anonymised: blank key-image pixels outside the ultrasound regions, where the scanner "
                              "burns the patient's name and ID")
-        self.anonymise.toggled.connect(self.mask.setEnabled)
+        self.anonymise.toggled.connect(self.mask_banner.setEnabled)
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
         self.status = QLabel("Building the report…")
@@ -134,7 +134,7 @@ class ReportPreview(QDialog):
         self.problems.setStyleSheet("color: #ff8a80;")
         self.problems.hide()
         row = QHBoxLayout()
-        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.mask, self.export_button):
+        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.mask_banner, self.export_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
         self.pages = QVBoxLayout()
@@ -212,7 +212,7 @@ class ReportPreview(QDialog):
         from report.export import anonymised_free_text_hits, export_report
 
         prepared, anonymise, paper = self.prepared, self.anonymise.isChecked(), self.paper.currentText()
-        mask = self.mask.isChecked()
+        mask = self.mask_banner.isChecked()
         if anonymise and not confirm_free_text:
             hits = anonymised_free_text_hits(prepared.report)
             if hits:

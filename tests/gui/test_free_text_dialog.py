@@ -24,7 +24,7 @@ def _open_preview(qtbot, window, case_path: Path) -> ReportPreview:
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.prepared is not None and dialog.export_button.isEnabled(), timeout=60000)
     qtbot.mouseClick(dialog.anonymise, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.anonymise.height() // 2))
-    assert dialog.anonymise.isChecked() and dialog.mask.isChecked()  # masking is on by default
+    assert dialog.anonymise.isChecked() and dialog.mask_banner.isChecked()  # masking is on by default
     return dialog
 
 
