@@ -24,6 +24,7 @@ from report.anonymise import (
     free_text_hits,
     identifiers_of,
     redact_free_text,
+    redact_text,
 )
 from report.build import Sources, load_frame
 from report.json_export import write_json
@@ -163,6 +164,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     rectangle of ``mask_rectangles``, SOP Instance UID → (x0, y0, x1, y1)), where the banner is."""
     require_one_study(report, sources)
     masks: dict[str, tuple[Rect, ...]] = {}
+    idents = identifiers_of(report.header) if anonymise else ()
     if anonymise:
         hits = anonymised_free_text_hits(report)
         if hits and not confirm_free_text:
@@ -187,7 +189,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     pngs = [Path(k.png) for k in model.key_images if k.png]
     model = replace(model, key_images=tuple(replace(k, png=Path(k.png).name if k.png else "")
                                             for k in model.key_images),
-                    errors=model.errors + tuple(warnings) + tuple(failures))
+                    errors=model.errors + tuple(redact_text(m, idents) for m in [*warnings, *failures]))
     json_path = _write("JSON", out_dir / JSON_NAME, lambda p: write_json(model, p), failures)
     pdf_path = _write("PDF", out_dir / PDF_NAME,
                       lambda p: write_pdf(model, p, PageSpec(paper), key_images={k: big for k, (_, big) in rendered.items()}),

@@ -242,3 +242,20 @@ def test_cli_mask_rect_must_be_four_ordered_numbers(tmp_path: Path, capsys: pyte
     with pytest.raises(SystemExit) as usage:
         main(["report", str(case), "--out", str(tmp_path / "out"), "--anonymise", "--mask-rect", "10,10,5,20"])
     assert usage.value.code == 2 and "--mask-rect" in capsys.readouterr().err
+
+
+def test_a_warning_naming_a_file_called_after_the_patient_is_redacted(tmp_path: Path) -> None:
+    study = make_study(tmp_path / "study")
+    named = study["paths"][0].with_name("Testperson_Erika.dcm")  # exports named after the patient happen
+    study["paths"][0].rename(named)
+    study["paths"][0] = named
+    report = sample_report(study)
+    k1 = report.key_images[0]
+    report = Report(**{**{f: getattr(report, f) for f in report.__dataclass_fields__},
+                       "key_images": (KeyImage("k1", k1.sop_instance_uid, 9, "Leaflet"),)})  # beyond its 4 frames
+    result = export_report(report, sources_of(study), tmp_path / "out", anonymise=True)
+    assert any("Testperson_Erika.dcm" in w for w in result.warnings)  # the user's own list names the file
+    document = result.json.read_text(encoding="utf-8")
+    assert "frame 9 is beyond the last frame" in document
+    assert_no_identifier("report.json", document)
+    assert_no_identifier("report.pdf", pdf_text(result.pdf))
