@@ -2,7 +2,7 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+the others, and attaches the post-TEER caveats of docs/clinical-criteria.md §1.11 as warnings. An unlabelled mark (blank
 label) is measured with its purpose ignored, never graded, and no calculation uses it
 (docs/clinical-criteria.md §1.0).
 
@@ -27,6 +27,11 @@ aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit
 which replaces the automatic PHT of that trace; ``volumetric`` (lvedv_ml, lvesv_ml, lvot_diameter_mark,
 lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after TEER; ``vca_total``
 (vca_marks); ``pasp`` (tr_mark: a TR point or trace, rap_mmhg).
+
+3D marks (``points3d`` in mm of a volume, placed on an MPR plane) need no region: a distance gives
+``distance``, an area (planar within 0.5 mm, measured in its own plane) ``area`` / ``vca``, a point
+no number. Their orifice areas sum to ``mva_planimetry`` by "3D MPR planimetry"; a sum mixing 2D
+and 3D orifices is refused (the two come from different planes and frames).
 """
 
 from __future__ import annotations
@@ -40,7 +45,18 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, calibration, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
+from measurements import (
+    beats,
+    calibration,
+    concepts,
+    continuity,
+    doppler,
+    geometry,
+    geometry3d,
+    pisa,
+    plausibility,
+    thresholds,
+)
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -62,7 +78,7 @@ AF_SINGLE_BEAT_WARNING = ("atrial fibrillation: mean gradient from {n} beat(s); 
                           f" ≥{AF_MIN_BEATS} consecutive beats")
 SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 
-#: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
+#: Quantities whose validity depends on heart rate (docs/clinical-criteria.md M5, M7, M8, M16).
 _HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
 _TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
 #: A regurgitant or LVOT trace has no transmitral gradient: it never yields a (stenosis-graded) MG.
@@ -251,7 +267,7 @@ def _one_beat_results(mark: Mark, trace: Sequence[doppler.TracePoint], rid: str,
     values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
               "vti": m.vti_cm, "duration": m.duration_s * 1000.0, "mean_velocity": m.mean_velocity_m_s}
     methods = {"peak_gradient": "simplified Bernoulli 4v²",
-               "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
+               "mean_gradient": "mean of 4v², exact per-segment integral (docs/clinical-criteria.md M7)",
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
@@ -291,7 +307,7 @@ RegionsFor = Callable[[str], Sequence[UltrasoundRegion]]
 @dataclass
 class _Measured:
     mark: Mark
-    region: UltrasoundRegion
+    region: UltrasoundRegion | None  # None for a 3D mark
     results: list[Result]
 
     def value(self, *quantities: str) -> float:
@@ -303,6 +319,8 @@ class _Measured:
     def trace(self) -> list[doppler.TracePoint]:
         if self.mark.type is not MarkType.DOPPLER_TRACE:
             raise InputError(f"mark {self.mark.id!r} is a {self.mark.type.value}, not a Doppler trace")
+        if self.region is None:
+            raise InputError(f"mark {self.mark.id!r} has no ultrasound region")
         return doppler.velocity_trace(self.mark.points, self.region)
 
 
@@ -312,8 +330,10 @@ def resolve_region(mark: Mark, regions_for: RegionsFor,
 
     A mark with ``calibration`` is measured through that user calibration, refused where the
     scanner calibrated the image (``measurements.calibration.check_may_calibrate``)."""
-    regions = list(regions_for(mark.sop_instance_uid))
     what = f"mark {mark.id!r}"
+    if mark.region is None:
+        raise CalibrationError(f"{what}: a 3D mark has no ultrasound region (it is measured in mm of its volume)")
+    regions = list(regions_for(mark.sop_instance_uid))
     if mark.calibration is not None:
         return calibration.resolve_user_region(mark.calibration, mark.sop_instance_uid, mark.points,
                                                calibrations, regions, what)
@@ -372,9 +392,14 @@ def measure_all(
     for given in marks:
         mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
-            region = resolve_region(mark, cached_regions, calibrations)
-            r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
-            mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
+            if mark.is_3d:
+                region = None
+                mark_results, held = plausibility.gate(mark, None, measure_mark_3d(mark))
+            else:
+                region = resolve_region(mark, cached_regions, calibrations)
+                r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE \
+                    else ()
+                mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
@@ -415,7 +440,7 @@ def _user_calibrated(result: Result) -> Result:
     return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, calibration.USER_CALIBRATION_WARNING))))
 
 
-#: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
+#: Per-beat quantities averaged over the traces of one purpose (docs/clinical-criteria.md §1.10 beat averaging).
 _AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
 
 
@@ -507,8 +532,9 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
         total = geometry.total_area_cm2([p.value("area") for p in parts])
         src = tuple(p.mark.id for p in parts)
-        return [plausibility.gate_orifice_sum(make_result(
-            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)]
+        summed = plausibility.gate_orifice_sum(make_result(
+            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)
+        return [_planimetry_dimension(summed, [p.mark for p in parts])]
     if kind == "vena_contracta_biplane":
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
         if len(parts) != 2:
@@ -544,6 +570,44 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         return pht_results(cid, (trace_mark.mark.id,), label or trace_mark.mark.label or trace_mark.mark.id,
                            trace_mark.trace(), fit_span)
     raise InputError(f"unknown calculation type {kind!r}")
+
+
+# --- 3D marks (points3d in mm of a volume) ------------------------------------------------------
+
+METHOD_3D_PLANIMETRY = "3D MPR planimetry"
+
+
+def measure_mark_3d(mark: Mark) -> list[Result]:
+    """The numbers of one 3D mark: the volume's spacing is in mm already, so no region is involved."""
+    points = mark.points3d
+    if points is None:
+        raise InputError(f"mark {mark.id!r} is not a 3D mark")
+    what = f"mark {mark.id!r}"
+    if mark.type is MarkType.DISTANCE:
+        quantity = _DISTANCE_PURPOSE_QUANTITY.get(mark.purpose or "", "distance")
+        d_cm = geometry3d.distance_mm(points[0], points[1]) / 10.0
+        return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, d_cm, (mark.id,),
+                            grading=_DISTANCE_PURPOSE_GRADING.get(mark.purpose or ""), method="3D MPR caliper")]
+    if mark.type is MarkType.AREA:
+        area_cm2 = geometry3d.polygon_area_mm2(points, what) / 100.0
+        warnings = ["polygon crosses itself: its area is not the enclosed area; redraw it"] \
+            if geometry3d.polygon_crosses_itself(points, what) else []
+        quantity = _AREA_PURPOSE_QUANTITY.get(mark.purpose or "", "area")
+        return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, area_cm2, (mark.id,),
+                            warnings=warnings, method=f"{METHOD_3D_PLANIMETRY} (shoelace in the mark's plane)")]
+    return []  # a 3D landmark: a position, no number
+
+
+def _planimetry_dimension(summed: Result, parts: Sequence[Mark]) -> Result:
+    """A sum of orifice areas all from 2D frames, or all from 3D MPR planes (method says which); mixed: refused."""
+    in_3d = [m.id for m in parts if m.is_3d]
+    if not in_3d:
+        return summed
+    if len(in_3d) < len(parts):
+        flat = [m.id for m in parts if not m.is_3d]
+        raise InputError(f"the sum mixes 3D MPR orifices ({', '.join(in_3d)}) with 2D orifices ({', '.join(flat)});"
+                         " measure every orifice the same way")
+    return replace(summed, method=f"{METHOD_3D_PLANIMETRY}, {summed.method}")
 
 
 def pisa_inputs_text(va_m_s: float, shift_m_s: float | None, angle_deg: float | None) -> str:
@@ -643,7 +707,7 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
     """
     if any(r.quantity == "heart_rate" for r in plausibility.usable(results)):
         return []
-    groups: dict[tuple[str, int, int], list[_Measured]] = {}
+    groups: dict[tuple[str, int, int | None], list[_Measured]] = {}
     for m in measured.values():
         if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose == "mv_inflow":
             groups.setdefault((m.mark.sop_instance_uid, m.mark.frame_number, m.mark.region), []).append(m)

@@ -1,4 +1,4 @@
-"""The case document (DESIGN.md "The case file"): load, save atomically, autosave, find images.
+"""The case document (docs/case-file.md): load, save atomically, autosave, find images.
 
 A case holds only what the user placed or entered (marks, calculations, findings); every number is
 recomputed from marks and calibration on open (``measure_case``), so a case never disagrees with
@@ -135,6 +135,9 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
         case.calibrations()
     except (ValueError, CalibrationEntryError) as exc:
         raise CaseError(str(exc), path) from None
+    from planning.imported import imported_of  # imports this module
+
+    imported_of(case)  # CaseError naming the field of a malformed imported result
     seen: set[str] = set()
     for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
         try:
@@ -287,7 +290,8 @@ def measure_case(case: Case, index: OpenStudy = None,
     """Recompute every number of the case from its marks and the images' calibration.
 
     Returns (results, errors) like ``measure_all``; a missing image becomes an error naming the
-    file for each of its marks, and every other mark is still measured.
+    file for each of its marks, and every other mark is still measured. The case's imported
+    results (``planning.imported``: values read from another system's SR) follow MitraPlan's own.
     """
     if read_info is None:
         from imaging.loop import read_info as read_info_default
@@ -338,4 +342,6 @@ def measure_case(case: Case, index: OpenStudy = None,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
         expected_orifices=expected_orifices(len(case.devices)), calibrations=case.calibrations())
-    return results, [*case.load_errors, *errors]
+    from planning.imported import imported_results  # imports this module
+
+    return [*results, *imported_results(case, results)], [*case.load_errors, *errors]

@@ -138,8 +138,9 @@ def _strip_paths(message: str) -> str:
 
 #: What replaces an identifier found in free text once the user confirmed the anonymised export.
 REDACTED = "[removed]"
-#: Report fields that hold ids, UIDs or file names, never text the user typed.
-_NOT_FREE_TEXT = frozenset({"id", "png", "path", "source", "mark_ids", "devices", "sop_instance_uid",
+#: Report fields that hold ids, UIDs or file names, never text the user typed (the header holds the
+#: identifiers themselves).
+_NOT_FREE_TEXT = frozenset({"header", "id", "png", "path", "source", "mark_ids", "devices", "sop_instance_uid",
                             "sop_class_uid", "series_instance_uid"})
 _MIN_NAME_PART = 2
 
@@ -240,11 +241,6 @@ def _map_text(value: object, path: str, fn: Callable[[str, str], str]) -> object
     return value
 
 
-def _body(report: Report) -> Report:
-    """The report without its header: the header holds the identifiers themselves, not free text."""
-    return replace(report, header=Header())
-
-
 def free_text_fields(report: Report) -> Iterator[tuple[str, str]]:
     """Every free-text string of the report (mark and key-image labels, notes, captions, errors...)
     as (field path, text), header excluded."""
@@ -254,7 +250,7 @@ def free_text_fields(report: Report) -> Iterator[tuple[str, str]]:
         if text.strip():
             found.append((path, text))
         return text
-    _map_text(_body(report), "", collect)
+    _map_text(report, "", collect)
     yield from found
 
 
@@ -280,6 +276,6 @@ def redact_text(text: str, identifiers: tuple[Identifier, ...]) -> str:
 def redact_free_text(report: Report, identifiers: tuple[Identifier, ...] | None = None) -> Report:
     """The report with each identifier removed from its free text; the header is kept as it was."""
     idents = identifiers_of(report.header) if identifiers is None else identifiers
-    body = _map_text(_body(report), "", lambda _path, text: redact_text(text, idents))
-    assert isinstance(body, Report)
-    return replace(body, header=report.header)
+    redacted = _map_text(report, "", lambda _path, text: redact_text(text, idents))
+    assert isinstance(redacted, Report)
+    return redacted

@@ -150,6 +150,52 @@ def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: l
     return replace(report, key_images=tuple(keep))
 
 
+@dataclass
+class Planned:
+    """What one export will show before anything is written: the key images it may carry (rendered) and
+    the warnings and failures so far. The preview prints :func:`printed_model` of it, as the PDF does.
+    ``masks``: SOP Instance UID → the rectangles kept of each masked image (anonymised exports)."""
+
+    report: Report
+    rendered: dict[str, tuple[QImage, QImage]]
+    warnings: list[str]
+    failures: list[str]
+    anonymise: bool
+    masks: dict[str, tuple[Rect, ...]] = field(default_factory=dict)
+
+
+def plan_export(report: Report, sources: Sources, *, anonymise: bool = False,
+                load: Callable[[ImageRef, int], np.ndarray] | None = None, mask: bool = True,
+                mask_rectangles: Mapping[str, Rect] | None = None) -> Planned:
+    """The key images an export keeps (source present, frame in range; anonymised: masked outside the
+    ultrasound regions, or else declared free of burned-in identifiers), rendered, with the warnings
+    and failures of doing so."""
+    warnings: list[str] = []
+    failures: list[str] = []
+    masks = masks_for(sources.headers, mask_rectangles) if anonymise and mask else {}
+    report = _keys_allowed(report, sources, anonymise, warnings, masks)
+    rendered: dict[str, tuple[QImage, QImage]] = {}
+    try:
+        rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings)
+    except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
+        failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
+    return Planned(report, rendered, warnings, failures, anonymise, masks)
+
+
+def _export_messages(planned: Planned) -> tuple[str, ...]:
+    """The export's warnings and failures as printed: anonymised, without the case's identifiers
+    (they name source files, which can be named after the patient)."""
+    idents = identifiers_of(planned.report.header) if planned.anonymise else ()
+    return tuple(redact_text(m, idents) for m in [*planned.warnings, *planned.failures])
+
+
+def printed_model(planned: Planned) -> Report:
+    """The report as the export's PDF prints it (before any file is written): anonymised when asked,
+    with the export's warnings among its errors."""
+    model = anonymise_report(planned.report, UidMap()) if planned.anonymise else planned.report
+    return replace(model, errors=model.errors + _export_messages(planned))
+
+
 def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise: bool = False,
                   paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None,
                   confirm_free_text: bool = False, mask: bool = True,
@@ -163,33 +209,25 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     ``mask`` the key images are blanked outside their ultrasound regions (or the user-confirmed
     rectangle of ``mask_rectangles``, SOP Instance UID → (x0, y0, x1, y1)), where the banner is."""
     require_one_study(report, sources)
-    masks: dict[str, tuple[Rect, ...]] = {}
-    idents = identifiers_of(report.header) if anonymise else ()
     if anonymise:
         hits = anonymised_free_text_hits(report)
         if hits and not confirm_free_text:
             raise IdentifiersInFreeText(hits)
         report = redact_free_text(report)
-        masks = masks_for(sources.headers, mask_rectangles) if mask else {}
     if not out_dir.is_dir():
         out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    warnings: list[str] = []
-    failures: list[str] = []
     uids = UidMap() if anonymise else None
-    report = _keys_allowed(report, sources, anonymise, warnings, masks)
-    rendered: dict[str, tuple[QImage, QImage]] = {}
-    try:
-        rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings)
-    except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
-        failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
-    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures, masks)
+    planned = plan_export(report, sources, anonymise=anonymise, load=load, mask=mask,
+                          mask_rectangles=mask_rectangles)
+    report, rendered, warnings, failures = planned.report, planned.rendered, planned.warnings, planned.failures
+    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures, planned.masks)
     sr_path = _write_sr(report, sources, out_dir, uids, warnings, failures)
     model = anonymise_report(report, uids) if uids else report
     model = _write_pngs(model, rendered, out_dir, failures)
     pngs = [Path(k.png) for k in model.key_images if k.png]
     model = replace(model, key_images=tuple(replace(k, png=Path(k.png).name if k.png else "")
                                             for k in model.key_images),
-                    errors=model.errors + tuple(redact_text(m, idents) for m in [*warnings, *failures]))
+                    errors=model.errors + _export_messages(planned))
     json_path = _write("JSON", out_dir / JSON_NAME, lambda p: write_json(model, p), failures)
     pdf_path = _write("PDF", out_dir / PDF_NAME,
                       lambda p: write_pdf(model, p, PageSpec(paper), key_images={k: big for k, (_, big) in rendered.items()}),

@@ -25,6 +25,7 @@ def _open_preview(qtbot, window, case_path: Path) -> ReportPreview:
     qtbot.waitUntil(lambda: dialog.prepared is not None and dialog.export_button.isEnabled(), timeout=60000)
     qtbot.mouseClick(dialog.anonymise, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.anonymise.height() // 2))
     assert dialog.anonymise.isChecked() and dialog.mask_banner.isChecked()  # masking is on by default
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=60000)  # the anonymised pages are built
     return dialog
 
 
