@@ -205,12 +205,15 @@ def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folde
 
 
 def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_instance_uid: str,
-                      instance_number: int, software_version: str, header: Header | None = None) -> Dataset:
+                      instance_number: int, software_version: str, header: Header | None = None,
+                      masked: bool = False) -> Dataset:
     """A Secondary Capture of ``image`` referencing the source frame, in the study of ``header``
-    (the case's bound study; the source's when None), type-2 attributes present even if empty."""
+    (the case's bound study; the source's when None), type-2 attributes present even if empty;
+    ``masked``: the pixels outside the ultrasound regions were blanked (``report.mask``)."""
     import highdicom as hd
 
     from report.dicom_study import stamp_study, study_reference
+    from report.mask import burned_in_annotation
 
     pixels = qimage_to_array(image)
     ref_dataset = study_reference(source, header) if header is not None else source
@@ -224,7 +227,7 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.SeriesDescription = "MitraPlan key images"
     sc.DerivationDescription = f"Frame {key.frame_number} with measurement marks burned in: {key.label}"[:1024]
-    sc.BurnedInAnnotation = str(source.get("BurnedInAnnotation", "NO")) or "NO"
+    sc.BurnedInAnnotation = burned_in_annotation(source, masked)
     sc.ImageComments = key.label[:10240]
     sc.SoftwareVersions = software_version or "unknown"
     ref = Dataset()
