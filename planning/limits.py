@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -160,3 +160,56 @@ def check_document(doc: Mapping[str, Any], *, texts: bool = True) -> None:
     if found is not None:
         raise LimitError(f"{found[0]}: a text of {_n(found[1])} characters, more than the limit of"
                          f" {_n(MAX_TEXT_CHARS)}")
+
+
+#: A mark drawn or exported (SR SCOORD) with more points than this is simplified for that purpose.
+MAX_DISPLAY_POINTS = 2_000
+#: Greatest distance, in image pixels, of a simplified trace from the traced one: a quarter pixel,
+#: below what the eye or the reporting precision resolves (velocities are traced in whole pixels).
+DISPLAY_TOLERANCE_PX = 0.25
+_CHUNK = 1_000  # Douglas-Peucker per chunk: its worst case (a spiral) is quadratic in the chunk, not the trace
+
+
+def display_points(points: Sequence[Sequence[float]], tolerance: float = DISPLAY_TOLERANCE_PX,
+                   most: int = MAX_DISPLAY_POINTS) -> list[tuple[float, float]]:
+    """The points of a mark as drawn and written to the SR: unchanged up to ``most`` points, else a
+    Douglas-Peucker simplification within ``tolerance`` px (doubled until it fits ``most``).
+
+    Measurements are always computed on the full trace; only its picture is simplified, and every
+    point kept is an original point (first and last included).
+    """
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(pts) <= most:
+        return [(float(x), float(y)) for x, y in pts]
+    while True:
+        keep = np.zeros(len(pts), dtype=bool)
+        for start in range(0, len(pts) - 1, _CHUNK):
+            end = min(start + _CHUNK, len(pts) - 1)
+            keep[start:end + 1] |= _douglas_peucker(pts[start:end + 1], tolerance)
+        if keep.sum() <= most:
+            return [(float(x), float(y)) for x, y in pts[keep]]
+        tolerance *= 2
+
+
+def _douglas_peucker(pts: np.ndarray, tolerance: float) -> np.ndarray:
+    """Which points of the polyline ``pts`` the Douglas-Peucker simplification within ``tolerance`` keeps."""
+    keep = np.zeros(len(pts), dtype=bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(pts) - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        inner = pts[first + 1:last]
+        a, b = pts[first], pts[last]
+        chord = b - a
+        length = float(np.hypot(*chord))
+        rel = inner - a
+        cross = np.abs(chord[0] * rel[:, 1] - chord[1] * rel[:, 0])
+        dist = cross / length if length else np.hypot(rel[:, 0], rel[:, 1])
+        worst = int(np.argmax(dist))
+        if dist[worst] > tolerance:
+            split = first + 1 + worst
+            keep[split] = True
+            stack += [(first, split), (split, last)]
+    return keep

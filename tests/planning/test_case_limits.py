@@ -4,6 +4,7 @@ loop are named instead of accepted silently. Each hostile text is built here, in
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from gui.main import main
@@ -151,3 +153,46 @@ def test_mark_on_a_frame_beyond_its_loop_is_named_and_not_measured(tmp_path: Pat
     assert results == []
     assert errors == [("m1", f"{tmp_path / 'c.mitraplan.json'}: mark 'm1': frame 1000000 is not in its loop"
                              " (the loop has 1 frame; SOP Instance UID 1.2.3)")]
+
+
+def _max_deviation(original: np.ndarray, kept: np.ndarray) -> float:
+    """Greatest distance of an original point from the line through the two kept points around it."""
+    index = {tuple(p): i for i, p in enumerate(original)}
+    at = [index[tuple(p)] for p in kept]
+    worst = 0.0
+    for i, j in itertools.pairwise(at):
+        (ax, ay), (bx, by) = original[i], original[j]
+        for px, py in original[i + 1:j]:
+            worst = max(worst, abs((bx - ax) * (py - ay) - (by - ay) * (px - ax)) / np.hypot(bx - ax, by - ay))
+    return worst
+
+
+def test_a_long_trace_is_simplified_for_display_within_a_quarter_pixel() -> None:
+    """A 50 000-point Doppler envelope (whole-pixel velocities, 0.016 px apart in time) is drawn and
+    exported with at most 2 000 of its own points, none further than 0.25 px from the full trace."""
+    x = np.arange(limits.MAX_POINTS_PER_MARK) * 0.016
+    trace = np.c_[x, np.round(300 - 120 * np.abs(np.sin(x / 3)))]
+    start = time.perf_counter()
+    kept = np.asarray(limits.display_points(trace))
+    assert time.perf_counter() - start < QUICK_S
+    assert 2 <= len(kept) <= limits.MAX_DISPLAY_POINTS
+    assert tuple(kept[0]) == tuple(trace[0]) and tuple(kept[-1]) == tuple(trace[-1])
+    assert _max_deviation(trace, kept) <= 0.25
+
+
+def test_a_short_mark_is_drawn_as_placed() -> None:
+    points = [[10.0, 20.0], [10.5, 20.0], [11.0, 20.0]]  # collinear: Douglas-Peucker would drop the middle one
+    assert limits.display_points(points) == [(10.0, 20.0), (10.5, 20.0), (11.0, 20.0)]
+
+
+def test_sr_scoord_of_a_long_trace_is_the_simplified_copy() -> None:
+    """report/sr.py writes the SCOORD from display_points; the measurement itself is unchanged (computed before)."""
+    from report.sr import _coordinates
+
+    x = np.arange(20_000) * 0.04
+    mark = SimpleNamespace(sop_instance_uid="1.2.3", frame_number=1, type="doppler_trace",
+                           points=tuple((float(a), float(b)) for a, b in zip(x, np.round(300 - 80 * np.abs(np.sin(x / 5))),
+                                                                          strict=True)))
+    image = SimpleNamespace(frames=1, sop_class_uid="1.2.840.10008.5.1.4.1.1.6.1", sop_instance_uid="1.2.3")
+    (coords,) = _coordinates(SimpleNamespace(image=lambda _uid: image), [mark])  # type: ignore[arg-type]
+    assert 4 <= len(coords.value) <= limits.MAX_DISPLAY_POINTS  # (x, y) rows of the SCOORD
