@@ -22,16 +22,18 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 #: Digits of one JSON integer (frame numbers and ids fit in 10; 18 stays within a 64-bit integer).
 MAX_INT_DIGITS = 18
-MAX_MARKS = 2_000
+#: Marks (a thorough case holds a few dozen; each one is a row of the report and a group of the SR).
+MAX_MARKS = 200
 #: Points of one mark (a traced Doppler envelope over 10 beats is about 10 000 points at full resolution).
 MAX_POINTS_PER_MARK = 50_000
 #: Points of all marks together.
-MAX_TOTAL_POINTS = 500_000
-MAX_IMAGES = 2_000
-MAX_CALCULATIONS = 1_000
-MAX_DEVICES = 20
-MAX_JETS = 50
-MAX_KEY_IMAGES = 200
+MAX_TOTAL_POINTS = 200_000
+MAX_IMAGES = 500
+MAX_CALCULATIONS = 200
+MAX_DEVICES = 10
+MAX_JETS = 20
+#: Flagged frames (each is a PNG and a DICOM image of the report).
+MAX_KEY_IMAGES = 30
 #: Characters of any one text (notes, labels, ids); the case notes are the longest.
 MAX_TEXT_CHARS = 20_000
 
