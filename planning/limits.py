@@ -24,10 +24,10 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 18
 #: Marks (a thorough case holds a few dozen; each one is a row of the report and a group of the SR).
 MAX_MARKS = 200
-#: Points of one mark (a traced Doppler envelope over 10 beats is about 10 000 points at full resolution).
-MAX_POINTS_PER_MARK = 50_000
+#: Points of one mark (a traced Doppler envelope over 10 beats is a few thousand points at full resolution).
+MAX_POINTS_PER_MARK = 20_000
 #: Points of all marks together.
-MAX_TOTAL_POINTS = 200_000
+MAX_TOTAL_POINTS = 100_000
 MAX_IMAGES = 500
 MAX_CALCULATIONS = 200
 MAX_DEVICES = 10

@@ -77,13 +77,13 @@ def test_too_many_devices_is_refused(tmp_path: Path) -> None:
 def test_too_many_points_in_one_mark_is_refused(tmp_path: Path) -> None:
     trace = [[i % 800, 300] for i in range(limits.MAX_POINTS_PER_MARK + 1)]
     message = _refused(tmp_path, json.dumps(_doc(marks=[_mark("m1", [[0, 0], [1, 1]]), _mark("t7", trace)])))
-    assert "marks[1] (mark 't7') has 50 001 points, more than the limit of 50 000 per mark" in message
+    assert "marks[1] (mark 't7') has 20 001 points, more than the limit of 20 000 per mark" in message
 
 
 def test_too_many_points_in_all_is_refused(tmp_path: Path) -> None:
     per = limits.MAX_POINTS_PER_MARK
     marks = [_mark(f"t{i}", [[0, 0]] * per) for i in range(limits.MAX_TOTAL_POINTS // per + 1)]
-    assert "points in all, more than the limit of 200 000" in _refused(tmp_path, json.dumps(_doc(marks=marks)))
+    assert "points in all, more than the limit of 100 000" in _refused(tmp_path, json.dumps(_doc(marks=marks)))
 
 
 def test_notes_too_long_are_refused(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_a_case_at_the_limits_opens(tmp_path: Path) -> None:
     path.write_text(json.dumps(_doc(marks=marks, notes="n" * limits.MAX_TEXT_CHARS,
                                     devices=[{"id": f"d{i}"} for i in range(limits.MAX_DEVICES)])), encoding="utf-8")
     case = load_case(path)
-    assert len(case.marks) == 200 and len(case.devices) == 10 and len(case.mark("t1").points) == 50_000 and len(case.notes) == 20_000
+    assert len(case.marks) == 200 and len(case.devices) == 10 and len(case.mark("t1").points) == 20_000 and len(case.notes) == 20_000
 
 
 def test_cli_exits_3_naming_the_file_and_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +168,7 @@ def _max_deviation(original: np.ndarray, kept: np.ndarray) -> float:
 
 
 def test_a_long_trace_is_simplified_for_display_within_a_quarter_pixel() -> None:
-    """A 50 000-point Doppler envelope (whole-pixel velocities, 0.016 px apart in time) is drawn and
+    """A 20 000-point Doppler envelope (whole-pixel velocities, 0.016 px apart in time) is drawn and
     exported with at most 2 000 of its own points, none further than 0.25 px from the full trace."""
     x = np.arange(limits.MAX_POINTS_PER_MARK) * 0.016
     trace = np.c_[x, np.round(300 - 120 * np.abs(np.sin(x / 3)))]
