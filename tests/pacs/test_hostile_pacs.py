@@ -7,6 +7,7 @@ C-GET of study A also sends an instance of study B (a wrong merge, or a hostile 
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelGet,
 )
 
+from gui.main import main
 from pacs import dicomweb, dimse, service
 from pacs.errors import PacsConfigError
 from pacs.nodes import DicomWebNode, DimseNode, node_from_dict, node_to_dict
@@ -79,6 +81,16 @@ def test_cget_instance_of_another_study_is_refused_reported_and_not_stored(
     assert result.refused == [f"The PACS {node.address} sent instance {foreign_uid} of study {study_b}, not of the"
                               f" requested study {study_a}: refused, not stored"]
     assert result.to_json()["refused"] == result.refused
+
+
+def test_cli_get_names_the_refused_instance_on_stderr(hostile_pacs: tuple[DimseNode, str, str, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    node, study_a, study_b, _foreign = hostile_pacs
+    assert main(["pacs", "get", "--node", node.address, "--study", study_a, "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["received"] == 2
+    assert f"mitraplan pacs get: The PACS {node.address} sent instance" in captured.err
+    assert f"of study {study_b}, not of the requested study {study_a}: refused, not stored" in captured.err
 
 
 def test_an_instance_of_another_patient_in_the_same_study_is_refused() -> None:
