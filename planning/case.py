@@ -12,6 +12,7 @@ import glob
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -206,7 +207,11 @@ def load_case(path: str | Path, *, lenient: bool = False) -> Case:
     """Read a case file; raises CaseError naming the file (not JSON, wrong format, newer version, bad mark)."""
     path = Path(path)
     try:
-        check_size(path.stat().st_size)
+        status = path.stat()
+        if stat.S_ISFIFO(status.st_mode) or stat.S_ISCHR(status.st_mode) or stat.S_ISSOCK(status.st_mode):
+            raise CaseError("not a MitraPlan case file: a device, FIFO or socket, not a file (reading it could"
+                            " block forever)", path)
+        check_size(status.st_size)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CaseError("no such case file", path) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -95,6 +96,16 @@ def test_file_over_the_size_cap_is_refused_before_reading(tmp_path: Path) -> Non
     padding = " " * (limits.MAX_FILE_BYTES + 1)
     message = _refused(tmp_path, '{"format": "mitraplan-case", "version": 1}' + padding)
     assert "more than the limit of 16 777 216 bytes" in message
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A named pipe nobody writes to would block read_text forever (a hostile 'case file')."""
+    fifo = tmp_path / "pipe.mitraplan.json"
+    os.mkfifo(fifo)
+    start = time.perf_counter()
+    with pytest.raises(CaseError, match=re.escape("pipe.mitraplan.json: not a MitraPlan case file: a device, FIFO or socket")):
+        load_case(fifo)
+    assert time.perf_counter() - start < QUICK_S
 
 
 def test_a_case_at_the_limits_opens(tmp_path: Path) -> None:
