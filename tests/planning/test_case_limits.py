@@ -131,7 +131,9 @@ def test_cli_exits_3_naming_the_file_and_the_limit(tmp_path: Path, capsys: pytes
 def test_grade_of_the_wrong_json_type_is_named(tmp_path: Path) -> None:
     with pytest.raises(CaseError) as caught:
         parse_case(_doc(jets=[{"id": "j1", "grade": ["severe"]}]), tmp_path / "c.mitraplan.json")
-    assert "c.mitraplan.json: jets[0].grade: ['severe'] is not one of" in str(caught.value)
+    message = str(caught.value)
+    assert "c.mitraplan.json: jets[0].grade: ['severe'] is not one of" in message
+    assert message.endswith('"severe" (a JSON list, not a string)')
 
 
 def test_dangling_references_are_named(tmp_path: Path) -> None:
