@@ -209,3 +209,12 @@ def test_sr_scoord_of_a_long_trace_is_the_simplified_copy() -> None:
     image = SimpleNamespace(frames=1, sop_class_uid="1.2.840.10008.5.1.4.1.1.6.1", sop_instance_uid="1.2.3")
     (coords,) = _coordinates(SimpleNamespace(image=lambda _uid: image), [mark])  # type: ignore[arg-type]
     assert 4 <= len(coords.value) <= limits.MAX_DISPLAY_POINTS  # (x, y) rows of the SCOORD
+
+
+def test_a_calculation_naming_a_missing_mark_is_an_error_naming_both(tmp_path: Path) -> None:
+    """Calculations are checked where they are computed (docs/case-file.md: an error of that calculation)."""
+    case = parse_case(_doc(calculations=[{"id": "c1", "type": "planimetry", "area_marks": ["m9"]}]),
+                      tmp_path / "c.mitraplan.json")
+    _results, errors = measure_case(case, read_info=lambda _path: SimpleNamespace(n_frames=1, regions=(), timing=None))
+    (ident, message), = errors
+    assert ident == "c1" and "calculation 'c1'" in message and "'m9' is missing" in message
