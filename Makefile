@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mitraplan-installed
 DEMO_OUT ?= demo-out
 
-.PHONY: run test bench sysdeps venv lint clean
+.PHONY: run test bench wheel sysdeps venv lint clean
 
 # constraints.txt pins every package of the install (decoders included) to the versions the suite passed with
 $(STAMP): pyproject.toml constraints.txt
@@ -42,5 +42,9 @@ test: sysdeps lint
 bench: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
+# the installable wheel in dist/ (pipx install dist/mitraplan-*.whl: README, Installing on a clinical workstation)
+wheel: $(STAMP)
+	$(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache $(DEMO_OUT)
+	rm -rf $(VENV) .pytest_cache .mypy_cache $(DEMO_OUT) dist build

@@ -5,6 +5,10 @@ simplejpeg alone over the same encoded frames, measured in the same run; every f
 best (decode rates) or median (first frame) of a few repeats, since the machine is shared.
 Targets (issue 2): Loop on one worker >= 0.85 x raw; two workers >= 1.6 x the one-core raw
 figure; first frame < 3 x (header parse + one raw frame decode).
+
+JPEG XL (issue 12): the first JXL_FRAMES frames of the same loop repacked as JPEG XL, both as JPEG
+recompression (.4.111, what an archive transcoding the scanner's JPEG loop writes) and lossless
+(.4.110); first-frame time through Loop beside header parse + libjxl alone on that frame.
 """
 
 from __future__ import annotations
@@ -19,18 +23,21 @@ from collections.abc import Callable
 from concurrent.futures import wait
 from pathlib import Path
 
+import imagecodecs
 import simplejpeg
 from pydicom import dcmread
-from pydicom.encaps import generate_frames
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import pixel_array
 
 from demo.phantom import write_cine_loop
 from imaging import decode
 from imaging.cache import FrameCache
+from imaging.jpegxl import JPEGXL_JPEG_RECOMPRESSION, JPEGXL_LOSSLESS
 from imaging.loop import Loop
 
 N_FRAMES = 90
 REPEATS = 7
+JXL_FRAMES = 10
 
 
 def _interleaved_best_fps(variants: dict[str, tuple[int, Callable[[], object]]],
@@ -137,8 +144,46 @@ def run() -> None:
                    "first_frame<3x": first_s / reference_s < 3.0}
             summary = ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items())
             print(f"decode.targets: {summary}", flush=True)
+            _jpegxl_first_frame(path, fragments, Path(tmp), first_s, reference_s)
         finally:
             decode.set_workers(previous_workers)
+
+
+def _jpegxl_loop(path: Path, fragments: list[bytes], out: Path, ts: str) -> tuple[Path, bytes]:
+    """The loop's first JXL_FRAMES frames as JPEG XL (recompressed JPEG, or lossless RGB); its file and frame 1."""
+    ds = dcmread(path)
+    if ts == JPEGXL_JPEG_RECOMPRESSION:
+        encoded = [imagecodecs.jpegxl_encode_jpeg(f) for f in fragments[:JXL_FRAMES]]
+    else:
+        encoded = [imagecodecs.jpegxl_encode(simplejpeg.decode_jpeg(f, colorspace="RGB"), lossless=True, effort=1)
+                   for f in fragments[:JXL_FRAMES]]
+        ds.PhotometricInterpretation = "RGB"
+    ds.file_meta.TransferSyntaxUID = ts
+    ds.NumberOfFrames = JXL_FRAMES
+    ds.PixelData = encapsulate(encoded)
+    ds.save_as(out, enforce_file_format=True)
+    return out, encoded[0]
+
+
+def _jpegxl_first_frame(path: Path, fragments: list[bytes], tmp: Path, jpeg_first_s: float,
+                        jpeg_reference_s: float) -> None:
+    """First-frame time of JPEG XL loops beside libjxl alone, and beside the JPEG baseline loop's."""
+    met: dict[str, bool] = {}
+    for label, ts in (("jpegxl_recompressed", JPEGXL_JPEG_RECOMPRESSION), ("jpegxl_lossless", JPEGXL_LOSSLESS)):
+        jxl_path, frame0 = _jpegxl_loop(path, fragments, tmp / f"{label}.dcm", ts)
+        first_s = _median_s(lambda p=jxl_path: _first_frame(p))
+        reference_s = _median_s(lambda p=jxl_path, f=frame0: (dcmread(p, stop_before_pixels=True),
+                                                               imagecodecs.jpegxl_decode(f, numthreads=1)))
+        raw_s = _median_s(lambda f=frame0: imagecodecs.jpegxl_decode(f, numthreads=1))
+        _report(f"decode.{label}_raw_libjxl_ms_per_frame", 1000.0 * raw_s)
+        _report(f"decode.{label}_first_frame_ms", 1000.0 * first_s)
+        _report(f"decode.{label}_header_parse_plus_raw_frame_ms", 1000.0 * reference_s)
+        _report(f"decode.{label}_first_frame_ratio", first_s / reference_s)
+        _report(f"decode.{label}_first_frame_vs_jpeg_baseline", first_s / jpeg_first_s)
+        met[f"{label}_first_frame<3x"] = first_s / reference_s < 3.0
+    print(f"decode.jpegxl_note: JPEG baseline first frame {1000.0 * jpeg_first_s:.3f} ms "
+          f"(header + raw simplejpeg {1000.0 * jpeg_reference_s:.3f} ms)", flush=True)
+    print("decode.jpegxl_targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()), flush=True)
 
 
 def _pydicom_per_frame(path: Path, n: int) -> None:

@@ -9,6 +9,9 @@
   1 and reslicing the plane, from nothing.
 - ``mpr.peak_mb``: peak Python/numpy memory (tracemalloc, a second run) during that first MPR,
   against one time point's size (``mpr.timepoint_mb``); the file itself is memory-mapped.
+- ``mpr.en_face_ms``: the volume viewer's en-face view (gui/volume/planes.py): a maximum-intensity
+  slab of ``SLAB_MM`` through the valve plane at the viewer's image size (target <= 150 ms), and
+  ``mpr.viewer_refresh_ms`` the whole refresh (three planes and the en-face slab).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ TIMEPOINTS = 4
 PLANE = (256, 256)
 PIXEL_MM = 0.5
 ROUNDS = 25
+SLAB_MM = 6.0
 
 
 def _median_ms(action: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
@@ -94,9 +98,33 @@ def run() -> None:
         ours_ms, reference_ms = _median_ms(ours), _median_ms(scipy_reference)
         ours_cpu, reference_cpu = _median_ms(ours, time.thread_time), _median_ms(scipy_reference, time.thread_time)
         worst = float(np.abs(np.asarray(ours()) - np.asarray(scipy_reference())).max())
+        en_face_ms, refresh_ms, side = _en_face(voxels, geometry, truth)
         volume.close()
         print(f"mpr.reslice_ms: {ours_ms:.2f}", flush=True)
         print(f"mpr.reslice_cpu_ms: {ours_cpu:.2f}", flush=True)
         print(f"mpr.map_coordinates_ms: {reference_ms:.2f} (cpu {reference_cpu:.2f})", flush=True)
         print(f"mpr.ratio: {ours_ms / reference_ms:.2f} (cpu {ours_cpu / reference_cpu:.2f})", flush=True)
         print(f"mpr.max_difference_grey: {worst:.4f}", flush=True)
+        print(f"mpr.en_face_ms: {en_face_ms:.1f} ({side}x{side} px, {SLAB_MM:g} mm maximum-intensity slab;"
+              " target <= 150)", flush=True)
+        print(f"mpr.viewer_refresh_ms: {refresh_ms:.1f} (three planes and the en-face slab)", flush=True)
+
+
+def _en_face(voxels: np.ndarray, geometry: object, truth: dict) -> tuple[float, float, int]:
+    """Median ms of the viewer's en-face slab on the valve plane, and of a whole viewer refresh."""
+    from gui.volume.planes import EN_FACE, Planes, render_plane, render_slab
+
+    planes = Planes(geometry)  # type: ignore[arg-type]
+    centre = np.asarray(truth["valve_centre_mm"])
+    planes.show_plane(centre, -np.asarray(truth["coaptation_dir"]), np.asarray(truth["across_dir"]))
+    en_face = planes.plane(EN_FACE)
+
+    def slab() -> object:
+        return render_slab(voxels, geometry, en_face, SLAB_MM)  # type: ignore[arg-type]
+
+    def refresh() -> object:
+        for i in range(3):
+            render_plane(voxels, geometry, planes.plane(i))  # type: ignore[arg-type]
+        return slab()
+
+    return _median_ms(slab), _median_ms(refresh), planes.image_px

@@ -320,6 +320,9 @@ class Annotation:
         if mark is None:
             return
         w = self.window
+        if mark.is_3d:  # a mark on an MPR plane: the volume viewer reopens it on its plane
+            w.volumes.show_mark(mark)
+            return
         viewport = w.grid.active
         if viewport.info is not None and str(viewport.info.sop_instance_uid) == mark.sop_instance_uid:
             self._show_mark(viewport, mark_id, mark.frame_number)

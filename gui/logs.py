@@ -7,6 +7,11 @@ kept) as well as to stderr; a native crash (segfault in a decoder or in Qt) is w
 descriptions in messages), so they are created readable by the user only (0600) in a folder
 only the user can enter (0700).
 
+Third-party libraries (pydicom, and every Python ``warnings`` warning, captured into the log) are not
+printed on the terminal: their records go to the file only, each distinct message once per run.
+pydicom both logs and warns each problem it finds in a file (an invalid UID of a vendor file, every
+time the file is opened); the file gets it once (``OncePerMessage``).
+
 The folder is ``platformdirs.user_log_dir("mitraplan")`` (``~/.local/state/mitraplan/log`` on
 Linux), or ``$MITRAPLAN_LOG_DIR`` when set.
 """
@@ -17,6 +22,7 @@ import faulthandler
 import io
 import logging
 import os
+import re
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -36,6 +42,9 @@ FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(
 
 log = logging.getLogger(__name__)
 
+#: The message of a captured warning: ``<file>:<line>: <Category>: <message>\n  <source line>``.
+_WARNING_TEXT = re.compile(r"^.*?:\d+: \w+: (?P<message>.*?)\n", re.DOTALL)
+
 #: The crash file stays open for the life of the process: faulthandler writes to its descriptor.
 _crash_file: TextIO | None = None
 
@@ -52,6 +61,30 @@ def _append_private(path: Path) -> io.TextIOWrapper:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
     os.fchmod(fd, PRIVATE_FILE)
     return open(fd, "a", encoding="utf-8")
+
+
+def is_third_party(record: logging.LogRecord) -> bool:
+    """A record of another library (pydicom...) or a captured Python warning (``py.warnings``)."""
+    return record.name == "py.warnings" or record.name.split(".")[0] not in OWN_LOGGERS
+
+
+class OncePerMessage(logging.Filter):
+    """In the file: a third-party message once (a warning and pydicom's log record of it count as one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_third_party(record):
+            return True
+        text = record.getMessage()
+        match = _WARNING_TEXT.match(text) if record.name == "py.warnings" else None
+        key = (match.group("message") if match else text).strip()
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 def log_dir() -> Path:
@@ -102,6 +135,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         log.warning("cannot write the log file in %s (%s); logging to stderr only", folder, exc.strerror or exc)
         return None
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    handler.addFilter(OncePerMessage())
     root = logging.getLogger()
     if existing is not None:
         root.removeHandler(existing)

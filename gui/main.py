@@ -22,6 +22,7 @@ from imaging.errors import InputError
 COMMANDS: dict[str, str] = {
     "demo": "gui.cli.demo",
     "frame": "gui.cli.frame",
+    "import-sr": "gui.cli.import_sr",
     "info": "gui.cli.info",
     "measure": "gui.cli.measure",
     "mpr": "gui.cli.mpr",

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.annotate import Annotation
 from gui.icons import media_icon
+from gui.import_measurements import ImportMeasurements
 from gui.key_images import KeyImageFlags
 from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.browser import StudyBrowser
@@ -54,6 +55,7 @@ from gui.viewer.sync import SyncMode
 from gui.viewer.transport import TransportBar
 from gui.viewer.viewport import ZOOM_STEP, Viewport
 from gui.viewer.viewport import loop_name as loop_label
+from gui.volume.menu import VolumeMenu
 from gui.wheel_guard import WheelGuard, install_wheel_guard
 from imaging.cache import FrameCache, default_cache
 from imaging.catalog import StudyCatalog, catalog_paths
@@ -182,9 +184,12 @@ class MainWindow(QMainWindow):
         self.key_images: KeyImageFlags = KeyImageFlags(self)
         self.report: ReportActions = ReportActions(self)
         self.pacs: PacsMenu = PacsMenu(self)
+        self.volumes: VolumeMenu = VolumeMenu(self)  # File → Open 3D Volume (gui/volume)
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
+        self.import_measurements: ImportMeasurements = ImportMeasurements(self)
+        self.actions_by_name["import_measurements"] = self.import_measurements.action
         panel = self.annotation.panel
         self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
         for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
@@ -247,6 +252,8 @@ class MainWindow(QMainWindow):
         a("play", "&Play/Pause", self.toggle_play, "Space", "play")
         a("step_back", "Step &Back", lambda: self._step(-1), "Left", "step_back")
         a("step_forward", "Step &Forward", lambda: self._step(1), "Right", "step_forward")
+        a("prev_beat", "Previous Bea&t", lambda: self._beat(-1), "Ctrl+Left", tip="Go to the previous R wave")
+        a("next_beat", "Next B&eat", lambda: self._beat(1), "Ctrl+Right", tip="Go to the next R wave")
         a("first", "F&irst Frame", lambda: self._each_leader(Viewport.first), "Home", "first")
         a("last", "&Last Frame", lambda: self._each_leader(Viewport.last), "End", "last")
         a("prev_loop", "Pre&vious Loop", lambda: self.open_neighbour(-1), "Up", "up")
@@ -287,10 +294,12 @@ class MainWindow(QMainWindow):
         """Every menu, from the actions by name (the controllers created theirs in ``_compose``)."""
         m = self._menu
         file_menu = m("file", "&File", ["new_case", "open_case", "save_case", "save_case_as", None,
-                                        "open_files", "open_folder", "open_dicomdir", "pacs"])
+                                        "open_files", "open_folder", "open_dicomdir", "pacs", None,
+                                        "import_measurements"])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("menu-recent")
         self.menus["recent"] = self.recent_menu
+        file_menu.addMenu(self.volumes.menu)
         for key in ("open_demo", None, "close_study", "save_view", None, "quit"):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.actions_by_name[key])
         m("edit", "&Edit", ["undo", "redo", None, "delete_mark"])
@@ -306,8 +315,8 @@ class MainWindow(QMainWindow):
         m("measure", "&Measure", ["tool_select", *(f"tool_{name}" for name in TOOLS), None, "finish_tool",
                                   "cancel_tool", None, "calculations", None, "confirm_value", "unconfirm_value", None,
                                   "flag_key_image"])
-        m("playback", "&Playback", ["play", "step_back", "step_forward", "first", "last", None, "prev_loop",
-                                    "next_loop", None, "slower", "faster", None, "range_start", "range_end",
+        m("playback", "&Playback", ["play", "step_back", "step_forward", "prev_beat", "next_beat", "first", "last", None,
+                                    "prev_loop", "next_loop", None, "slower", "faster", None, "range_start", "range_end",
                                     "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])
         m("report", "&Report", ["report_preview", "report_export"])
         m("help", "&Help", ["shortcuts", "about"])
@@ -461,12 +470,16 @@ class MainWindow(QMainWindow):
         """Show a study catalog: the browser at once, then the first loops in the visible viewports."""
         for path, message in catalog.warnings:
             self.notices.warning(f"{path}: {message}")
-        for volume in catalog.volumes():
-            self.notices.warning(f"{volume.path}: 3D volume: volume viewer not yet available")
+        volumes = list(catalog.volumes())
+        self.volumes.offer(volumes)
         loops = list(catalog.loops())
         if not loops:
-            self.notices.error("No loops found in what was opened")
+            if volumes:
+                self.volumes.open(volumes[0].path)
+            else:
+                self.notices.error("No loops found in what was opened")
             return
+        self.volumes.announce(volumes)
         self.close_study()
         self.catalog = catalog
         self.browser.show_catalog(catalog)
@@ -565,6 +578,10 @@ class MainWindow(QMainWindow):
         self.grid.pause()
         self._each_leader(lambda v: v.step(delta))
 
+    def _beat(self, delta: int) -> None:
+        self.grid.pause()
+        self._each_leader(lambda v: v.step_beat(delta))
+
     def _each_leader(self, fn: Callable[[Viewport], Any]) -> None:
         """Apply to the leading viewport when synchronised (followers follow), else the active one."""
         viewport = self.grid.leader() if self.grid.is_synced() else self.grid.active
@@ -661,7 +678,7 @@ class MainWindow(QMainWindow):
             self.transport.show_state(0, 0, None)
             return
         timing = viewport.timing
-        r_frames = [timing.frame_at(t) + 1 for t in (timing.r_wave_times_ms or ())]
+        r_frames = [k + 1 for k in viewport.beat_frames()]
         first, last = viewport.loop_range
         self.transport.show_state(viewport.frame_number, viewport.n_frames,
                                   float(timing.frame_times_ms[viewport.frame_index]) / 1000.0,
@@ -759,6 +776,8 @@ class MainWindow(QMainWindow):
                 self.save_screenshot(path)
 
     def save_screenshot(self, path: str | Path) -> None:
-        """Render the whole window into a PNG."""
-        if not self.grab().save(str(path), "PNG"):
+        """Render the whole window into a PNG, readable by the user only (it shows patient names)."""
+        from report.export import private_file
+
+        if not self.grab().save(str(private_file(Path(path))), "PNG"):
             raise OSError(f"{path}: could not write the PNG")

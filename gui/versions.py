@@ -12,6 +12,8 @@ from importlib import metadata
 from pydicom.pixels import get_decoder
 from pydicom.uid import AllTransferSyntaxes
 
+from imaging.jpegxl import DECODER_DISTRIBUTION, JPEGXL_SYNTAXES, jpegxl_available, jpegxl_version
+
 #: The decoder libraries pydicom's plugins use (distribution name -> what it decodes here), plus
 #: simplejpeg, MitraPlan's own fast path for JPEG baseline loops.
 DECODER_LIBRARIES: dict[str, str] = {
@@ -23,7 +25,7 @@ DECODER_LIBRARIES: dict[str, str] = {
     "pylibjpeg-openjpeg": "JPEG 2000 and HTJ2K for pylibjpeg",
     "pylibjpeg-rle": "fast RLE for pylibjpeg",
     "pyjpegls": "JPEG-LS (pydicom plugin 'pyjpegls')",
-    "imagecodecs": "not used by pydicom 3.0 decoders; listed because older guides recommend it",
+    "imagecodecs": "JPEG XL loops (libjxl; MitraPlan's own handler, pydicom 3.0 has no JPEG XL plugin)",
 }
 
 
@@ -50,6 +52,10 @@ def decoder_plugins() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
         except NotImplementedError:  # video (MPEG, HEVC) and other syntaxes pydicom has no decoder for
             continue
         rows.append((uid.name, tuple(decoder.available_plugins), tuple(decoder.missing_dependencies)))
+    have = jpegxl_available()
+    for name in JPEGXL_SYNTAXES.values():  # decoded by MitraPlan itself (imaging/jpegxl.py), not by a pydicom plugin
+        rows.append((name, (f"{DECODER_DISTRIBUTION} ({jpegxl_version()})",) if have else (),
+                     () if have else (f"{DECODER_DISTRIBUTION} with libjxl",)))
     return rows
 
 

@@ -187,22 +187,26 @@ def _dicomdir_target(folder: Path, parts: list[str]) -> tuple[Path | None, str]:
 
 
 def _group(loops: list[LoopInfo], volumes: list[VolumeInfo]) -> list[Patient]:
+    """Patients → studies → series. A study is keyed by its patient too and a series by its study, so a
+    UID reused across patients (anonymisers and test exports do this) never files a loop under another patient."""
     patients: dict[tuple[str, str], Patient] = {}
-    studies: dict[str, Study] = {}
-    series: dict[str, Series] = {}
+    studies: dict[tuple[tuple[str, str], str], Study] = {}
+    series: dict[tuple[tuple[str, str], str, str], Series] = {}
     items: list[LoopInfo | VolumeInfo] = [*loops, *volumes]
     for item in items:
         loop = item if isinstance(item, LoopInfo) else item.header
-        patient = patients.setdefault((loop.patient_id, loop.patient_name),
-                                      Patient(loop.patient_id, loop.patient_name))
-        study = studies.get(loop.study_instance_uid)
+        who = (loop.patient_id, loop.patient_name)
+        patient = patients.setdefault(who, Patient(loop.patient_id, loop.patient_name))
+        study_key = (who, loop.study_instance_uid)
+        study = studies.get(study_key)
         if study is None:
-            study = studies[loop.study_instance_uid] = Study(
+            study = studies[study_key] = Study(
                 loop.study_instance_uid, loop.study_date, loop.study_description, loop.accession_number)
             patient.studies.append(study)
-        one_series = series.get(loop.series_instance_uid)
+        series_key = (who, loop.study_instance_uid, loop.series_instance_uid)
+        one_series = series.get(series_key)
         if one_series is None:
-            one_series = series[loop.series_instance_uid] = Series(
+            one_series = series[series_key] = Series(
                 loop.series_instance_uid, loop.series_description, loop.series_number, loop.modality)
             study.series.append(one_series)
         if isinstance(item, LoopInfo):

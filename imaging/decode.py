@@ -6,6 +6,7 @@
   RGB header without JFIF) go to pydicom's 'pillow' plugin, which applies pydicom's rules.
 * RLE: pydicom's own decoder. JPEG lossless (.57/.70), JPEG-LS, JPEG 2000, 12-bit JPEG: 'gdcm'
   (Apache/BSD; pylibjpeg-libjpeg is GPL and is never used).
+* JPEG XL (.4.110/.111/.112): imagecodecs' libjxl, MitraPlan's own handler (imaging/jpegxl.py).
 * Native (uncompressed) data: pydicom on that frame's bytes only.
 
 Output: ``uint8`` arrays, ``(rows, cols, 3)`` RGB or ``(rows, cols)`` grey; palette colour through
@@ -47,6 +48,7 @@ from pydicom.uid import (
 
 from imaging.errors import CorruptImageError, UnsupportedImageError
 from imaging.geometry import check_file_holds, check_fragments, check_native_length, read_geometry
+from imaging.jpegxl import DECODER_DISTRIBUTION, JPEGXL_SYNTAXES, decode_jpegxl, jpegxl_available
 from imaging.reader import PixelSource, transfer_syntax
 
 #: pydicom decoding plugin pinned per compressed transfer syntax (the JPEG baseline fast path aside).
@@ -283,6 +285,8 @@ class FrameDecoder:
     def _check_codec(self) -> str:
         if self._ts in NATIVE:
             return ""
+        if self._ts in JPEGXL_SYNTAXES:
+            return self._check_jpegxl()
         plugin = PLUGINS.get(self._ts)
         name = getattr(self._ts, "name", "") or "unknown"
         if plugin is None:
@@ -295,6 +299,13 @@ class FrameDecoder:
             raise UnsupportedImageError(
                 f"transfer syntax {self._ts} ({name}) needs the '{plugin}' decoder, which is not installed", self.path)
         return plugin
+
+    def _check_jpegxl(self) -> str:
+        if not jpegxl_available():
+            raise UnsupportedImageError(
+                f"transfer syntax {self._ts} ({JPEGXL_SYNTAXES[self._ts]}) needs the JPEG XL decoder "
+                f"('{DECODER_DISTRIBUTION}' with libjxl), which is not installed", self.path)
+        return "jpegxl"
 
     def _frame_length(self) -> int:
         if self._photometric == "YBR_FULL_422":
@@ -315,6 +326,8 @@ class FrameDecoder:
         return data[k * length:(k + 1) * length]
 
     def _decode_bytes(self, data: memoryview | bytes, out: np.ndarray | None) -> np.ndarray:
+        if self._plugin == "jpegxl":
+            return self._to_display(decode_jpegxl(data, self._ts, self._photometric))
         if self._ts == JPEGBaseline8Bit and self._bits == 8:
             mode = self._jpeg_mode or jpeg_colour_mode(data, self._photometric, self._samples)
             self._jpeg_mode = self._jpeg_mode or mode

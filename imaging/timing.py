@@ -2,15 +2,19 @@
 
 Sources, in order of trust: Frame Time Vector (0018,1065), Frame Time (0018,1063), Cine Rate
 (0018,0040), Recommended Display Frame Rate (0008,2144); otherwise 30 fps with a warning.
+R waves and heart rate: the header's, else from the image's ECG waveform (``imaging.ecg``).
 Frame indices are 0-based here; DICOM's frame numbers are 1-based.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
+
+from imaging.ecg import heart_rate_bpm, r_waves_from_waveform, trigger_time_ms
 
 DEFAULT_FPS = 30.0
 
@@ -26,6 +30,8 @@ class FrameTiming:
     warnings: tuple[str, ...] = ()
     #: duration given to the last frame (and to every frame of a still): the nominal frame time
     nominal_frame_ms: float = 1000.0 / DEFAULT_FPS
+    #: Trigger Time (0018,1060): ms from the R wave to a triggered image, when stated
+    trigger_time_ms: float | None = None
 
     @property
     def n_frames(self) -> int:
@@ -88,11 +94,12 @@ def _from_vector(ftv: list[float], n_frames: int, warnings: list[str]) -> tuple[
 
 
 def _r_waves(ds: Any, times: tuple[float, ...]) -> tuple[float, ...]:
-    vector = _values(getattr(ds, "RWaveTimeVector", None))
+    vector = [t for t in _values(getattr(ds, "RWaveTimeVector", None)) if math.isfinite(t)]
     if vector:
         return tuple(vector)
     pointers = _values(getattr(ds, "RWavePointer", None))
-    return tuple(times[int(p) - 1] for p in pointers if 1 <= int(p) <= len(times))
+    from_pointers = tuple(times[int(p) - 1] for p in pointers if 1 <= int(p) <= len(times))
+    return from_pointers or r_waves_from_waveform(ds)
 
 
 def timing_from_dataset(ds: Any, n_frames: int) -> FrameTiming:
@@ -117,12 +124,13 @@ def timing_from_dataset(ds: Any, n_frames: int) -> FrameTiming:
                         f"{DEFAULT_FPS:g} fps assumed")
     if times is None:
         times = tuple(k * nominal for k in range(n_frames))
-    heart_rate = _number(getattr(ds, "HeartRate", None))
+    r_waves = _r_waves(ds, times)
     return FrameTiming(
         frame_times_ms=times,
         source=source,
-        heart_rate_bpm=heart_rate if heart_rate and heart_rate > 0 else None,
-        r_wave_times_ms=_r_waves(ds, times),
+        heart_rate_bpm=heart_rate_bpm(ds, r_waves),
+        r_wave_times_ms=r_waves,
         warnings=tuple(warnings),
         nominal_frame_ms=nominal,
+        trigger_time_ms=trigger_time_ms(ds),
     )

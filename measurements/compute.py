@@ -2,7 +2,7 @@
 
 ``measure_mark`` turns one mark into numbers on its region; ``measure_all`` does every mark and
 every calculation of a case, collecting errors per mark/calculation so one bad mark never stops
-the others, and attaches the post-TEER caveats of clinical.md as warnings. An unlabelled mark (blank
+the others, and attaches the post-TEER caveats of docs/clinical-criteria.md §1.11 as warnings. An unlabelled mark (blank
 label) is measured with its purpose ignored, never graded, and no calculation uses it
 (docs/clinical-criteria.md §1.0).
 
@@ -20,13 +20,18 @@ Result ids are ``<mark id>.<quantity>``, ``<calculation id>.<quantity>``, ``avg.
   mean velocity. point on a spectral region: vmax, peak gradient.
 
 Calculations (case-file objects with "id" and "type"):
-``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, lvot_diameter_mark,
+``pisa`` (radius_mark, aliasing_velocity_m_s, mr_trace_mark [, angle_deg, baseline_shift_m_s, lvot_diameter_mark,
 lvot_trace_mark]); ``continuity`` (lvot_diameter_mark, lvot_trace_mark, mv_trace_mark);
 ``planimetry`` (area_marks); ``vena_contracta_biplane`` (marks: two); ``pisa_mva`` (radius_mark,
 aliasing_velocity_m_s, inflow_trace_mark, angle_deg); ``pht`` (trace_mark [, fit_span_s: [t0, t1]]),
 which replaces the automatic PHT of that trace; ``volumetric`` (lvedv_ml, lvesv_ml, lvot_diameter_mark,
 lvot_trace_mark [, mr_trace_mark]), the preferred quantitative MR method after TEER; ``vca_total``
 (vca_marks); ``pasp`` (tr_mark: a TR point or trace, rap_mmhg).
+
+3D marks (``points3d`` in mm of a volume, placed on an MPR plane) need no region: a distance gives
+``distance``, an area (planar within 0.5 mm, measured in its own plane) ``area`` / ``vca``, a point
+no number. Their orifice areas sum to ``mva_planimetry`` by "3D MPR planimetry"; a sum mixing 2D
+and 3D orifices is refused (the two come from different planes and frames).
 """
 
 from __future__ import annotations
@@ -40,7 +45,18 @@ from typing import Any
 
 from imaging.errors import CalibrationError, InputError
 from imaging.regions import SpatialFormat, UltrasoundRegion, region_for_points
-from measurements import beats, concepts, continuity, doppler, geometry, pisa, plausibility, thresholds
+from measurements import (
+    beats,
+    calibration,
+    concepts,
+    continuity,
+    doppler,
+    geometry,
+    geometry3d,
+    pisa,
+    plausibility,
+    thresholds,
+)
 from measurements.concepts import MG_VALID_HR_BPM, QUANTITIES, mr_quantities
 from measurements.marks import PURPOSES, Mark, MarkType
 from measurements.results import Result
@@ -62,7 +78,7 @@ AF_SINGLE_BEAT_WARNING = ("atrial fibrillation: mean gradient from {n} beat(s); 
                           f" ≥{AF_MIN_BEATS} consecutive beats")
 SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 
-#: Quantities whose validity depends on heart rate (clinical.md M5, M7, M8, M16).
+#: Quantities whose validity depends on heart rate (docs/clinical-criteria.md M5, M7, M8, M16).
 _HR_DEPENDENT = {"peak_gradient", "mean_gradient", "pht", "mva_pht"}
 _TRACE_QUANTITIES = ("vmax", "peak_gradient", "mean_gradient", "vti", "duration", "mean_velocity")
 #: A regurgitant or LVOT trace has no transmitral gradient: it never yields a (stenosis-graded) MG.
@@ -251,7 +267,7 @@ def _one_beat_results(mark: Mark, trace: Sequence[doppler.TracePoint], rid: str,
     values = {"vmax": m.vmax_m_s, "peak_gradient": m.peak_gradient_mmhg, "mean_gradient": m.mean_gradient_mmhg,
               "vti": m.vti_cm, "duration": m.duration_s * 1000.0, "mean_velocity": m.mean_velocity_m_s}
     methods = {"peak_gradient": "simplified Bernoulli 4v²",
-               "mean_gradient": "mean of 4v², exact per-segment integral (clinical.md M7)",
+               "mean_gradient": "mean of 4v², exact per-segment integral (docs/clinical-criteria.md M7)",
                "vti": "trapezoid of |v|"}
     src = (mark.id,)
     inflow = mark.purpose == "mv_inflow"
@@ -291,7 +307,7 @@ RegionsFor = Callable[[str], Sequence[UltrasoundRegion]]
 @dataclass
 class _Measured:
     mark: Mark
-    region: UltrasoundRegion
+    region: UltrasoundRegion | None  # None for a 3D mark
     results: list[Result]
 
     def value(self, *quantities: str) -> float:
@@ -303,15 +319,27 @@ class _Measured:
     def trace(self) -> list[doppler.TracePoint]:
         if self.mark.type is not MarkType.DOPPLER_TRACE:
             raise InputError(f"mark {self.mark.id!r} is a {self.mark.type.value}, not a Doppler trace")
+        if self.region is None:
+            raise InputError(f"mark {self.mark.id!r} has no ultrasound region")
         return doppler.velocity_trace(self.mark.points, self.region)
 
 
-def resolve_region(mark: Mark, regions_for: RegionsFor) -> UltrasoundRegion:
-    """The mark's region, checked to hold every point; the message says what is wrong instead."""
-    regions = list(regions_for(mark.sop_instance_uid))
+def resolve_region(mark: Mark, regions_for: RegionsFor,
+                   calibrations: Sequence[calibration.UserCalibration] = ()) -> UltrasoundRegion:
+    """The mark's region, checked to hold every point; the message says what is wrong instead.
+
+    A mark with ``calibration`` is measured through that user calibration, refused where the
+    scanner calibrated the image (``measurements.calibration.check_may_calibrate``)."""
     what = f"mark {mark.id!r}"
+    if mark.region is None:
+        raise CalibrationError(f"{what}: a 3D mark has no ultrasound region (it is measured in mm of its volume)")
+    regions = list(regions_for(mark.sop_instance_uid))
+    if mark.calibration is not None:
+        return calibration.resolve_user_region(mark.calibration, mark.sop_instance_uid, mark.points,
+                                               calibrations, regions, what)
     if not regions:
-        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated)")
+        raise CalibrationError(f"{what}: the image has no ultrasound region calibration (uncalibrated); a user"
+                               " calibration (Measure → Calibrate…, a line of known length) makes it measurable")
     by_index = {r.index: r for r in regions}
     region = by_index.get(mark.region)
     if region is None:
@@ -333,8 +361,12 @@ def measure_all(
     recorded_mr_grades: Sequence[str] = (),
     r_waves_for: Callable[[str], Sequence[float]] | None = None,
     expected_orifices: int | None = None,
+    calibrations: Sequence[calibration.UserCalibration] = (),
 ) -> tuple[list[Result], list[tuple[str, str]]]:
     """Every mark and calculation; returns (results, errors as (mark-or-calc id, message)).
+
+    ``calibrations``: the case's user calibrations, which marks with ``calibration`` are measured
+    through; their results, and every calculation using them, carry the user-calibration warning.
 
     ``r_waves_for(sop)``: that image's R-wave times in s (splits Doppler traces into beats).
     The plausibility gates (``measurements.plausibility``) apply here, once: a held mark is reported
@@ -360,14 +392,21 @@ def measure_all(
     for given in marks:
         mark = replace(given, purpose=None) if is_unlabelled(given) else given  # no label: no meaning
         try:
-            region = resolve_region(mark, cached_regions)
-            r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE else ()
-            mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
+            if mark.is_3d:
+                region = None
+                mark_results, held = plausibility.gate(mark, None, measure_mark_3d(mark))
+            else:
+                region = resolve_region(mark, cached_regions, calibrations)
+                r_waves = r_waves_for(mark.sop_instance_uid) if r_waves_for and mark.type is MarkType.DOPPLER_TRACE \
+                    else ()
+                mark_results, held = plausibility.gate(mark, region, measure_mark(mark, region, r_waves))
         except InputError as exc:
             message = str(exc)
             errors.append((mark.id, message if mark.id in message else f"mark {mark.id!r}: {message}"))
             continue
         mark_results = measured_only(mark_results) if is_unlabelled(mark) else mark_results
+        if mark.calibration is not None:
+            mark_results = [_user_calibrated(r) for r in mark_results]
         if not held:
             measured[mark.id] = _Measured(mark, region, mark_results)
         results.extend(mark_results)
@@ -381,7 +420,9 @@ def measure_all(
     for calc in calcs:
         cid = str(calc.get("id") or f"calculation {calcs.index(calc) + 1}")
         try:
-            results.extend(_calculate(cid, calc, measured))
+            by_user = {m.mark.id for m in measured.values() if m.mark.calibration is not None}
+            results.extend(_user_calibrated(r) if by_user & set(r.source) else r
+                           for r in _calculate(cid, calc, measured))
         except (InputError, KeyError, TypeError, ValueError) as exc:
             message = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             errors.append((cid, f"calculation {cid!r}: {message}"))
@@ -394,7 +435,12 @@ def measure_all(
     return _with_caveats(results, measured, rhythm, recorded_mr_grades), errors
 
 
-#: Per-beat quantities averaged over the traces of one purpose (clinical.md §1 beat averaging rule).
+def _user_calibrated(result: Result) -> Result:
+    """The result with the user-calibration warning (once): it rests on a line the user drew."""
+    return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, calibration.USER_CALIBRATION_WARNING))))
+
+
+#: Per-beat quantities averaged over the traces of one purpose (docs/clinical-criteria.md §1.10 beat averaging).
 _AVERAGED = ("vmax", "peak_gradient", "mean_gradient", "vti", "mean_velocity")
 
 
@@ -486,8 +532,9 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["area_marks"]]
         total = geometry.total_area_cm2([p.value("area") for p in parts])
         src = tuple(p.mark.id for p in parts)
-        return [plausibility.gate_orifice_sum(make_result(
-            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)]
+        summed = plausibility.gate_orifice_sum(make_result(
+            f"{cid}.mva_planimetry", label or "MVA by planimetry (sum of orifices)", "mva_planimetry", total, src), calc)
+        return [_planimetry_dimension(summed, [p.mark for p in parts])]
     if kind == "vena_contracta_biplane":
         parts = [_mark_ref({"m": m}, "m", measured) for m in calc["marks"]]
         if len(parts) != 2:
@@ -525,23 +572,76 @@ def _calculate(cid: str, calc: Mapping[str, Any], measured: Mapping[str, _Measur
     raise InputError(f"unknown calculation type {kind!r}")
 
 
+# --- 3D marks (points3d in mm of a volume) ------------------------------------------------------
+
+METHOD_3D_PLANIMETRY = "3D MPR planimetry"
+
+
+def measure_mark_3d(mark: Mark) -> list[Result]:
+    """The numbers of one 3D mark: the volume's spacing is in mm already, so no region is involved."""
+    points = mark.points3d
+    if points is None:
+        raise InputError(f"mark {mark.id!r} is not a 3D mark")
+    what = f"mark {mark.id!r}"
+    if mark.type is MarkType.DISTANCE:
+        quantity = _DISTANCE_PURPOSE_QUANTITY.get(mark.purpose or "", "distance")
+        d_cm = geometry3d.distance_mm(points[0], points[1]) / 10.0
+        return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, d_cm, (mark.id,),
+                            grading=_DISTANCE_PURPOSE_GRADING.get(mark.purpose or ""), method="3D MPR caliper")]
+    if mark.type is MarkType.AREA:
+        area_cm2 = geometry3d.polygon_area_mm2(points, what) / 100.0
+        warnings = ["polygon crosses itself: its area is not the enclosed area; redraw it"] \
+            if geometry3d.polygon_crosses_itself(points, what) else []
+        quantity = _AREA_PURPOSE_QUANTITY.get(mark.purpose or "", "area")
+        return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, area_cm2, (mark.id,),
+                            warnings=warnings, method=f"{METHOD_3D_PLANIMETRY} (shoelace in the mark's plane)")]
+    return []  # a 3D landmark: a position, no number
+
+
+def _planimetry_dimension(summed: Result, parts: Sequence[Mark]) -> Result:
+    """A sum of orifice areas all from 2D frames, or all from 3D MPR planes (method says which); mixed: refused."""
+    in_3d = [m.id for m in parts if m.is_3d]
+    if not in_3d:
+        return summed
+    if len(in_3d) < len(parts):
+        flat = [m.id for m in parts if not m.is_3d]
+        raise InputError(f"the sum mixes 3D MPR orifices ({', '.join(in_3d)}) with 2D orifices ({', '.join(flat)});"
+                         " measure every orifice the same way")
+    return replace(summed, method=f"{METHOD_3D_PLANIMETRY}, {summed.method}")
+
+
+def pisa_inputs_text(va_m_s: float, shift_m_s: float | None, angle_deg: float | None) -> str:
+    """The colour-flow inputs of a PISA as entered, for its method text: "Va 0.385 m/s, baseline
+    shift 0.20 m/s, α 120°"."""
+    parts = [f"Va {va_m_s:.3f} m/s"]
+    if shift_m_s is not None:
+        parts.append(f"baseline shift {shift_m_s:.2f} m/s")
+    parts.append(f"α {angle_deg:g}°" if angle_deg is not None else "hemispheric (no α)")
+    return ", ".join(parts)
+
+
 def _calc_pisa(cid: str, label: str, calc: Mapping[str, Any], measured: Mapping[str, _Measured]) -> list[Result]:
     radius = _mark_ref(calc, "radius_mark", measured)
     mr = _mark_ref(calc, "mr_trace_mark", measured)
     r_cm = radius.value("distance")
-    va = _number(calc, "aliasing_velocity_m_s") * 100.0
+    if calc.get("aliasing_velocity_m_s") is None:
+        raise InputError("the aliasing velocity Va (aliasing_velocity_m_s) is not given: read it off the colour"
+                         " bar, after any baseline shift; it is never assumed")
+    va_m_s = _number(calc, "aliasing_velocity_m_s")
+    shift_m_s = _optional_number(calc, "baseline_shift_m_s")
     angle = _optional_number(calc, "angle_deg")
     vmax_cm_s, vti = mr.value("vmax") * 100.0, mr.value("vti")
-    res = pisa.pisa_mr(r_cm, va, vmax_cm_s, vti, angle)
+    res = pisa.pisa_mr(r_cm, va_m_s * 100.0, vmax_cm_s, vti, angle)
     rvol = float(res.rvol_ml or 0.0)  # always set: the MR trace gives the VTI
     src = (radius.mark.id, mr.mark.id)
     warn = (pisa.PISA_POST_TEER_WARNING,)
-    method = "PISA 2πr²Va" + ("·α/180" if angle is not None else "")
+    formula, inputs = "PISA 2πr²Va" + ("·α/180" if angle is not None else ""), pisa_inputs_text(va_m_s, shift_m_s, angle)
+    method = f"{formula} ({inputs})"
     out = [
         make_result(f"{cid}.pisa_flow", f"{label}: flow rate", "pisa_flow", res.flow_ml_s, src, warnings=warn,
                     method=method),
         make_result(f"{cid}.eroa_pisa", f"{label}: EROA", "eroa_pisa", res.eroa_cm2, src,
-                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=method + " / Vmax"),
+                    warnings=(*warn, SHORTCUT_NOTE.format(v=pisa.eroa_shortcut(r_cm))), method=f"{formula} / Vmax ({inputs})"),
         make_result(f"{cid}.rvol_pisa", f"{label}: regurgitant volume", "rvol_pisa", rvol, src,
                     warnings=warn, method="EROA · VTI_MR"),
     ]
@@ -607,7 +707,7 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
     """
     if any(r.quantity == "heart_rate" for r in plausibility.usable(results)):
         return []
-    groups: dict[tuple[str, int, int], list[_Measured]] = {}
+    groups: dict[tuple[str, int, int | None], list[_Measured]] = {}
     for m in measured.values():
         if m.mark.type is MarkType.DOPPLER_TRACE and m.mark.purpose == "mv_inflow":
             groups.setdefault((m.mark.sop_instance_uid, m.mark.frame_number, m.mark.region), []).append(m)

@@ -1,4 +1,4 @@
-"""Continuity equation MVA (clinical.md M12, M13)."""
+"""Continuity equation MVA (docs/clinical-criteria.md M12, M13)."""
 
 from __future__ import annotations
 

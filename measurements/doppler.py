@@ -1,4 +1,4 @@
-"""Spectral Doppler: trace metrics, pressure half-time, heart rate (clinical.md M5-M9, M16).
+"""Spectral Doppler: trace metrics, pressure half-time, heart rate (docs/clinical-criteria.md M5-M9, M16).
 
 A trace here is a list of ``(t_s, v_m_s)`` with time strictly increasing; velocities keep their
 sign, every formula uses magnitudes. ``velocity_trace`` converts a mark's image points through its
@@ -79,7 +79,7 @@ def trace_metrics(points: Sequence[TracePoint]) -> TraceMetrics:
     """Vmax, peak and mean gradient, VTI, duration and mean velocity of a piecewise-linear trace.
 
     Mean gradient is the time average of ``4 v²`` with the exact per-segment integral
-    ``dt (a² + ab + b²) / 3`` (clinical.md M7) - never ``4 * mean(v)²``.
+    ``dt (a² + ab + b²) / 3`` (docs/clinical-criteria.md M7) - never ``4 * mean(v)²``.
     """
     if len(points) < 2:
         raise DopplerError(f"a trace needs at least 2 points (got {len(points)})")

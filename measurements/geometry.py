@@ -1,4 +1,4 @@
-"""Calibrated distance and polygon area on 2D regions (clinical.md M1, M4).
+"""Calibrated distance and polygon area on 2D regions (docs/clinical-criteria.md M1, M4).
 
 Only the deltas matter here, and they may differ in x and y (never assume square pixels) and be
 negative (magnitudes are used). Points are image coordinates; the region does the calibration.

@@ -1,9 +1,15 @@
-"""Marks: what the user placed on a frame, in DICOM image coordinates (DESIGN.md, Coordinates).
+"""Marks: what the user placed on a frame, in DICOM image coordinates (docs/case-file.md, Marks: DICOM image coordinates).
 
 A mark holds only points (x = column, y = row, floats; the centre of pixel index ``(c, r)`` is
 ``(c + 0.5, r + 0.5)``), the image (SOP Instance UID), the 1-based frame number and the 0-based
-ultrasound region it belongs to. Physical values are never stored: they are derived from points
-plus region every time (``measurements.compute``).
+ultrasound region it belongs to, or, on an image without one, the user calibration it is measured
+through (``calibration``, ``measurements.calibration``; ``region`` is then 0 and unused). Physical
+values are never stored: they are derived from points plus region every time (``measurements.compute``).
+
+A 3D mark (placed on an MPR plane of a volume) holds ``points3d`` instead: ``[x, y, z]`` in mm of
+the volume's frame of reference, with the volume's SOP Instance UID, ``frame_number`` = the time
+point (1-based), no region (None; the volume's spacing is in mm) and the ``plane`` it was drawn in
+(origin, row and column directions, mm) so it reopens on that plane. Its ``points`` are empty.
 """
 
 from __future__ import annotations
@@ -48,7 +54,46 @@ PURPOSES: dict[str, str] = {
 }
 
 #: Keys of a mark in the case file, in the order they are written.
-_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "purpose", "confirmed", "points")
+_KEYS = ("id", "type", "label", "sop_instance_uid", "frame_number", "region", "calibration", "purpose", "confirmed",
+         "points", "points3d", "plane")
+
+Point3 = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class MarkPlane:
+    """The MPR plane a 3D mark was drawn in: a point on it and its row and column unit directions (mm)."""
+
+    origin: Point3
+    row_dir: Point3
+    col_dir: Point3
+
+    def to_json(self) -> dict[str, list[float]]:
+        return {"origin": list(self.origin), "row_dir": list(self.row_dir), "col_dir": list(self.col_dir)}
+
+
+def _triple(name: str, what: str, raw: Any) -> Point3:
+    """Three finite floats, or MarkError naming the mark and ``what``."""
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence) or len(raw) != 3:
+        raise MarkError(f"{name}: {what} is not an [x, y, z] triple")
+    try:
+        x, y, z = (float(v) for v in raw)
+    except (TypeError, ValueError):
+        raise MarkError(f"{name}: {what} has a non-numeric coordinate") from None
+    if not all(math.isfinite(v) for v in (x, y, z)):
+        raise MarkError(f"{name}: {what} is not finite")
+    return (x, y, z)
+
+
+def _plane(name: str, raw: Any) -> MarkPlane:
+    if isinstance(raw, MarkPlane):
+        raw = raw.to_json()
+    if not isinstance(raw, Mapping) or any(k not in raw for k in ("origin", "row_dir", "col_dir")):
+        raise MarkError(f"{name}: 'plane' must be an object with origin, row_dir and col_dir")
+    plane = MarkPlane(*(_triple(name, f"plane {k}", raw[k]) for k in ("origin", "row_dir", "col_dir")))
+    if math.hypot(*plane.row_dir) < 1e-9 or math.hypot(*plane.col_dir) < 1e-9:
+        raise MarkError(f"{name}: a plane direction is the zero vector")
+    return plane
 
 
 @dataclass(frozen=True)
@@ -57,6 +102,7 @@ class Mark:
 
     ``confirmed``: the user has confirmed a value that a plausibility gate flagged
     (``measurements.plausibility``); the warning stays, the value is graded and used.
+    ``points3d`` and ``plane``: a 3D mark (see the module); then ``region`` is None and ``points`` empty.
     """
 
     id: str
@@ -64,10 +110,13 @@ class Mark:
     label: str
     sop_instance_uid: str
     frame_number: int
-    region: int
+    region: int | None
     points: tuple[tuple[float, float], ...]
     purpose: str | None = None
     confirmed: bool = False
+    calibration: str | None = None  # id of the user calibration it is measured through, in place of region
+    points3d: tuple[Point3, ...] | None = None
+    plane: MarkPlane | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,14 +131,43 @@ class Mark:
         object.__setattr__(self, "type", kind)
         if isinstance(self.frame_number, bool) or not isinstance(self.frame_number, int) or self.frame_number < 1:
             raise MarkError(f"{name}: frame_number is 1-based (got {self.frame_number!r})")
-        if isinstance(self.region, bool) or not isinstance(self.region, int) or self.region < 0:
+        if self.points3d is not None:
+            self._check_3d(name, kind)
+        elif isinstance(self.region, bool) or not isinstance(self.region, int) or self.region < 0:
             raise MarkError(f"{name}: region is a 0-based index (got {self.region!r})")
+        elif self.plane is not None:
+            raise MarkError(f"{name}: 'plane' belongs to a 3D mark (one with points3d)")
         if not isinstance(self.sop_instance_uid, str) or not self.sop_instance_uid:
             raise MarkError(f"{name}: 'sop_instance_uid' must be a non-empty string")
         if not isinstance(self.confirmed, bool):
             raise MarkError(f"{name}: 'confirmed' must be true or false (got {self.confirmed!r})")
-        object.__setattr__(self, "points", _points(name, self.points))
-        _check_count(name, kind, self.points)
+        if self.calibration is not None and (not isinstance(self.calibration, str) or not self.calibration):
+            raise MarkError(f"{name}: 'calibration' must be the id of a calibration (got {self.calibration!r})")
+        if self.points3d is None:
+            object.__setattr__(self, "points", _points(name, self.points))
+            _check_count(name, kind, self.points)
+
+    @property
+    def is_3d(self) -> bool:
+        """Placed on an MPR plane of a volume (``points3d`` in mm), not on a 2D frame."""
+        return self.points3d is not None
+
+    def _check_3d(self, name: str, kind: MarkType) -> None:
+        if self.region is not None or self.calibration is not None:
+            raise MarkError(f"{name}: a 3D mark (points3d) has no region and no calibration")
+        if self.points:
+            raise MarkError(f"{name}: a 3D mark has points3d, not 2D points")
+        if kind is MarkType.DOPPLER_TRACE:
+            raise MarkError(f"{name}: a Doppler trace cannot be a 3D mark")
+        raw = self.points3d
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise MarkError(f"{name}: 'points3d' must be a list of [x, y, z] triples")
+        points = tuple(_triple(name, f"point {i + 1}", p) for i, p in enumerate(raw))
+        object.__setattr__(self, "points3d", points)
+        object.__setattr__(self, "points", ())
+        _check_count(name, kind, tuple((p[0], p[1]) for p in points))
+        if self.plane is not None:
+            object.__setattr__(self, "plane", _plane(name, self.plane))
 
 
 def _points(name: str, raw: Any) -> tuple[tuple[float, float], ...]:
@@ -131,30 +209,49 @@ def mark_from_json(d: Mapping[str, Any]) -> Mark:
         raise MarkError(f"a mark must be a JSON object (got {type(d).__name__})")
     mark_id = d.get("id")
     name = f"mark {mark_id!r}"
-    missing = [k for k in ("id", "type", "sop_instance_uid", "frame_number", "region", "points") if k not in d]
+    calibration = d.get("calibration")
+    is_3d = "points3d" in d
+    placed = ("points3d",) if is_3d else (("calibration",) if calibration is not None else ("region",)) + ("points",)
+    missing = [k for k in ("id", "type", "sop_instance_uid", "frame_number", *placed) if k not in d]
     if missing:
         raise MarkError(f"{name}: missing {', '.join(missing)}")
+    if is_3d and any(k in d for k in ("region", "points", "calibration")):
+        raise MarkError(f"{name}: a 3D mark (points3d) has no region, calibration or 2D points")
+    if calibration is not None and "region" in d:
+        raise MarkError(f"{name}: names both a region and a calibration; a mark is measured through one")
     purpose = d.get("purpose")
     if purpose is not None and not isinstance(purpose, str):
         raise MarkError(f"{name}: 'purpose' must be a string")
     return Mark(
         id=d["id"], type=d["type"], label=str(d.get("label", "")), sop_instance_uid=d["sop_instance_uid"],
-        frame_number=d["frame_number"], region=d["region"], points=d["points"], purpose=purpose,
-        confirmed=d.get("confirmed", False), extra={k: v for k, v in d.items() if k not in _KEYS},
+        frame_number=d["frame_number"], region=None if is_3d else d.get("region", 0), points=d.get("points", ()),
+        purpose=purpose, confirmed=d.get("confirmed", False), calibration=calibration, points3d=d.get("points3d"),
+        plane=_plane(name, d["plane"]) if d.get("plane") is not None else None,
+        extra={k: v for k, v in d.items() if k not in _KEYS},
     )
 
 
 def mark_to_json(m: Mark) -> dict[str, Any]:
-    """The case-file object of a mark (keys as in DESIGN.md; ``purpose`` only when set, ``confirmed``
-    only when true, so an unconfirmed mark is written as before; extras kept)."""
+    """The case-file object of a mark (keys as in docs/case-file.md; ``purpose`` only when set, ``confirmed``
+    only when true, so an unconfirmed mark is written as before; a 3D mark with ``points3d`` and
+    ``plane`` in place of ``region`` and ``points``; extras kept)."""
     d: dict[str, Any] = {
         "id": m.id, "type": m.type.value, "label": m.label, "sop_instance_uid": m.sop_instance_uid,
-        "frame_number": m.frame_number, "region": m.region,
+        "frame_number": m.frame_number,
     }
+    if m.calibration is not None:
+        d["calibration"] = m.calibration
+    elif m.points3d is None:
+        d["region"] = m.region
     if m.purpose is not None:
         d["purpose"] = m.purpose
     if m.confirmed:
         d["confirmed"] = True
-    d["points"] = [[x, y] for x, y in m.points]
+    if m.points3d is None:
+        d["points"] = [[x, y] for x, y in m.points]
+    else:
+        d["points3d"] = [list(p) for p in m.points3d]
+        if m.plane is not None:
+            d["plane"] = m.plane.to_json()
     d.update({k: v for k, v in m.extra.items() if k not in d})
     return d

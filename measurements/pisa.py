@@ -1,4 +1,4 @@
-"""PISA (proximal isovelocity surface area) for MR and for stenosis (clinical.md M10, M11, M15)."""
+"""PISA (proximal isovelocity surface area) for MR and for stenosis (docs/clinical-criteria.md M10, M11, M15)."""
 
 from __future__ import annotations
 

@@ -69,6 +69,8 @@ LIMITS: tuple[Limit, ...] = (INFLOW_DIRECTION, INFLOW_PEAK, MR_DIRECTION, MR_PEA
 #: Every plausibility warning starts with this; held ones end with HELD, confirmed ones with CONFIRMED.
 PREFIX = "plausibility: "
 HELD = "; not graded or used until confirmed"
+#: Opens the warning of an imported value not accepted (or superseded): held the same way (planning.imported).
+IMPORTED_PREFIX = "imported from "
 CONFIRMED = "; confirmed by the user"
 
 _LEAFLET_PURPOSES = frozenset({"leaflet_length", "posterior_leaflet_length"})
@@ -90,22 +92,23 @@ def _largest(results: Sequence[Result], quantity: str) -> float | None:
     return max(values) if values else None
 
 
-def reasons(mark: Mark, region: UltrasoundRegion, results: Sequence[Result]) -> list[str]:
+def reasons(mark: Mark, region: UltrasoundRegion | None, results: Sequence[Result]) -> list[str]:
     """Why this mark's values are implausible for its purpose (empty when they are plausible).
 
-    Values are compared as shown (rounded to the reporting precision), as grades are.
+    Values are compared as shown (rounded to the reporting precision), as grades are. ``region`` is
+    None for a 3D mark (only the area and length rules apply to it).
     """
     out: list[str] = []
-    spectral = region.is_spectral and mark.type in (MarkType.DOPPLER_TRACE, MarkType.POINT)
+    spectral = region is not None and region.is_spectral and mark.type in (MarkType.DOPPLER_TRACE, MarkType.POINT)
     vmax = _largest(results, "vmax")
-    if spectral and mark.purpose == "mv_inflow":
+    if spectral and region is not None and mark.purpose == "mv_inflow":
         if _flow_sign(mark, region) > 0:
             out.append("mitral inflow trace flows towards the transducer; on a mid-oesophageal TEE view"
                        f" inflow flows away from the probe (is this the MR jet?) {_tag(INFLOW_DIRECTION)}")
         if vmax is not None and INFLOW_PEAK.limit is not None and vmax > INFLOW_PEAK.limit:
             out.append(f"mitral inflow peak {vmax:.2f} m/s > {INFLOW_PEAK.limit:g} m/s (an MR jet is 4–6 m/s)"
                        f" {_tag(INFLOW_PEAK)}")
-    if spectral and mark.purpose == "mr_jet":
+    if spectral and region is not None and mark.purpose == "mr_jet":
         if _flow_sign(mark, region) < 0:
             out.append("MR jet trace flows away from the transducer; on a mid-oesophageal TEE view"
                        f" MR flows towards the probe (is this mitral inflow?) {_tag(MR_DIRECTION)}")
@@ -132,7 +135,7 @@ def hold(results: Sequence[Result], why: Sequence[str], confirmed: bool) -> tupl
     return out, not confirmed
 
 
-def gate(mark: Mark, region: UltrasoundRegion, results: Sequence[Result]) -> tuple[list[Result], bool]:
+def gate(mark: Mark, region: UltrasoundRegion | None, results: Sequence[Result]) -> tuple[list[Result], bool]:
     """The mark's results with its plausibility warnings, and whether they are held (see the module)."""
     return hold(results, reasons(mark, region, results), mark.confirmed)
 
@@ -155,7 +158,8 @@ def gate_orifice_sum(summed: Result, calc: Mapping[str, Any]) -> Result:
         raise InputError(f"expected_orifices must be a whole number ≥ 1 (got {expected!r})")
     measured = len(summed.source)
     method = f"sum of {measured} orifice area(s)" if expected is None else \
-        f"sum of {measured} of {expected} expected orifice area(s)"
+        f"sum of {measured} of {expected} expected orifice area(s)" if measured <= expected else \
+        f"sum of {measured} orifice area(s) (the recorded devices imply {expected}: check the device list)"
     why = orifice_count_reason(measured, expected)
     (out,), _ = hold([replace(summed, method=method)], [why] if why else [], calc.get("confirmed") is True)
     return out
@@ -169,7 +173,7 @@ class _Warned(Protocol):
 def is_held(result: _Warned) -> bool:
     """True when a plausibility gate holds this result (flagged and not confirmed); takes a ``Result``
     or anything else that carries its warnings (the report's measurement rows)."""
-    return any(w.startswith(PREFIX) and w.endswith(HELD) for w in result.warnings)
+    return any(w.startswith((PREFIX, IMPORTED_PREFIX)) and w.endswith(HELD) for w in result.warnings)
 
 
 def usable(results: Sequence[Result]) -> list[Result]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from measurements.concepts import QUANTITIES
 
-#: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); DESIGN.md "Quantity names and units".
+#: Quantity name -> unit, used everywhere (JSON, SR mapping, tables); docs/quantities.md.
 #: Derived from the registry (measurements.concepts), where each quantity is defined once.
 UNITS: dict[str, str] = {q.name: q.unit for q in QUANTITIES.values()}
 
@@ -22,6 +22,18 @@ class Grade:
 
     def as_json(self) -> dict[str, str]:
         return {"scheme": self.scheme, "label": self.label, "source": self.source}
+
+
+@dataclass(frozen=True)
+class ImportedFrom:
+    """Where an imported result comes from (``planning.imported``): the SR, its observer and device."""
+
+    sop_instance_uid: str
+    observer: str
+    device: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"sop_instance_uid": self.sop_instance_uid, "observer": self.observer, "device": self.device}
 
 
 @dataclass(frozen=True)
@@ -42,10 +54,13 @@ class Result:
     #: number of beats averaged, with their sample SD in the result's unit (None: not an average)
     beats: int | None = None
     sd: float | None = None
+    #: set on a value read from another system's SR (None: MitraPlan measured it), with its status
+    imported: ImportedFrom | None = None
+    imported_status: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The ``measure`` contract: id, label, quantity, value, unit, source, beat?, beats?, sd?, grade?,
-        grades?, warnings?."""
+        grades?, warnings?, imported? and status? (imported results)."""
         d: dict[str, Any] = {"id": self.id, "label": self.label, "quantity": self.quantity,
                              "value": self.value, "unit": self.unit, "source": list(self.source)}
         if self.method:
@@ -60,4 +75,7 @@ class Result:
             d["grades"] = [g.as_json() for g in self.grades]
         if self.warnings:
             d["warnings"] = list(self.warnings)
+        if self.imported is not None:
+            d["imported"] = self.imported.as_json()
+            d["status"] = self.imported_status
         return d

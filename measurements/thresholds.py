@@ -12,9 +12,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from measurements.concepts import ACC, EAE, GERMAN, HR_VALIDITY, MG_VALID_HR_BPM, MR5, MVARC, POST_TEER, QUANTITIES
+from measurements.concepts import (
+    ACC,
+    EAE,
+    GERMAN,
+    HR_VALIDITY,
+    MG_VALID_HR_BPM,
+    MR5,
+    MVARC,
+    POST_TEER,
+    QUANTITIES,
+)
+from measurements.concepts import round_half_up as round_half_up  # re-exported: its users import it from here
 from measurements.results import UNITS, Grade
 
 #: Scheme names and the HR band are defined in measurements.concepts and re-exported here for the band users.
@@ -180,11 +190,6 @@ BANDS: tuple[Band, ...] = (
 
 #: Grading key -> the quantity whose reporting precision applies (keys that are not quantities).
 _PRECISION_OF = {"posterior_leaflet_length": "distance"}
-
-
-def round_half_up(value: float, quantum: str) -> Decimal:
-    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (docs/clinical-criteria.md §0.4, W15)."""
-    return Decimal(repr(float(value))).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
 
 
 def shown(quantity: str, value: float) -> float:

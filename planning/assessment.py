@@ -14,13 +14,12 @@ missing inputs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
-from measurements.concepts import ACC, EAE, MVARC, quantity
+from measurements.concepts import ACC, EAE, MVARC, quantity, value_text
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
@@ -29,7 +28,7 @@ from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGra
 
 
 class Evidence(str, Enum):
-    """Strength of the evidence behind a criterion or an option (clinical.md §4)."""
+    """Strength of the evidence behind a criterion or an option (docs/clinical-criteria.md §4)."""
 
     GUIDELINE = "guideline"
     REGISTRY = "registry"
@@ -51,7 +50,7 @@ class Status(str, Enum):
     NOT_ASSESSABLE = "not assessable"
 
 
-#: Residual MR classes, MVARC ordinal 0..4+ (clinical.md §2.3), as the case file spells them.
+#: Residual MR classes, MVARC ordinal 0..4+ (docs/clinical-criteria.md §2.3), as the case file spells them.
 MR_CLASSES: tuple[str, ...] = tuple(g.value for g in MRGrade)
 
 
@@ -150,7 +149,7 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        Evidence.HEURISTIC),
 )}
 
-#: Short citations of the source ids (clinical.md §0), printed under the decision-support section.
+#: Short citations of the source ids (docs/clinical-criteria.md §0), printed under the decision-support section.
 SOURCES: dict[str, str] = {
     "S3": "Baumgartner H et al. EAE/ASE valve stenosis recommendations. JASE 2009;22:1-23",
     "S5": "Stone GW et al. MVARC endpoint definitions. JACC 2015;66:278-307, 308-321",
@@ -166,7 +165,7 @@ SOURCES: dict[str, str] = {
     "S16": "Post-TEER gradient outcome studies (JAHA 2019, JAHA 2024, Dykun 2021)",
 }
 
-#: Options, their evidence and sources (clinical.md §4 table).
+#: Options, their evidence and sources (docs/clinical-criteria.md §4 table).
 OPTIONS: dict[str, tuple[str, Evidence, tuple[str, ...]]] = {
     "redo_teer": ("Redo TEER (additional device)", Evidence.CASE_SERIES, ("S13", "S8")),
     "plug": ("Vascular plug / occluder for a para- or inter-device leak", Evidence.CASE_SERIES, ("S10",)),
@@ -176,7 +175,7 @@ OPTIONS: dict[str, tuple[str, Evidence, tuple[str, ...]]] = {
     "medical": ("Medical therapy / no reintervention", Evidence.HEURISTIC, ("S5",)),
 }
 
-DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (clinical.md §2.7 [REC])
+DEFAULT_DEVICE_WIDTH_MM = 6.0  # MitraClip NTW/XTW, PASCAL Ace (docs/clinical-criteria.md §2.7 [REC])
 
 # --- inputs ------------------------------------------------------------------------------------
 
@@ -365,10 +364,6 @@ def fmt(value: float, places: int) -> str:
     return f"{shown(value, places):.{places}f}"
 
 
-#: Display form of the app's unit names (the report prints ``cm2`` as ``cm²``).
-_UNIT_TEXT = {"cm2": "cm²"}
-
-
 def printed(result: Result) -> Decimal:
     """A result's value rounded to its quantity's reporting precision (the registry), decimal half-up:
     the number the report prints and the rules classify."""
@@ -378,8 +373,7 @@ def printed(result: Result) -> Decimal:
 def quoted(result: Result) -> str:
     """A result's value with its unit exactly as the report's measurement table prints it
     (``6.5 mmHg``, ``2.40 cm²``, ``0.80 cm``): the one formatting of a measured value in finding texts."""
-    text = str(printed(result)) if math.isfinite(result.value) else str(result.value)
-    return f"{text} {_UNIT_TEXT.get(result.unit, result.unit)}"
+    return value_text(result.quantity, result.value, result.unit)
 
 
 def _mm(result: Result) -> float:

@@ -1,4 +1,4 @@
-"""The case document (DESIGN.md "The case file"): load, save atomically, autosave, find images.
+"""The case document (docs/case-file.md): load, save atomically, autosave, find images.
 
 A case holds only what the user placed or entered (marks, calculations, findings); every number is
 recomputed from marks and calibration on open (``measure_case``), so a case never disagrees with
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion
+from measurements.calibration import CalibrationEntryError, UserCalibration, parse_calibrations
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
@@ -80,6 +81,11 @@ class Case:
         return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
                               self.extra.get("residual_mr"), self.calculations)
 
+    def calibrations(self) -> tuple[UserCalibration, ...]:
+        """The user calibrations of images without a calibrated region (``calibrations``, kept in
+        ``extra`` and written back as read); CalibrationEntryError naming the bad entry."""
+        return parse_calibrations(self.extra.get("calibrations"))
+
     def to_json(self) -> dict[str, Any]:
         """The case-file document (known keys first, then unknown keys as read)."""
         doc: dict[str, Any] = {
@@ -136,8 +142,12 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False, check_texts: bool
             raise CaseError(f"every entry of '{key}' must be a JSON object", path)
     try:
         case.findings()
-    except ValueError as exc:
+        case.calibrations()
+    except (ValueError, CalibrationEntryError) as exc:
         raise CaseError(str(exc), path) from None
+    from planning.imported import imported_of  # imports this module
+
+    imported_of(case)  # CaseError naming the field of a malformed imported result
     seen: set[str] = set()
     for index, raw in enumerate(_expect(doc, "marks", list, [], path)):
         try:
@@ -346,7 +356,8 @@ def measure_case(case: Case, index: OpenStudy = None,
     """Recompute every number of the case from its marks and the images' calibration.
 
     Returns (results, errors) like ``measure_all``; a missing image becomes an error naming the
-    file for each of its marks, and every other mark is still measured.
+    file for each of its marks, and every other mark is still measured. The case's imported
+    results (``planning.imported``: values read from another system's SR) follow MitraPlan's own.
     """
     if read_info is None:
         from imaging.loop import read_info as read_info_default
@@ -404,8 +415,10 @@ def measure_case(case: Case, index: OpenStudy = None,
         rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
-        expected_orifices=expected_orifices(len(case.devices)))
-    return results, [*case.load_errors, *frame_errors, *errors]
+        expected_orifices=expected_orifices(len(case.devices)), calibrations=case.calibrations())
+    from planning.imported import imported_results  # imports this module
+
+    return [*results, *imported_results(case, results)], [*case.load_errors, *frame_errors, *errors]
 
 
 def _within_loops(case: Case, frames_for: Callable[[str], int | None]) -> tuple[list[Mark], list[tuple[str, str]]]:

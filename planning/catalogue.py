@@ -1,4 +1,4 @@
-"""The device data and the editors' choices of the findings (clinical.md §3.3–3.5), with their sources.
+"""The device data and the editors' choices of the findings (docs/clinical-criteria.md §2.7; device IFUs), with sources.
 
 The values are the ``planning.vocab`` enums, in the order the editors offer them; what a value
 means is decided by those enums' tables, never by words inside it.
@@ -24,7 +24,7 @@ from planning.vocab import (
     SpaceKind,
 )
 
-CATALOGUE_SOURCE = "clinical.md §3.3 (arm sizes [REC], verify against the IFU) and §2.7 (PASCAL paddle widths)"
+CATALOGUE_SOURCE = "docs/clinical-criteria.md §2.7 (device widths [REC], verify arm sizes against the IFU)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, Self
 
+from imaging.errors import InputError
+from measurements.calibration import UserCalibration, parse_calibrations
 from measurements.marks import Mark
 from planning.document import MISSING, CaseDocument, DocumentError
 from planning.model import Device, Jet
@@ -416,6 +418,52 @@ def flagged_frames(doc: CaseDocument, sop_instance_uid: str) -> list[int]:
     return sorted({int(e["frame_number"]) for e in (value if isinstance(value, list) else [])
                    if isinstance(e, Mapping) and e.get("sop_instance_uid") == sop_instance_uid
                    and isinstance(e.get("frame_number"), int) and not isinstance(e.get("frame_number"), bool)})
+
+
+# --- user calibrations -------------------------------------------------------------------------
+
+def new_calibration_id(doc: CaseDocument) -> str:
+    """A fresh calibration id: ``cal`` + the next free number."""
+    taken = {c.id for c in doc.case.calibrations()}
+    n = 1
+    while f"cal{n}" in taken:
+        n += 1
+    return f"cal{n}"
+
+
+@dataclass(frozen=True)
+class AddCalibration:
+    """Add a user calibration (case key ``calibrations``); ``before`` is the whole list (``MISSING`` when
+    absent), so an undo restores it exactly. Whether the image may be calibrated here (no scanner
+    calibration, no Doppler spectrum) is checked by the caller, who knows the image's regions."""
+
+    calibration: UserCalibration
+    before: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", copy.deepcopy(self.before))
+        try:
+            parse_calibrations(self._after())
+        except InputError as exc:
+            raise DocumentError(str(exc)) from None
+
+    @classmethod
+    def of(cls, doc: CaseDocument, calibration: UserCalibration) -> AddCalibration:
+        return cls(calibration, doc.field(("calibrations",)))
+
+    def _after(self) -> list[Any]:
+        return [*(self.before if isinstance(self.before, list) else []), self.calibration.to_json()]
+
+    @property
+    def text(self) -> str:
+        return f"Calibrate image ({self.calibration.distance_cm:g} cm line)"
+
+    def apply(self, doc: CaseDocument) -> None:
+        doc.check_image(self.calibration.sop_instance_uid)  # one patient, one study per case
+        doc.set_field(("calibrations",), self._after())
+
+    def revert(self, doc: CaseDocument) -> None:
+        doc.set_field(("calibrations",), self.before)
 
 
 # --- several at once --------------------------------------------------------------------------

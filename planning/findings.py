@@ -136,7 +136,10 @@ INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_
 
 
 def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
-    """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose)."""
+    """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose), or
+    it was imported from an SR (``planning.imported``: its coding said mitral antegrade flow)."""
+    if result.imported is not None:
+        return True
     return bool(result.source) and all(purposes.get(i) == MarkPurpose.MV_INFLOW for i in result.source)
 
 

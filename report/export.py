@@ -119,6 +119,40 @@ def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: l
     return replace(report, key_images=tuple(keep))
 
 
+@dataclass
+class Planned:
+    """What one export will show before anything is written: the key images it may carry (rendered) and
+    the warnings and failures so far. The preview prints :func:`printed_model` of it, as the PDF does."""
+
+    report: Report
+    rendered: dict[str, tuple[QImage, QImage]]
+    warnings: list[str]
+    failures: list[str]
+    anonymise: bool
+
+
+def plan_export(report: Report, sources: Sources, *, anonymise: bool = False,
+                load: Callable[[ImageRef, int], np.ndarray] | None = None) -> Planned:
+    """The key images an export keeps (source present, frame in range, no burned-in identifiers when
+    anonymised), rendered, with the warnings and failures of doing so."""
+    warnings: list[str] = []
+    failures: list[str] = []
+    report = _keys_allowed(report, sources, anonymise, warnings)
+    rendered: dict[str, tuple[QImage, QImage]] = {}
+    try:
+        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
+    except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
+        failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
+    return Planned(report, rendered, warnings, failures, anonymise)
+
+
+def printed_model(planned: Planned) -> Report:
+    """The report as the export's PDF prints it (before any file is written): anonymised when asked,
+    with the export's warnings among its errors."""
+    model = anonymise_report(planned.report, UidMap()) if planned.anonymise else planned.report
+    return replace(model, errors=model.errors + tuple(planned.warnings) + tuple(planned.failures))
+
+
 def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise: bool = False,
                   paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None) -> ExportResult:
     """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
@@ -127,15 +161,9 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     require_one_study(report, sources)
     if not out_dir.is_dir():
         out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    warnings: list[str] = []
-    failures: list[str] = []
     uids = UidMap() if anonymise else None
-    report = _keys_allowed(report, sources, anonymise, warnings)
-    rendered: dict[str, tuple[QImage, QImage]] = {}
-    try:
-        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
-    except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
-        failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
+    planned = plan_export(report, sources, anonymise=anonymise, load=load)
+    report, rendered, warnings, failures = planned.report, planned.rendered, planned.warnings, planned.failures
     dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures)
     sr_path = _write_sr(report, sources, out_dir, uids, warnings, failures)
     model = anonymise_report(report, uids) if uids else report

@@ -14,14 +14,22 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.uid import JPEGLSLossless
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
-from report.model import Header, ImageRef, KeyImage, Mark, Report, unit_display
+from report.model import Header, ImageRef, KeyImage, Mark, Measurement, Report
 from report.qt import ensure_app
 
 KEY_IMAGE_SERIES_NUMBER = 9902
+#: Key-image Secondary Captures are JPEG-LS lossless (1.2.840.10008.1.2.4.80): bit-exact, about 0.44× the
+#: uncompressed RGB of a demo frame (RLE Lossless, pydicom's built-in encoder, reaches 0.65×), encoded by
+#: pyjpegls (CharLS) and decoded by it or by GDCM, which PACS viewers and this app already use for JPEG-LS stills.
+SC_TRANSFER_SYNTAX = JPEGLSLossless
+#: QImage.save quality for PNG: Qt maps it to zlib level (100 - q) * 9 // 91. At 80 (level 1) an 800×600 key image
+#: takes about a third of the default level's time and is no larger (benchmarks/bench_report.py).
+PNG_QUALITY = 80
 
 #: Reads frame ``frame_number`` (1-based) of an image as uint8 RGB (rows, columns, 3).
 FrameLoader = Callable[[ImageRef, int], np.ndarray]
@@ -47,14 +55,24 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buffer[:, : cols * 3].reshape(rows, cols, 3).copy()
 
 
+#: The quantity a mark's caption prints first, when the mark gives it (a trace: its mean gradient).
+_CAPTION_ORDER = ("mean_gradient", "vena_contracta", "vena_contracta_biplane", "distance", "area", "vmax")
+
+
+def _caption_rank(m: Measurement) -> int:
+    return _CAPTION_ORDER.index(m.quantity) if m.quantity in _CAPTION_ORDER else len(_CAPTION_ORDER)
+
+
 def mark_captions(report: Report) -> dict[str, str]:
-    """Mark id → "label value unit" of the first measurement that uses it (else the mark's label)."""
+    """Mark id → "label value unit" of the mark's own headline measurement (a trace's mean gradient, else the
+    first value from that mark alone, never one beat of it; else the first that uses it; else the mark's label)."""
     captions = {m.id: m.label for m in report.marks}
-    done: set[str] = set()
-    for m in report.measurements:
-        for mark_id in set(m.source) - done:
-            captions[mark_id] = f"{m.label} {m.shown} {unit_display(m.unit)}"
-            done.add(mark_id)
+    for mark_id in captions:
+        own = [m for m in report.measurements if m.source == (mark_id,) and m.beat is None]
+        used = [m for m in report.measurements if mark_id in m.source]
+        pick = min(own, key=_caption_rank) if own else (used[0] if used else None)
+        if pick is not None:
+            captions[mark_id] = f"{pick.label} {pick.text}"
     return captions
 
 
@@ -180,7 +198,7 @@ def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folde
             keys.append(key)
             continue
         path = folder / f"key-{key.id}.png"
-        if not rendered[key.id][1].save(str(path)):  # PNG by the suffix
+        if not rendered[key.id][1].save(str(path), None, PNG_QUALITY):  # PNG by the suffix
             raise OSError(f"{path}: cannot write the key image")
         keys.append(replace(key, png=str(path)))
     return replace(report, key_images=tuple(keys))
@@ -200,7 +218,7 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
         ref_dataset=ref_dataset, pixel_array=pixels, photometric_interpretation="RGB", bits_allocated=8,
         coordinate_system="PATIENT", series_instance_uid=series_instance_uid, series_number=KEY_IMAGE_SERIES_NUMBER,
         sop_instance_uid=hd.UID(), instance_number=instance_number, manufacturer="MitraPlan",
-        patient_orientation=("A", "F"))
+        patient_orientation=("A", "F"), transfer_syntax_uid=SC_TRANSFER_SYNTAX)
     sc["PatientOrientation"].value = None  # Type 2: a screen capture of an ultrasound frame has no patient orientation
     sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
     sc.ImageType = ["DERIVED", "SECONDARY"]

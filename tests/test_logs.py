@@ -136,3 +136,25 @@ def test_an_unexpected_cli_error_puts_its_traceback_in_the_log_and_says_where(
     assert err == f"mitraplan info: RuntimeError: decoder state lost (traceback in {log_file})\n"
     text = log_file.read_text(encoding="utf-8")
     assert "mitraplan info: unhandled error" in text and "in broken_run" in text
+
+
+def test_pydicom_warnings_go_to_the_log_once_not_to_the_terminal(tmp_path: Path) -> None:
+    """A vendor file with an invalid UID (as the Esaote sample has): pydicom logs *and* warns it at each
+    open; the terminal shows neither, the log file holds it once although the file is read twice."""
+    import pydicom
+
+    from tests.measurements.factories import write_us_image
+
+    image = write_us_image(tmp_path / "IM_ESAOTE.dcm", "1.2.826.0.1.3680043.99.12", [])
+    ds = pydicom.dcmread(image)
+    with pytest.warns(UserWarning, match="Invalid value for VR UI"):  # pydicom says so here too
+        ds.SeriesInstanceUID = "1.2.840.113663.1500.1.0001.x"  # letters are not allowed in a UID
+        ds.save_as(image)
+    folder = tmp_path / "log"
+    env = {**os.environ, logs.LOG_DIR_ENV: str(folder), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "gui.main", "info", str(image), str(image)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Invalid value for VR UI" not in done.stderr and "Warning" not in done.stderr
+    text = (folder / logs.LOG_NAME).read_text(encoding="utf-8")
+    assert text.count("Invalid value for VR UI: '1.2.840.113663.1500.1.0001.x'") == 1

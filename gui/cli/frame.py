@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     from imaging.errors import InputError
     from imaging.loop import Loop
+    from report.export import private_file
 
     with Loop.open(args.file) as loop:
         if args.frame > loop.n_frames:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
         frame = loop.frame(args.frame - 1)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        private_file(args.out)  # may show burned-in patient names: user-only, as every export
         Image.fromarray(frame, mode="RGB" if frame.ndim == 3 else "L").save(args.out, format="PNG")
     except OSError as exc:
         raise InputError(f"--out: cannot write the PNG ({exc.strerror or exc})", args.out) from None

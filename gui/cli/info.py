@@ -35,8 +35,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def loop_json(info: Any) -> dict[str, Any]:
-    """One loop per the DESIGN.md contract; a still without timing has no frame time or fps."""
+    """One loop per the `mitraplan info` output contract (README, Command line); a still without timing has no frame time or fps.
+
+    ``r_wave_times_ms``: R Wave Time Vector, R Wave Pointer or the R peaks of the image's ECG waveform
+    (possibly empty); ``heart_rate_bpm`` comes from them when the header has no Heart Rate;
+    ``trigger_time_ms``: Trigger Time, ms from the R wave to a triggered image (None when absent).
+    """
     data = info.as_info()
+    data["r_wave_times_ms"] = [float(t) for t in info.timing.r_wave_times_ms]
+    data["trigger_time_ms"] = info.timing.trigger_time_ms
     if info.n_frames == 1 and info.timing.source == "default":
         data["frame_time_ms"] = data["fps"] = None
     return data

@@ -20,7 +20,9 @@ def run(args: argparse.Namespace) -> int:
     A bad mark never hides the others: every mark that can be measured is reported, and each
     problem is also printed on stderr naming the mark (or the file). An unlabelled mark's results
     have no grade and carry the unlabelled warning; stderr names each unlabelled mark (exit stays 0). A case whose images span more
-    than one patient or study is refused (exit 3) naming each conflicting file.
+    than one patient or study is refused (exit 3) naming each conflicting file. Imported results
+    (``mitraplan import-sr``) follow, each with ``"imported": {"sop_instance_uid", "observer",
+    "device"}`` and its ``"status"``; until accepted they carry a warning and no grade.
     """
     from measurements.compute import is_unlabelled
     from planning.case import load_case, measure_case

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from imaging.errors import InputError
     from imaging.mpr import reslice, to_grey8
     from imaging.volume import Volume
+    from report.export import private_file
 
     if args.pixel <= 0:
         raise InputError(f"--pixel must be a positive number of mm, got {args.pixel}")
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                         (args.size[0], args.size[1]), args.pixel)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        private_file(args.out)  # may show burned-in patient names: user-only, as every export
         Image.fromarray(to_grey8(plane), mode="L").save(args.out, format="PNG")
     except OSError as exc:
         raise InputError(f"--out: cannot write the PNG ({exc.strerror or exc})", args.out) from None

@@ -3,7 +3,10 @@
 The dialog lists the marks each input needs (distance, trace, areas), shows the numbers the
 calculation gives *now* (``CaseDocument.preview_calculation``, the same ``measure_all`` as the
 table) and recomputes them whenever a mark moves; Apply adds or replaces the calculation as one
-undo step. The aliasing velocity is typed (read it off the colour scale of the colour loop).
+undo step. The colour-flow inputs of a PISA are typed, never assumed: the aliasing velocity Va (read
+off the colour bar, after any baseline shift; the calculation refuses until it is given), the
+baseline shift (recorded beside the result) and the funnel angle α (wall-constrained convergence,
+×α/180; blank = hemispheric). What was entered is shown with the result and exported in its method.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -44,6 +47,25 @@ KINDS: dict[str, tuple[str, list[tuple[str, str, MarkType, str | None]]]] = {
 }
 
 
+#: The typed colour-flow inputs of a PISA: case-file key -> (row text, unit, required, tooltip).
+PISA_NUMBERS: dict[str, tuple[str, str, bool, str]] = {
+    "aliasing_velocity_m_s": ("Aliasing velocity Va", "m/s", True,
+                              "Aliasing (Nyquist) velocity on the colour bar, after any baseline shift"),
+    "baseline_shift_m_s": ("Colour baseline shift", "m/s", False,
+                           "How far the colour baseline was shifted toward the jet (recorded with the result)"),
+    "angle_deg": ("Funnel angle α (optional)", "°", False,
+                  "Angle of a wall-constrained flow convergence: flow × α/180; blank = a full hemisphere"),
+}
+
+
+def typed_number(text: str) -> float | None:
+    """A typed number (a decimal comma is accepted), or None when the box is blank or not a number."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
 def mark_text(mark: Mark) -> str:
     return f"{mark.label or mark.type.value} ({mark.id}, frame {mark.frame_number})"
 
@@ -59,7 +81,7 @@ class CalculationDialog(QDialog):
         self.label_edit = QLineEdit(self)
         self.form = QFormLayout()
         self.inputs: dict[str, Any] = {}
-        self.aliasing: QDoubleSpinBox | None = None  # only in the PISA form (built by ``_load``)
+        self.numbers: dict[str, QLineEdit] = {}  # typed numbers of the PISA form (built by ``_load``)
         self.result_label = QLabel("", self)
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setWordWrap(True)
@@ -84,14 +106,22 @@ class CalculationDialog(QDialog):
         session.changed.connect(self._on_change)
         self._load()
 
-    def _aliasing_box(self, value: float) -> QDoubleSpinBox:
-        box = QDoubleSpinBox(self)
-        box.setRange(0.05, 2.0)
-        box.setDecimals(3)
-        box.setSingleStep(0.005)
-        box.setSuffix(" m/s")
-        box.setValue(value)
-        box.setToolTip("Aliasing (Nyquist) velocity of the colour scale, after any baseline shift")
+    @property
+    def aliasing(self) -> QLineEdit | None:
+        """The aliasing velocity box of the PISA form (None in the other forms)."""
+        return self.numbers.get("aliasing_velocity_m_s")
+
+    def _number_box(self, key: str, value: Any) -> QLineEdit:
+        """An empty box unless the calculation being edited holds a value: nothing is pre-filled."""
+        text, unit, required, tip = PISA_NUMBERS[key]
+        box = QLineEdit(self)
+        box.setObjectName(f"pisa-{key}")
+        box.setValidator(QDoubleValidator(box))
+        box.setPlaceholderText(f"{unit}, required" if required else f"{unit}, optional")
+        box.setToolTip(tip)
+        box.setText("" if value is None else f"{value:g}")
+        box.textChanged.connect(lambda _t: self.update_preview())
+        self.form.addRow(f"{text} ({unit})", box)
         return box
 
     # --- choosing ----------------------------------------------------------------------------
@@ -130,7 +160,7 @@ class CalculationDialog(QDialog):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs = {}
-        self.aliasing = None
+        self.numbers = {}
         doc = self.session.document
         marks = list(doc.marks) if doc is not None else []
         existing = self.existing or {}
@@ -156,9 +186,7 @@ class CalculationDialog(QDialog):
             self.inputs[key] = widget
             self.form.addRow(text, widget)
         if self.kind == "pisa":
-            self.aliasing = self._aliasing_box(float(existing.get("aliasing_velocity_m_s", 0.40)))
-            self.form.addRow("Aliasing velocity (colour scale)", self.aliasing)
-            self.aliasing.valueChanged.connect(lambda _v: self.update_preview())
+            self.numbers = {key: self._number_box(key, existing.get(key)) for key in PISA_NUMBERS}
         self.update_preview()
 
     # --- the calculation ---------------------------------------------------------------------
@@ -179,8 +207,14 @@ class CalculationDialog(QDialog):
                              if widget.item(i).checkState() == Qt.CheckState.Checked]
             else:
                 calc[key] = widget.currentData()
-        if self.aliasing is not None:
-            calc["aliasing_velocity_m_s"] = round(self.aliasing.value(), 4)
+        for key, box in self.numbers.items():
+            value = typed_number(box.text())
+            if value is not None:
+                calc[key] = round(value, 4)
+            elif PISA_NUMBERS[key][2]:
+                calc[key] = None  # required and not given: the preview says so, Apply stays off
+            else:
+                calc.pop(key, None)
         return calc
 
     def update_preview(self) -> None:
@@ -191,8 +225,11 @@ class CalculationDialog(QDialog):
         calc = self.calculation()
         missing = [k for k, v in calc.items() if v in (None, [])]
         if missing:
-            self.result_label.setText(f"<span style='color:#ffb74d'>Needs: {', '.join(missing)}"
-                                " — draw the mark first (Measure menu)</span>")
+            typed = [PISA_NUMBERS[k][0] for k in missing if k in PISA_NUMBERS]
+            marks = [k for k in missing if k not in PISA_NUMBERS]
+            needs = ([f"{', '.join(marks)} — draw the mark first (Measure menu)"] if marks else []) + \
+                    ([f"{', '.join(typed)} — type it from the colour bar"] if typed else [])
+            self.result_label.setText(f"<span style='color:#ffb74d'>Needs: {'; '.join(needs)}</span>")
             self.apply_button.setEnabled(False)
             return
         results, error = doc.preview_calculation(calc)
@@ -204,7 +241,8 @@ class CalculationDialog(QDialog):
         for r in results:
             grade = f" — {r.grades[0].label}" if r.grades else ""
             rows.append(f"<b>{r.label}</b>: {value_text(r)}{grade}"
-                        f" <span style='color:#9e9e9e'>(marks {', '.join(r.source)})</span>")
+                        f" <span style='color:#9e9e9e'>({f'{r.method}; ' if r.method else ''}marks"
+                        f" {', '.join(r.source)})</span>")
         self.result_label.setText("<br>".join(rows))
 
     def _on_change(self, _change: Any) -> None:

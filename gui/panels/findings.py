@@ -1,7 +1,7 @@
 """The residual anatomy panel: per scallop and commissure, the global leaflet findings, and the
 mitral stenosis numbers.
 
-Per scallop A1–A3, P1–P3 and each commissure (clinical.md §3.4): residual leaflet length (a
+Per scallop A1–A3, P1–P3 and each commissure (docs/clinical-criteria.md §2.7): residual leaflet length (a
 distance mark, its value recomputed), calcification and whether it is in the grasp zone, mobility,
 tear / perforation / cleft and the coaptation gap (a distance mark). Globally: tear or perforation,
 MAC, and the measured spaces beside the devices. Stenosis (§3.6): the rhythm is entered; mean
@@ -58,7 +58,7 @@ SEGMENT_ROWS: tuple[str, ...] = (*SCALLOPS, *COMMISSURES)
 _SHORT = {"AL commissure": "AL comm.", "PM commissure": "PM comm."}
 _SPACE_FIELDS = {"lateral": "&Lateral free space", "medial": "M&edial free space", "inter-device": "&Inter-device gap"}
 _SUMMARY_COLUMNS = ("Segment", "Length", "Calcification", "Mobility", "Injury", "Gap", "Devices")
-#: The stenosis numbers shown (clinical.md §3.6), in reading order.
+#: The stenosis numbers shown (docs/clinical-criteria.md §2.6), in reading order.
 STENOSIS_QUANTITIES: tuple[tuple[str, str], ...] = (
     ("mean_gradient", "Mean gradient"), ("peak_gradient", "Peak gradient"), ("heart_rate", "Heart rate"),
     ("mva_planimetry", "MVA planimetry"), ("mva_pht", "MVA pressure half-time"),

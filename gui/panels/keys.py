@@ -35,6 +35,9 @@ STEP_KEYS = frozenset({_K.Key_Up, _K.Key_Down, _K.Key_Left, _K.Key_Right, _K.Key
 #: A text field keeps these besides every printable character.
 EDITING_KEYS = LIST_KEYS | STEP_KEYS | {_K.Key_Delete, _K.Key_Backspace}
 _PLAIN = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+_CTRL = Qt.KeyboardModifier.ControlModifier
+#: With Ctrl, a text field keeps these (word movement) from the beat-stepping shortcuts.
+WORD_KEYS = frozenset({_K.Key_Left, _K.Key_Right})
 
 
 def _is_text_field(widget: QObject) -> bool:
@@ -46,9 +49,11 @@ def _is_text_field(widget: QObject) -> bool:
 
 def field_keeps(widget: QObject, event: QKeyEvent) -> bool:
     """True when the focused ``widget`` should get ``event``'s key instead of a window shortcut."""
-    if event.modifiers() & ~_PLAIN:
-        return False  # Ctrl/Alt/Meta combinations stay shortcuts everywhere
     key = event.key()
+    if _is_text_field(widget) and key in WORD_KEYS and event.modifiers() & ~_PLAIN == _CTRL:
+        return True  # Ctrl+←/→ move a word in text, not a beat in the loop
+    if event.modifiers() & ~_PLAIN:
+        return False  # other Ctrl/Alt/Meta combinations stay shortcuts everywhere
     if _is_text_field(widget):
         return key in EDITING_KEYS or bool(event.text() and event.text().isprintable())
     if isinstance(widget, QAbstractItemView):

@@ -3,7 +3,8 @@
 ``ResultsModel`` is a ``QAbstractTableModel`` over the document's recomputed results (it keeps no
 number of its own: it re-reads ``doc.results()`` after every change) plus one row per mark or
 calculation that could not be measured, with the reason. Selecting a row asks the window to show
-the loop and frame of its first mark and highlight it (``markActivated``).
+the loop and frame of its first mark and highlight it (``markActivated``). Values imported from an
+SR are in italics with their provenance; right-click accepts, hides or supersedes one.
 
 A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
 and, indented under it, one row per beat. A value a plausibility gate holds shows its warning, no
@@ -17,7 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,17 +26,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.import_measurements import set_status
 from gui.session import CaseSession
-from measurements import plausibility, thresholds
+from measurements import concepts, plausibility
 from measurements.marks import Mark
 from measurements.results import Result
 from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
+from planning.imported import Status
 from report.model import unit_display
 
 COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
@@ -56,17 +60,17 @@ def grade_text(result: Result) -> str:
 
 
 def number_text(result: Result) -> str:
-    """The value as reported, without its unit (the unit has its own column)."""
-    return thresholds.display(result.quantity, result.value).removesuffix(result.unit).strip()
+    """The value as reported, without its unit (the unit has its own column): ``concepts.number_text``."""
+    return concepts.number_text(result.quantity, result.value)
 
 
 def value_text(result: Result) -> str:
-    """The value with its unit as a reader writes it, e.g. "0.10 cm²"."""
-    return f"{number_text(result)} {unit_display(result.unit)}".strip()
+    """The value with its unit as the report prints it, e.g. "0.10 cm²": ``concepts.value_text``."""
+    return concepts.value_text(result.quantity, result.value, result.unit)
 
 
 def _amount(quantity: str, value: float, unit: str) -> str:
-    return f"{thresholds.display(quantity, value).removesuffix(unit).strip()} {unit_display(unit)}".strip()
+    return concepts.value_text(quantity, value, unit)
 
 
 def _is_beat_of(child: Result, parent: Result) -> bool:
@@ -115,6 +119,26 @@ def grade_colour(text: str) -> str | None:
         if key in low:
             return _GRADE_COLOURS[key]
     return None
+
+
+def imported_data(result: Result, role: int, col: int) -> Any:
+    """Italic type and a provenance tooltip for a value imported from another system's SR."""
+    if role == Qt.ItemDataRole.FontRole:
+        font = QFont()
+        font.setItalic(True)
+        font.setBold(col == 1)
+        return font
+    assert result.imported is not None
+    lines = [f"{result.label}: {value_text(result)}", f"status: {result.imported_status}",
+             f"SR {result.imported.sop_instance_uid}", *(f"{g.label} — {g.scheme} ({g.source})" for g in result.grades),
+             *(f"⚠ {w}" for w in result.warnings), "right-click: accept, hide or supersede"]
+    return "\n".join(lines)
+
+
+#: Right-click actions on an imported row: menu text -> the status it sets.
+IMPORTED_ACTIONS = {"Accept imported value": Status.ACCEPTED, "Hide imported value": Status.HIDDEN,
+                    "Superseded by MitraPlan's marks": Status.SUPERSEDED, "Back to imported (not accepted)":
+                    Status.IMPORTED}
 
 
 class ResultsModel(QAbstractTableModel):
@@ -178,6 +202,8 @@ class ResultsModel(QAbstractTableModel):
                 return message
             return None
         r = self.results[row]
+        if r.imported is not None and role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole):
+            return imported_data(r, role, col)
         held = plausibility.is_held(r)
         grade = HELD_GRADE if held else grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -238,6 +264,8 @@ class MeasurementsPanel(QWidget):
         header.setSectionResizeMode(GRADE_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(GRADE_COLUMN, 300)
         header.setSectionResizeMode(WARNINGS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._imported_menu)
         self.table.clicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.summary = QLabel("", self)
@@ -304,7 +332,8 @@ class MeasurementsPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         result = self.model.result(rows[0].row()) if rows else None
         doc = self.session.document
-        if doc is None or result is None or result.quantity != "mva_planimetry" or not gated([result]):
+        if doc is None or result is None or result.quantity != "mva_planimetry" or result.imported is not None \
+                or not gated([result]):
             return None
         return result, doc.item("calculations", result.id.split(".")[0])
 
@@ -377,6 +406,31 @@ class MeasurementsPanel(QWidget):
             if doc is not None and doc.mark(mark_id) is not None:
                 self.markActivated.emit(mark_id)
                 return
+
+    def imported_id(self, row: int) -> str | None:
+        """The case's id of the imported value on ``row`` (None: not an imported row)."""
+        if row >= len(self.model.results) or self.model.results[row].imported is None:
+            return None
+        return self.model.results[row].id.removeprefix("imported.")
+
+    def set_imported_status(self, row: int, status: Status) -> bool:
+        """Accept, hide, supersede or reset the imported value on ``row`` (one undo step)."""
+        ident = self.imported_id(row)
+        return ident is not None and set_status(self.session, ident, status)
+
+    def _imported_menu(self, pos: QPoint) -> None:
+        row = self.table.indexAt(pos).row()
+        if row < 0 or self.imported_id(row) is None:
+            return
+        menu = QMenu(self)
+        for text, status in IMPORTED_ACTIONS.items():
+            action = menu.addAction(text)
+            action.triggered.connect(lambda _checked=False, s=status: self.set_imported_status(row, s))
+        self.exec_menu(menu, self.table.viewport().mapToGlobal(pos))
+
+    def exec_menu(self, menu: QMenu, at: QPoint) -> None:
+        """Run a context menu modally (a seam for tests, which pick an entry instead)."""
+        menu.exec(at)
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)

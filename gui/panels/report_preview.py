@@ -63,21 +63,24 @@ class Prepared:
     pages: list[QImage]
 
 
-def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None) -> Prepared:
+def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None, anonymise: bool = False) -> Prepared:
     """Recompute the case (a Case, or a case file to load), render key images and pages (runs on a
-    worker thread); ``catalog`` is the open study, where images missing at their path are looked up."""
+    worker thread); ``catalog`` is the open study, where images missing at their path are looked up.
+
+    The pages are those of the PDF the export writes with the same paper and ``anonymise`` switch
+    (``report.export.printed_model``): the same key images kept, the same header, the same notes.
+    """
     from planning.case import load_case
     from report.build import build_report
-    from report.export import frame_loader
-    from report.keyimages import render_all
+    from report.export import plan_export, printed_model
     from report.pdf import PageSpec, render_pages
 
     if not isinstance(case, Case):
         case = load_case(case, lenient=True)
     report, sources = build_report(case, index=catalog)
-    rendered = render_all(report, frame_loader(sources))
-    big = {key: images[1] for key, images in rendered.items()}
-    return Prepared(report, sources, big, render_pages(report, PageSpec(paper), PREVIEW_DPI, big))
+    planned = plan_export(report, sources, anonymise=anonymise)
+    big = {key: images[1] for key, images in planned.rendered.items()}
+    return Prepared(report, sources, big, render_pages(printed_model(planned), PageSpec(paper), PREVIEW_DPI, big))
 
 
 class ReportPreview(QDialog):
@@ -127,6 +130,7 @@ class ReportPreview(QDialog):
         column.addWidget(self.problems)
         column.addWidget(scroll, 1)
         self.paper.currentTextChanged.connect(lambda _p: self.refresh())
+        self.anonymise.toggled.connect(lambda _on: self.refresh())  # the anonymised PDF has other pages
         self.export_button.clicked.connect(self.choose_export_folder)
         self.refresh()
 
@@ -138,8 +142,9 @@ class ReportPreview(QDialog):
         """Rebuild and re-render in the background (on open and when the paper changes)."""
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
-        case, paper, catalog = self.case, self.paper.currentText(), self.catalog
-        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, catalog), self._show)
+        case, paper, catalog, anonymise = self.case, self.paper.currentText(), self.catalog, self.anonymise.isChecked()
+        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, catalog, anonymise),
+                    self._show)
 
     def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
                on_error: Callable[[BaseException], None] | None = None) -> None:

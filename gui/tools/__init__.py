@@ -4,6 +4,7 @@ through its viewport's ``MarkOverlay`` (which also draws the live readout)."""
 
 from gui.tools.area import FreehandTool, PolygonTool
 from gui.tools.base import Tool
+from gui.tools.calibrate import CalibrateTool
 from gui.tools.caliper import DistanceTool, PointTool
 from gui.tools.trace import AutoTraceTool, TraceTool
 
@@ -15,7 +16,8 @@ TOOLS: dict[str, tuple[type[Tool], str, str]] = {
     "trace": (TraceTool, "Doppler &trace (points)", "T"),
     "auto_trace": (AutoTraceTool, "Doppler trace (a&utomatic envelope)", "Shift+T"),
     "point": (PointTool, "&Point", "P"),
+    "calibrate": (CalibrateTool, "&Calibrate… (line of known length)", ""),
 }
 
-__all__ = ["TOOLS", "AutoTraceTool", "DistanceTool", "FreehandTool", "PointTool", "PolygonTool", "Tool",
+__all__ = ["TOOLS", "AutoTraceTool", "CalibrateTool", "DistanceTool", "FreehandTool", "PointTool", "PolygonTool", "Tool",
            "TraceTool"]

@@ -21,10 +21,11 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QLabel
 
 from gui.session import CaseSession, other_patient_banner
-from gui.viewer.viewport import Viewport
+from gui.viewer.viewport import Viewport, loop_name
 from imaging.errors import InputError
-from imaging.regions import region_for_points
-from measurements import plausibility, thresholds
+from imaging.regions import UltrasoundRegion, region_for_points
+from measurements import concepts, plausibility
+from measurements.calibration import calibration_for, check_may_calibrate
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkError, MarkType
 from measurements.results import Result
@@ -45,6 +46,15 @@ CONFIRMED_NOTE = "⚠ flagged, confirmed by you"
 LABEL_COLOUR = "#f5f5f5"
 
 Points = tuple[tuple[float, float], ...]
+#: Widest text (screen pixels) beside a mark or a drawing: longer readouts and refusals wrap.
+TEXT_WIDTH_PX = 320
+#: The calibration lines of user-calibrated images, drawn dashed in this colour.
+CALIBRATION_COLOUR = "#ff9800"
+
+
+#: The tool that draws each kind of mark, as the Measure menu names it (messages name it, not an id).
+_TOOL_NAMES = {MarkType.DISTANCE: "Distance", MarkType.AREA: "Area", MarkType.DOPPLER_TRACE: "Doppler trace",
+               MarkType.POINT: "Point"}
 
 
 def _pen(colour: str, width: float = 1.5, dash: bool = False) -> QPen:
@@ -63,9 +73,9 @@ _READOUT = (("vmax", "Vmax"), ("mean_gradient", "MG"), ("peak_gradient", "PG"), 
 def format_results(results: Sequence[Result], limit: int = 3) -> str:
     """A short readout, one number a line: "2.34 cm" or "Vmax 1.80 m/s\nMG 6.6 mmHg\nVTI 42.1 cm"."""
     if len(results) == 1:
-        return thresholds.display(results[0].quantity, results[0].value)
+        return concepts.value_text(results[0].quantity, results[0].value)
     by_quantity = {r.quantity: r for r in results}
-    parts = [f"{name} {thresholds.display(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
+    parts = [f"{name} {concepts.value_text(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
     if "mean_gradient" in by_quantity:  # an inflow trace: the peak gradient adds little beside Vmax
         parts = [p for p in parts if not p.startswith("PG ")]
     return "\n".join(parts[:limit])
@@ -133,6 +143,7 @@ class MarkOverlay(QObject):
         self.interactive = True
         self.label = ""  # label given to the next new mark ("" = the tool's default)
         self._draft: Any = None
+        self._calibration_items: list[Any] = []
         self._draft_text = pg.TextItem("", color=LABEL_COLOUR, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 170))
         self._draft_text.setZValue(30)
         self._draft_text.hide()
@@ -190,11 +201,37 @@ class MarkOverlay(QObject):
             self._update_label(mark)
         if self.selected not in wanted:
             self.selected = None
+        self._show_calibrations()
         self._restyle()
         self._declutter()
 
+    def _show_calibrations(self) -> None:
+        """The user calibration lines of the image shown (dashed, with their length), on every frame."""
+        for item in self._calibration_items:
+            self.viewport.view_box.removeItem(item)
+        self._calibration_items = []
+        doc, info = self.session.document, self.viewport.info
+        if doc is None or info is None:
+            return
+        for cal in doc.case.calibrations():
+            if cal.sop_instance_uid != str(info.sop_instance_uid):
+                continue
+            for line, cm in ((cal.points, cal.distance_cm), (cal.points_2, cal.distance_2_cm)):
+                if line is None:
+                    continue
+                curve = pg.PlotCurveItem([p[0] for p in line], [p[1] for p in line],
+                                         pen=_pen(CALIBRATION_COLOUR, 1.5, dash=True))
+                text = pg.TextItem(f"user calibration: {cm:g} cm", color=CALIBRATION_COLOUR, anchor=(0, 0),
+                                   fill=pg.mkBrush(10, 12, 16, 170))
+                text.setPos(*max(line))
+                for item in (curve, text):
+                    item.setZValue(19)
+                    self.viewport.add_overlay_item(item)
+                    self._calibration_items.append(item)
+
     def _on_change(self, change: Change) -> None:
-        if change.kind in (ChangeKind.MARK_ADDED, ChangeKind.MARK_REPLACED, ChangeKind.MARK_REMOVED):
+        if change.kind in (ChangeKind.MARK_ADDED, ChangeKind.MARK_REPLACED, ChangeKind.MARK_REMOVED) or \
+                change.path[:1] == ("calibrations",):
             self.refresh()
 
     # --- items -------------------------------------------------------------------------------
@@ -250,6 +287,7 @@ class MarkOverlay(QObject):
         if flagged:
             text = f"{text}\n{CONFIRMED_NOTE if mark.confirmed else HELD_NOTE}"
         label.setText(f"{mark.label or mark.id}\n{text}" if text else (mark.label or mark.id))
+        label.textItem.setTextWidth(TEXT_WIDTH_PX if error else -1)
         label.setColor(QColor(REFUSED_COLOUR if error else GATED_COLOUR if flagged else LABEL_COLOUR))
         shown = points or mark.points
         if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred: traces sit side by side
@@ -284,15 +322,36 @@ class MarkOverlay(QObject):
             placed.append((sx, sy, lines))
             label.setPos(x, sy * px_h)
 
-    def _measure(self, mark: Mark) -> tuple[list[Result], str | None]:
+    def _measure(self, mark: Mark, what: str | None = None) -> tuple[list[Result], str | None]:
         try:
-            region = self._region_of(mark.points, f"mark {mark.id!r}")
-            return measure_mark(dataclasses.replace(mark, region=region.index), region), None
+            region, calibration = self._placement(mark.points, what or f"mark {mark.id!r}")
+            placed = dataclasses.replace(mark, region=region.index, calibration=calibration)
+            return measure_mark(placed, region), None
         except InputError as exc:
             return [], str(exc)
 
-    def _region_of(self, points: Points, what: str) -> Any:
-        return region_for_points(self.viewport.regions, points, what)
+    def _placement(self, points: Points, what: str) -> tuple[UltrasoundRegion, str | None]:
+        """(region, user calibration id or None) for points on the image shown: the scanner's region
+        holding them; on an image without one, its latest user calibration (``Calibrate…``)."""
+        region: UltrasoundRegion | None = None
+        try:
+            region = region_for_points(self.viewport.regions, points, what)
+        except InputError as exc:
+            refusal = exc
+        if region is not None and region.is_calibrated:
+            return region, None
+        doc, info = self.session.document, self.viewport.info
+        cal = calibration_for(doc.case.calibrations(), str(info.sop_instance_uid)) \
+            if doc is not None and info is not None else None
+        if cal is None:
+            if region is not None:
+                return region, None  # an uncalibrated region: measuring it says why it cannot
+            if "no ultrasound region calibration" in str(refusal):
+                raise InputError(f"{refusal}; Measure → Calibrate… sets a scale from a line of known length"
+                                 ) from None
+            raise refusal
+        check_may_calibrate(self.viewport.regions, points, what)
+        return cal.as_region(), cal.id
 
     # --- editing by handles ------------------------------------------------------------------
     def _moving(self, mark_id: str) -> None:
@@ -311,8 +370,8 @@ class MarkOverlay(QObject):
         if points == before.points:
             return
         try:
-            region = self._region_of(points, f"mark {mark_id!r}")
-            after = dataclasses.replace(before, points=points, region=region.index)
+            region, calibration = self._placement(points, f"mark {mark_id!r}")
+            after = dataclasses.replace(before, points=points, region=region.index, calibration=calibration)
         except InputError as exc:
             self.session.refused.emit(f"{exc}; the mark was put back")
             self._reset(before)
@@ -395,12 +454,32 @@ class MarkOverlay(QObject):
         self._draft.setZValue(25)
         self.viewport.add_overlay_item(self._draft)
         text, refused = self.draft_readout(kind, points)
-        self._draft_text.setText(text)
-        self._draft_text.setColor(QColor(REFUSED_COLOUR if refused else LABEL_COLOUR))
-        x, y = points[-1]
-        self._draft_text.setPos(x + 6, y - 6)
-        self._draft_text.setVisible(bool(text))
+        self._show_draft_text(text, refused, points[-1])
         self.draftChanged.emit(True)
+
+    def show_line_draft(self, points: Points, text: str) -> None:
+        """A line being drawn by a tool that is not a mark (``Calibrate…``), with ``text`` beside it."""
+        self.clear_draft()
+        self._draft = pg.PlotCurveItem([p[0] for p in points], [p[1] for p in points],
+                                       pen=_pen(CALIBRATION_COLOUR, 1.5, dash=True))
+        self._draft.setZValue(25)
+        self.viewport.add_overlay_item(self._draft)
+        self._show_draft_text(text, False, points[-1])
+        self.draftChanged.emit(True)
+
+    def _show_draft_text(self, text: str, refused: bool, at: tuple[float, float]) -> None:
+        """The readout beside the drawing, wrapped and kept inside the view (right of the point, or
+        left of it in the right half of the view)."""
+        item = self._draft_text
+        item.setText(text)
+        item.setColor(QColor(REFUSED_COLOUR if refused else LABEL_COLOUR))
+        item.textItem.setTextWidth(TEXT_WIDTH_PX if refused else -1)
+        (x0, x1), _ = self.viewport.view_box.viewRange()
+        x, y = at
+        right_half = x > (x0 + x1) / 2
+        item.setAnchor((1, 1) if right_half else (0, 1))
+        item.setPos(x - 6 if right_half else x + 6, y - 6)
+        item.setVisible(bool(text))
 
     def draft_readout(self, kind: MarkType, points: Points) -> tuple[str, bool]:
         """(text, refused) of a mark being drawn: its calibrated numbers or why there are none."""
@@ -412,7 +491,9 @@ class MarkOverlay(QObject):
                         points, purpose=purpose_for(self.label))
         except MarkError:
             return "", False  # not enough points yet
-        results, error = self._measure(mark)
+        what = f"{_TOOL_NAMES.get(kind, kind.value)} on {loop_name(info)}"  # what the user sees, not an id
+        results, error = self._measure(mark, what)
+        error = error.replace("mark 'draft'", what) if error else error
         return (error, True) if error else (format_results(results), False)
 
     def clear_draft(self) -> None:
@@ -434,10 +515,11 @@ class MarkOverlay(QObject):
             self.session.refused.emit("no case is open: File → New Case first")
             return None
         try:
-            region = self._region_of(tuple(points), f"new {kind.value.replace('_', ' ')}")
+            what = f"{_TOOL_NAMES.get(kind, kind.value)} on {loop_name(info)}"
+            region, calibration = self._placement(tuple(points), what)
             label = self.label if fits(self.label, region) else ""
             mark = Mark(doc.new_id("marks"), kind, label, str(info.sop_instance_uid), self.viewport.frame_number,
-                        region.index, tuple(points), purpose=purpose_for(label))
+                        region.index, tuple(points), purpose=purpose_for(label), calibration=calibration)
         except InputError as exc:
             self.session.refused.emit(str(exc))
             return None

@@ -30,6 +30,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsLineItem, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
+from gui.viewer.ecg import EcgStrip, beat_frames, beat_step
 from gui.viewer.playback import CineClock, Clock
 from imaging.regions import SpatialFormat, UltrasoundRegion
 from imaging.text import display_name
@@ -149,6 +150,8 @@ class Viewport(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
         layout.addWidget(self.graphics)
+        self.ecg_strip = EcgStrip(self)  # the loop's ECG under the image, shown when it has one
+        layout.addWidget(self.ecg_strip)
 
         self.title_label = self._overlay_label(Qt.AlignmentFlag.AlignLeft)
         self.title_label.setWordWrap(True)  # a narrow 2x2 viewport wraps the title instead of cutting it
@@ -184,7 +187,8 @@ class Viewport(QFrame):
     def _place_labels(self) -> None:
         """Overlay labels sized to their text: top-left title (wrapped to the viewport), bottom-left frame counter."""
         self.frame_label.adjustSize()
-        self.frame_label.move(6, self.height() - self.frame_label.height() - 4)
+        strip = self.ecg_strip.height() if self.ecg_strip.isVisibleTo(self) else 0  # the label sits above the ECG
+        self.frame_label.move(6, self.height() - strip - self.frame_label.height() - 4)
         title = self.title_label
         metrics = title.fontMetrics()
         natural = max((metrics.horizontalAdvance(line) for line in title.text().split("\n")), default=0)
@@ -250,6 +254,8 @@ class Viewport(QFrame):
         self._index = -1
         self.empty_label.setVisible(loop is None)
         self._build_outlines()
+        self.ecg_strip.show_loop(loop)
+        self._place_labels()
         if loop is None:
             self.image_item.clear()
             self.title_label.clear()
@@ -284,6 +290,7 @@ class Viewport(QFrame):
         if index != self._index:
             self._index = index
             self._update_frame_label()
+            self.ecg_strip.set_time(float(self.timing.frame_times_ms[index]))
             self.frameChanged.emit(index + 1)
         self._fetch(index)
 
@@ -352,6 +359,22 @@ class Viewport(QFrame):
         span = last - first + 1
         index = self._index if first <= self._index <= last else first
         self.show_frame(first + (index - first + delta) % span)
+
+    def step_beat(self, delta: int) -> None:
+        """Pause and go to the frame at the next (``delta`` > 0) or previous R wave, wrapping."""
+        if self.loop is None:
+            return
+        self.pause()
+        target = beat_step(self.beat_frames(), self._index, delta)
+        if target is not None:
+            self.show_frame(target)
+
+    def beat_frames(self) -> list[int]:
+        """0-based frames at the loop's R waves (the timing's, else those of a linked ECG waveform)."""
+        if self.loop is None:
+            return []
+        timing = self.timing
+        return beat_frames(timing.frame_times_ms, self.ecg_strip.r_wave_times_ms, timing.duration_ms)
 
     def first(self) -> None:
         self.pause()

@@ -60,7 +60,7 @@ def test_pisa_dialog_shows_its_marks_and_follows_a_moved_radius(qtbot: Any, case
     dialog.select_calculation("c_pisa")
     assert dialog.inputs["radius_mark"].currentData() == "m_pisa_r"
     assert dialog.inputs["mr_trace_mark"].currentData() == "m_mr"
-    assert dialog.aliasing.value() == pytest.approx(DEMO_ALIASING_M_S)
+    assert float(dialog.aliasing.text()) == pytest.approx(DEMO_ALIASING_M_S)  # the edited calculation's own Va
     vmax_cm_s = next(r.value for r in doc.results_of("m_mr") if r.quantity == "vmax") * 100
 
     def eroa_text(r_cm: float) -> str:  # EROA = 2πr²·Va / Vmax, shown to 2 decimals
@@ -79,12 +79,41 @@ def test_pisa_dialog_shows_its_marks_and_follows_a_moved_radius(qtbot: Any, case
     assert "gives no distance" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
     dialog.select_new("pisa")
     dialog.label_edit.setText("Lateral jet PISA, Va 0.30")
-    dialog.aliasing.setValue(0.30)
+    dialog.aliasing.setText("0.30")
     dialog.apply()
     added = [c for c in doc.items("calculations") if c.get("label") == "Lateral jet PISA, Va 0.30"]
     assert added and added[0]["aliasing_velocity_m_s"] == 0.3 and added[0]["radius_mark"] == "m_pisa_r"
     win.session.undo.stack.undo()
     assert not [c for c in doc.items("calculations") if c.get("label") == "Lateral jet PISA, Va 0.30"]
+    dialog.close()
+
+
+def test_new_pisa_asks_va_and_shows_baseline_shift_and_angle(qtbot: Any, case_window: Any) -> None:
+    """Nothing pre-filled: a new PISA refuses until Va is typed; the entered Va, baseline shift and funnel
+    angle appear beside the result and in its method text (exported with it)."""
+    win = case_window
+    doc = win.session.document
+    dialog = win.annotation.show_calculations()
+    qtbot.addWidget(dialog)
+    dialog.select_new("pisa")
+    assert dialog.aliasing.text() == "" and all(box.text() == "" for box in dialog.numbers.values())
+    assert "Needs: Aliasing velocity Va" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
+    qtbot.keyClicks(dialog.aliasing, "0.385")
+    qtbot.keyClicks(dialog.numbers["baseline_shift_m_s"], "0.2")
+    qtbot.keyClicks(dialog.numbers["angle_deg"], "120")
+    assert dialog.apply_button.isEnabled()
+    text = dialog.result_label.text()
+    assert "Va 0.385 m/s, baseline shift 0.20 m/s, α 120°" in text
+    vmax_cm_s = next(r.value for r in doc.results_of("m_mr") if r.quantity == "vmax") * 100
+    r_cm = 20 * DY  # the demo radius is 20 rows
+    eroa = 2 * math.pi * r_cm ** 2 * 38.5 * (120 / 180) / vmax_cm_s  # 2πr²Va·α/180 / Vmax
+    assert f"{eroa:.2f} cm²" in text
+    dialog.label_edit.setText("Medial jet PISA")
+    dialog.apply()
+    (added,) = [c for c in doc.items("calculations") if c.get("label") == "Medial jet PISA"]
+    assert (added["aliasing_velocity_m_s"], added["baseline_shift_m_s"], added["angle_deg"]) == (0.385, 0.2, 120)
+    (result,) = [r for r in doc.results() if r.id == f"{added['id']}.eroa_pisa"]
+    assert "Va 0.385 m/s, baseline shift 0.20 m/s, α 120°" in result.method
     dialog.close()
 
 

@@ -111,3 +111,21 @@ def test_a_non_image_dicom_is_skipped_with_a_warning(tmp_path: Path, bar_loop: P
     index = catalog_paths([tmp_path / "sr.dcm"])
     assert index.loops() == []
     assert "holds no image (SOP class 'Comprehensive SR Storage'" in index.warnings[0][1]
+
+
+def test_a_uid_reused_by_another_patient_never_files_a_loop_under_the_wrong_patient(tmp_path: Path) -> None:
+    # anonymisers and test exports reuse Study/Series UIDs across patients: grouping by UID alone put
+    # patient B's loop in patient A's series (seen in the New Case chooser's refusal screenshot)
+    frames = bar_frames(2, rows=16, cols=16)
+    study, series = generate_uid(), generate_uid()
+    for n, (pid, name) in enumerate((("PA", "Alpha^Ann"), ("PB", "Beta^Bob"))):
+        ds = jpeg_loop(frames)
+        ds.PatientID, ds.PatientName = pid, name
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        save(ds, tmp_path / f"IM{n}.dcm")
+    catalog = catalog_paths([tmp_path])
+    assert [p.patient_id for p in catalog.patients] == ["PA", "PB"]
+    for patient in catalog.patients:
+        loops = [loop for st in patient.studies for se in st.series for loop in se.loops]
+        assert [loop.patient_id for loop in loops] == [patient.patient_id]

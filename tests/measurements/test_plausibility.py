@@ -185,6 +185,15 @@ def test_three_of_three_orifices_is_graded() -> None:
     assert (EAE, "mild") in {(g.scheme, g.label) for g in mva.grades} and not plausibility.is_held(mva)
 
 
+def test_more_orifices_than_the_devices_imply_say_so_and_are_graded() -> None:
+    # no device recorded -> 1 orifice expected; two measured (1.00 + 0.50 = 1.50 cm²): complete, graded,
+    # and the method points at the device list instead of reading "2 of 1 expected"
+    marks = [_rect("o1", 20, 20), _rect("o2", 20, 10, x0=100)]
+    mva = _by_id(marks, expected_orifices=1)["mva.mva_planimetry"]
+    assert mva.value == pytest.approx(1.50, rel=1e-9) and not plausibility.is_held(mva) and mva.grades
+    assert mva.method == "sum of 2 orifice area(s) (the recorded devices imply 1: check the device list)"
+
+
 def test_an_incomplete_sum_confirmed_on_its_calculation_is_graded_and_warned() -> None:
     calc = {"id": "c1", "type": "planimetry", "area_marks": ["o1"], "confirmed": True}
     mva = _by_id([_rect("o1", 20, 20)], [calc], expected_orifices=3)["c1.mva_planimetry"]

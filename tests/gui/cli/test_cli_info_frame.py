@@ -82,6 +82,11 @@ def test_frame_writes_the_decoded_frame(demo_study, tmp_path: Path, capsys: pyte
         written = np.asarray(image)
     with Loop.open(path) as loop:
         np.testing.assert_array_equal(written, loop.frame(59))  # 1-based 60 = index 59
+    # a frame shows the vendor banner (name, ID): readable by the user only, even over an existing 0644 file
+    assert out.stat().st_mode & 0o777 == 0o600
+    out.chmod(0o644)
+    assert main(["frame", str(path), "--frame", "1", "--out", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def test_frame_grey_still(realdata: Path, tmp_path: Path) -> None:

@@ -1,0 +1,556 @@
+"""The volume viewer: three orthogonal MPR planes and an en-face slab of one 3D/4D volume.
+
+Rendering is the numpy reslice of ``imaging.mpr`` shown in pyqtgraph ``ImageItem``s, not OpenGL or
+VTK: it draws the same in the offscreen platform of the tests, under Xvfb without a GPU and on
+Windows remote desktops, and a 320² plane costs a few ms (``benchmarks/bench_mpr.py``).
+
+Navigating (the default tool, N): drag the crossing point to move the crosshair, a plane's line
+near the centre to move that plane, a line's outer part (beyond its round handles) to turn the
+other planes about this view's normal. Keys in the focused view: ←/→/↑/↓ move the crosshair
+(1 mm), Page Up/Down move this view's plane along its normal, Shift+←/→ turn about the view's
+normal, Shift+↑/↓ tilt about its horizontal axis (2°), Space plays the volume at its frame time.
+The wheel zooms while the view has the focus.
+
+Measuring (D distance, A area, P point) places clicks on one view; an area closes with Enter, a
+double-click or a click on its first vertex; Esc drops it. Each mark becomes a 3D mark of the open
+case (``points3d`` in mm of the volume, the view's plane kept) through the case's undo stack.
+Align to valve (V): click the anterior (aortic) annulus, then the anterolateral and the
+posteromedial commissure on any planes: plane A and the en-face view go through the three
+points, seen from the left atrium with the anterior leaflet up (as the clip map draws it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.volume.planes import EN_FACE, SLAB_MODES, PlaneImage, Planes, render_plane, render_slab
+from gui.volume.view import PLANE_COLOURS, PlaneView
+from imaging.errors import InputError
+from imaging.volume import Volume
+from measurements.compute import measure_mark_3d
+from measurements.marks import Mark, MarkPlane, MarkType
+from planning.commands import AddMark
+from planning.labels import labels_for, purpose_for
+
+STEP_MM = 1.0
+TURN_DEG = 2.0
+#: a press this close (screen pixels) to the crossing point or to a line grabs it
+GRAB_PX = 7.0
+#: the part of a line (fraction of the half view) nearer the centre moves its plane; beyond, it turns
+MOVE_FRACTION = 0.45
+#: a 3D mark is drawn on a view when all its points are this close (mm) to the view's plane
+ON_PLANE_MM = 1.0
+DEFAULT_FRAME_MS = 40.0
+VIEW_TITLES = ("Plane A", "Plane B", "Plane C", "En face")
+#: orientation words per view once plane A lies on the valve (surgical view, report/clipmap.py)
+SURGICAL_WORDS = (
+    {"top": "anterior (aortic valve)", "left": "anterolateral", "right": "posteromedial", "bottom": "posterior"},
+    {"top": "left atrium", "left": "anterolateral", "right": "posteromedial", "bottom": "left ventricle"},
+    {"top": "left atrium", "left": "anterior", "right": "posterior", "bottom": "left ventricle"},
+)
+TOOLS = {"navigate": ("Navigate", "N"), "distance": ("Distance", "D"), "area": ("Area", "A"),
+         "point": ("Point", "P"), "annulus": ("Align to valve", "V")}
+_KINDS = {"distance": MarkType.DISTANCE, "area": MarkType.AREA, "point": MarkType.POINT}
+ANNULUS_STEPS = ("anterior (aortic) annulus", "anterolateral commissure", "posteromedial commissure")
+
+
+@dataclass
+class _Drag:
+    view: int
+    kind: str  # "centre" | "move" | "turn" | "pan"
+    plane: int = -1
+    last: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    last_xy: tuple[float, float] = (0.0, 0.0)
+
+
+class VolumeViewer(QWidget):
+    """Three MPR planes and the en-face view of one volume; 3D marks go to ``session`` (a CaseSession)."""
+
+    marksChanged = Signal()
+    rendered = Signal()
+
+    def __init__(self, volume: Volume, session: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.volume = volume
+        self.session = session
+        self.planes = Planes(volume.geometry)
+        self.time_index = 0
+        self.tool = "navigate"
+        self.draft: list[np.ndarray] = []
+        self.draft_view: int | None = None
+        self.drag: _Drag | None = None
+        self.slab_mm = 6.0
+        self.slab_mode = SLAB_MODES[0]
+        self.status_text = ""
+        self.aligned = False
+        self._drawn: dict[int, tuple[object, ...]] = {}  # per view: what its image shows (see _changed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(round(volume.info.frame_time_ms or DEFAULT_FRAME_MS))
+        self.timer.timeout.connect(self.next_time_point)
+        self.views = [PlaneView(i, self, self) for i in range(4)]
+        self._build()
+        if session is not None:
+            session.changed.connect(lambda *_: self.redraw_overlays())
+            session.documentChanged.connect(lambda *_: self.redraw_overlays())
+            session.refused.connect(self.show_status)
+        self.refresh()
+
+    # --- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.toolbar = QToolBar("Volume tools", self)
+        group = QActionGroup(self)
+        self.tool_actions: dict[str, QAction] = {}
+        for name, (text, key) in TOOLS.items():
+            action = QAction(f"{text} ({key})", self, checkable=True)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, n=name: self.set_tool(n))
+            group.addAction(action)
+            self.toolbar.addAction(action)
+            self.addAction(action)
+            self.tool_actions[name] = action
+        self.tool_actions["navigate"].setChecked(True)
+        self.label_box = QComboBox(self)
+        self.label_box.setEditable(True)
+        self.label_box.setMinimumContentsLength(28)
+        editor = self.label_box.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("Choose what this measures…")
+        self.toolbar.addWidget(self.label_box)
+        reset = QPushButton("Reset planes", self)
+        reset.clicked.connect(self.reset_planes)
+        self.toolbar.addWidget(reset)
+
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        self.titles: list[QLabel] = []
+        for i, view in enumerate(self.views):
+            title = QLabel(VIEW_TITLES[i], self)
+            title.setStyleSheet(f"color: {PLANE_COLOURS[i]}; font-weight: bold;")
+            self.titles.append(title)
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(title)
+            box.addWidget(view, 1)
+            grid.addLayout(box, i // 2, i % 2)
+
+        self.play_button = QPushButton("Play (Space)", self)
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self.set_playing)
+        self.time_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.time_slider.setRange(1, self.volume.timepoints)
+        self.time_slider.valueChanged.connect(lambda v: self.set_time_index(v - 1))
+        self.time_label = QLabel(self)
+        self.slab_box = QDoubleSpinBox(self)
+        self.slab_box.setRange(0.0, 40.0)
+        self.slab_box.setSingleStep(1.0)
+        self.slab_box.setSuffix(" mm slab")
+        self.slab_box.setValue(self.slab_mm)
+        self.slab_box.valueChanged.connect(self._set_slab)
+        self.slab_mode_box = QComboBox(self)
+        self.slab_mode_box.addItems([f"{m} intensity" for m in SLAB_MODES])
+        self.slab_mode_box.currentIndexChanged.connect(lambda i: self._set_slab_mode(SLAB_MODES[i]))
+        transport = QHBoxLayout()
+        for widget in (self.play_button, self.time_slider, self.time_label, self.slab_box, self.slab_mode_box):
+            transport.addWidget(widget, 1 if widget is self.time_slider else 0)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(grid, 1)
+        layout.addLayout(transport)
+        layout.addWidget(self.status)
+        self._fill_labels()
+        self._update_time_label()
+        self._update_en_face_title()
+
+    def _fill_labels(self) -> None:
+        kind = _KINDS.get(self.tool, MarkType.AREA)
+        current = self.label_box.currentText()
+        self.label_box.clear()
+        self.label_box.addItems(["", *labels_for(None, kind)])
+        self.label_box.setCurrentText(current)
+
+    # --- state changes -------------------------------------------------------------------------
+    def set_tool(self, name: str) -> None:
+        self.tool = name
+        self.tool_actions[name].setChecked(True)
+        self.cancel_draft()
+        if name in _KINDS:
+            self._fill_labels()
+        self.show_status(f"Align to valve: click the {ANNULUS_STEPS[0]}" if name == "annulus" else "")
+
+    def set_label(self, text: str) -> None:
+        self.label_box.setCurrentText(text)
+
+    def set_time_index(self, t: int) -> None:
+        t = max(0, min(self.volume.timepoints - 1, t))
+        if t == self.time_index:
+            return
+        self.time_index = t
+        self.time_slider.blockSignals(True)
+        self.time_slider.setValue(t + 1)
+        self.time_slider.blockSignals(False)
+        self._update_time_label()
+        self.refresh()
+
+    def next_time_point(self) -> None:
+        self.set_time_index((self.time_index + 1) % self.volume.timepoints)
+
+    def set_playing(self, on: bool) -> None:
+        if on and self.volume.timepoints > 1:
+            self.timer.start()
+        else:
+            self.timer.stop()
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(self.timer.isActive())
+        self.play_button.blockSignals(False)
+
+    def toggle_play(self) -> None:
+        self.set_playing(not self.timer.isActive())
+
+    def reset_planes(self) -> None:
+        self.planes.reset()
+        self._set_aligned(False)
+        self.refresh()
+
+    def align_to_annulus(self, anterior: Any, lateral: Any, medial: Any) -> None:
+        self.planes.align_to_annulus(anterior, lateral, medial)
+        self._set_aligned(True)
+        for view in self.views:
+            view.fit()
+        self.refresh()
+
+    def _set_aligned(self, on: bool, views: tuple[int, ...] = (0, 1, 2, EN_FACE)) -> None:
+        """Name the anatomical directions on the views (plane A on the valve); ``on`` False drops them."""
+        if 0 in views:
+            self.aligned = on
+        for i in views:
+            self.views[i].set_side_labels(SURGICAL_WORDS[0 if i == EN_FACE else i] if on else {})
+        self._update_en_face_title()
+
+    def _update_en_face_title(self) -> None:
+        seen = "from the left atrium, " if self.aligned else "plane A, "
+        self.titles[EN_FACE].setText(f"En face: {seen}{self.slab_mm:g} mm {self.slab_mode} intensity slab")
+
+    def show_plane(self, origin: Any, row_dir: Any, col_dir: Any) -> None:
+        self.planes.show_plane(origin, row_dir, col_dir)
+        self.refresh()
+
+    def show_mark(self, mark: Mark) -> None:
+        """Reopen a 3D mark: its time point, plane A on the plane it was drawn in."""
+        if mark.plane is not None:
+            self.planes.show_plane(mark.plane.origin, mark.plane.row_dir, mark.plane.col_dir)
+        self.time_index = -1
+        self.set_time_index(mark.frame_number - 1)
+
+    def _set_slab(self, value: float) -> None:
+        self.slab_mm = float(value)
+        self._update_en_face_title()
+        self._render_en_face(self.volume.timepoint(self.time_index))
+
+    def _set_slab_mode(self, mode: str) -> None:
+        self.slab_mode = mode
+        self._update_en_face_title()
+        self._render_en_face(self.volume.timepoint(self.time_index))
+
+    def _update_time_label(self) -> None:
+        ms = self.volume.info.frame_time_ms
+        timing = f", {ms:g} ms per volume" if ms else ""
+        self.time_label.setText(f"time point {self.time_index + 1}/{self.volume.timepoints}{timing}")
+
+    def show_status(self, text: str) -> None:
+        self.status_text = text
+        self.status.setText(text)
+
+    # --- rendering -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reslice the views whose plane or time point changed, and redraw the overlays.
+
+        A drag moves or turns the other planes only, so most drags reslice one or two planes.
+        """
+        voxels = self.volume.timepoint(self.time_index)
+        for i in range(3):
+            plane = self.planes.plane(i)
+            if self._changed(i, plane):
+                self.views[i].set_image(render_plane(voxels, self.volume.geometry, plane))
+        for view in self.views:
+            view.set_scale(self.planes.pixel_mm, self.planes.image_px)
+        self._render_en_face(voxels)
+        self.redraw_overlays()
+        self.rendered.emit()
+
+    def _changed(self, view: int, plane: PlaneImage, *extra: object) -> bool:
+        """True (and remembered) when ``view`` has not been drawn with this plane, time point and ``extra``."""
+        key = (self.time_index, *np.round(np.concatenate([plane.origin, plane.row_dir, plane.col_dir]), 9), *extra)
+        if self._drawn.get(view) == key:
+            return False
+        self._drawn[view] = key
+        return True
+
+    def _render_en_face(self, voxels: np.ndarray) -> None:
+        plane = self.planes.plane(EN_FACE)
+        if self._changed(EN_FACE, plane, self.slab_mm, self.slab_mode):
+            self.views[EN_FACE].set_image(render_slab(voxels, self.volume.geometry, plane, self.slab_mm,
+                                                      self.slab_mode))
+
+    def redraw_overlays(self) -> None:
+        marks = self._marks_here()
+        for view in self.views:
+            view.set_lines(*self._crosshair(view.index))
+            plane = self.planes.plane(view.index)
+            view.set_marks([outline for m in marks if (outline := self._outline(m, plane)) is not None])
+            points = [plane.to_image(p)[:2] for p in self.draft] if self.draft_view == view.index else []
+            view.set_draft(points)
+
+    def _crosshair(self, view: int) -> tuple[dict[int, tuple[tuple[float, float], tuple[float, float]]],
+                                              list[tuple[float, float]]]:
+        plane_index = 0 if view == EN_FACE else view
+        cx, cy = self.planes.centre_in(view)
+        reach = self.planes.image_px * 1.5
+        half = self.planes.image_px / 2.0
+        lines, handles = {}, []
+        for other in range(3):
+            if other == plane_index:
+                continue
+            dx, dy = self.planes.line_direction(view, other)
+            lines[other] = ((cx - reach * dx, cy - reach * dy), (cx + reach * dx, cy + reach * dy))
+            handles += [(cx + s * MOVE_FRACTION * half * dx, cy + s * MOVE_FRACTION * half * dy) for s in (-1, 1)]
+        return lines, handles
+
+    def _marks_here(self) -> list[Mark]:
+        case = getattr(self.session, "case", None) if self.session is not None else None
+        if case is None:
+            return []
+        uid = self.volume.info.sop_instance_uid
+        return [m for m in case.marks if m.points3d is not None and m.sop_instance_uid == uid
+                and m.frame_number == self.time_index + 1]
+
+    @staticmethod
+    def _outline(mark: Mark, plane: PlaneImage) -> tuple[list[tuple[float, float]], bool] | None:
+        projected = [plane.to_image(p) for p in mark.points3d or ()]
+        if not projected or any(abs(off) > ON_PLANE_MM for _, _, off in projected):
+            return None
+        return [(x, y) for x, y, _ in projected], mark.type is MarkType.AREA
+
+    # --- input from the views ------------------------------------------------------------------
+    def press(self, view: int, x: float, y: float, modifiers: Qt.KeyboardModifier) -> None:
+        point = self.planes.plane(view).to_mm(x, y)
+        if self.tool == "navigate":
+            self.drag = self._grab(view, x, y, point)
+        elif self.tool == "annulus":
+            self._annulus_click(view, point)
+        else:
+            self._measure_click(view, x, y, point)
+
+    def _grab(self, view: int, x: float, y: float, point: np.ndarray) -> _Drag:
+        tolerance = GRAB_PX * self.views[view].screen_px()
+        cx, cy = self.planes.centre_in(view)
+        if math.hypot(x - cx, y - cy) <= tolerance:
+            return _Drag(view, "centre", last=point)
+        half = self.planes.image_px / 2.0
+        own = 0 if view == EN_FACE else view
+        for other in (p for p in range(3) if p != own):
+            dx, dy = self.planes.line_direction(view, other)
+            across = abs((x - cx) * dy - (y - cy) * dx)
+            along = abs((x - cx) * dx + (y - cy) * dy)
+            if across <= tolerance:
+                kind = "move" if along <= MOVE_FRACTION * half else "turn"
+                return _Drag(view, kind, other, last=point)
+        return _Drag(view, "pan", last=point, last_xy=(x, y))
+
+    def drag_to(self, view: int, x: float, y: float) -> None:
+        drag = self.drag
+        if drag is None or drag.view != view:
+            return
+        point = self.planes.plane(view).to_mm(x, y)
+        if drag.kind == "pan":
+            self.views[view].view_box.translateBy(x=drag.last_xy[0] - x, y=drag.last_xy[1] - y)
+            return
+        if drag.kind == "centre":
+            self.planes.move(point - drag.last)
+        elif drag.kind == "move":
+            normal = self.planes.frame[drag.plane]
+            self.planes.move(float((point - drag.last) @ normal) * normal)
+        else:
+            centre, normal = self.planes.centre, self.planes.plane(view).normal
+            a, b = drag.last - centre, point - centre
+            angle = math.degrees(math.atan2(float(np.cross(a, b) @ normal), float(a @ b)))
+            self._turn(normal, angle)
+        drag.last = point
+        self.refresh()
+
+    def _turn(self, axis: np.ndarray, degrees: float) -> None:
+        """Rotate the planes; plane A leaving the valve plane drops the surgical-view words."""
+        about_a = abs(float(self.planes.plane(0).normal @ axis)) > 1 - 1e-9
+        self.planes.rotate(axis, degrees)
+        if self.aligned:
+            self._set_aligned(False, (1, 2) if about_a else (0, 1, 2, EN_FACE))
+
+    def release(self, view: int) -> None:
+        self.drag = None
+
+    def double_click(self, view: int) -> None:
+        if self.tool == "area" and self.draft_view == view:
+            self.finish_draft()
+
+    def key(self, view: int, event: QKeyEvent) -> bool:
+        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        plane = self.planes.plane(view)
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if key in arrows:
+            dx, dy = arrows[Qt.Key(key)]
+            if not shift:
+                self.planes.move(STEP_MM * (dx * plane.row_dir + dy * plane.col_dir))
+            elif dx:
+                self._turn(plane.normal, TURN_DEG * dx)
+            else:
+                self._turn(plane.row_dir, TURN_DEG * dy)
+        elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            self.planes.move((STEP_MM if key == Qt.Key.Key_PageDown else -STEP_MM) * plane.normal)
+        elif key == Qt.Key.Key_Space:
+            self.toggle_play()
+            return True
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finish_draft()
+            return True
+        elif key == Qt.Key.Key_Escape:
+            if self.draft:
+                self.cancel_draft()
+            else:
+                self.set_tool("navigate")
+            return True
+        else:
+            return False
+        self.refresh()
+        return True
+
+    # --- measuring -----------------------------------------------------------------------------
+    def _measure_click(self, view: int, x: float, y: float, point: np.ndarray) -> None:
+        if self.draft_view != view:
+            self.draft = []
+            self.draft_view = view
+        if self.tool == "area" and len(self.draft) >= 3:
+            fx, fy, _ = self.planes.plane(view).to_image(self.draft[0])
+            if math.hypot(x - fx, y - fy) <= GRAB_PX * self.views[view].screen_px():
+                self.finish_draft()
+                return
+        self.draft.append(point)
+        needed = {"distance": 2, "point": 1}.get(self.tool)
+        if needed is not None and len(self.draft) >= needed:
+            self.finish_draft()
+        else:
+            self.redraw_overlays()
+
+    def cancel_draft(self) -> None:
+        self.draft, self.draft_view = [], None
+        self.redraw_overlays()
+
+    def finish_draft(self) -> Mark | None:
+        """Turn the clicks into a 3D mark of the open case (None, with the reason shown, when refused)."""
+        kind, view, points = _KINDS.get(self.tool), self.draft_view, list(self.draft)
+        self.cancel_draft()
+        if kind is None or view is None or not points:
+            return None
+        plane = self.planes.plane(view)
+        half = plane.size[0] / 2.0
+        mark_plane = MarkPlane(_vec(plane.to_mm(half, half)), _vec(plane.row_dir), _vec(plane.col_dir))
+        return self.add_mark(kind, [_vec(p) for p in points], mark_plane)
+
+    def add_mark(self, kind: MarkType, points: list[tuple[float, float, float]], plane: MarkPlane) -> Mark | None:
+        doc = getattr(self.session, "document", None)
+        if doc is None:
+            self.show_status("no case is open: File → New Case first (the mark was not kept)")
+            return None
+        label = self.label_box.currentText().strip()
+        info = self.volume.info
+        try:
+            mark = Mark(doc.new_id("marks"), kind, label, info.sop_instance_uid, self.time_index + 1, None, (),
+                        purpose=purpose_for(label), points3d=tuple(points), plane=plane)
+            results = measure_mark_3d(mark)
+        except InputError as exc:
+            self.show_status(str(exc))
+            return None
+        doc.ensure_image(mark.sop_instance_uid, info.path)
+        if not self.session.push(AddMark(mark)):
+            return None
+        shown = ", ".join(f"{r.label} {r.value:.2f} {r.unit.replace('2', '²')}" for r in results)
+        self.show_status(f"{mark.id}: {shown or 'point placed'} (3D, time point {mark.frame_number})")
+        self.marksChanged.emit()
+        self.redraw_overlays()
+        return mark
+
+    def _annulus_click(self, view: int, point: np.ndarray) -> None:
+        self.draft.append(point)
+        self.draft_view = view
+        if len(self.draft) < 3:
+            self.show_status(f"Align to valve: click the {ANNULUS_STEPS[len(self.draft)]}")
+            self.redraw_overlays()
+            return
+        anterior, lateral, medial = self.draft
+        self.cancel_draft()
+        try:
+            self.align_to_annulus(anterior, lateral, medial)
+        except ValueError:
+            self.show_status("Align to valve: the three points must not lie on one line; click them again")
+            return
+        self.show_status("Plane A and the en-face view now lie on the annulus (seen from the left atrium)")
+        self.set_tool("navigate")
+
+
+def _vec(v: np.ndarray) -> tuple[float, float, float]:
+    return float(v[0]), float(v[1]), float(v[2])
+
+
+class VolumeWindow(QWidget):
+    """A top-level window holding one volume viewer; closing it closes the volume."""
+
+    def __init__(self, volume: Volume, session: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle(f"3D volume – {Path(volume.info.path).name}")
+        self.viewer = VolumeViewer(volume, session, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.viewer)
+        self.resize(1100, 900)
+
+    def closeEvent(self, event: Any) -> None:
+        self.viewer.set_playing(False)
+        self.viewer.volume.close()
+        super().closeEvent(event)
+
+
+def open_volume_window(path: str | Path, session: Any = None, parent: QWidget | None = None,
+                       cache: Any = None, on_error: Callable[[str], None] | None = None) -> VolumeWindow | None:
+    """Open ``path`` in a new volume window (None, with ``on_error`` told why, when it cannot be read)."""
+    try:
+        volume = Volume.open(path, cache=cache)
+    except InputError as exc:
+        if on_error is not None:
+            on_error(f"{path}: {exc}")
+        return None
+    window = VolumeWindow(volume, session, parent)
+    window.show()
+    return window
