@@ -34,13 +34,18 @@ MAX_DEVICES = 10
 MAX_JETS = 20
 #: Flagged frames (each is a PNG and a DICOM image of the report).
 MAX_KEY_IMAGES = 30
+#: User calibrations (one per image region at most).
+MAX_CALIBRATIONS = MAX_IMAGES
+#: Values imported from SRs, and those no quantity took (a cart's SR holds a few hundred).
+MAX_IMPORTED = 2_000
 #: Characters of any one text (notes, labels, ids); the case notes are the longest.
 MAX_TEXT_CHARS = 20_000
 
 #: Top-level lists and their most entries.
 MAX_ENTRIES: Mapping[str, int] = {
     "marks": MAX_MARKS, "images": MAX_IMAGES, "calculations": MAX_CALCULATIONS, "devices": MAX_DEVICES,
-    "jets": MAX_JETS, "key_images": MAX_KEY_IMAGES,
+    "jets": MAX_JETS, "key_images": MAX_KEY_IMAGES, "calibrations": MAX_CALIBRATIONS,
+    "imported": MAX_IMPORTED, "imported_unknown": MAX_IMPORTED,
 }
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')

@@ -75,6 +75,12 @@ def test_too_many_devices_is_refused(tmp_path: Path) -> None:
     assert "'devices' has 10 000 entries, more than the limit of 10" in _refused(tmp_path, json.dumps(_doc(devices=devices)))
 
 
+def test_too_many_imported_values_are_refused(tmp_path: Path) -> None:
+    imported = [{"id": f"imp{i}"} for i in range(limits.MAX_IMPORTED + 1)]
+    assert "'imported' has 2 001 entries, more than the limit of 2 000" in _refused(
+        tmp_path, json.dumps(_doc(imported=imported)))
+
+
 def test_too_many_points_in_one_mark_is_refused(tmp_path: Path) -> None:
     trace = [[i % 800, 300] for i in range(limits.MAX_POINTS_PER_MARK + 1)]
     message = _refused(tmp_path, json.dumps(_doc(marks=[_mark("m1", [[0, 0], [1, 1]]), _mark("t7", trace)])))
