@@ -458,8 +458,9 @@ class MainWindow(QMainWindow):
 
     def _case_images(self, path: Path, case: Case) -> list[Path]:
         """The image files of the case just opened from ``path`` (load problems and missing images are notices)."""
-        for where, message in case.load_errors:
-            self.notices.warning(f"{path}: {where}: {message}")
+        for where, message in case.load_errors:  # a reference or limit message already names file and item
+            named = case.path is not None and message.startswith(f"{case.path}: ")
+            self.notices.warning(message if named else f"{path}: {where}: {message}")
         self.caseOpened.emit(case)
         found = []
         for entry in case.images:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+from pydicom.dataset import Dataset
 
 from pacs.nodes import user_data_dir
 
@@ -77,3 +80,38 @@ class StudyFolder:
 
     def land_bytes(self, sop_instance_uid: str, data: bytes) -> Path:
         return self.land(sop_instance_uid, lambda out: out.write(data))
+
+
+class StudyGuard:
+    """Admits only instances of the requested study, of one patient, into its folder.
+
+    A PACS (misconfigured, or hostile) may answer a retrieve with instances of another study; stored
+    in this study's folder they would open as part of it, next to the wrong patient's name. The
+    patient is the one the first admitted instance names, unless the caller knows it already.
+    """
+
+    def __init__(self, study_instance_uid: str, patient_id: str | None = None) -> None:
+        self.study_instance_uid = study_instance_uid
+        self.patient_id = patient_id
+        self.refused: list[str] = []
+        self._lock = threading.Lock()
+
+    def refusal(self, ds: Dataset, source: str) -> str | None:
+        """Why ``ds`` (from ``source``, e.g. the PACS address) is not stored, or None to store it;
+        every refusal is also kept in ``refused``."""
+        sop = str(ds.get("SOPInstanceUID", "")) or "(no SOP Instance UID)"
+        study = str(ds.get("StudyInstanceUID", ""))
+        patient = str(ds.get("PatientID", ""))
+        with self._lock:
+            if study != self.study_instance_uid:
+                reason = (f"{source} sent instance {sop} of study {study or '(none)'}, not of the requested study"
+                          f" {self.study_instance_uid}: refused, not stored")
+            elif self.patient_id is not None and patient != self.patient_id:
+                reason = (f"{source} sent instance {sop} of study {study} for patient ID {patient!r}, but the study's"
+                          f" other instances are of patient ID {self.patient_id!r}: refused, not stored")
+            else:
+                if self.patient_id is None:
+                    self.patient_id = patient
+                return None
+            self.refused.append(reason)
+            return reason

@@ -25,7 +25,16 @@ def parse_enum(enum: type[E], value: object, where: str) -> E:
         for member in enum:
             if member.value == value:
                 return member
-    raise ValueError(f"{where}: {value!r} is not one of {allowed(enum)}")
+    kind = "" if isinstance(value, str) else f" (a JSON {json_kind(value)}, not a string)"
+    raise ValueError(f"{where}: {value!r} is not one of {allowed(enum)}{kind}")
+
+
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, in the words of docs/case-file.md: list, object, number, true/false, null."""
+    if isinstance(value, bool):
+        return "true/false"
+    kinds = {list: "list", dict: "object", int: "number", float: "number", str: "string", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 class DeviceKind(StrEnum):

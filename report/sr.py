@@ -6,7 +6,8 @@ family, LOINC/SCT/DCM) with UCUM units, in one TID 5202 Findings section per str
 Measurement Group per image mode (``report.sr_tid5200``). Per-beat values carry Derivation
 "Measured", the value chosen from the beats Derivation "Mean", Selection Status and the number of
 beats; each references its image, frame and the SCOORD of its marks. Marks are already in SCOORD
-image coordinates, so points are written as they are. Values a plausibility gate holds are left out.
+image coordinates, so points are written as they are (a trace of more than 2 000 points simplified within
+0.25 px: planning.limits.display_points). Values a plausibility gate holds are left out.
 Devices, segments, jet locations and the decision-support statuses have no standard codes: they are
 in a separate container of the private scheme ``99TEERPLAN``, declared in the Coding Scheme
 Identification Sequence, as are the registry's private method codes
@@ -31,6 +32,7 @@ from pydicom.sr.coding import Code
 
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
+from planning.limits import display_points
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
@@ -161,7 +163,7 @@ def _coordinates(report: Report, marks: Sequence[Mark]) -> list[hd.sr.Coordinate
         image = report.image(mark.sop_instance_uid)
         if image is None or not mark.points:  # a 3D mark (points in mm of a volume) has no 2D SCOORD
             continue
-        points = [list(p) for p in mark.points]
+        points = [list(p) for p in display_points(mark.points)]  # a long trace simplified within 0.25 px
         if mark.type == "area" and points[0] != points[-1]:
             points.append(points[0])  # a closed POLYLINE is the SCOORD polygon
         frames = [mark.frame_number] if image.frames > 1 else None
