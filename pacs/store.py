@@ -21,6 +21,8 @@ from pydicom.dataset import Dataset
 from pacs.nodes import user_data_dir
 
 PART_SUFFIX = ".part"
+#: Retrieved studies are patient data: readable by the user only, as the case file and every export.
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
@@ -64,11 +66,11 @@ class StudyFolder:
 
         If ``write`` raises (or the process dies), the final name never appears.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._make_folder()
         final = self.instance_path(sop_instance_uid)
         part = final.with_name(f".{final.name}{PART_SUFFIX}")
         try:
-            with open(part, "wb") as out:
+            with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as out:
                 write(out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -77,6 +79,13 @@ class StudyFolder:
             part.unlink(missing_ok=True)
             raise
         return final
+
+    def _make_folder(self) -> None:
+        """The study folder (and a new store root) created user-only; an existing folder is left as it is."""
+        for folder in (self.path.parent, self.path):
+            if not folder.is_dir():
+                folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+                folder.chmod(FOLDER_MODE)
 
     def land_bytes(self, sop_instance_uid: str, data: bytes) -> Path:
         return self.land(sop_instance_uid, lambda out: out.write(data))
