@@ -25,7 +25,7 @@ from measurements.concepts import (
     QUANTITIES,
 )
 from measurements.concepts import round_half_up as round_half_up  # re-exported: its users import it from here
-from measurements.results import UNITS, Grade
+from measurements.results import Grade
 
 #: Scheme names and the HR band are defined in measurements.concepts and re-exported here for the band users.
 __all__ = ["ACC", "EAE", "GERMAN", "HR_VALIDITY", "MG_VALID_HR_BPM", "MR5", "MVARC", "POST_TEER"]
@@ -198,13 +198,6 @@ def shown(quantity: str, value: float) -> float:
     if quantum is None or not math.isfinite(value):
         return value
     return float(round_half_up(value, quantum))
-
-
-def display(quantity: str, value: float) -> str:
-    """The value as printed, with its unit: e.g. ``display("mean_gradient", 6.5213) == "6.5 mmHg"``."""
-    quantum = PRECISION.get(_PRECISION_OF.get(quantity, quantity))
-    text = str(round_half_up(value, quantum)) if quantum and math.isfinite(value) else f"{value:g}"
-    return f"{text} {UNITS.get(quantity, '')}".strip()
 
 
 def schemes_of(key: str) -> tuple[str, ...]:
