@@ -52,6 +52,14 @@ class Tool:
     def left(event: Any) -> bool:
         return event.button() == Qt.MouseButton.LeftButton
 
+    def drag_line(self, viewport: Viewport, event: Any, pos: QPointF) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The line a left drag draws, from where the button went down to ``pos`` (image coordinates)."""
+        event.accept()
+        if event.isStart() or not self.points:
+            start = viewport.image_item.mapFromScene(event.buttonDownScenePos())
+            self.points = [(start.x(), start.y())]
+        return self.points[0], (pos.x(), pos.y())
+
 
 def screen_distance(viewport: Viewport, a: tuple[float, float], b: tuple[float, float]) -> float:
     pa, pb = viewport.image_to_widget(*a), viewport.image_to_widget(*b)

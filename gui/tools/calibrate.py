@@ -91,14 +91,10 @@ class CalibrateTool(Tool):
     def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
         if not self.left(event):
             return False
-        event.accept()
-        here = (pos.x(), pos.y())
-        if event.isStart() or not self.points:
-            start = viewport.image_item.mapFromScene(event.buttonDownScenePos())
-            self.points = [(start.x(), start.y())]
-        self.overlay.show_line_draft((self.points[0], here), f"{line_length_px((self.points[0], here)):.0f} px")
+        first, here = self.drag_line(viewport, event, pos)
+        self.overlay.show_line_draft((first, here), f"{line_length_px((first, here)):.0f} px")
         if event.isFinish():
-            self.points = [self.points[0], here]
+            self.points = [first, here]
             self.finish()
         return True
 

@@ -17,14 +17,10 @@ class DistanceTool(Tool):
     def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
         if not self.left(event):
             return False
-        event.accept()
-        here = (pos.x(), pos.y())
-        if event.isStart() or not self.points:
-            start = viewport.image_item.mapFromScene(event.buttonDownScenePos())
-            self.points = [(start.x(), start.y())]
-        self.overlay.show_draft(self.kind, (self.points[0], here))
+        first, here = self.drag_line(viewport, event, pos)
+        self.overlay.show_draft(self.kind, (first, here))
         if event.isFinish():
-            self.points = [self.points[0], here]
+            self.points = [first, here]
             self.finish()
         return True
 
