@@ -9,13 +9,14 @@ beats; each references its image, frame and the SCOORD of its marks. Marks are a
 image coordinates, so points are written as they are. Values a plausibility gate holds are left out.
 
 A measurement on 3D marks (placed on an MPR plane of a volume) references the volume instance with
-the frames of its time point and gives each mark a SCOORD3D in mm of the volume's Frame of
-Reference (POLYGON for an area, closed, its vertices on their best-fit plane; POLYLINE for a
-distance; POINT). The SR is then a Comprehensive 3D SR (1.2.840.10008.5.1.4.1.1.88.34), the SR
-class that may hold SCOORD3D; without a volume it stays a Comprehensive SR. A volume without a
-Frame of Reference UID (the Philips QLAB Cartesian export has none) cannot anchor a SCOORD3D: its
-marks get a text comment saying so, and the image reference (the whole instance: the export's
-Number of Frames cannot be trusted) names the volume.
+the frames of its time point, sits in a 3D mode Measurement Group, and gives each mark a SCOORD3D
+in mm of the volume's Frame of Reference (POLYGON for an area, closed, its vertices on their
+best-fit plane; POLYLINE for a distance; POINT). The SR is then a Comprehensive 3D SR
+(1.2.840.10008.5.1.4.1.1.88.34), the SR class that may hold SCOORD3D; without a volume it stays a
+Comprehensive SR. A volume without a Frame of Reference UID (the Philips QLAB Cartesian export has
+none) cannot anchor a SCOORD3D: its marks get a text comment saying so, and the image reference
+(the whole instance: the export's Number of Frames cannot be trusted) names the volume.
+
 Devices, segments, jet locations and the decision-support statuses have no standard codes: they are
 in a separate container of the private scheme ``99TEERPLAN``, declared in the Coding Scheme
 Identification Sequence, as are the registry's private method codes
@@ -302,9 +303,17 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
 
-def _coding(m: Measurement) -> echo.Coding:
+def on_volume(report: Report, m: Measurement) -> bool:
+    """True when every mark ``m`` is measured on is a 3D mark (placed on an MPR plane of a volume)."""
+    marks = [report.mark(i) for i in m.source]
+    return bool(marks) and all(mk is not None and bool(mk.points3d) for mk in marks)
+
+
+def _coding(report: Report, m: Measurement) -> echo.Coding:
+    """The NUM coding of ``m``; measured on a volume, its image mode is 3D mode (CID 12224), not 2D."""
     c = measurement_concept(m)
-    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, c.flow, c.mode)
+    mode = code(concepts.MODE_3D) if c.mode is not None and on_volume(report, m) else c.mode
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, c.flow, mode)
 
 
 def _refs(report: Report, m: Measurement, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContentItem]:
@@ -322,7 +331,7 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list
     """One Findings section per structure: measurements without an image mode directly in it (derived
     values), the others in one Measurement Group per image mode, each in report order."""
     ms = [m for m in report.measurements if exported(m)]
-    codings = [_coding(m) for m in ms]
+    codings = [_coding(report, m) for m in ms]
     roles = echo.beat_roles(ms)
     sections = []
     for subject in _section_subjects(codings):

@@ -128,6 +128,20 @@ def test_each_3d_num_has_a_scoord3d_with_the_marks_points_in_the_volumes_frame(c
     assert sorted(seen) == ["gap", "lat", "lat", "med", "med"]  # the sum carries both orifices
 
 
+def test_3d_nums_sit_in_a_3d_mode_measurement_group(case3d: dict) -> None:
+    def mode(item: Dataset) -> tuple[str, str]:
+        code = next(c.ConceptCodeSequence[0] for c in item.ContentSequence
+                    if c.ValueType == "CODE" and c.ConceptNameCodeSequence[0].CodeValue == "399264008")
+        return str(code.CodeValue), str(code.CodingSchemeDesignator)
+
+    ds = pydicom.dcmread(case3d["sr"])
+    nums = _nums_on_volume(ds)
+    assert len(nums) == 4 and {mode(n) for n in nums} == {("426865009", "SCT")}  # CID 12224 "3D mode", not 2D
+    groups = [g for g in _content(ds) if g.ValueType == "CONTAINER" and any(n in _content(g) for n in nums)
+              and g.ConceptNameCodeSequence[0].CodeValue == "125007"]
+    assert groups and all(mode(g) == ("426865009", "SCT") for g in groups)
+
+
 def test_the_image_reference_names_the_volume_and_the_frames_of_its_time_point(case3d: dict) -> None:
     ds = pydicom.dcmread(case3d["sr"])
     slices = SHAPE[0]
@@ -194,3 +208,23 @@ def test_an_sr_without_3d_marks_stays_a_comprehensive_sr(study: dict, tmp_path: 
     sr = build_sr(report, evidence_for(report, sources_of(study).headers))
     assert sr.SOPClassUID == COMPREHENSIVE_SR
     assert not [i for i in _content(sr) if i.ValueType == "SCOORD3D"]
+
+
+def test_the_anonymised_3d_sr_replaces_the_frame_of_reference_with_the_other_uids(case3d: dict,
+                                                                                   tmp_path: Path) -> None:
+    from planning.case import load_case
+    from report.build import build_report
+    from report.export import export_report
+
+    report, sources = build_report(load_case(case3d["sr"].parent.parent / "case.mitraplan.json"))
+    result = export_report(report, sources, tmp_path / "anon", anonymise=True)
+    assert result.sr is not None and result.failures == []
+    ds = pydicom.dcmread(result.sr)
+    items = _content(ds)
+    frames_of_reference = {str(i.ReferencedFrameOfReferenceUID) for i in items if i.ValueType == "SCOORD3D"}
+    assert len(frames_of_reference) == 1 and case3d["header"].FrameOfReferenceUID not in frames_of_reference
+    images = {str(i.ReferencedSOPSequence[0].ReferencedSOPInstanceUID) for i in items if i.ValueType == "IMAGE"}
+    evidence = {str(r.ReferencedSOPInstanceUID) for study in ds.CurrentRequestedProcedureEvidenceSequence
+                for series in study.ReferencedSeriesSequence for r in series.ReferencedSOPSequence}
+    assert images == evidence and case3d["truth"]["sop_instance_uid"] not in images
+    assert dciodvfy_errors(result.sr) == []
