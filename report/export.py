@@ -13,6 +13,7 @@ import highdicom as hd
 import numpy as np
 from PySide6.QtGui import QImage
 
+from imaging.errors import InputError
 from planning.study import StudyIdentity, StudyMismatch, conflicts_with, one_study_message
 from report import keyimages
 from report.anonymise import UidMap, anonymise_report, deidentify
@@ -100,6 +101,21 @@ def frame_loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
     return load
 
 
+def plane_loader(sources: Sources) -> keyimages.PlaneLoader:
+    """Reslices MPR key images from the source volumes of ``sources`` (imaging.mpr)."""
+    def load(ref: ImageRef, timepoint: int, view: keyimages.MprView) -> np.ndarray:
+        from imaging.mpr import reslice, to_grey8
+        from imaging.volume import Volume
+
+        with Volume.open(sources.paths[ref.sop_instance_uid]) as volume:
+            if not 1 <= timepoint <= volume.timepoints:
+                raise InputError(f"time point {timepoint} is beyond the volume's {volume.timepoints}")
+            plane = reslice(volume.timepoint(timepoint - 1), volume.geometry, view.origin, view.row_dir,
+                            view.col_dir, view.size, view.pixel_mm)
+        return to_grey8(plane)
+    return load
+
+
 def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: list[str]) -> Report:
     """Drop key images whose source or frame is missing, or (anonymised) may carry burned-in identifiers."""
     keep = []
@@ -133,7 +149,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
     report = _keys_allowed(report, sources, anonymise, warnings)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings)
+        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings, plane_loader(sources))
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
     dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures)

@@ -228,3 +228,51 @@ def test_the_anonymised_3d_sr_replaces_the_frame_of_reference_with_the_other_uid
                 for series in study.ReferencedSeriesSequence for r in series.ReferencedSOPSequence}
     assert images == evidence and case3d["truth"]["sop_instance_uid"] not in images
     assert dciodvfy_errors(result.sr) == []
+
+
+def test_the_key_image_of_3d_marks_is_an_mpr_of_their_plane_with_the_marks_drawn(case3d: dict) -> None:
+    """One MPR key image (the three marks share a plane): PNG and Secondary Capture; the orifice centre
+    of the phantom's truth is dark blood in it and each drawn vertex is yellow ink."""
+    from report.keyimages import mpr_view
+    from report.model import Mark as ReportMark
+
+    out = case3d["sr"].parent
+    assert (out / "key-k1.png").is_file() and not (out / "key-k2.png").exists()
+    sc = pydicom.dcmread(out / "key-k1.dcm")
+    assert dciodvfy_errors(out / "key-k1.dcm") == []
+    ref = sc.SourceImageSequence[0]
+    assert ref.ReferencedSOPInstanceUID == case3d["truth"]["sop_instance_uid"] and "ReferencedFrameNumber" not in ref
+    assert sc.DerivationDescription.startswith(f"MPR of time point {TIMEPOINT} ")
+    marks = [ReportMark(m["id"], m["type"], m["label"], m["sop_instance_uid"], TIMEPOINT, None, (),
+                        points3d=tuple(tuple(p) for p in m["points3d"]),
+                        plane=tuple(tuple(m["plane"][k]) for k in ("origin", "row_dir", "col_dir")))
+             for m in case3d["marks"].values()]
+    view = mpr_view(marks)
+    pixels = sc.pixel_array
+
+    def at(point_mm: list[float]) -> np.ndarray:
+        d = np.asarray(point_mm) - view.origin  # pixel (c, r) centre = origin + c·pixel·row + r·pixel·col
+        c, r = (round(float(d @ axis) / view.pixel_mm) for axis in (view.row_dir, view.col_dir))
+        return pixels[r, c].astype(int)
+
+    lateral = next(o for o in case3d["truth"]["orifices"] if o["name"] == "lateral")
+    # inside the orifice, 0.6 of its across semi-axis (3.2 mm x 0.8) from the centre: off the centre line
+    inside = np.asarray(lateral["centre_mm"]) - 0.6 * 3.2 * OPENING * np.asarray(case3d["truth"]["across_dir"])
+    assert max(at(inside.tolist())) < 60  # blood (20), neither ink nor leaflet tissue (180)
+    ink = at(case3d["marks"]["lat"]["points3d"][0])
+    assert ink[0] > 200 and ink[1] > 180 and ink[2] < 100  # the yellow of the marks (#ffe600)
+
+
+def test_marks_off_their_recorded_plane_are_shown_in_their_own_plane(case3d: dict) -> None:
+    """A plane record that the points do not lie on (here the volume's x-y plane) is not used: the MPR
+    is the points' best-fit plane, the phantom's valve plane."""
+    from report.keyimages import mpr_view
+    from report.model import Mark as ReportMark
+
+    m = case3d["marks"]["lat"]
+    mark = ReportMark("lat", "area", "", m["sop_instance_uid"], TIMEPOINT, None, (),
+                      points3d=tuple(tuple(p) for p in m["points3d"]),
+                      plane=((0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)))
+    view = mpr_view([mark])
+    normal = np.cross(view.row_dir, view.col_dir)
+    assert abs(float(normal @ np.asarray(case3d["truth"]["valve_normal"]))) == pytest.approx(1.0, abs=1e-9)
