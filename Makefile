@@ -8,10 +8,11 @@ DEMO_OUT ?= demo-out
 
 .PHONY: run test bench wheel sysdeps venv lint clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package of the install (decoders included) to the versions the suite passed with
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -5,8 +5,8 @@ vertices, jet neck, hinge points, clip centres), so ``mitraplan measure`` on the
 numbers that can be checked by hand: CW inflow traces of two consecutive beats (mean gradient,
 heart rate) and a pressure half-time constrained to the E-wave deceleration, the MR jet trace, the
 PISA radius and the vena contracta of the lateral para-clip jet, the free leaflet lengths from the
-hinges to the two clips, and the annulus diameter. Two MitraClip devices and the jet complete the
-findings.
+hinges to the two clips, and the annulus diameter. Two MitraClip devices, the jet and the clinician's
+total residual MR grade complete the findings.
 
 Not in the demo (the phantom has no view for them): orifice planimetry (needs an en-face/3D
 view) and continuity MVA (needs an LVOT view and a PW LVOT trace).
@@ -42,6 +42,12 @@ DEMO_CASE_NAME = "demo.mitraplan.json"
 DEMO_ALIASING_M_S = 0.385
 #: Beats of the inflow strip traced (two consecutive beats give the heart rate).
 DEMO_INFLOW_BEATS = 2
+#: The clinician's integrated total residual MR: the phantom has one jet, graded moderate on its vena
+#: contracta (0.50 cm: moderate after TEER, ASE 2019); its PISA (EROA 0.10 cm², mild) is supportive only
+#: after TEER, so the total is the jet's grade.
+DEMO_TOTAL_MR = MRGrade.MODERATE
+DEMO_TOTAL_MR_BASIS = ("one residual jet (lateral para-clip): vena contracta and colour extent, integrated;"
+                       " PISA supportive only after TEER")
 
 
 def _image_path(path: Path, case_path: Path | None) -> str:
@@ -134,6 +140,7 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
                           notes="Demo: free length measured hinge to clip, systole.").to_json(),
         notes="Demo case over the synthetic MitraPlan phantom (known truth); not patient data.",
         path=None if case_path is None else case_path.resolve(),
+        extra={"residual_mr": {"total_grade": DEMO_TOTAL_MR.value, "basis": DEMO_TOTAL_MR_BASIS}},
     )
 
 

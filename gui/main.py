@@ -20,6 +20,7 @@ from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
 COMMANDS: dict[str, str] = {
+    "compare": "gui.cli.compare",
     "demo": "gui.cli.demo",
     "frame": "gui.cli.frame",
     "import-sr": "gui.cli.import_sr",

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.annotate import Annotation
+from gui.dialogs.priors import PriorActions
+from gui.dialogs.signoff import SignOffActions
 from gui.icons import media_icon
 from gui.import_measurements import ImportMeasurements
 from gui.key_images import KeyImageFlags
@@ -187,6 +189,10 @@ class MainWindow(QMainWindow):
         self.volumes: VolumeMenu = VolumeMenu(self)  # File → Open 3D Volume (gui/volume)
         self.actions_by_name.update(self.case_docks.show_actions)
         self.actions_by_name.update(self.report.actions)
+        self.signoff: SignOffActions = SignOffActions(self)
+        self.actions_by_name.update(self.signoff.actions)
+        self.priors: PriorActions = PriorActions(self)
+        self.actions_by_name.update(self.priors.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
         self.import_measurements: ImportMeasurements = ImportMeasurements(self)
         self.actions_by_name["import_measurements"] = self.import_measurements.action
@@ -318,7 +324,7 @@ class MainWindow(QMainWindow):
         m("playback", "&Playback", ["play", "step_back", "step_forward", "prev_beat", "next_beat", "first", "last", None,
                                     "prev_loop", "next_loop", None, "slower", "faster", None, "range_start", "range_end",
                                     "range_clear", None, "sync_off", "sync_frame", "sync_cycle"])
-        m("report", "&Report", ["report_preview", "report_export"])
+        m("report", "&Report", ["report_preview", "report_export", None, "add_prior", None, "sign_off", "amend"])
         m("help", "&Help", ["shortcuts", "about"])
 
     def _build_toolbar(self) -> None:
@@ -452,8 +458,9 @@ class MainWindow(QMainWindow):
 
     def _case_images(self, path: Path, case: Case) -> list[Path]:
         """The image files of the case just opened from ``path`` (load problems and missing images are notices)."""
-        for where, message in case.load_errors:
-            self.notices.warning(f"{path}: {where}: {message}")
+        for where, message in case.load_errors:  # a reference or limit message already names file and item
+            named = case.path is not None and message.startswith(f"{case.path}: ")
+            self.notices.warning(message if named else f"{path}: {where}: {message}")
         self.caseOpened.emit(case)
         found = []
         for entry in case.images:

@@ -240,7 +240,7 @@ def _trace_averages(mark: Mark, per_beat: Sequence[Result], n_beats: int) -> lis
         warnings = tuple(dict.fromkeys(w for r in rs for w in r.warnings))
         if len(rs) < n_beats and q != "heart_rate":
             warnings += (f"{QUANTITY_LABELS.get(q, q)} from {len(rs)} of {n_beats} beats",)
-        sd = "" if stats.sd is None else f" (SD {thresholds.display(q, stats.sd)})"
+        sd = "" if stats.sd is None else f" (SD {concepts.value_text(q, stats.sd)})"
         out.append(replace(
             make_result(f"{mark.id}.{q}", f"{base}: {QUANTITY_LABELS.get(q, q)}, mean of {stats.n} beats", q,
                         stats.mean, (mark.id,), grading=grading if q != "heart_rate" else None,
@@ -485,7 +485,7 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
             sd = statistics.stdev(values)
             out.append(replace(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
                                            grading=_trace_grading(purpose),
-                                           method=f"mean of {len(values)} beats (SD {thresholds.display(q, sd)})"),
+                                           method=f"mean of {len(values)} beats (SD {concepts.value_text(q, sd)})"),
                                beats=len(values), sd=sd))
     return out
 

@@ -17,7 +17,9 @@ docs/quantities.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 #: Private coding scheme of the app (declared in every SR it writes).
 PRIVATE_SCHEME = "99TEERPLAN"
@@ -112,6 +114,11 @@ class Quantity:
     def ucum(self) -> Coded:
         return UCUM[self.unit]
 
+    @property
+    def unit_text(self) -> str:
+        """The unit as printed (``cm2`` → ``cm²``)."""
+        return unit_text(self.unit)
+
 
 _MR = (POST_TEER, MR5)
 _MS = (EAE, ACC)
@@ -203,3 +210,40 @@ def quantity(name: str) -> Quantity:
 def mr_quantities() -> frozenset[str]:
     """Quantities graded on the residual-MR scales (their class says how much MR there is)."""
     return frozenset(q.name for q in _ALL if MR5 in q.schemes or POST_TEER in q.schemes)
+
+
+# --- the one printed form of a measured value -----------------------------------------------------
+
+#: How a unit is printed where that differs from its name in the contract.
+DISPLAY_UNITS: dict[str, str] = {"cm2": "cm²"}
+#: Precision of a value whose quantity the registry does not know.
+FALLBACK_PRECISION = "0.01"
+
+
+def unit_text(unit: str) -> str:
+    """``cm2`` → ``cm²``; every other unit as named."""
+    return DISPLAY_UNITS.get(unit, unit)
+
+
+def round_half_up(value: float, quantum: str) -> Decimal:
+    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (docs/clinical-criteria.md §0.4, W15)."""
+    return Decimal(repr(float(value))).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
+
+
+def number_text(quantity: str, value: float) -> str:
+    """``value`` at the reporting precision of ``quantity`` (half-up), e.g. ``6.55 → "6.6"`` for a gradient.
+
+    Every output (tables, summary, decision-support texts, JSON ``shown``, captions) prints a measured
+    value through this function, so one value is one printed number everywhere.
+    """
+    if not math.isfinite(value):
+        return str(value)
+    known = QUANTITIES.get(quantity)
+    return str(round_half_up(value, known.precision if known else FALLBACK_PRECISION))
+
+
+def value_text(quantity: str, value: float, unit: str | None = None) -> str:
+    """:func:`number_text` with the printed unit (the registry's unless ``unit`` is given): ``"0.10 cm²"``."""
+    known = QUANTITIES.get(quantity)
+    name = unit if unit is not None else (known.unit if known else "")
+    return f"{number_text(quantity, value)} {unit_text(name)}".strip()

@@ -31,6 +31,8 @@ class ImportedFrom:
     sop_instance_uid: str
     observer: str
     device: str
+    #: an MR jet's trace value (regurgitant flow): never the mitral inflow's, never graded as stenosis
+    regurgitant: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {"sop_instance_uid": self.sop_instance_uid, "observer": self.observer, "device": self.device}

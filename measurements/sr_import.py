@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imaging.sr_read import SRCode, SRDocument, SRNum
-from measurements.concepts import PRIVATE_SCHEME, QUANTITIES, UCUM, Coded, Quantity
+from measurements.concepts import ANTEGRADE, PRIVATE_SCHEME, QUANTITIES, REGURGITANT, UCUM, Coded, Quantity
 
 METHOD, FLOW, MODE, SITE = ("370129005", "SCT"), ("260674002", "SCT"), ("399264008", "SCT"), ("363698007", "SCT")
 SELECTION_STATUS = ("121404", "DCM")
@@ -78,6 +78,13 @@ class Mapped:
         n = self.num.numbers.get(N_BEATS)
         return int(n) if n is not None else None
 
+    @property
+    def regurgitant(self) -> bool:
+        """True for a velocity, gradient or VTI of regurgitant flow (an MR jet), taken as the trace quantity
+        the registry codes for mitral inflow: such a value is never the inflow's."""
+        flow = self.num.modifiers.get(FLOW)
+        return flow is not None and flow.key == _key(REGURGITANT)
+
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
@@ -108,6 +115,12 @@ def _key(c: Coded | None) -> tuple[str, str] | None:
     return None if c is None else (c.value, c.scheme)
 
 
+def _trace_flow_of_mr_jet(name: tuple[str, str], want: tuple[str, str] | None, have: tuple[str, str]) -> bool:
+    """A trace quantity coded for mitral inflow (antegrade) met with regurgitant flow: the MR jet's own
+    trace value (MitraPlan codes MR jet traces so, as carts do); it maps, marked regurgitant."""
+    return name == FLOW and want == _key(ANTEGRADE) and have == _key(REGURGITANT)
+
+
 def _modifier_score(q: Quantity, num: SRNum) -> int | None:
     """How well the NUM's modifiers fit the quantity's (None: one contradicts it)."""
     assert q.sr is not None
@@ -120,7 +133,9 @@ def _modifier_score(q: Quantity, num: SRNum) -> int | None:
         elif want is None:
             score -= 1
         elif have.key != want:
-            return None
+            if not _trace_flow_of_mr_jet(name, want, have.key):
+                return None
+            score += 1  # below an exact match: a quantity coded for regurgitant flow itself wins
         else:
             score += 2
     return score

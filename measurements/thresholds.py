@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from measurements.concepts import ACC, EAE, GERMAN, HR_VALIDITY, MG_VALID_HR_BPM, MR5, MVARC, POST_TEER, QUANTITIES
-from measurements.results import UNITS, Grade
+from measurements.concepts import (
+    ACC,
+    EAE,
+    GERMAN,
+    HR_VALIDITY,
+    MG_VALID_HR_BPM,
+    MR5,
+    MVARC,
+    POST_TEER,
+    QUANTITIES,
+)
+from measurements.concepts import round_half_up as round_half_up  # re-exported: its users import it from here
+from measurements.results import Grade
 
 #: Scheme names and the HR band are defined in measurements.concepts and re-exported here for the band users.
 __all__ = ["ACC", "EAE", "GERMAN", "HR_VALIDITY", "MG_VALID_HR_BPM", "MR5", "MVARC", "POST_TEER"]
@@ -182,24 +192,12 @@ BANDS: tuple[Band, ...] = (
 _PRECISION_OF = {"posterior_leaflet_length": "distance"}
 
 
-def round_half_up(value: float, quantum: str) -> Decimal:
-    """Decimal round-half-away-from-zero of the shortest repr of ``value`` (docs/clinical-criteria.md §0.4, W15)."""
-    return Decimal(repr(float(value))).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
-
-
 def shown(quantity: str, value: float) -> float:
     """The value as printed in the report (rounded to the quantity's reporting precision)."""
     quantum = PRECISION.get(_PRECISION_OF.get(quantity, quantity))
     if quantum is None or not math.isfinite(value):
         return value
     return float(round_half_up(value, quantum))
-
-
-def display(quantity: str, value: float) -> str:
-    """The value as printed, with its unit: e.g. ``display("mean_gradient", 6.5213) == "6.5 mmHg"``."""
-    quantum = PRECISION.get(_PRECISION_OF.get(quantity, quantity))
-    text = str(round_half_up(value, quantum)) if quantum and math.isfinite(value) else f"{value:g}"
-    return f"{text} {UNITS.get(quantity, '')}".strip()
 
 
 def schemes_of(key: str) -> tuple[str, ...]:

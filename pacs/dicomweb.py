@@ -37,7 +37,7 @@ from pacs.query import (
     StudySummary,
     check_cancel,
 )
-from pacs.store import StudyFolder, safe_name
+from pacs.store import StudyFolder, StudyGuard, safe_name
 
 #: Ask for each instance in the transfer syntax the server stored (PS3.18 §8.7.3.5.2).
 NATIVE_DICOM = (("application/dicom", "*"),)
@@ -134,13 +134,17 @@ def _file_writer(ds: Dataset) -> Callable[[BinaryIO], None]:
 
 def retrieve(node: DicomWebNode, study_instance_uid: str, folder: StudyFolder, series_instance_uid: str | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None) -> RetrieveResult:
-    """WADO-RS: fetch each instance of the study (or series) not yet in ``folder``, in its stored transfer syntax."""
+    """WADO-RS: fetch each instance of the study (or series) not yet in ``folder``, in its stored transfer syntax.
+
+    An instance of another study or patient is refused, not stored, and named in ``RetrieveResult.refused``.
+    """
     result = RetrieveResult(study_instance_uid, folder.path, removed_partials=folder.remove_partials())
     present = folder.present()
     instances = find_instances(node, study_instance_uid, series_instance_uid)
     if not instances:
         raise PacsConfigError(nothing_found_message(node.address, study_instance_uid, series_instance_uid))
     client = _client(node)
+    guard = StudyGuard(study_instance_uid)
     for instance in instances:
         check_cancel(cancel)
         if safe_name(instance.sop_instance_uid) in present:
@@ -149,10 +153,11 @@ def retrieve(node: DicomWebNode, study_instance_uid: str, folder: StudyFolder, s
             with _plain_errors(node, "WADO-RS retrieve"):
                 ds = client.retrieve_instance(study_instance_uid, instance.series_instance_uid,
                                               instance.sop_instance_uid, media_types=NATIVE_DICOM)
-            result.received.append(folder.land(instance.sop_instance_uid,
-                                               _file_writer(ds)))
+            if guard.refusal(ds, f"The DICOMweb service {node.address}") is None:
+                result.received.append(folder.land(instance.sop_instance_uid, _file_writer(ds)))
         if progress:
             progress(len(result.received) + len(result.already_present), len(instances))
+    result.refused = list(guard.refused)
     return result
 
 

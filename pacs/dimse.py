@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -65,7 +66,7 @@ from pacs.query import (
     StudySummary,
     check_cancel,
 )
-from pacs.store import StudyFolder, safe_name
+from pacs.store import StudyFolder, StudyGuard, safe_name
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ COMMON_SOP_CLASSES: tuple[str, ...] = (
 _MAX_CONTEXTS = 127  # 128 per association (PS3.8), one kept for the query/retrieve model
 _PENDING = (0xFF00, 0xFF01)
 _UNCOMPRESSED = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+#: C-STORE status for an instance we refuse to keep (PS3.4 Annex B.2.3: Cxxx "cannot understand")
+_REFUSED = 0xC000
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +279,12 @@ def _storage_contexts(sop_classes: list[str]) -> list[tuple[str, UID]]:
 
 
 class _Receiver:
-    """The C-STORE handler of a retrieve: lands each instance atomically in the study folder."""
+    """The C-STORE handler of a retrieve: lands each instance of the requested study atomically in
+    its folder, and refuses (reports, never stores) an instance of another study or patient."""
 
-    def __init__(self, folder: StudyFolder, cancel: threading.Event | None) -> None:
-        self.folder, self.cancel = folder, cancel
+    def __init__(self, folder: StudyFolder, cancel: threading.Event | None, source: str) -> None:
+        self.folder, self.cancel, self.source = folder, cancel, source
+        self.guard = StudyGuard(folder.study_instance_uid)
         self.received: list[Path] = []
         self.lock = threading.Lock()
 
@@ -287,6 +292,14 @@ class _Receiver:
         if self.cancel is not None and self.cancel.is_set():
             return 0xA700  # refuse further sub-operations; the caller aborts the association
         sop_uid = str(cast(C_STORE, event.request).AffectedSOPInstanceUID)
+        try:
+            refusal = self.guard.refusal(event.dataset, f"The PACS {self.source}")
+        except Exception:  # noqa: BLE001 - pydicom raises many types on a malformed data set
+            refusal = f"The PACS {self.source} sent instance {sop_uid}, which cannot be read: refused, not stored"
+            self.guard.refused.append(refusal)
+        if refusal is not None:
+            log.warning("%s", refusal)
+            return _REFUSED
         try:
             path = self.folder.land_bytes(sop_uid, event.encoded_dataset(include_meta=True))
         except OSError:
@@ -319,12 +332,15 @@ def _retrieve_requests(study_uid: str, series_uid: str | None, missing: list[Rem
 
 def retrieve(node: DimseNode, study_instance_uid: str, folder: StudyFolder, series_instance_uid: str | None = None,
              progress: Progress | None = None, cancel: threading.Event | None = None,
-             move_port: int | None = None, move_bind: str = "") -> RetrieveResult:
+             move_port: int | None = None, move_bind: str | None = None) -> RetrieveResult:
     """Fetch a study (or one series) into ``folder`` by C-GET, or by C-MOVE to a temporary storage SCP.
 
     Leftover ``*.part`` files of an interrupted transfer are removed first; instances already in
     the folder are not fetched again (the missing ones are asked for one by one).
-    ``move_port``: use C-MOVE, receiving on that port (the PACS must know our AE title, host and port).
+    ``move_port``: use C-MOVE, receiving on that port (the PACS must know our AE title, host and port)
+    at ``move_bind``, else the node's ``move_bind``, else the local address that reaches the node
+    (never every interface). Instances of another study or patient are refused and listed in
+    ``RetrieveResult.refused``.
     """
     result = RetrieveResult(study_instance_uid, folder.path, removed_partials=folder.remove_partials())
     present = folder.present()
@@ -338,7 +354,7 @@ def retrieve(node: DimseNode, study_instance_uid: str, folder: StudyFolder, seri
     if not missing:
         return result
     check_cancel(cancel)
-    receiver = _Receiver(folder, cancel)
+    receiver = _Receiver(folder, cancel, node.address)
     total = len(instances) or None
     report = (lambda: progress(len(receiver.received) + len(result.already_present), total)) if progress else (lambda: None)
     requests = _retrieve_requests(study_instance_uid, series_instance_uid,
@@ -346,9 +362,27 @@ def retrieve(node: DimseNode, study_instance_uid: str, folder: StudyFolder, seri
     if move_port is None:
         _get(node, requests, sop_classes, receiver, report, cancel)
     else:
-        _move(node, requests, sop_classes, receiver, report, cancel, move_port, move_bind)
+        bind = move_bind or node.move_bind or local_address_to(node)
+        _move(node, requests, sop_classes, receiver, report, cancel, move_port, bind)
     result.received = sorted(receiver.received)
+    result.refused = list(receiver.guard.refused)
     return result
+
+
+def local_address_to(node: DimseNode) -> str:
+    """The local IP address this machine uses to reach ``node``: where a C-MOVE receiver listens, so
+    it is reachable by the PACS but not opened on every interface.
+
+    A UDP socket's ``connect`` only picks the route (no packet is sent), then ``getsockname`` names it.
+    """
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(node.host, node.port, type=socket.SOCK_DGRAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.connect(address)
+            return str(probe.getsockname()[0])
+    except OSError as exc:
+        raise PacsConfigError(f"Cannot tell which local address reaches {node.host} for the C-MOVE ({exc}); set the"
+                              " node's move_bind address.") from exc
 
 
 def _get(node: DimseNode, requests: list[Dataset], sop_classes: list[str], receiver: _Receiver,
@@ -406,8 +440,8 @@ def _follow_retrieve(link: _Link, what: str, responses: Iterator[tuple[Dataset, 
             continue
         report()
         failed = int(status.get("NumberOfFailedSuboperations", 0) or 0)
-        if code == 0x0000:
-            return
+        if code == 0x0000 or (code == 0xB000 and failed <= len(receiver.guard.refused)):
+            return  # every failed sub-operation is one we refused; the result names them
         if code == 0xFE00:
             raise PacsCancelledError(f"The {what} from {node.address} was cancelled.")
         if code in (0xA701, 0xA702, 0xA801) or failed:

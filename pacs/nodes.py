@@ -40,9 +40,14 @@ class DimseNode:
     calling_ae_title: str = DEFAULT_CALLING_AET
     name: str = ""
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: local address a C-MOVE receiver listens on; empty = the one that reaches ``host``
+    move_bind: str = ""
 
     def __post_init__(self) -> None:
         check_ae_title(self.ae_title, "the PACS AE title")
+        if self.move_bind in ("0.0.0.0", "::"):
+            raise PacsConfigError(f"the C-MOVE receiver address {self.move_bind!r} would listen on every interface;"
+                                  " give one local address, or leave it empty")
         check_ae_title(self.calling_ae_title, "our AE title")
         if not self.host:
             raise PacsConfigError("the PACS host is empty")

@@ -120,6 +120,8 @@ class RetrieveResult:
     received: list[Path] = field(default_factory=list)
     already_present: list[Path] = field(default_factory=list)
     removed_partials: int = 0
+    #: instances the PACS sent that are not of this study (or of its patient): named, never stored
+    refused: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> list[Path]:
@@ -128,7 +130,8 @@ class RetrieveResult:
     def to_json(self) -> dict[str, object]:
         return {"study_instance_uid": self.study_instance_uid, "folder": str(self.folder),
                 "received": len(self.received), "already_present": len(self.already_present),
-                "removed_partials": self.removed_partials, "files": [str(p) for p in self.files]}
+                "removed_partials": self.removed_partials, "refused": list(self.refused),
+                "files": [str(p) for p in self.files]}
 
 
 @dataclass(frozen=True, slots=True)

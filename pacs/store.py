@@ -11,13 +11,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from pydicom.dataset import Dataset
+
 from pacs.nodes import user_data_dir
 
 PART_SUFFIX = ".part"
+#: Retrieved studies are patient data: readable by the user only, as the case file and every export.
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
@@ -61,11 +66,11 @@ class StudyFolder:
 
         If ``write`` raises (or the process dies), the final name never appears.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._make_folder()
         final = self.instance_path(sop_instance_uid)
         part = final.with_name(f".{final.name}{PART_SUFFIX}")
         try:
-            with open(part, "wb") as out:
+            with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as out:
                 write(out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -75,5 +80,47 @@ class StudyFolder:
             raise
         return final
 
+    def _make_folder(self) -> None:
+        """The study folder (and a new store root) created user-only; an existing folder is left as it is."""
+        for folder in (self.path.parent, self.path):
+            if not folder.is_dir():
+                folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+                folder.chmod(FOLDER_MODE)
+
     def land_bytes(self, sop_instance_uid: str, data: bytes) -> Path:
         return self.land(sop_instance_uid, lambda out: out.write(data))
+
+
+class StudyGuard:
+    """Admits only instances of the requested study, of one patient, into its folder.
+
+    A PACS (misconfigured, or hostile) may answer a retrieve with instances of another study; stored
+    in this study's folder they would open as part of it, next to the wrong patient's name. The
+    patient is the one the first admitted instance names, unless the caller knows it already.
+    """
+
+    def __init__(self, study_instance_uid: str, patient_id: str | None = None) -> None:
+        self.study_instance_uid = study_instance_uid
+        self.patient_id = patient_id
+        self.refused: list[str] = []
+        self._lock = threading.Lock()
+
+    def refusal(self, ds: Dataset, source: str) -> str | None:
+        """Why ``ds`` (from ``source``, e.g. the PACS address) is not stored, or None to store it;
+        every refusal is also kept in ``refused``."""
+        sop = str(ds.get("SOPInstanceUID", "")) or "(no SOP Instance UID)"
+        study = str(ds.get("StudyInstanceUID", ""))
+        patient = str(ds.get("PatientID", ""))
+        with self._lock:
+            if study != self.study_instance_uid:
+                reason = (f"{source} sent instance {sop} of study {study or '(none)'}, not of the requested study"
+                          f" {self.study_instance_uid}: refused, not stored")
+            elif self.patient_id is not None and patient != self.patient_id:
+                reason = (f"{source} sent instance {sop} of study {study} for patient ID {patient!r}, but the study's"
+                          f" other instances are of patient ID {self.patient_id!r}: refused, not stored")
+            else:
+                if self.patient_id is None:
+                    self.patient_id = patient
+                return None
+            self.refused.append(reason)
+            return reason

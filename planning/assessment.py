@@ -14,13 +14,12 @@ missing inputs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
-from measurements.concepts import ACC, EAE, MVARC, quantity
+from measurements.concepts import ACC, EAE, MVARC, quantity, value_text
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
@@ -365,10 +364,6 @@ def fmt(value: float, places: int) -> str:
     return f"{shown(value, places):.{places}f}"
 
 
-#: Display form of the app's unit names (the report prints ``cm2`` as ``cm²``).
-_UNIT_TEXT = {"cm2": "cm²"}
-
-
 def printed(result: Result) -> Decimal:
     """A result's value rounded to its quantity's reporting precision (the registry), decimal half-up:
     the number the report prints and the rules classify."""
@@ -378,8 +373,7 @@ def printed(result: Result) -> Decimal:
 def quoted(result: Result) -> str:
     """A result's value with its unit exactly as the report's measurement table prints it
     (``6.5 mmHg``, ``2.40 cm²``, ``0.80 cm``): the one formatting of a measured value in finding texts."""
-    text = str(printed(result)) if math.isfinite(result.value) else str(result.value)
-    return f"{text} {_UNIT_TEXT.get(result.unit, result.unit)}"
+    return value_text(result.quantity, result.value, result.unit)
 
 
 def _mm(result: Result) -> float:

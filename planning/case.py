@@ -12,6 +12,7 @@ import glob
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from measurements.calibration import CalibrationEntryError, UserCalibration, par
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+from planning.limits import LimitError, check_document, check_size, loads_bounded
 from planning.model import Findings, parse_findings
 from planning.orifices import expected_orifices
 from planning.vocab import MarkPurpose, parse_enum
@@ -77,7 +79,9 @@ class Case:
         """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
         the field when an edit has put a value outside the vocabulary)."""
         return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
-                              self.extra.get("residual_mr"), self.calculations)
+                              self.extra.get("residual_mr"), self.calculations, priors=self.extra.get("priors"),
+                              report=self.extra.get("report"), signoff=self.extra.get("signoff"),
+                              amends=self.extra.get("amends"))
 
     def calibrations(self) -> tuple[UserCalibration, ...]:
         """The user calibrations of images without a calibrated region (``calibrations``, kept in
@@ -104,10 +108,18 @@ def _expect(doc: Mapping[str, Any], key: str, kind: type, default: Any, path: Pa
     return value
 
 
-def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
-    """A Case from a decoded JSON document; ``lenient`` skips malformed marks into ``load_errors``."""
+def parse_case(doc: Any, path: Path, *, lenient: bool = False, check_texts: bool = True) -> Case:
+    """A Case from a decoded JSON document; ``lenient`` skips malformed marks into ``load_errors``.
+
+    The limits (``planning.limits``) are checked first; ``check_texts=False`` skips the walk over
+    every string when the text scan of ``load_case`` has shown that none is too long.
+    """
     if not isinstance(doc, dict):
         raise CaseError("not a MitraPlan case file: the top level is not a JSON object", path)
+    try:
+        check_document(doc, texts=check_texts)
+    except LimitError as exc:
+        raise CaseError(str(exc), path) from None
     if doc.get("format") != CASE_FORMAT:
         raise CaseError(f"not a MitraPlan case file: 'format' is {doc.get('format')!r}, expected {CASE_FORMAT!r}",
                         path)
@@ -155,26 +167,82 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False) -> Case:
             continue
         seen.add(mark.id)
         case.marks.append(mark)
+    for item, message in dangling_references(case):
+        if not lenient:
+            raise CaseError(message, path)
+        case.load_errors.append((item, f"{path}: {message}"))
     return case
+
+
+def _missing(kind: str, wanted: str, known: set[str], where: str) -> list[tuple[str, str]]:
+    """One (item, message) when ``wanted`` (a non-empty id) is not among ``known``."""
+    if not wanted or wanted in known:
+        return []
+    return [(where, f"{where}: {wanted!r} is not the id of a {kind} in this case")]
+
+
+def dangling_references(case: Case) -> list[tuple[str, str]]:
+    """References of jets, devices, leaflets and key images to marks, devices or calculations that
+    the case does not hold, as (item, message naming the item and the missing id).
+
+    A mark set aside by a lenient load still counts as present: its own error already names it.
+    """
+    typed = case.findings()
+    marks = {m.id for m in case.marks} | {str(r.get("id")) for r in case.rejected_marks if isinstance(r, dict)}
+    devices = {d.id for d in typed.devices}
+    calculations = {str(c.get("id")) for c in case.calculations}
+    out: list[tuple[str, str]] = []
+    for i, jet in enumerate(typed.jets):
+        where = f"jets[{i}] (jet {jet.id!r})"
+        for n, device in enumerate(jet.devices):
+            out += _missing("device", device, devices, f"{where}.devices[{n}]")
+        out += _missing("mark", jet.vena_contracta_mark, marks, f"{where}.vena_contracta_mark")
+        out += _missing("mark", jet.orifice_mark, marks, f"{where}.orifice_mark")
+        out += _missing("calculation", jet.pisa_calculation, calculations, f"{where}.pisa_calculation")
+    for i, dev in enumerate(typed.devices):
+        out += _missing("mark", dev.image_mark, marks, f"devices[{i}] (device {dev.id!r}).image_mark")
+    for scallop, seg in typed.leaflets.segments.items():
+        out += _missing("mark", seg.length_mark, marks, f"leaflets.segments.{scallop.value}.length_mark")
+        out += _missing("mark", seg.coaptation_gap_mark, marks, f"leaflets.segments.{scallop.value}.coaptation_gap_mark")
+    for i, space in enumerate(typed.leaflets.spaces):
+        out += _missing("mark", space.distance_mark, marks, f"leaflets.spaces[{i}].distance_mark")
+    key_images = case.extra.get("key_images")
+    for i, key in enumerate(key_images if isinstance(key_images, list) else ()):
+        listed = key.get("marks") if isinstance(key, dict) else None
+        for n, mark_id in enumerate(listed if isinstance(listed, list) else ()):
+            if isinstance(mark_id, str):
+                out += _missing("mark", mark_id, marks, f"key_images[{i}].marks[{n}]")
+    return out
 
 
 def load_case(path: str | Path, *, lenient: bool = False) -> Case:
     """Read a case file; raises CaseError naming the file (not JSON, wrong format, newer version, bad mark)."""
     path = Path(path)
     try:
+        status = path.stat()
+        if stat.S_ISFIFO(status.st_mode) or stat.S_ISCHR(status.st_mode) or stat.S_ISSOCK(status.st_mode):
+            raise CaseError("not a MitraPlan case file: a device, FIFO or socket, not a file (reading it could"
+                            " block forever)", path)
+        check_size(status.st_size)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CaseError("no such case file", path) from None
     except UnicodeDecodeError:
         raise CaseError("not a MitraPlan case file: not UTF-8 text", path) from None
+    except LimitError as exc:
+        raise CaseError(str(exc), path) from None
     except OSError as exc:
         raise CaseError(f"cannot read: {exc.strerror or exc}", path) from None
     try:
-        doc = json.loads(text)
+        doc, long_texts = loads_bounded(text)
     except json.JSONDecodeError as exc:
         raise CaseError(f"not a MitraPlan case file: not JSON ({exc.msg} at line {exc.lineno}"
                         f" column {exc.colno})", path) from None
-    return parse_case(doc, path.resolve(), lenient=lenient)
+    except LimitError as exc:
+        raise CaseError(str(exc), path) from None
+    except ValueError as exc:  # an integer past Python's int_max_str_digits, a number JSON cannot hold
+        raise CaseError(f"not a MitraPlan case file: a number cannot be read ({exc})", path) from None
+    return parse_case(doc, path.resolve(), lenient=lenient, check_texts=long_texts)
 
 
 def _rebase_images(images: list[dict[str, Any]], old_dir: Path | None, new_dir: Path) -> list[dict[str, Any]]:
@@ -334,14 +402,41 @@ def measure_case(case: Case, index: OpenStudy = None,
             return ()
         return [t / 1000.0 for t in getattr(timing, "r_wave_times_ms", ())]
 
+    def frames_for(sop: str) -> int | None:
+        try:
+            frames = getattr(info_for(sop), "n_frames", None)
+        except InputError:
+            return None  # measure_all names the missing image for each of its marks
+        return frames if isinstance(frames, int) else None
+
+    marks, frame_errors = _within_loops(case, frames_for)
     typed = case.findings()
     rhythm = typed.rhythm or typed.context.rhythm
     results, errors = measure_all(
-        case.marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
+        marks, case.calculations, regions_for, heart_rate_for=heart_rate_for, r_waves_for=r_waves_for,
         rhythm="AF" if rhythm is not None and rhythm.is_af else rhythm,
         # any jet at a grade means at least that much MR in total, so per-jet grades count here
         recorded_mr_grades=[g.value for g in (typed.total_mr_grade, *(j.grade for j in typed.jets)) if g is not None],
         expected_orifices=expected_orifices(len(case.devices)), calibrations=case.calibrations())
     from planning.imported import imported_results  # imports this module
 
-    return [*results, *imported_results(case, results)], [*case.load_errors, *errors]
+    return [*results, *imported_results(case, results)], [*case.load_errors, *frame_errors, *errors]
+
+
+def _within_loops(case: Case, frames_for: Callable[[str], int | None]) -> tuple[list[Mark], list[tuple[str, str]]]:
+    """The marks whose frame exists in their loop, and an error naming the case file and each other mark.
+
+    Only here is the loop known (the case file alone cannot tell that frame 1 000 000 of a one-frame
+    loop does not exist); such a mark is not measured, so no number rests on a frame nobody saw.
+    """
+    kept: list[Mark] = []
+    errors: list[tuple[str, str]] = []
+    for mark in case.marks:
+        frames = frames_for(mark.sop_instance_uid)
+        if frames is not None and not 1 <= mark.frame_number <= frames:
+            errors.append((mark.id, f"{case.path}: mark {mark.id!r}: frame {mark.frame_number} is not in its loop"
+                                    f" (the loop has {frames} frame{'s' if frames != 1 else ''};"
+                                    f" SOP Instance UID {mark.sop_instance_uid})"))
+            continue
+        kept.append(mark)
+    return kept, errors

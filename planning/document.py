@@ -21,7 +21,8 @@ from imaging.errors import InputError
 from measurements.marks import Mark
 from measurements.results import Result
 from planning.case import Case, autosave, measure_case, resolve_image, save_case
-from planning.model import Findings
+from planning.model import Findings, SignOff
+from planning.signoff import SignOffError, case_bytes, make_amends, make_signoff, read_only_message
 from planning.study import StudyIdentity, belongs, bound_identity, check_same_study, identity_of
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
 #: The list-valued sections of a case whose entries are JSON objects with an "id".
 ITEM_KEYS = ("calculations", "devices", "jets")
 #: Top-level fields that hold typed findings (``planning.model``): edits of them are checked.
-FINDING_FIELDS = ("study", "leaflets", "context", "residual_mr")
+FINDING_FIELDS = ("study", "leaflets", "context", "residual_mr", "priors", "report")
+#: Fields only sign-off and amendment set (``sign_off`` / ``amend``), never an edit command.
+SIGNOFF_FIELDS = ("signoff", "amends")
 #: Id prefixes of new entries, per section.
 ID_PREFIX = {"marks": "m", "calculations": "c", "devices": "d", "jets": "j"}
 
@@ -219,6 +222,7 @@ class CaseDocument:
     # --- primitive edits (called by commands) -------------------------------------------------
 
     def add_mark(self, mark: Mark, index: int | None = None) -> None:
+        self._writable()
         if self._case.mark(mark.id) is not None:
             raise DocumentError(f"mark {mark.id!r} already exists")
         self.check_image(mark.sop_instance_uid)
@@ -227,6 +231,7 @@ class CaseDocument:
         self._emit(Change(ChangeKind.MARK_ADDED, id=mark.id, after=mark))
 
     def replace_mark(self, before: Mark, after: Mark) -> None:
+        self._writable()
         i = self._mark_index(before)
         if after.id != before.id and self._case.mark(after.id) is not None:
             raise DocumentError(f"mark {after.id!r} already exists")
@@ -235,12 +240,14 @@ class CaseDocument:
 
     def remove_mark(self, mark: Mark) -> int:
         """Remove a mark; returns where it was (so an undo puts it back in place)."""
+        self._writable()
         i = self._mark_index(mark)
         del self._case.marks[i]
         self._emit(Change(ChangeKind.MARK_REMOVED, id=mark.id, before=mark))
         return i
 
     def add_item(self, key: str, item: Mapping[str, Any], index: int | None = None) -> None:
+        self._writable()
         entries = self._section(key)
         item_id = _item_id(key, item)
         if any(e.get("id") == item_id for e in entries):
@@ -249,6 +256,7 @@ class CaseDocument:
         self._emit(Change(ChangeKind.ITEM_ADDED, id=item_id, key=key, after=copy.deepcopy(dict(item))))
 
     def replace_item(self, key: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        self._writable()
         entries = self._section(key)
         i = self._item_index(key, before)
         entries[i] = copy.deepcopy(dict(after))
@@ -256,6 +264,7 @@ class CaseDocument:
                           before=copy.deepcopy(dict(before)), after=copy.deepcopy(dict(after))))
 
     def remove_item(self, key: str, item: Mapping[str, Any]) -> int:
+        self._writable()
         entries = self._section(key)
         i = self._item_index(key, item)
         del entries[i]
@@ -268,8 +277,9 @@ class CaseDocument:
         Paths start at "study", "leaflets", "notes" or an unknown top-level key kept in ``extra``
         (e.g. "context"); the list sections and marks have their own edits.
         """
+        self._writable()
         path = tuple(path)
-        if not path or path[0] in ("marks", "format", "version", "images", *ITEM_KEYS) or \
+        if not path or path[0] in ("marks", "format", "version", "images", *ITEM_KEYS, *SIGNOFF_FIELDS) or \
                 (path[0] == "notes" and len(path) > 1):
             raise DocumentError(f"field path {path!r} cannot be set directly")
         before = self.field(path)
@@ -314,6 +324,8 @@ class CaseDocument:
         follows refuses it (``check_image``) with a message naming both.
         """
         self._identity(sop_instance_uid, Path(path))
+        if self.signoff is not None:
+            return  # read-only: the mark or key-image command that follows is refused with the reason
         if self._case.image_entry(sop_instance_uid) is None and self._belongs(sop_instance_uid):
             self._case.images.append({"sop_instance_uid": sop_instance_uid, "path": str(Path(path).resolve())})
 
@@ -324,6 +336,46 @@ class CaseDocument:
         known = self._identity(sop_instance_uid)
         if known is not None:
             check_same_study(self._case, known[1], known[0])
+
+    # --- sign-off (docs/case-file.md "signoff", "amends") -----------------------------------
+
+    @property
+    def signoff(self) -> SignOff | None:
+        """The sign-off of the case; a signed case refuses every edit."""
+        return self._case.findings().signoff
+
+    def _writable(self) -> None:
+        signoff = self.signoff
+        if signoff is not None:
+            raise DocumentError(read_only_message(signoff))
+
+    def sign_off(self, by: str, at: str | None = None) -> Path:
+        """Sign the saved case as ``by`` and save it; the signature names the checksum of the saved
+        version (SignOffError when unsaved, modified since saved, already signed, or no name)."""
+        path = self._case.path
+        if path is None or not Path(path).is_file():
+            raise SignOffError("save the case before signing it off (the signed version is the saved one)", path)
+        if Path(path).read_bytes() != case_bytes(self._case):
+            raise SignOffError("the case has changes that are not saved; save it before signing off", path)
+        entry = make_signoff(self._case, by, at)
+        self._case.extra["signoff"] = entry
+        self._emit(Change(ChangeKind.FIELD, path=("signoff",), before=MISSING, after=copy.deepcopy(entry)))
+        return self.save()
+
+    def amend(self) -> Path:
+        """Start a new version of the signed case: the signed file is kept beside it as
+        ``<name>.signed-<checksum>``, and the case, unsigned, names it in ``amends`` and is saved."""
+        amends = make_amends(self._case)
+        path = self._case.path
+        if path is None:
+            raise SignOffError("an amended case needs a file name; save it first", None)
+        signoff = self._case.extra.pop("signoff")
+        if Path(path).is_file():
+            archive = Path(path).with_name(f"{Path(path).name}.signed-{amends['case_checksum'][:12]}")
+            archive.write_bytes(Path(path).read_bytes())
+        self._case.extra["amends"] = amends
+        self._emit(Change(ChangeKind.FIELD, path=("signoff",), before=signoff, after=MISSING))
+        return self.save()
 
     # --- files --------------------------------------------------------------------------------
 

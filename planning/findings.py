@@ -137,9 +137,9 @@ INFLOW_ONLY = frozenset({"mean_gradient", "peak_gradient", "pht", "deceleration_
 
 def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
     """True when every mark of ``result`` is a mitral inflow trace (``purposes``: mark id → purpose), or
-    it was imported from an SR (``planning.imported``: its coding said mitral antegrade flow)."""
+    it was imported from an SR with mitral antegrade flow (``planning.imported``; not an MR jet's value)."""
     if result.imported is not None:
-        return True
+        return not result.imported.regurgitant
     return bool(result.source) and all(purposes.get(i) == MarkPurpose.MV_INFLOW for i in result.source)
 
 

@@ -170,6 +170,8 @@ def _provenance(doc: SRDocument, m: Mapped) -> dict[str, Any]:
         prov["selection"] = m.selection
     if m.beats is not None:
         prov["beats"] = m.beats
+    if m.regurgitant:
+        prov["flow"] = "regurgitant"
     images = [*m.num.images, *((uid, frame) for uid, frame, _ in m.num.scoords if uid)]
     if images:
         prov["source_image"] = {"sop_instance_uid": images[0][0], "frame_number": images[0][1]}
@@ -235,14 +237,16 @@ def effective_status(entry: ImportedResult, own: Sequence[Result]) -> tuple[Stat
 
 def _result(entry: ImportedResult, status: Status, by: tuple[str, ...]) -> Result:
     where = provenance_text(entry)
-    label = f"{entry.label or quantity(entry.quantity).label} ({where})"
-    imported = ImportedFrom(entry.sop_instance_uid, entry.observer, entry.device)
+    regurgitant = entry.provenance.get("flow") == "regurgitant"
+    label = f"{entry.label or quantity(entry.quantity).label}{' (MR jet)' if regurgitant else ''} ({where})"
+    imported = ImportedFrom(entry.sop_instance_uid, entry.observer, entry.device, regurgitant)
     base = Result(id=f"imported.{entry.id}", label=label, quantity=entry.quantity, value=entry.value,
                   unit=entry.unit, source=(), method=f"{where} (SR {entry.sop_instance_uid})", imported=imported,
                   imported_status=status.value)
     if status is Status.ACCEPTED:
-        grades = tuple(Grade(g.scheme, g.label, f"{GRADED_FROM_IMPORT}; {g.source}")
-                       for g in thresholds.grade(entry.quantity, entry.value))
+        # the trace quantities' schemes grade mitral inflow (stenosis): an MR jet's values get none
+        grades = () if regurgitant else tuple(Grade(g.scheme, g.label, f"{GRADED_FROM_IMPORT}; {g.source}")
+                                              for g in thresholds.grade(entry.quantity, entry.value))
         return replace(base, grades=grades)
     why = (f"superseded by MitraPlan's own {', '.join(by)}" if by else "superseded by MitraPlan's own marks") \
         if status is Status.SUPERSEDED else "not accepted yet"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from planning.vocab import (
     Mobility,
     MRGrade,
     Orientation,
+    PriorRole,
     Rhythm,
     Scallop,
     SegmentPair,
@@ -361,6 +363,10 @@ class Findings:
     rhythm: Rhythm | None = None  # study.rhythm
     residual_mr: ResidualMR = field(default_factory=ResidualMR)
     calculations: tuple[Calculation, ...] = ()
+    priors: tuple[Prior, ...] = ()
+    report: ReportText = field(default_factory=lambda: ReportText())
+    signoff: SignOff | None = None
+    amends: Amends | None = None
 
     @property
     def total_mr_grade(self) -> MRGrade | None:
@@ -374,11 +380,147 @@ class Findings:
 
 def parse_findings(devices: list[Any], jets: list[Any], leaflets: object, context: object,
                    study: Mapping[str, Any], residual_mr: object = None,
-                   calculations: Sequence[Any] = ()) -> Findings:
+                   calculations: Sequence[Any] = (), *, priors: object = None, report: object = None,
+                   signoff: object = None, amends: object = None) -> Findings:
     """Every finding of a case typed; ValueError naming the first bad field."""
+    if priors is not None and not isinstance(priors, list):
+        raise ValueError(f"priors must be a list (got {priors!r})")
     return Findings(tuple(Device.from_json(d, f"devices[{i}]") for i, d in enumerate(devices)),
                     tuple(Jet.from_json(j, f"jets[{i}]") for i, j in enumerate(jets)),
                     Leaflets.from_json(leaflets), ClinicalContext.from_json({} if context is None else context),
                     _enum(study, "rhythm", Rhythm, "study"),
                     ResidualMR.from_json({} if residual_mr is None else residual_mr),
-                    tuple(Calculation.from_json(c, f"calculations[{i}]") for i, c in enumerate(calculations)))
+                    tuple(Calculation.from_json(c, f"calculations[{i}]") for i, c in enumerate(calculations)),
+                    tuple(Prior.from_json(p, f"priors[{i}]") for i, p in enumerate(priors or [])),
+                    ReportText.from_json({} if report is None else report),
+                    None if signoff is None else SignOff.from_json(signoff),
+                    None if amends is None else Amends.from_json(amends))
+
+
+def _required(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = _text(raw, key, where)
+    if not value:
+        raise ValueError(f"{where}.{key} is required")
+    return value
+
+
+def _date(raw: Mapping[str, Any], key: str, where: str) -> str:
+    """An ISO date ``YYYY-MM-DD`` (or not recorded)."""
+    value = _text(raw, key, where)
+    if value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{where}.{key} must be a date YYYY-MM-DD (got {value!r})") from None
+    return value
+
+
+def _timestamp(raw: Mapping[str, Any], key: str, where: str) -> str:
+    """A required ISO 8601 date and time (``2026-12-03T15:20:00+00:00``)."""
+    value = _required(raw, key, where)
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{where}.{key} must be an ISO 8601 date and time (got {value!r})") from None
+    return value
+
+
+def _checksum(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = _required(raw, key, where)
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ValueError(f"{where}.{key} must be a SHA-256 hex digest (got {value!r})")
+    return value
+
+
+_PRIOR_KEYS = ("case", "role", "date")
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """An earlier case of the same patient (``priors[]``): its case file (absolute or relative to this
+    case file), what it was, and when."""
+
+    case: str
+    role: PriorRole
+    date: str = ""  # YYYY-MM-DD
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str) -> Prior:
+        p = _object(raw, where)
+        role = _enum(p, "role", PriorRole, where)
+        if role is None:
+            raise ValueError(f"{where}.role is required")
+        return cls(_required(p, "case", where), role, _date(p, "date", where), _extra(p, _PRIOR_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out((("case", self.case), ("role", self.role), ("date", self.date)), self.extra)
+
+
+_REPORT_KEYS = ("reader", "operator", "impression", "recommendation")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportText:
+    """What the reader writes into the report (``report``): who read and who operated, the free-text
+    impression and recommendation."""
+
+    reader: str = ""
+    operator: str = ""
+    impression: str = ""
+    recommendation: str = ""
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "report") -> ReportText:
+        r = _object(raw, where)
+        return cls(_text(r, "reader", where), _text(r, "operator", where), _text(r, "impression", where),
+                   _text(r, "recommendation", where), _extra(r, _REPORT_KEYS))
+
+    def to_json(self) -> JSON:
+        return _out(tuple((k, getattr(self, k)) for k in _REPORT_KEYS), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """The sign-off of a case (``signoff``): who, when, and the SHA-256 of the case version signed."""
+
+    by: str
+    at: str  # ISO 8601
+    case_checksum: str
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "signoff") -> SignOff:
+        s = _object(raw, where)
+        return cls(_required(s, "by", where), _timestamp(s, "at", where), _checksum(s, "case_checksum", where),
+                   _extra(s, ("by", "at", "case_checksum")))
+
+    def to_json(self) -> JSON:
+        return _out((("by", self.by), ("at", self.at), ("case_checksum", self.case_checksum)), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Amends:
+    """The signed version an amended case replaces (``amends``); ``previous`` is what that version
+    itself amended, so the chain of versions is kept."""
+
+    case_checksum: str
+    signed_by: str
+    signed_at: str
+    previous: Amends | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "amends") -> Amends:
+        a = _object(raw, where)
+        previous = a.get("amends")
+        return cls(_checksum(a, "case_checksum", where), _required(a, "signed_by", where),
+                   _timestamp(a, "signed_at", where),
+                   None if previous is None else Amends.from_json(previous, f"{where}.amends"),
+                   _extra(a, ("case_checksum", "signed_by", "signed_at", "amends")))
+
+    def to_json(self) -> JSON:
+        return _out((("case_checksum", self.case_checksum), ("signed_by", self.signed_by),
+                     ("signed_at", self.signed_at),
+                     ("amends", None if self.previous is None else self.previous.to_json())), self.extra)

@@ -25,7 +25,16 @@ def parse_enum(enum: type[E], value: object, where: str) -> E:
         for member in enum:
             if member.value == value:
                 return member
-    raise ValueError(f"{where}: {value!r} is not one of {allowed(enum)}")
+    kind = "" if isinstance(value, str) else f" (a JSON {json_kind(value)}, not a string)"
+    raise ValueError(f"{where}: {value!r} is not one of {allowed(enum)}{kind}")
+
+
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, in the words of docs/case-file.md: list, object, number, true/false, null."""
+    if isinstance(value, bool):
+        return "true/false"
+    kinds = {list: "list", dict: "object", int: "number", float: "number", str: "string", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 class DeviceKind(StrEnum):
@@ -286,3 +295,11 @@ class MarkPurpose(StrEnum):
     VCA = "vca"
     RR_INTERVAL = "rr_interval"
     PEAK_VELOCITY = "peak_velocity"
+
+
+class PriorRole(StrEnum):
+    """What an earlier case of the same patient was (``priors[].role``)."""
+
+    INDEX_PROCEDURE_FINAL = "index-procedure-final"  # the final intraprocedural result of the index TEER
+    PRE_PROCEDURE = "pre-procedure"  # the TEE before the index procedure
+    FOLLOW_UP = "follow-up"

@@ -17,9 +17,10 @@ from pydicom.dataset import Dataset
 from imaging.errors import InputError
 from measurements.results import Result
 from planning import findings, model
-from planning.assessment import assess
+from planning.assessment import AssessmentInput, assess
 from planning.case import Case, measure_case, resolve_image
 from planning.study import first_of_study
+from report.compare_section import comparison_section
 from report.model import (
     Device,
     Grade,
@@ -34,6 +35,7 @@ from report.model import (
     Report,
     Space,
 )
+from report.reporting import reporting_section
 
 log = logging.getLogger(__name__)
 MAX_DEFAULT_KEY_IMAGES = 6
@@ -119,6 +121,7 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
     study = case.study
     first = first_of_study(case, sources.headers.values()) or Dataset()  # never another patient's header
     ctx = findings.context(case)
+    signoff = case.findings().signoff
 
     def pick(key: str, keyword: str) -> str:
         value = study.get(key)
@@ -133,13 +136,14 @@ def _header(case: Case, sources: Sources, created: datetime) -> Header:
         institution=pick("institution", "InstitutionName"), operator=str(ctx.get("operator", "") or ""),
         indication=str(ctx.get("indication", "") or ""), created=created.isoformat(timespec="seconds"),
         software_version=software_version(), case_file=Path(case.path).name if case.path else "",
-        case_sha256=case_checksum(case))
+        case_sha256=case_checksum(case), signed_by=signoff.by if signoff else "",
+        signed_at=signoff.at if signoff else "", signed_case_sha256=signoff.case_checksum if signoff else "")
 
 
 def _measurement(r: Result) -> Measurement:
     return Measurement(r.id, r.label, r.quantity, r.value, r.unit, tuple(r.source),
                        tuple(Grade(g.scheme, g.label, g.source) for g in r.grades), tuple(r.warnings), r.method,
-                       r.beat, r.beats)
+                       r.beat, r.beats, r.sd)
 
 
 def _mark(m: Any) -> Mark:
@@ -164,6 +168,21 @@ def _jet_eroa(jet: model.Jet, results: Sequence[Result]) -> float | None:
     calc = jet.pisa_calculation
     hit = next((r for r in results if calc and r.quantity == "eroa_pisa" and r.id.split(".")[0] == calc), None)
     return hit.value if hit else None
+
+
+def aliasing_conflicts(calculations: Sequence[dict[str, Any]]) -> list[str]:
+    """PISA calculations over the same radius mark with different aliasing velocities: the colour scale of one
+    loop has one aliasing velocity, so at most one of them is right (each is named, the report says which)."""
+    by_radius: dict[str, list[tuple[str, float]]] = {}
+    for n, calc in enumerate(calculations):
+        va = calc.get("aliasing_velocity_m_s")
+        if calc.get("type") in ("pisa", "pisa_mva") and isinstance(va, int | float) and calc.get("radius_mark"):
+            by_radius.setdefault(str(calc["radius_mark"]), []).append((str(calc.get("id") or f"calculation {n + 1}"),
+                                                                       float(va)))
+    return [f"PISA radius {radius} is used with different aliasing velocities ("
+            + ", ".join(f"{cid}: {va:g} m/s" for cid, va in uses)
+            + "): one colour scale has one aliasing velocity; correct or delete the wrong calculation"
+            for radius, uses in by_radius.items() if len({va for _, va in uses}) > 1]
 
 
 def _frame_label(marks: Sequence[Mark], uid: str, frame: int) -> tuple[str, tuple[str, ...]]:
@@ -225,6 +244,20 @@ def _mpr_key_images(marks: Sequence[Mark], taken: int) -> tuple[KeyImage, ...]:
     return tuple(out)
 
 
+#: Quantities a case has one value of (the summary and the stenosis table quote it); a distance, a
+#: vena contracta or a PISA flow belongs to one structure or jet and is quoted per mark or calculation.
+CASE_QUANTITIES = ("mean_gradient", "peak_gradient", "heart_rate", "pht",
+                   "mva_planimetry", "mva_pht", "mva_continuity", "mva_pisa")
+
+
+def selected_ids(case: Case, results: Sequence[Result], inputs: AssessmentInput) -> dict[str, str]:
+    """Quantity -> id of the one result every output quotes for it: the one decision support reads
+    (``planning.findings.selected``; the heart rate of the selected gradient's trace)."""
+    picked = {q: findings.selected(results, q, case.marks) for q in CASE_QUANTITIES}
+    picked["heart_rate"] = inputs.heart_rate
+    return {q: r.id for q, r in picked.items() if r is not None}
+
+
 def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | None = None,
                  errors: Sequence[tuple[str, str]] | None = None, created: datetime | None = None
                  ) -> tuple[Report, Sources]:
@@ -233,6 +266,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     Measurements are recomputed from the marks unless ``results``/``errors`` are given.
     """
     sources, problems = read_sources(case, index)
+    problems += aliasing_conflicts(case.calculations)
     if results is None:
         results, errors = measure_case(case, index, read_info=info_reader(sources))
     results = list(results)
@@ -242,6 +276,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     typed = case.findings()
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
+    inputs = findings.assessment_input(case, results)
     report = Report(
         header=_header(case, sources, created or datetime.now(UTC)),
         devices=tuple(case_device(d) for d in typed.devices),
@@ -253,10 +288,12 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
                           tuple(Space(label, cm, kind) for kind, label, cm in findings.space_entries(case, results)),
                           _str(typed.leaflets.mac)),
         measurements=tuple(_measurement(r) for r in results),
-        assessment=assess(findings.assessment_input(case, results)),
+        assessment=assess(inputs),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
-        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)})
+        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
+        selected_ids=selected_ids(case, results, inputs),
+        comparison=comparison_section(case, results), reporting=reporting_section(case))
     return report, sources
 
 

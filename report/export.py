@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -16,9 +16,20 @@ from PySide6.QtGui import QImage
 from imaging.errors import InputError
 from planning.study import StudyIdentity, StudyMismatch, conflicts_with, one_study_message
 from report import keyimages
-from report.anonymise import UidMap, anonymise_report, deidentify
+from report.anonymise import (
+    FreeTextHit,
+    IdentifiersInFreeText,
+    UidMap,
+    anonymise_report,
+    deidentify,
+    free_text_hits,
+    identifiers_of,
+    redact_free_text,
+    redact_text,
+)
 from report.build import Sources, load_frame
 from report.json_export import write_json
+from report.mask import Rect, mask_outside, masks_for
 from report.model import ImageRef, KeyImage, Report
 from report.pdf import PageSpec, write_pdf
 from report.sr import build_sr, evidence_for
@@ -116,8 +127,26 @@ def plane_loader(sources: Sources) -> keyimages.PlaneLoader:
     return load
 
 
-def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: list[str]) -> Report:
-    """Drop key images whose source or frame is missing, or (anonymised) may carry burned-in identifiers."""
+def anonymised_free_text_hits(report: Report) -> tuple[FreeTextHit, ...]:
+    """The identifiers of the case in the free text an anonymised export would still write
+    (notes are dropped by ``anonymise_report``, labels and captions are kept)."""
+    return free_text_hits(anonymise_report(report, UidMap()), identifiers_of(report.header))
+
+
+def masked_loader(load: Callable[[ImageRef, int], np.ndarray], masks: Mapping[str, tuple[Rect, ...]]
+                  ) -> Callable[[ImageRef, int], np.ndarray]:
+    """``load`` with each frame of an image in ``masks`` blanked outside its rectangles (the banner)."""
+    def masked(ref: ImageRef, frame_number: int) -> np.ndarray:
+        frame = load(ref, frame_number)
+        rects = masks.get(ref.sop_instance_uid)
+        return mask_outside(frame, rects) if rects else frame
+    return masked
+
+
+def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: list[str],
+                  masked: Mapping[str, object] | None = None) -> Report:
+    """Drop key images whose source or frame is missing, or (anonymised, not masked) may carry
+    burned-in identifiers."""
     keep = []
     for key in report.key_images:
         header = sources.headers.get(key.sop_instance_uid)
@@ -127,39 +156,95 @@ def _keys_allowed(report: Report, sources: Sources, anonymise: bool, warnings: l
         elif key.frame_number > frames:
             warnings.append(f"key image {key.id}: frame {key.frame_number} is beyond the last frame ({frames}) of"
                             f" {sources.paths[key.sop_instance_uid].name}")
-        elif anonymise and str(header.get("BurnedInAnnotation", "")).upper() != "NO":
-            warnings.append(f"key image {key.id} left out of the anonymised export: its source does not declare "
-                            "BurnedInAnnotation NO, so its pixels may show identifiers")
+        elif anonymise and key.sop_instance_uid not in (masked or {}) and \
+                str(header.get("BurnedInAnnotation", "")).upper() != "NO":
+            warnings.append(f"key image {key.id} left out of the anonymised export: it is not masked (no ultrasound"
+                            " regions, no confirmed rectangle) and its source does not declare BurnedInAnnotation"
+                            " NO, so its pixels may show identifiers")
         else:
             keep.append(key)
     return replace(report, key_images=tuple(keep))
 
 
-def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise: bool = False,
-                  paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None) -> ExportResult:
-    """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
-    readable by the user only. Sources of another patient or study are refused before anything is
-    written; after that, a failing output is named in ``failures`` and the others are still written."""
-    require_one_study(report, sources)
-    if not out_dir.is_dir():
-        out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+@dataclass
+class Planned:
+    """What one export will show before anything is written: the key images it may carry (rendered) and
+    the warnings and failures so far. The preview prints :func:`printed_model` of it, as the PDF does.
+    ``masks``: SOP Instance UID → the rectangles kept of each masked image (anonymised exports)."""
+
+    report: Report
+    rendered: dict[str, tuple[QImage, QImage]]
+    warnings: list[str]
+    failures: list[str]
+    anonymise: bool
+    masks: dict[str, tuple[Rect, ...]] = field(default_factory=dict)
+
+
+def plan_export(report: Report, sources: Sources, *, anonymise: bool = False,
+                load: Callable[[ImageRef, int], np.ndarray] | None = None, mask: bool = True,
+                mask_rectangles: Mapping[str, Rect] | None = None) -> Planned:
+    """The key images an export keeps (source present, frame in range; anonymised: masked outside the
+    ultrasound regions, or else declared free of burned-in identifiers), rendered, with the warnings
+    and failures of doing so."""
     warnings: list[str] = []
     failures: list[str] = []
-    uids = UidMap() if anonymise else None
-    report = _keys_allowed(report, sources, anonymise, warnings)
+    masks = masks_for(sources.headers, mask_rectangles) if anonymise and mask else {}
+    report = _keys_allowed(report, sources, anonymise, warnings, masks)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, load or frame_loader(sources), warnings, plane_loader(sources))
+        rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings,
+                                        plane_loader(sources))  # an MPR has no banner: nothing to mask
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
-    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures)
+    return Planned(report, rendered, warnings, failures, anonymise, masks)
+
+
+def _export_messages(planned: Planned) -> tuple[str, ...]:
+    """The export's warnings and failures as printed: anonymised, without the case's identifiers
+    (they name source files, which can be named after the patient)."""
+    idents = identifiers_of(planned.report.header) if planned.anonymise else ()
+    return tuple(redact_text(m, idents) for m in [*planned.warnings, *planned.failures])
+
+
+def printed_model(planned: Planned) -> Report:
+    """The report as the export's PDF prints it (before any file is written): anonymised when asked,
+    with the export's warnings among its errors."""
+    model = anonymise_report(planned.report, UidMap()) if planned.anonymise else planned.report
+    return replace(model, errors=model.errors + _export_messages(planned))
+
+
+def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise: bool = False,
+                  paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None,
+                  confirm_free_text: bool = False, mask: bool = True,
+                  mask_rectangles: Mapping[str, Rect] | None = None) -> ExportResult:
+    """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
+    readable by the user only. Sources of another patient or study are refused before anything is
+    written; after that, a failing output is named in ``failures`` and the others are still written.
+
+    Anonymised, free text holding the case's identifiers is refused (``IdentifiersInFreeText``, each
+    hit named) unless ``confirm_free_text``: then each identifier is replaced in every output. With
+    ``mask`` the key images are blanked outside their ultrasound regions (or the user-confirmed
+    rectangle of ``mask_rectangles``, SOP Instance UID → (x0, y0, x1, y1)), where the banner is."""
+    require_one_study(report, sources)
+    if anonymise:
+        hits = anonymised_free_text_hits(report)
+        if hits and not confirm_free_text:
+            raise IdentifiersInFreeText(hits)
+        report = redact_free_text(report)
+    if not out_dir.is_dir():
+        out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    uids = UidMap() if anonymise else None
+    planned = plan_export(report, sources, anonymise=anonymise, load=load, mask=mask,
+                          mask_rectangles=mask_rectangles)
+    report, rendered, warnings, failures = planned.report, planned.rendered, planned.warnings, planned.failures
+    dicom_keys = _write_secondary_captures(report, sources, rendered, out_dir, uids, failures, planned.masks)
     sr_path = _write_sr(report, sources, out_dir, uids, warnings, failures)
     model = anonymise_report(report, uids) if uids else report
     model = _write_pngs(model, rendered, out_dir, failures)
     pngs = [Path(k.png) for k in model.key_images if k.png]
     model = replace(model, key_images=tuple(replace(k, png=Path(k.png).name if k.png else "")
                                             for k in model.key_images),
-                    errors=model.errors + tuple(warnings) + tuple(failures))
+                    errors=model.errors + _export_messages(planned))
     json_path = _write("JSON", out_dir / JSON_NAME, lambda p: write_json(model, p), failures)
     pdf_path = _write("PDF", out_dir / PDF_NAME,
                       lambda p: write_pdf(model, p, PageSpec(paper), key_images={k: big for k, (_, big) in rendered.items()}),
@@ -183,14 +268,17 @@ def _write_pngs(model: Report, rendered: dict[str, tuple[QImage, QImage]], out_d
 
 
 def _write_secondary_captures(report: Report, sources: Sources, rendered: dict[str, tuple[QImage, QImage]],
-                              out_dir: Path, uids: UidMap | None, failures: list[str]) -> list[Path]:
-    """One Secondary Capture per rendered key image, in the header's study (type-2 attributes present)."""
+                              out_dir: Path, uids: UidMap | None, failures: list[str],
+                              masks: Mapping[str, object] | None = None) -> list[Path]:
+    """One Secondary Capture per rendered key image, in the header's study (type-2 attributes present);
+    those of ``masks`` were blanked outside the image area (Burned In Annotation NO)."""
     series = hd.UID()
     paths = []
     for n, key in enumerate(k for k in report.key_images if k.id in rendered):
         def write(path: Path, key: KeyImage = key, number: int = n + 1) -> Path:
             sc = keyimages.secondary_capture(sources.headers[key.sop_instance_uid], rendered[key.id][0], key,
-                                             series, number, report.header.software_version, report.header)
+                                             series, number, report.header.software_version, report.header,
+                                             masked=key.sop_instance_uid in (masks or {}))
             if uids:
                 deidentify(sc, uids)
             sc.save_as(path, enforce_file_format=True)

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from report.model import CONTEXT_LABELS, REPORT_FORMAT, REPORT_VERSION, Report, unit_display
+from report.model import CONTEXT_LABELS, REPORT_FORMAT, REPORT_VERSION, Report
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
@@ -29,10 +29,12 @@ def report_to_json(report: Report) -> dict[str, Any]:
         },
         "measurements": [
             {"id": m.id, "label": m.label, "quantity": m.quantity, "value": m.value, "unit": m.unit,
-             "shown": f"{m.shown} {unit_display(m.unit)}", "method": m.method, "source": list(m.source),
-             "grades": [asdict(g) for g in m.grades], "warnings": list(m.warnings)}
+             "shown": m.text, "method": m.method, "source": list(m.source),
+             "grades": [asdict(g) for g in m.grades], "warnings": list(m.warnings),
+             "beat": m.beat, "beats": m.beats, "sd": m.sd}
             for m in report.measurements
         ],
+        "selected": dict(report.selected_ids),
         "assessment": report.assessment.as_json(),
         "key_images": [
             {"id": k.id, "sop_instance_uid": k.sop_instance_uid, "frame_number": k.frame_number,
@@ -48,6 +50,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
         "notes": report.notes,
         "errors": list(report.errors),
+        **({"comparison": report.comparison} if report.comparison is not None else {}),
+        **({"reporting": report.reporting} if report.reporting is not None else {}),
     }
 
 

@@ -25,7 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygo
 from imaging.errors import InputError
 from imaging.volume import is_volume_sop_class
 from measurements.geometry3d import PLANARITY_TOLERANCE_MM, best_fit_plane
-from report.model import Header, ImageRef, KeyImage, Mark, Report, unit_display
+from report.model import Header, ImageRef, KeyImage, Mark, Measurement, Report
 from report.qt import ensure_app
 
 KEY_IMAGE_SERIES_NUMBER = 9902
@@ -79,14 +79,24 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buffer[:, : cols * 3].reshape(rows, cols, 3).copy()
 
 
+#: The quantity a mark's caption prints first, when the mark gives it (a trace: its mean gradient).
+_CAPTION_ORDER = ("mean_gradient", "vena_contracta", "vena_contracta_biplane", "distance", "area", "vmax")
+
+
+def _caption_rank(m: Measurement) -> int:
+    return _CAPTION_ORDER.index(m.quantity) if m.quantity in _CAPTION_ORDER else len(_CAPTION_ORDER)
+
+
 def mark_captions(report: Report) -> dict[str, str]:
-    """Mark id → "label value unit" of the first measurement that uses it (else the mark's label)."""
+    """Mark id → "label value unit" of the mark's own headline measurement (a trace's mean gradient, else the
+    first value from that mark alone, never one beat of it; else the first that uses it; else the mark's label)."""
     captions = {m.id: m.label for m in report.marks}
-    done: set[str] = set()
-    for m in report.measurements:
-        for mark_id in set(m.source) - done:
-            captions[mark_id] = f"{m.label} {m.shown} {unit_display(m.unit)}"
-            done.add(mark_id)
+    for mark_id in captions:
+        own = [m for m in report.measurements if m.source == (mark_id,) and m.beat is None]
+        used = [m for m in report.measurements if mark_id in m.source]
+        pick = min(own, key=_caption_rank) if own else (used[0] if used else None)
+        if pick is not None:
+            captions[mark_id] = f"{pick.label} {pick.text}"
     return captions
 
 
@@ -298,12 +308,15 @@ def write_pngs(report: Report, rendered: dict[str, tuple[QImage, QImage]], folde
 
 
 def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_instance_uid: str,
-                      instance_number: int, software_version: str, header: Header | None = None) -> Dataset:
+                      instance_number: int, software_version: str, header: Header | None = None,
+                      masked: bool = False) -> Dataset:
     """A Secondary Capture of ``image`` referencing the source frame, in the study of ``header``
-    (the case's bound study; the source's when None), type-2 attributes present even if empty."""
+    (the case's bound study; the source's when None), type-2 attributes present even if empty;
+    ``masked``: the pixels outside the ultrasound regions were blanked (``report.mask``)."""
     import highdicom as hd
 
     from report.dicom_study import stamp_study, study_reference
+    from report.mask import burned_in_annotation
 
     pixels = qimage_to_array(image)
     ref_dataset = study_reference(source, header) if header is not None else source
@@ -319,7 +332,7 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
     volume = is_volume_sop_class(str(source.SOPClassUID))
     what = f"MPR of time point {key.frame_number}" if volume else f"Frame {key.frame_number}"
     sc.DerivationDescription = f"{what} with measurement marks burned in: {key.label}"[:1024]
-    sc.BurnedInAnnotation = str(source.get("BurnedInAnnotation", "NO")) or "NO"
+    sc.BurnedInAnnotation = burned_in_annotation(source, masked)
     sc.ImageComments = key.label[:10240]
     sc.SoftwareVersions = software_version or "unknown"
     ref = Dataset()

@@ -6,23 +6,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from measurements import concepts, selection
+from measurements.plausibility import is_held
 from planning import model as findings
 from planning.assessment import Assessment
 
 REPORT_FORMAT = "mitraplan-report"
 REPORT_VERSION = 1
 
-#: Display form of the unit names of ``measurements.results.UNITS``.
-UNIT_DISPLAY = {"cm2": "cm²"}
-
 
 def unit_display(unit: str) -> str:
-    """``cm2`` → ``cm²``; unknown units unchanged."""
-    return UNIT_DISPLAY.get(unit, unit)
+    """``cm2`` → ``cm²``; unknown units unchanged (``measurements.concepts.unit_text``)."""
+    return concepts.unit_text(unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +45,9 @@ class Header:
     case_file: str = ""
     case_sha256: str = ""
     anonymised: bool = False
+    signed_by: str = ""  # the case's sign-off (docs/case-file.md): who, when (ISO 8601), which version
+    signed_at: str = ""
+    signed_case_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +101,33 @@ class Measurement:
     grades: tuple[Grade, ...] = ()
     warnings: tuple[str, ...] = ()
     method: str = ""
-    beat: int | None = None  # 1-based beat of a multi-beat trace (None: whole trace or an average)
-    beats: int | None = None  # number of beats averaged (None: not an average)
+    beat: int | None = None  # 1-based beat of a multi-beat trace (None: a whole trace or an average)
+    beats: int | None = None  # beats averaged (None: not an average)
+    sd: float | None = None  # sample SD over the beats, in ``unit`` (None: one beat or not an average)
 
     @property
     def shown(self) -> str:
-        """Value as printed at the quantity's reporting precision (decimal half-up, docs/clinical-criteria.md §0)."""
-        from measurements.thresholds import PRECISION, round_half_up
+        """The number as printed (the registry's precision, decimal half-up, docs/clinical-criteria.md §0):
+        ``measurements.concepts.number_text``."""
+        return concepts.number_text(self.quantity, self.value)
 
-        quantum = PRECISION.get(self.quantity, "0.01")
-        return str(round_half_up(self.value, quantum)) if math.isfinite(self.value) else str(self.value)
+    @property
+    def text(self) -> str:
+        """The number with its unit as every output prints it, e.g. ``"6.6 mmHg"`` (report.json ``shown``)."""
+        return concepts.value_text(self.quantity, self.value, self.unit)
+
+    @property
+    def averaged(self) -> str:
+        """How the value was averaged, e.g. ``"mean of 3 beats, SD 0.1"`` ("" when it is not an average)."""
+        if self.beats is None:
+            return ""
+        sd = "" if self.sd is None else f", SD {concepts.number_text(self.quantity, self.sd)}"
+        return f"mean of {self.beats} beats{sd}"
+
+    @property
+    def held(self) -> bool:
+        """A plausibility gate holds the value (not used by any summary or rule until confirmed)."""
+        return is_held(self)
 
 
 def _value(member: object) -> str:
@@ -219,10 +237,32 @@ class Report:
     notes: str = ""
     errors: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)  # clinical context entered with the case
+    #: quantity -> id of the measurement every output quotes for it (the beat average where there are beats)
+    selected_ids: dict[str, str] = field(default_factory=dict)
+    comparison: dict[str, Any] | None = None  # against the latest prior study (report/compare_section.py)
+    reporting: dict[str, Any] | None = None  # reader, impression, sign-off (report/reporting.py)
 
-    def measurement(self, quantity: str) -> Measurement | None:
-        """The first measurement of ``quantity``, if any."""
-        return next((m for m in self.measurements if m.quantity == quantity), None)
+    def by_id(self, result_id: str) -> Measurement | None:
+        return next((m for m in self.measurements if m.id == result_id), None)
+
+    def selected(self, quantity: str) -> Measurement | None:
+        """The one value of ``quantity`` every part of the report quotes (``selected``: chosen once, by
+        ``planning.findings.selected``, when the report was built), if the case has one."""
+        rid = self.selected_ids.get(quantity)
+        return None if rid is None else self.by_id(rid)
+
+    def members(self, average: Measurement) -> list[Measurement]:
+        """The measurements averaged into ``average`` (its beats, or its traces' averages)."""
+        return selection.members(average, self.measurements)
+
+    def heart_rate_of(self, m: Measurement) -> Measurement | None:
+        """The heart rate measured over the same beats as ``m`` (same marks; the beat's own for one beat), if any."""
+        if m.quantity == "heart_rate":
+            return None
+        rates = [r for r in self.measurements if r.quantity == "heart_rate" and r.beat == m.beat and not r.held
+                 and set(r.source) == set(m.source)]
+        chosen = self.selected("heart_rate")
+        return chosen if chosen in rates else (rates[0] if rates else None)
 
     def mark(self, mark_id: str) -> Mark | None:
         return next((m for m in self.marks if m.id == mark_id), None)

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -26,10 +26,11 @@ from PySide6.QtGui import (
 )
 
 from imaging.text import isolate
-from planning.assessment import CRITERIA, SOURCES, Status, fmt
-from planning.findings import NOT_INFLOW
+from measurements.concepts import round_half_up
+from measurements.concepts import value_text as quantity_text
+from planning.assessment import CRITERIA, SOURCES, Status
 from report.clipmap import clip_map_image
-from report.model import CONTEXT_LABELS, Measurement, Report, unit_display
+from report.model import CONTEXT_LABELS, Measurement, Report
 from report.qt import ensure_app
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -64,8 +65,26 @@ def fmt_name(dicom_name: str) -> str:
     return ", ".join(parts[:2]) + (" " + " ".join(parts[2:]) if len(parts) > 2 else "")
 
 
-def value_text(m: Measurement) -> str:
-    return f"{m.shown} {unit_display(m.unit)}"
+def averaging(r: Report, m: Measurement) -> str:
+    """How an average was made: "mean of 3 beats, SD 0.1; HR 72 bpm" ("" for a value that is not an average)."""
+    hr = r.heart_rate_of(m) if m.beats is not None else None
+    return "; ".join(n for n in (m.averaged, f"HR {hr.text}" if hr else "") if n)
+
+
+def value_html(r: Report, m: Measurement) -> str:
+    """The printed value with how it was averaged: "6.6 mmHg (mean of 3 beats, SD 0.1; HR 72 bpm)"."""
+    notes = averaging(r, m)
+    return _unbroken(m.text) + (f" ({esc(notes)})" if notes else "")
+
+
+def _unbroken(text: str) -> str:
+    """Escaped, with the space between number and unit kept on one line."""
+    return esc(text).replace(" ", "&nbsp;")
+
+
+def _mm(cm: float) -> str:
+    """A length in cm printed in mm at 0.1 mm (the cm value's reporting precision, 0.01 cm)."""
+    return f"{round_half_up(cm * 10, '0.1')} mm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,18 +149,15 @@ def _header_html(r: Report) -> str:
 def _summary_html(r: Report) -> str:
     """The numbers and statuses a heart team looks at first."""
     a = r.assessment
-    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW or not mk.label.strip()}  # or unlabelled
-    inflow = [m for m in r.measurements if not not_inflow.intersection(m.source)]
-    mg = next((m for m in inflow if m.quantity == "mean_gradient"), None)
-    hr = r.measurement("heart_rate")
-    mva = max((m for m in r.measurements if m.quantity == "mva_planimetry"), key=lambda m: m.value, default=None)
-    gradient = "not measured" if mg is None else value_text(mg) + (f" at HR {value_text(hr)}" if hr else "")
+    mg, hr, mva = r.selected("mean_gradient"), r.selected("heart_rate"), r.selected("mva_planimetry")
+    notes = "; ".join(n for n in (mg.averaged if mg else "", f"HR {hr.text}" if hr else "") if n)
+    gradient = "not measured" if mg is None else _unbroken(mg.text) + (f" ({esc(notes)})" if notes else "")
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
     space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
     rows = [("Residual MR", f"{esc(a.mr_grade or 'not graded')} <span class=\"note\">({esc(a.mr_grade_basis)})</span>"),
-            ("Mean gradient", esc(gradient)),
-            ("MVA, planimetry", esc(value_text(mva)) if mva else "not measured"),
+            ("Mean gradient", gradient),
+            ("MVA, planimetry", _unbroken(mva.text) if mva else "not measured"),
             ("Stenosis", esc(barrier)),
             ("Redo-TEER anatomy", f"posterior leaflet {esc(a.redo.leaflet)}; space beside devices {space}"
              + ("; leaflet injury" if a.redo.injury_barrier else "")),
@@ -153,6 +169,24 @@ def _summary_html(r: Report) -> str:
             '<p></p><table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr><th width="58%">Option</th>'
             '<th width="24%">Findings</th><th width="18%">Evidence</th></tr>' + options + "</table>"
             f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
+
+
+def top_level(r: Report) -> list[Measurement]:
+    """The measurements not averaged into another one."""
+    inner = {part.id for m in r.measurements if m.beats is not None for part in r.members(m)}
+    return [m for m in r.measurements if m.id not in inner]
+
+
+def grouped(r: Report) -> list[tuple[Measurement, int]]:
+    """Every measurement once, each average followed by what it averages (depth 1, 2, ...), placed where
+    its first beat was measured."""
+    order = {m.id: n for n, m in enumerate(r.measurements)}
+
+    def tree(m: Measurement, depth: int) -> list[tuple[Measurement, int]]:
+        return [(m, depth), *(row for part in r.members(m) for row in tree(part, depth + 1))]
+
+    trees = [tree(m, 0) for m in top_level(r)]
+    return [row for t in sorted(trees, key=lambda t: min(order[m.id] for m, _ in t)) for row in t]
 
 
 def _context_value(value: object) -> str:
@@ -172,8 +206,8 @@ def _devices_html(r: Report, map_width: int) -> str:
 
 def _jets_html(r: Report) -> str:
     rows = [[esc(j.id), esc(j.location), esc(j.segment),
-             "—" if j.vena_contracta_cm is None else f"{_vc(j.vena_contracta_cm)} cm",
-             "—" if j.eroa_cm2 is None else f"{_vc(j.eroa_cm2)} cm²",
+             "—" if j.vena_contracta_cm is None else quantity_text("vena_contracta", j.vena_contracta_cm),
+             "—" if j.eroa_cm2 is None else quantity_text("eroa_pisa", j.eroa_cm2),
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
     table = _table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
                    rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
@@ -184,13 +218,9 @@ def _jets_html(r: Report) -> str:
             "per-parameter grades in the measurements table)</span></p>")
 
 
-def _vc(cm: float) -> str:
-    return fmt(cm, 2)
-
-
 def _leaflets_html(r: Report) -> str:
     lf = r.leaflets
-    rows = [[esc(s.segment), "—" if s.length_cm is None else f"{fmt(s.length_cm * 10, 1)} mm",
+    rows = [[esc(s.segment), "—" if s.length_cm is None else _mm(s.length_cm),
              (esc(s.calcification) or "—") + (", in grasp zone" if s.calcification_in_grasp_zone else ""),
              esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
     parts = ["<h2>3. Residual leaflet anatomy</h2>"]
@@ -198,7 +228,7 @@ def _leaflets_html(r: Report) -> str:
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
         parts.append(_table(["Space beside devices", "Kind", "Distance"],
-                            [[esc(s.label), esc(s.kind) or "—", f"{fmt(s.distance_cm * 10, 1)} mm"] for s in lf.spaces],
+                            [[esc(s.label), esc(s.kind) or "—", _mm(s.distance_cm)] for s in lf.spaces],
                             [60, 20, 20]))
     parts.append(f"<p><b>Mitral annular calcification (MAC):</b> {esc(lf.mac) or 'not recorded'}</p>")
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
@@ -212,48 +242,56 @@ def _leaflets_html(r: Report) -> str:
 
 def _stenosis_html(r: Report) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
-    not_inflow = {mk.id for mk in r.marks if mk.purpose in NOT_INFLOW or not mk.label.strip()}  # or unlabelled
     rows = []
-    for m in r.measurements:
-        if m.quantity in quantities and not not_inflow.intersection(m.source):
+    for m in (r.selected(q) for q in quantities):
+        if m is not None:
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
-            rows.append([esc(m.label), value_text(m), grades])
+            rows.append([esc(m.label), value_html(r, m), grades])
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
     parts = ["<h2>4. Stenosis assessment</h2>",
              _table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
-             f'<p><b>Current stenosis:</b> {verdict[s.barrier]}.</p>']
+             f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
     items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
-                    f"{esc(f.evidence.value)}]</span></li>" for f in s.findings)
+                    f"{esc(f.evidence.value)}]</span>{_quoted_from(r, f.measurements)}</li>" for f in s.findings)
     if items:
         parts.append(f"<ul>{items}</ul>")
     if s.projected_mva_cm2 is not None:
         loss = CRITERIA["mva_loss_per_device"].threshold or 0.0
         parts.append(f'<p class="note">Projection: one more device occluding {loss:.0%} of the planimetered area '
-                     f"would leave about {_vc(s.projected_mva_cm2)} cm² (app heuristic).</p>")
+                     f"would leave about {esc(quantity_text('mva_planimetry', s.projected_mva_cm2))} (app heuristic).</p>")
     for w in s.warnings:
         parts.append(f'<p class="warn">⚠ {esc(w)}</p>')
     return "".join(parts)
 
 
+def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
+    """One row of the measurements table; a beat (or a trace) averaged into the row above is indented under it."""
+    grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
+    warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
+    label = esc(m.label) if not depth else f'{"&nbsp;" * 4 * depth}└ <span class="note">{esc(m.label)}</span>'
+    value = f"<b>{_unbroken(m.text)}</b>" if not depth else _unbroken(m.text)
+    notes = averaging(r, m)
+    if notes:
+        value += f'<br><span class="note">{esc(notes)}</span>'
+    method = "beat average" if m.beats is not None else esc(m.method) or esc(m.quantity)
+    return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
+
+
 def _measurements_html(r: Report) -> str:
-    rows = []
-    for m in r.measurements:
-        grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
-        warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
-        rows.append([esc(m.label), f"<b>{esc(value_text(m))}</b>", esc(m.method) or esc(m.quantity),
-                     grades or "—", warns, esc(", ".join(m.source))])
+    rows = [_measurement_row(r, m, depth) for m, depth in grouped(r)]
     parts = ["<h2>5. Measurements</h2>"]
     parts.append(_table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
-                        [22, 12, 16, 17, 25, 8]) if rows else "<p>No measurement.</p>")
+                        [22, 16, 13, 15, 22, 12]) if rows else "<p>No measurement.</p>")
     for e in r.errors:
         parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
     return "".join(parts)
 
 
-def _key_images_html(r: Report, image_width: int) -> str:
-    shown = [k for k in r.key_images if k.png]
+def _key_images_html(r: Report, image_width: int, available: frozenset[str]) -> str:
+    """The key images that have a picture (``available`` ids), two per row, captioned."""
+    shown = [k for k in r.key_images if k.id in available]
     if not shown:
         return ""
     cells = []
@@ -266,9 +304,16 @@ def _key_images_html(r: Report, image_width: int) -> str:
     return f'<h2>6. Key images</h2><table width="100%" cellpadding="4">{rows}</table>'
 
 
+def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
+    """Which measurement rows a finding's values are (section 5 lists them), e.g. "values: Heart rate"."""
+    labels = [m.label for m in (r.by_id(i) for i in ids) if m is not None]
+    return f'<br><span class="note">values: {esc("; ".join(labels))}</span>' if labels else ""
+
+
 def _options_html(r: Report) -> str:
     a = r.assessment
-    parts = ["<h2>7. Decision support</h2>", f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
+    parts = ['<h2 style="page-break-before: always">7. Decision support</h2>',  # on its own page: never a lone heading
+             f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
     if a.ct_recommended:
         parts.append("<p>CT of the mitral annulus and predicted neo-LVOT is prompted (space, injury or stenosis "
                      "argues against a further device).</p>")
@@ -282,7 +327,8 @@ def _options_html(r: Report) -> str:
         for label, findings in (("For", o.favouring), ("Against", o.against)):
             for f in findings:
                 used.update(f.sources)
-                rows.append([label, esc(f.text), f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
+                rows.append([label, esc(f.text) + _quoted_from(r, f.measurements),
+                             f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
             parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
     refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
@@ -291,14 +337,27 @@ def _options_html(r: Report) -> str:
     return "".join(parts)
 
 
-def report_html(report: Report, page_width_px: int) -> str:
-    """The report body as the HTML subset QTextDocument renders."""
-    notes = f"<h2>Notes</h2><p>{esc(report.notes)}</p>" if report.notes else ""
+def report_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
+    """The report body as the HTML subset QTextDocument renders; ``key_images``: ids of the key images
+    that have a picture to show."""
+    notes = f"<p><b>Notes:</b> {esc(report.notes)}</p>" if report.notes else ""  # one block: never a lone heading
     return (f"<html><head><style>{_CSS}</style></head><body>"
-            + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55)) + _jets_html(report)
-            + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
-            + _key_images_html(report, int(page_width_px * 0.46)) + _options_html(report) + notes
+            + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55))
+            + _jets_html(report) + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
+            + _key_images_html(report, int(page_width_px * 0.42), key_images) + notes + _options_html(report)
             + "</body></html>")
+
+
+def key_image_pictures(report: Report, key_images: dict[str, QImage] | None = None) -> dict[str, QImage]:
+    """The picture of each key image: the one given, else its PNG on disk; key images without one are left out."""
+    out = {}
+    for k in report.key_images:
+        image = (key_images or {}).get(k.id)
+        if image is None and k.png and Path(k.png).is_file():
+            image = QImage(k.png)
+        if image is not None and not image.isNull():
+            out[k.id] = image
+    return out
 
 
 def build_document(report: Report, width_px: float, key_images: dict[str, QImage] | None = None) -> QTextDocument:
@@ -308,13 +367,10 @@ def build_document(report: Report, width_px: float, key_images: dict[str, QImage
     doc.setDefaultFont(report_font(9))
     doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("mitraplan:clipmap"),
                     clip_map_image(report.devices, report.jets))
-    for k in report.key_images:
-        image = (key_images or {}).get(k.id)
-        if image is None and k.png and Path(k.png).is_file():
-            image = QImage(k.png)
-        if image is not None:
-            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"mitraplan:key/{k.id}"), image)
-    doc.setHtml(report_html(report, int(width_px)))
+    pictures = key_image_pictures(report, key_images)
+    for key_id, image in pictures.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"mitraplan:key/{key_id}"), image)
+    doc.setHtml(report_html(report, int(width_px), frozenset(pictures)))
     return doc
 
 
@@ -407,29 +463,41 @@ def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
 
 def render_pages(report: Report, spec: PageSpec = PageSpec(), dpi: int = 96,
                  key_images: dict[str, QImage] | None = None) -> list[QImage]:
-    """The pages exactly as in the PDF, as images at ``dpi`` (for the on-screen preview)."""
+    """The pages exactly as in the PDF, as images at ``dpi`` (for the on-screen preview).
+
+    The document is laid out as :func:`write_pdf` lays it out (a PDF paint device at :data:`DPI`), then
+    each page is painted scaled to ``dpi``: laid out for the screen instead, font metrics and image
+    sizes round differently and the preview could break pages elsewhere (and count one page more or less).
+    """
     ensure_app()
     layout = _page_layout(spec)
-    full, paint = layout.fullRectPixels(dpi), layout.paintRectPixels(dpi)
+    full, paint = layout.fullRectPixels(dpi), layout.paintRectPixels(DPI)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)  # never painted on: it only gives the layout the PDF's metrics
+    writer.setResolution(DPI)
+    writer.setPageLayout(layout)
+    pages = _lay_out(report, writer, layout, DPI, key_images)
+    try:
+        return [_page_image(pages, report, page, full.size(), paint.topLeft(), dpi) for page in range(pages.count)]
+    finally:  # the document (laid out on the writer) goes first, then the writer, then its buffer
+        del pages
+        del writer
+        buffer.close()
+
+
+def _page_image(pages: _Pages, report: Report, page: int, size: QSize, origin: QPointF | QPoint, dpi: int) -> QImage:
+    """Page ``page`` painted at ``dpi`` from a layout made at :data:`DPI` (white paper, the footer included)."""
+    image = QImage(size, QImage.Format.Format_RGB32)
     dots_per_metre = round(dpi / 0.0254)
-
-    def blank() -> QImage:
-        image = QImage(full.width(), full.height(), QImage.Format.Format_RGB32)
-        image.setDotsPerMeterX(dots_per_metre)
-        image.setDotsPerMeterY(dots_per_metre)
-        image.fill(QColor("#ffffff"))
-        return image
-
-    first = blank()
-    pages = _lay_out(report, first, layout, dpi, key_images)
-    images = []
-    for page in range(pages.count):
-        image = first if page == 0 else blank()
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.translate(paint.topLeft())
-        _paint_page(painter, pages, report, page)
-        painter.end()
-        images.append(image)
-    return images
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.scale(dpi / DPI, dpi / DPI)
+    painter.translate(origin)
+    _paint_page(painter, pages, report, page)
+    painter.end()
+    return image

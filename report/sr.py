@@ -6,7 +6,8 @@ family, LOINC/SCT/DCM) with UCUM units, in one TID 5202 Findings section per str
 Measurement Group per image mode (``report.sr_tid5200``). Per-beat values carry Derivation
 "Measured", the value chosen from the beats Derivation "Mean", Selection Status and the number of
 beats; each references its image, frame and the SCOORD of its marks. Marks are already in SCOORD
-image coordinates, so points are written as they are. Values a plausibility gate holds are left out.
+image coordinates, so points are written as they are (a trace of more than 2 000 points simplified within
+0.25 px: planning.limits.display_points). Values a plausibility gate holds are left out.
 
 A measurement on 3D marks (placed on an MPR plane of a volume) references the volume instance with
 the frames of its time point, sits in a 3D mode Measurement Group, and gives each mark a SCOORD3D
@@ -29,6 +30,7 @@ import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,10 +47,11 @@ from imaging.volume import PHILIPS_CARTESIAN, is_volume_sop_class, volume_info_f
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from measurements.geometry3d import best_fit_plane
+from planning.limits import display_points
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
-from report.model import Mark, Measurement, Report
+from report.model import Header, Mark, Measurement, Report
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -249,7 +252,7 @@ def _coordinates(report: Report, marks: Sequence[Mark], volumes: Mapping[str, Vo
         if mark.points3d:
             out.append(_coordinates_3d(mark, volumes.get(mark.sop_instance_uid)))
             continue
-        points = [list(p) for p in mark.points]
+        points = [list(p) for p in display_points(mark.points)]  # a long trace simplified within 0.25 px
         if mark.type == "area" and points[0] != points[-1]:
             points.append(points[0])  # a closed POLYLINE is the SCOORD polygon
         frames = [mark.frame_number] if image.frames > 1 else None
@@ -309,11 +312,19 @@ def on_volume(report: Report, m: Measurement) -> bool:
     return bool(marks) and all(mk is not None and bool(mk.points3d) for mk in marks)
 
 
+#: The flow a trace's purpose states: a velocity, gradient or VTI of an MR jet trace is regurgitant (systolic)
+#: flow, though the registry codes those quantities for their usual mitral inflow.
+_FLOW_OF_PURPOSE = {"mr_jet": code(concepts.REGURGITANT)}
+
+
 def _coding(report: Report, m: Measurement) -> echo.Coding:
-    """The NUM coding of ``m``; measured on a volume, its image mode is 3D mode (CID 12224), not 2D."""
+    """The NUM coding of ``m``: the flow its trace's purpose states; measured on a volume, its image mode
+    is 3D mode (CID 12224), not 2D."""
     c = measurement_concept(m)
+    purposes = {mk.purpose for mk in (report.mark(i) for i in m.source) if mk is not None}
+    flow = _FLOW_OF_PURPOSE.get(purposes.pop(), c.flow) if c.flow is not None and len(purposes) == 1 else c.flow
     mode = code(concepts.MODE_3D) if c.mode is not None and on_volume(report, m) else c.mode
-    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, c.flow, mode)
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, mode)
 
 
 def _refs(report: Report, m: Measurement, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContentItem]:
@@ -447,11 +458,30 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     sr = _document(
         content, evidence, _referenced_images(report), series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
-        manufacturer="MitraPlan", is_complete=True, is_final=False, is_verified=False,
+        manufacturer="MitraPlan", **verification(report.header),
         series_description="MitraPlan echo measurements (TID 5200)", coding_schemes=[coding_scheme()],
         software_versions=report.header.software_version or "unknown")
     stamp_study(sr, report.header)
+    _stamp_verification_time(sr, report.header)
     return sr
+
+
+def verification(header: Header) -> dict[str, Any]:
+    """Completion and verification of the SR from the case's sign-off (docs/case-file.md): a signed
+    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer; otherwise PARTIAL,
+    UNVERIFIED and PRELIMINARY."""
+    if not header.signed_by:
+        return {"is_complete": False, "is_final": False, "is_verified": False}
+    return {"is_complete": True, "is_final": True, "is_verified": True,
+            "verifying_observer_name": header.signed_by,
+            "verifying_organization": header.institution or "(institution not recorded)"}
+
+
+def _stamp_verification_time(sr: Dataset, header: Header) -> None:
+    """The Verification DateTime is when the case was signed, not when the SR was written."""
+    if header.signed_by and header.signed_at and "VerifyingObserverSequence" in sr:
+        signed = datetime.fromisoformat(header.signed_at)
+        sr.VerifyingObserverSequence[0].VerificationDateTime = signed.strftime("%Y%m%d%H%M%S%z")
 
 
 def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:

@@ -9,6 +9,7 @@ only server contacted. JSON goes to stdout; a failure prints one sentence to std
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -64,7 +65,7 @@ def _node(args: argparse.Namespace):  # noqa: ANN202 - a DimseNode or DicomWebNo
         return nodes.parse_node_spec(args.node, args.aet or nodes.DEFAULT_CALLING_AET, timeout)
     saved = nodes.find_node(args.node, nodes.load_nodes())
     if isinstance(saved, nodes.DimseNode) and args.aet:
-        saved = nodes.DimseNode(saved.ae_title, saved.host, saved.port, args.aet, saved.name, saved.timeout_s)
+        saved = dataclasses.replace(saved, calling_ae_title=args.aet)  # keeps every other field (move_bind)
     return saved
 
 
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         elif args.pacs_command == "get":
             result = service.retrieve(node, args.study, args.out, args.series, move_port=args.move_port)
             _print_json(result.to_json())
+            for refusal in result.refused:  # instances of another study or patient: not stored
+                print(f"mitraplan pacs get: {refusal}", file=sys.stderr)
         else:
             sent = service.send(node, list(args.files))
             _print_json([{"path": str(s.path), "sop_instance_uid": s.sop_instance_uid,

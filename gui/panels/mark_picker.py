@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from measurements.concepts import value_text
 from measurements.marks import Mark
 from measurements.results import Result
-from measurements.thresholds import PRECISION, round_half_up
-from report.model import unit_display
 
 NONE_TEXT = "(none)"
 ResultsOf = Callable[[str], Sequence[Result]]
@@ -24,8 +23,7 @@ def result_text(result: Result | None) -> str:
     """``"0.45 cm"`` at the quantity's reporting precision, ``"—"`` when there is no number."""
     if result is None:
         return "—"
-    quantum = PRECISION.get(result.quantity, PRECISION.get("distance", "0.01"))
-    return f"{round_half_up(result.value, quantum)} {unit_display(result.unit)}"
+    return value_text(result.quantity, result.value, result.unit)
 
 
 def mark_result(results_of: ResultsOf | None, mark_id: str | None) -> Result | None:

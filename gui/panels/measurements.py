@@ -35,15 +35,22 @@ from PySide6.QtWidgets import (
 
 from gui.import_measurements import set_status
 from gui.session import CaseSession
-from measurements import plausibility, thresholds
+from imaging.errors import InputError
+from measurements import concepts, plausibility
+from measurements.concepts import quantity as quantity_of
 from measurements.marks import Mark
 from measurements.results import Result
+from measurements.thresholds import round_half_up
 from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
+from planning.compare import Side, latest_prior, measured_prior, numeric_row
+from planning.findings import selected
 from planning.imported import Status
 from report.model import unit_display
 
-COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks")
+COLUMNS = ("Measurement", "Value", "Unit", "Beats", "Grade", "Warnings", "Marks", "Prior", "Change")
 GRADE_COLUMN, WARNINGS_COLUMN = 4, 5
+#: Shown only when the case names a prior study (docs/case-file.md, priors): its value and the change.
+PRIOR_COLUMN, CHANGE_COLUMN = 7, 8
 #: What the grade column says of a value a plausibility gate holds.
 HELD_GRADE = "held until confirmed (not graded or used)"
 BEAT_INDENT = "      "
@@ -60,17 +67,17 @@ def grade_text(result: Result) -> str:
 
 
 def number_text(result: Result) -> str:
-    """The value as reported, without its unit (the unit has its own column)."""
-    return thresholds.display(result.quantity, result.value).removesuffix(result.unit).strip()
+    """The value as reported, without its unit (the unit has its own column): ``concepts.number_text``."""
+    return concepts.number_text(result.quantity, result.value)
 
 
 def value_text(result: Result) -> str:
-    """The value with its unit as a reader writes it, e.g. "0.10 cm²"."""
-    return f"{number_text(result)} {unit_display(result.unit)}".strip()
+    """The value with its unit as the report prints it, e.g. "0.10 cm²": ``concepts.value_text``."""
+    return concepts.value_text(result.quantity, result.value, result.unit)
 
 
 def _amount(quantity: str, value: float, unit: str) -> str:
-    return f"{thresholds.display(quantity, value).removesuffix(unit).strip()} {unit_display(unit)}".strip()
+    return concepts.value_text(quantity, value, unit)
 
 
 def _is_beat_of(child: Result, parent: Result) -> bool:
@@ -150,12 +157,14 @@ class ResultsModel(QAbstractTableModel):
         self.results: list[Result] = []
         self.beat_rows: list[bool] = []
         self.errors: list[tuple[str, str]] = []
+        self.prior = PriorValues(session)
         session.changed.connect(lambda _c: self.reload())
         session.documentChanged.connect(lambda _d: self.reload())
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
+        self.prior.refresh()
         doc = self.session.document
         rows = grouped(doc.results()) if doc is not None else []
         self.results = [r for r, _ in rows]
@@ -173,6 +182,9 @@ class ResultsModel(QAbstractTableModel):
                    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole \
+                and section in (PRIOR_COLUMN, CHANGE_COLUMN):
+            return self.prior.description
         return None
 
     def source(self, row: int) -> tuple[str, ...]:
@@ -195,7 +207,7 @@ class ResultsModel(QAbstractTableModel):
         if row >= len(self.results):
             item_id, message = self.errors[row - len(self.results)]
             if role == Qt.ItemDataRole.DisplayRole:
-                return (item_id, "—", "", "", "not measured", message, item_id)[col]
+                return (item_id, "—", "", "", "not measured", message, item_id, "", "")[col]
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#ff8a80")
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -207,6 +219,8 @@ class ResultsModel(QAbstractTableModel):
         held = plausibility.is_held(r)
         grade = HELD_GRADE if held else grade_text(r)
         if role == Qt.ItemDataRole.DisplayRole:
+            if col in (PRIOR_COLUMN, CHANGE_COLUMN):
+                return self.prior.text(r, col == CHANGE_COLUMN)
             return (self._label(row), number_text(r), unit_display(r.unit), beats_text(r, self.results), grade,
                     " · ".join(r.warnings), ", ".join(r.source))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -232,6 +246,60 @@ class ResultsModel(QAbstractTableModel):
             font.setBold(True)
             return font
         return None
+
+
+class PriorValues:
+    """The case's latest prior study, measured once per opened case, and each selected value's change
+    against it (``planning.compare``: printed values, change criteria)."""
+
+    def __init__(self, session: CaseSession) -> None:
+        self.session = session
+        self.side: Side | None = None
+        self.description = ""
+        self._document: Any = None
+        self._priors: tuple[Any, ...] = ()
+
+    @property
+    def shown(self) -> bool:
+        return self.side is not None or bool(self.description)
+
+    def refresh(self) -> None:
+        """Re-read the prior when another case was opened or its priors changed (a prior's file is not
+        watched for changes)."""
+        doc = self.session.document
+        priors = doc.findings().priors if doc is not None else ()
+        if doc is self._document and priors == self._priors:
+            return
+        self._document, self._priors, self.side, self.description = doc, priors, None, ""
+        prior = latest_prior(priors)
+        if doc is None or prior is None:
+            return
+        where = f"{prior.role} {prior.date}".strip()
+        try:
+            self.side = measured_prior(doc.case, prior)
+            self.description = f"prior: {where} ({prior.case})"
+        except InputError as exc:
+            self.description = f"prior {where} not shown: {exc}"
+
+    def text(self, result: Result, change: bool) -> str:
+        """The prior value (or the change, with its direction) of a selected value; "" otherwise."""
+        doc = self.session.document
+        if self.side is None or doc is None or result.beat is not None:
+            return ""
+        current = selected(doc.results(), result.quantity, doc.marks)
+        if current is None or current.id != result.id:
+            return ""
+        before = selected(self.side.results, result.quantity, self.side.marks)
+        if before is None:
+            return "" if change else "—"
+        row = numeric_row(result.quantity, result.label, before.value, result.value)
+        precision = quantity_of(result.quantity).precision
+        if not change:
+            return str(round_half_up(before.value, precision))
+        if row.change is None or isinstance(row.change, str):
+            return ""
+        sign = "+" if row.change > 0 else ""
+        return f"{sign}{round_half_up(float(row.change), precision)} ({row.direction})"
 
 
 def gated(results: Sequence[Result]) -> list[str]:
@@ -300,8 +368,10 @@ class MeasurementsPanel(QWidget):
         layout.addWidget(self.table, 1)
         self.model.modelReset.connect(self._update_summary)
         self.model.modelReset.connect(self._show_beat_rows)
+        self.model.modelReset.connect(self._show_prior_columns)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_gate())
         self._update_summary()
+        self._show_prior_columns()
 
     def _update_summary(self) -> None:
         doc = self.session.document
@@ -313,6 +383,10 @@ class MeasurementsPanel(QWidget):
         marks = len(doc.marks)
         self.summary.setText(f"{n} result{'s' * (n != 1)} from {marks} mark{'s' * (marks != 1)}"
                              + (f" · {bad} not measured" if bad else ""))
+
+    def _show_prior_columns(self) -> None:
+        for col in (PRIOR_COLUMN, CHANGE_COLUMN):
+            self.table.setColumnHidden(col, not self.model.prior.shown)
 
     def _show_beat_rows(self) -> None:
         shown = self.show_beats.isChecked()

@@ -457,8 +457,9 @@ class PacsDialog(QDialog):
         self.last_result = result
         self.progress.setMaximum(max(len(result.files), 1))
         self.progress.setValue(len(result.files))
+        refused = f" {len(result.refused)} refused, not stored: {result.refused[0]}" if result.refused else ""
         self.show_status(f"{len(result.received)} instance(s) retrieved, {len(result.already_present)} already here, "
-                         f"in {result.folder}.")
+                         f"in {result.folder}.{refused}", error=bool(result.refused))
         self.retrieved.emit(result.folder)
 
     def _transfer_failed(self, exc: BaseException) -> None:

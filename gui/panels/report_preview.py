@@ -5,6 +5,9 @@ is saved first, asking for a file name when it has none: the report names its ca
 file's SHA-256, so the file on disk must hold exactly what is reported. The report is then built from
 a copy of the in-memory case (later edits do not race the worker thread), with the open study to
 find images. The preview shows ``report.pdf.render_pages`` (the same layout code as the PDF).
+An anonymised export first checks the free text for the patient's identifiers
+(``gui.dialogs.free_text``): edits go to the open case as one undo step, then the report is rebuilt
+and exported; confirming exports with each identifier removed.
 Building, rendering and exporting run as background tasks, so the window never freezes; failures
 become notices (or the dialog's status line) naming the file.
 """
@@ -38,7 +41,15 @@ from imaging.catalog import StudyCatalog
 from planning.case import Case
 
 if TYPE_CHECKING:
+    from gui.dialogs.free_text import FreeTextDialog
     from gui.main_window import MainWindow
+    from gui.session import CaseSession
+    from planning.commands import Command
+    from planning.document import CaseDocument
+    from report.anonymise import FreeTextHit
+
+#: Stores a free-text edit in the open case (one undo step) and saves it; the saved case, or None if refused.
+ApplyEdit = Callable[["Command"], "Case | None"]
 
 PREVIEW_DPI = 96
 _RUNNER: TaskRunner | None = None
@@ -63,21 +74,25 @@ class Prepared:
     pages: list[QImage]
 
 
-def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None) -> Prepared:
+def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None, anonymise: bool = False,
+            mask: bool = True) -> Prepared:
     """Recompute the case (a Case, or a case file to load), render key images and pages (runs on a
-    worker thread); ``catalog`` is the open study, where images missing at their path are looked up."""
+    worker thread); ``catalog`` is the open study, where images missing at their path are looked up.
+
+    The pages are those of the PDF the export writes with the same paper and ``anonymise`` switch
+    (``report.export.printed_model``): the same key images kept, the same header, the same notes.
+    """
     from planning.case import load_case
     from report.build import build_report
-    from report.export import frame_loader
-    from report.keyimages import render_all
+    from report.export import plan_export, printed_model
     from report.pdf import PageSpec, render_pages
 
     if not isinstance(case, Case):
         case = load_case(case, lenient=True)
     report, sources = build_report(case, index=catalog)
-    rendered = render_all(report, frame_loader(sources))
-    big = {key: images[1] for key, images in rendered.items()}
-    return Prepared(report, sources, big, render_pages(report, PageSpec(paper), PREVIEW_DPI, big))
+    planned = plan_export(report, sources, anonymise=anonymise, mask=mask)
+    big = {key: images[1] for key, images in planned.rendered.items()}
+    return Prepared(report, sources, big, render_pages(printed_model(planned), PageSpec(paper), PREVIEW_DPI, big))
 
 
 class ReportPreview(QDialog):
@@ -88,8 +103,13 @@ class ReportPreview(QDialog):
     failed = Signal(str)
 
     def __init__(self, case: str | Path | Case, tasks: TaskRunner | None = None, parent: QWidget | None = None,
-                 catalog: StudyCatalog | None = None) -> None:
+                 catalog: StudyCatalog | None = None, document: CaseDocument | None = None,
+                 apply_edit: ApplyEdit | None = None) -> None:
+        """``document``/``apply_edit``: the open case, where identifiers found in free text are edited."""
         super().__init__(parent)
+        self.document, self.apply_edit = document, apply_edit
+        self.free_text_dialog: FreeTextDialog | None = None
+        self._pending_export: Path | None = None
         self.case: Case | Path = case if isinstance(case, Case) else Path(case)
         self.case_path = Path(case.path or "Untitled case") if isinstance(case, Case) else Path(case)
         self.catalog = catalog
@@ -102,8 +122,17 @@ class ReportPreview(QDialog):
         self.paper.addItems(["A4", "Letter"])
         self.anonymise = QCheckBox("Anonymise export")
         self.anonymise.setToolTip("Remove patient identifiers from every output (DICOM: PS3.15 basic profile)")
+        self.mask_banner = QCheckBox("Mask banner")
+        self.mask_banner.setChecked(True)
+        self.mask_banner.setEnabled(False)
+        self.mask_banner.setToolTip("Anonymised: blank key-image pixels outside the ultrasound regions, where the scanner "
+                             "burns the patient's name and ID")
+        self.anonymise.toggled.connect(self.mask_banner.setEnabled)
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
+        self.print_button = QPushButton("Print…")
+        self.print_button.setEnabled(False)
+        self.ask_printer: Callable[[QWidget | None], Any] | None = None  # None: QPrintDialog
         self.status = QLabel("Building the report…")
         self.problems = QLabel("")  # outputs not written (and why), or an export refused
         self.problems.setObjectName("export-problems")
@@ -112,7 +141,8 @@ class ReportPreview(QDialog):
         self.problems.setStyleSheet("color: #ff8a80;")
         self.problems.hide()
         row = QHBoxLayout()
-        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.export_button):
+        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.mask_banner, self.export_button,
+                       self.print_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
         self.pages = QVBoxLayout()
@@ -127,7 +157,10 @@ class ReportPreview(QDialog):
         column.addWidget(self.problems)
         column.addWidget(scroll, 1)
         self.paper.currentTextChanged.connect(lambda _p: self.refresh())
+        self.anonymise.toggled.connect(lambda _on: self.refresh())  # the anonymised PDF has other pages
+        self.mask_banner.toggled.connect(lambda _on: self.refresh() if self.anonymise.isChecked() else None)
         self.export_button.clicked.connect(self.choose_export_folder)
+        self.print_button.clicked.connect(self.print_report)
         self.refresh()
 
     @property
@@ -138,8 +171,11 @@ class ReportPreview(QDialog):
         """Rebuild and re-render in the background (on open and when the paper changes)."""
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
-        case, paper, catalog = self.case, self.paper.currentText(), self.catalog
-        self._start(f"Report preview {self.case_path.name}", lambda _p, _c: prepare(case, paper, catalog), self._show)
+        case, paper, catalog, anonymise = self.case, self.paper.currentText(), self.catalog, self.anonymise.isChecked()
+        mask = self.mask_banner.isChecked()
+        self._start(f"Report preview {self.case_path.name}",
+                    lambda _p, _c: prepare(case, paper, catalog, anonymise, mask),
+                    self._show)
 
     def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
                on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -166,34 +202,97 @@ class ReportPreview(QDialog):
             label.setStyleSheet("border: 1px solid #888; background: white;")
             self.pages.addWidget(label)
         self.export_button.setEnabled(True)
+        self.print_button.setEnabled(True)
         self.status.setText(f"{len(prepared.pages)} page(s), {self.paper.currentText()}")
         self.pagesShown.emit(len(prepared.pages))
+        if self._pending_export is not None:  # rebuilt after free-text edits: check again and export
+            folder, self._pending_export = self._pending_export, None
+            self.export_to(folder)
 
     def _fail(self, exc: BaseException) -> None:
         message = f"{self.case_path}: report not built: {exc}"
         self.status.setText(message)
         self.failed.emit(message)
 
+    def print_report(self) -> int:
+        """Print the built report's pages (gui/dialogs/print_report.py); how many pages were printed."""
+        from gui.dialogs.print_report import choose_and_print
+
+        if self.prepared is None:
+            return 0
+        prepared, paper = self.prepared, self.paper.currentText()
+        try:
+            printed = choose_and_print(self, prepared.report, prepared.key_images, paper, self.ask_printer) \
+                if self.ask_printer else choose_and_print(self, prepared.report, prepared.key_images, paper)
+        except OSError as exc:
+            self.failed.emit(f"{self.case_path}: report not printed: {exc}")
+            return 0
+        if printed:
+            self.status.setText(f"{printed} page(s) sent to the printer")
+        return printed
+
     def choose_export_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export the report into", str(self.case_path.parent))
         if folder:
             self.export_to(Path(folder))
 
-    def export_to(self, folder: Path) -> None:
-        """Write every output into ``folder`` in the background; ``exported`` fires when done."""
+    def export_to(self, folder: Path, confirm_free_text: bool = False) -> None:
+        """Write every output into ``folder`` in the background; ``exported`` fires when done. Anonymised,
+        identifiers in free text are shown first (``FreeTextDialog``) unless ``confirm_free_text``."""
         if self.prepared is None:
             return
-        from report.export import export_report
+        from report.export import anonymised_free_text_hits, export_report
 
         prepared, anonymise, paper = self.prepared, self.anonymise.isChecked(), self.paper.currentText()
+        mask = self.mask_banner.isChecked()
+        if anonymise and not confirm_free_text:
+            hits = anonymised_free_text_hits(prepared.report)
+            if hits:
+                self._ask_free_text(folder, hits)
+                return
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting into {folder}…")
         self.problems.hide()
 
         def work(_progress: Callable[..., None], _cancel: threading.Event) -> Any:
-            return export_report(prepared.report, prepared.sources, folder, anonymise=anonymise, paper=paper)
+            return export_report(prepared.report, prepared.sources, folder, anonymise=anonymise, paper=paper,
+                                 confirm_free_text=confirm_free_text, mask=mask)
 
         self._start(f"Export report to {folder.name}", work, self._exported, self._export_failed)
+
+    def _ask_free_text(self, folder: Path, hits: tuple[FreeTextHit, ...]) -> None:
+        """Show the identifiers found in free text (window-modal, not blocking); nothing is written yet."""
+        from gui.dialogs.free_text import FreeTextDialog, editable_rows
+
+        assert self.prepared is not None
+        editable = editable_rows(self.document if self.apply_edit else None, self.prepared.report, hits)
+        dialog = FreeTextDialog(hits, editable, self)
+        self.free_text_dialog = dialog
+        self.status.setText(f"{len(hits)} identifier(s) in free text: edit or confirm before the anonymised export")
+        dialog.finished.connect(lambda _result: self._free_text_done(dialog, folder))
+        dialog.open()
+
+    def _free_text_done(self, dialog: FreeTextDialog, folder: Path) -> None:
+        """Confirmed: export with the identifiers removed. Edited: store the edits (one undo step), rebuild,
+        check again and export. Cancelled: nothing is written."""
+        from gui.dialogs.free_text import edits_command
+
+        self.free_text_dialog = None
+        if dialog.choice == "confirm":
+            self.export_to(folder, confirm_free_text=True)
+            return
+        if dialog.choice == "edit" and self.prepared is not None and self.document is not None and self.apply_edit:
+            command = edits_command(self.document, self.prepared.report, dialog.edits())
+            case = self.apply_edit(command) if command is not None else None
+            if case is not None:
+                for task in self._running:  # a build of the case before the edit must not export
+                    task.cancel.set()
+                self.case, self._pending_export = case, folder
+                self.refresh()
+                return
+            self.status.setText("Free-text edits not applied: nothing was exported")
+            return
+        self.status.setText("Anonymised export cancelled: nothing was written")
 
     def _exported(self, result: Any) -> None:
         """Say what was written and, in red, each output that was not and why (the others were written)."""
@@ -260,7 +359,8 @@ def preview_open_case(window: MainWindow, export: bool = False) -> ReportPreview
         return None
     if (session.document.path is None or session.is_dirty()) and not session.save():
         return None  # cancelled, or the failure was already reported through session.refused
-    dialog = ReportPreview(copy.deepcopy(session.document.case), window.tasks, window, catalog=window.catalog)
+    dialog = ReportPreview(copy.deepcopy(session.document.case), window.tasks, window, catalog=window.catalog,
+                           document=session.document, apply_edit=lambda command: apply_and_save(session, command))
     dialog.failed.connect(notices.error)
     dialog.exported.connect(lambda r: report_export(notices, r))
     if export:  # once: a later re-render (another paper size) does not ask again
@@ -271,3 +371,11 @@ def preview_open_case(window: MainWindow, export: bool = False) -> ReportPreview
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+def apply_and_save(session: CaseSession, command: Command) -> Case | None:
+    """Push ``command`` on the open case's undo stack and save (the report names the saved file and its
+    checksum); a copy of the saved case, or None when the edit or the save was refused."""
+    if session.undo is None or session.document is None or not session.undo.push(command) or not session.save():
+        return None
+    return copy.deepcopy(session.document.case)

@@ -24,7 +24,7 @@ from gui.session import CaseSession, other_patient_banner
 from gui.viewer.viewport import Viewport, loop_name
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion, region_for_points
-from measurements import plausibility, thresholds
+from measurements import concepts, plausibility
 from measurements.calibration import calibration_for, check_may_calibrate
 from measurements.compute import measure_mark
 from measurements.marks import Mark, MarkError, MarkType
@@ -73,9 +73,9 @@ _READOUT = (("vmax", "Vmax"), ("mean_gradient", "MG"), ("peak_gradient", "PG"), 
 def format_results(results: Sequence[Result], limit: int = 3) -> str:
     """A short readout, one number a line: "2.34 cm" or "Vmax 1.80 m/s\nMG 6.6 mmHg\nVTI 42.1 cm"."""
     if len(results) == 1:
-        return thresholds.display(results[0].quantity, results[0].value)
+        return concepts.value_text(results[0].quantity, results[0].value)
     by_quantity = {r.quantity: r for r in results}
-    parts = [f"{name} {thresholds.display(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
+    parts = [f"{name} {concepts.value_text(q, by_quantity[q].value)}" for q, name in _READOUT if q in by_quantity]
     if "mean_gradient" in by_quantity:  # an inflow trace: the peak gradient adds little beside Vmax
         parts = [p for p in parts if not p.startswith("PG ")]
     return "\n".join(parts[:limit])

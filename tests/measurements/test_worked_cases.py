@@ -8,6 +8,7 @@ import pytest
 
 from measurements import continuity, doppler, geometry, pisa
 from measurements.compute import measure_mark
+from measurements.concepts import value_text
 from measurements.marks import Mark, MarkType
 from measurements.thresholds import (
     ACC,
@@ -17,7 +18,6 @@ from measurements.thresholds import (
     MR5,
     MVARC,
     POST_TEER,
-    display,
     grade,
     round_half_up,
     shown,
@@ -257,7 +257,7 @@ def test_w15_rounding_tie_is_decimal_half_up() -> None:
     assert round(total, 2) == 1.1  # binary round() - must not be used
     assert round_half_up(total, "0.01") == round_half_up(1.105, "0.01")
     assert shown("mva_planimetry", total) == 1.11
-    assert display("mva_planimetry", total) == "1.11 cm2"
+    assert value_text("mva_planimetry", total) == "1.11 cm²"
 
 
 # --- W11 ------------------------------------------------------------------------------------------

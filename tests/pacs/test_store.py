@@ -19,6 +19,14 @@ def test_landed_file_appears_complete_under_its_uid(tmp_path: Path) -> None:
     assert not list(folder.path.glob("*.part"))
 
 
+def test_retrieved_instances_and_their_folders_are_readable_by_the_user_only(tmp_path: Path) -> None:
+    # retrieved studies are patient data, like the case file and every export (0600 files, 0700 folders)
+    root = tmp_path / "studies"
+    path = StudyFolder(root, "1.2.3").land_bytes("1.2.3.4", b"DICM-bytes")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (root / "1.2.3").stat().st_mode & 0o777 == 0o700 and root.stat().st_mode & 0o777 == 0o700
+
+
 def test_write_cut_halfway_leaves_no_file_that_looks_complete(tmp_path: Path) -> None:
     folder = StudyFolder(tmp_path, "1.2.3")
 

@@ -131,7 +131,8 @@ def sample_report(study: dict[str, object], *, patient_name: str = PATIENT["name
                   KeyImage("k2", ub, 3, "Residual jet J1", ("m3", "m4")))
     return Report(header, devices, jets, leaflets, measurements, assessment, images, marks, key_images,
                   notes="Heart-team meeting Thursday.",
-                  context={"surgical_risk": "intermediate", "etiology": "secondary", "operator": "Dr. Op"})
+                  context={"surgical_risk": "intermediate", "etiology": "secondary", "operator": "Dr. Op"},
+                  selected_ids={"mean_gradient": "r4", "heart_rate": "r5", "mva_planimetry": "r2", "mva_pht": "r6"})
 
 
 @pytest.fixture

@@ -66,12 +66,12 @@ def test_uid_map_is_stable_and_keeps_dicom_defined_uids() -> None:
     assert uids("1.2.840.10008.5.1.4.1.1.88.33") == "1.2.840.10008.5.1.4.1.1.88.33"
 
 
-def test_key_image_without_burned_in_annotation_no_is_left_out(tmp_path: Path) -> None:
+def test_unmasked_key_image_without_burned_in_annotation_no_is_left_out(tmp_path: Path) -> None:
     study = make_study(tmp_path / "study")
     for path in study["paths"]:
         ds = pydicom.dcmread(path)
         del ds.BurnedInAnnotation
         ds.save_as(path)
-    result = export_report(sample_report(study), sources_of(study), tmp_path / "out", anonymise=True)
+    result = export_report(sample_report(study), sources_of(study), tmp_path / "out", anonymise=True, mask=False)
     assert result.key_images_dicom == [] and result.key_images_png == []
     assert any("BurnedInAnnotation" in w for w in result.warnings)

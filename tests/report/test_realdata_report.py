@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
@@ -37,8 +38,16 @@ def test_real_loop_report_is_dicom_clean_and_anonymises(realdata: Path, tmp_path
         assert dciodvfy_errors(Path(path)) == [], path
     assert main(["report", str(case), "--out", str(tmp_path / "anon"), "--anonymise"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["key_images_dicom"] == []  # the vendor file does not declare BurnedInAnnotation NO
-    assert "BurnedInAnnotation" in captured.err
+    # the vendor file does not declare BurnedInAnnotation NO: its key image is kept only masked outside its regions
+    [key] = json.loads(captured.out)["key_images_dicom"]
+    sc = pydicom.dcmread(key)
+    assert sc.BurnedInAnnotation == "NO"
+    source = pydicom.dcmread(realdata / "orthanc-tests_Issue16.dcm", stop_before_pixels=True)
+    inside = np.zeros((sc.Rows, sc.Columns), dtype=bool)
+    for region in source.SequenceOfUltrasoundRegions:
+        inside[region.RegionLocationMinY0:region.RegionLocationMaxY1 + 1,
+               region.RegionLocationMinX0:region.RegionLocationMaxX1 + 1] = True
+    assert not inside.all() and sc.pixel_array[~inside].max() == 0  # the banner area is blanked
     for path in (tmp_path / "anon").iterdir():
         data = path.read_bytes()
         assert b"HP_EXAMPLE" not in data and b"Pediatric" not in data, path

@@ -290,3 +290,23 @@ def test_a_malformed_numeric_value_is_an_error_naming_the_file(study, tmp_path: 
         with pytest.raises(SRReadError, match="malformed SR content tree") as err:
             read_sr(tmp_path / "bad.dcm")
     assert "bad.dcm" in str(err.value)
+
+
+def test_an_imported_mr_jet_value_is_never_the_mitral_inflows(tmp_path: Path) -> None:
+    # the demo SR codes the MR jet CW trace (Vmax 5.0 m/s, peak gradient 4·5² = 100 mmHg) as regurgitant flow;
+    # imported and accepted, it must not become the inflow's gradient (an MS number) nor be graded as one
+    from planning.findings import of_inflow
+
+    _, _, path = _demo(tmp_path)
+    fresh = Case()
+    summary = import_sr(fresh, read_sr(path))
+    jet = {(e.quantity, e.value) for e in summary.added if e.provenance.get("flow") == "regurgitant"}
+    assert {("vmax", 5.0), ("peak_gradient", 100.0)} <= jet
+    inflow_vmax = [e for e in summary.added if e.quantity == "vmax" and e.provenance.get("flow") != "regurgitant"]
+    assert [e.value for e in inflow_vmax] == [1.8]
+    for entry in imported_of(fresh):
+        set_status(fresh, entry.id, Status.ACCEPTED)
+    results = measure_case(fresh)[0]
+    gradient = next(r for r in results if r.quantity == "peak_gradient" and r.value == 100.0)
+    assert gradient.imported is not None and gradient.imported.regurgitant and "(MR jet)" in gradient.label
+    assert gradient.grades == () and not of_inflow(gradient, {})

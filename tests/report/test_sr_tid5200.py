@@ -176,15 +176,19 @@ def test_every_quantity_reads_back_as_report_json_prints_it(demo) -> None:
                 n.mods.get(IMAGE_MODE))
 
     expected = []
+    purpose = {mk["id"]: mk.get("purpose") for mk in document["marks"]}
     for m in document["measurements"]:
         q = QUANTITIES[m["quantity"]]
         if q.sr is None:
             continue
         c = q.sr
         shown = float(m["shown"].split(" ")[0])
+        flow = None if c.flow is None else (c.flow.value, c.flow.scheme)
+        if flow is not None and {purpose.get(i) for i in m["source"]} == {"mr_jet"}:
+            flow = ("397417004", "SCT")  # an MR jet trace's velocities are regurgitant flow
         expected.append(((c.name.value, c.name.scheme), round(shown, 6), (q.ucum.value, "UCUM"),
                          None if c.method is None else (c.method.value, c.method.scheme),
-                         None if c.flow is None else (c.flow.value, c.flow.scheme), _expected_site(q.name),
+                         flow, _expected_site(q.name),
                          None if c.mode is None else (c.mode.value, c.mode.scheme)))
     assert len(expected) >= 20
     assert Counter(key_of_num(n) for n in nums if n.path[1:2] == (("121070", "DCM"),)) == Counter(expected)
@@ -357,3 +361,17 @@ def test_each_quantity_is_coded_apart_from_the_others_but_the_known_pairs() -> N
             key = (c.name, c.method, c.flow, c.site, c.mode, q.unit)
             by_coding.setdefault(key, set()).add(q.name)
     assert {frozenset(v) for v in by_coding.values() if len(v) > 1} == SAME_CODING
+
+
+def test_an_mr_jet_trace_is_coded_as_regurgitant_systolic_flow(demo) -> None:
+    # the demo's MR jet CW trace (Vmax 5.0 m/s, peak gradient 4·5² = 100 mmHg): its NUMs were coded
+    # antegrade/diastole, the registry's coding for mitral inflow; an echo importer would file them as MS numbers
+    report, _, path = demo
+    jet_marks = {m.id for m in report.marks if m.purpose == "mr_jet"}
+    jet_values = {round(m.value, 1) for m in report.measurements
+                  if set(m.source) and set(m.source) <= jet_marks and m.quantity in ("vmax", "peak_gradient")}
+    assert jet_values >= {5.0, 100.0}
+    regurgitant, systole = ("397417004", "SCT"), ("111973004", "SCT")
+    coded = {round(n.value, 1): (n.mods.get(FLOW), n.mods.get(PHASE)) for n in echo_nums(pydicom.dcmread(path))
+             if round(n.value, 1) in jet_values}
+    assert coded and all(c == (regurgitant, systole) for c in coded.values()), coded

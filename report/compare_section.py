@@ -1,0 +1,45 @@
+"""The report's "comparison" section: the case against its latest prior study (docs/case-file.md, priors).
+
+The rows are ``planning.compare`` rows (selected values as printed, change, direction, whether the
+change is meaningful and by which criterion), so the report says what ``mitraplan compare`` and the
+measurements panel say. A prior that cannot be read, or is another patient's, gives the section
+with an ``error`` naming it and no rows: the report is still written, and says why there is no
+comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from imaging.errors import InputError
+from measurements.results import Result
+from planning.case import Case
+from planning.compare import Side, compare, latest_prior, measured_prior
+
+
+def comparison_section(case: Case, results: Sequence[Result]) -> dict[str, Any] | None:
+    """``{"prior": {"case", "role", "date"}, "rows": [...]}`` (or ``"error"``); None without priors."""
+    findings = case.findings()
+    prior = latest_prior(findings.priors)
+    if prior is None:
+        return None
+    section: dict[str, Any] = {"prior": {"case": prior.case, "role": str(prior.role), "date": prior.date}}
+    try:
+        before = measured_prior(case, prior)
+    except InputError as exc:
+        return {**section, "rows": [], "error": str(exc)}
+    rows = compare(before, Side(findings, results, case.marks))
+    return {**section, "rows": [r.as_json() for r in rows]}
+
+
+def anonymised_comparison(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The section without the prior's file name, its date or an error text (which names files and
+    patients); the rows hold numbers, grades and device descriptions only."""
+    if section is None:
+        return None
+    prior = {**section["prior"], "case": "", "date": ""}
+    out = {"prior": prior, "rows": section["rows"]}
+    if "error" in section:
+        out["error"] = "the prior study could not be compared"
+    return out
