@@ -19,6 +19,7 @@ import highdicom as hd
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
+from measurements.calibration import USER_CALIBRATION_WARNING
 from measurements.concepts import ANTEGRADE, MITRAL_VALVE, PRIVATE_SCHEME, REGURGITANT
 from report.model import Header, Measurement
 
@@ -36,6 +37,7 @@ MEASURED = codes.SCT.Measured  # one beat as traced
 MEAN = codes.SCT.Mean  # the mean of the beats
 SELECTION_STATUS = codes.DCM.SelectionStatus  # 121404, CID 224 values
 MEAN_VALUE_CHOSEN = codes.DCM.MeanValueChosen  # 121412
+COMMENT = codes.DCM.Comment  # 121106
 #: PS3.16 has no "number of beats" concept: private, declared with the other 99TEERPLAN codes.
 N_BEATS = Code("N-BEATS", PRIVATE_SCHEME, "Number of beats averaged")
 BEATS_UNIT = Code("{beats}", "UCUM", "beats")
@@ -133,10 +135,17 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
     if coding.mode is not None:
         items.append(hd.sr.CodeContentItem(name=IMAGE_MODE, value=coding.mode,
                                            relationship_type=_R.HAS_ACQ_CONTEXT))
+    items.extend(_scale_warnings(m))
     items.extend(refs)
     if items:
         num.ContentSequence = hd.sr.ContentSequence(items)
     return num
+
+
+def _scale_warnings(m: Measurement) -> list[hd.sr.TextContentItem]:
+    """A value measured through a user calibration says so in the SR too (a Comment on the NUM)."""
+    return [hd.sr.TextContentItem(name=COMMENT, value=w[:1024], relationship_type=_R.HAS_PROPERTIES)
+            for w in m.warnings if USER_CALIBRATION_WARNING in w]
 
 
 def measurement_group(mode: Code, nums: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:

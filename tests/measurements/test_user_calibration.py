@@ -161,6 +161,26 @@ def test_report_json_carries_the_warning(tmp_path: Path, capsys: pytest.CaptureF
     assert m["value"] == pytest.approx(3.0) and USER_CALIBRATION_WARNING in m["warnings"]
 
 
+def test_the_sr_carries_the_warning_on_the_value(tmp_path: Path) -> None:
+    # the echo SR's NUM of a user-calibrated caliper (150 px at 0.02 cm/px = 3.00 cm) has a Comment saying so
+    import pydicom
+
+    out_dir = tmp_path / "out"
+    assert main(["report", str(_case(tmp_path, [CALIPER])), "--out", str(out_dir)]) == 0
+
+    def nums(item: pydicom.Dataset) -> list[pydicom.Dataset]:
+        found = []
+        for child in item.get("ContentSequence", []):
+            found += [child] if child.ValueType == "NUM" else nums(child)
+        return found
+
+    sr = pydicom.dcmread(out_dir / "report-sr.dcm")
+    (num,) = [n for n in nums(sr) if float(n.MeasuredValueSequence[0].NumericValue) == pytest.approx(3.0)]
+    comments = [c.TextValue for c in num.ContentSequence
+                if c.ValueType == "TEXT" and c.ConceptNameCodeSequence[0].CodeValue == "121106"]
+    assert comments and USER_CALIBRATION_WARNING in comments[0]
+
+
 def test_pdf_measurement_table_carries_the_warning(tmp_path: Path) -> None:
     from report.build import build_report
     from report.pdf import report_html
