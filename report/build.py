@@ -149,7 +149,8 @@ def _measurement(r: Result) -> Measurement:
 def _mark(m: Any) -> Mark:
     return Mark(m.id, str(getattr(m.type, "value", m.type)), m.label, m.sop_instance_uid, m.frame_number, m.region,
                 tuple((float(x), float(y)) for x, y in m.points), m.purpose or "",
-                tuple((float(x), float(y), float(z)) for x, y, z in (m.points3d or ())))
+                tuple((float(x), float(y), float(z)) for x, y, z in (m.points3d or ())),
+                None if m.plane is None else (m.plane.origin, m.plane.row_dir, m.plane.col_dir))
 
 
 def segment_notes(s: findings.SegmentView) -> str:
@@ -225,7 +226,22 @@ def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...]
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
         label, ids = _frame_label(marks, uid, frame)
         out.append(KeyImage(f"k{n + 1}", uid, frame, label, ids))
-    return tuple(out), problems
+    return tuple(out) + _mpr_key_images(marks, len(out)), problems
+
+
+def _mpr_key_images(marks: Sequence[Mark], taken: int) -> tuple[KeyImage, ...]:
+    """One MPR key image per plane that 3D marks were drawn in (volume, time point, plane), after the
+    2D frames and within the six; its marks are drawn on a reslice of that plane (report.keyimages)."""
+    planes: dict[tuple[Any, ...], list[Mark]] = {}
+    for m in marks:
+        if m.points3d and m.plane is not None:
+            planes.setdefault((m.sop_instance_uid, m.frame_number, m.plane), []).append(m)
+    out = []
+    for n, ((uid, frame, _), on) in enumerate(list(planes.items())[:max(0, MAX_DEFAULT_KEY_IMAGES - taken)]):
+        labels = "; ".join(dict.fromkeys(m.label for m in on if m.label))
+        out.append(KeyImage(f"k{taken + n + 1}", uid, frame, f"MPR, time point {frame}: {labels}"[:120],
+                            tuple(m.id for m in on)))
+    return tuple(out)
 
 
 #: Quantities a case has one value of (the summary and the stenosis table quote it); a distance, a

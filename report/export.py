@@ -13,6 +13,7 @@ import highdicom as hd
 import numpy as np
 from PySide6.QtGui import QImage
 
+from imaging.errors import InputError
 from planning.study import StudyIdentity, StudyMismatch, conflicts_with, one_study_message
 from report import keyimages
 from report.anonymise import (
@@ -111,6 +112,21 @@ def frame_loader(sources: Sources) -> Callable[[ImageRef, int], np.ndarray]:
     return load
 
 
+def plane_loader(sources: Sources) -> keyimages.PlaneLoader:
+    """Reslices MPR key images from the source volumes of ``sources`` (imaging.mpr)."""
+    def load(ref: ImageRef, timepoint: int, view: keyimages.MprView) -> np.ndarray:
+        from imaging.mpr import reslice, to_grey8
+        from imaging.volume import Volume
+
+        with Volume.open(sources.paths[ref.sop_instance_uid]) as volume:
+            if not 1 <= timepoint <= volume.timepoints:
+                raise InputError(f"time point {timepoint} is beyond the volume's {volume.timepoints}")
+            plane = reslice(volume.timepoint(timepoint - 1), volume.geometry, view.origin, view.row_dir,
+                            view.col_dir, view.size, view.pixel_mm)
+        return to_grey8(plane)
+    return load
+
+
 def anonymised_free_text_hits(report: Report) -> tuple[FreeTextHit, ...]:
     """The identifiers of the case in the free text an anonymised export would still write
     (notes are dropped by ``anonymise_report``, labels and captions are kept)."""
@@ -176,7 +192,8 @@ def plan_export(report: Report, sources: Sources, *, anonymise: bool = False,
     report = _keys_allowed(report, sources, anonymise, warnings, masks)
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
-        rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings)
+        rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings,
+                                        plane_loader(sources))  # an MPR has no banner: nothing to mask
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
     return Planned(report, rendered, warnings, failures, anonymise, masks)

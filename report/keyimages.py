@@ -4,12 +4,16 @@ Marks are in DICOM image coordinates (SCOORD: ``(0, 0)`` is the top-left corner 
 pixel). QPainter with antialiasing on a QImage uses the same convention, so points go in as they
 are: no half-pixel shift here. Marks are yellow with a black outline and a boxed label, readable
 on the dark ultrasound background and in grey print.
+
+A key image of 3D marks is an MPR: the plane they were drawn in, resliced from their volume's time
+point (imaging.mpr) over the marks' extent plus a margin, with the marks projected into it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
+from imaging.volume import is_volume_sop_class
+from measurements.geometry3d import PLANARITY_TOLERANCE_MM, best_fit_plane
 from report.model import Header, ImageRef, KeyImage, Mark, Measurement, Report
 from report.qt import ensure_app
 
@@ -33,6 +39,24 @@ PNG_QUALITY = 80
 
 #: Reads frame ``frame_number`` (1-based) of an image as uint8 RGB (rows, columns, 3).
 FrameLoader = Callable[[ImageRef, int], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class MprView:
+    """An MPR key image's plane: centre of pixel (0, 0), unit row and column directions (mm), size, mm/px."""
+
+    origin: np.ndarray
+    row_dir: np.ndarray
+    col_dir: np.ndarray
+    size: tuple[int, int]  # columns, rows
+    pixel_mm: float
+
+
+#: Reslices ``view`` from time point ``timepoint`` (1-based) of a volume as uint8 grey (rows, columns).
+PlaneLoader = Callable[[ImageRef, int, MprView], np.ndarray]
+#: margin (mm) around the marks in an MPR key image, and its longer side (pixels)
+MPR_MARGIN_MM = 8.0
+MPR_SIDE_PX = 400
 
 _INK = QColor("#ffe600")
 _OUTLINE = QColor("#000000")
@@ -135,8 +159,10 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed:
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1) -> QImage:
-    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour)."""
+def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,
+                     note: str = "") -> QImage:
+    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour); ``note``
+    (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
     ensure_app()
     base = array_to_qimage(frame)
     if scale != 1:
@@ -151,8 +177,25 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
     placed: list[QRectF] = []
     for mark in marks:
         draw_mark(painter, mark, captions.get(mark.id, mark.label), width, placed)
+    if note:
+        _draw_note(painter, note, frame.shape[1], frame.shape[0], width)
     painter.end()
     return image
+
+
+def _draw_note(painter: QPainter, note: str, columns: int, rows: int, width: float) -> None:
+    """``note`` in a dark box across the bottom of the image, wrapped to its width."""
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(5.5 * width)))
+    painter.setFont(font)
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+    box = painter.fontMetrics().boundingRect(QRectF(0, 0, columns - 4 * width, rows).toRect(), int(flags), note)
+    rect = QRectF(0, rows - box.height() - 2 * width, columns, box.height() + 2 * width)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
+    painter.drawRect(rect)
+    painter.setPen(_INK)
+    painter.drawText(rect.adjusted(2 * width, width, -2 * width, -width), flags, note)
 
 
 def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
@@ -163,12 +206,72 @@ def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
             and m.frame_number == key.frame_number]
 
 
-def render_all(report: Report, load_frame: FrameLoader,
-               problems: list[str] | None = None) -> dict[str, tuple[QImage, QImage]]:
+def _plane_axes(marks: Sequence[Mark]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A point and unit row and column directions of the plane the marks were drawn in: the first
+    mark's recorded plane when every point lies on it (within PLANARITY_TOLERANCE_MM), else the
+    points' best-fit plane (InputError when they span none)."""
+    plane = marks[0].plane
+    assert plane is not None
+    origin = np.asarray(plane[0], float)
+    row = np.asarray(plane[1], float) / np.linalg.norm(plane[1])
+    col = np.asarray(plane[2], float) - (np.asarray(plane[2], float) @ row) * row
+    col /= np.linalg.norm(col)
+    points = np.asarray([p for m in marks for p in m.points3d], float)
+    if np.max(np.abs((points - origin) @ np.cross(row, col))) <= PLANARITY_TOLERANCE_MM:
+        return origin, row, col
+    fitted = best_fit_plane(points)
+    return fitted.centroid, fitted.u, fitted.v
+
+
+def mpr_view(marks: Sequence[Mark]) -> MprView:
+    """The plane the marks were drawn in (``_plane_axes``), framed on their points plus ``MPR_MARGIN_MM``."""
+    origin, row, col = _plane_axes(marks)
+    points = np.asarray([p for m in marks for p in m.points3d], float) - origin
+    u, v = points @ row, points @ col
+    low = np.array([u.min(), v.min()]) - MPR_MARGIN_MM
+    extent = np.array([u.max(), v.max()]) + MPR_MARGIN_MM - low
+    pixel_mm = float(extent.max()) / MPR_SIDE_PX
+    size = (max(1, math.ceil(extent[0] / pixel_mm)), max(1, math.ceil(extent[1] / pixel_mm)))
+    return MprView(origin + low[0] * row + low[1] * col, row, col, size, pixel_mm)
+
+
+def marks_on_view(marks: Sequence[Mark], view: MprView) -> list[Mark]:
+    """3D marks as 2D marks in the view's image coordinates (the centre of pixel (c, r) is (c + 0.5, r + 0.5))."""
+    out = []
+    for m in marks:
+        d = np.asarray(m.points3d, float) - view.origin
+        xy = np.column_stack([d @ view.row_dir, d @ view.col_dir]) / view.pixel_mm + 0.5
+        out.append(replace(m, points=tuple((float(x), float(y)) for x, y in xy), points3d=()))
+    return out
+
+
+def plane_caption(view: MprView, timepoint: int) -> str:
+    """The plane of an MPR key image in words: time point, normal in the volume's frame, field shown."""
+    n = np.cross(view.row_dir, view.col_dir)
+    width, height = (s * view.pixel_mm for s in view.size)
+    return (f"MPR in the plane the marks were drawn in, time point {timepoint}: normal ({n[0]:.2f}, {n[1]:.2f},"
+            f" {n[2]:.2f}) in the volume's frame of reference, {width:.0f} × {height:.0f} mm shown")
+
+
+def _source(report: Report, key: KeyImage, ref: ImageRef, load_frame: FrameLoader,
+            load_plane: PlaneLoader | None) -> tuple[np.ndarray, list[Mark], str]:
+    """The picture of a key image, its marks in that picture's coordinates and a note saying what
+    the picture is (an MPR's plane, for 3D marks; else none)."""
+    marks = key_image_marks(report, key)
+    if not (marks and all(m.points3d and m.plane is not None for m in marks)):
+        return load_frame(ref, key.frame_number), [m for m in marks if m.points], ""
+    if load_plane is None:
+        raise InputError("its marks are 3D and no volume reader was given")
+    view = mpr_view(marks)
+    return load_plane(ref, key.frame_number, view), marks_on_view(marks, view), plane_caption(view, key.frame_number)
+
+
+def render_all(report: Report, load_frame: FrameLoader, problems: list[str] | None = None,
+               load_plane: PlaneLoader | None = None) -> dict[str, tuple[QImage, QImage]]:
     """Key image id → (native-size image for DICOM, enlarged image for PNG/PDF).
 
     With ``problems``, a frame that cannot be read (InputError) skips only its key image and is
-    named there; without it the error propagates.
+    named there; without it the error propagates. A key image of 3D marks is an MPR read by ``load_plane``.
     """
     captions = mark_captions(report)
     out = {}
@@ -177,15 +280,15 @@ def render_all(report: Report, load_frame: FrameLoader,
         if ref is None:
             continue
         try:
-            frame = load_frame(ref, key.frame_number)
+            frame, marks, note = _source(report, key, ref, load_frame, load_plane)
         except InputError as exc:
             if problems is None:
                 raise
             problems.append(f"key image {key.id} not rendered: {exc}")
             continue
-        marks = key_image_marks(report, key)
         scale = max(1, -(-800 // frame.shape[1]))
-        out[key.id] = (render_key_image(frame, marks, captions), render_key_image(frame, marks, captions, scale))
+        out[key.id] = (render_key_image(frame, marks, captions, note=note),
+                       render_key_image(frame, marks, captions, scale, note))
     return out
 
 
@@ -226,14 +329,16 @@ def secondary_capture(source: Dataset, image: QImage, key: KeyImage, series_inst
     sc.Laterality = source.get("Laterality")  # Type 2C (General Series); the heart is unpaired: empty
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.SeriesDescription = "MitraPlan key images"
-    sc.DerivationDescription = f"Frame {key.frame_number} with measurement marks burned in: {key.label}"[:1024]
+    volume = is_volume_sop_class(str(source.SOPClassUID))
+    what = f"MPR of time point {key.frame_number}" if volume else f"Frame {key.frame_number}"
+    sc.DerivationDescription = f"{what} with measurement marks burned in: {key.label}"[:1024]
     sc.BurnedInAnnotation = burned_in_annotation(source, masked)
     sc.ImageComments = key.label[:10240]
     sc.SoftwareVersions = software_version or "unknown"
     ref = Dataset()
     ref.ReferencedSOPClassUID = source.SOPClassUID
     ref.ReferencedSOPInstanceUID = source.SOPInstanceUID
-    if int(source.get("NumberOfFrames", 1) or 1) > 1:
+    if int(source.get("NumberOfFrames", 1) or 1) > 1 and not volume:  # a volume's frame is a slice, not a time point
         ref.ReferencedFrameNumber = key.frame_number
     sc.SourceImageSequence = [ref]
     return stamp_study(sc, header) if header is not None else sc

@@ -77,6 +77,8 @@ class Mark:
     purpose: str = ""
     #: a 3D mark's points in mm of its volume (then ``points`` is empty and ``region`` None)
     points3d: tuple[tuple[float, float, float], ...] = ()
+    #: the MPR plane a 3D mark was drawn in: origin, row and column directions (mm), if recorded
+    plane: tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

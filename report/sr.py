@@ -8,6 +8,16 @@ Measurement Group per image mode (``report.sr_tid5200``). Per-beat values carry 
 beats; each references its image, frame and the SCOORD of its marks. Marks are already in SCOORD
 image coordinates, so points are written as they are (a trace of more than 2 000 points simplified within
 0.25 px: planning.limits.display_points). Values a plausibility gate holds are left out.
+
+A measurement on 3D marks (placed on an MPR plane of a volume) references the volume instance with
+the frames of its time point, sits in a 3D mode Measurement Group, and gives each mark a SCOORD3D
+in mm of the volume's Frame of Reference (POLYGON for an area, closed, its vertices on their
+best-fit plane; POLYLINE for a distance; POINT). The SR is then a Comprehensive 3D SR
+(1.2.840.10008.5.1.4.1.1.88.34), the SR class that may hold SCOORD3D; without a volume it stays a
+Comprehensive SR. A volume without a Frame of Reference UID (the Philips QLAB Cartesian export has
+none) cannot anchor a SCOORD3D: its marks get a text comment saying so, and the image reference
+(the whole instance: the export's Number of Frames cannot be trusted) names the volume.
+
 Devices, segments, jet locations and the decision-support statuses have no standard codes: they are
 in a separate container of the private scheme ``99TEERPLAN``, declared in the Coding Scheme
 Identification Sequence, as are the registry's private method codes
@@ -16,11 +26,13 @@ Identification Sequence, as are the registry's private method codes
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 import highdicom as hd
@@ -30,8 +42,11 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
+from imaging.errors import ImagingError
+from imaging.volume import PHILIPS_CARTESIAN, is_volume_sop_class, volume_info_from_dataset
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
+from measurements.geometry3d import best_fit_plane
 from planning.limits import display_points
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
@@ -74,6 +89,8 @@ def _concept(sr: concepts.SRConcept) -> Concept:
 CONCEPTS: dict[str, Concept] = {q.name: _concept(q.sr) for q in concepts.QUANTITIES.values() if q.sr is not None}
 
 _GRAPHIC = {"distance": "POLYLINE", "area": "POLYLINE", "doppler_trace": "POLYLINE", "point": "POINT"}
+#: SCOORD3D graphic type of a 3D mark (an area is a closed POLYGON: PS3.3 C.18.9.1.2)
+_GRAPHIC_3D = {"distance": "POLYLINE", "area": "POLYGON", "point": "POINT"}
 
 
 def private(value: str, meaning: str) -> Code:
@@ -144,7 +161,51 @@ def segment_code(segment: str) -> Code:
     return private(f"SEG-{''.join(pair.scallops)}", f"Mitral segment {pair.value}")
 
 
-def _image_refs(report: Report, marks: Sequence[Mark]) -> list[hd.sr.SourceImageForMeasurement]:
+@dataclass(frozen=True, slots=True)
+class VolumeRef:
+    """What the SR needs of a volume 3D marks lie in: its Frame of Reference UID ("" when the file has
+    none) and the 1-based frames of each time point (empty: reference the whole instance)."""
+
+    frame_of_reference_uid: str
+    timepoint_frames: tuple[tuple[int, ...], ...] = ()
+    name: str = ""
+
+    def frames(self, timepoint: int) -> list[int] | None:
+        """The frames of time point ``timepoint`` (1-based), None when they cannot be named."""
+        if 1 <= timepoint <= len(self.timepoint_frames):
+            return list(self.timepoint_frames[timepoint - 1])
+        return None
+
+
+def volume_refs(report: Report, evidence: Sequence[Dataset]) -> dict[str, VolumeRef]:
+    """SOP Instance UID → VolumeRef of every volume among ``evidence`` (headers, read in imaging.volume)."""
+    out = {}
+    for ds in evidence:
+        sop_class, uid = str(ds.get("SOPClassUID", "")), str(ds.get("SOPInstanceUID", ""))
+        if not is_volume_sop_class(sop_class):
+            continue
+        image = report.image(uid)
+        path = Path(image.path) if image is not None and image.path else Path(uid)
+        frames: tuple[tuple[int, ...], ...] = ()
+        if sop_class != PHILIPS_CARTESIAN:  # the export's Number of Frames fits neither count: no frame numbers
+            try:
+                frame_map = volume_info_from_dataset(ds, path, None).frame_map
+                frames = tuple(tuple(sorted(i + 1 for i in t)) for t in frame_map)
+            except ImagingError:
+                frames = ()
+        out[uid] = VolumeRef(str(ds.get("FrameOfReferenceUID", "") or "").strip(), frames, path.name)
+    return out
+
+
+def _frames(image_frames: int, mark: Mark, volume: VolumeRef | None) -> list[int] | None:
+    """The frames a mark's image reference names: a 3D mark's time point in its volume, else its frame."""
+    if mark.points3d:
+        return volume.frames(mark.frame_number) if volume is not None else None
+    return [mark.frame_number] if image_frames > 1 else None
+
+
+def _image_refs(report: Report, marks: Sequence[Mark], volumes: Mapping[str, VolumeRef]
+                ) -> list[hd.sr.SourceImageForMeasurement]:
     refs, seen = [], set()
     for mark in marks:
         image = report.image(mark.sop_instance_uid)
@@ -152,16 +213,44 @@ def _image_refs(report: Report, marks: Sequence[Mark]) -> list[hd.sr.SourceImage
         if image is None or key in seen:
             continue
         seen.add(key)
-        frames = [mark.frame_number] if image.frames > 1 else None
+        frames = _frames(image.frames, mark, volumes.get(mark.sop_instance_uid))
         refs.append(hd.sr.SourceImageForMeasurement(image.sop_class_uid, image.sop_instance_uid, frames))
     return refs
 
 
-def _coordinates(report: Report, marks: Sequence[Mark]) -> list[hd.sr.CoordinatesForMeasurement]:
-    out = []
+def scoord3d_points(mark: Mark) -> np.ndarray:
+    """The SCOORD3D graphic data (n × 3, mm) of a 3D mark: an area's vertices moved onto their
+    best-fit plane (a POLYGON must be coplanar; the area was measured in that plane, within
+    measurements.geometry3d.PLANARITY_TOLERANCE_MM) and closed by repeating the first."""
+    points = np.asarray(mark.points3d, dtype=float)
+    if mark.type != "area":
+        return points
+    plane = best_fit_plane(points)
+    points = points - np.outer((points - plane.centroid) @ plane.normal, plane.normal)
+    return np.vstack([points, points[:1]])
+
+
+def _coordinates_3d(mark: Mark, volume: VolumeRef | None) -> hd.sr.ContentItem:
+    """A 3D mark's SCOORD3D in its volume's Frame of Reference, else a comment saying why there is none."""
+    if volume is not None and volume.frame_of_reference_uid:
+        return hd.sr.CoordinatesForMeasurement3D(_GRAPHIC_3D[mark.type], scoord3d_points(mark),
+                                                 volume.frame_of_reference_uid)
+    where = f"volume {volume.name}" if volume is not None and volume.name else "its volume"
+    return hd.sr.TextContentItem(
+        name=codes.DCM.Comment, relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES,
+        value=(f"Mark {mark.id} ({mark.label or mark.type}) was placed in 3D on time point {mark.frame_number} of "
+               f"{where}, which has no Frame of Reference UID: its 3D coordinates (SCOORD3D) are not written")[:1024])
+
+
+def _coordinates(report: Report, marks: Sequence[Mark], volumes: Mapping[str, VolumeRef]
+                 ) -> list[hd.sr.ContentItem]:
+    out: list[hd.sr.ContentItem] = []
     for mark in marks:
         image = report.image(mark.sop_instance_uid)
-        if image is None or not mark.points:  # a 3D mark (points in mm of a volume) has no 2D SCOORD
+        if image is None:
+            continue
+        if mark.points3d:
+            out.append(_coordinates_3d(mark, volumes.get(mark.sop_instance_uid)))
             continue
         points = [list(p) for p in display_points(mark.points)]  # a long trace simplified within 0.25 px
         if mark.type == "area" and points[0] != points[-1]:
@@ -217,21 +306,30 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
 
+def on_volume(report: Report, m: Measurement) -> bool:
+    """True when every mark ``m`` is measured on is a 3D mark (placed on an MPR plane of a volume)."""
+    marks = [report.mark(i) for i in m.source]
+    return bool(marks) and all(mk is not None and bool(mk.points3d) for mk in marks)
+
+
 #: The flow a trace's purpose states: a velocity, gradient or VTI of an MR jet trace is regurgitant (systolic)
 #: flow, though the registry codes those quantities for their usual mitral inflow.
 _FLOW_OF_PURPOSE = {"mr_jet": code(concepts.REGURGITANT)}
 
 
 def _coding(report: Report, m: Measurement) -> echo.Coding:
+    """The NUM coding of ``m``: the flow its trace's purpose states; measured on a volume, its image mode
+    is 3D mode (CID 12224), not 2D."""
     c = measurement_concept(m)
     purposes = {mk.purpose for mk in (report.mark(i) for i in m.source) if mk is not None}
     flow = _FLOW_OF_PURPOSE.get(purposes.pop(), c.flow) if c.flow is not None and len(purposes) == 1 else c.flow
-    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, c.mode)
+    mode = code(concepts.MODE_3D) if c.mode is not None and on_volume(report, m) else c.mode
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, mode)
 
 
-def _refs(report: Report, m: Measurement) -> list[hd.sr.ContentItem]:
+def _refs(report: Report, m: Measurement, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContentItem]:
     marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
-    return [*_image_refs(report, marks), *_coordinates(report, marks)]
+    return [*_image_refs(report, marks, volumes), *_coordinates(report, marks, volumes)]
 
 
 def _section_subjects(codings: Sequence[echo.Coding]) -> list[Code]:
@@ -240,7 +338,7 @@ def _section_subjects(codings: Sequence[echo.Coding]) -> list[Code]:
     return sorted(subjects.values(), key=lambda s: order.index(s.value) if s.value in order else len(order))
 
 
-def _findings_sections(report: Report) -> list[hd.sr.ContainerContentItem]:
+def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContainerContentItem]:
     """One Findings section per structure: measurements without an image mode directly in it (derived
     values), the others in one Measurement Group per image mode, each in report order."""
     ms = [m for m in report.measurements if exported(m)]
@@ -253,7 +351,7 @@ def _findings_sections(report: Report) -> list[hd.sr.ContainerContentItem]:
         for m, c in zip(ms, codings, strict=True):
             if echo.section_subject(c.site).value != subject.value:
                 continue
-            num = echo.echo_num(c, m, subject, _refs(report, m), roles.get(m.id))
+            num = echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id))
             if c.mode is None:
                 direct.append(num)
             else:
@@ -285,16 +383,43 @@ def _referenced_images(report: Report) -> set[str]:
     return {mk.sop_instance_uid for mk in marks if mk is not None and report.image(mk.sop_instance_uid) is not None}
 
 
+#: highdicom copies patient and study from the first evidence through its SOP class's IOD, which a
+#: private class (the Philips Cartesian volume) has not: the copy then goes through this standard one.
+_CARRIER_CLASS = "1.2.840.10008.5.1.4.1.1.3.1"  # Ultrasound Multi-frame Image: same Patient and Study modules
+
+
+def _private_class_first(evidence: Sequence[Dataset]) -> tuple[list[Dataset], str]:
+    """``evidence`` with a private-class first item carried by a standard-class copy, and that item's
+    class ("" when no stand-in was needed), to be put back into the evidence sequences."""
+    first = evidence[0] if evidence else None
+    if first is None or str(first.get("SOPClassUID", "")) != PHILIPS_CARTESIAN:
+        return list(evidence), ""
+    carrier = copy.copy(first)
+    carrier.SOPClassUID = _CARRIER_CLASS
+    return [carrier, *evidence[1:]], PHILIPS_CARTESIAN
+
+
+def _restore_class(sr: Dataset, uid: str, sop_class: str) -> None:
+    """Put the file's own SOP class back on the evidence entry of instance ``uid``."""
+    for keyword in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence"):
+        for study in sr.get(keyword, []):
+            for series in study.ReferencedSeriesSequence:
+                for ref in series.ReferencedSOPSequence:
+                    if ref.ReferencedSOPInstanceUID == uid:
+                        ref.ReferencedSOPClassUID = sop_class
+
+
 def _document(root: hd.sr.ContainerContentItem, evidence: Sequence[Dataset], referenced: set[str],
-              **kwargs: Any) -> hd.sr.ComprehensiveSR:
-    """highdicom's Comprehensive SR of the content tree ``root``, without its constructor's cost.
+              **kwargs: Any) -> hd.sr.ComprehensiveSR | hd.sr.Comprehensive3DSR:
+    """highdicom's Comprehensive SR of the content tree ``root``, without its constructor's cost; a
+    Comprehensive 3D SR when the tree references a volume (its 3D marks carry SCOORD3D).
 
     The constructor deep-copies the whole tree, re-parses the copy into content items and searches it
     three times (evidence, SCOORD3D): about 0.1 s per measured mark, most of a report's export. The
     document is built around the root without its children (the same header, evidence sequences and
     root attributes), then the children are attached, as the constructor itself attaches them. The
-    evidence check it made (every referenced image among ``evidence``) is made here from ``referenced``;
-    the tree holds no SCOORD3D (marks are 2-D).
+    evidence check it made (every referenced image among ``evidence``) is made here from ``referenced``,
+    and the SOP class is chosen here from it (SCOORD3D is written only for volumes).
     """
     missing = referenced - {str(e.SOPInstanceUID) for e in evidence}
     if missing:
@@ -302,7 +427,12 @@ def _document(root: hd.sr.ContainerContentItem, evidence: Sequence[Dataset], ref
                          f"document content: {', '.join(sorted(missing))}")
     children = root.ContentSequence
     root.ContentSequence = hd.sr.ContentSequence()  # highdicom searches the tree: give it an empty one
-    sr = hd.sr.ComprehensiveSR(evidence=evidence, content=root, **kwargs)
+    three_d = any(is_volume_sop_class(str(e.SOPClassUID)) for e in evidence if str(e.SOPInstanceUID) in referenced)
+    document = hd.sr.Comprehensive3DSR if three_d else hd.sr.ComprehensiveSR
+    carried, private_class = _private_class_first(evidence)
+    sr = document(evidence=carried, content=root, **kwargs)
+    if private_class:
+        _restore_class(sr, str(evidence[0].SOPInstanceUID), private_class)
     root.ContentSequence = children
     sr.ContentSequence = children
     sr._content = hd.sr.ContentSequence([root], is_root=True)  # what ``sr.content`` returns, as srread sets it
@@ -310,9 +440,10 @@ def _document(root: hd.sr.ContainerContentItem, evidence: Sequence[Dataset], ref
 
 
 def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid: str | None = None,
-             sop_instance_uid: str | None = None, patient_characteristics: bool = True) -> hd.sr.ComprehensiveSR:
-    """The TID 5200 Comprehensive SR of ``report``; ``evidence`` are the headers of the referenced
-    source images.
+             sop_instance_uid: str | None = None, patient_characteristics: bool = True
+             ) -> hd.sr.ComprehensiveSR | hd.sr.Comprehensive3DSR:
+    """The TID 5200 Comprehensive SR of ``report`` (Comprehensive 3D SR when it measures on a volume);
+    ``evidence`` are the headers of the referenced source images.
 
     Patient and study come from the report header (the case's bound study), not from whichever
     source sorts first; type-2 attributes a source lacks are written empty. An SR that will be
@@ -321,8 +452,9 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     """
     evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     patient = echo.patient_characteristics(report.header) if patient_characteristics else None
+    volumes = volume_refs(report, evidence)
     content = echo.report_root(_observation_context(report), [
-        *([patient] if patient is not None else []), *_findings_sections(report), _planning_section(report)])
+        *([patient] if patient is not None else []), *_findings_sections(report, volumes), _planning_section(report)])
     sr = _document(
         content, evidence, _referenced_images(report), series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,

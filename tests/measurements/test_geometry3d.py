@@ -161,7 +161,7 @@ def test_a_case_with_3d_marks_is_measured_and_reported(tmp_path: Path, capsys: p
     save_case(Case(images=[{"sop_instance_uid": truth["sop_instance_uid"], "path": "vol.dcm"}], marks=marks), case)
     assert main(["report", str(case), "--out", str(tmp_path / "out")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["failures"] == [] and printed["key_images_png"] == []  # a volume time point is no 2D key image
+    assert printed["failures"] == [] and len(printed["key_images_png"]) == 1  # one MPR key image of their plane
     report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
     assert [(m["id"], m["region"], len(m["points3d"])) for m in report["marks"]] == [("lat", None, N), ("med", None, N)]
     total = next(m for m in report["measurements"] if m["quantity"] == "mva_planimetry")
