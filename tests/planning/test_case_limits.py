@@ -209,11 +209,11 @@ def test_sr_scoord_of_a_long_trace_is_the_simplified_copy() -> None:
     from report.sr import _coordinates
 
     x = np.arange(20_000) * 0.04
-    mark = SimpleNamespace(sop_instance_uid="1.2.3", frame_number=1, type="doppler_trace",
+    mark = SimpleNamespace(sop_instance_uid="1.2.3", frame_number=1, type="doppler_trace", points3d=(),
                            points=tuple((float(a), float(b)) for a, b in zip(x, np.round(300 - 80 * np.abs(np.sin(x / 5))),
                                                                           strict=True)))
     image = SimpleNamespace(frames=1, sop_class_uid="1.2.840.10008.5.1.4.1.1.6.1", sop_instance_uid="1.2.3")
-    (coords,) = _coordinates(SimpleNamespace(image=lambda _uid: image), [mark])  # type: ignore[arg-type]
+    (coords,) = _coordinates(SimpleNamespace(image=lambda _uid: image), [mark], {})  # type: ignore[arg-type]
     assert 4 <= len(coords.value) <= limits.MAX_DISPLAY_POINTS  # (x, y) rows of the SCOORD
 
 
