@@ -59,3 +59,16 @@ def test_a_folder_with_one_bad_file_opens_its_good_loops(qtbot: Any, window: Any
     qtbot.keyClick(window.browser, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.grid.active.info is not None and Path(window.grid.active.info.path) == good[1],
                     timeout=10000)
+
+
+def test_a_frame_that_cannot_decode_is_named_within_a_second(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    # a loop whose header is sound but whose JPEG frames are junk (a transfer that corrupted the pixel data):
+    # the audit saw the GUI wait about 62 s for such a frame; the error must be on screen at once
+    ds = jpeg_loop(bar_frames(3), encoded=[b"\xff\xd8junk\xff\xd9"] * 3)
+    path = save(ds, tmp_path / "junk_frames.dcm")
+    window.open_paths([path])
+    qtbot.waitUntil(lambda: window.grid.active.info is not None, timeout=10000)
+    errors = lambda: [m for level, m in window.notices.history if level == "error"]  # noqa: E731
+    qtbot.waitUntil(lambda: any("frame 1 could not be shown" in m and str(path) in m for m in errors()),
+                    timeout=1000)
+    assert window.grid.active.displayed_index is None  # nothing stale or blank passes for the frame
