@@ -114,17 +114,6 @@ def _target_scallops(jets: Sequence[JetInput]) -> list[str]:
     return [f"P{n}" for j in ordered if j.segment is not None for n in j.segment.numbers]
 
 
-#: Mark purposes whose Doppler numbers are not transmitral inflow (an MR jet's "mean gradient" is LV→LA).
-NOT_INFLOW = frozenset({"mr_jet", "lvot", "pisa_radius", "vena_contracta"})
-
-
-def transmitral(case: Case, results: Sequence[Result]) -> list[Result]:
-    """Results that describe transmitral inflow: none of their marks is unlabelled or has a non-inflow purpose."""
-    purpose = {m.id: (m.purpose or "") for m in case.marks}
-    labelled = labelled_results(case.marks, results)
-    return [r for r in labelled if not any(purpose.get(i, "") in NOT_INFLOW for i in r.source)]
-
-
 def _worst(grades: Iterable[Calcification | None]) -> Calcification | None:
     """The worst of calcification grades (none < mild < moderate < severe); None when none is known."""
     known = [g for g in grades if g is not None]

@@ -36,10 +36,11 @@ from PySide6.QtWidgets import (
 from gui.panels.binding import DocumentSubscription
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from measurements.results import Result
+from planning.case import Case
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, CaseDocument, Change
-from planning.findings import devices_at, transmitral
+from planning.findings import devices_at, selected
 from planning.model import SegmentFinding, Space
 from planning.vocab import Calcification, LeafletInjury, Mobility, Scallop, SpaceKind
 
@@ -79,9 +80,14 @@ def _set_combo(combo: QComboBox, value: str) -> None:
     combo.blockSignals(False)
 
 
-def stenosis_rows(results: Sequence[Result]) -> list[tuple[str, Result]]:
-    """(name, result) of every transmitral stenosis number, in ``STENOSIS_QUANTITIES`` order."""
-    return [(name, r) for quantity, name in STENOSIS_QUANTITIES for r in results if r.quantity == quantity]
+def stenosis_rows(case: Case, results: Sequence[Result]) -> list[tuple[str, Result]]:
+    """(name, result) of each stenosis number the report and the decision support quote, in
+    ``STENOSIS_QUANTITIES`` order: one selected value per quantity (``planning.findings.selected``), the
+    heart rate the one of the selected gradient's trace."""
+    gradient = selected(results, "mean_gradient", case.marks)
+    picked = ((name, selected(results, q, case.marks, near=gradient if q == "heart_rate" else None))
+              for q, name in STENOSIS_QUANTITIES)
+    return [(name, r) for name, r in picked if r is not None]
 
 
 class SegmentEditor(QWidget):
@@ -285,7 +291,7 @@ class FindingsPanel(QWidget):
                                          self.doc.results_of if self.doc else None)
 
     def _fill_stenosis(self) -> None:
-        rows = stenosis_rows(transmitral(self.doc.case, self.doc.results())) if self.doc else []
+        rows = stenosis_rows(self.doc.case, self.doc.results()) if self.doc else []
         self.stenosis.setRowCount(len(rows))
         for row, (name, result) in enumerate(rows):
             grade = result.grades[0].label if result.grades else ""

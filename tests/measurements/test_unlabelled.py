@@ -17,7 +17,8 @@ import pytest
 from measurements.compute import UNLABELLED_WARNING, is_unlabelled, measure_all
 from measurements.marks import Mark, MarkType
 from planning.case import Case
-from planning.findings import assessment_input, transmitral
+from planning.findings import assessment_input
+from planning.findings import selected as selected_result
 from tests.measurements.factories import spatial_region, spectral_region, trace_to_image
 
 SOP = "1.2.826.0.1.3680043.99.21"
@@ -100,7 +101,7 @@ def test_an_unlabelled_trace_is_absent_from_the_decision_support_input() -> None
     case = Case(marks=[_inflow("", "t1")])
     results, _ = _measure(case.marks)
     assert any(r.quantity == "mean_gradient" for r in results)  # measured and shown
-    assert transmitral(case, results) == []
+    assert selected_result(results, "mean_gradient", case.marks) is None
     assert assessment_input(case, results).mean_gradient is None
 
     relabelled = Case(marks=[_inflow("MV inflow CW", "t1")])

@@ -34,11 +34,23 @@ def case_marks() -> list[Mark]:
             distance("m_p2", "P2 residual leaflet length")]
 
 
+#: The marks RESULTS' stenosis numbers come from: the panel shows the value each quantity's selection
+#: quotes, which needs the marks' meaning (an inflow gradient only from an inflow trace).
+STENOSIS_MARKS = [
+    Mark("m_in1", MarkType.DOPPLER_TRACE, "MV inflow CW", SOP, 1, 1, ((10.5, 300.5), (20.5, 400.5), (30.5, 300.5)),
+         purpose="mv_inflow"),
+    Mark("m_in2", MarkType.DOPPLER_TRACE, "MV inflow CW", SOP, 1, 1, ((60.5, 300.5), (70.5, 400.5), (80.5, 300.5)),
+         purpose="mv_inflow"),
+    Mark("m_plan", MarkType.AREA, "Lateral orifice", SOP, 7, 0, ((10.5, 10.5), (40.5, 10.5), (40.5, 40.5)),
+         purpose="orifice"),
+]
+
+
 @pytest.fixture
 def document(case_marks: list[Mark]) -> Any:
     from planning.document import CaseDocument
 
-    return CaseDocument(Case(marks=list(case_marks), study={"rhythm": "sinus"}),
+    return CaseDocument(Case(marks=[*case_marks, *STENOSIS_MARKS], study={"rhythm": "sinus"}),
                         measure=lambda case: (list(RESULTS), []))
 
 

@@ -138,3 +138,22 @@ def test_save_reopen_keeps_the_anatomy(panel: Any, document: CaseDocument, tmp_p
     path = document.save(tmp_path / "case.mitraplan.json")
     assert load_case(path).leaflets == document.case.leaflets == {
         "segments": {"P2": {"length_mark": "m_p2", "calcification": "mild"}}, "tear_or_perforation": True}
+
+
+def test_the_stenosis_rows_quote_the_one_value_the_report_quotes() -> None:
+    # two inflow beats of 4.0 and 5.2 mmHg averaged to 4.6 (the mean of the beats' gradients), and an MR
+    # jet's 62.5 mmHg "mean gradient": the panel shows one mean gradient, the average, as the report does
+    from gui.panels.findings import stenosis_rows
+    from measurements.marks import Mark, MarkType
+    from measurements.results import Result
+    from planning.case import Case
+
+    from .conftest import RESULTS, SOP, STENOSIS_MARKS
+
+    jet = Mark("m_mr", MarkType.DOPPLER_TRACE, "MR jet CW", SOP, 1, 1, ((10.5, 100.5), (20.5, 50.5)), purpose="mr_jet")
+    beats = [Result(f"m_in1.beat{k}.mean_gradient", f"beat {k}", "mean_gradient", v, "mmHg", ("m_in1",), beat=k)
+             for k, v in ((1, 4.0), (2, 5.2))]
+    mr = Result("m_mr.mean_gradient", "MR jet CW: mean gradient", "mean_gradient", 62.5, "mmHg", ("m_mr",))
+    rows = stenosis_rows(Case(marks=[*STENOSIS_MARKS, jet]), [*beats, mr, *RESULTS])
+    gradients = [r for name, r in rows if r.quantity == "mean_gradient"]
+    assert [r.value for r in gradients] == [4.6] and gradients[0].id == "m_in1.mg"
