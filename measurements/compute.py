@@ -474,19 +474,51 @@ def _beat_averages(measured: Mapping[str, _Measured], results: Sequence[Result])
             continue
         several = loops_per_purpose[purpose] > 1
         prefix = f"avg.{purpose}.{ids[0]}" if several else f"avg.{purpose}"
+        suffix = f" ({', '.join(ids)})" if several else ""
         for q in _AVERAGED:
             values = [v for i in ids for v in per_beat.get((i, q), [by_id[f"{i}.{q}"].value]
                                                                if f"{i}.{q}" in by_id else [])]
             if len(values) < 2:
                 continue
-            label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
-            if several:
-                label += f" ({', '.join(ids)})"
+            label = f"{PURPOSES.get(purpose, purpose)}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats{suffix}"
             sd = statistics.stdev(values)
             out.append(replace(make_result(f"{prefix}.{q}", label, q, statistics.fmean(values), tuple(ids),
                                            grading=_trace_grading(purpose),
                                            method=f"mean of {len(values)} beats (SD {concepts.value_text(q, sd)})"),
                                beats=len(values), sd=sd))
+        out.extend(_pht_average(prefix, f"{PURPOSES.get(purpose, purpose)}", suffix, ids, results))
+    return out
+
+
+def _pht_average(prefix: str, base: str, suffix: str, ids: Sequence[str], results: Sequence[Result]) -> list[Result]:
+    """Mean PHT and deceleration time over the beats of ``ids``, and MVA = 220 / that mean PHT.
+
+    Each beat's PHT is the user's fit of it (a ``pht`` calculation, which replaced the automatic one)
+    or else the automatic fit; averaging them, rather than quoting one beat, is the beat rule of
+    docs/clinical-criteria.md §1.10. The MVA comes from the averaged PHT, so the two quoted numbers
+    agree (220 / 150 ms = 1.47 cm²), and keeps the post-TEER caveat.
+    """
+    beat_values: dict[tuple[str, str], list[float]] = {}  # a trace split into beats: its beats' values
+    whole: dict[tuple[str, str], list[float]] = {}  # a one-beat trace, or the user's fit of a trace
+    for r in results:
+        if r.quantity in ("pht", "deceleration_time") and len(r.source) == 1 and r.source[0] in ids:
+            (whole if r.beat is None else beat_values).setdefault((r.source[0], r.quantity), []).append(r.value)
+    out: list[Result] = []
+    for q in ("pht", "deceleration_time"):
+        values = [v for i in ids for v in beat_values.get((i, q), whole.get((i, q), []))]
+        if len(values) < 2:
+            return out
+        sd = statistics.stdev(values)
+        method = f"mean of {len(values)} beats (SD {concepts.value_text(q, sd)})"
+        warn = (PHT_POST_TEER_WARNING,) if q == "pht" else ()
+        out.append(replace(make_result(f"{prefix}.{q}", f"{base}: {QUANTITY_LABELS[q]}, mean of {len(values)} beats"
+                                       f"{suffix}", q, statistics.fmean(values), tuple(ids), warnings=warn,
+                                       method=method), beats=len(values), sd=sd))
+    pht = out[0]
+    out.append(replace(make_result(f"{prefix}.mva_pht", f"{base}: MVA by PHT, mean PHT of {pht.beats} beats{suffix}",
+                                   "mva_pht", doppler.mva_from_pht(pht.value), tuple(ids),
+                                   warnings=(PHT_POST_TEER_WARNING,),
+                                   method=f"220 / mean PHT of {pht.beats} beats"), beats=pht.beats))
     return out
 
 

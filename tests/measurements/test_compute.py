@@ -168,6 +168,38 @@ def test_constrained_pht_calculation_replaces_the_automatic_one() -> None:
     assert "0.000-0.200 s" in phts[0].method
 
 
+def test_pht_is_averaged_over_beats_with_the_users_fit_and_mva_from_the_mean_pht() -> None:
+    # beat a: 1.6 m/s falling 2 m/s², the user's fit over 0-0.2 s: PHT = 1000·1.6·(1-1/√2)/2 = 234.3146 ms;
+    # beat b: 1.6 m/s falling 4 m/s², automatic fit: 1000·1.6·(1-1/√2)/4 = 117.1573 ms
+    factor = 1.0 - 1.0 / math.sqrt(2.0)
+    pht_a, pht_b = 1000 * 1.6 * factor / 2.0, 1000 * 1.6 * factor / 4.0
+    a = [(i * 0.01, -(1.6 - 2.0 * i * 0.01)) for i in range(0, 71)]
+    b = [(1.0 + i * 0.01, -(1.6 - 4.0 * i * 0.01)) for i in range(0, 36)]
+    marks = [_mark(mid, MarkType.DOPPLER_TRACE, trace_to_image(CW, t), region=2, purpose="mv_inflow")
+             for mid, t in (("a", a), ("b", b))]
+    results, errors = measure_all(marks, [{"id": "fit", "type": "pht", "trace_mark": "a", "fit_span_s": [0.0, 0.2]}],
+                                  regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    assert by_id["fit.pht"].value == pytest.approx(pht_a, abs=1e-3) and "a.pht" not in by_id
+    assert by_id["b.pht"].value == pytest.approx(pht_b, abs=0.5)
+    avg = by_id["avg.mv_inflow.pht"]
+    assert avg.beats == 2 and avg.source == ("a", "b")
+    assert avg.value == pytest.approx((pht_a + by_id["b.pht"].value) / 2, rel=1e-12)
+    assert avg.value == pytest.approx((pht_a + pht_b) / 2, abs=0.5)  # 175.74 ms
+    mva = by_id["avg.mv_inflow.mva_pht"]
+    assert mva.value == pytest.approx(220.0 / avg.value, rel=1e-12)  # 1.25 cm², not the mean of 0.94 and 1.88
+    assert "220 / mean PHT of 2 beats" in mva.method and any("not validated after TEER" in w for w in mva.warnings)
+    assert by_id["avg.mv_inflow.deceleration_time"].value == pytest.approx(avg.value / factor, rel=1e-9)
+
+
+def test_one_inflow_beat_gives_no_pht_average() -> None:
+    trace = [(i * 0.01, -(1.6 - 2.0 * i * 0.01)) for i in range(0, 71)]
+    mark = _mark("m3", MarkType.DOPPLER_TRACE, trace_to_image(CW, trace), region=2, purpose="mv_inflow")
+    results, _ = measure_all([mark], [], regions_for)
+    assert not any(r.id.startswith("avg.") for r in results)
+
+
 def test_bad_calculations_are_reported_and_others_still_computed() -> None:
     marks = [_mark("r", MarkType.DISTANCE, [(150.5, 100.5), (195.5, 100.5)], region=1)]
     calcs = [{"id": "c1", "type": "pisa", "radius_mark": "r", "aliasing_velocity_m_s": 0.385, "mr_trace_mark": "zz"},

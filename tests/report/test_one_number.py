@@ -107,9 +107,10 @@ def test_one_mva_pisa_flow_and_eroa_everywhere(outputs: dict[str, Any]) -> None:
         document["selected"]["mva_pht"])]["shown"] == "1.47 cm²"
     stenosis = [cells[1] for section, cells in rows if section.startswith("4.") and "MVA" in cells[0]]
     warnings = document["assessment"]["stenosis"]["warnings"]
-    assert stenosis == ["1.47 cm²"] and all(_numbers(w, "cm²") == ["1.47", "1.5"] for w in warnings if "MVA" in w)
+    assert stenosis == ["1.47 cm² (mean of 2 beats; HR 72 bpm)"]  # 220 / the mean PHT of the two beats
+    assert all(_numbers(w, "cm²") == ["1.47", "1.5"] for w in warnings if "MVA" in w)
     table = {cells[1] for section, cells in rows if section.startswith("5.") and ("MVA" in cells[0] or "PISA:" in cells[0])}
-    assert table == {"1.47 cm²", "49.0 mL/s", "0.10 cm²", "15 mL"}
+    assert table == {"1.47 cm²", "1.47 cm² mean of 2 beats; HR 72 bpm", "49.0 mL/s", "0.10 cm²", "15 mL"}
     jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
     assert jets[0][4] == "0.10 cm²"
     mva = {number_text("mva_pht", v) for code, v, codes in nums if code == ORIFICE_AREA and PHT_METHOD in codes}
