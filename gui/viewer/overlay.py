@@ -32,6 +32,7 @@ from measurements.results import Result
 from planning.commands import AddMark, ReplaceMark
 from planning.document import Change, ChangeKind
 from planning.labels import fits, purpose_for
+from planning.limits import display_points
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,33 @@ def format_results(results: Sequence[Result], limit: int = 3) -> str:
     return "\n".join(parts[:limit])
 
 
+#: An outline or trace with more vertices than this is drawn as a view-only curve: pyqtgraph builds
+#: a handle and an edge item per vertex (150 vertices took 0.9 s to appear), so a long imported or
+#: hand-drawn trace would freeze the viewer each time it is shown. Re-tracing edits such a mark.
+EDITABLE_VERTICES = 120
+VIEW_ONLY_NOTE = "{n} points: view only (too many to edit by handles; re-trace to change it)"
+
+
+class LongMarkCurve(pg.PlotCurveItem):
+    """A mark with more than ``EDITABLE_VERTICES`` points, drawn simplified (``display_points``,
+    within 0.25 px) and never edited: a click selects it, a drag moves nothing."""
+
+    def __init__(self, mark: Mark, pen: QPen, on_click: Any) -> None:
+        shown = display_points([*mark.points, mark.points[0]] if mark.type is MarkType.AREA else mark.points)
+        super().__init__([p[0] for p in shown], [p[1] for p in shown], pen=pen, clickable=True)
+        self.setClickable(True, width=8)
+        self.mark_points = mark.points
+        self.sigClicked.connect(lambda _item, _ev: on_click())
+
+    def getHandles(self) -> list[Any]:
+        """No handles: the mark is not edited on screen."""
+        return []
+
+
 def item_points(item: Any) -> Points:
     """Image-coordinate vertices of a mark item (handles mapped to the view box)."""
+    if isinstance(item, LongMarkCurve):
+        return item.mark_points
     if isinstance(item, pg.TargetItem):
         p = item.pos()
         return ((float(p.x()), float(p.y())),)
@@ -118,6 +144,22 @@ class MarkPolyLine(pg.PolyLineROI):
     """An outline or trace mark. pyqtgraph inserts a vertex on every click on an edge, so one stray
     click in Select mode would change the geometry; here a plain click on an edge only selects the
     mark, and Ctrl+click inserts the vertex (pyqtgraph then finishes the change once: one undo step)."""
+
+    _bulk = False
+
+    def setPoints(self, points: Any, closed: Any = None) -> None:
+        """All vertices at once, the ROI's state settled once at the end: pyqtgraph settles it after
+        each added handle, over every handle, so a 600-point trace took 11 s to appear (quadratic)."""
+        self._bulk = True
+        try:
+            super().setPoints(points, closed)
+        finally:
+            self._bulk = False
+        self.stateChanged(finish=False)
+
+    def stateChanged(self, finish: bool = True) -> None:
+        if not self._bulk:
+            super().stateChanged(finish)
 
     def segmentClicked(self, segment: Any, ev: Any = None, pos: Any = None) -> None:
         if ev is not None and not ev.modifiers() & INSERT_VERTEX_MODIFIER:
@@ -242,6 +284,8 @@ class MarkOverlay(QObject):
                                   on_click=lambda mid=mark.id: self.select(mid))
             item.sigPositionChanged.connect(lambda _i, mid=mark.id: self._moving(mid))
             item.sigPositionChangeFinished.connect(lambda _i, mid=mark.id: self._finished(mid))
+        elif len(mark.points) > EDITABLE_VERTICES:
+            item = LongMarkCurve(mark, pen, on_click=lambda mid=mark.id: self.select(mid))
         else:
             if mark.type is MarkType.DISTANCE:
                 item = pg.LineSegmentROI(positions=list(mark.points), pen=pen, movable=True)
@@ -283,6 +327,8 @@ class MarkOverlay(QObject):
         else:
             results, error = self._measure(dataclasses.replace(mark, points=points or mark.points))
         text = error if error else format_results(results)
+        if len(mark.points) > EDITABLE_VERTICES:
+            text = f"{text}\n{VIEW_ONLY_NOTE.format(n=len(mark.points))}"
         flagged = points is None and any(w.startswith(plausibility.PREFIX) for r in results for w in r.warnings)
         if flagged:
             text = f"{text}\n{CONFIRMED_NOTE if mark.confirmed else HELD_NOTE}"
@@ -416,10 +462,7 @@ class MarkOverlay(QObject):
         for mark_id, item in self.items.items():
             colour = SELECTED_COLOUR if mark_id == self.selected else MARK_COLOUR
             width = 2.5 if mark_id == self.selected else 1.5
-            if isinstance(item, pg.TargetItem):
-                item.setPen(_pen(colour, width))
-            else:
-                item.setPen(_pen(colour, width))
+            item.setPen(_pen(colour, width))
 
     def set_interactive(self, on: bool) -> None:
         """Handles take the mouse only when no drawing tool is active (a tool gets every click)."""

@@ -414,3 +414,36 @@ def test_escape_during_a_handle_drag_puts_the_mark_back_and_pushes_nothing(qtbot
     assert win.session.document.mark(mark.id) == mark
     assert item_points(win.annotation.overlay().items[mark.id]) == mark.points
     assert win.session.undo.stack.count() == depth
+
+
+def test_a_long_trace_is_shown_view_only_and_no_drag_changes_it(qtbot: Any, annotating: Any,
+                                                                 demo_study: Any) -> None:
+    """A 601-point trace (an imported or hand-made one) would build 601 handles and 600 edge items in
+    pyqtgraph (seconds per showing); it is drawn as one curve: a click selects it, a drag moves nothing."""
+    from gui.viewer.overlay import EDITABLE_VERTICES, LongMarkCurve
+    from measurements.marks import Mark
+    from planning.commands import AddMark
+
+    win = annotating
+    viewport = open_in(qtbot, win, demo_study.files["cw_mv_inflow"])
+    at_one_to_one(viewport, (250, 300))
+    # a triangle over 300 columns (1.2 s), 80 px (1.0 m/s) high at x = 250.5, a point every half column
+    xs = [100.5 + 0.5 * i for i in range(601)]
+    points = tuple((x, BASELINE_Y - 80 * (1 - abs(x - 250.5) / 150)) for x in xs)
+    assert len(points) > EDITABLE_VERTICES
+    mark = Mark("long", MarkType.DOPPLER_TRACE, "MV inflow CW", str(viewport.info.sop_instance_uid), 1, 1, points,
+                purpose="mv_inflow")
+    assert win.session.push(AddMark(mark))
+    doc, stack = win.session.document, win.session.undo.stack
+    overlay = win.annotation.overlay()
+    qtbot.waitUntil(lambda: "long" in overlay.items)
+    assert isinstance(overlay.items["long"], LongMarkCurve)
+    assert "view only" in overlay.labels["long"].textItem.toPlainText()
+    vmax = next(r for r in doc.results_of("long") if r.quantity == "vmax")
+    assert vmax.value == pytest.approx(80 * abs(DV) / 100, rel=1e-9)  # 1.0 m/s from the full trace
+    QTest.keyClick(win, Qt.Key.Key_Escape)  # Select mode
+    depth = stack.count()
+    click(viewport, 250.5, BASELINE_Y - 80)  # on the peak
+    assert overlay.selected == "long"
+    drag(viewport, (175.5, BASELINE_Y - 40), (175.5, BASELINE_Y - 120))  # on the upstroke, upwards
+    assert doc.mark("long").points == points and stack.count() == depth
