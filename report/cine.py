@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from av.packet import Packet
     from av.video.stream import VideoStream
 
+    from planning.case import Case
+
 #: output suffix → format written
 FORMATS = {".mp4": "mp4", ".gif": "gif", ".png": "apng", ".apng": "apng"}
 #: MP4 timestamps tick at 90 kHz: 1 ms is 90 ticks, 33.3 ms is 2997
@@ -139,6 +141,19 @@ def describe_keep(keep: Sequence[Rect], rows: int, columns: int) -> str:
     blanked = blanked_pixels(keep, rows, columns)
     return (f"kept: {kept} (inclusive pixels of the {columns} × {rows} frame); blanked outside it:"
             f" {blanked} pixels ({100 * blanked / (rows * columns):.0f} %)")
+
+
+def marks_of_case(case: Case, loop_path: Path, info: object, sop_instance_uid: str
+                  ) -> tuple[list[Mark], dict[str, str]]:
+    """The case's 2D marks on one loop and their captions (report.keyimages.mark_captions); StudyMismatch
+    when the loop (``info``: its header) is of another patient or study than the case's images."""
+    from planning.study import require_one_study
+    from report.build import build_report
+    from report.keyimages import mark_captions
+
+    report, sources = build_report(case)
+    require_one_study(case, [*((sources.paths[u], ds) for u, ds in sources.headers.items()), (loop_path, info)])
+    return [m for m in report.marks if m.sop_instance_uid == sop_instance_uid and m.points], mark_captions(report)
 
 
 def marks_for_frame(marks: Sequence[Mark], frame_number: int, every_frame: bool) -> list[Mark]:

@@ -72,15 +72,9 @@ def _keep(loop: Loop, choice: str | tuple[int, int, int, int] | None) -> tuple[R
 def _case_marks(case_path: Path, loop: Loop) -> tuple[list[Mark], dict[str, str]]:
     """The case's marks on this loop and their captions; a case of another patient or study is refused."""
     from planning.case import load_case
-    from planning.study import require_one_study
-    from report.build import build_report
-    from report.keyimages import mark_captions
+    from report.cine import marks_of_case
 
-    case = load_case(case_path, lenient=True)
-    report, sources = build_report(case)
-    require_one_study(case, [*((sources.paths[u], ds) for u, ds in sources.headers.items()), (loop.path, loop.info)])
-    uid = loop.info.sop_instance_uid
-    return [m for m in report.marks if m.sop_instance_uid == uid and m.points], mark_captions(report)
+    return marks_of_case(load_case(case_path, lenient=True), loop.path, loop.info, loop.info.sop_instance_uid)
 
 
 def run(args: argparse.Namespace) -> int:
