@@ -83,15 +83,18 @@ def run(args: argparse.Namespace) -> int:
     unwritable --out) exits 3 naming the file."""
     from imaging.errors import InputError
     from imaging.loop import Loop
-    from report.cine import check_range, describe_keep, export_cine
+    from report.cine import blanked_pixels, check_range, describe_keep, export_cine
 
     with Loop.open(args.file) as loop:
         first, last = args.range or (1, loop.n_frames)
         check_range(loop.n_frames, first, last, args.file)
         keep = _keep(loop, args.blank_banner)
         if keep:
-            print(f"mitraplan export-cine: --blank-banner: {describe_keep(keep, loop.info.rows, loop.info.columns)}",
-                  file=sys.stderr)
+            rows, columns = loop.info.rows, loop.info.columns
+            print(f"mitraplan export-cine: --blank-banner: {describe_keep(keep, rows, columns)}", file=sys.stderr)
+            if not blanked_pixels(keep, rows, columns):
+                print(f"mitraplan export-cine: warning: {args.file.name}: the area kept is the whole frame, nothing"
+                      " was blanked; a banner inside it is still shown", file=sys.stderr)
         marks, captions = _case_marks(args.case, loop) if args.case else ([], {})
         if args.case and not marks:
             print(f"mitraplan export-cine: warning: {args.case} has no marks on {args.file.name}", file=sys.stderr)

@@ -14,7 +14,7 @@ from PIL import Image, ImageSequence
 
 from imaging.errors import InputError
 from imaging.loop import Loop
-from report.cine import delays, export_cine
+from report.cine import Cancelled, delays, export_cine
 from report.model import Mark
 from tests.report.cine_loops import BANNER_VALUE, COLS, REGION, ROWS, grey_of, write_loop
 
@@ -136,3 +136,36 @@ def test_bad_range_and_format_name_the_file(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=r"x\.avi.*unknown cine format '\.avi'"):
             export_cine(loop, tmp_path / "x.avi", 1, 2)
     assert not (tmp_path / "x.mp4").exists()
+
+
+class _CancelAfter:
+    """A cancel flag that trips once ``n`` frames were reported done."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.done = n, 0
+
+    def progress(self, done: int, _total: int, _text: str) -> None:
+        self.done = done
+
+    def is_set(self) -> bool:
+        return self.done >= self.n
+
+
+@pytest.mark.parametrize("suffix", ["mp4", "gif"])
+def test_a_cancelled_export_leaves_no_file(tmp_path: Path, suffix: str) -> None:
+    src = tmp_path / "loop.dcm"
+    write_loop(src, frames=8)
+    flag = _CancelAfter(3)
+    out = tmp_path / f"c.{suffix}"
+    with Loop.open(src) as loop, pytest.raises(Cancelled):
+        export_cine(loop, out, 1, 8, progress=flag.progress, cancel=flag)
+    assert flag.done == 3 and not out.exists()
+
+
+def test_a_single_frame_plays_for_its_nominal_frame_time(tmp_path: Path) -> None:
+    src = tmp_path / "still.dcm"
+    write_loop(src, frames=1, frame_time_ms=50.0)
+    with Loop.open(src) as loop:
+        result = export_cine(loop, tmp_path / "one.mp4", 1, 1)
+    frames, _, rate = _decode_mp4(tmp_path / "one.mp4")
+    assert len(frames) == 1 and result.fps == pytest.approx(20.0) and float(rate) == pytest.approx(20.0)

@@ -85,6 +85,14 @@ def test_blank_banner_with_an_explicit_area(tmp_path: Path, capsys: pytest.Captu
         assert frame[:30].max() == 0 and frame[30:].min() > 0
 
 
+def test_a_whole_frame_area_is_named_as_blanking_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "loop.dcm"
+    write_loop(src, frames=2, regions=False)
+    assert main(["export-cine", str(src), "--out", str(tmp_path / "a.png"), "--blank-banner", "0,0,159,120"]) == 0
+    err = capsys.readouterr().err
+    assert "blanked outside it: 0 pixels" in err and "loop.dcm: the area kept is the whole frame, nothing was blanked" in err
+
+
 def _refused(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 3) -> str:
     if code == 2:  # a usage error: argparse exits
         with pytest.raises(SystemExit) as usage:
