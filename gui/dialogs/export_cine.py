@@ -60,20 +60,25 @@ class ExportCineDialog(QDialog):
     """File, range, marks and banner blanking of one loop's cine export."""
 
     def __init__(self, path: Path, n_frames: int, frame_range: tuple[int, int], frame: np.ndarray,
-                 regions: Sequence[Rect], has_marks: bool, parent: QWidget | None = None) -> None:
+                 regions: Sequence[Rect], has_marks: bool, parent: QWidget | None = None,
+                 folder: Path | None = None) -> None:
+        """``folder``: where the file goes by default (the case's folder; else the user's home: a study's
+        own folder may be a CD or a PACS cache)."""
         super().__init__(parent)
         self.setWindowTitle(f"Export Cine — {path.name}")
         self.frame, self.regions = frame, tuple(regions)
         rows, cols = frame.shape[:2]
         form = QFormLayout(self)
-        self.out = QLineEdit(str(path.with_suffix(".mp4")), self)
+        self.out = QLineEdit(str((folder or Path.home()) / f"{path.stem}.mp4"), self)
         self.out.setObjectName("cine-out")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.out, 1)
         row.addWidget(browse)
-        form.addRow("&File:", row)
+        label = QLabel("&File:", self)
+        label.setBuddy(self.out)
+        form.addRow(label, row)
         self.first, self.last = self._spin(1, n_frames, frame_range[0]), self._spin(1, n_frames, frame_range[1])
         frames = QHBoxLayout()
         for text, spin in (("from", self.first), ("to", self.last)):
@@ -237,7 +242,8 @@ class ExportCineActions:
         frame = viewport.loop.frame(max(viewport.frame_index, 0))
         dialog = ExportCineDialog(Path(info.path), viewport.n_frames, (first + 1, last + 1), frame,
                                   [r.bounds for r in info.regions],
-                                  _has_marks(case, str(info.sop_instance_uid)), self.window)
+                                  _has_marks(case, str(info.sop_instance_uid)), self.window,
+                                  folder=Path(case.path).parent if case is not None and case.path else None)
         dialog.accepted.connect(lambda: self.start(Path(info.path), dialog.choice(), copy.deepcopy(case)))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog

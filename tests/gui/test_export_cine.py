@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,27 @@ def test_a_wrong_suffix_keeps_export_disabled(qtbot: Any, cine_window: Any, tmp_
     assert not dialog.export_button.isEnabled() and ".mp4, .gif or .png" in dialog.export_button.toolTip()
     QTest.keyClick(dialog, Qt.Key.Key_Return)  # Enter on a disabled Export writes nothing
     assert not (tmp_path / "clip.avi").exists() and not win.tasks.running
+
+
+def test_the_open_cases_marks_are_burned_in(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    ds = write_loop(tmp_path / "loop.dcm", frames=5)
+    sop = str(ds.SOPInstanceUID)
+    case = tmp_path / "c.mitraplan.json"
+    case.write_text(json.dumps({"format": "mitraplan-case", "version": 1, "study": {}, "notes": "",
+                                "images": [{"sop_instance_uid": sop, "path": "loop.dcm"}],
+                                "marks": [{"id": "d1", "type": "distance", "label": "annulus", "sop_instance_uid": sop,
+                                           "frame_number": 3, "region": 0, "points": [[30.5, 70.5], [90.5, 70.5]]}]}),
+                    encoding="utf-8")
+    window.open_paths(window.open_case(case))
+    wait_loaded(qtbot, window)
+    window.actions_by_name["export_cine"].trigger()
+    dialog = window.cine.dialog
+    assert dialog.marks.isEnabled() and dialog.marks.isChecked()
+    assert Path(dialog.out.text()).parent == tmp_path  # by default beside the case
+    out = tmp_path / "marks.png"
+    _type_path(dialog, out)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.tasks.running and any("Cine written" in m for _, m in window.notices.history),
+                    timeout=15000)
+    frames = _frames(out)
+    assert tuple(frames[2][70, 60]) == (0xFF, 0xE6, 0x00) and tuple(frames[1][70, 60]) == (grey_of(2),) * 3
