@@ -22,6 +22,7 @@ from imaging.errors import InputError
 COMMANDS: dict[str, str] = {
     "compare": "gui.cli.compare",
     "demo": "gui.cli.demo",
+    "export-cine": "gui.cli.export_cine",
     "frame": "gui.cli.frame",
     "import-sr": "gui.cli.import_sr",
     "info": "gui.cli.info",

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.annotate import Annotation
+from gui.dialogs.export_cine import ExportCineActions
 from gui.dialogs.priors import PriorActions
 from gui.dialogs.signoff import SignOffActions
 from gui.icons import media_icon
@@ -196,6 +197,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
         self.import_measurements: ImportMeasurements = ImportMeasurements(self)
         self.actions_by_name["import_measurements"] = self.import_measurements.action
+        self.cine: ExportCineActions = ExportCineActions(self)  # File → Export Cine… (gui/dialogs/export_cine)
+        self.actions_by_name["export_cine"] = self.cine.action
         panel = self.annotation.panel
         self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
         for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
@@ -306,7 +309,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("menu-recent")
         self.menus["recent"] = self.recent_menu
         file_menu.addMenu(self.volumes.menu)
-        for key in ("open_demo", None, "close_study", "save_view", None, "quit"):
+        for key in ("open_demo", None, "close_study", "save_view", "export_cine", None, "quit"):
             file_menu.addSeparator() if key is None else file_menu.addAction(self.actions_by_name[key])
         m("edit", "&Edit", ["undo", "redo", None, "delete_mark"])
         view = m("view", "&View", ["layout_1", "layout_2", "layout_4", "next_viewport", None, "fit", "one_to_one",
