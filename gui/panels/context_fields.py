@@ -98,8 +98,9 @@ class ContextField(QWidget):
     def show_entry(self, entry: Sourced | None) -> None:
         """Show the stored entry (empty fields when there is none) and clear any refusal; a value typed
         but waiting for its source stays while its stored entry is unchanged."""
-        stored = None if entry is None else {"value": entry.value if isinstance(entry.value, str)
-                                             else float(entry.value), "source": entry.source.value}
+        stored: JSON | None = None if entry is None else {
+            "value": str(entry.value) if isinstance(entry.value, str) else float(entry.value),
+            "source": entry.source.value}
         if stored == self.stored and self.hint.text() == NO_SOURCE:
             return
         self.stored = stored
