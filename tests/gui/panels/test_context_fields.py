@@ -129,3 +129,21 @@ def test_a_value_waiting_for_its_source_survives_another_edit(qtbot: Any, panel:
     assert neo.value.text() == "310" and neo.hint.isVisible()
     choose(neo.source, "CT")
     assert document.case.extra["context"]["ct"] == {"neo_lvot_mm2": {"value": 310, "source": "CT"}}
+
+
+def test_digits_typed_in_the_window_reach_the_field_not_the_shortcuts(qtbot: Any, window: Any) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    from tests.gui.test_no_accidents import _findings_window
+
+    panel = _findings_window(qtbot, window)
+    field = panel.context_box.fields["neo_lvot_mm2"]
+    panel.findChild(QScrollArea).ensureWidgetVisible(field)
+    qtbot.mouseClick(field.value, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(field.value.hasFocus)
+    qtbot.keyClicks(field.value, "312.5")
+    QTest.keyClick(field.value, Qt.Key.Key_Tab)
+    assert field.value.text() == "312.5" and "context" not in window.session.document.case.extra
+    choose(field.source, "CT")
+    assert window.session.document.case.extra["context"] == {"ct": {"neo_lvot_mm2": {"value": 312.5, "source": "CT"}}}
+    assert window.session.undo.stack.count() == 1 and window.session.is_dirty()
