@@ -53,6 +53,8 @@ HR_VALIDITY = f"EAE/ASE-2009 MG validity (HR {MG_VALID_HR_BPM[0]:g}-{MG_VALID_HR
 MITRAL_VALVE = Coded("91134007", "SCT", "Mitral Valve")
 LVOT = Coded("13418002", "SCT", "Left ventricle outflow tract")
 PULMONARY_ARTERY = Coded("81040000", "SCT", "Pulmonary artery")
+RIGHT_VENTRICLE = Coded("53085002", "SCT", "Right ventricle")
+RV_PEAK_SYSTOLIC_PRESSURE = Coded("399023006", "SCT", "Right Ventricular Peak Systolic Pressure")  # CID 12204
 ANTEGRADE = Coded("263677008", "SCT", "Antegrade Flow")  # CID 12221
 REGURGITANT = Coded("397417004", "SCT", "Regurgitant Flow")  # CID 12221
 MODE_2D = Coded("399064001", "SCT", "2D mode")  # CID 12224
@@ -193,6 +195,9 @@ _ALL: tuple[Quantity, ...] = (
                  mode=CW, site=PULMONARY_ARTERY,
                  basis="SNOMED CT observable (LOINC 8440-0 equivalent); 4·V_TR² + RAP. PS3.16 lists only the"
                        " RV estimate (82341-9 LN, CID 12337; 399023006 SCT, CID 12204)"), EAE),
+    _q("rvsp", "RV systolic pressure", "mmHg", "1",
+       SRConcept(RV_PEAK_SYSTOLIC_PRESSURE, site=RIGHT_VENTRICLE,
+                 basis="CID 12204 (Echocardiography Right Ventricle); read from imported SRs, never computed")),
 )
 
 #: Quantity name -> its definition.
@@ -210,6 +215,41 @@ def quantity(name: str) -> Quantity:
 def mr_quantities() -> frozenset[str]:
     """Quantities graded on the residual-MR scales (their class says how much MR there is)."""
     return frozenset(q.name for q in _ALL if MR5 in q.schemes or POST_TEER in q.schemes)
+
+
+# --- CT and haemodynamic context values (case ``context.ct`` / ``context.haemodynamics``) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class ContextConcept:
+    """How a context value entered with the case would be coded in an SR: the concept, or why it has none."""
+
+    key: str  # the case-file key (planning.model CT_NUMBERS / HAEMO_NUMBERS, mac_extent, tr_grade)
+    quantity: str = ""  # the registry quantity that carries the code (and maps imported SR values)
+    not_exported: str = ""
+
+
+_UNVERIFIED_ANNULUS = ("clinical.md §6.4 lists DCM 1311xx mitral annulus codes, but they are not in the PS3.16 "
+                       "dictionary MitraPlan checks codes against (pydicom); verify before use. It is also a CT "
+                       "value, not measured in this echo study")
+
+#: Every context value: its SR coding or the reason it is not exported (docs/clinical-criteria.md §8.5).
+CONTEXT_CONCEPTS: dict[str, ContextConcept] = {c.key: c for c in (
+    ContextConcept("annulus_ap_mm", not_exported=_UNVERIFIED_ANNULUS),
+    ContextConcept("annulus_alpm_mm", not_exported=_UNVERIFIED_ANNULUS),
+    ContextConcept("annulus_perimeter_mm", not_exported=_UNVERIFIED_ANNULUS),
+    ContextConcept("annulus_area_mm2", not_exported=_UNVERIFIED_ANNULUS),
+    ContextConcept("neo_lvot_mm2", not_exported="no PS3.16 code for a predicted (CT-simulated) neo-LVOT area"),
+    ContextConcept("mac_extent", not_exported="PS3.16 has a MAC severity concept, not the circumferential extent "
+                   "MitraPlan records"),
+    ContextConcept("la_mean_pressure_mmhg", not_exported="the echo CIDs (CID 12205 Left Atrium) have no LA pressure;"
+                   " haemodynamic SRs (TID 3500) code pressures by waveform and site, which MitraPlan does not write"),
+    ContextConcept("la_v_wave_mmhg", not_exported="V wave peak pressure (109034, DCM) is a haemodynamic waveform "
+                   "measurement (CID 3337) that names no chamber by itself; not part of the echo templates"),
+    ContextConcept("tr_grade", not_exported="a grade is a coded finding (CODE item), not a NUM; the echo templates "
+                   "MitraPlan writes carry measurements only"),
+    ContextConcept("rvsp_mmhg", quantity="rvsp"),
+)}
 
 
 # --- the one printed form of a measured value -----------------------------------------------------

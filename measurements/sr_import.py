@@ -14,6 +14,10 @@ the other values of the same quantity and coding that it covers collapse into it
 counted twice: all of them when either side has no image references, else those whose images and
 SCOORDs are among the selected value's (another trace's value of the same quantity stays). A NUM
 no quantity takes is listed as unknown with the reason, never dropped silently.
+
+Of the haemodynamic context (docs/case-file.md), an echo SR's RV peak systolic pressure (399023006,
+SCT, CID 12204) maps to ``rvsp``; PS3.16's echo templates have no LA pressure, and a TR grade is a
+CODE item, not a NUM, so neither maps (``measurements.concepts.CONTEXT_CONCEPTS``).
 """
 
 from __future__ import annotations

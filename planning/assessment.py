@@ -14,6 +14,7 @@ missing inputs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,18 @@ from enum import Enum, StrEnum
 from measurements.concepts import ACC, EAE, MVARC, quantity, value_text
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
-from planning.vocab import Calcification, Etiology, JetClass, JetLocation, MRGrade, SegmentPair, SurgicalRisk, TmvrAnatomy
+from planning.model import CT_NUMBERS, CtContext
+from planning.vocab import (
+    Calcification,
+    Etiology,
+    JetClass,
+    JetLocation,
+    MacExtent,
+    MRGrade,
+    SegmentPair,
+    SurgicalRisk,
+    TmvrAnatomy,
+)
 
 # --- vocabulary --------------------------------------------------------------------------------
 
@@ -100,6 +112,12 @@ def _c(id_: str, text: str, threshold: float | None, unit: str, sources: str, ev
     return Criterion(id_, text.format(t=t, **_TEXT_CUTS), threshold, unit, tuple(sources.split()), evidence)
 
 
+#: Predicted neo-LVOT area (mm², CT) below which TMVR risks LVOT obstruction. The source range is about
+#: 1.7–2.0 cm² (Yoon et al. 2019 [REC], docs/clinical-criteria.md §8.5); the upper end is used on purpose,
+#: so that any area inside the cited range is flagged (the conservative choice for a harm criterion).
+NEO_LVOT_RANGE_CM2 = (1.7, 2.0)
+NEO_LVOT_MM2 = round(NEO_LVOT_RANGE_CM2[1] * 100.0, 6)
+_NEO_RANGE = f"{_n(NEO_LVOT_RANGE_CM2[0])}–{_n(NEO_LVOT_RANGE_CM2[1])}"
 _LEAFLET_MIN_MM, _LEAFLET_PREFERRED_MM = (round(cm * 10.0, 6) for cm in LEAFLET_CM)
 _MR_TOLERABLE_RANK = 2
 _MG_UNIT, _MVA_UNIT = quantity("mean_gradient").unit, quantity("mva_planimetry").unit
@@ -144,6 +162,12 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        Evidence.GUIDELINE),
     _c("tmvr_anatomy", "TMVR anatomy (annulus size, predicted neo-LVOT on CT) suitable or unsuitable", None, "", "S12",
        Evidence.CASE_REPORTS),
+    _c("neo_lvot", f"predicted neo-LVOT area on CT < {{t}} mm² (the upper end of the cited {_NEO_RANGE} cm²) risks "
+       "LVOT obstruction after TMVR", NEO_LVOT_MM2, "mm²", "Y19", Evidence.REGISTRY),
+    _c("ct_annulus", "CT annulus dimensions size the TMVR valve (no sourced device range here: shown, not used)",
+       None, "mm", "S12", Evidence.CASE_REPORTS),
+    _c("ct_mac", "extent of annular calcification on CT (no sourced cut-off here: shown, not used)", None, "",
+       "S12", Evidence.CASE_REPORTS),
     _c("concomitant", "concomitant surgical indication (TV, CABG, AV)", None, "", "S11", Evidence.REGISTRY),
     _c("stenosis_untreated", "significant iatrogenic stenosis is not relieved without intervention", None, "", "S5",
        Evidence.HEURISTIC),
@@ -163,6 +187,7 @@ SOURCES: dict[str, str] = {
     "S14": "Feldman T et al. EVEREST II eligibility. NEJM 2011",
     "S15": "Boekstegers P et al. German consensus on MitraClip anatomy. Clin Res Cardiol 2014;103:85-96",
     "S16": "Post-TEER gradient outcome studies (JAHA 2019, JAHA 2024, Dykun 2021)",
+    "Y19": "Yoon SH et al. Predictors of LVOT obstruction after TMVR (neo-LVOT area). JACC 2019 [REC]",
 }
 
 #: Options, their evidence and sources (docs/clinical-criteria.md §4 table).
@@ -241,6 +266,7 @@ class AssessmentInput:
     tmvr_anatomy: TmvrAnatomy | None = None  # unknown = needs CT
     concomitant_surgical_indication: bool = False
     other_gradients: Sequence[Result] = ()  # the inflow mean gradients not selected (beats, other loops)
+    ct: CtContext = field(default_factory=CtContext)  # context.ct: annulus, predicted neo-LVOT, MAC extent
 
     def __post_init__(self) -> None:
         for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
@@ -283,12 +309,14 @@ class OptionAssessment:
     evidence: Evidence
     sources: tuple[str, ...]
     missing: tuple[str, ...] = ()
+    shown: tuple[Finding, ...] = ()  # key findings shown with the option but used by no rule
 
     def as_json(self) -> dict[str, object]:
         return {"key": self.key, "name": self.name, "status": self.status.value, "summary": self.summary,
                 "favouring": [f.as_json() for f in self.favouring],
                 "against": [f.as_json() for f in self.against], "missing": list(self.missing),
-                "evidence": self.evidence.value, "sources": list(self.sources)}
+                "evidence": self.evidence.value, "sources": list(self.sources),
+                **({"shown": [f.as_json() for f in self.shown]} if self.shown else {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +439,66 @@ MISSING_TMVR = "TMVR anatomy on CT (annulus, neo-LVOT)"
 
 def _missing_orifice(jet: JetInput) -> str:
     return f"maximal orifice dimension of jet {jet.id}"
+
+
+# --- CT and haemodynamic context ----------------------------------------------------------------
+
+#: Printed precision of the context numbers (docs/clinical-criteria.md §8.5) [INF]: CT lengths 0.1 mm,
+#: CT areas 1 mm², pressures 1 mmHg; values are classified as printed (§0.4).
+CONTEXT_QUANTUM = {"mm": "0.1", "mm²": "1", "mmHg": "1"}
+
+#: Labels of the context entries as the report and the panel print them.
+CONTEXT_LABELS: dict[str, str] = {
+    "annulus_ap_mm": "Annulus anteroposterior (septal-lateral) diameter",
+    "annulus_alpm_mm": "Annulus anterolateral-posteromedial (intercommissural) diameter",
+    "annulus_perimeter_mm": "Annulus perimeter",
+    "annulus_area_mm2": "Annulus area",
+    "neo_lvot_mm2": "Predicted neo-LVOT area",
+    "mac_extent": "MAC extent (circumference)",
+    "la_mean_pressure_mmhg": "LA mean pressure",
+    "la_v_wave_mmhg": "LA v-wave",
+    "tr_grade": "TR grade",
+    "rvsp_mmhg": "RVSP",
+}
+
+
+def context_number(value: float, unit: str) -> Decimal:
+    """A context number as printed (the unit's quantum, decimal half-up): the number the rules compare."""
+    return round_half_up(value, CONTEXT_QUANTUM[unit])
+
+
+def context_text(value: float, unit: str) -> str:
+    """A context number with its unit as every output prints it (``310 mm²``, ``39.5 mm``)."""
+    return f"{context_number(value, unit)} {unit}"
+
+
+def neo_lvot_finding(ct: CtContext) -> tuple[bool | None, Finding | None]:
+    """(at risk of LVOT obstruction?, finding) from the predicted neo-LVOT area on CT: below
+    ``NEO_LVOT_MM2`` (as printed, 1 mm²) it argues against TMVR, at or above it counts for TMVR anatomy
+    ("acceptable predicted neo-LVOT", clinical-criteria §4); (None, None) when not recorded."""
+    entry = ct.numbers.get("neo_lvot_mm2")
+    if entry is None:
+        return None, None
+    area = context_number(float(entry.value), "mm²")
+    text = f"Predicted neo-LVOT area {area} mm² ({entry.source})"
+    if area < Decimal(repr(NEO_LVOT_MM2)):
+        return True, _finding("neo_lvot", f"{text} < {_cut('neo_lvot')} mm²: risk of LVOT obstruction after TMVR "
+                              "(Yoon 2019 [REC])")
+    return False, _finding("neo_lvot", f"{text} ≥ {_cut('neo_lvot')} mm²: acceptable for TMVR (Yoon 2019 [REC])")
+
+
+def ct_key_findings(ct: CtContext) -> tuple[Finding, ...]:
+    """The CT annulus dimensions and MAC extent, shown with ELASTA-Clip + TMVR; no rule uses them
+    (no source here gives a device range or a MAC cut-off)."""
+    parts = [f"{CONTEXT_LABELS[k].removeprefix('Annulus ')} {context_text(float(e.value), CT_NUMBERS[k][0])} ({e.source})"
+             for k, e in ct.numbers.items() if k.startswith("annulus_")]
+    out = [_finding("ct_annulus", "CT annulus: " + "; ".join(parts) + " (shown, not used by the rules)")] if parts else []
+    if ct.mac_extent is not None:
+        extent = ct.mac_extent.value
+        where = "" if extent is MacExtent.NONE else " of the annulus circumference"
+        out.append(_finding("ct_mac", f"MAC on CT: {extent}{where} ({ct.mac_extent.source}; shown, not used by the "
+                            "rules)"))
+    return tuple(out)
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -749,17 +837,23 @@ def _elasta_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibili
         against.append(_finding("surgical_risk", f"Surgical risk {inp.surgical_risk}: an adequate surgical candidate"))
     if inp.tmvr_anatomy is TmvrAnatomy.SUITABLE:
         favour.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as suitable (annulus / neo-LVOT)"))
+    neo_risk, neo = neo_lvot_finding(inp.ct)
+    if neo is not None:
+        (against if neo_risk else favour).append(neo)
     settled = bool(sten.barrier) or redo.injury_barrier  # MR + MS, or MR not treatable by TEER: the rest adds nothing
     missing = [n for n, absent in (
         (MISSING_RISK, inp.surgical_risk is None),
-        (MISSING_TMVR, inp.tmvr_anatomy in (None, TmvrAnatomy.UNKNOWN)),
+        (MISSING_TMVR, inp.tmvr_anatomy in (None, TmvrAnatomy.UNKNOWN) and neo is None),
         *((m, not sten.barrier) for m in sten.missing),
         (MISSING_SPACE, redo.space_ok is None and not settled),
         (MISSING_LEAFLET, redo.leaflet == "not measured" and not settled)) if absent]
     if inp.tmvr_anatomy is TmvrAnatomy.UNSUITABLE:
         against.append(_finding("tmvr_anatomy", "TMVR anatomy recorded as unsuitable (annulus / neo-LVOT)"))
         return _option("elasta_tmvr", Status.DISFAVOURED, "TMVR anatomy unsuitable", favour, against, missing)
-    ct_text = " — CT for annulus sizing and neo-LVOT needed" if ct else ""
+    if neo_risk:
+        return _option("elasta_tmvr", Status.DISFAVOURED, f"predicted neo-LVOT < {_cut('neo_lvot')} mm²", favour,
+                       against, missing)
+    ct_text = " — CT for annulus sizing and neo-LVOT needed" if ct and neo is None else ""
     if sten.barrier or (redo.injury_barrier and not candidate) or (redo.space_ok is False and not candidate):
         return _option("elasta_tmvr", Status.CONSIDER, "", favour, against, missing, ct_text)
     if favour:
@@ -823,7 +917,7 @@ def assess(inp: AssessmentInput) -> Assessment:
     options = (
         _redo_option(inp, sten, redo),
         _plug_option(inp, sten, redo, candidate, hits),
-        _elasta_option(inp, sten, redo, ct, candidate),
+        dataclasses.replace(_elasta_option(inp, sten, redo, ct, candidate), shown=ct_key_findings(inp.ct)),
         _surgery_option(inp, sten, redo),
         _medical_option(grade, sten),
     )

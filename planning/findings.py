@@ -220,4 +220,5 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         tmvr_anatomy=ctx.tmvr_anatomy,
         concomitant_surgical_indication=ctx.concomitant_surgical_indication,
         other_gradients=tuple(r for r in inflow_mg if r is not mg),
+        ct=ctx.ct,
     )

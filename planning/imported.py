@@ -18,6 +18,7 @@ lists the SR values no quantity of MitraPlan takes, so nothing is dropped silent
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -30,6 +31,7 @@ from measurements.plausibility import HELD, IMPORTED_PREFIX, is_held
 from measurements.results import Grade, ImportedFrom, Result
 from measurements.sr_import import Mapped, Unknown, plan
 from planning.case import Case, CaseError
+from planning.model import HAEMO_NUMBERS
 from planning.study import StudyMismatch, belongs, bind_study, bound_identity, identity_of
 
 IMPORTED_KEY, UNKNOWN_KEY = "imported", "imported_unknown"
@@ -251,6 +253,28 @@ def _result(entry: ImportedResult, status: Status, by: tuple[str, ...]) -> Resul
     why = (f"superseded by MitraPlan's own {', '.join(by)}" if by else "superseded by MitraPlan's own marks") \
         if status is Status.SUPERSEDED else "not accepted yet"
     return replace(base, warnings=(f"{where}; {why}{HELD}",))
+
+
+#: Context entries an accepted imported value fills: quantity → (context group, key) (docs/case-file.md).
+CONTEXT_QUANTITIES: dict[str, tuple[str, str]] = {"rvsp": ("haemodynamics", "rvsp_mmhg")}
+
+
+def context_with_imports(case: Case, own: Sequence[Result] = ()) -> dict[str, Any]:
+    """The case's ``context`` object with each context value that the clinician did not enter taken from
+    an accepted imported value (source "imported SR", the SR's SOP Instance UID kept as ``sr``); an
+    entered value always wins, and an unaccepted, hidden or superseded import fills nothing."""
+    raw = case.extra.get("context")
+    context: dict[str, Any] = copy.deepcopy(raw) if isinstance(raw, dict) else {}
+    for entry in imported_of(case):
+        where = CONTEXT_QUANTITIES.get(entry.quantity)
+        if where is None or effective_status(entry, own)[0] is not Status.ACCEPTED:
+            continue
+        _unit, low, high = HAEMO_NUMBERS[where[1]]
+        group = context.get(where[0], {})
+        if isinstance(group, dict) and group.get(where[1]) is None and low <= entry.value <= high:
+            filled = {"value": entry.value, "source": "imported SR", "sr": entry.sop_instance_uid}
+            context[where[0]] = {**group, where[1]: filled}
+    return context
 
 
 def imported_results(case: Case, own: Sequence[Result]) -> list[Result]:

@@ -10,6 +10,7 @@ An absent key, JSON ``null`` or an empty string is "not recorded" (``None``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,12 +21,14 @@ from typing import Any, TypeVar
 from planning.vocab import (
     Attachment,
     Calcification,
+    ContextSource,
     DeviceKind,
     DeviceModelName,
     DevicePosition,
     Etiology,
     JetLocation,
     LeafletInjury,
+    MacExtent,
     Mobility,
     MRGrade,
     Orientation,
@@ -36,6 +39,7 @@ from planning.vocab import (
     SpaceKind,
     SurgicalRisk,
     TmvrAnatomy,
+    TRGrade,
     parse_enum,
 )
 
@@ -279,8 +283,147 @@ class Leaflets:
                     self.extra)
 
 
+@dataclass(frozen=True, slots=True)
+class Sourced:
+    """One CT or haemodynamic context value with where it comes from (``{"value": …, "source": …}``):
+    a number in the unit its key names, or a vocabulary member (MAC extent, TR grade)."""
+
+    value: float | StrEnum
+    source: ContextSource
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    def to_json(self) -> JSON:
+        value = self.value if isinstance(self.value, StrEnum) else _whole(self.value)
+        return _out((("value", value), ("source", self.source)), self.extra)
+
+
+#: The numeric context entries, key → (unit, lowest, highest accepted): plausible entry limits [INF],
+#: not clinical cut-offs; a value outside them (or not finite) is refused naming the file and field.
+CT_NUMBERS: dict[str, tuple[str, float, float]] = {
+    "annulus_ap_mm": ("mm", 15.0, 80.0),  # anteroposterior (septal-lateral) diameter
+    "annulus_alpm_mm": ("mm", 15.0, 80.0),  # anterolateral-posteromedial (intercommissural) diameter
+    "annulus_perimeter_mm": ("mm", 50.0, 260.0),
+    "annulus_area_mm2": ("mm²", 200.0, 5000.0),
+    "neo_lvot_mm2": ("mm²", 0.0, 2000.0),  # predicted neo-LVOT area
+}
+HAEMO_NUMBERS: dict[str, tuple[str, float, float]] = {
+    "la_mean_pressure_mmhg": ("mmHg", 0.0, 60.0),
+    "la_v_wave_mmhg": ("mmHg", 0.0, 100.0),
+    "rvsp_mmhg": ("mmHg", 5.0, 150.0),
+}
+_CT_KEYS = (*CT_NUMBERS, "mac_extent")
+_HAEMO_KEYS = (*HAEMO_NUMBERS, "tr_grade")
+
+
+def _sourced_object(raw: Mapping[str, Any], key: str, where: str) -> tuple[Mapping[str, Any], ContextSource] | None:
+    entry = raw.get(key)
+    if entry is None:
+        return None
+    at = f"{where}.{key}"
+    if not isinstance(entry, dict):
+        raise ValueError(f'{at} must be an object {{"value": ..., "source": ...}} (got {entry!r})')
+    if entry.get("value") is None:
+        raise ValueError(f"{at}.value is required")
+    source = _enum(entry, "source", ContextSource, at)
+    if source is None:
+        raise ValueError(f"{at}.source is required (one of {', '.join(repr(s.value) for s in ContextSource)})")
+    return entry, source
+
+
+def _sourced_number(raw: Mapping[str, Any], key: str, limits: tuple[str, float, float], where: str) -> Sourced | None:
+    """A ``{"value": number, "source"}`` entry; refused when the number is not finite or outside ``limits``."""
+    got = _sourced_object(raw, key, where)
+    if got is None:
+        return None
+    entry, source = got
+    at = f"{where}.{key}"
+    value = _number(entry, "value", at)
+    unit, low, high = limits
+    if value is None or not math.isfinite(value):
+        raise ValueError(f"{at}.value must be a finite number (got {entry.get('value')!r})")
+    if not low <= value <= high:
+        raise ValueError(f"{at}.value: {entry.get('value')!r} is outside {_whole(low)}-{_whole(high)} {unit}")
+    return Sourced(value, source, _extra(entry, ("value", "source")))
+
+
+def _sourced_enum(raw: Mapping[str, Any], key: str, enum: type[E], where: str) -> Sourced | None:
+    got = _sourced_object(raw, key, where)
+    if got is None:
+        return None
+    entry, source = got
+    value = _enum(entry, "value", enum, f"{where}.{key}")
+    assert value is not None  # _sourced_object refused a missing value
+    return Sourced(value, source, _extra(entry, ("value", "source")))
+
+
+def _nested(raw: Mapping[str, Any], key: str) -> object:
+    value = raw.get(key)
+    return {} if value is None else value
+
+
+def _sourced_out(entries: Mapping[str, Sourced | None]) -> tuple[tuple[str, object], ...]:
+    return tuple((k, None if v is None else v.to_json()) for k, v in entries.items())
+
+
+@dataclass(frozen=True, slots=True)
+class CtContext:
+    """CT findings for a TMVR after clip laceration or excision (``context.ct``): annulus dimensions,
+    predicted neo-LVOT area and MAC extent, each with its source (docs/case-file.md, clinical-criteria §8.5)."""
+
+    numbers: Mapping[str, Sourced] = field(default_factory=_empty)  # key of CT_NUMBERS → value
+    mac_extent: Sourced | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "context.ct") -> CtContext:
+        c = _object(raw, where)
+        numbers = {k: _sourced_number(c, k, limits, where) for k, limits in CT_NUMBERS.items()}
+        return cls(MappingProxyType({k: v for k, v in numbers.items() if v is not None}),
+                   _sourced_enum(c, "mac_extent", MacExtent, where), _extra(c, _CT_KEYS))
+
+    def number(self, key: str) -> float | None:
+        entry = self.numbers.get(key)
+        return None if entry is None else float(entry.value)
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.numbers) or self.mac_extent is not None
+
+    def to_json(self) -> JSON:
+        return _out((*_sourced_out({k: self.numbers.get(k) for k in CT_NUMBERS}),
+                     ("mac_extent", None if self.mac_extent is None else self.mac_extent.to_json())), self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Haemodynamics:
+    """LA pressure and v-wave, TR grade and RVSP (``context.haemodynamics``), each with its source."""
+
+    numbers: Mapping[str, Sourced] = field(default_factory=_empty)  # key of HAEMO_NUMBERS → value
+    tr_grade: Sourced | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: object, where: str = "context.haemodynamics") -> Haemodynamics:
+        h = _object(raw, where)
+        numbers = {k: _sourced_number(h, k, limits, where) for k, limits in HAEMO_NUMBERS.items()}
+        return cls(MappingProxyType({k: v for k, v in numbers.items() if v is not None}),
+                   _sourced_enum(h, "tr_grade", TRGrade, where), _extra(h, _HAEMO_KEYS))
+
+    def number(self, key: str) -> float | None:
+        entry = self.numbers.get(key)
+        return None if entry is None else float(entry.value)
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.numbers) or self.tr_grade is not None
+
+    def to_json(self) -> JSON:
+        return _out((*_sourced_out({k: self.numbers.get(k) for k in HAEMO_NUMBERS}),
+                     ("tr_grade", None if self.tr_grade is None else self.tr_grade.to_json())), self.extra)
+
+
 _CONTEXT_KEYS = ("operator", "indication", "surgical_risk", "etiology", "mr_grade", "tmvr_anatomy",
-                 "concomitant_surgical_indication", "device_width_mm", "rhythm")
+                 "concomitant_surgical_indication", "device_width_mm", "rhythm", "ct", "haemodynamics")
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +439,8 @@ class ClinicalContext:
     concomitant_surgical_indication: bool = False
     device_width_mm: float | None = None  # width of the candidate device
     rhythm: Rhythm | None = None
+    ct: CtContext = field(default_factory=CtContext)
+    haemodynamics: Haemodynamics = field(default_factory=Haemodynamics)
     extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
 
     @classmethod
@@ -305,14 +450,18 @@ class ClinicalContext:
                    _enum(c, "surgical_risk", SurgicalRisk, where), _enum(c, "etiology", Etiology, where),
                    _enum(c, "mr_grade", MRGrade, where), _enum(c, "tmvr_anatomy", TmvrAnatomy, where),
                    _flag(c, "concomitant_surgical_indication", where), _number(c, "device_width_mm", where),
-                   _enum(c, "rhythm", Rhythm, where), _extra(c, _CONTEXT_KEYS))
+                   _enum(c, "rhythm", Rhythm, where), CtContext.from_json(_nested(c, "ct"), f"{where}.ct"),
+                   Haemodynamics.from_json(_nested(c, "haemodynamics"), f"{where}.haemodynamics"),
+                   _extra(c, _CONTEXT_KEYS))
 
     def to_json(self) -> JSON:
         return _out((("operator", self.operator), ("indication", self.indication),
                      ("surgical_risk", self.surgical_risk), ("etiology", self.etiology), ("mr_grade", self.mr_grade),
                      ("tmvr_anatomy", self.tmvr_anatomy),
                      ("concomitant_surgical_indication", self.concomitant_surgical_indication),
-                     ("device_width_mm", _whole(self.device_width_mm)), ("rhythm", self.rhythm)), self.extra)
+                     ("device_width_mm", _whole(self.device_width_mm)), ("rhythm", self.rhythm),
+                     ("ct", self.ct.to_json() or None), ("haemodynamics", self.haemodynamics.to_json() or None)),
+                    self.extra)
 
 
 @dataclass(frozen=True, slots=True)

@@ -303,3 +303,39 @@ class PriorRole(StrEnum):
     INDEX_PROCEDURE_FINAL = "index-procedure-final"  # the final intraprocedural result of the index TEER
     PRE_PROCEDURE = "pre-procedure"  # the TEE before the index procedure
     FOLLOW_UP = "follow-up"
+
+
+class ContextSource(StrEnum):
+    """Where a CT or haemodynamic context value comes from (``context.ct.*.source``,
+    ``context.haemodynamics.*.source``): the modality or document that measured it."""
+
+    CT = "CT"
+    CATH = "cath"  # right/left heart catheterisation, transseptal LA pressure
+    TTE = "TTE"
+    TEE = "TEE"
+    IMPORTED_SR = "imported SR"  # an echo structured report accepted by the user
+    OTHER = "other"
+
+
+class MacExtent(StrEnum):
+    """Circumferential extent of mitral annular calcification on CT (``context.ct.mac_extent``), the
+    circumference component of the CT MAC score (Guerrero M et al., JACC Cardiovasc Imaging 2020 [REC]).
+    The echo grade of MAC is ``leaflets.mac`` (``Calcification``)."""
+
+    NONE = "none"
+    UNDER_180 = "<180 deg"
+    FROM_180_TO_270 = "180-270 deg"
+    OVER_270 = ">270 deg"
+
+
+class TRGrade(StrEnum):
+    """Tricuspid regurgitation grade (``context.haemodynamics.tr_grade``): ASE 2017 none/trace to severe
+    (S1), with the massive and torrential grades proposed by Hahn RT, Zamorano JL, Eur Heart J Cardiovasc
+    Imaging 2017 [REC]."""
+
+    NONE_TRACE = "none/trace"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+    MASSIVE = "massive"
+    TORRENTIAL = "torrential"

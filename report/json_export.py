@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from report.context_section import context_rows
 from report.model import CONTEXT_LABELS, REPORT_FORMAT, REPORT_VERSION, Report
 
 
@@ -48,6 +49,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
             for m in report.marks
         ],
         "context": {k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
+        **({"context_non_teer": rows} if (rows := [r.as_json() for r in context_rows(report.context)]) else {}),
         "notes": report.notes,
         "errors": list(report.errors),
         **({"comparison": report.comparison} if report.comparison is not None else {}),

@@ -6,7 +6,9 @@ distance mark, its value recomputed), calcification and whether it is in the gra
 tear / perforation / cleft and the coaptation gap (a distance mark). Globally: tear or perforation,
 MAC, and the measured spaces beside the devices. Stenosis (§3.6): the rhythm is entered; mean
 gradient, each MVA and the heart rate are shown from the document's results with units, grades and
-caveats, never typed. Every edit is one command on the case's undo stack.
+caveats, never typed. The CT and haemodynamic context for the non-TEER options (``context.ct``,
+``context.haemodynamics``) is entered in ``gui.panels.context_fields``. Every edit is one command on
+the case's undo stack.
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from PySide6.QtWidgets import (
 )
 
 from gui.panels.binding import DocumentSubscription
+from gui.panels.context_fields import ContextBox
 from gui.panels.mark_picker import MarkPicker, mark_result, result_text
 from measurements.results import Result
+from planning.assessment import CONTEXT_LABELS
 from planning.case import Case
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, CaseDocument, Change
 from planning.findings import devices_at, selected
-from planning.model import SegmentFinding, Space
+from planning.model import ClinicalContext, SegmentFinding, Space
 from planning.vocab import Calcification, LeafletInjury, Mobility, Scallop, SpaceKind
 
 E = TypeVar("E", bound=StrEnum)
@@ -208,13 +212,15 @@ class FindingsPanel(QWidget):
         note.setWordWrap(True)
         stenosis_form.addRow(note)
 
+        self.context_box = ContextBox(self)
+
         anatomy_box = QGroupBox("Residual leaflet anatomy", self)
         anatomy = QVBoxLayout(anatomy_box)
         anatomy.addWidget(self.table)
         anatomy.addWidget(self.segment_editor)
         content = QWidget(self)
         column = QVBoxLayout(content)
-        for box in (anatomy_box, global_box, stenosis_box):
+        for box in (anatomy_box, global_box, stenosis_box, self.context_box):
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea(self)
@@ -235,6 +241,7 @@ class FindingsPanel(QWidget):
             self.spaces[kind].picked.connect(lambda mark_id, k=kind, lb=label: self._set_space(k, lb, mark_id))
         self.rhythm.activated.connect(lambda _i: self._set_rhythm(self.rhythm.currentText()))
         self.stenosis.cellDoubleClicked.connect(self._activate_stenosis_row)
+        self.context_box.edited.connect(self._set_context)
         self.table.setCurrentCell(SEGMENT_ROWS.index("P2"), 0)
         self.setEnabled(False)
 
@@ -246,7 +253,7 @@ class FindingsPanel(QWidget):
         self.refresh()
 
     def _on_change(self, change: Change) -> None:
-        if change.section in ("marks", "devices", "leaflets", "study", "calculations"):
+        if change.section in ("marks", "devices", "leaflets", "study", "calculations", "context"):
             self.refresh()
 
     def _segments(self) -> Mapping[Scallop, SegmentFinding]:
@@ -282,6 +289,7 @@ class FindingsPanel(QWidget):
             picker.set_marks(marks, results_of, self._space(kind).distance_mark)
         _set_combo(self.rhythm, str(doc.case.study.get("rhythm") or "") if doc else "")
         self._fill_stenosis()
+        self.context_box.show_context(doc.findings().context if doc else ClinicalContext())
 
     def _show_segment(self, row: int) -> None:
         if not 0 <= row < len(SEGMENT_ROWS):
@@ -343,3 +351,8 @@ class FindingsPanel(QWidget):
     def _set_rhythm(self, rhythm: str) -> None:
         if self.doc is not None and self.doc.case.study.get("rhythm", "") != rhythm:
             self._push(SetCaseField.of(self.doc, ("study", "rhythm"), rhythm or MISSING, label="rhythm"))
+
+    def _set_context(self, group: str, key: str, entry: dict[str, object] | None) -> None:
+        if self.doc is not None:
+            self._push(SetCaseField.of(self.doc, ("context", group, key), MISSING if entry is None else entry,
+                                       label=CONTEXT_LABELS[key]))
