@@ -153,6 +153,8 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        Evidence.GUIDELINE),
     _c("calcification_conditional", "calcification outside the grasping zone, milder calcification in it, or "
        "annular calcification (MAC) is conditional for TEER", None, "", "S14 S15", Evidence.GUIDELINE),
+    _c("mac_severe", "severe mitral annular calcification (MAC) argues against TEER (milder MAC is conditional)",
+       None, "", "S14 S15", Evidence.GUIDELINE),
     _c("plug_location", "discrete leak between devices, beside a device at a commissure, or a perforation",
        None, "", "S10", Evidence.CASE_SERIES),
     _c("mr_tolerable", f"residual MR ≤ {MR_CLASSES[_MR_TOLERABLE_RANK]} ({{t}}+) with clinical stability",
@@ -709,11 +711,14 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
 
 
 def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
-    """§2.7 calcification: severe in the grasping zone is unsuitable; milder in it, any outside it, or MAC
-    is conditional (a caution, not a barrier); none recorded in the grasping zone is favourable (§4)."""
+    """§2.7 calcification: severe in the grasping zone is unsuitable; milder in it, any outside it, or
+    milder MAC is conditional (a caution, not a barrier); severe MAC argues against (§4 lists it with
+    the findings against redo TEER); none recorded in the grasping zone is favourable (§4)."""
     grasp, outside, mac = inp.grasp_zone_calcification, inp.outside_grasp_zone_calcification, inp.mac
     if grasp is Calcification.SEVERE:
         return [_finding("calcification", "Severe calcification in the grasping zone")]
+    if mac is Calcification.SEVERE:
+        return [_finding("mac_severe", "Severe mitral annular calcification (MAC)")]
     cautions = [f"{grasp} calcification in the grasping zone" if grasp in (Calcification.MILD, Calcification.MODERATE)
                 else "",
                 f"{outside} calcification outside the grasping zone" if outside not in (None, Calcification.NONE) else "",
@@ -753,7 +758,7 @@ def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding],
 
 _SHORT = {"redo_teer": "Redo TEER", "plug": "Plug/occluder", "elasta_tmvr": "ELASTA-Clip + TMVR",
           "surgery": "Surgery", "medical": "Medical therapy"}
-_TEER_BLOCKERS = ("injury", "calcification")
+_TEER_BLOCKERS = ("injury", "calcification", "mac_severe")
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:

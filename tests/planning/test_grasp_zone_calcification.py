@@ -44,6 +44,15 @@ def test_annular_calcification_is_conditional() -> None:
     assert summary.endswith("Moderate annular calcification (MAC) (conditional))")
 
 
+def test_severe_annular_calcification_argues_against_and_moderate_stays_conditional() -> None:
+    # clinical.md §4 lists severe MAC among the findings against redo TEER; §2.7 calls milder MAC conditional
+    status, summary, against = _redo(grasp_zone_calcification="none", mac="severe")
+    assert status is Status.DISFAVOURED and against == ["mac_severe"]
+    assert summary == "Redo TEER: findings argue against (Severe mitral annular calcification (MAC))"
+    status, _, against = _redo(grasp_zone_calcification="none", mac="moderate")
+    assert status is Status.POSSIBLE and against == ["calcification_conditional"]
+
+
 def test_severe_outside_the_grasp_zone_is_not_a_barrier() -> None:
     status, _, against = _redo(outside_grasp_zone_calcification="severe")
     assert status is Status.POSSIBLE and "calcification" not in against
