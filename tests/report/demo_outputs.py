@@ -94,7 +94,7 @@ class _Tables(HTMLParser):
 
 
 def html_rows(html: str) -> list[tuple[str, list[str]]]:
-    """Every table row of the report HTML with the heading of its section ("Summary", "5. Measurements")."""
+    """Every table row of the report HTML with the heading of its section ("Residual MR and stenosis", "5. Measurements")."""
     parser = _Tables()
     parser.feed(html)
     return parser.rows
