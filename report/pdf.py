@@ -53,6 +53,7 @@ from report.summary import FITS, Fit, key_image_caption, summary_body, summary_c
 log = logging.getLogger(__name__)
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 DPI = 300
+FOOTER_INCH = 0.25  # the footer band under the body of every page
 
 
 def report_font(points: float) -> QFont:
@@ -201,7 +202,7 @@ def _stenosis_html(r: Report, _page: Page) -> str:
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
-    parts = [table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
+    parts = [table(["Parameter", "Value", "Grade"], rows, [38, 30, 32]) if rows else "<p>No gradient or area.</p>",
              f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
     items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
                     f"{esc(f.evidence.value)}]</span>{_quoted_from(r, f.measurements)}</li>" for f in s.findings)
@@ -474,23 +475,42 @@ def _paged(doc: QTextDocument, device: QPaintDevice, width: float, body_h: float
 
 
 def fitted_summary(report: Report, device: QPaintDevice, width: float, body_h: float, css_width: float,
-                   key_images: dict[str, QImage] | None) -> QTextDocument:
-    """The summary in the largest type of :data:`FITS` that fits one page (the smallest when none does:
-    then only its first page is printed, and the loss is logged)."""
+                   key_images: dict[str, QImage] | None) -> tuple[QTextDocument, Fit | None]:
+    """The summary in the largest type of :data:`FITS` that fits one page, and that fit; (the smallest,
+    None) when none does: then only its first page is printed, and the loss is logged."""
     for fit in FITS:
         doc = _paged(build_summary(report, css_width, key_images, fit), device, width, body_h)
         if doc.pageCount() == 1:
-            return doc
+            return doc, fit
     log.warning("the summary does not fit one page even in %s pt type: its end is cut", FITS[-1].points)
-    return doc
+    return doc, None
+
+
+def summary_fit(report: Report, spec: PageSpec = PageSpec(), key_images: dict[str, QImage] | None = None
+                ) -> Fit | None:
+    """The type and image count the summary page is printed in on ``spec`` (None: it does not fit one page)."""
+    ensure_app()
+    layout = _page_layout(spec)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)  # never painted on: it gives the layout the PDF's metrics
+    writer.setResolution(DPI)
+    writer.setPageLayout(layout)
+    paint = layout.paintRectPixels(DPI)
+    doc, fit = fitted_summary(report, writer, paint.width(), paint.height() - DPI * FOOTER_INCH,
+                              paint.width() * _CSS_DPI / DPI, key_images)
+    del doc
+    del writer
+    buffer.close()
+    return fit
 
 
 def _lay_out(report: Report, device: QPaintDevice, layout: QPageLayout, dpi: int,
              key_images: dict[str, QImage] | None, summary_only: bool = False) -> _Pages:
     paint = layout.paintRectPixels(dpi)
-    footer_h = dpi * 0.25
+    footer_h = dpi * FOOTER_INCH
     width, body_h, css_width = paint.width(), paint.height() - footer_h, paint.width() * _CSS_DPI / dpi
-    summary = fitted_summary(report, device, width, body_h, css_width, key_images)
+    summary, _ = fitted_summary(report, device, width, body_h, css_width, key_images)
     detail = None if summary_only else _paged(build_document(report, css_width, key_images), device, width, body_h)
     return _Pages(summary, detail, width, body_h, footer_h)
 

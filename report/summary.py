@@ -20,7 +20,7 @@ from report.html_text import STATUS_MARK, esc, fmt_date, fmt_name, mm, prior_tex
 from report.model import KeyImage, Report
 
 #: The MVA methods the summary quotes when measured (planimetry is named even when it is not).
-MVA_ROWS = (("mva_planimetry", "MVA, planimetry"), ("mva_pht", "MVA, pressure half-time"),
+MVA_ROWS = (("mva_planimetry", "MVA, planimetry"), ("mva_pht", "MVA, PHT"),
             ("mva_continuity", "MVA, continuity"), ("mva_pisa", "MVA, PISA"))
 #: Key images shown first: the residual jet, then the inflow gradient, then the leaflet to grasp (mark purposes).
 KEY_IMAGE_ORDER = ("vena_contracta", "pisa_radius", "mv_inflow", "posterior_leaflet_length", "mr_jet")
@@ -81,7 +81,8 @@ def _identity_html(r: Report) -> str:
     return ("<h1>Heart-team summary: residual MR after TEER</h1>" + banner
             + '<table class="grid" width="100%" cellpadding="3" cellspacing="0">'
             f'<tr><td width="45%">Patient <b>{patient}</b><br>{details}</td><td width="55%">{study}</td></tr>'
-            f'<tr><td>Report {esc(signoff_text(r))}</td><td>{prior}</td></tr></table>')
+            f'<tr><td colspan="2">{prior}</td></tr>'
+            f'<tr><td colspan="2">Report <b>{esc(signoff_text(r))}</b></td></tr></table>')
 
 
 def _changes_text(r: Report) -> str:
@@ -89,13 +90,14 @@ def _changes_text(r: Report) -> str:
     section = r.comparison or {}
     if section.get("error"):
         return f' <span class="note">(not compared: {esc(section["error"])})</span>'
-    changed: dict[str, list[str]] = {}
+    changed: dict[str, dict[str, str]] = {}  # direction -> quantity (a device or jet: its label) -> label
     for row in section.get("rows", []):
         if row.get("meaningful") and row.get("direction") not in ("unchanged", "not comparable"):
-            changed.setdefault(str(row["direction"]), []).append(str(row["label"]))
+            key = str(row["label"] if row["quantity"] in ("device", "jet") else row["quantity"])
+            changed.setdefault(str(row["direction"]), {}).setdefault(key, str(row["label"]))
     if not changed:
         return " · no meaningful change"
-    return " · " + "; ".join(f"{esc(d)}: {esc(', '.join(labels))}" for d, labels in changed.items())
+    return " · " + "; ".join(f"{esc(d)}: {esc(', '.join(labels.values()))}" for d, labels in changed.items())
 
 
 def _map_legend(r: Report) -> str:
