@@ -78,10 +78,11 @@ def prior_text(r: Report) -> str:
 
 
 def signoff_text(r: Report) -> str:
-    """"signed by X at T" or "not signed"; an anonymised export leaves the reporting section out and says so."""
+    """"signed by X at 2026-12-03 15:30:00+00:00" (ISO 8601, a space for the T) or "not signed"; an anonymised
+    export leaves the reporting section out and says so."""
     if r.reporting is None and r.header.anonymised:
         return "reader and sign-off left out of the anonymised export"
     signed = (r.reporting or {}).get("signoff")
     if signed:
-        return f"signed by {signed.get('by', '')} at {signed.get('at', '')}"
+        return f"signed by {signed.get('by', '')} at {str(signed.get('at', '')).replace('T', ' ', 1)}"
     return "not signed"

@@ -298,7 +298,12 @@ def _comparison_html(r: Report, _page: Page) -> str:
     intro = f"<p><b>Prior study:</b> {esc(prior_text(r))}.</p>"
     if section.get("error"):
         return intro + f'<p class="warn">Not compared: {esc(section["error"])}</p>'
-    rows = [[esc(c) for c in comparison_cells(row)] for row in section["rows"]]
+    rows = []
+    for row in section["rows"]:
+        cells = [esc(c) for c in comparison_cells(row)]
+        if row.get("meaningful") and row.get("direction") not in ("unchanged", "not comparable"):
+            cells[-1] = f"<b>{cells[-1]}</b>"  # a meaningful change stands out
+        rows.append(cells)
     return intro + (table(["Quantity", "Prior", "Current", "Change", "Direction"], rows, [34, 18, 18, 14, 16])
                     if rows else "<p>Nothing measured in both studies.</p>") + \
         '<p class="note">Change = current − prior, as printed; "unchanged" = below the change criterion of the ' \
@@ -316,7 +321,8 @@ def _reporting_html(r: Report, _page: Page) -> str:
             ("Recommendation", esc(section.get("recommendation")) or "—"),
             ("Sign-off", f"<b>{esc(signoff_text(r))}</b>")]
     if amends:
-        rows.append(("Amends", f"the version signed by {esc(amends.get('signed_by'))} at {esc(amends.get('signed_at'))}"
+        at = str(amends.get("signed_at", "")).replace("T", " ", 1)
+        rows.append(("Amends", f"the version signed by {esc(amends.get('signed_by'))} at {esc(at)}"
                                f" (case sha256 {esc(str(amends.get('case_checksum', ''))[:16])}…)"))
     body = "".join(f'<tr><td class="k" width="22%">{k}</td><td width="78%">{v}</td></tr>' for k, v in rows)
     return f'<table class="grid" width="100%" cellpadding="3" cellspacing="0">{body}</table>'

@@ -38,25 +38,36 @@ class Fit:
 
 
 #: Tried in turn until the summary fits one page (report.pdf): large type first.
-FITS = (Fit(11.0, 3, 0.32), Fit(10.5, 3, 0.32), Fit(10.0, 3, 0.30), Fit(9.5, 3, 0.30), Fit(9.0, 2, 0.28),
+FITS = (Fit(11.0, 3, 0.34), Fit(10.5, 3, 0.32), Fit(10.0, 3, 0.30), Fit(9.5, 3, 0.30), Fit(9.0, 2, 0.28),
         Fit(8.0, 2, 0.26))
 
+#: Qt's style sheets take margins in CSS px (1/96 in), not pt.
+_PX_PER_PT = 96 / 72
+
+
 def summary_css(points: float) -> str:
-    """The summary's style sheet for a base font of ``points`` (Qt's rich text takes sizes in pt, not em)."""
+    """The summary's style sheet for a base font of ``points`` (Qt's rich text takes sizes in pt, not em;
+    headings are paragraphs: Qt sizes h1-h6 by its own scale, whatever the style sheet says)."""
     return f"""
 body {{ color: #000; }}
 p {{ margin-top: 0; margin-bottom: 0; }}
-h1 {{ font-size: {points * 1.3:.1f}pt; margin-top: 0; margin-bottom: 2pt; }}
-h2 {{ font-size: {points * 1.15:.1f}pt; margin-top: {points * 0.5:.1f}pt; margin-bottom: 1pt;
-      border-bottom: 1px solid #000; }}
+.title {{ font-size: {points * 1.5:.1f}pt; font-weight: bold; margin-bottom: {points * 0.3 * _PX_PER_PT:.0f}px; }}
+.section {{ font-size: {points * 1.15:.1f}pt; font-weight: bold; background-color: #e3e3e3;
+            margin-top: {points * 0.6 * _PX_PER_PT:.0f}px; margin-bottom: {points * 0.2 * _PX_PER_PT:.0f}px; }}
 table.grid {{ border-collapse: collapse; }}
 table.grid th {{ background-color: #d9d9d9; font-weight: bold; text-align: left; border: 1px solid #555; }}
 table.grid td {{ border: 1px solid #888; vertical-align: top; }}
 td.k {{ font-weight: bold; }}
 .note {{ color: #333; font-size: {points * 0.8:.1f}pt; }}
 .cap {{ font-size: {points * 0.9:.1f}pt; }}
+.legend {{ font-size: {points * 0.85:.1f}pt; }}
 .box {{ background-color: #eeeeee; }}
 """
+
+
+def section(title: str) -> str:
+    """A section heading of the summary (a paragraph: see :func:`summary_css`)."""
+    return f'<p class="section">{esc(title)}</p>'
 
 
 def summary_key_images(r: Report, available: frozenset[str], count: int) -> list[KeyImage]:
@@ -69,20 +80,21 @@ def summary_key_images(r: Report, available: frozenset[str], count: int) -> list
 
 
 def _identity_html(r: Report) -> str:
-    """Patient and dates (the current study, the prior it is compared with) and the sign-off status, boxed."""
+    """Patient and dates (the current study, the prior it is compared with, what changed since) and the
+    sign-off status, one labelled line each."""
     h = r.header
-    patient = esc(isolate(fmt_name(h.patient_name))) or "—"
-    details = " · ".join(p for p in (f"ID {esc(h.patient_id) or '—'}",
+    patient = " · ".join(p for p in (f"<b>{esc(isolate(fmt_name(h.patient_name))) or '—'}</b>",
+                                     f"ID {esc(h.patient_id) or '—'}",
                                      f"born {esc(fmt_date(h.birth_date))}" if h.birth_date else "", esc(h.sex)) if p)
-    study = f"Current study <b>{esc(fmt_date(h.study_date)) or '—'}</b> · {esc(h.study_description) or 'TEE'}"
-    prior = (f"Compared with <b>{esc(prior_text(r))}</b>{_changes_text(r)}" if r.comparison is not None
-             else "No prior study linked")
+    rows = [("Patient", patient),
+            ("Current study", f"<b>{esc(fmt_date(h.study_date)) or '—'}</b> · {esc(h.study_description) or 'TEE'}")]
+    if r.comparison is not None:
+        rows.append(("Prior study", f"<b>{esc(prior_text(r))}</b>{_changes_text(r)}"))
+    rows.append(("Report", f"<b>{esc(signoff_text(r))}</b>"))
+    body = "".join(f'<tr><td class="k" width="19%">{k}</td><td width="81%">{v}</td></tr>' for k, v in rows)
     banner = ('<p class="box"><b>ANONYMISED EXPORT</b>: patient identifiers removed.</p>' if h.anonymised else "")
-    return ("<h1>Heart-team summary: residual MR after TEER</h1>" + banner
-            + '<table class="grid" width="100%" cellpadding="3" cellspacing="0">'
-            f'<tr><td width="45%">Patient <b>{patient}</b><br>{details}</td><td width="55%">{study}</td></tr>'
-            f'<tr><td colspan="2">{prior}</td></tr>'
-            f'<tr><td colspan="2">Report <b>{esc(signoff_text(r))}</b></td></tr></table>')
+    return ('<p class="title">Heart-team summary: residual MR after TEER</p>' + banner
+            + f'<table class="grid" width="100%" cellpadding="2" cellspacing="0">{body}</table>')
 
 
 def _changes_text(r: Report) -> str:
@@ -139,24 +151,24 @@ def _headline_rows(r: Report) -> list[tuple[str, str]]:
             rows.append((label, "not measured" if m is None else f"<b>{unbroken(m.text)}</b>"))
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
-    rows.append(("Stenosis", esc(barrier)))
+    rows.append(("Stenosis", f"<b>{esc(barrier)}</b>" if a.stenosis.barrier else esc(barrier)))
     return rows
 
 
 def _map_and_numbers_html(r: Report, width_px: int, fit: Fit) -> str:
     map_px = int(width_px * fit.map_share)
-    numbers = "".join(f'<tr><td class="k" width="33%">{k}</td><td width="67%">{v}</td></tr>'
+    numbers = "".join(f'<tr><td class="k" width="31%">{k}</td><td width="69%">{v}</td></tr>'
                       for k, v in _headline_rows(r))
     return (f'<table width="100%" cellpadding="0" cellspacing="0"><tr>'
             f'<td width="{int(fit.map_share * 100)}%" valign="top"><img src="mitraplan:clipmap" width="{map_px}">'
-            f'<br><span class="note">Clip map, surgical view (schematic)</span><br><span class="cap">'
-            f"{_map_legend(r)}</span></td><td width=\"2%\"></td>"
-            f'<td valign="top"><table class="grid" width="100%" cellpadding="3" cellspacing="0">{numbers}</table>'
+            f'<br><span class="legend">Clip map, surgical view (schematic)<br>{_map_legend(r)}</span></td>'
+            '<td width="2%"></td>'
+            f'<td valign="top"><table class="grid" width="100%" cellpadding="2" cellspacing="0">{numbers}</table>'
             "</td></tr></table>")
 
 
 def scallop_lines(r: Report) -> list[str]:
-    """The residual anatomy, one line per scallop, then the spaces, MAC and injury in one line."""
+    """The residual anatomy, one line per scallop, then the leaflet verdict, spaces, MAC and injury in one line."""
     lines = []
     for s in r.leaflets.segments:
         parts = ["free length " + (mm(s.length_cm) if s.length_cm is not None else "not measured"),
@@ -201,10 +213,10 @@ def _options_html(r: Report, options_section: int) -> str:
             lines.append(f'<span class="note">missing: {esc(", ".join(o.missing))}</span>')
         rows.append(f'<tr><td width="27%"><b>{esc(short_name(o))}</b><br>{STATUS_MARK[o.status]} '
                     f'{esc(o.status.value)}</td><td width="73%">{"<br>".join(lines) or "—"}</td></tr>')
-    ct = " CT of the annulus and neo-LVOT is prompted." if a.ct_recommended else ""
-    return ('<h2>Options (decision support)</h2><table class="grid" width="100%" cellpadding="2" cellspacing="0">'
-            "<tr><th>Option</th><th>Key findings</th></tr>" + "".join(rows) + "</table>"
-            f'<p class="note">Decision support only: the heart team decides.{ct} Every finding with its source:'
+    ct = " CT (annulus, neo-LVOT) prompted." if a.ct_recommended else ""
+    return (section("Options and their key findings (decision support)")
+            + '<table class="grid" width="100%" cellpadding="2" cellspacing="0">' + "".join(rows) + "</table>"
+            + f'<p class="note">Decision support only: the heart team decides.{ct} All findings and sources:'
             f" section {options_section}.</p>")
 
 
@@ -218,20 +230,19 @@ def _key_images_html(r: Report, width_px: int, available: frozenset[str], count:
     if not shown:
         return ""
     share = 100 // len(shown)
-    image_px = int(width_px * (0.29 if len(shown) >= 3 else 0.36))
+    image_px = int(width_px * (0.26 if len(shown) >= 3 else 0.34))
     cells = "".join(f'<td width="{share}%" align="center" valign="top"><img src="mitraplan:key/{esc(k.id)}" '
                     f'width="{image_px}"><br><span class="cap">{esc(key_image_caption(k))}</span></td>'
                     for k in shown)
-    return f'<h2>Key images</h2><table width="100%" cellpadding="2" cellspacing="0"><tr>{cells}</tr></table>'
+    return section("Key images") + f'<table width="100%" cellpadding="2" cellspacing="0"><tr>{cells}</tr></table>'
 
 
 def summary_body(r: Report, width_px: int, key_images: frozenset[str] = frozenset(), fit: Fit = FITS[0],
                  options_section: int = 7) -> str:
     """The summary page's HTML body (``fit``: image count and map width); ``key_images``: ids of the key
     images that have a picture; ``options_section``: where the detail pages give each option's findings."""
-    anatomy = "<br>".join(scallop_lines(r))
-    return (_identity_html(r) + "<h2>Residual MR and stenosis</h2>" + _map_and_numbers_html(r, width_px, fit)
-            + f"<h2>Residual anatomy</h2><p>{anatomy}</p>" + _options_html(r, options_section)
+    return (_identity_html(r) + section("Residual MR and stenosis") + _map_and_numbers_html(r, width_px, fit)
+            + section("Residual anatomy") + f"<p>{'<br>'.join(scallop_lines(r))}</p>" + _options_html(r, options_section)
             + _key_images_html(r, width_px, key_images, fit.images))
 
 

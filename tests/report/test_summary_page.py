@@ -41,6 +41,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils, tools/system-deps.sh) is needed")
 
 READER, SIGNED_AT = "Dr Dana Reader", "2026-12-03T15:30:00+00:00"
+SIGNED_SHOWN = "2026-12-03 15:30:00+00:00"  # ISO 8601 with a space for the T
 MEAN_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0; HR 72 bpm)"  # hand arithmetic above
 PEAK_GRADIENT, MVA_PHT, EROA = "13.0 mmHg", "1.47 cm²", "0.10 cm²"
 
@@ -157,7 +158,7 @@ def test_patient_and_dates_are_the_images_patient_and_the_prior(exported: Export
     page1 = exported.page1
     assert f"Patient {family}, {given}" in page1 and f"ID {header.PatientID}" in page1
     assert f"Current study {date[:4]}-{date[4:6]}-{date[6:8]}" in page1
-    assert "Compared with index TEER, final result, 2026-05-04" in page1  # the prior's role and date
+    assert "Prior study index TEER, final result, 2026-05-04" in page1  # the prior's role and date
     assert "worse: " in page1 and "total residual MR grade" in page1  # what changed, by name
 
 
@@ -192,11 +193,11 @@ def test_comparison_rows_are_the_compare_commands(exported: Exported, capsys: py
 
 def test_the_sign_off_block_names_the_signer(exported: Exported) -> None:
     rest = exported.rest
-    assert f"Sign-off signed by {READER} at {SIGNED_AT}" in rest
+    assert f"Sign-off signed by {READER} at {SIGNED_SHOWN}" in rest
     assert f"Reader {READER}" in rest and "Operator Dr Omar Operator" in rest
     assert "Impression Residual MR worse than at the index procedure" in rest
     assert "Recommendation Heart-team discussion of ELASTA-Clip + TMVR" in rest
-    assert f"Report signed by {READER} at {SIGNED_AT}" in exported.page1
+    assert f"Report signed by {READER} at {SIGNED_SHOWN}" in exported.page1
 
 
 def test_an_amendment_names_the_version_it_replaces(exported: Exported, tmp_path: Path) -> None:
@@ -212,7 +213,7 @@ def test_an_amendment_names_the_version_it_replaces(exported: Exported, tmp_path
     rows = {cells[0]: cells[1] for section, cells in html_rows(detail_html(report, 700))
             if section.startswith("9. Reporting")}
     assert rows["Sign-off"] == "not signed"
-    assert rows["Amends"] == (f"the version signed by {READER} at {SIGNED_AT} "
+    assert rows["Amends"] == (f"the version signed by {READER} at {SIGNED_SHOWN} "
                               f"(case sha256 {signed.case_checksum[:16]}…)")
 
 
