@@ -231,3 +231,14 @@ def test_a_failing_summary_costs_only_the_summary(exported: Exported, tmp_path: 
     assert "summary PDF (summary.pdf) not written: RuntimeError: no room on the page" in result.failures
     assert not any(f.startswith("PDF") for f in result.failures)
     assert result.pdf is not None and len(PdfReader(result.pdf).pages) > 1
+
+
+def test_an_anonymised_summary_names_no_patient_and_says_so(exported: Exported, tmp_path: Path) -> None:
+    report_model, sources = build_report(load_case(exported.current))
+    result = export_report(report_model, sources, tmp_path / "out", anonymise=True)
+    assert result.summary is not None
+    text = page_text(result.summary)
+    assert "ANONYMISED EXPORT" in text and "reader and sign-off left out of the anonymised export" in text
+    for identifier in ("MitraPlan, Demo", "MP-DEMO-0001", "1947-03-12", READER, "2026-05-04"):
+        assert identifier not in text, identifier
+    assert "Mean gradient " + MEAN_GRADIENT in text  # the numbers stay
