@@ -24,22 +24,25 @@ MVA_ROWS = (("mva_planimetry", "MVA, planimetry"), ("mva_pht", "MVA, PHT"),
             ("mva_continuity", "MVA, continuity"), ("mva_pisa", "MVA, PISA"))
 #: Key images shown first: the residual jet, then the inflow gradient, then the leaflet to grasp (mark purposes).
 KEY_IMAGE_ORDER = ("vena_contracta", "pisa_radius", "mv_inflow", "posterior_leaflet_length", "mr_jet")
+#: Key images on the summary (the first of them by :data:`KEY_IMAGE_ORDER`).
+KEY_IMAGES = 3
 #: Key findings quoted per option (against first: they are what rules an option out).
 FINDINGS_PER_OPTION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Fit:
-    """One way to lay the summary out: base font (pt), key images shown and the map's share of the width."""
+    """One way to lay the summary out: base font (pt), and the share of the page's width of each key image
+    (three across) and of the clip map."""
 
     points: float
-    images: int
+    image_share: float
     map_share: float
 
 
 #: Tried in turn until the summary fits one page (report.pdf): large type first.
-FITS = (Fit(11.0, 3, 0.34), Fit(10.5, 3, 0.32), Fit(10.0, 3, 0.30), Fit(9.5, 3, 0.30), Fit(9.0, 2, 0.28),
-        Fit(8.0, 2, 0.26))
+FITS = (Fit(11.0, 0.26, 0.34), Fit(10.5, 0.26, 0.33), Fit(10.0, 0.26, 0.32), Fit(10.0, 0.21, 0.30),
+        Fit(9.5, 0.21, 0.30), Fit(9.0, 0.19, 0.28), Fit(8.0, 0.17, 0.26))
 
 #: Qt's style sheets take margins in CSS px (1/96 in), not pt.
 _PX_PER_PT = 96 / 72
@@ -112,18 +115,17 @@ def _changes_text(r: Report) -> str:
     return " · " + "; ".join(f"{esc(d)}: {esc(', '.join(labels.values()))}" for d, labels in changed.items())
 
 
-def _map_legend(r: Report) -> str:
-    """The devices and jets under their map labels (D1, J1)."""
-    devices = [f"<b>{esc(d.id.upper())}</b> {esc(' '.join(p for p in (d.kind, d.model) if p))}"
+def _devices_text(r: Report) -> str:
+    """The devices under their clip-map labels (D1 ...), with where they sit and how they hold."""
+    devices = [f"{esc(d.id.upper())} {esc(' '.join(p for p in (d.kind, d.model) if p))}"
                + (f", {esc(' '.join(p for p in (d.segment, d.position) if p))}" if d.segment or d.position else "")
                + (f", {esc(d.attachment)}" if d.attachment else "") for d in r.devices]
-    jets = [f"<b>{esc(j.id.upper())}</b> {esc(' '.join(p for p in (j.location, j.segment) if p)) or 'jet'}"
-            for j in r.jets]
-    return "<br>".join(devices + jets) or "No device or jet recorded."
+    return "<br>".join(devices) or "none recorded"
 
 
 def _jet_text(r: Report) -> str:
-    """Each residual jet with its vena contracta and EROA (the detail jets table's numbers)."""
+    """Each residual jet under its clip-map label (J1 ...) with its vena contracta and EROA (the detail jets
+    table's numbers)."""
     out = []
     for j in r.jets:
         numbers = [f"VC {unbroken(value_text('vena_contracta', j.vena_contracta_cm))}"
@@ -136,11 +138,13 @@ def _jet_text(r: Report) -> str:
 
 
 def _headline_rows(r: Report) -> list[tuple[str, str]]:
-    """The headline numbers, each once: total MR, jets, mean gradient (beats, HR), gradients, MVAs, verdict."""
+    """The devices, then the headline numbers, each once: total MR, jets, mean gradient (beats, HR),
+    gradients, MVAs, verdict."""
     a = r.assessment
     mg, peak = r.selected("mean_gradient"), r.selected("peak_gradient")
-    rows = [("Total MR", f"<b>{esc(a.mr_grade or 'not graded')}</b>"
-                                    ' <span class="note">(clinician\'s grade)</span>'),
+    rows = [("Devices", _devices_text(r)),
+            ("Total MR", f"<b>{esc(a.mr_grade or 'not graded')}</b>"
+                         ' <span class="note">(clinician\'s grade)</span>'),
             ("Residual jets", _jet_text(r)),
             ("Mean gradient", "not measured" if mg is None else f"<b>{value_html(r, mg)}</b>")]
     if peak is not None:
@@ -161,7 +165,7 @@ def _map_and_numbers_html(r: Report, width_px: int, fit: Fit) -> str:
                       for k, v in _headline_rows(r))
     return (f'<table width="100%" cellpadding="0" cellspacing="0"><tr>'
             f'<td width="{int(fit.map_share * 100)}%" valign="top"><img src="mitraplan:clipmap" width="{map_px}">'
-            f'<br><span class="legend">Clip map, surgical view (schematic)<br>{_map_legend(r)}</span></td>'
+            '<br><span class="legend">Clip map, surgical view (schematic): D = device, J = residual jet</span></td>'
             '<td width="2%"></td>'
             f'<td valign="top"><table class="grid" width="100%" cellpadding="2" cellspacing="0">{numbers}</table>'
             "</td></tr></table>")
@@ -225,12 +229,12 @@ def key_image_caption(key: KeyImage) -> str:
     return key.label
 
 
-def _key_images_html(r: Report, width_px: int, available: frozenset[str], count: int) -> str:
-    shown = summary_key_images(r, available, count)
+def _key_images_html(r: Report, width_px: int, available: frozenset[str], fit: Fit) -> str:
+    shown = summary_key_images(r, available, KEY_IMAGES)
     if not shown:
         return ""
     share = 100 // len(shown)
-    image_px = int(width_px * (0.26 if len(shown) >= 3 else 0.34))
+    image_px = int(width_px * fit.image_share * (1.0 if len(shown) >= KEY_IMAGES else 1.3))
     cells = "".join(f'<td width="{share}%" align="center" valign="top"><img src="mitraplan:key/{esc(k.id)}" '
                     f'width="{image_px}"><br><span class="cap">{esc(key_image_caption(k))}</span></td>'
                     for k in shown)
@@ -239,11 +243,11 @@ def _key_images_html(r: Report, width_px: int, available: frozenset[str], count:
 
 def summary_body(r: Report, width_px: int, key_images: frozenset[str] = frozenset(), fit: Fit = FITS[0],
                  options_section: int = 7) -> str:
-    """The summary page's HTML body (``fit``: image count and map width); ``key_images``: ids of the key
+    """The summary page's HTML body (``fit``: type, image and map widths); ``key_images``: ids of the key
     images that have a picture; ``options_section``: where the detail pages give each option's findings."""
     return (_identity_html(r) + section("Residual MR and stenosis") + _map_and_numbers_html(r, width_px, fit)
             + section("Residual anatomy") + f"<p>{'<br>'.join(scallop_lines(r))}</p>" + _options_html(r, options_section)
-            + _key_images_html(r, width_px, key_images, fit.images))
+            + _key_images_html(r, width_px, key_images, fit))
 
 
 def summary_html(r: Report, width_px: int, key_images: frozenset[str] = frozenset(), fit: Fit = FITS[0],

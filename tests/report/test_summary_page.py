@@ -108,7 +108,8 @@ def test_summary_pdf_is_page_one_alone_and_fits_a4_and_letter(exported: Exported
     pictures = {p.stem.removeprefix("key-"): QImage(str(p)) for p in exported.result.key_images_png}
     assert len(pictures) == 5
     for paper in ("A4", "Letter"):
-        assert summary_fit(model, PageSpec(paper), pictures) is not None, paper  # laid out whole on one page
+        fit = summary_fit(model, PageSpec(paper), pictures)
+        assert fit is not None and fit.points >= 10.0, (paper, fit)  # whole on one page, in type a room can read
     # the last thing on the page, the key images' captions, is printed (nothing cut off at the bottom)
     captions = next(cells for section, cells in html_rows(summary_html(model, 700, frozenset(pictures)))
                     if section == "Key images")
@@ -242,3 +243,32 @@ def test_an_anonymised_summary_names_no_patient_and_says_so(exported: Exported, 
     for identifier in ("MitraPlan, Demo", "MP-DEMO-0001", "1947-03-12", READER, "2026-05-04"):
         assert identifier not in text, identifier
     assert "Mean gradient " + MEAN_GRADIENT in text  # the numbers stay
+
+
+def test_a_crowded_case_still_fits_one_page(study: dict[str, object], tmp_path: Path) -> None:
+    """Four devices, three jets and all six scallops with long notes: the summary shrinks, stays on one page."""
+    from dataclasses import replace
+
+    from PySide6.QtGui import QColor
+
+    from report.model import Device, Jet, Leaflets, LeafletSegment, Space
+
+    from .conftest import sample_report
+
+    base = sample_report(study)
+    crowded = replace(base, devices=tuple(Device(f"d{n}", "MitraClip", "G4 XTW", "A2-P2", "medial", "stable")
+                                          for n in range(1, 5)),
+                      jets=tuple(Jet(f"j{n}", "para-clip lateral", "A1-P1", "moderate", 0.45, eroa_cm2=0.2)
+                                 for n in range(1, 4)),
+                      leaflets=Leaflets(True, "tear", tuple(
+                          LeafletSegment(s, 0.8, "moderate", "d1", "mobility restricted; coaptation gap 3.0 mm", True)
+                          for s in ("A1", "A2", "A3", "P1", "P2", "P3")), (Space("lateral", 0.8, "lateral"),), "moderate"))
+    picture = QImage(800, 600, QImage.Format.Format_RGB32)
+    picture.fill(QColor("#404040"))
+    pictures = {k.id: picture for k in crowded.key_images}
+    for paper in ("A4", "Letter"):
+        fit = summary_fit(crowded, PageSpec(paper), pictures)
+        assert fit is not None, paper  # laid out whole, in smaller type (the demo case prints at 10 pt)
+        path = write_summary_pdf(crowded, tmp_path / f"{paper}.pdf", PageSpec(paper), pictures)
+        text = page_text(path)
+        assert len(PdfReader(path).pages) == 1 and "P3: free length 8.0 mm" in text and "Residual jet" in text
