@@ -114,7 +114,7 @@ def test_summary_pdf_is_page_one_alone_and_fits_a4_and_letter(exported: Exported
     captions = next(cells for section, cells in html_rows(summary_html(model, 700, frozenset(pictures)))
                     if section == "Key images")
     assert captions == ["Lateral para-clip jet vena contracta; Lateral jet PISA radius",
-                        "MV inflow CW, beat 1; MV inflow CW, beat 2",
+                        "MV inflow CW, beats 1 and 2",
                         "P3 free leaflet length (hinge to clip); P1 free leaflet length (hinge to clip)"]
     body = re.split(r" MitraPlan \S+ · case sha256", exported.page1)[0]  # the page without its footer
     assert body.endswith("P1 free leaflet length (hinge to clip)")
@@ -272,3 +272,15 @@ def test_a_crowded_case_still_fits_one_page(study: dict[str, object], tmp_path: 
         path = write_summary_pdf(crowded, tmp_path / f"{paper}.pdf", PageSpec(paper), pictures)
         text = page_text(path)
         assert len(PdfReader(path).pages) == 1 and "P3: free length 8.0 mm" in text and "Residual jet" in text
+
+
+@pytest.mark.parametrize(("label", "caption"), [
+    ("MV inflow CW, beat 1; MV inflow CW, beat 2", "MV inflow CW, beats 1 and 2"),
+    ("MR jet CW", "MR jet CW"),
+    ("Inflow, beat 1; Lateral jet vena contracta; Inflow, beat 3", "Inflow, beats 1 and 3; Lateral jet vena contracta"),
+])
+def test_a_caption_says_the_beats_of_one_trace_once(label: str, caption: str) -> None:
+    from report.model import KeyImage
+    from report.summary import key_image_caption
+
+    assert key_image_caption(KeyImage("k1", "1.2.3", 1, label, ("m_inflow1",))) == caption
