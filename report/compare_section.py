@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from imaging.errors import InputError
+from measurements.concepts import value_text
 from measurements.results import Result
 from planning.case import Case
 from planning.compare import Side, compare, latest_prior, measured_prior
@@ -43,3 +44,32 @@ def anonymised_comparison(section: dict[str, Any] | None) -> dict[str, Any] | No
     if "error" in section:
         out["error"] = "the prior study could not be compared"
     return out
+
+
+def _cell(quantity: str, value: object, unit: str) -> str:
+    """A prior or current value as printed: a number with its unit (the quantity's precision), else as given."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float) or unit in ("", "class"):
+        return str(value)
+    return value_text(quantity, float(value), unit)
+
+
+def _change(row: dict[str, Any]) -> str:
+    """current − prior with its sign ("+0.25 cm", "+1 class", "added"); "—" when one side is missing."""
+    change, unit = row["change"], str(row["unit"])
+    if change is None:
+        return "—"
+    if isinstance(change, str):
+        return change
+    sign = "+" if change > 0 else ""
+    if unit == "class":
+        return f"{sign}{change} class" if abs(change) == 1 else f"{sign}{change} classes"
+    return sign + (str(change) if unit == "" else value_text(str(row["quantity"]), float(change), unit))
+
+
+def comparison_cells(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """One ``compare`` row as the report prints it: label, prior, current, change, direction."""
+    quantity, unit = str(row["quantity"]), str(row["unit"])
+    return (str(row["label"]), _cell(quantity, row["prior"], unit), _cell(quantity, row["current"], unit),
+            _change(row), str(row.get("direction", "")))

@@ -1,4 +1,5 @@
-"""Write every output of a report: PDF, JSON, DICOM SR, key images (PNG + Secondary Capture)."""
+"""Write every output of a report: PDF, the one-page summary PDF, JSON, DICOM SR, key images (PNG + Secondary
+Capture)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,12 @@ from report.build import Sources, load_frame
 from report.json_export import write_json
 from report.mask import Rect, mask_outside, masks_for
 from report.model import ImageRef, KeyImage, Report
-from report.pdf import PageSpec, write_pdf
+from report.pdf import PageSpec, write_pdf, write_summary_pdf
 from report.sr import build_sr, evidence_for
 
 log = logging.getLogger(__name__)
 
-PDF_NAME, JSON_NAME, SR_NAME = "report.pdf", "report.json", "report-sr.dcm"
+PDF_NAME, SUMMARY_NAME, JSON_NAME, SR_NAME = "report.pdf", "summary.pdf", "report.json", "report-sr.dcm"
 #: Exported files are readable and writable by the user only: they carry patient identifiers.
 FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
@@ -62,10 +63,12 @@ class ExportResult:
     errors: tuple[str, ...] = ()
     #: outputs that could not be written: "<output> not written: <cause>"
     failures: list[str] = field(default_factory=list)
+    #: the one-page heart-team summary (page 1 of the PDF on its own), None when not written
+    summary: Path | None = None
 
     @property
     def paths(self) -> list[Path]:
-        return [p for p in (self.pdf, self.json, self.sr) if p is not None] + \
+        return [p for p in (self.pdf, self.summary, self.json, self.sr) if p is not None] + \
             [*self.key_images_png, *self.key_images_dicom]
 
 
@@ -217,7 +220,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
                   paper: str = "A4", load: Callable[[ImageRef, int], np.ndarray] | None = None,
                   confirm_free_text: bool = False, mask: bool = True,
                   mask_rectangles: Mapping[str, Rect] | None = None) -> ExportResult:
-    """Write report.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
+    """Write report.pdf, summary.pdf, report.json, report-sr.dcm and key-<id>.png/.dcm into ``out_dir``, each file
     readable by the user only. Sources of another patient or study are refused before anything is
     written; after that, a failing output is named in ``failures`` and the others are still written.
 
@@ -246,10 +249,12 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
                                             for k in model.key_images),
                     errors=model.errors + _export_messages(planned))
     json_path = _write("JSON", out_dir / JSON_NAME, lambda p: write_json(model, p), failures)
-    pdf_path = _write("PDF", out_dir / PDF_NAME,
-                      lambda p: write_pdf(model, p, PageSpec(paper), key_images={k: big for k, (_, big) in rendered.items()}),
-                      failures)
-    return ExportResult(out_dir, pdf_path, json_path, sr_path, pngs, dicom_keys, warnings, report.errors, failures)
+    pictures = {k: big for k, (_, big) in rendered.items()}
+    pdf_path = _write("PDF", out_dir / PDF_NAME, lambda p: write_pdf(model, p, PageSpec(paper), pictures), failures)
+    summary_path = _write("summary PDF", out_dir / SUMMARY_NAME,
+                          lambda p: write_summary_pdf(model, p, PageSpec(paper), pictures), failures)
+    return ExportResult(out_dir, pdf_path, json_path, sr_path, pngs, dicom_keys, warnings, report.errors, failures,
+                        summary_path)
 
 
 def _write_pngs(model: Report, rendered: dict[str, tuple[QImage, QImage]], out_dir: Path,

@@ -1,5 +1,7 @@
 """The planning report as PDF (A4 or Letter), laid out with QTextDocument and drawn page by page.
 
+Page 1 is the one-page heart-team summary (``report.summary``, shrunk until it fits); the detail
+pages follow, their sections listed once in :data:`DETAIL_SECTIONS`. ``summary.pdf`` is page 1 alone.
 Every string that comes from DICOM or the user goes through :func:`esc` (``<b>X</b>`` prints
 literally). The page header and footer (software version, case checksum, page x/y, anonymised
 notice) are drawn on every page. Drawings use black, greys and hatching so a grey print reads.
@@ -7,7 +9,8 @@ notice) are drawn on every page. Drawings use black, greys and hatching so a gre
 
 from __future__ import annotations
 
-import html
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +29,31 @@ from PySide6.QtGui import (
 )
 
 from imaging.text import isolate
-from measurements.concepts import round_half_up
 from measurements.concepts import value_text as quantity_text
-from planning.assessment import CRITERIA, SOURCES, Status
+from planning.assessment import CRITERIA, SOURCES
 from report.clipmap import clip_map_image
+from report.compare_section import comparison_cells
+from report.html_text import (
+    STATUS_MARK,
+    averaging,
+    esc,
+    fmt_date,
+    fmt_name,
+    mm,
+    prior_text,
+    signoff_text,
+    table,
+    unbroken,
+    value_html,
+)
 from report.model import CONTEXT_LABELS, Measurement, Report
 from report.qt import ensure_app
+from report.summary import FITS, Fit, key_image_caption, summary_body, summary_css
 
+log = logging.getLogger(__name__)
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 DPI = 300
-_STATUS_MARK = {Status.FAVOURED: "✔✔", Status.POSSIBLE: "✔", Status.CONSIDER: "?",
-                Status.DISFAVOURED: "✘", Status.NOT_ASSESSABLE: "–"}
+FOOTER_INCH = 0.25  # the footer band under the body of every page
 
 
 def report_font(points: float) -> QFont:
@@ -46,45 +63,6 @@ def report_font(points: float) -> QFont:
     for tag in ("liga", "clig"):
         font.setFeature(QFont.Tag(tag), 0)
     return font
-
-
-def esc(value: object) -> str:
-    """HTML-escape any user or DICOM text (quotes too)."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def fmt_date(yyyymmdd: str) -> str:
-    """``20240131`` → ``2024-01-31``; anything else unchanged."""
-    d = yyyymmdd.strip()
-    return f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 and d.isdigit() else d
-
-
-def fmt_name(dicom_name: str) -> str:
-    """``Doe^Jane`` → ``Doe, Jane`` (components as entered)."""
-    parts = [p for p in dicom_name.split("^") if p]
-    return ", ".join(parts[:2]) + (" " + " ".join(parts[2:]) if len(parts) > 2 else "")
-
-
-def averaging(r: Report, m: Measurement) -> str:
-    """How an average was made: "mean of 3 beats, SD 0.1; HR 72 bpm" ("" for a value that is not an average)."""
-    hr = r.heart_rate_of(m) if m.beats is not None else None
-    return "; ".join(n for n in (m.averaged, f"HR {hr.text}" if hr else "") if n)
-
-
-def value_html(r: Report, m: Measurement) -> str:
-    """The printed value with how it was averaged: "6.6 mmHg (mean of 3 beats, SD 0.1; HR 72 bpm)"."""
-    notes = averaging(r, m)
-    return _unbroken(m.text) + (f" ({esc(notes)})" if notes else "")
-
-
-def _unbroken(text: str) -> str:
-    """Escaped, with the space between number and unit kept on one line."""
-    return esc(text).replace(" ", "&nbsp;")
-
-
-def _mm(cm: float) -> str:
-    """A length in cm printed in mm at 0.1 mm (the cm value's reporting precision, 0.01 cm)."""
-    return f"{round_half_up(cm * 10, '0.1')} mm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,25 +90,25 @@ td.k { font-weight: bold; color: #222; }
 """
 
 
-def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> str:
-    head = "".join(f'<th width="{widths[i]}%">{h}</th>' if widths else f"<th>{h}</th>"
-                   for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr>{head}</tr>{body}</table>'
+def _operator(r: Report) -> str:
+    """The operator as the reader entered it (reporting), else as the clinical context names it."""
+    return str((r.reporting or {}).get("operator") or "") or r.header.operator
 
 
-def _header_html(r: Report) -> str:
+def _header_html(r: Report, _page: Page) -> str:
     h = r.header
     rows = [
         ("Patient", esc(isolate(fmt_name(h.patient_name))) or "—", "Patient ID", esc(h.patient_id) or "—"),
         ("Birth date", esc(fmt_date(h.birth_date)) or "—", "Sex", esc(h.sex) or "—"),
         ("Study date", esc(fmt_date(h.study_date)) or "—", "Accession", esc(h.accession_number) or "—"),
-        ("Operator", esc(h.operator) or "—", "Institution", esc(h.institution) or "—"),
+        ("Operator", esc(_operator(r)) or "—", "Institution", esc(h.institution) or "—"),
         ("Study", esc(h.study_description) or "TEE", "Study UID", esc(h.study_instance_uid) or "—"),
     ]
+    if r.comparison is not None:
+        rows.append(("Prior study", esc(prior_text(r)), "Report", esc(signoff_text(r))))
     body = "".join(f'<tr><td class="k" width="14%">{a}</td><td width="36%">{b}</td>'
                    f'<td class="k" width="14%">{c}</td><td width="36%">{d}</td></tr>' for a, b, c, d in rows)
-    parts = ["<h1>Redo-intervention planning report</h1>",
+    parts = ["<h1>Redo-intervention planning report: details</h1>",
              '<p class="note">Residual / recurrent mitral regurgitation after transcatheter edge-to-edge repair '
              f"(TEE review). Created {esc(h.created)} with {esc(h.software)} {esc(h.software_version)}.</p>"]
     if h.anonymised:
@@ -144,31 +122,6 @@ def _header_html(r: Report) -> str:
     if context:
         parts.append("<p><b>Clinical context:</b> " + " · ".join(context) + "</p>")
     return "".join(parts)
-
-
-def _summary_html(r: Report) -> str:
-    """The numbers and statuses a heart team looks at first."""
-    a = r.assessment
-    mg, hr, mva = r.selected("mean_gradient"), r.selected("heart_rate"), r.selected("mva_planimetry")
-    notes = "; ".join(n for n in (mg.averaged if mg else "", f"HR {hr.text}" if hr else "") if n)
-    gradient = "not measured" if mg is None else _unbroken(mg.text) + (f" ({esc(notes)})" if notes else "")
-    barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
-               None: "not assessable"}[a.stenosis.barrier]
-    space = {True: "sufficient", False: "insufficient", None: "not measured"}[a.redo.space_ok]
-    rows = [("Residual MR", f"{esc(a.mr_grade or 'not graded')} <span class=\"note\">({esc(a.mr_grade_basis)})</span>"),
-            ("Mean gradient", gradient),
-            ("MVA, planimetry", _unbroken(mva.text) if mva else "not measured"),
-            ("Stenosis", esc(barrier)),
-            ("Redo-TEER anatomy", f"posterior leaflet {esc(a.redo.leaflet)}; space beside devices {space}"
-             + ("; leaflet injury" if a.redo.injury_barrier else "")),
-            ("Devices / jets", f"{len(r.devices)} device(s), {len(r.jets)} residual jet(s)")]
-    body = "".join(f'<tr><td class="k" width="25%">{k}</td><td width="75%">{v}</td></tr>' for k, v in rows)
-    options = "".join(f"<tr><td>{esc(o.name)}</td><td><b>{_STATUS_MARK[o.status]} {esc(o.status.value)}</b></td>"
-                      f"<td>{esc(o.evidence.value)}</td></tr>" for o in a.options)
-    return ('<h2>Summary</h2><table class="grid" width="100%" cellpadding="3" cellspacing="0">' + body + "</table>"
-            '<p></p><table class="grid" width="100%" cellpadding="3" cellspacing="0"><tr><th width="58%">Option</th>'
-            '<th width="24%">Findings</th><th width="18%">Evidence</th></tr>' + options + "</table>"
-            f'<p class="note">{esc(a.disclaimer)} Details in section 7.</p>')
 
 
 def top_level(r: Report) -> list[Measurement]:
@@ -193,42 +146,41 @@ def _context_value(value: object) -> str:
     return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
 
 
-def _devices_html(r: Report, map_width: int) -> str:
+def _devices_html(r: Report, page: Page) -> str:
     rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(" ".join(p for p in (d.segment, d.position) if p)),
              esc(d.attachment), esc(d.notes)] for d in r.devices]
-    table = _table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
-                   [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
-    return ("<h2>1. Prior devices and clip map</h2>" + table
-            + f'<p align="center"><img src="mitraplan:clipmap" width="{map_width}"></p>'
+    devices = table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
+                    [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
+    return (devices + f'<p align="center"><img src="mitraplan:clipmap" width="{int(page.width_px * 0.55)}"></p>'
             '<p class="note" align="center">Surgical (left-atrial) view: dark bars = devices, hatched = residual '
             "jets, AL = anterolateral, PM = posteromedial commissure. Schematic, not to scale.</p>")
 
 
-def _jets_html(r: Report) -> str:
+def _jets_html(r: Report, _page: Page) -> str:
     rows = [[esc(j.id), esc(j.location), esc(j.segment),
              "—" if j.vena_contracta_cm is None else quantity_text("vena_contracta", j.vena_contracta_cm),
              "—" if j.eroa_cm2 is None else quantity_text("eroa_pisa", j.eroa_cm2),
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
-    table = _table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
-                   rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
+    jets = table(["Jet", "Location", "Segment", "Vena contracta", "EROA (PISA)", "Grade (clinician)", "Notes"],
+                 rows, [7, 22, 11, 13, 13, 14, 20]) if rows else "<p>No residual jet recorded.</p>"
     a = r.assessment
     grade = esc(a.mr_grade) if a.mr_grade else "not graded"
-    return (f"<h2>2. Residual mitral regurgitation</h2>{table}"
+    return (f"{jets}"
             f"<p><b>Residual MR grade:</b> {grade} <span class=\"note\">({esc(a.mr_grade_basis)}; "
             "per-parameter grades in the measurements table)</span></p>")
 
 
-def _leaflets_html(r: Report) -> str:
+def _leaflets_html(r: Report, _page: Page) -> str:
     lf = r.leaflets
-    rows = [[esc(s.segment), "—" if s.length_cm is None else _mm(s.length_cm),
+    rows = [[esc(s.segment), "—" if s.length_cm is None else mm(s.length_cm),
              (esc(s.calcification) or "—") + (", in grasp zone" if s.calcification_in_grasp_zone else ""),
              esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
-    parts = ["<h2>3. Residual leaflet anatomy</h2>"]
-    parts.append(_table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
+    parts = []
+    parts.append(table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
-        parts.append(_table(["Space beside devices", "Kind", "Distance"],
-                            [[esc(s.label), esc(s.kind) or "—", _mm(s.distance_cm)] for s in lf.spaces],
+        parts.append(table(["Space beside devices", "Kind", "Distance"],
+                            [[esc(s.label), esc(s.kind) or "—", mm(s.distance_cm)] for s in lf.spaces],
                             [60, 20, 20]))
     parts.append(f"<p><b>Mitral annular calcification (MAC):</b> {esc(lf.mac) or 'not recorded'}</p>")
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
@@ -240,7 +192,7 @@ def _leaflets_html(r: Report) -> str:
     return "".join(parts)
 
 
-def _stenosis_html(r: Report) -> str:
+def _stenosis_html(r: Report, _page: Page) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
     rows = []
     for m in (r.selected(q) for q in quantities):
@@ -250,8 +202,7 @@ def _stenosis_html(r: Report) -> str:
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
-    parts = ["<h2>4. Stenosis assessment</h2>",
-             _table(["Parameter", "Value", "Grade"], rows, [45, 20, 35]) if rows else "<p>No gradient or area.</p>",
+    parts = [table(["Parameter", "Value", "Grade"], rows, [38, 30, 32]) if rows else "<p>No gradient or area.</p>",
              f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
     items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
                     f"{esc(f.evidence.value)}]</span>{_quoted_from(r, f.measurements)}</li>" for f in s.findings)
@@ -271,7 +222,7 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
     warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
     label = esc(m.label) if not depth else f'{"&nbsp;" * 4 * depth}└ <span class="note">{esc(m.label)}</span>'
-    value = f"<b>{_unbroken(m.text)}</b>" if not depth else _unbroken(m.text)
+    value = f"<b>{unbroken(m.text)}</b>" if not depth else unbroken(m.text)
     notes = averaging(r, m)
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
@@ -279,29 +230,28 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
 
 
-def _measurements_html(r: Report) -> str:
+def _measurements_html(r: Report, _page: Page) -> str:
     rows = [_measurement_row(r, m, depth) for m, depth in grouped(r)]
-    parts = ["<h2>5. Measurements</h2>"]
-    parts.append(_table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
+    parts = []
+    parts.append(table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
                         [22, 16, 13, 15, 22, 12]) if rows else "<p>No measurement.</p>")
     for e in r.errors:
         parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
     return "".join(parts)
 
 
-def _key_images_html(r: Report, image_width: int, available: frozenset[str]) -> str:
-    """The key images that have a picture (``available`` ids), two per row, captioned."""
-    shown = [k for k in r.key_images if k.id in available]
+def _key_images_html(r: Report, page: Page) -> str:
+    """The key images that have a picture, two per row, captioned by what they show (never a mark id)."""
+    shown = [k for k in r.key_images if k.id in page.key_images]
     if not shown:
         return ""
     cells = []
     for k in shown:
-        marks = ", ".join(k.mark_ids)
-        cells.append(f'<td width="50%" align="center"><img src="mitraplan:key/{esc(k.id)}" width="{image_width}"><br>'
-                     f'<span class="note">{esc(k.label)} — frame {k.frame_number}'
-                     + (f"; marks {esc(marks)}" if marks else "") + "</span></td>")
+        cells.append(f'<td width="50%" align="center"><img src="mitraplan:key/{esc(k.id)}" '
+                     f'width="{int(page.width_px * 0.42)}"><br>'
+                     f'<span class="note">{esc(key_image_caption(k))}, frame {k.frame_number}</span></td>')
     rows = "".join("<tr>" + "".join(cells[i:i + 2]) + "</tr>" for i in range(0, len(cells), 2))
-    return f'<h2>6. Key images</h2><table width="100%" cellpadding="4">{rows}</table>'
+    return f'<table width="100%" cellpadding="4">{rows}</table>'
 
 
 def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
@@ -310,17 +260,16 @@ def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
     return f'<br><span class="note">values: {esc("; ".join(labels))}</span>' if labels else ""
 
 
-def _options_html(r: Report) -> str:
+def _options_html(r: Report, _page: Page) -> str:
     a = r.assessment
-    parts = ['<h2 style="page-break-before: always">7. Decision support</h2>',  # on its own page: never a lone heading
-             f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
+    parts = [f'<p class="box"><b>{esc(a.disclaimer)}</b></p>']
     if a.ct_recommended:
         parts.append("<p>CT of the mitral annulus and predicted neo-LVOT is prompted (space, injury or stenosis "
                      "argues against a further device).</p>")
     used: set[str] = set()
     for o in a.options:
         used.update(o.sources)
-        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{_STATUS_MARK[o.status]} {esc(o.summary)}'
+        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{STATUS_MARK[o.status]} {esc(o.summary)}'
                      f"</span><br><span class=\"note\">Evidence for this option: {esc(o.evidence.value)} "
                      f"[{esc(', '.join(o.sources))}]</span></p>")
         rows = []
@@ -330,22 +279,122 @@ def _options_html(r: Report) -> str:
                 rows.append([label, esc(f.text) + _quoted_from(r, f.measurements),
                              f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
-            parts.append(_table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
+            parts.append(table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
     refs = "".join(f"<li>{esc(s)}: {esc(SOURCES[s])}</li>" for s in sorted(used, key=lambda x: int(x[1:]))
                    if s in SOURCES)
     parts.append(f'<h3>Sources</h3><ul class="note">{refs}</ul>')
     return "".join(parts)
 
 
-def report_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
-    """The report body as the HTML subset QTextDocument renders; ``key_images``: ids of the key images
-    that have a picture to show."""
-    notes = f"<p><b>Notes:</b> {esc(report.notes)}</p>" if report.notes else ""  # one block: never a lone heading
-    return (f"<html><head><style>{_CSS}</style></head><body>"
-            + _header_html(report) + _summary_html(report) + _devices_html(report, int(page_width_px * 0.55))
-            + _jets_html(report) + _leaflets_html(report) + _stenosis_html(report) + _measurements_html(report)
-            + _key_images_html(report, int(page_width_px * 0.42), key_images) + notes + _options_html(report)
+def _notes_html(r: Report, _page: Page) -> str:
+    return f"<p><b>Notes:</b> {esc(r.notes)}</p>" if r.notes else ""  # one block: never a lone heading
+
+
+def _comparison_html(r: Report, _page: Page) -> str:
+    """The case against its prior (``report.compare_section``): Prior / Current / Change per quantity."""
+    section = r.comparison
+    if section is None:
+        return ""
+    intro = f"<p><b>Prior study:</b> {esc(prior_text(r))}.</p>"
+    if section.get("error"):
+        return intro + f'<p class="warn">Not compared: {esc(section["error"])}</p>'
+    rows = []
+    for row in section["rows"]:
+        cells = [esc(c) for c in comparison_cells(row)]
+        if row.get("meaningful") and row.get("direction") not in ("unchanged", "not comparable"):
+            cells[-1] = f"<b>{cells[-1]}</b>"  # a meaningful change stands out
+        rows.append(cells)
+    return intro + (table(["Quantity", "Prior", "Current", "Change", "Direction"], rows, [34, 18, 18, 14, 16])
+                    if rows else "<p>Nothing measured in both studies.</p>") + \
+        '<p class="note">Change = current − prior, as printed; "unchanged" = below the change criterion of the ' \
+        "quantity (docs/clinical-criteria.md).</p>"
+
+
+def _reporting_html(r: Report, _page: Page) -> str:
+    """Reader, operator, impression, recommendation and the sign-off status (``report.reporting``)."""
+    section = r.reporting
+    if section is None:
+        return f"<p>{esc(signoff_text(r))}.</p>" if r.header.anonymised else "<p>Not signed.</p>"
+    amends = section.get("amends")
+    rows = [("Reader", esc(section.get("reader")) or "—"), ("Operator", esc(_operator(r)) or "—"),
+            ("Impression", esc(section.get("impression")) or "—"),
+            ("Recommendation", esc(section.get("recommendation")) or "—"),
+            ("Sign-off", f"<b>{esc(signoff_text(r))}</b>")]
+    if amends:
+        at = str(amends.get("signed_at", "")).replace("T", " ", 1)
+        rows.append(("Amends", f"the version signed by {esc(amends.get('signed_by'))} at {esc(at)}"
+                               f" (case sha256 {esc(str(amends.get('case_checksum', ''))[:16])}…)"))
+    body = "".join(f'<tr><td class="k" width="22%">{k}</td><td width="78%">{v}</td></tr>' for k, v in rows)
+    return f'<table class="grid" width="100%" cellpadding="3" cellspacing="0">{body}</table>'
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a section may need of the page: its width (CSS px) and the key images that have a picture."""
+
+    width_px: int
+    key_images: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A detail-page section: numbered by its place in :data:`DETAIL_SECTIONS` when titled; left out
+    (its number kept) when its body is empty; ``new_page``: it starts a page (never a lone heading)."""
+
+    title: str
+    body: Callable[[Report, Page], str]
+    new_page: bool = False
+
+
+#: The detail pages, in order: a new section is one line here (untitled entries are not numbered).
+DETAIL_SECTIONS = (
+    Section("", _header_html),
+    Section("Prior devices and clip map", _devices_html),
+    Section("Residual mitral regurgitation", _jets_html),
+    Section("Residual leaflet anatomy", _leaflets_html),
+    Section("Stenosis assessment", _stenosis_html),
+    Section("Measurements", _measurements_html),
+    Section("Key images", _key_images_html),
+    Section("", _notes_html),
+    Section("Decision support", _options_html, new_page=True),
+    Section("Comparison with the prior study", _comparison_html),
+    Section("Reporting and sign-off", _reporting_html),
+)
+
+
+def section_number(title: str) -> int:
+    """The number the detail pages give the section ``title``."""
+    titled = [s.title for s in DETAIL_SECTIONS if s.title]
+    return titled.index(title) + 1
+
+
+def detail_body(report: Report, page: Page) -> str:
+    """The detail pages' HTML body: each section of :data:`DETAIL_SECTIONS` under its numbered heading."""
+    parts, number = [], 0
+    for section in DETAIL_SECTIONS:
+        number += bool(section.title)
+        body = section.body(report, page)
+        if not body:
+            continue
+        if section.title:
+            style = ' style="page-break-before: always"' if section.new_page else ""
+            parts.append(f"<h2{style}>{number}. {esc(section.title)}</h2>")
+        parts.append(body)
+    return "".join(parts)
+
+
+def detail_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
+    """The detail pages as the HTML subset QTextDocument renders."""
+    return (f"<html><head><style>{_CSS}</style></head><body>" + detail_body(report, Page(page_width_px, key_images))
             + "</body></html>")
+
+
+def report_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
+    """The whole report's text as one HTML document, summary page first (what the PDF prints, for
+    readers and tests; the PDF lays the summary out on its own page, :func:`write_pdf`)."""
+    summary = summary_body(report, page_width_px, key_images, FITS[0], section_number("Decision support"))
+    return (f"<html><head><style>{_CSS}</style></head><body>" + summary
+            + detail_body(report, Page(page_width_px, key_images)) + "</body></html>")
 
 
 def key_image_pictures(report: Report, key_images: dict[str, QImage] | None = None) -> dict[str, QImage]:
@@ -360,18 +409,33 @@ def key_image_pictures(report: Report, key_images: dict[str, QImage] | None = No
     return out
 
 
-def build_document(report: Report, width_px: float, key_images: dict[str, QImage] | None = None) -> QTextDocument:
-    """A QTextDocument of the report laid out ``width_px`` wide (resources attached)."""
+def _document(report: Report, points: float, pictures: dict[str, QImage], html: str) -> QTextDocument:
+    """A QTextDocument of ``html`` with the clip map and key images attached as resources."""
     ensure_app()
     doc = QTextDocument()
-    doc.setDefaultFont(report_font(9))
+    doc.setDefaultFont(report_font(points))
     doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("mitraplan:clipmap"),
                     clip_map_image(report.devices, report.jets))
-    pictures = key_image_pictures(report, key_images)
     for key_id, image in pictures.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"mitraplan:key/{key_id}"), image)
-    doc.setHtml(report_html(report, int(width_px), frozenset(pictures)))
+    doc.setHtml(html)
     return doc
+
+
+def build_document(report: Report, width_px: float, key_images: dict[str, QImage] | None = None) -> QTextDocument:
+    """A QTextDocument of the detail pages laid out ``width_px`` wide (resources attached)."""
+    pictures = key_image_pictures(report, key_images)
+    return _document(report, 9, pictures, detail_html(report, int(width_px), frozenset(pictures)))
+
+
+def build_summary(report: Report, width_px: float, key_images: dict[str, QImage] | None = None,
+                  fit: Fit = FITS[0]) -> QTextDocument:
+    """A QTextDocument of the summary page laid out ``width_px`` wide in the type and image count of ``fit``."""
+    pictures = key_image_pictures(report, key_images)
+    html = (f"<html><head><style>{summary_css(fit.points)}</style></head><body>"
+            + summary_body(report, int(width_px), frozenset(pictures), fit, section_number("Decision support"))
+            + "</body></html>")
+    return _document(report, fit.points, pictures, html)
 
 
 #: Qt scales HTML image sizes by the paint device's DPI over this reference DPI.
@@ -396,37 +460,78 @@ def _page_layout(spec: PageSpec) -> QPageLayout:
 
 @dataclass(frozen=True, slots=True)
 class _Pages:
-    """The report laid out for one paint device: the document and the page geometry in device pixels."""
+    """The report laid out for one paint device: the summary page, the detail pages (None for the
+    summary alone) and the page geometry in device pixels."""
 
-    doc: QTextDocument
+    summary: QTextDocument
+    detail: QTextDocument | None
     width: float
     body_h: float
     footer_h: float
 
     @property
     def count(self) -> int:
-        return self.doc.pageCount()
+        return 1 + (self.detail.pageCount() if self.detail is not None else 0)
+
+
+def _paged(doc: QTextDocument, device: QPaintDevice, width: float, body_h: float) -> QTextDocument:
+    doc.documentLayout().setPaintDevice(device)
+    doc.setPageSize(QSizeF(width, body_h))
+    return doc
+
+
+def fitted_summary(report: Report, device: QPaintDevice, width: float, body_h: float, css_width: float,
+                   key_images: dict[str, QImage] | None) -> tuple[QTextDocument, Fit | None]:
+    """The summary in the largest type of :data:`FITS` that fits one page, and that fit; (the smallest,
+    None) when none does: then only its first page is printed, and the loss is logged."""
+    for fit in FITS:
+        doc = _paged(build_summary(report, css_width, key_images, fit), device, width, body_h)
+        if doc.pageCount() == 1:
+            return doc, fit
+    log.warning("the summary does not fit one page even in %s pt type: its end is cut", FITS[-1].points)
+    return doc, None
+
+
+def summary_fit(report: Report, spec: PageSpec = PageSpec(), key_images: dict[str, QImage] | None = None
+                ) -> Fit | None:
+    """The type and image count the summary page is printed in on ``spec`` (None: it does not fit one page)."""
+    ensure_app()
+    layout = _page_layout(spec)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)  # never painted on: it gives the layout the PDF's metrics
+    writer.setResolution(DPI)
+    writer.setPageLayout(layout)
+    paint = layout.paintRectPixels(DPI)
+    doc, fit = fitted_summary(report, writer, paint.width(), paint.height() - DPI * FOOTER_INCH,
+                              paint.width() * _CSS_DPI / DPI, key_images)
+    del doc
+    del writer
+    buffer.close()
+    return fit
 
 
 def _lay_out(report: Report, device: QPaintDevice, layout: QPageLayout, dpi: int,
-             key_images: dict[str, QImage] | None) -> _Pages:
+             key_images: dict[str, QImage] | None, summary_only: bool = False) -> _Pages:
     paint = layout.paintRectPixels(dpi)
-    footer_h = dpi * 0.25
-    doc = build_document(report, paint.width() * _CSS_DPI / dpi, key_images)
-    doc.documentLayout().setPaintDevice(device)
-    doc.setPageSize(QSizeF(paint.width(), paint.height() - footer_h))
-    return _Pages(doc, paint.width(), paint.height() - footer_h, footer_h)
+    footer_h = dpi * FOOTER_INCH
+    width, body_h, css_width = paint.width(), paint.height() - footer_h, paint.width() * _CSS_DPI / dpi
+    summary, _ = fitted_summary(report, device, width, body_h, css_width, key_images)
+    detail = None if summary_only else _paged(build_document(report, css_width, key_images), device, width, body_h)
+    return _Pages(summary, detail, width, body_h, footer_h)
 
 
 def _paint_page(painter: QPainter, pages: _Pages, report: Report, page: int) -> None:
-    """Page ``page`` (0-based) of the body, then the footer, with the origin at the printable area."""
+    """Page ``page`` (0-based: the summary, then the detail pages), then the footer, with the origin at
+    the printable area."""
     width, body_h, footer_h = pages.width, pages.body_h, pages.footer_h
+    doc, at = (pages.summary, 0) if page == 0 or pages.detail is None else (pages.detail, page - 1)
     painter.save()
-    painter.translate(0, -page * body_h)
+    painter.translate(0, -at * body_h)
     ctx = QAbstractTextDocumentLayout.PaintContext()
-    ctx.clip = QRectF(0, page * body_h, width, body_h)
+    ctx.clip = QRectF(0, at * body_h, width, body_h)
     painter.setClipRect(ctx.clip)
-    pages.doc.documentLayout().draw(painter, ctx)
+    doc.documentLayout().draw(painter, ctx)
     painter.restore()
     painter.setFont(report_font(7))
     painter.setPen(QColor("#000000"))
@@ -438,20 +543,21 @@ def _paint_page(painter: QPainter, pages: _Pages, report: Report, page: int) -> 
 
 
 def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
-              key_images: dict[str, QImage] | None = None) -> Path:
-    """Render ``report`` to ``path`` on ``spec.paper`` (A4 or Letter); returns ``path``."""
+              key_images: dict[str, QImage] | None = None, summary_only: bool = False) -> Path:
+    """Render ``report`` to ``path`` on ``spec.paper`` (A4 or Letter): the summary page, then the detail
+    pages (``summary_only``: the summary page alone, summary.pdf); returns ``path``."""
     ensure_app()
     layout = _page_layout(spec)
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
-    writer.setTitle("MitraPlan redo-intervention planning report")
+    writer.setTitle("MitraPlan heart-team summary" if summary_only else "MitraPlan redo-intervention planning report")
     writer.setCreator(f"{report.header.software} {report.header.software_version}")
     writer.setPageLayout(layout)
     painter = QPainter()
     if not painter.begin(writer):
         raise OSError(f"{path}: cannot open the PDF for writing")
     try:
-        pages = _lay_out(report, writer, layout, DPI, key_images)
+        pages = _lay_out(report, writer, layout, DPI, key_images, summary_only)
         for page in range(pages.count):
             if page:
                 writer.newPage()
@@ -459,6 +565,12 @@ def write_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
     finally:
         painter.end()
     return path
+
+
+def write_summary_pdf(report: Report, path: Path, spec: PageSpec = PageSpec(),
+                      key_images: dict[str, QImage] | None = None) -> Path:
+    """The one-page heart-team summary alone (summary.pdf): page 1 of :func:`write_pdf`."""
+    return write_pdf(report, path, spec, key_images, summary_only=True)
 
 
 def render_pages(report: Report, spec: PageSpec = PageSpec(), dpi: int = 96,

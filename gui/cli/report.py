@@ -1,4 +1,4 @@
-"""Write the planning report of a case: report.pdf, report.json, report-sr.dcm and key images."""
+"""Write the planning report of a case: report.pdf, summary.pdf, report.json, report-sr.dcm and key images."""
 
 from __future__ import annotations
 
@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except OSError as exc:
         raise InputError(f"--out: cannot write the report ({exc.strerror or exc})", exc.filename or args.out) from None
-    write_json({"pdf": _text_or_none(result.pdf), "json": _text_or_none(result.json), "sr": _text_or_none(result.sr),
+    write_json({"pdf": _text_or_none(result.pdf), "summary": _text_or_none(result.summary),
+                "json": _text_or_none(result.json), "sr": _text_or_none(result.sr),
                 "key_images_png": [str(p) for p in result.key_images_png],
                 "key_images_dicom": [str(p) for p in result.key_images_dicom], "warnings": result.warnings,
                 "errors": list(result.errors), "failures": result.failures},

@@ -330,7 +330,7 @@ class ReportActions:
         self.preview.triggered.connect(lambda _checked=False: preview_open_case(window))
         self.export = QAction("&Export Report…", window)
         self.export.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.export.setStatusTip("Write report.pdf, report.json, the DICOM SR and key images of the open case")
+        self.export.setStatusTip("Write report.pdf, summary.pdf, report.json, the DICOM SR and key images of the open case")
         self.export.triggered.connect(lambda _checked=False: preview_open_case(window, export=True))
         for action in (self.preview, self.export):
             window.addAction(action)

@@ -32,6 +32,7 @@ def test_preview_shows_the_pdf_pages_and_exports(qtbot, case_path: Path, tmp_pat
         dialog.export_to(tmp_path / "out")
     result = done.args[0]
     assert result.pdf == tmp_path / "out" / "report.pdf" and result.pdf.is_file()
+    assert result.summary == tmp_path / "out" / "summary.pdf" and result.summary.stat().st_mode & 0o777 == 0o600
     assert b"Testperson" not in result.json.read_bytes()  # the switch reached the export
     assert "Exported" in dialog.status.text()
 

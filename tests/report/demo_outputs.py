@@ -67,7 +67,7 @@ class _Tables(HTMLParser):
         self._in_h2 = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "h2":
+        if tag == "h2" or (tag == "p" and ("class", "section") in attrs):  # the summary's headings are paragraphs
             self._in_h2, self.section = True, ""
         elif tag == "tr":
             self._cells = []
@@ -77,7 +77,7 @@ class _Tables(HTMLParser):
             self._text.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "h2":
+        if tag in ("h2", "p"):
             self._in_h2 = False
         elif tag in ("td", "th") and self._text is not None and self._cells is not None:
             self._cells.append(" ".join("".join(self._text).split()))
@@ -94,7 +94,7 @@ class _Tables(HTMLParser):
 
 
 def html_rows(html: str) -> list[tuple[str, list[str]]]:
-    """Every table row of the report HTML with the heading of its section ("Summary", "5. Measurements")."""
+    """Every table row of the report HTML with the heading of its section ("Residual MR and stenosis", "5. Measurements")."""
     parser = _Tables()
     parser.feed(html)
     return parser.rows

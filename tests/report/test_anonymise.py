@@ -28,10 +28,11 @@ def anonymised(tmp_path_factory: pytest.TempPathFactory):
 def test_no_identifier_left_in_any_output(anonymised) -> None:
     _, _, result = anonymised
     files = sorted(result.pdf.parent.iterdir())
-    assert {p.name for p in files} == {"report.pdf", "report.json", "report-sr.dcm", "key-k1.png", "key-k2.png",
+    assert {p.name for p in files} == {"report.pdf", "summary.pdf", "report.json", "report-sr.dcm", "key-k1.png", "key-k2.png",
                                        "key-k1.dcm", "key-k2.dcm"}
     texts = {p: p.read_bytes() for p in files}
     texts[Path("report.pdf as text")] = pdf_text(result.pdf).encode()
+    texts[Path("summary.pdf as text")] = pdf_text(result.summary).encode()
     for path, data in texts.items():
         for ident in IDENTIFIERS:
             assert ident.encode() not in data, f"{ident!r} found in {path}"

@@ -35,7 +35,7 @@ def _with_trace(report: Report) -> Report:
 def test_the_average_shows_n_sd_and_hr_and_lists_its_beats(study) -> None:
     report = _with_trace(sample_report(study))
     rows = html_rows(report_html(report, 700))
-    summary = [c[1] for s, c in rows if s == "Summary" and c[0] == "Mean gradient"]
+    summary = [c[1] for s, c in rows if s == "Residual MR and stenosis" and c[0] == "Mean gradient"]
     assert summary == ["6.6 mmHg (mean of 3 beats, SD 0.2; HR 75 bpm)"]
     table = [c for s, c in rows if s.startswith("5.") and "m9" in c[-1] and "mean gradient" in c[0]]
     assert [(c[0].startswith("└"), c[1]) for c in table] == [

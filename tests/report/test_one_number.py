@@ -67,7 +67,7 @@ def test_hand_arithmetic_of_the_beats() -> None:
 def test_one_mean_gradient_in_summary_tables_and_texts(outputs: dict[str, Any]) -> None:
     average, sd, beats = CASES[outputs["scale"]]
     rows = outputs["rows"]
-    summary = [cells[1] for section, cells in rows if section == "Summary" and cells[0] == "Mean gradient"]
+    summary = [cells[1] for section, cells in rows if section == "Residual MR and stenosis" and cells[0] == "Mean gradient"]
     assert summary == [f"{average} (mean of 2 beats, SD {sd}; HR 72 bpm)"]
     stenosis = [cells[1] for section, cells in rows if section.startswith("4.") and "mean gradient" in cells[0]]
     assert stenosis == [f"{average} (mean of 2 beats, SD {sd}; HR 72 bpm)"]

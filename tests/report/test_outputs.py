@@ -263,8 +263,9 @@ def test_a_failing_pdf_costs_only_the_pdf(tmp_path: Path, capsys: pytest.Capture
     assert printed["pdf"] is None and not (out / "report.pdf").exists()
     assert "PDF (report.pdf) not written: RuntimeError: the PDF engine ran out of fonts" in captured.err
     assert printed["failures"] == ["PDF (report.pdf) not written: RuntimeError: the PDF engine ran out of fonts"]
-    written = [printed["json"], printed["sr"], *printed["key_images_png"], *printed["key_images_dicom"]]
-    assert len(written) == 6 and all(Path(p).is_file() for p in written)
+    written = [printed["summary"], printed["json"], printed["sr"], *printed["key_images_png"],
+               *printed["key_images_dicom"]]
+    assert len(written) == 7 and all(Path(p).is_file() for p in written)
 
 
 def test_a_failing_secondary_capture_costs_only_that_key_image(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -295,7 +296,7 @@ def test_a_failing_secondary_capture_costs_only_that_key_image(tmp_path: Path, c
 
 def test_exported_files_are_readable_by_the_user_only(exported) -> None:
     _, result = exported
-    assert len(result.paths) == 7
+    assert len(result.paths) == 8  # report.pdf, summary.pdf, report.json, the SR, two key images as PNG and DICOM
     for path in result.paths:
         assert path.stat().st_mode & 0o777 == 0o600, path
     assert result.folder.stat().st_mode & 0o777 == 0o700  # a folder the export created
