@@ -19,6 +19,7 @@ from measurements.results import Result
 from planning import findings, model
 from planning.assessment import AssessmentInput, assess
 from planning.case import Case, measure_case, resolve_image
+from planning.imported import context_with_imports
 from planning.study import first_of_study
 from report.compare_section import comparison_section
 from report.model import (
@@ -291,7 +292,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         assessment=assess(inputs),
         images=images, marks=marks, key_images=key_images, notes=case.notes or "",
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
-        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **findings.context(case)},
+        context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **context_with_imports(case, results)},
         selected_ids=selected_ids(case, results, inputs),
         comparison=comparison_section(case, results), reporting=reporting_section(case))
     return report, sources

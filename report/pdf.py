@@ -33,6 +33,7 @@ from measurements.concepts import value_text as quantity_text
 from planning.assessment import CRITERIA, SOURCES
 from report.clipmap import clip_map_image
 from report.compare_section import comparison_cells
+from report.context_section import CONTEXT_NOTE, CONTEXT_TITLE, context_rows, context_table
 from report.html_text import (
     STATUS_MARK,
     averaging,
@@ -273,7 +274,7 @@ def _options_html(r: Report, _page: Page) -> str:
                      f"</span><br><span class=\"note\">Evidence for this option: {esc(o.evidence.value)} "
                      f"[{esc(', '.join(o.sources))}]</span></p>")
         rows = []
-        for label, findings in (("For", o.favouring), ("Against", o.against)):
+        for label, findings in (("For", o.favouring), ("Against", o.against), ("Shown", o.shown)):
             for f in findings:
                 used.update(f.sources)
                 rows.append([label, esc(f.text) + _quoted_from(r, f.measurements),
@@ -284,6 +285,15 @@ def _options_html(r: Report, _page: Page) -> str:
                    if s in SOURCES)
     parts.append(f'<h3>Sources</h3><ul class="note">{refs}</ul>')
     return "".join(parts)
+
+
+def _context_html(r: Report, _page: Page) -> str:
+    """The CT and haemodynamic values entered with the case (``report.context_section``), each with its
+    source and what the rules do with it; nothing when none was entered."""
+    headers, rows, widths = context_table(context_rows(r.context))
+    if not rows:
+        return ""
+    return f'<p class="note">{esc(CONTEXT_NOTE)}</p>' + table(headers, [[esc(c) for c in row] for row in rows], widths)
 
 
 def _notes_html(r: Report, _page: Page) -> str:
@@ -357,6 +367,7 @@ DETAIL_SECTIONS = (
     Section("Key images", _key_images_html),
     Section("", _notes_html),
     Section("Decision support", _options_html, new_page=True),
+    Section(CONTEXT_TITLE, _context_html),
     Section("Comparison with the prior study", _comparison_html),
     Section("Reporting and sign-off", _reporting_html),
 )

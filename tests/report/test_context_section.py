@@ -84,3 +84,20 @@ def test_schema_refuses_a_row_without_source(report) -> None:
     del document["context_non_teer"][0]["source"]
     with pytest.raises(jsonschema.ValidationError):
         validate(document)
+
+
+def test_the_pdf_prints_the_context_section_and_the_shown_findings(report) -> None:
+    from report.pdf import detail_html, section_number
+    from tests.report.demo_outputs import html_rows
+
+    ct = CtContext.from_json(CONTEXT["ct"])
+    with_ct = dataclasses.replace(report, context={**report.context, **CONTEXT},
+                                  assessment=assess(AssessmentInput(ct=ct, surgical_risk="high")))
+    number = section_number(CONTEXT_TITLE)
+    rows = [cells for section, cells in html_rows(detail_html(with_ct, 700)) if section.startswith(f"{number}. ")]
+    assert rows[0] == ["Value", "Measured", "Source", "Use in decision support"]
+    assert ["Predicted neo-LVOT area", "186 mm²", "CT", context_rows(CONTEXT)[2].use] in rows
+    options = [cells for section, cells in html_rows(detail_html(with_ct, 700))
+               if section.startswith(f"{section_number('Decision support')}. ")]
+    assert sum(cells[0] == "Shown" for cells in options) == 2  # CT annulus and MAC, shown and not used
+    assert not any(s.startswith(f"{number}. ") for s, _ in html_rows(detail_html(report, 700)))  # none entered
