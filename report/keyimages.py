@@ -276,6 +276,21 @@ def key_image_planes(report: Report, valves: Mapping[str, ValveFrame] | None = N
     return out
 
 
+def measurement_plane(report: Report, m: Measurement, valve: ValveFrame | None = None) -> PlaneDescription | None:
+    """The plane a measurement on 3D marks was made in, described (words and numbers), for its row in the
+    report; None when a mark of it is 2D, has no recorded plane, or its marks span no one plane."""
+    marks = [report.mark(i) for i in m.source]
+    if not marks or not all(mk is not None for mk in marks):
+        return None
+    on = [mk for mk in marks if mk is not None]
+    if not _is_mpr(on):
+        return None
+    try:
+        return view_plane(mpr_view(on), valve)
+    except InputError:
+        return None
+
+
 def _is_mpr(marks: Sequence[Mark]) -> bool:
     return bool(marks) and all(m.points3d and m.plane is not None for m in marks)
 

@@ -19,7 +19,7 @@ from demo.case import annulus_points, write_demo_case
 from demo.phantom import DEMO_VOLUME, write_demo_study
 from planning.case import load_case
 from report.build import build_report
-from report.keyimages import key_image_planes, mpr_view, plane_caption
+from report.keyimages import key_image_planes, measurement_plane, mpr_view, plane_caption
 from report.plane_words import UNALIGNED, ValveFrame
 
 LATERAL_CM2, MEDIAL_CM2 = math.pi * 5.0 * 3.2 / 100, math.pi * 4.0 * 2.5 / 100
@@ -77,3 +77,17 @@ def test_the_mpr_key_image_says_its_plane_in_words(demo: dict[str, Any]) -> None
     caption = plane_caption(mpr_view(marks), key.frame_number, valve)
     assert caption.startswith("En-face from the left atrium (aligned to annulus); time point 1, ")
     assert "view normal (" in caption  # the numbers stay beside the words
+
+
+def test_each_3d_measurement_names_its_plane_and_a_2d_one_none(demo: dict[str, Any]) -> None:
+    report, volume = demo["report"], demo["volume"]
+    valve = ValveFrame.from_annulus(*annulus_points(volume))
+    mva, lateral = report.selected("mva_planimetry"), report.by_id("m_orifice_lat.area")
+    assert mva is not None and lateral is not None
+    unaligned = measurement_plane(report, mva)
+    assert unaligned is not None and unaligned.words == UNALIGNED
+    for m in (mva, lateral):
+        plane = measurement_plane(report, m, valve)
+        assert plane is not None and plane.words == "en-face from the left atrium (aligned to annulus)"
+    gradient = report.selected("mean_gradient")
+    assert gradient is not None and measurement_plane(report, gradient, valve) is None  # a Doppler trace

@@ -207,6 +207,13 @@ def test_a_volume_without_frame_of_reference_gets_a_comment_and_no_scoord3d(case
     assert derived_series_uid(uid) == derived_series_uid(uid) != derived_series_uid(uid + ".1")  # a function of it
     assert re.fullmatch(r"[0-9]+(\.[0-9]+)+", derived_series_uid(uid)) and len(derived_series_uid(uid)) <= 64
     assert header.SeriesInstanceUID == "" and header.SOPClassUID == "1.2.840.113543.6.6.1.3.10002"  # untouched
+    # not first among the evidence (the first carries the report's study): filled the same way
+    second = tmp_path / "second.dcm"
+    build_sr(report, [case3d["header"], header]).save_as(second, enforce_file_format=True)
+    assert dciodvfy_errors(second) == []
+    series = {str(se.SeriesInstanceUID) for st in pydicom.dcmread(second).CurrentRequestedProcedureEvidenceSequence
+              for se in st.ReferencedSeriesSequence}
+    assert derived_series_uid(uid) in series
 
 
 def test_an_sr_without_3d_marks_stays_a_comprehensive_sr(study: dict, tmp_path: Path) -> None:
