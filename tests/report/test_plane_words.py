@@ -10,6 +10,7 @@ A plane is given by its row (screen right) and column (screen down) directions; 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,3 +113,28 @@ def test_a_plane_nearly_containing_the_valve_axis_is_long_axis() -> None:
 def test_parallel_directions_are_refused() -> None:
     with pytest.raises(ValueError, match="parallel"):
         describe_plane(ORIGIN, X, (2.0, 0.0, 0.0), VALVE)
+
+
+def test_a_degenerate_annulus_is_refused() -> None:
+    with pytest.raises(ValueError, match="anterior annulus direction"):
+        ValveFrame.from_annulus((5.0, 0.0, 0.0), (-20.0, 0.0, 0.0), (20.0, 0.0, 0.0))  # anterior on the commissure line
+
+
+def test_the_viewers_aligned_planes_read_as_en_face_commissural_and_a2_p2(tmp_path: Path) -> None:
+    """The volume viewer's Align to valve (gui.volume.planes, no Qt) on the demo volume's annulus: plane A
+    (and the en-face view) is the surgical view, plane B (right × into) the commissural long axis, plane C
+    (down × into) the anteroposterior long axis through the annulus centre."""
+    from demo.case import annulus_points
+    from demo.volume_phantom import write_enhanced_volume
+    from gui.volume.planes import EN_FACE, Planes
+    from imaging.volume import read_volume_info
+
+    truth = write_enhanced_volume(tmp_path / "v.dcm", shape=(16, 20, 24))
+    points = annulus_points(truth)
+    planes = Planes(read_volume_info(tmp_path / "v.dcm").geometry)
+    planes.align_to_annulus(*points)
+    valve = ValveFrame.from_annulus(*points)
+    words = [describe_plane(p.origin, p.row_dir, p.col_dir, valve).words
+             for p in (planes.plane(i) for i in (EN_FACE, 0, 1, 2))]
+    assert words == ["en-face from the left atrium (aligned to annulus)"] * 2 + [
+        "long axis, commissural (commissure to commissure)", "long axis through A2–P2 (anteroposterior)"]
