@@ -10,7 +10,9 @@ total residual MR grade complete the findings.
 
 The 4D volume gives the planimetered MVA: each orifice traced en face (3D MPR planimetry) at time
 point 1 (fully open), summed. It is the case's one planimetered MVA (the 2D views have no en-face
-view, so there is no 2D planimetry to mix with it); MVA by PHT stays a separate quantity.
+view, so there is no 2D planimetry to mix with it); MVA by PHT stays a separate quantity. The volume is
+its own phantom (demo/volume_phantom.py), not the 2D views' valve resliced: it draws the device bridge
+between its two orifices as one clip-sized box.
 
 Not in the demo (the phantom has no view for it): continuity MVA (needs an LVOT view and a PW LVOT trace).
 """
