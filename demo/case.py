@@ -125,6 +125,10 @@ def orifice_outline(volume: dict[str, Any], name: str, opening: float) -> tuple[
     return tuple((float(x), float(y), float(z)) for x, y, z in points)
 
 
+def _point3(v: list[float]) -> tuple[float, float, float]:
+    return float(v[0]), float(v[1]), float(v[2])
+
+
 def _orifice_marks(volume: dict[str, Any]) -> list[Mark]:
     """The lateral and medial orifices traced en face at DEMO_PLANIMETRY_TIMEPOINT (3D marks). The two clips
     sit side by side: the devices imply up to three orifices and the en-face view shows two, so the sum
@@ -133,7 +137,7 @@ def _orifice_marks(volume: dict[str, Any]) -> list[Mark]:
 
     opening = volume["openings"][DEMO_PLANIMETRY_TIMEPOINT - 1]
     plane = en_face_plane(volume)
-    mark_plane = MarkPlane(*(tuple(plane[k]) for k in ("origin", "row_dir", "col_dir")))  # type: ignore[arg-type]
+    mark_plane = MarkPlane(_point3(plane["origin"]), _point3(plane["row_dir"]), _point3(plane["col_dir"]))
     return [Mark(f"m_orifice_{name[:3]}", MarkType.AREA, f"{name.capitalize()} orifice area (3D MPR planimetry)",
                  volume["sop_instance_uid"], DEMO_PLANIMETRY_TIMEPOINT, None, (), purpose="orifice",
                  points3d=orifice_outline(volume, name, opening), plane=mark_plane)

@@ -248,9 +248,7 @@ def marks_on_view(marks: Sequence[Mark], view: MprView) -> list[Mark]:
 
 def view_plane(view: MprView, valve: ValveFrame | None = None) -> PlaneDescription:
     """The plane of an MPR view in words relative to the aligned annulus ``valve`` (report.plane_words)."""
-    centre = view.origin + (view.size[0] - 1) / 2 * view.pixel_mm * view.row_dir \
-        + (view.size[1] - 1) / 2 * view.pixel_mm * view.col_dir
-    return describe_plane(centre, view.row_dir, view.col_dir, valve)
+    return describe_plane(view.origin, view.row_dir, view.col_dir, valve)
 
 
 def plane_caption(view: MprView, timepoint: int, valve: ValveFrame | None = None) -> str:
@@ -279,11 +277,8 @@ def key_image_planes(report: Report, valves: Mapping[str, ValveFrame] | None = N
 def measurement_plane(report: Report, m: Measurement, valve: ValveFrame | None = None) -> PlaneDescription | None:
     """The plane a measurement on 3D marks was made in, described (words and numbers), for its row in the
     report; None when a mark of it is 2D, has no recorded plane, or its marks span no one plane."""
-    marks = [report.mark(i) for i in m.source]
-    if not marks or not all(mk is not None for mk in marks):
-        return None
-    on = [mk for mk in marks if mk is not None]
-    if not _is_mpr(on):
+    on = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    if len(on) != len(m.source) or not _is_mpr(on):
         return None
     try:
         return view_plane(mpr_view(on), valve)
