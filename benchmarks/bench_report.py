@@ -75,10 +75,12 @@ def _highdicom_reference(report: Any, sources: Any) -> None:
     from report import sr_tid5200 as echo
 
     evidence = sr.evidence_for(report, sources.headers)
+    volumes = sr.volume_refs(report, evidence)
     content = echo.report_root(sr._observation_context(report), [
-        *sr._findings_sections(report), sr._planning_section(report)])
-    hd.sr.ComprehensiveSR(evidence=evidence, content=content, series_instance_uid=hd.UID(), series_number=1,
-                          sop_instance_uid=hd.UID(), instance_number=1)
+        *sr._findings_sections(report, volumes), sr._planning_section(report)])
+    document = hd.sr.Comprehensive3DSR if volumes else hd.sr.ComprehensiveSR  # the demo measures on its volume
+    document(evidence=evidence, content=content, series_instance_uid=hd.UID(), series_number=1,
+             sop_instance_uid=hd.UID(), instance_number=1)
 
 
 def _bench_sr(folder: Path, base: dict[str, Any]) -> None:
@@ -115,11 +117,11 @@ def _bench_key_images(base_case: Path) -> None:
     from planning.case import load_case
     from report import keyimages
     from report.build import build_report
-    from report.export import frame_loader
+    from report.export import frame_loader, plane_loader
 
     report, sources = build_report(load_case(base_case))
     key = report.key_images[0]
-    small, big = keyimages.render_all(report, frame_loader(sources))[key.id]
+    small, big = keyimages.render_all(report, frame_loader(sources), load_plane=plane_loader(sources))[key.id]
 
     def sc() -> Any:
         return keyimages.secondary_capture(sources.headers[key.sop_instance_uid], small, key, "1.2.3", 1, "bench",

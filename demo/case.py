@@ -8,17 +8,25 @@ PISA radius and the vena contracta of the lateral para-clip jet, the free leafle
 hinges to the two clips, and the annulus diameter. Two MitraClip devices, the jet and the clinician's
 total residual MR grade complete the findings.
 
-Not in the demo (the phantom has no view for them): orifice planimetry (needs an en-face/3D
-view) and continuity MVA (needs an LVOT view and a PW LVOT trace).
+The 4D volume gives the planimetered MVA: each orifice traced en face (3D MPR planimetry) at time
+point 1 (fully open), summed. It is the case's one planimetered MVA (the 2D views have no en-face
+view, so there is no 2D planimetry to mix with it); MVA by PHT stays a separate quantity. The volume is
+its own phantom (demo/volume_phantom.py), not the 2D views' valve resliced: it draws the device bridge
+between its two orifices as one clip-sized box.
+
+Not in the demo (the phantom has no view for it): continuity MVA (needs an LVOT view and a PW LVOT trace).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
-from demo.phantom import DemoStudy
+import numpy as np
+
+from demo.phantom import DEMO_VOLUME, DemoStudy
 from imaging.loop import read_info
 from imaging.regions import UltrasoundRegion
 from measurements.marks import Mark, MarkType
@@ -50,6 +58,12 @@ DEMO_TOTAL_MR_BASIS = ("one residual jet (lateral para-clip): vena contracta and
                        " PISA supportive only after TEER")
 
 
+#: the volume's time point the orifices are traced at (1-based; opening 1.0: mid-diastole, fully open)
+DEMO_PLANIMETRY_TIMEPOINT = 1
+#: vertices of each traced orifice
+ORIFICE_VERTICES = 48
+
+
 def _image_path(path: Path, case_path: Path | None) -> str:
     if case_path is None:
         return str(path.resolve())
@@ -71,6 +85,63 @@ def _trace_points(region: UltrasoundRegion, envelope: list[tuple[float, float]])
 def _middle(frames: list[int]) -> int:
     """1-based frame number of the middle of a list of 0-based frame indices."""
     return frames[len(frames) // 2] + 1
+
+
+def annulus_points(volume: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The phantom's anterior (aortic) annulus, anterolateral and posteromedial commissure (mm), the three
+    points the viewer's Align to valve takes: on its annulus circle, the commissures along the line of
+    coaptation (the lateral orifice lies at +coaptation_dir), the anterior side taken at -across_dir."""
+    from demo.volume_phantom import ANNULUS_RADIUS_MM
+
+    centre, e1, e2 = (np.asarray(volume[k], float) for k in ("valve_centre_mm", "coaptation_dir", "across_dir"))
+    return centre - ANNULUS_RADIUS_MM * e2, centre + ANNULUS_RADIUS_MM * e1, centre - ANNULUS_RADIUS_MM * e1
+
+
+def en_face_plane(volume: dict[str, Any]) -> dict[str, list[float]]:
+    """The valve's en-face plane as the viewer's Align to valve puts it from ``annulus_points``: through
+    the valve centre, right = anterolateral → posteromedial commissure, down = away from the anterior
+    annulus, so row × col = -valve_normal (the normal points to the atrium): seen from the left atrium."""
+    anterior, lateral, medial = annulus_points(volume)
+    right = (medial - lateral) / np.linalg.norm(medial - lateral)
+    down = (lateral + medial) / 2.0 - anterior
+    down /= np.linalg.norm(down)
+    return {"origin": [float(v) for v in volume["valve_centre_mm"]],
+            "row_dir": [float(v) for v in right], "col_dir": [float(v) for v in down]}
+
+
+def orifice_outline(volume: dict[str, Any], name: str, opening: float) -> tuple[tuple[float, float, float], ...]:
+    """ORIFICE_VERTICES points on orifice ``name``'s ellipse in the valve plane (mm, the volume's frame),
+    radii scaled by sqrt(2π / (N sin(2π/N))) so the polygon's area is the ellipse's, π·a·b."""
+    from demo.volume_phantom import ORIFICES
+
+    orifice = next(o for o in ORIFICES if o.name == name)
+    centre = np.asarray(next(o["centre_mm"] for o in volume["orifices"] if o["name"] == name), float)
+    e1, e2 = (np.asarray(volume[k], float) for k in ("coaptation_dir", "across_dir"))
+    n = ORIFICE_VERTICES
+    scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n)))
+    a, b = (s * opening * scale for s in orifice.semi_axes_mm)
+    t = np.arange(n) * 2 * math.pi / n
+    points = centre + np.outer(a * np.cos(t), e1) + np.outer(b * np.sin(t), e2)
+    return tuple((float(x), float(y), float(z)) for x, y, z in points)
+
+
+def _point3(v: list[float]) -> tuple[float, float, float]:
+    return float(v[0]), float(v[1]), float(v[2])
+
+
+def _orifice_marks(volume: dict[str, Any]) -> list[Mark]:
+    """The lateral and medial orifices traced en face at DEMO_PLANIMETRY_TIMEPOINT (3D marks). The two clips
+    sit side by side: the devices imply up to three orifices and the en-face view shows two, so the sum
+    is confirmed (``"confirmed": true``) past the orifice-count gate, as the reader would confirm it."""
+    from measurements.marks import MarkPlane
+
+    opening = volume["openings"][DEMO_PLANIMETRY_TIMEPOINT - 1]
+    plane = en_face_plane(volume)
+    mark_plane = MarkPlane(_point3(plane["origin"]), _point3(plane["row_dir"]), _point3(plane["col_dir"]))
+    return [Mark(f"m_orifice_{name[:3]}", MarkType.AREA, f"{name.capitalize()} orifice area (3D MPR planimetry)",
+                 volume["sop_instance_uid"], DEMO_PLANIMETRY_TIMEPOINT, None, (), purpose="orifice",
+                 points3d=orifice_outline(volume, name, opening), plane=mark_plane)
+            for name in ("lateral", "medial")]
 
 
 def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
@@ -114,18 +185,25 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
                       _middle(long_axis["systolic_frames"]), 0,
                       tuple(tuple(p) for p in long_axis["annulus_points"])))
 
+    volume = truth[DEMO_VOLUME]
+    orifices = _orifice_marks(volume)
+    marks.extend(orifices)
+
     e_peak_t = inflow_beats[0][1][0]
     half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here
     return Case(
         study={"study_instance_uid": first.study_instance_uid, "patient_name": first.patient_name,
                "patient_id": first.patient_id, "study_date": first.study_date, "rhythm": Rhythm.SINUS.value},
-        images=[{"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()],
+        images=[*({"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()),
+                {"sop_instance_uid": volume["sop_instance_uid"], "path": _image_path(demo.volumes[DEMO_VOLUME], case_path)}],
         marks=marks,
         calculations=[
             {"id": "c_pisa", "type": "pisa", "label": "Lateral jet PISA", "radius_mark": "m_pisa_r",
              "aliasing_velocity_m_s": DEMO_ALIASING_M_S, "mr_trace_mark": "m_mr"},
             {"id": "c_pht", "type": "pht", "label": "MV inflow beat 1", "trace_mark": "m_inflow1",
              "fit_span_s": [e_peak_t, half_t]},
+            {"id": "c_mva3d", "type": "planimetry", "label": "MVA by 3D MPR planimetry (double orifice)",
+             "area_marks": [m.id for m in orifices], "confirmed": True},
         ],
         devices=[
             Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2, DevicePosition.MEDIAL,

@@ -509,11 +509,13 @@ def write_cine_loop(path: Path, n_frames: int = 90, frame_time_ms: float = 25.0,
 
 @dataclass
 class DemoStudy:
-    """Where the demo was written and what each image is known to show."""
+    """Where the demo was written and what each image is known to show: ``files`` the 2D loops and
+    stills, ``volumes`` the 3D/4D volumes (listed apart, as ``mitraplan info`` lists them)."""
 
     folder: Path
     files: dict[str, Path]
     truth: dict[str, dict[str, Any]]
+    volumes: dict[str, Path] = field(default_factory=dict)
 
 
 def _loop_truth(view: _View, times_ms: Sequence[float], frame_time: float | str,
@@ -538,13 +540,19 @@ def _write(ds: FileDataset, path: Path) -> Path:
     return path
 
 
+#: the demo's 3D TEE volume (demo/volume_phantom.py), in the demo study, series 30
+DEMO_VOLUME = "volume_3d"
+
+
 def write_demo_study(folder: Path) -> DemoStudy:
-    """Write the five demo images into ``folder`` (created if needed); same pixels and UIDs every time.
+    """Write the five demo images and the 4D volume into ``folder`` (created if needed); same pixels
+    and UIDs every time.
 
     Loop truth: the annulus is the distance between the two hinge points, hypot(dx * 0.025,
     dy * 0.0225) cm; commissural hinges 160 px apart on one row give 4.0 cm, long-axis hinges
     (120, 40) px apart give sqrt(3.0^2 + 0.9^2) = 3.1321 cm. Colour-flow truth: the jet neck is
-    20 px wide on one row, so the vena contracta is 20 * 0.025 = 0.50 cm.
+    20 px wide on one row, so the vena contracta is 20 * 0.025 = 0.50 cm. Volume truth:
+    ``demo.volume_phantom`` (a double orifice beside the clip bridge, areas pi * a * b).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -592,4 +600,8 @@ def write_demo_study(folder: Path) -> DemoStudy:
             description=f"CW Doppler through the mitral valve ({kind.replace('_', ' ')})"),
             {**strip.truth, "spectral_region": 1,
              "x_ranges": [strip.x_range_for_beat(i) for i in range(len(strip.truth["beats"]))]})
-    return DemoStudy(folder=folder, files=files, truth=truth)
+    from demo.volume_phantom import write_enhanced_volume  # it builds on this module's patient, study and UIDs
+
+    volume = folder / f"{DEMO_VOLUME}.dcm"
+    truth[DEMO_VOLUME] = write_enhanced_volume(volume)
+    return DemoStudy(folder=folder, files=files, truth=truth, volumes={DEMO_VOLUME: volume})

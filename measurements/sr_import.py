@@ -2,8 +2,10 @@
 
 A NUM is a quantity when its concept name is the quantity's SR concept (code first; the code
 meaning only when no registry code matches) and none of its modifiers (Measurement Method, Flow
-Direction, Image Mode, Finding Site) contradicts the quantity's; of several candidates the one
-sharing most modifiers wins, ties go to registry order. Legacy SRT codes arrive already read as
+Direction, Image Mode, Finding Site) contradicts the quantity's (regurgitant flow on a trace
+quantity coded for inflow, an MR jet's, and 3D mode on one coded for 2D images, measured on an MPR
+of a volume, fit below an exact match); of several candidates the one sharing most modifiers wins,
+ties go to registry order. Legacy SRT codes arrive already read as
 SCT (``imaging.sr_read``). Units are converted with a UCUM table (cm/s → m/s, mm → cm, mm² → cm²,
 l/min → ml/s, ...).
 
@@ -26,7 +28,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imaging.sr_read import SRCode, SRDocument, SRNum
-from measurements.concepts import ANTEGRADE, PRIVATE_SCHEME, QUANTITIES, REGURGITANT, UCUM, Coded, Quantity
+from measurements.concepts import (
+    ANTEGRADE,
+    MODE_2D,
+    MODE_3D,
+    PRIVATE_SCHEME,
+    QUANTITIES,
+    REGURGITANT,
+    UCUM,
+    Coded,
+    Quantity,
+)
 
 METHOD, FLOW, MODE, SITE = ("370129005", "SCT"), ("260674002", "SCT"), ("399264008", "SCT"), ("363698007", "SCT")
 SELECTION_STATUS = ("121404", "DCM")
@@ -125,6 +137,12 @@ def _trace_flow_of_mr_jet(name: tuple[str, str], want: tuple[str, str] | None, h
     return name == FLOW and want == _key(ANTEGRADE) and have == _key(REGURGITANT)
 
 
+def _image_measured_in_3d(name: tuple[str, str], want: tuple[str, str] | None, have: tuple[str, str]) -> bool:
+    """A quantity the registry codes as measured on a 2D image met in 3D mode: measured on an MPR plane of
+    a volume (MitraPlan codes its 3D marks so, e.g. a 3D MPR planimetry); it maps."""
+    return name == MODE and want == _key(MODE_2D) and have == _key(MODE_3D)
+
+
 def _modifier_score(q: Quantity, num: SRNum) -> int | None:
     """How well the NUM's modifiers fit the quantity's (None: one contradicts it)."""
     assert q.sr is not None
@@ -137,9 +155,9 @@ def _modifier_score(q: Quantity, num: SRNum) -> int | None:
         elif want is None:
             score -= 1
         elif have.key != want:
-            if not _trace_flow_of_mr_jet(name, want, have.key):
+            if not (_trace_flow_of_mr_jet(name, want, have.key) or _image_measured_in_3d(name, want, have.key)):
                 return None
-            score += 1  # below an exact match: a quantity coded for regurgitant flow itself wins
+            score += 1  # below an exact match: a quantity coded for regurgitant flow (or 3D mode) itself wins
         else:
             score += 2
     return score

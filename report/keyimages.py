@@ -12,7 +12,7 @@ point (imaging.mpr) over the marks' extent plus a margin, with the marks project
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from imaging.errors import InputError
 from imaging.volume import is_volume_sop_class
 from measurements.geometry3d import PLANARITY_TOLERANCE_MM, best_fit_plane
 from report.model import Header, ImageRef, KeyImage, Mark, Measurement, Report
+from report.plane_words import PlaneDescription, ValveFrame, describe_plane
 from report.qt import ensure_app
 
 KEY_IMAGE_SERIES_NUMBER = 9902
@@ -245,33 +246,72 @@ def marks_on_view(marks: Sequence[Mark], view: MprView) -> list[Mark]:
     return out
 
 
-def plane_caption(view: MprView, timepoint: int) -> str:
-    """The plane of an MPR key image in words: time point, normal in the volume's frame, field shown."""
-    n = np.cross(view.row_dir, view.col_dir)
+def view_plane(view: MprView, valve: ValveFrame | None = None) -> PlaneDescription:
+    """The plane of an MPR view in words relative to the aligned annulus ``valve`` (report.plane_words)."""
+    return describe_plane(view.origin, view.row_dir, view.col_dir, valve)
+
+
+def plane_caption(view: MprView, timepoint: int, valve: ValveFrame | None = None) -> str:
+    """The note of an MPR key image: the plane in words (relative to ``valve``, the volume's aligned annulus,
+    when known), time point and field shown; then the numbers behind the words (``PlaneDescription.detail``)."""
     width, height = (s * view.pixel_mm for s in view.size)
-    return (f"MPR in the plane the marks were drawn in, time point {timepoint}: normal ({n[0]:.2f}, {n[1]:.2f},"
-            f" {n[2]:.2f}) in the volume's frame of reference, {width:.0f} × {height:.0f} mm shown")
+    plane = view_plane(view, valve)
+    return (f"{plane.words[:1].upper()}{plane.words[1:]}; time point {timepoint}, {width:.0f} × {height:.0f} mm"
+            f" shown ({plane.detail})")
+
+
+def key_image_planes(report: Report, valves: Mapping[str, ValveFrame] | None = None) -> dict[str, PlaneDescription]:
+    """Key image id → its plane described (words and numbers, ``PlaneDescription.to_json`` for report.json),
+    for the MPR key images of 3D marks; ``valves``: SOP Instance UID of a volume → its aligned annulus."""
+    out = {}
+    for key in report.key_images:
+        marks = key_image_marks(report, key)
+        if _is_mpr(marks):
+            try:
+                out[key.id] = view_plane(mpr_view(marks), (valves or {}).get(key.sop_instance_uid))
+            except InputError:
+                continue  # the points span no plane: the key image names that problem itself
+    return out
+
+
+def measurement_plane(report: Report, m: Measurement, valve: ValveFrame | None = None) -> PlaneDescription | None:
+    """The plane a measurement on 3D marks was made in, described (words and numbers), for its row in the
+    report; None when a mark of it is 2D, has no recorded plane, or its marks span no one plane."""
+    on = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    if len(on) != len(m.source) or not _is_mpr(on):
+        return None
+    try:
+        return view_plane(mpr_view(on), valve)
+    except InputError:
+        return None
+
+
+def _is_mpr(marks: Sequence[Mark]) -> bool:
+    return bool(marks) and all(m.points3d and m.plane is not None for m in marks)
 
 
 def _source(report: Report, key: KeyImage, ref: ImageRef, load_frame: FrameLoader,
-            load_plane: PlaneLoader | None) -> tuple[np.ndarray, list[Mark], str]:
+            load_plane: PlaneLoader | None, valve: ValveFrame | None = None) -> tuple[np.ndarray, list[Mark], str]:
     """The picture of a key image, its marks in that picture's coordinates and a note saying what
-    the picture is (an MPR's plane, for 3D marks; else none)."""
+    the picture is (an MPR's plane, for 3D marks, relative to ``valve`` when known; else none)."""
     marks = key_image_marks(report, key)
-    if not (marks and all(m.points3d and m.plane is not None for m in marks)):
+    if not _is_mpr(marks):
         return load_frame(ref, key.frame_number), [m for m in marks if m.points], ""
     if load_plane is None:
         raise InputError("its marks are 3D and no volume reader was given")
     view = mpr_view(marks)
-    return load_plane(ref, key.frame_number, view), marks_on_view(marks, view), plane_caption(view, key.frame_number)
+    return (load_plane(ref, key.frame_number, view), marks_on_view(marks, view),
+            plane_caption(view, key.frame_number, valve))
 
 
 def render_all(report: Report, load_frame: FrameLoader, problems: list[str] | None = None,
-               load_plane: PlaneLoader | None = None) -> dict[str, tuple[QImage, QImage]]:
+               load_plane: PlaneLoader | None = None,
+               valves: Mapping[str, ValveFrame] | None = None) -> dict[str, tuple[QImage, QImage]]:
     """Key image id → (native-size image for DICOM, enlarged image for PNG/PDF).
 
     With ``problems``, a frame that cannot be read (InputError) skips only its key image and is
-    named there; without it the error propagates. A key image of 3D marks is an MPR read by ``load_plane``.
+    named there; without it the error propagates. A key image of 3D marks is an MPR read by ``load_plane``,
+    its plane described relative to ``valves`` (volume SOP Instance UID → aligned annulus) when given.
     """
     captions = mark_captions(report)
     out = {}
@@ -280,7 +320,8 @@ def render_all(report: Report, load_frame: FrameLoader, problems: list[str] | No
         if ref is None:
             continue
         try:
-            frame, marks, note = _source(report, key, ref, load_frame, load_plane)
+            frame, marks, note = _source(report, key, ref, load_frame, load_plane,
+                                         (valves or {}).get(key.sop_instance_uid))
         except InputError as exc:
             if problems is None:
                 raise

@@ -26,7 +26,6 @@ Identification Sequence, as are the registry's private method codes
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from highdicom.coding_schemes import CodingSchemeIdentificationItem
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
+from pydicom.uid import generate_uid
 
 from imaging.errors import ImagingError
 from imaging.volume import PHILIPS_CARTESIAN, is_volume_sop_class, volume_info_from_dataset
@@ -388,15 +388,43 @@ def _referenced_images(report: Report) -> set[str]:
 _CARRIER_CLASS = "1.2.840.10008.5.1.4.1.1.3.1"  # Ultrasound Multi-frame Image: same Patient and Study modules
 
 
+def _with(source: Dataset, **values: str) -> Dataset:
+    """A copy of ``source`` with ``values`` set, the source untouched (``copy.copy`` of a pydicom
+    Dataset shares its elements: setting one on the copy would change the caller's header)."""
+    out = Dataset({tag: element for tag, element in source.items()})
+    for keyword, value in values.items():
+        if keyword in out:
+            delattr(out, keyword)
+        setattr(out, keyword, value)
+    return out
+
+
+def derived_series_uid(sop_instance_uid: str) -> str:
+    """The Series Instance UID the SR's evidence gives an instance whose file has none (a Philips QLAB
+    Cartesian export leaves it empty; the Hierarchical SOP Instance Reference needs one, Type 1): derived
+    from its SOP Instance UID, so every SR of the case names the same one. It names no series an archive
+    holds, as the file itself names none."""
+    return str(generate_uid(entropy_srcs=["mitraplan-derived-series", sop_instance_uid]))
+
+
+def _identified(source: Dataset, header: Header) -> Dataset:
+    """``source`` with a Study and a Series Instance UID for the evidence sequences: where the file has
+    none, the report's study (the case binds it) and ``derived_series_uid``."""
+    values = {}
+    if not str(source.get("StudyInstanceUID", "") or ""):
+        values["StudyInstanceUID"] = header.study_instance_uid or derived_series_uid(f"study:{source.SOPInstanceUID}")
+    if not str(source.get("SeriesInstanceUID", "") or ""):
+        values["SeriesInstanceUID"] = derived_series_uid(str(source.SOPInstanceUID))
+    return _with(source, **values) if values else source
+
+
 def _private_class_first(evidence: Sequence[Dataset]) -> tuple[list[Dataset], str]:
     """``evidence`` with a private-class first item carried by a standard-class copy, and that item's
     class ("" when no stand-in was needed), to be put back into the evidence sequences."""
     first = evidence[0] if evidence else None
     if first is None or str(first.get("SOPClassUID", "")) != PHILIPS_CARTESIAN:
         return list(evidence), ""
-    carrier = copy.copy(first)
-    carrier.SOPClassUID = _CARRIER_CLASS
-    return [carrier, *evidence[1:]], PHILIPS_CARTESIAN
+    return [_with(first, SOPClassUID=_CARRIER_CLASS), *evidence[1:]], PHILIPS_CARTESIAN
 
 
 def _restore_class(sr: Dataset, uid: str, sop_class: str) -> None:
@@ -450,6 +478,7 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
     de-identified is built without ``patient_characteristics`` (age and sex would stay in the content
     tree, which the PS3.15 header actions do not reach).
     """
+    evidence = [_identified(e, report.header) for e in evidence]
     evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     patient = echo.patient_characteristics(report.header) if patient_characteristics else None
     volumes = volume_refs(report, evidence)

@@ -39,14 +39,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_study(out: Path) -> Any:
-    """Write the DICOM loops into ``out/loops`` and the truth into ``out/demo-truth.json``; list them."""
+    """Write the DICOM loops and the 4D volume into ``out/loops`` and the truth into ``out/demo-truth.json``;
+    list them."""
     from demo.phantom import write_demo_study
 
     study = write_demo_study(out / "loops")
     truth_path = out / "demo-truth.json"
     truth_path.write_text(json.dumps(study.truth, indent=2) + "\n", encoding="utf-8")
     print(f"Demo study (patient MitraPlan^Demo) written to {out}:")
-    for key, path in study.files.items():
+    for key, path in {**study.files, **study.volumes}.items():
         print(f"  {key:<15} {path}")
     print(f"  {'truth':<15} {truth_path}")
     return study

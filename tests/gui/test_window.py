@@ -345,7 +345,10 @@ def test_a_case_file_opens_with_its_images(qtbot: Any, window: Any, demo_study: 
     wait_loaded(qtbot, window)
     assert window.case is not None and window.case.path == case_path
     case_uids = {str(i["sop_instance_uid"]) for i in window.case.images}
-    assert {str(i.sop_instance_uid) for i in window.browser.loop_infos()} == case_uids
+    volume_uid = demo_study.truth["volume_3d"]["sop_instance_uid"]
+    assert {str(i.sop_instance_uid) for i in window.browser.loop_infos()} == case_uids - {volume_uid}
+    assert [a.text() for a in window.volumes.menu.actions() if a.text().startswith("volume_3d.dcm")] == [
+        "volume_3d.dcm (72×64×48, 4 time points)"]  # the case's volume: listed for the viewer, never played
 
 
 def test_a_folder_and_a_file_inside_it_index_each_loop_once(qtbot: Any, window: Any, demo_study: Any) -> None:

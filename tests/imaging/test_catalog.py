@@ -54,7 +54,9 @@ def test_find_by_sop_instance_uid(demo_study) -> None:
     (patient,) = index.patients
     assert patient.name == "MitraPlan^Demo"
     (study,) = patient.studies
-    assert [len(se.loops) for se in study.series] == [3, 2]  # loops, then the CW strips
+    assert [len(se.loops) for se in study.series] == [3, 2, 0]  # loops, then the CW strips, then the 3D series
+    assert [(se.number, [str(v.sop_instance_uid) for v in se.volumes]) for se in study.series][-1] == (
+        30, [demo_study.truth["volume_3d"]["sop_instance_uid"]])  # the volume, listed apart from loops
     uid = demo_study.truth["cw_mr"]["sop_instance_uid"]
     assert index.find(uid).path == demo_study.files["cw_mr"]
     assert index.find("1.2.3") is None

@@ -180,7 +180,7 @@ def test_send_the_report_then_find_and_get_it_back(node: DimseNode, study_files:
     back = service.retrieve(node, study_files.study_instance_uid, tmp_path, series["SR"].series_instance_uid)
     (sr_path,) = back.files
     got, original = pydicom.dcmread(sr_path), pydicom.dcmread(report_outputs.sr)
-    assert got.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR
+    assert got.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.34"  # Comprehensive 3D SR (the demo's 3D planimetry)
     assert (got.SOPInstanceUID, got.StudyInstanceUID) == (original.SOPInstanceUID, study_files.study_instance_uid)
     assert got.ContentSequence == original.ContentSequence
 

@@ -1,8 +1,11 @@
 """Decision support through a whole case: the demo study (synthetic TEE loops imitating a post-TEER
 double-orifice valve: two mitral inflow beats on one CW strip, an MR jet trace, leaflet and PISA
-marks). One mean gradient is selected and quoted everywhere, and every quoted value names its result."""
+marks; the 4D volume's two orifices traced en face). One mean gradient is selected and quoted
+everywhere, and every quoted value names its result."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -53,4 +56,10 @@ def test_the_stenosis_statement_matches_the_selected_grade(demo) -> None:
     case, results, assessment = demo
     mg = findings.selected(results, "mean_gradient", case.marks)
     assert mg is not None and mg.grades[0].label.startswith("significant MS")
-    assert assessment.stenosis.statement == "Significant iatrogenic MS (MVARC): mean gradient 6.6 mmHg"
+    # the demo volume's two orifices, traced en face fully open (demo/volume_phantom.py): lateral semi-axes
+    # 5.0 x 3.2 mm, medial 4.0 x 2.5 mm; π(5·3.2 + 4·2.5) mm² = 26π mm² = 0.8168 cm² → 0.82, < 1.5 (MVARC)
+    mva = findings.selected(results, "mva_planimetry", case.marks)
+    assert mva is not None and mva.value == pytest.approx(0.26 * math.pi, rel=1e-9)
+    assert assessment.stenosis.statement == ("Significant iatrogenic MS (MVARC): mean gradient 6.6 mmHg;"
+                                             " planimetered MVA 0.82 cm²")
+    assert assessment.stenosis.missing == ()

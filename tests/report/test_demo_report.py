@@ -40,7 +40,7 @@ def test_demo_report_lists_devices_jet_and_leaflets(demo_report) -> None:
     assert {s.segment for s in report.leaflets.segments} == {"P1", "P3"}
     assert report.header.patient_name == "MitraPlan^Demo"
     assert set(sources.headers) == {i.sop_instance_uid for i in report.images}
-    assert len(report.key_images) == 5 and report.errors == ()
+    assert len(report.key_images) == 6 and report.errors == ()  # five 2D frames and the en-face MPR
     assert Path(report.images[0].path).is_file()
 
 
@@ -52,6 +52,6 @@ def test_demo_export_is_dicom_clean(demo_report, tmp_path: Path) -> None:
 
     report, sources = demo_report
     result = export_report(report, sources, tmp_path / "out")
-    assert len(result.key_images_dicom) == 5 and result.warnings == []
+    assert len(result.key_images_dicom) == 6 and result.warnings == []
     for path in [result.sr, *result.key_images_dicom]:
         assert dciodvfy_errors(path) == [], path

@@ -7,12 +7,15 @@ one report). Hand arithmetic (the beat's vertices, trapezoid of v² per segment,
 beat 1 MG = 4 · 0.573146 / 0.35 = 6.55024 mmHg; beat 2 ×1.1 in velocity is ×1.21 in gradient, 7.92579;
 mean 7.23801 → 7.2 mmHg, SD |7.92579 − 6.55024| / √2 = 0.97266 → 1.0. MVA by PHT 220 / 150 ms = 1.47 cm²
 (PHT is a time, unchanged by the scale); PISA flow 2π · 0.45² · 38.5 = 48.985 → 49.0 mL/s; EROA
-48.985 / 500 = 0.098 → 0.10 cm². Heart rate: beats one R-R (0.8333 s) apart → 72 bpm.
+48.985 / 500 = 0.098 → 0.10 cm². Heart rate: beats one R-R (0.8333 s) apart → 72 bpm. MVA by 3D MPR
+planimetry: the demo volume's two orifices traced en face fully open (demo/volume_phantom.py ellipses, semi-axes
+5.0 × 3.2 mm and 4.0 × 2.5 mm), π(16 + 10) mm² = 81.681 mm² → 0.82 cm², the case's one planimetered MVA.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -31,6 +34,8 @@ MG_BEAT1 = 4 * 0.573146 / 0.35
 MEAN_GRADIENT = "20256-4"
 MEAN_VALUE_CHOSEN, MEASURED = "121412", "258104002"  # DCM Selection Status; SCT Derivation "Measured"
 ORIFICE_AREA, PHT_METHOD, PISA_METHOD, PEAK_FLOW_RATE = "399367004", "125210", "125216", "34141-2"
+PLANIMETRY_METHOD = "125220"
+MVA_3D = f"{math.pi * (5.0 * 3.2 + 4.0 * 2.5) / 100:.2f}"  # cm²
 
 CASES = {  # beat-2 scale -> (average shown, SD shown, per-beat shown)
     1.0: ("6.6 mmHg", "0.0", ["6.6 mmHg", "6.6 mmHg"]),
@@ -103,20 +108,26 @@ def test_one_mva_pisa_flow_and_eroa_everywhere(outputs: dict[str, Any]) -> None:
     shown = {m["quantity"]: {x["shown"] for x in document["measurements"] if x["quantity"] == m["quantity"]}
              for m in document["measurements"]}
     assert shown["mva_pht"] == {"1.47 cm²"} and shown["pisa_flow"] == {"49.0 mL/s"} and shown["eroa_pisa"] == {"0.10 cm²"}
-    assert document["measurements"][[m["id"] for m in document["measurements"]].index(
-        document["selected"]["mva_pht"])]["shown"] == "1.47 cm²"
+    assert shown["mva_planimetry"] == {f"{MVA_3D} cm²"}
+    by_id = {m["id"]: m for m in document["measurements"]}
+    assert by_id[document["selected"]["mva_pht"]]["shown"] == "1.47 cm²"
+    assert by_id[document["selected"]["mva_planimetry"]]["method"].startswith("3D MPR planimetry")
     stenosis = [cells[1] for section, cells in rows if section.startswith("4.") and "MVA" in cells[0]]
     warnings = document["assessment"]["stenosis"]["warnings"]
-    assert stenosis == ["1.47 cm² (mean of 2 beats; HR 72 bpm)"]  # 220 / the mean PHT of the two beats
+    assert stenosis == [f"{MVA_3D} cm²", "1.47 cm² (mean of 2 beats; HR 72 bpm)"]  # 220 / the mean PHT of 2 beats
     assert all(_numbers(w, "cm²") == ["1.47", "1.5"] for w in warnings if "MVA" in w)
+    summary = [cells[1] for section, cells in rows if section == "Summary" and "MVA" in cells[0]]
+    assert summary == [f"{MVA_3D} cm²"]
     table = {cells[1] for section, cells in rows if section.startswith("5.") and ("MVA" in cells[0] or "PISA:" in cells[0])}
-    assert table == {"1.47 cm²", "1.47 cm² mean of 2 beats; HR 72 bpm", "49.0 mL/s", "0.10 cm²", "15 mL"}
+    assert table == {f"{MVA_3D} cm²", "1.47 cm²", "1.47 cm² mean of 2 beats; HR 72 bpm", "49.0 mL/s", "0.10 cm²", "15 mL"}
     jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
     assert jets[0][4] == "0.10 cm²"
     mva = {number_text("mva_pht", v) for code, v, codes in nums if code == ORIFICE_AREA and PHT_METHOD in codes}
+    planimetry = {number_text("mva_planimetry", v) for code, v, codes in nums
+                  if code == ORIFICE_AREA and PLANIMETRY_METHOD in codes}
     eroa = {number_text("eroa_pisa", v) for code, v, codes in nums if code == ORIFICE_AREA and PISA_METHOD in codes}
     flow = {number_text("pisa_flow", v) for code, v, _ in nums if code == PEAK_FLOW_RATE}
-    assert (mva, eroa, flow) == ({"1.47"}, {"0.10"}, {"49.0"})
+    assert (mva, planimetry, eroa, flow) == ({"1.47"}, {MVA_3D}, {"0.10"}, {"49.0"})
 
 
 def test_every_finding_that_quotes_a_value_names_it(outputs: dict[str, Any]) -> None:

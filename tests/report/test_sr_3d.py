@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from pydicom.dataset import Dataset
 
 from demo.volume_phantom import write_cartesian_volume, write_enhanced_volume
 from gui.main import main
-from report.sr import build_sr, evidence_for
+from report.sr import build_sr, derived_series_uid, evidence_for
 
 from .conftest import sample_report, sources_of
 from .test_outputs import dciodvfy_errors
@@ -199,8 +200,20 @@ def test_a_volume_without_frame_of_reference_gets_a_comment_and_no_scoord3d(case
     images = [i for i in items if i.ValueType == "IMAGE"]
     assert images and all(i.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == uid
                           and "ReferencedFrameNumber" not in i.ReferencedSOPSequence[0] for i in images)
-    # the export's own empty Series Instance UID (as real QLAB exports) is the one thing dciodvfy names
-    assert all("<SeriesInstanceUID>" in e for e in dciodvfy_errors(out))
+    assert dciodvfy_errors(out) == []  # the export's empty Study/Series UIDs (as real QLAB exports) are filled
+    series = [(str(st.StudyInstanceUID), str(se.SeriesInstanceUID))
+              for st in ds.CurrentRequestedProcedureEvidenceSequence for se in st.ReferencedSeriesSequence]
+    assert series == [(report.header.study_instance_uid, derived_series_uid(uid))]  # the case's study
+    assert derived_series_uid(uid) == derived_series_uid(uid) != derived_series_uid(uid + ".1")  # a function of it
+    assert re.fullmatch(r"[0-9]+(\.[0-9]+)+", derived_series_uid(uid)) and len(derived_series_uid(uid)) <= 64
+    assert header.SeriesInstanceUID == "" and header.SOPClassUID == "1.2.840.113543.6.6.1.3.10002"  # untouched
+    # not first among the evidence (the first carries the report's study): filled the same way
+    second = tmp_path / "second.dcm"
+    build_sr(report, [case3d["header"], header]).save_as(second, enforce_file_format=True)
+    assert dciodvfy_errors(second) == []
+    series = {str(se.SeriesInstanceUID) for st in pydicom.dcmread(second).CurrentRequestedProcedureEvidenceSequence
+              for se in st.ReferencedSeriesSequence}
+    assert derived_series_uid(uid) in series
 
 
 def test_an_sr_without_3d_marks_stays_a_comprehensive_sr(study: dict, tmp_path: Path) -> None:

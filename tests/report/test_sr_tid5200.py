@@ -17,6 +17,7 @@ from pathlib import Path
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from measurements.compute import make_result, measure_all
 from measurements.concepts import PRIVATE_SCHEME, QUANTITIES
@@ -66,7 +67,9 @@ def _num(item: Dataset, inherited: dict, path: tuple) -> Num:
                                else float(child.MeasuredValueSequence[0].NumericValue))
         elif rel == "INFERRED FROM" and vt == "IMAGE":
             ref = child.ReferencedSOPSequence[0]
-            num.frames.append((str(ref.ReferencedSOPInstanceUID), int(ref.get("ReferencedFrameNumber", 1))))
+            frames = ref.get("ReferencedFrameNumber", 1)  # a volume's time point: the frames of its slices
+            for frame in (frames if isinstance(frames, MultiValue) else [frames]):
+                num.frames.append((str(ref.ReferencedSOPInstanceUID), int(frame)))
         elif rel == "INFERRED FROM" and vt == "SCOORD":
             num.scoords.append([float(v) for v in child.GraphicData])
     return num
@@ -121,7 +124,7 @@ def test_root_is_tid_5200_with_its_template_identifier(demo) -> None:
     assert ds.ConceptNameCodeSequence[0].CodeMeaning == "Adult Echocardiography Procedure Report"
     (template,) = ds.ContentTemplateSequence
     assert (template.MappingResource, template.TemplateIdentifier) == ("DCMR", "5200")
-    assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33"  # Comprehensive SR (no 3D coordinates)
+    assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.34"  # Comprehensive 3D SR: the demo's 3D planimetry
     kinds = [(c.RelationshipType, _code(c.ConceptNameCodeSequence)) for c in ds.ContentSequence]
     assert ("HAS OBS CONTEXT", ("121005", "DCM")) in kinds  # TID 1001: Observer Type
     assert ("CONTAINS", ("121118", "DCM")) in kinds  # TID 5201 Patient Characteristics
@@ -177,6 +180,7 @@ def test_every_quantity_reads_back_as_report_json_prints_it(demo) -> None:
 
     expected = []
     purpose = {mk["id"]: mk.get("purpose") for mk in document["marks"]}
+    in_3d = {mk["id"] for mk in document["marks"] if mk.get("points3d")}
     for m in document["measurements"]:
         q = QUANTITIES[m["quantity"]]
         if q.sr is None:
@@ -186,10 +190,12 @@ def test_every_quantity_reads_back_as_report_json_prints_it(demo) -> None:
         flow = None if c.flow is None else (c.flow.value, c.flow.scheme)
         if flow is not None and {purpose.get(i) for i in m["source"]} == {"mr_jet"}:
             flow = ("397417004", "SCT")  # an MR jet trace's velocities are regurgitant flow
+        mode = None if c.mode is None else (c.mode.value, c.mode.scheme)
+        if mode is not None and m["source"] and set(m["source"]) <= in_3d:
+            mode = ("426865009", "SCT")  # measured on an MPR of the volume: 3D mode (CID 12224)
         expected.append(((c.name.value, c.name.scheme), round(shown, 6), (q.ucum.value, "UCUM"),
                          None if c.method is None else (c.method.value, c.method.scheme),
-                         flow, _expected_site(q.name),
-                         None if c.mode is None else (c.mode.value, c.mode.scheme)))
+                         flow, _expected_site(q.name), mode))
     assert len(expected) >= 20
     assert Counter(key_of_num(n) for n in nums if n.path[1:2] == (("121070", "DCM"),)) == Counter(expected)
 

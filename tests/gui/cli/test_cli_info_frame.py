@@ -54,6 +54,11 @@ def test_info_on_the_demo_folder(demo_study, capsys: pytest.CaptureFixture[str])
     assert strip["frame_time_ms"] is None and strip["fps"] is None  # a still
     commissural = by_uid[demo_study.truth["me_commissural"]["sop_instance_uid"]]
     assert commissural["frames"] == 60 and commissural["fps"] == pytest.approx(40.0)
+    # the demo's 4D volume (demo/volume_phantom.py defaults): 72 columns, 64 rows, 48 slices, 0.6/0.5/0.8 mm, 4 × 40 ms
+    (volume,) = data["volumes"]
+    assert volume["sop_instance_uid"] == demo_study.truth["volume_3d"]["sop_instance_uid"] not in by_uid
+    assert (volume["format"], volume["dimensions"], volume["timepoints"]) == ("enhanced_us_volume", [72, 64, 48], 4)
+    assert volume["spacing_mm"] == pytest.approx([0.6, 0.5, 0.8]) and volume["frame_time_ms"] == pytest.approx(40.0)
 
 
 def test_info_exits_3_when_nothing_is_readable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
