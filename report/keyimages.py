@@ -133,7 +133,7 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed:
     font = QFont("DejaVu Sans")
     font.setPixelSize(max(7, int(6.5 * width)))
     painter.setFont(font)
-    text = f"{mark.id}: {caption}"
+    text = caption or "unlabelled mark"  # what it measures, never an internal id (the heart team reads it)
     anchor = max(pts, key=lambda q: q.x())
     box = painter.fontMetrics().boundingRect(text)
     rect = QRectF(anchor.x() + 2 * width, anchor.y() - box.height(), box.width() + 4 * width, box.height() + width)

@@ -227,7 +227,7 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     notes = averaging(r, m)
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
-    method = "beat average" if m.beats is not None else esc(m.method) or esc(m.quantity)
+    method = "beat average" if m.beats is not None else esc(m.method) or "—"
     return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from imaging.text import isolate
+from measurements.compute import METHOD_3D_PLANIMETRY
 from measurements.concepts import value_text
 from planning.assessment import Finding, OptionAssessment
 from report.html_text import STATUS_MARK, esc, fmt_date, fmt_name, mm, prior_text, signoff_text, unbroken, value_html
@@ -152,6 +153,8 @@ def _headline_rows(r: Report) -> list[tuple[str, str]]:
         rows.append(("Peak gradient", unbroken(peak.text)))
     for quantity, label in MVA_ROWS:
         m = r.selected(quantity)
+        if m is not None and m.method.startswith(METHOD_3D_PLANIMETRY):
+            label = "MVA, 3D planimetry"  # the reference after TEER (docs/clinical-criteria.md §8.4)
         if m is not None or quantity == "mva_planimetry":
             rows.append((label, "not measured" if m is None else f"<b>{unbroken(m.text)}</b>"))
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",

@@ -106,7 +106,7 @@ def test_summary_pdf_is_page_one_alone_and_fits_a4_and_letter(exported: Exported
     assert footer.sub("", page_text(summary)) == footer.sub("", exported.page1)  # the same page
     model = exported.report
     pictures = {p.stem.removeprefix("key-"): QImage(str(p)) for p in exported.result.key_images_png}
-    assert len(pictures) == 5
+    assert len(pictures) == 6  # five 2D key images and the en-face MPR of the demo volume
     for paper in ("A4", "Letter"):
         fit = summary_fit(model, PageSpec(paper), pictures)
         assert fit is not None and fit.points >= 10.0, (paper, fit)  # whole on one page, in type a room can read
@@ -148,8 +148,9 @@ def test_each_headline_number_once_equal_to_the_detail_table_and_json(exported: 
         assert number in exported.rest, number
     # no other gradient or area on the page: each mmHg / cm² number is a headline value or a printed cut-off
     assert set(re.findall(r"(\d+(?:\.\d+)?) mmHg", page1)) <= {"6.6", "13.0", "5"}
-    assert set(re.findall(r"(\d+(?:\.\d+)?) cm²", page1)) <= {"1.47", "0.10"}
-    assert "MVA, planimetry not measured" in page1  # named even when not measured (the method after TEER)
+    # 0.82: the 3D planimetry, π·(5.0·3.2 + 4.0·2.5) mm² = 81.7 mm²; 1.5: the MVARC cut-off its finding prints
+    assert set(re.findall(r"(\d+(?:\.\d+)?) cm²", page1)) <= {"1.47", "0.10", "0.82", "1.5"}
+    assert page1.count("MVA, 3D planimetry 0.82 cm²") == 1  # named by its method, the reference after TEER
 
 
 def test_patient_and_dates_are_the_images_patient_and_the_prior(exported: Exported) -> None:
