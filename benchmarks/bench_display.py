@@ -7,6 +7,9 @@
   time with the real clock (target 0 on an idle machine).
 - ``display_rss_growth_mb_40_loops``: resident memory added by opening 40 loops one after the
   other in a viewport and showing every frame; bounded by the frame cache budget.
+- ``display_fit_vs_one_to_one``: (median over paired rounds) ms per frame to set and paint a decoded
+  800x600 frame in the default fit view over the same at 1:1, in an 800x600 view; also in a
+  2x2-sized (400x300) and an enlarged (1200x900) view. Target <= 1.3.
 - ``cache_2x2_second_pass_hit_rate``: the frame cache's hits on the second pass of four 150-frame
   1024x768 RGB loops played together in 2x2 (1.4 GB of frames, 1 GiB budget), against plain LRU
   (the reference, same run: 0) and the best any policy can do (budget / frames: 0.76).
@@ -167,6 +170,43 @@ def _throughput(path: Path) -> tuple[float, float, float]:
     return statistics.median(base), statistics.median(cine), statistics.median(c / b for b, c in zip(base, cine, strict=False))
 
 
+def _paint_ms(viewport: object, frames: list[object]) -> float:
+    """ms per frame to set each decoded frame and paint the view synchronously."""
+    item = viewport.image_item  # type: ignore[attr-defined]
+    surface = viewport.graphics.viewport()  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    for frame in frames:
+        item.setImage(frame, autoLevels=False)
+        surface.repaint()
+    return (time.perf_counter() - start) * 1000 / len(frames)
+
+
+def _fit_vs_one_to_one(path: Path, view: tuple[int, int]) -> tuple[float, float, float]:
+    """(fit ms, 1:1 ms, median paired ratio) per frame in a ``view``-sized viewport, frames already decoded."""
+    from gui.viewer.viewport import Viewport
+    from imaging.cache import FrameCache
+    from imaging.loop import Loop
+
+    viewport = Viewport()
+    viewport.resize(view[0] + 2 * VIEWPORT_BORDER, view[1] + 2 * VIEWPORT_BORDER)
+    viewport.show()
+    loop = Loop.open(path, cache=FrameCache())
+    frames: list[object] = [loop.frame(k) for k in range(loop.n_frames)]
+    viewport.set_loop(loop)
+    _spin_until(lambda: viewport.displayed_index == 0)
+    fits, ones = [], []
+    for _ in range(THROUGHPUT_ROUNDS):
+        viewport.one_to_one()
+        _spin_until(lambda: False, 0.05)
+        ones.append(_paint_ms(viewport, frames))
+        viewport.fit()
+        _spin_until(lambda: False, 0.05)
+        fits.append(_paint_ms(viewport, frames))
+    viewport.set_loop(None)
+    viewport.close()
+    return statistics.median(fits), statistics.median(ones), statistics.median(f / o for f, o in zip(fits, ones, strict=True))
+
+
 def _write_60fps_loop(source: Path, target: Path) -> Path:
     """The demo loop re-timed to 16.667 ms per frame (60 fps)."""
     import pydicom
@@ -297,6 +337,11 @@ def run() -> None:
         print(f"display_baseline_fps: {baseline:.1f}")
         print(f"display_cine_fps: {cine:.1f}")
         print(f"display_ratio: {ratio:.2f}")
+        for name, view in (("", (800, 600)), ("_2x2", (400, 300)), ("_enlarged", (1200, 900))):
+            fit, one, fit_ratio = _fit_vs_one_to_one(loop_path, view)
+            print(f"display_fit_ms_per_frame{name}: {fit:.2f} ({view[0]}x{view[1]} view)")
+            print(f"display_one_to_one_ms_per_frame{name}: {one:.2f}")
+            print(f"display_fit_vs_one_to_one{name}: {fit_ratio:.2f} (target <= 1.3)")
         dropped, shown = _dropped_at_60fps(_write_60fps_loop(loop_path, Path(tmp) / "loop60.dcm"))
         print(f"display_dropped_frames_60fps_5s: {dropped}")
         print(f"display_shown_frames_60fps_5s: {shown}")
