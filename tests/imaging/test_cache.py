@@ -41,6 +41,23 @@ def test_a_loop_longer_than_the_budget_keeps_its_first_frames_and_hits_them_ever
     assert _play(cache, [("a", k) for k in range(4)]) == [True, True, True, False]
 
 
+def test_a_loop_at_its_share_cycles_only_its_probation_frames() -> None:
+    cache = FrameCache(budget_bytes=1200, probation_frames=2)  # 12 frames; probation min(2, 12 // 4) = 2
+    loop = [("a", k) for k in range(16)]
+    _play(cache, loop)  # 0-11 kept; 12 and 13 each take the oldest kept (0, 1); 14, 15 replace 12, 13
+    assert [k for k in range(16) if ("a", k) in cache] == [*range(2, 12), 14, 15]
+    # second pass: 0, 1 replace 14, 15; 2-11 hit; 12-15 replace each other in the probation set
+    assert _play(cache, loop) == [False] * 2 + [True] * 10 + [False] * 4
+
+
+def test_frames_decoded_ahead_are_still_cached_when_shown() -> None:
+    cache = FrameCache(budget_bytes=1200, probation_frames=2)
+    _play(cache, [("a", k) for k in range(12)])  # at its share
+    cache.put(("a", 12), _frame(100))  # the viewer prefetches the next two frames...
+    cache.put(("a", 13), _frame(100))
+    assert _play(cache, [("a", 12), ("a", 13)]) == [True, True]  # ...and they are hits when shown
+
+
 def test_loops_in_play_that_do_not_fit_each_keep_their_share() -> None:
     cache = FrameCache(budget_bytes=400)  # share 200 each: a0 b0 a1 b1 fill it, a2 b2 a3 b3 are not kept
     _play(cache, _interleaved("ab", 4))
