@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
@@ -43,9 +44,10 @@ def test_thumbnails_of_a_folder_reach_the_gui_thread_in_batches(qtbot: Any, tmp_
     assert all(browser.has_thumbnail(str(i.sop_instance_uid)) for i in catalog.loops())
 
 
-def test_a_scaled_frame_paints_the_same_pixels_as_qt_draws_the_rgb_frame(qtbot: Any) -> None:
+@pytest.mark.parametrize("channels", [3, 1])
+def test_a_scaled_frame_paints_the_same_pixels_as_qt_draws_the_frame(qtbot: Any, channels: int) -> None:
     rng = np.random.default_rng(3)
-    frame = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    frame = rng.integers(0, 256, (60, 80, 3) if channels == 3 else (60, 80), dtype=np.uint8)
     item = FrameItem()
     item.setImage(frame, autoLevels=False)
 
@@ -59,6 +61,7 @@ def test_a_scaled_frame_paints_the_same_pixels_as_qt_draws_the_rgb_frame(qtbot: 
         return target
 
     ours = painted(item.paint)
-    plain = QImage(frame.data, 80, 60, 240, QImage.Format.Format_RGB888)
+    kind = QImage.Format.Format_RGB888 if channels == 3 else QImage.Format.Format_Grayscale8
+    plain = QImage(frame.data, 80, 60, 80 * channels, kind)
     reference = painted(lambda p: p.drawImage(QRectF(0, 0, 80, 60), plain))
     assert ours == reference
