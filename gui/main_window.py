@@ -388,6 +388,7 @@ class MainWindow(QMainWindow):
         self.transport.speedRequested.connect(self.set_speed)
         self.transport.syncRequested.connect(self.set_sync_mode)
         self.browser.loopActivated.connect(lambda info: self.open_loop(info))
+        self.browser.volumeActivated.connect(lambda info: self.volumes.open(info.path))
         self.tasks.changed.connect(self._on_tasks_changed)
         self.tasks.progress.connect(self._on_task_progress)
 
@@ -482,13 +483,13 @@ class MainWindow(QMainWindow):
         volumes = list(catalog.volumes())
         self.volumes.offer(volumes)
         loops = list(catalog.loops())
-        if not loops:
-            if volumes:
-                self.volumes.open(volumes[0].path)
-            else:
-                self.notices.error("No loops found in what was opened")
+        if not loops and not volumes:
+            self.notices.error("No loops found in what was opened")
             return
-        self.volumes.announce(volumes)
+        if loops:
+            self.volumes.announce(volumes)
+        else:  # a study of volumes only: the first opens in the viewer, the browser lists them all
+            self.volumes.open(volumes[0].path)
         self.close_study()
         self.catalog = catalog
         self.browser.show_catalog(catalog)

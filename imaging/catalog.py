@@ -1,7 +1,9 @@
 """Files, folders and DICOMDIRs become patients -> studies -> series -> loops, from headers only.
 
-No pixel data is read: each file's header is parsed up to Pixel Data. Files that are not DICOM
-images are skipped with a warning that names them, so one bad file never stops an index.
+No pixel data is read: each file's header is parsed up to Pixel Data, and where Pixel Data starts
+is kept (``StudyCatalog.layouts``) so thumbnails need no second header parse. Files that are not
+DICOM images are skipped with a warning that names them, so one bad file never stops an index.
+Loops and volumes are both found by SOP Instance UID (``find``, ``find_volume``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from pathlib import Path
 
 from pydicom import dcmread
 
+from imaging.decode import FrameLayout
 from imaging.errors import InputError
-from imaging.loop import LoopInfo, read_info
+from imaging.geometry import check_file_holds, read_geometry
+from imaging.loop import LoopInfo
+from imaging.reader import read_header_extent, require_image
 from imaging.volume import VolumeInfo, is_volume_sop_class, read_volume_info
 
 DICOMDIR_NAME = "DICOMDIR"
@@ -58,6 +63,8 @@ class StudyCatalog:
 
     patients: list[Patient] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    #: SOP Instance UID -> where each loop's Pixel Data starts and how it is encoded (for thumbnails)
+    layouts: dict[str, FrameLayout] = field(default_factory=dict)
 
     def loops(self) -> list[LoopInfo]:
         return [loop for p in self.patients for st in p.studies for se in st.series for loop in se.loops]
@@ -66,7 +73,20 @@ class StudyCatalog:
         return [v for p in self.patients for st in p.studies for se in st.series for v in se.volumes]
 
     def find(self, sop_instance_uid: str) -> LoopInfo | None:
+        """The header of the image (loop or volume) with this SOP Instance UID: its ``path`` is the file.
+
+        Volumes are found too, as 3D marks reference their volume by SOP Instance UID.
+        """
+        loop = self.find_loop(sop_instance_uid)
+        volume = self.find_volume(sop_instance_uid) if loop is None else None
+        return volume.header if volume is not None else loop
+
+    def find_loop(self, sop_instance_uid: str) -> LoopInfo | None:
+        """The loop (never a volume) with this SOP Instance UID."""
         return next((loop for loop in self.loops() if loop.sop_instance_uid == sop_instance_uid), None)
+
+    def find_volume(self, sop_instance_uid: str) -> VolumeInfo | None:
+        return next((v for v in self.volumes() if v.sop_instance_uid == sop_instance_uid), None)
 
 
 def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], None] | None = None,
@@ -79,13 +99,14 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
     files = list(_expand(paths, warnings))
     loops: list[LoopInfo] = []
     volumes: list[VolumeInfo] = []
+    layouts: dict[str, FrameLayout] = {}
     seen: dict[str, Path] = {}
     for done, path in enumerate(files, start=1):
         if cancel is not None and cancel.is_set():
             warnings.append(("", f"indexing cancelled after {done - 1} of {len(files)} files"))
             break
         try:
-            info = read_info(path)
+            info, layout = _read(path)
             volume = read_volume_info(path) if is_volume_sop_class(info.sop_class_uid) else None
         except InputError as exc:
             warnings.append((str(path), _message(exc)))
@@ -101,9 +122,19 @@ def catalog_paths(paths: Iterable[Path | str], progress: Callable[[int, int], No
                     volumes.append(volume)
                 else:
                     loops.append(info)
+                    layouts[info.sop_instance_uid] = layout
         if progress is not None:
             progress(done, len(files))
-    return StudyCatalog(patients=_group(loops, volumes), warnings=warnings)
+    return StudyCatalog(patients=_group(loops, volumes), warnings=warnings, layouts=layouts)
+
+
+def _read(path: Path) -> tuple[LoopInfo, FrameLayout]:
+    """``imaging.loop.read_info``, also keeping where the header ends (the Pixel Data element)."""
+    header, bytes_after_header = read_header_extent(path)
+    require_image(header, path)
+    check_file_holds(read_geometry(header, path), bytes_after_header, path)
+    size = path.stat().st_size
+    return LoopInfo.from_dataset(header, path), FrameLayout.from_header(header, path, size, size - bytes_after_header)
 
 
 def _message(exc: InputError) -> str:

@@ -9,6 +9,10 @@
 * JPEG XL (.4.110/.111/.112): imagecodecs' libjxl, MitraPlan's own handler (imaging/jpegxl.py).
 * Native (uncompressed) data: pydicom on that frame's bytes only.
 
+Thumbnails (``reduced_first_frame``) skip the header: the index records where Pixel Data starts
+(``FrameLayout``), and frame 1 is read there and decoded at a reduced size (JPEG: libjpeg's DCT
+scaling, 1/2 to 1/8) or, uncompressed, decimated; other encodings go through ``FrameDecoder``.
+
 Output: ``uint8`` arrays, ``(rows, cols, 3)`` RGB or ``(rows, cols)`` grey; palette colour through
 its LUT (16-bit LUTs scaled >> 8), MONOCHROME1 inverted. Frames are cut from the file by their own
 offsets, so a truncated file or a damaged frame only loses those frames.
@@ -21,8 +25,9 @@ import struct
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simplejpeg
@@ -394,3 +399,106 @@ def _to_uint8(arr: np.ndarray, bits_stored: int) -> np.ndarray:
     shifted: np.ndarray = arr >> shift
     return shifted.clip(0, 255).astype(np.uint8)
 
+
+
+# --- thumbnails from the index's header facts ------------------------------------------------
+
+_UNDEFINED = 0xFFFFFFFF
+_NATIVE_PIXEL_VRS = (b"OB", b"OW", b"UN")
+_THUMBNAIL_NATIVE = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """Where one file's Pixel Data starts and how its frames are encoded (recorded by the index)."""
+
+    path: Path
+    file_size: int
+    pixel_offset: int  # of the Pixel Data element's tag
+    transfer_syntax: str
+    photometric: str
+    rows: int
+    columns: int
+    samples: int
+    bits_allocated: int
+    planar_configuration: int
+
+    @classmethod
+    def from_header(cls, header: Dataset, path: Path, file_size: int, pixel_offset: int) -> FrameLayout:
+        return cls(path, file_size, pixel_offset, str(transfer_syntax(header) or ""),
+                   str(getattr(header, "PhotometricInterpretation", "") or "").strip(),
+                   int(header.Rows), int(header.Columns), int(getattr(header, "SamplesPerPixel", 1) or 1),
+                   int(getattr(header, "BitsAllocated", 8) or 8), int(getattr(header, "PlanarConfiguration", 0) or 0))
+
+
+def reduced_first_frame(layout: FrameLayout, min_width: int, min_height: int) -> np.ndarray | None:
+    """Frame 1 at least ``min_width`` x ``min_height`` (when the image is), read without parsing the header.
+
+    JPEG baseline decodes at the smallest DCT scale that is large enough; 8-bit uncompressed grey or
+    RGB is decimated. None when this file needs the full decoder (other encodings, a frame split over
+    fragments, a file changed since it was indexed).
+    """
+    with open(layout.path, "rb") as fp:
+        if os.fstat(fp.fileno()).st_size != layout.file_size:
+            return None
+        fp.seek(layout.pixel_offset)
+        head = fp.read(12)
+        if len(head) < 12 or struct.unpack_from("<HH", head) != (0x7FE0, 0x0010):
+            return None
+        explicit = layout.transfer_syntax != ImplicitVRLittleEndian and head[4:6] in _NATIVE_PIXEL_VRS
+        (length,) = struct.unpack_from("<L", head, 8 if explicit else 4)
+        fp.seek(layout.pixel_offset + (12 if explicit else 8))
+        if layout.transfer_syntax == JPEGBaseline8Bit and length == _UNDEFINED:
+            return _reduced_jpeg(_first_fragment(fp), layout, min_width, min_height)
+        if layout.transfer_syntax in _THUMBNAIL_NATIVE and length != _UNDEFINED:
+            return _decimated_native(fp, layout, min_width, min_height)
+    return None
+
+
+def _first_fragment(fp: Any) -> bytes | None:
+    """The first fragment after the Basic Offset Table, if it is a whole JPEG codestream."""
+    item = fp.read(8)
+    if len(item) < 8 or struct.unpack_from("<HH", item) != (0xFFFE, 0xE000):
+        return None
+    fp.seek(struct.unpack_from("<L", item, 4)[0], os.SEEK_CUR)
+    item = fp.read(8)
+    if len(item) < 8 or struct.unpack_from("<HH", item) != (0xFFFE, 0xE000):
+        return None
+    data: bytes = fp.read(struct.unpack_from("<L", item, 4)[0])
+    whole = data[:2] == b"\xff\xd8" and data.rstrip(b"\0")[-2:] == b"\xff\xd9"
+    return data if whole else None
+
+
+def _reduced_jpeg(data: bytes | None, layout: FrameLayout, min_width: int, min_height: int) -> np.ndarray | None:
+    if data is None or layout.bits_allocated != 8 or layout.samples not in (1, 3):
+        return None
+    mode = jpeg_colour_mode(data, layout.photometric, layout.samples)
+    if mode not in ("RGB", "GRAY"):
+        return None
+    arr: np.ndarray = simplejpeg.decode_jpeg(data, colorspace=mode, min_width=min(min_width, layout.columns),
+                                             min_height=min(min_height, layout.rows))
+    if mode == "GRAY":
+        arr = arr[..., 0]
+        return 255 - arr if layout.photometric == "MONOCHROME1" else arr
+    return arr
+
+
+def _decimated_native(fp: Any, layout: FrameLayout, min_width: int, min_height: int) -> np.ndarray | None:
+    grey = layout.samples == 1 and layout.photometric in ("MONOCHROME1", "MONOCHROME2")
+    if layout.bits_allocated != 8 or not (grey or (layout.samples == 3 and layout.photometric == "RGB")):
+        return None
+    size = layout.rows * layout.columns * layout.samples
+    data = fp.read(size)
+    if len(data) < size:
+        return None
+    flat = np.frombuffer(data, np.uint8)
+    arr: np.ndarray
+    if grey:
+        arr = flat.reshape(layout.rows, layout.columns)
+    elif layout.planar_configuration == 1:
+        arr = flat.reshape(3, layout.rows, layout.columns).transpose(1, 2, 0)
+    else:
+        arr = flat.reshape(layout.rows, layout.columns, 3)
+    step = max(1, min(layout.columns // max(min_width, 1), layout.rows // max(min_height, 1)))
+    small = np.ascontiguousarray(arr[::step, ::step])
+    return 255 - small if layout.photometric == "MONOCHROME1" else small

@@ -1,13 +1,18 @@
-"""Study browser: patient / study / series / loop tree with a thumbnail per loop.
+"""Study browser: patient / study / series / loop and volume tree with a thumbnail per loop.
 
 The tree is built at once from the study catalog (header data only); thumbnails are decoded on a
-background task and filled in as they arrive, so a 60-loop study shows immediately. Double-click
-or Enter on a loop emits ``loopActivated(LoopInfo)``.
+background task and filled in as they arrive, so a 2,000-file folder shows at once. Each thumbnail
+starts where the index found the Pixel Data (no second header parse) and decodes frame 1 at a
+reduced size; they reach the GUI thread in batches, at most ``THUMBNAIL_BATCH_S`` apart.
+Double-click or Enter on a loop emits ``loopActivated(LoopInfo)``, on a 3D volume
+``volumeActivated(VolumeInfo)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,23 +24,54 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from gui.tasks import TaskRunner
 from gui.viewer.viewport import loop_name as loop_label
 from imaging.catalog import StudyCatalog
+from imaging.decode import reduced_first_frame
 from imaging.text import display_name
+from imaging.volume import VolumeInfo
 
 THUMB_WIDTH = 88
 THUMB_HEIGHT = 66
 INFO_ROLE = Qt.ItemDataRole.UserRole + 1
+VOLUME_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Least time between two batches of thumbnails sent to the GUI thread (8 per second).
+THUMBNAIL_BATCH_S = 0.125
 
 
-def thumbnail_image(frame: np.ndarray, width: int = THUMB_WIDTH) -> QImage:
-    """Small copy of a uint8 frame (RGB or mono) as a QImage, by plain subsampling (fast, no Qt)."""
-    step = max(1, int(np.ceil(frame.shape[1] / width)))
+def thumbnail_image(frame: np.ndarray, width: int = THUMB_WIDTH, height: int = THUMB_HEIGHT) -> QImage:
+    """A uint8 frame (RGB or mono) as a QImage fitting ``width`` x ``height``: subsampled to no less
+    than that (cheap on a full-size frame), then smoothly scaled by Qt."""
+    step = max(1, min(frame.shape[1] // width, frame.shape[0] // height))
     small = np.ascontiguousarray(frame[::step, ::step])
     h, w = small.shape[:2]
-    if small.ndim == 2:
-        image = QImage(small.data, w, h, small.strides[0], QImage.Format.Format_Grayscale8)
-    else:
-        image = QImage(small.data, w, h, small.strides[0], QImage.Format.Format_RGB888)
-    return image.copy()  # own the pixels: the numpy buffer dies with this frame
+    kind = QImage.Format.Format_Grayscale8 if small.ndim == 2 else QImage.Format.Format_RGB888
+    image = QImage(small.data, w, h, small.strides[0], kind)
+    # scaled() makes a new image that owns its pixels (the numpy buffer dies with this frame)
+    return image.scaled(width, height, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+def make_thumbnail(info: Any, catalog: StudyCatalog, open_loop: Callable[[Any], Any]) -> QImage:
+    """The thumbnail of one loop: a reduced decode where the index found its Pixel Data, else
+    frame 1 of the loop opened with ``open_loop`` (errors from there propagate)."""
+    layout = catalog.layouts.get(str(info.sop_instance_uid))
+    small = None
+    if layout is not None:
+        try:
+            small = reduced_first_frame(layout, THUMB_WIDTH, THUMB_HEIGHT)
+        except (OSError, ValueError):  # moved, changed or damaged since indexed: the full decoder says why
+            small = None
+    if small is None:
+        loop = open_loop(info)
+        try:
+            small = loop.frame(0)
+        finally:
+            loop.close()
+    return thumbnail_image(small)
+
+
+def volume_details(info: VolumeInfo) -> str:
+    """What a 3D volume is: its voxel grid and time points."""
+    columns, rows, slices = info.dimensions
+    frames = f"{info.timepoints} frame" + ("s" if info.timepoints != 1 else "")
+    return f"3D volume, {columns}×{rows}×{slices}, {frames}"
 
 
 def loop_details(info: Any) -> str:
@@ -59,8 +95,9 @@ class StudyBrowser(QTreeWidget):
     """The tree; ``show_catalog(catalog)`` fills it and starts the thumbnails."""
 
     loopActivated = Signal(object)    # LoopInfo
+    volumeActivated = Signal(object)  # VolumeInfo
     thumbnailsDone = Signal()
-    _thumbnail = Signal(str, QImage)  # sop uid, image (from the thumbnail task)
+    _thumbnails = Signal(object)      # [(sop uid, QImage)] from the thumbnail task
 
     def __init__(self, tasks: TaskRunner, open_loop: Callable[[Any], Any],
                  parent: QWidget | None = None) -> None:
@@ -82,8 +119,9 @@ class StudyBrowser(QTreeWidget):
             self.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.header().setStretchLastSection(False)
         self.itemActivated.connect(self._on_activated)
-        self._thumbnail.connect(self._set_thumbnail)
+        self._thumbnails.connect(self._set_thumbnails)
         self._placeholder = self._placeholder_icon()
+        self._volume_icon = self._cube_icon()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -99,6 +137,21 @@ class StudyBrowser(QTreeWidget):
     def _placeholder_icon() -> QIcon:
         pixmap = QPixmap(THUMB_WIDTH, THUMB_HEIGHT)
         pixmap.fill(QColor("#101215"))
+        return QIcon(pixmap)
+
+    @staticmethod
+    def _cube_icon() -> QIcon:
+        """A wire cube on the placeholder: this row is a 3D volume, not a loop."""
+        pixmap = QPixmap(THUMB_WIDTH, THUMB_HEIGHT)
+        pixmap.fill(QColor("#101215"))
+        painter = QPainter(pixmap)
+        painter.setPen(QColor("#4fc3f7"))
+        x, y, side, depth = 28, 22, 28, 10
+        painter.drawRect(x, y, side, side)
+        painter.drawRect(x + depth, y - depth, side, side)
+        for dx, dy in ((0, 0), (side, 0), (0, side), (side, side)):
+            painter.drawLine(x + dx, y + dy, x + depth + dx, y - depth + dy)
+        painter.end()
         return QIcon(pixmap)
 
     # --- filling -----------------------------------------------------------------------------
@@ -118,8 +171,10 @@ class StudyBrowser(QTreeWidget):
                     series_item = self._group(study_item, f"{series.modality} series {series.number or ''} · {description}")
                     for info in series.loops:
                         self._items[str(info.sop_instance_uid)] = self._loop_item(series_item, info)
+                    for volume in series.volumes:
+                        self._volume_item(series_item, volume)
         self.expandAll()
-        self.start_thumbnails(catalog.loops())
+        self.start_thumbnails(catalog.loops(), catalog)
 
     @staticmethod
     def _group(parent: Any, text: str) -> QTreeWidgetItem:
@@ -142,24 +197,33 @@ class StudyBrowser(QTreeWidget):
         item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
 
+    def _volume_item(self, parent: QTreeWidgetItem, info: VolumeInfo) -> QTreeWidgetItem:
+        """A volume's row: it opens in the volume viewer, never as a loop."""
+        details = volume_details(info)
+        item = QTreeWidgetItem(parent, [f"{info.path.name}\n{details}", str(info.timepoints), ""])
+        item.setData(0, VOLUME_ROLE, info)
+        item.setIcon(0, self._volume_icon)
+        item.setToolTip(0, f"{info.path}\n{details} (double-click: volume viewer)")
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
     # --- thumbnails --------------------------------------------------------------------------
-    def start_thumbnails(self, loops: Iterable[Any]) -> None:
+    def start_thumbnails(self, loops: Iterable[Any], catalog: StudyCatalog | None = None) -> None:
         loops = list(loops)
+        index = catalog if catalog is not None else StudyCatalog()
 
         def work(progress: Any, cancel: threading.Event) -> int:
+            batch: list[tuple[str, QImage]] = []
+            sent = time.monotonic()
             for done, info in enumerate(loops, 1):
                 if cancel.is_set():
                     break
-                try:
-                    loop = self._open_loop(info)
-                    try:
-                        frame = loop.frame(0)
-                    finally:
-                        loop.close()
-                except Exception:  # noqa: BLE001 - the loop itself reports its error when opened
-                    continue
-                self._thumbnail.emit(str(info.sop_instance_uid), thumbnail_image(frame))
-                progress(done, len(loops), "thumbnails")
+                with contextlib.suppress(Exception):  # the loop itself reports its error when opened
+                    batch.append((str(info.sop_instance_uid), make_thumbnail(info, index, self._open_loop)))
+                if time.monotonic() - sent >= THUMBNAIL_BATCH_S or done == len(loops):
+                    self._thumbnails.emit(batch)
+                    progress(done, len(loops), "thumbnails")
+                    batch, sent = [], time.monotonic()
             return len(loops)
 
         self._thumb_task = self._tasks.start("Thumbnails", work, on_done=lambda _n: self.thumbnailsDone.emit())
@@ -169,10 +233,11 @@ class StudyBrowser(QTreeWidget):
             self._thumb_task.cancel.set()
             self._thumb_task = None
 
-    def _set_thumbnail(self, sop_uid: str, image: QImage) -> None:
-        item = self._items.get(sop_uid)
-        if item is not None:
-            item.setIcon(0, QIcon(QPixmap.fromImage(image)))
+    def _set_thumbnails(self, batch: list[tuple[str, QImage]]) -> None:
+        for sop_uid, image in batch:
+            item = self._items.get(sop_uid)
+            if item is not None:
+                item.setIcon(0, QIcon(QPixmap.fromImage(image)))
 
     def has_thumbnail(self, sop_uid: str) -> bool:
         item = self._items.get(sop_uid)
@@ -200,5 +265,8 @@ class StudyBrowser(QTreeWidget):
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         info = item.data(0, INFO_ROLE)
+        volume = item.data(0, VOLUME_ROLE)
         if info is not None:
             self.loopActivated.emit(info)
+        elif volume is not None:
+            self.volumeActivated.emit(volume)

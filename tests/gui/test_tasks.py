@@ -58,3 +58,26 @@ def _alive(obj: QObject) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def test_progress_is_coalesced_and_the_last_report_always_arrives(qtbot: Any) -> None:
+    import time
+
+    from gui.tasks import PROGRESS_INTERVAL_S
+
+    runner = TaskRunner()
+    seen: list[int] = []
+    spent: list[float] = []
+
+    def work(progress: Any, cancel: threading.Event) -> None:
+        start = time.monotonic()
+        for i in range(2000):  # one report per file of a 2,000-file folder
+            progress(i + 1, 2000, "")
+        spent.append(time.monotonic() - start)
+
+    runner.progress.connect(lambda _name, done, _total, _text: seen.append(done))
+    runner.start("Index", work)
+    qtbot.waitUntil(lambda: not runner.running, timeout=5000)
+    qtbot.wait(20)
+    assert seen[-1] == 2000
+    assert 2 <= len(seen) <= 2 + spent[0] / PROGRESS_INTERVAL_S  # the first, one per interval, the last

@@ -131,3 +131,27 @@ def test_a_uid_reused_by_another_patient_never_files_a_loop_under_the_wrong_pati
     for patient in catalog.patients:
         loops = [loop for st in patient.studies for se in st.series for loop in se.loops]
         assert [loop.patient_id for loop in loops] == [patient.patient_id]
+
+
+def test_a_volume_is_found_by_its_sop_instance_uid_as_loops_are(tmp_path: Path, bar_loop: Path) -> None:
+    from demo.volume_phantom import write_enhanced_volume
+    from planning.case import Case, resolve_image
+
+    truth = write_enhanced_volume(tmp_path / "volume.dcm", shape=(8, 10, 12))
+    uid = truth["sop_instance_uid"]
+    index = catalog_paths([tmp_path])
+    volume = index.find_volume(uid)
+    assert volume is not None and volume.path == tmp_path / "volume.dcm"
+    assert index.find(uid).path == tmp_path / "volume.dcm"  # what the report and the measure look up
+    assert index.find_loop(uid) is None and uid not in index.layouts  # never offered as a loop
+    assert resolve_image(Case(), uid, index) == tmp_path / "volume.dcm"  # a 3D mark's volume, not in the case
+    assert index.find_volume("1.2.3") is None and index.find("1.2.3") is None
+
+
+def test_the_index_records_where_each_loops_pixel_data_starts(bar_loop: Path) -> None:
+    index = catalog_paths([bar_loop])
+    (info,) = index.loops()
+    layout = index.layouts[info.sop_instance_uid]
+    data = bar_loop.read_bytes()
+    assert data[layout.pixel_offset:layout.pixel_offset + 4] == b"\xe0\x7f\x10\x00"  # (7FE0,0010) little endian
+    assert layout.file_size == len(data) and (layout.rows, layout.columns, layout.samples) == (48, 64, 3)

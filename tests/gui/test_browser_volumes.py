@@ -1,0 +1,59 @@
+"""The study browser lists 3D volumes as volumes and opens them in the volume viewer on double-click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from demo.volume_phantom import write_enhanced_volume
+from gui.panels.browser import VOLUME_ROLE
+from tests.gui.conftest import wait_loaded
+
+
+def _volume_rows(browser: Any) -> list[Any]:
+    rows = []
+    stack = [browser.topLevelItem(i) for i in range(browser.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        if item.data(0, VOLUME_ROLE) is not None:
+            rows.append(item)
+        stack += [item.child(i) for i in range(item.childCount())]
+    return rows
+
+
+def _double_click(qtbot: Any, browser: Any, item: Any) -> None:
+    browser.scrollToItem(item)
+    centre = browser.visualItemRect(item).center()
+    qtbot.mouseClick(browser.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a real double-click starts with a press
+    qtbot.mouseDClick(browser.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_a_volume_beside_loops_has_its_own_row_and_opens_in_the_volume_viewer(
+        qtbot: Any, window: Any, demo_study: Any, tmp_path: Path) -> None:
+    volume = tmp_path / "volume.dcm"
+    truth = write_enhanced_volume(volume, shape=(16, 20, 24))
+    window.open_paths([volume, demo_study.files["me_commissural"]])
+    wait_loaded(qtbot, window)
+    qtbot.waitUntil(lambda: bool(_volume_rows(window.browser)), timeout=10000)
+    (row,) = _volume_rows(window.browser)
+    assert row.text(0) == "volume.dcm\n3D volume, 24×20×16, 4 frames"  # columns × rows × slices, time points
+    assert not window.volumes.windows
+    _double_click(qtbot, window.browser, row)
+    qtbot.waitUntil(lambda: bool(window.volumes.windows), timeout=10000)
+    assert window.volumes.windows[-1].viewer.volume.info.sop_instance_uid == truth["sop_instance_uid"]
+    shown = {str(v.info.sop_instance_uid) for v in window.grid.viewports if v.info is not None}
+    assert truth["sop_instance_uid"] not in shown  # never played as a loop
+    window.volumes.close_all()
+
+
+def test_a_study_of_volumes_only_is_listed_and_kept_as_the_open_study(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    volume = tmp_path / "only.dcm"
+    truth = write_enhanced_volume(volume, shape=(16, 20, 24))
+    window.open_paths([volume])
+    qtbot.waitUntil(lambda: bool(window.volumes.windows), timeout=10000)
+    (row,) = _volume_rows(window.browser)
+    assert "3D volume, 24×20×16" in row.text(0)
+    assert window.catalog is not None and window.catalog.find(truth["sop_instance_uid"]).path == volume
+    window.volumes.close_all()
