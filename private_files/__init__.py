@@ -12,13 +12,17 @@ one thing everywhere:
   shared export folder would leave the file readable by everyone). So after creating the file, and
   before any data is written, its DACL is replaced by a protected one (inheritance from the folder
   disabled) granting full control to the current user and SYSTEM only (:mod:`private_files.windows`).
-  ``os.replace`` (MoveFileEx on one volume) keeps that DACL.
+  ``os.replace`` (MoveFileEx on one volume) keeps that DACL. Between its creation and the new DACL
+  the file is empty and has its folder's ACL; a folder this package created is already user-only, so
+  what is created in it inherits the protection from the first moment. Whenever Windows refuses the
+  DACL the write fails with an OSError naming the file, rather than leave patient data readable by
+  all (a drive that keeps no ACLs, FAT or exFAT, cannot protect the file at all).
 
 Placement: a top-level package importing nothing of MitraPlan, so that ``planning`` (the case file),
 ``report`` (exports), ``pacs`` (retrieved studies) and ``gui`` (settings, logs, screenshots) can all use
-it without an import that crosses the layer contracts: ``pacs`` may not sit on ``planning`` (it is
-beside the pipeline, using only ``imaging``), and ``imaging`` is read-only by contract. import-linter
-keeps this package free of project imports and of Qt.
+it without bending the layer rules: ``pacs`` sits beside the pipeline and uses only ``imaging``
+(architecture.md), so the helper cannot live in ``planning``, and ``imaging`` never writes a file.
+import-linter keeps this package free of project imports and of Qt.
 """
 
 from __future__ import annotations
