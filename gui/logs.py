@@ -30,13 +30,13 @@ from typing import TextIO
 
 import platformdirs
 
+from private_files import open_private, private_folder
+
 LOG_DIR_ENV = "MITRAPLAN_LOG_DIR"
 LOG_NAME = "mitraplan.log"
 CRASH_NAME = "crash.log"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 5
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
 STDERR_FORMAT = "%(levelname)s %(name)s: %(message)s"
 FILE_FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s"
 
@@ -58,9 +58,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
 def _append_private(path: Path) -> io.TextIOWrapper:
     """Open ``path`` to append UTF-8 text, creating it 0600 (and tightening an older, wider file)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)
-    return open(fd, "a", encoding="utf-8")
+    return open(open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
 
 
 def is_third_party(record: logging.LogRecord) -> bool:
@@ -129,7 +127,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
     if existing is not None and Path(existing.baseFilename) == path:
         return path
     try:
-        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        private_folder(folder)
         handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
     except OSError as exc:
         log.warning("cannot write the log file in %s (%s); logging to stderr only", folder, exc.strerror or exc)

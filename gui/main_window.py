@@ -787,7 +787,7 @@ class MainWindow(QMainWindow):
 
     def save_screenshot(self, path: str | Path) -> None:
         """Render the whole window into a PNG, readable by the user only (it shows patient names)."""
-        from report.export import private_file
+        from private_files import private_file
 
         if not self.grab().save(str(private_file(Path(path))), "PNG"):
             raise OSError(f"{path}: could not write the PNG")

@@ -2,8 +2,9 @@
 
 A small JSON file ``settings.json`` in ``platformdirs.user_config_dir("mitraplan")`` (or the folder
 named by ``MITRAPLAN_CONFIG_DIR``, which tests use), written atomically and readable by the user
-only (mode 0600): names are personal data. A missing or unreadable file is the defaults; a file
-that cannot be written is reported to the caller, never half-written.
+only (mode 0600, on Windows a user-only ACL: ``private_files``): names are personal data. A missing
+or unreadable file is the defaults; a file that cannot be written is reported to the caller, never
+half-written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import platformdirs
+
+from private_files import make_private, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +56,13 @@ def load_settings(path: Path | None = None) -> UserSettings:
 
 
 def save_settings(settings: UserSettings, path: Path | None = None) -> Path:
-    """Write the settings atomically with mode 0600 (OSError when the folder cannot be written)."""
+    """Write the settings atomically, readable by the user only (OSError when the folder cannot be written)."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            make_private(tmp, handle.fileno())
             json.dump(asdict(settings), handle, indent=2, ensure_ascii=False)
             handle.write("\n")
         os.replace(tmp, path)

@@ -19,10 +19,9 @@ from typing import BinaryIO
 from pydicom.dataset import Dataset
 
 from pacs.nodes import user_data_dir
+from private_files import open_private, private_folder
 
 PART_SUFFIX = ".part"
-#: Retrieved studies are patient data: readable by the user only, as the case file and every export.
-FILE_MODE, FOLDER_MODE = 0o600, 0o700
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
@@ -70,7 +69,7 @@ class StudyFolder:
         final = self.instance_path(sop_instance_uid)
         part = final.with_name(f".{final.name}{PART_SUFFIX}")
         try:
-            with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as out:
+            with os.fdopen(open_private(part, os.O_WRONLY | os.O_TRUNC), "wb") as out:
                 write(out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -81,11 +80,10 @@ class StudyFolder:
         return final
 
     def _make_folder(self) -> None:
-        """The study folder (and a new store root) created user-only; an existing folder is left as it is."""
+        """The study folder (and a new store root) created user-only: retrieved studies are patient data,
+        as the case file and every export; an existing folder is left as it is."""
         for folder in (self.path.parent, self.path):
-            if not folder.is_dir():
-                folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-                folder.chmod(FOLDER_MODE)
+            private_folder(folder)
 
     def land_bytes(self, sop_instance_uid: str, data: bytes) -> Path:
         return self.land(sop_instance_uid, lambda out: out.write(data))

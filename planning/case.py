@@ -30,6 +30,7 @@ from planning.limits import LimitError, check_document, check_size, loads_bounde
 from planning.model import Findings, parse_findings
 from planning.orifices import expected_orifices
 from planning.vocab import MarkPurpose, parse_enum
+from private_files import make_private
 
 if TYPE_CHECKING:
     from imaging.catalog import StudyCatalog
@@ -259,7 +260,10 @@ def _rebase_images(images: list[dict[str, Any]], old_dir: Path | None, new_dir: 
 
 
 def save_case(case: Case, path: str | Path | None = None) -> None:
-    """Write the case atomically: temp file in the same folder, fsync, rename over, fsync the folder."""
+    """Write the case atomically: temp file in the same folder, fsync, rename over, fsync the folder.
+
+    The case holds patient data: the temp file is made private (0600; a user-only ACL on Windows)
+    before the data goes in, and the rename keeps that protection."""
     target = Path(path) if path is not None else case.path
     if target is None:
         raise CaseError("the case has no file name yet; choose where to save it")
@@ -273,6 +277,7 @@ def save_case(case: Case, path: str | Path | None = None) -> None:
         raise CaseError(f"cannot write into {target.parent}: {exc.strerror or exc}", target) from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            make_private(tmp_name, handle.fileno())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -16,7 +16,6 @@ PyAV (FFmpeg in its wheels) encodes H.264 in process; Pillow writes GIF and APNG
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +27,7 @@ import numpy as np
 
 from imaging.errors import InputError
 from imaging.timing import FrameTiming
-from report.export import FILE_MODE, private_file
+from private_files import make_private, private_file
 from report.keyimages import qimage_to_array, render_key_image
 from report.mask import Rect, mask_outside
 from report.model import Mark
@@ -248,7 +247,7 @@ def export_cine(source: FrameSource, out: Path, first: int, last: int, *, marks:
             write_mp4(frames, times, out)
         else:
             write_animated(frames, times, out, fmt)
-        os.chmod(out, FILE_MODE)  # a writer that replaced the file must not widen it
+        make_private(out)  # a writer that replaced the file must not widen it
     except BaseException:
         out.unlink(missing_ok=True)  # a half-written cine is worse than none
         raise

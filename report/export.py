@@ -4,7 +4,6 @@ Capture)."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,8 @@ from PySide6.QtGui import QImage
 
 from imaging.errors import InputError
 from planning.study import StudyIdentity, StudyMismatch, conflicts_with, one_study_message
+from private_files import make_private, private_folder
+from private_files import private_file as private_file  # re-exported: writers outside report/ used it from here
 from report import keyimages
 from report.anonymise import (
     FreeTextHit,
@@ -38,8 +39,6 @@ from report.sr import build_sr, evidence_for
 log = logging.getLogger(__name__)
 
 PDF_NAME, SUMMARY_NAME, JSON_NAME, SR_NAME = "report.pdf", "summary.pdf", "report.json", "report-sr.dcm"
-#: Exported files are readable and writable by the user only: they carry patient identifiers.
-FILE_MODE, FOLDER_MODE = 0o600, 0o700
 
 T = TypeVar("T")
 
@@ -78,19 +77,11 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def private_file(path: Path) -> Path:
-    """Create (or truncate) ``path`` readable by the user only, before a writer fills it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    os.close(fd)
-    os.chmod(path, FILE_MODE)
-    return path
-
-
 def _write(name: str, path: Path, write: Callable[[Path], T], failures: list[str]) -> T | None:
     """Run one output's writer on a private file; a failure is recorded naming the output, not raised."""
     try:
         result = write(private_file(path))
-        os.chmod(path, FILE_MODE)  # a writer that replaced the file must not widen it
+        make_private(path)  # a writer that replaced the file must not widen it
         return result
     except Exception as exc:  # one output failing must not cost the others
         log.warning("%s not written", name, exc_info=True)
@@ -235,7 +226,7 @@ def export_report(report: Report, sources: Sources, out_dir: Path, *, anonymise:
             raise IdentifiersInFreeText(hits)
         report = redact_free_text(report)
     if not out_dir.is_dir():
-        out_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        private_folder(out_dir)
     uids = UidMap() if anonymise else None
     planned = plan_export(report, sources, anonymise=anonymise, load=load, mask=mask,
                           mask_rectangles=mask_rectangles)

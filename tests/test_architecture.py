@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("package", ["imaging", "measurements", "planning", "report", "pacs", "demo"])
+@pytest.mark.parametrize("package", ["imaging", "measurements", "planning", "report", "pacs", "demo", "private_files"])
 def test_headless_package_imports_no_widgets(package: str) -> None:
     code = (
         "import importlib, pkgutil, sys\n"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("imaging", "measurements", "planning", "report", "pacs", "demo", "gui")
+PACKAGES = ("imaging", "measurements", "planning", "report", "pacs", "demo", "gui", "private_files")
 COMMANDS = ("demo", "frame", "info", "measure", "mpr", "open", "pacs", "report", "trace")
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
 
     from imaging.errors import InputError
     from imaging.loop import Loop
-    from report.export import private_file
+    from private_files import private_file
 
     with Loop.open(args.file) as loop:
         if args.frame > loop.n_frames:

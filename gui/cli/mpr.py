@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from imaging.errors import InputError
     from imaging.mpr import reslice, to_grey8
     from imaging.volume import Volume
-    from report.export import private_file
+    from private_files import private_file
 
     if args.pixel <= 0:
         raise InputError(f"--pixel must be a positive number of mm, got {args.pixel}")
