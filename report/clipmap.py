@@ -88,6 +88,12 @@ class MapGeometry:
         v = self.valve
         return QPointF(v.left() + 0.06 * v.width() + t * 0.88 * v.width(), self.cy - s * (self.cy - v.top()))
 
+    def ts_at(self, point: QPointF) -> tuple[float, float]:
+        """The inverse of ``at``: (t, s) of a point of the map (not clamped)."""
+        v = self.valve
+        return ((point.x() - v.left() - 0.06 * v.width()) / (0.88 * v.width()),
+                (self.cy - point.y()) / (self.cy - v.top()))
+
     def t_at(self, x: float) -> float:
         """The inverse of ``coapt`` in x: 0..1 along the line (clamped)."""
         v = self.valve
