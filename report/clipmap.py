@@ -138,7 +138,7 @@ class MapItem:
 
 
 def _placed(item: Device | Jet) -> str:
-    return SCHEMATIC if not item.tied_to else FROM_VOLUME if item.map_ts is not None else NOT_ALIGNED
+    return SCHEMATIC if not item.tied_3d else FROM_VOLUME if item.map_ts is not None else NOT_ALIGNED
 
 
 def map_items(geometry: MapGeometry, devices: Sequence[Device], jets: Sequence[Jet]) -> list[MapItem]:

@@ -30,7 +30,8 @@ DRAFT_COLOUR = "#ffffff"
 WHEEL_ZOOM = 1.15
 #: clip-map items on the en-face view, the clip map's screen colours (report/clipmap.py DARK_STYLE)
 ITEM_COLOURS = {"device": "#c9d3de", "jet": "#f0a840"}
-ITEM_SIZE = 15
+ITEM_SIZE = 18
+ITEM_OUTLINE = "#0b0d10"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,18 +180,18 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
         spots = []
         for m in markers:
             colour = ITEM_COLOURS[m.kind]
-            pen = pg.mkPen(colour, width=2, style=Qt.PenStyle.SolidLine if m.tied else Qt.PenStyle.DashLine)
+            pen = pg.mkPen(ITEM_OUTLINE, width=2) if m.tied else pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
             spots.append({"pos": (m.x, m.y), "symbol": "s" if m.kind == "device" else "o", "size": ITEM_SIZE,
-                          "pen": pen, "brush": pg.mkBrush(colour + ("c0" if m.tied else "00"))})
+                          "pen": pen, "brush": pg.mkBrush(colour if m.tied else colour + "00")})
         self.map_spots.setData(spots=spots)
         while len(self.map_texts) < len(markers):
-            text = pg.TextItem(anchor=(0, 1))
+            text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
             text.setZValue(19)
             self.view_box.addItem(text)
             self.map_texts.append(text)
         for text, m in zip(self.map_texts, markers, strict=False):
             text.setText(m.text, color=ITEM_COLOURS[m.kind])
-            text.setPos(m.x + 4 * self.screen_px(), m.y - 4 * self.screen_px())
+            text.setPos(m.x + ITEM_SIZE / 2 * self.screen_px(), m.y - ITEM_SIZE / 2 * self.screen_px())
             text.show()
         for text in self.map_texts[len(markers):]:
             text.hide()

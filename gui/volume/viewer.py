@@ -155,15 +155,12 @@ class VolumeViewer(QWidget):
         reset = QPushButton("Reset planes", self)
         reset.clicked.connect(self.reset_planes)
         self.toolbar.addWidget(reset)
-        self.toolbar.addSeparator()
         self.item_box = QComboBox(self)
         self.item_box.setToolTip("The clip map's device or jet that Tie (T) ties to a point of the en-face view")
         self.item_box.currentIndexChanged.connect(lambda _i: self._update_untie())
-        self.toolbar.addWidget(self.item_box)
         self.untie_button = QPushButton("Untie", self)
         self.untie_button.setToolTip("Drop the chosen item's tie to this volume (the clip map draws it from its segment)")
         self.untie_button.clicked.connect(self.untie)
-        self.toolbar.addWidget(self.untie_button)
 
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -205,7 +202,12 @@ class VolumeViewer(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(grid, 1)
         layout.addLayout(transport)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(QLabel("Tie (T):", self))
+        bottom.addWidget(self.item_box)
+        bottom.addWidget(self.untie_button)
+        layout.addLayout(bottom)
         self._fill_labels()
         self._fill_items()
         self._update_time_label()
@@ -540,16 +542,21 @@ class VolumeViewer(QWidget):
             return
         anterior, lateral, medial = self.draft
         self.cancel_draft()
+        self.set_tool("navigate")
+        self.keep_annulus(anterior, lateral, medial)
+
+    def keep_annulus(self, anterior: Any, lateral: Any, medial: Any) -> bool:
+        """Align to three annulus points and keep them as this volume's annulus in the case (one undo step)."""
         annulus = Annulus(_vec(anterior), _vec(lateral), _vec(medial), self.time_index + 1)
         try:
             annulus.frame()
             self.align_to_annulus(anterior, lateral, medial)
         except ValueError:
             self.show_status("Align to valve: the three points must not lie on one line; click them again")
-            return
-        self.set_tool("navigate")
+            return False
         self.show_status("Plane A and the en-face view now lie on the annulus (seen from the left atrium)"
                          + self._save_annulus(annulus))
+        return True
 
     # --- the clip map on the en-face view (planning.enface) -------------------------------------
     def _doc(self) -> Any:
@@ -649,14 +656,20 @@ class VolumeViewer(QWidget):
         if view != EN_FACE:
             self.show_status(f"Tie: click on the en-face view, not {VIEW_TITLES[view]} (nothing was tied)")
             return
-        info = self.volume.info
         self.set_tool("navigate")
-        tie = model.Tie3D(_vec(point), info.sop_instance_uid)
+        self.tie(item, point)
+
+    def tie(self, item: model.Device | model.Jet, point: Any) -> bool:
+        """Tie a device or jet to a mm point of this volume (one undo step)."""
+        info = self.volume.info
+        tie = model.Tie3D(_vec(np.asarray(point, float)), info.sop_instance_uid)
         self._doc().ensure_image(info.sop_instance_uid, info.path)
-        if self._replace(dataclasses.replace(item, tie=tie)):
-            x, y, z = tie.position_mm
-            self.show_status(f"{item.id.upper()} tied to ({x:.1f}, {y:.1f}, {z:.1f}) mm of this volume"
-                             f" (time point {self.time_index + 1})")
+        if not self._replace(dataclasses.replace(item, tie=tie)):
+            return False
+        x, y, z = tie.position_mm
+        self.show_status(f"{item.id.upper()} tied to ({x:.1f}, {y:.1f}, {z:.1f}) mm of this volume"
+                         f" (time point {self.time_index + 1})")
+        return True
 
     def untie(self) -> None:
         """Drop the chosen item's tie (one undo step)."""

@@ -190,7 +190,8 @@ def test_an_inter_clip_gap_and_a_residual_length_measured_in_3d_reach_the_findin
     viewer.session.push(SetLeafletField("spaces", MISSING, [{"kind": SpaceKind.INTER_DEVICE.value,
                                                              "distance_mark": gap.id}]))
     viewer.session.push(SetLeafletSegment("P2", None, {"length_mark": length.id}))
+    # each end lands on a whole screen pixel (≈ 0.14 mm of these views): 0.2 mm covers both
     (kind, label, cm), = residual.space_entries(doc.case, doc.results())
-    assert (kind, label) == ("inter-device", "Inter-clip gap") and cm == pytest.approx(1.10, abs=0.01)
+    assert (kind, label) == ("inter-device", "Inter-clip gap") and cm == pytest.approx(1.10, abs=0.02)
     p2 = next(s for s in residual.segments(doc.case, doc.results()) if s.segment == "P2")
-    assert p2.length_cm == pytest.approx(1.40, abs=0.01)
+    assert p2.length_cm == pytest.approx(1.40, abs=0.02)

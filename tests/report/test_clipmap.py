@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
@@ -141,3 +143,20 @@ def test_a_device_tied_in_3d_is_drawn_where_the_volume_puts_it(tmp_path) -> None
     assert unplaced["d1"].rect.center().x() == pytest.approx(geometry.coapt(0.5).x())
     assert "D1: tied to a 3D volume whose annulus is not aligned" in placement_legend(list(unplaced.values()))
     assert map_items(geometry, [LATERAL], [])[0].placed == SCHEMATIC
+
+
+def test_report_json_says_which_items_the_volume_places_and_validates(tmp_path) -> None:
+    import jsonschema
+
+    from planning.case import load_case
+    from report.build import build_report
+    from report.json_export import report_to_json, schema
+    from tests.planning.test_case import _write
+    from tests.planning.test_enface import VOLUME, _tied_doc
+
+    report, _sources = build_report(load_case(_write(tmp_path, _tied_doc()), lenient=True))
+    document = report_to_json(report)
+    jsonschema.validate(document, schema())
+    device, = document["devices"]
+    assert device["tied_3d"] is True and (device["map_t"], device["map_s"]) == pytest.approx((0.7, -0.25))
+    assert VOLUME not in json.dumps(document["devices"])  # the volume's UID stays in the case
