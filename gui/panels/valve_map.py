@@ -56,7 +56,7 @@ from planning.catalogue import (
 )
 from planning.commands import AddDevice, AddJet, Command, RemoveJet, ReplaceDevice, ReplaceJet, remove_device_cascade
 from planning.document import CaseDocument, Change
-from planning.placement import device_placement, jet_placement
+from planning.placement import device_placement, jet_placement, segment_at
 from planning.vocab import (
     Attachment,
     DeviceKind,
@@ -122,7 +122,7 @@ def tie_text(item: model.Device | model.Jet) -> str:
     if tie is None:
         return "— (not tied; the volume viewer's Tie ties it to the en-face view)"
     x, y, z = tie.position_mm
-    where = "drawn where the volume puts it" if tie.placed is not None else \
+    where = f"drawn where the volume puts it (on {segment_at(tie.placed.t)})" if tie.placed is not None else \
         "the volume's annulus is not aligned: drawn from the segment"
     return f"({x:.1f}, {y:.1f}, {z:.1f}) mm of volume …{tie.sop_instance_uid[-8:]}; {where}"
 

@@ -161,7 +161,7 @@ def test_the_clip_map_panel_draws_a_tied_device_where_the_volume_puts_it(qtbot: 
     qtbot.mouseRelease(panel.view, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 0))
     assert _device(viewer) == before
     assert "untie it in the volume viewer" in panel.message.text()
-    assert "drawn where the volume puts it" in panel.device_editor.tie.text()
+    assert "drawn where the volume puts it (on A1-P1)" in panel.device_editor.tie.text()  # t = 0.25: first third
 
 
 def test_an_inter_clip_gap_and_a_residual_length_measured_in_3d_reach_the_findings(qtbot: Any, viewer: Any,
