@@ -250,7 +250,9 @@ def _draw_device(painter: QPainter, g: MapGeometry, device: Device, item: MapIte
     painter.drawRoundedRect(local, rect.width() / 4, rect.width() / 4)
     painter.setPen(QColor(style.text if detached else style.device_text))
     painter.setFont(_small_font(h))
-    painter.drawText(local, Qt.AlignmentFlag.AlignCenter, device.id.upper())
+    # a device the volume places keeps its centre for the ring-and-dot: its id goes to the upper part
+    label = local.adjusted(0, 0, 0, -0.55 * local.height()) if item.placed == FROM_VOLUME else local
+    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, device.id.upper())
     painter.restore()
 
 
@@ -261,11 +263,13 @@ def _draw_placement(painter: QPainter, g: MapGeometry, item: MapItem, style: Cli
     painter.save()
     if item.placed == FROM_VOLUME:
         r = 0.011 * w
-        painter.setPen(QPen(QColor(style.paper), max(1.0, w / 300)))
-        painter.setBrush(QBrush(QColor(style.line)))
+        # in the colours that stand out on what lies under it (a device's bar, a jet's fill)
+        mark, under = (style.device_text, style.device) if item.kind == "device" else (style.line, style.jet_fill)
+        painter.setPen(QPen(QColor(under), max(1.0, w / 300)))
+        painter.setBrush(QBrush(QColor(mark)))
         painter.drawEllipse(c, r / 2.2, r / 2.2)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor(style.line), max(1.0, w / 400)))
+        painter.setPen(QPen(QColor(mark), max(1.0, w / 400)))
         painter.drawEllipse(c, r, r)
     elif item.placed == NOT_ALIGNED:
         r = 0.014 * w
@@ -285,21 +289,22 @@ def placement_legend(items: Sequence[MapItem]) -> str:
     unplaced = [i.id.upper() for i in items if i.placed == NOT_ALIGNED]
     lines = []
     if placed:
-        lines.append(f"◉ {', '.join(placed)}: where the 3D volume puts {'it' if len(placed) == 1 else 'them'}"
-                     " (en face, through the aligned annulus)")
+        lines.append(f"◉ {', '.join(placed)}: placed by the 3D volume")
     if unplaced:
-        lines.append(f"? {', '.join(unplaced)}: tied to a 3D volume whose annulus is not aligned;"
-                     " drawn from the segment only")
+        lines.append(f"? {', '.join(unplaced)}: 3D annulus not aligned, drawn by segment")
     return "\n".join(lines)
 
 
 def _draw_legend(painter: QPainter, g: MapGeometry, text: str, style: ClipMapStyle) -> None:
+    """The placement legend under the valve, between the commissure labels."""
     w, h = g.rect.width(), g.rect.height()
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(h / 30)))
     painter.setPen(QColor(style.text))
-    painter.setFont(_small_font(h))
-    painter.drawText(QRectF(g.rect.left() + 0.2 * w, g.valve.bottom() + 0.06 * h, 0.6 * w, g.rect.bottom()
-                            - g.valve.bottom() - 0.06 * h), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                     | Qt.TextFlag.TextWordWrap, text)
+    painter.setFont(font)
+    top = g.valve.bottom() + 0.065 * h
+    painter.drawText(QRectF(g.rect.left() + 0.22 * w, top, 0.56 * w, g.rect.bottom() - top),
+                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
 
 
 def _draw_selection(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapStyle) -> None:

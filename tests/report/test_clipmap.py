@@ -134,14 +134,15 @@ def test_a_device_tied_in_3d_is_drawn_where_the_volume_puts_it(tmp_path) -> None
     jet = items["j1"].rect.center()  # the commissures' midpoint: t 0.5, s 0
     assert (jet.x(), jet.y()) == pytest.approx((96 + 0.06 * 1008 + 0.5 * 0.88 * 1008, 420.8))
     image = clip_map_image(devices, jets)
-    assert QColor(image.pixel(777, 502)).lightness() < 40  # the dot on the point (the bar is #303030 around it)
-    assert "D1, J1: where the 3D volume puts them" in placement_legend(list(items.values()))
+    # the ring-and-dot on the point, white on the device's #303030 bar (the ring's radius is 0.011·1200 = 13 px)
+    assert QColor(image.pixel(777, 502)).lightness() > 200 and QColor(image.pixel(777, 530)).lightness() < 60
+    assert "D1, J1: placed by the 3D volume" in placement_legend(list(items.values()))
     # the annulus not aligned: drawn from its segment (A2-P2, centre t 0.5) and said so, never guessed
     bare = load_case(_write(tmp_path, _tied_doc(volumes=[]), "bare.mitraplan.json")).findings()
     unplaced = {i.id: i for i in map_items(geometry, [Device.of(d) for d in bare.devices], [])}
     assert unplaced["d1"].placed == NOT_ALIGNED
     assert unplaced["d1"].rect.center().x() == pytest.approx(geometry.coapt(0.5).x())
-    assert "D1: tied to a 3D volume whose annulus is not aligned" in placement_legend(list(unplaced.values()))
+    assert "D1: 3D annulus not aligned, drawn by segment" in placement_legend(list(unplaced.values()))
     assert map_items(geometry, [LATERAL], [])[0].placed == SCHEMATIC
 
 
