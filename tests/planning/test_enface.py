@@ -120,3 +120,15 @@ def test_setting_an_annulus_keeps_the_other_volumes_and_keys() -> None:
     assert annuli(out) == {"1.2": other, VOLUME: Annulus(ANTERIOR, LATERAL, MEDIAL, 2)}
     assert out[0]["probe"] == "x" and listed[0] == {"sop_instance_uid": "1.2", "probe": "x"}
     assert with_annulus(out, VOLUME, None) == [out[0]]  # an entry left with nothing but its UID goes
+
+
+def test_an_edit_that_would_store_a_malformed_annulus_is_refused() -> None:
+    from planning.case import Case
+    from planning.commands import SetCaseField
+    from planning.document import CaseDocument, DocumentError
+
+    doc = CaseDocument(Case(), measure=lambda case: ([], []))
+    bad = [{"sop_instance_uid": VOLUME, "annulus": {**ANNULUS, "posteromedial": list(LATERAL)}}]
+    with pytest.raises(DocumentError, match=r"volumes\[0\]\.annulus: the two commissures are the same point"):
+        SetCaseField.of(doc, ("volumes",), bad).apply(doc)
+    assert "volumes" not in doc.case.extra  # the case can still be opened
