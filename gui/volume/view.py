@@ -89,6 +89,7 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
         self.view_box.addItem(self.map_spots)
         self.map_texts: list[pg.TextItem] = []
         self.markers: list[MapMarker] = []
+        self._drawn_markers: tuple[list[MapMarker], float] | None = None
         self.scale_bar = pg.PlotCurveItem(pen=pg.mkPen("#e0e0e0", width=2))
         self.scale_text = pg.TextItem("10 mm", color="#e0e0e0", anchor=(0, 1))
         for item in (self.scale_bar, self.scale_text):
@@ -176,6 +177,10 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
     def set_map_items(self, markers: Sequence[MapMarker]) -> None:
         """The clip map's devices (squares) and jets (circles): filled where the volume puts them,
         hollow and dashed where only the schematic map does (through the aligned annulus)."""
+        key = (list(markers), self.screen_px())
+        if key == self._drawn_markers:
+            return  # a drag redraws the overlays often; the items rarely move
+        self._drawn_markers = key
         self.markers = list(markers)
         spots = []
         for m in markers:
