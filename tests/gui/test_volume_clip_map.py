@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.panels.valve_map import ValveMapPanel
-from gui.session import CaseSession
+from gui.session import CaseSession, Unsaved
 from gui.volume.planes import EN_FACE
 from gui.volume.viewer import VolumeViewer
 from imaging.volume import Volume
@@ -195,3 +195,25 @@ def test_an_inter_clip_gap_and_a_residual_length_measured_in_3d_reach_the_findin
     assert (kind, label) == ("inter-device", "Inter-clip gap") and cm == pytest.approx(1.10, abs=0.02)
     p2 = next(s for s in residual.segments(doc.case, doc.results()) if s.segment == "P2")
     assert p2.length_cm == pytest.approx(1.40, abs=0.02)
+
+
+def test_the_tie_item_follows_the_clip_maps_selection(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    from demo.volume_phantom import write_enhanced_volume
+
+    volume = tmp_path / "only.dcm"
+    write_enhanced_volume(volume, shape=(16, 20, 24))
+    window.open_paths([volume])
+    qtbot.waitUntil(lambda: bool(window.volumes.windows), timeout=10000)
+    viewer = window.volumes.windows[0].viewer
+    window.session.ask_unsaved = lambda name: Unsaved.DISCARD  # the test's case is not kept
+    window.session.new()
+    window.session.push(AddDevice(model.Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2)))
+    assert viewer.item_box.currentData() == ""  # nothing chosen: Tie would tie nothing
+    panel = window.case_docks.valve_map
+    window.case_docks.valve_map_dock.show()
+    window.case_docks.valve_map_dock.raise_()
+    qtbot.waitUntil(lambda: panel.view.isVisible() and panel.view.item_rect("d1") is not None)
+    rect = panel.view.item_rect("d1")
+    qtbot.mouseClick(panel.view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert panel.view.selected == "d1" and viewer.item_box.currentData() == "d1"
+    window.volumes.close_all()
