@@ -77,8 +77,9 @@ class Case:
         return next((i for i in self.images if i.get("sop_instance_uid") == sop_instance_uid), None)
 
     def findings(self) -> Findings:
-        """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
-        the field when an edit has put a value outside the vocabulary)."""
+        """The typed devices, jets, leaflets, clinical context and rhythm of the case, devices and jets
+        tied to a 3D volume placed on the clip map through its annulus (``planning.enface``); ValueError
+        naming the field when an edit has put a value outside the vocabulary."""
         typed = parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
                                self.extra.get("residual_mr"), self.calculations, priors=self.extra.get("priors"),
                                report=self.extra.get("report"), signoff=self.extra.get("signoff"),

@@ -22,7 +22,8 @@ map's frame (``planning.enface``), and a viewer opening on that volume aligns to
 
 The en-face view shows the clip map's devices (squares) and jets (circles): filled where they are
 tied to this volume, hollow and dashed at their schematic place through the saved annulus. Tie (T)
-ties the item chosen beside it to the point clicked next on the en-face view (one undo step; a
+ties the item chosen in the Tie box (bottom row; it follows the clip map's selection) to the point
+clicked next on the en-face view (one undo step; a
 click on another view ties nothing, and the tool goes back to navigating after one tie); Untie
 drops the item's tie.
 """
@@ -645,7 +646,7 @@ class VolumeViewer(QWidget):
     def _tie_prompt(self) -> str:
         item = self._chosen()
         if item is None:
-            return "Tie: choose the device or jet beside Untie first"
+            return "Tie: choose the device or jet in the Tie box (bottom right) first"
         return f"Tie: click on the en-face view where {item.id.upper()} is"
 
     def _tie_click(self, view: int, point: np.ndarray) -> None:
