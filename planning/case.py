@@ -26,6 +26,7 @@ from measurements.calibration import CalibrationEntryError, UserCalibration, par
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
+from planning.enface import annuli, place_ties
 from planning.limits import LimitError, check_document, check_size, loads_bounded
 from planning.model import Findings, parse_findings
 from planning.orifices import expected_orifices
@@ -77,12 +78,14 @@ class Case:
         return next((i for i in self.images if i.get("sop_instance_uid") == sop_instance_uid), None)
 
     def findings(self) -> Findings:
-        """The typed devices, jets, leaflets, clinical context and rhythm of the case (ValueError naming
-        the field when an edit has put a value outside the vocabulary)."""
-        return parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
-                              self.extra.get("residual_mr"), self.calculations, priors=self.extra.get("priors"),
-                              report=self.extra.get("report"), signoff=self.extra.get("signoff"),
-                              amends=self.extra.get("amends"))
+        """The typed devices, jets, leaflets, clinical context and rhythm of the case, devices and jets
+        tied to a 3D volume placed on the clip map through its annulus (``planning.enface``); ValueError
+        naming the field when an edit has put a value outside the vocabulary."""
+        typed = parse_findings(self.devices, self.jets, self.leaflets, self.extra.get("context"), self.study,
+                               self.extra.get("residual_mr"), self.calculations, priors=self.extra.get("priors"),
+                               report=self.extra.get("report"), signoff=self.extra.get("signoff"),
+                               amends=self.extra.get("amends"))
+        return place_ties(typed, annuli(self.extra.get("volumes")))  # 3D ties on the clip map (planning.enface)
 
     def calibrations(self) -> tuple[UserCalibration, ...]:
         """The user calibrations of images without a calibrated region (``calibrations``, kept in

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 #: The list-valued sections of a case whose entries are JSON objects with an "id".
 ITEM_KEYS = ("calculations", "devices", "jets")
-#: Top-level fields that hold typed findings (``planning.model``): edits of them are checked.
-FINDING_FIELDS = ("study", "leaflets", "context", "residual_mr", "priors", "report")
+#: Top-level fields that hold typed findings (``planning.model``, ``planning.enface``): edits of them are checked.
+FINDING_FIELDS = ("study", "leaflets", "context", "residual_mr", "priors", "report", "volumes")
 #: Fields only sign-off and amendment set (``sign_off`` / ``amend``), never an edit command.
 SIGNOFF_FIELDS = ("signoff", "amends")
 #: Id prefixes of new entries, per section.

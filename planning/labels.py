@@ -7,7 +7,9 @@ stenosis grades). Typed labels not in the list keep no purpose. A new mark has n
 user gives one: an unlabelled mark is measured but never graded or used (docs/clinical-criteria.md,
 "Meaning of a mark"). The list offered for a mark depends on the region it lies on (Region Spatial
 Format and Region Data Type, DICOM PS3.3 C.8.5.5): Doppler meanings on a spectral strip, lengths,
-areas and spaces on a 2D tissue image, jet measurements on a colour-flow image.
+areas and spaces on a 2D tissue image, jet measurements on a colour-flow image. An MPR plane of a
+3D volume (``labels_for_volume``) offers the lengths, spaces, gaps, areas and landmarks, never a
+Doppler meaning.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ CLINICAL_LABELS: tuple[tuple[str, MarkType, MarkPurpose | None], ...] = (
     ("LVOT diameter", D, MarkPurpose("lvot_diameter")),
     ("Mitral annulus diameter", D, None),
     ("Space beside device", D, None),
+    ("Inter-clip gap", D, None),
     ("R-R interval", D, MarkPurpose("rr_interval")),
     ("Lateral orifice", A, MarkPurpose("orifice")),
     ("Medial orifice", A, MarkPurpose("orifice")),
@@ -58,6 +61,7 @@ class RegionKind(StrEnum):
     TISSUE = "2D tissue"
     COLOUR_FLOW = "colour flow"
     SPECTRAL = "spectral Doppler"
+    VOLUME = "3D volume"  # an MPR plane of a 3D/4D volume (gui/volume)
     OTHER = "other"  # M-mode, waveforms, uncalibrated or unknown: every label is offered
 
 
@@ -68,29 +72,30 @@ _COLOUR_FLOW_DATA_TYPE = 2
 #: RegionDataType values of a plain 2D image: none given, or tissue.
 _TISSUE_DATA_TYPES = frozenset({0, 1})
 
-TISSUE, COLOUR, SPECTRAL = RegionKind.TISSUE, RegionKind.COLOUR_FLOW, RegionKind.SPECTRAL
+TISSUE, COLOUR, SPECTRAL, VOLUME = RegionKind.TISSUE, RegionKind.COLOUR_FLOW, RegionKind.SPECTRAL, RegionKind.VOLUME
 
 #: The region kinds each clinical label is offered on (every label of ``CLINICAL_LABELS`` is here).
 OFFERED_ON: dict[str, frozenset[RegionKind]] = {
-    **{f"{s} residual leaflet length": frozenset({TISSUE}) for s in ("P1", "P2", "P3", "A1", "A2", "A3")},
-    "Vena contracta": frozenset({COLOUR}),
-    "Lateral jet vena contracta": frozenset({COLOUR}),
-    "Medial jet vena contracta": frozenset({COLOUR}),
+    **{f"{s} residual leaflet length": frozenset({TISSUE, VOLUME}) for s in ("P1", "P2", "P3", "A1", "A2", "A3")},
+    "Vena contracta": frozenset({COLOUR, VOLUME}),
+    "Lateral jet vena contracta": frozenset({COLOUR, VOLUME}),
+    "Medial jet vena contracta": frozenset({COLOUR, VOLUME}),
     "PISA radius": frozenset({COLOUR}),
-    "LVOT diameter": frozenset({TISSUE}),
-    "Mitral annulus diameter": frozenset({TISSUE}),
-    "Space beside device": frozenset({TISSUE}),
+    "LVOT diameter": frozenset({TISSUE, VOLUME}),
+    "Mitral annulus diameter": frozenset({TISSUE, VOLUME}),
+    "Space beside device": frozenset({TISSUE, VOLUME}),
+    "Inter-clip gap": frozenset({TISSUE, VOLUME}),
     "R-R interval": frozenset({SPECTRAL}),
-    "Lateral orifice": frozenset({TISSUE}),
-    "Medial orifice": frozenset({TISSUE}),
-    "Central orifice": frozenset({TISSUE}),
-    "3D vena contracta area": frozenset({COLOUR}),
+    "Lateral orifice": frozenset({TISSUE, VOLUME}),
+    "Medial orifice": frozenset({TISSUE, VOLUME}),
+    "Central orifice": frozenset({TISSUE, VOLUME}),
+    "3D vena contracta area": frozenset({COLOUR, VOLUME}),
     "MV inflow CW": frozenset({SPECTRAL}),
     "MR jet CW": frozenset({SPECTRAL}),
     "LVOT PW": frozenset({SPECTRAL}),
     "Peak velocity": frozenset({SPECTRAL}),
-    "Clip tip": frozenset({TISSUE, COLOUR}),
-    "Jet origin": frozenset({TISSUE, COLOUR}),
+    "Clip tip": frozenset({TISSUE, COLOUR, VOLUME}),
+    "Jet origin": frozenset({TISSUE, COLOUR, VOLUME}),
 }
 
 
@@ -124,6 +129,11 @@ def labels_for(region: UltrasoundRegion | None, kind: MarkType | None = None) ->
     colour-flow image jet measurements; a region of another kind (or none) offers every label.
     """
     return _ordered({region_kind(region)}, kind)
+
+
+def labels_for_volume(kind: MarkType | None = None) -> list[str]:
+    """The labels offered on an MPR plane of a 3D volume (no Doppler meaning: a volume has no spectrum)."""
+    return _ordered({RegionKind.VOLUME}, kind)
 
 
 def labels_for_regions(regions: Sequence[UltrasoundRegion], kind: MarkType | None = None) -> list[str]:

@@ -117,8 +117,65 @@ def _whole(value: float | None) -> float | int | None:
     return int(value) if value is not None and value.is_integer() else value
 
 
+#: a 3D tie's keys in a device or jet (docs/case-file.md "Tied to a 3D volume")
+_TIE_KEYS = ("position_mm", "sop_instance_uid")
+
+
+def point_mm(value: object, where: str) -> tuple[float, float, float]:
+    """``[x, y, z]``: three finite numbers (mm of a volume's frame of reference); ValueError naming ``where``."""
+    if not isinstance(value, list) or len(value) != 3 or \
+            any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in value):
+        raise ValueError(f"{where} must be [x, y, z]: three finite numbers in mm (got {value!r})")
+    return float(value[0]), float(value[1]), float(value[2])
+
+
+@dataclass(frozen=True, slots=True)
+class MapPoint:
+    """Where a tied item falls on the clip map (``planning.enface.project``): ``t`` 0..1 along the
+    commissural line (0 anterolateral, 1 posteromedial), ``s`` towards the anterior (aortic) annulus
+    (1 there, 0 on the commissural line, < 0 posterior), and its height above the annulus plane in mm
+    (+ towards the left atrium)."""
+
+    t: float
+    s: float
+    height_mm: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tie3D:
+    """A device or jet tied to a point of a 3D volume: ``position_mm`` in mm of the volume's frame of
+    reference, ``sop_instance_uid`` of the volume. ``placed`` is derived when the case is read (never
+    written): the point projected on the clip map through the volume's aligned annulus, None when the
+    case holds no annulus for that volume."""
+
+    position_mm: tuple[float, float, float]
+    sop_instance_uid: str
+    placed: MapPoint | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any], where: str) -> Tie3D | None:
+        """The tie of a device or jet (None when it has neither key); both keys or none."""
+        position, uid = raw.get("position_mm"), raw.get("sop_instance_uid")
+        if position is None and uid is None:
+            return None
+        if position is None or uid is None:
+            missing = "position_mm" if position is None else "sop_instance_uid"
+            raise ValueError(f"{where}.{missing} is required with {where}."
+                             f"{'sop_instance_uid' if position is None else 'position_mm'} (a 3D tie needs both)")
+        if not isinstance(uid, str) or not uid.strip():
+            raise ValueError(f"{where}.sop_instance_uid must be the volume's SOP Instance UID, a string (got {uid!r})")
+        return cls(point_mm(position, f"{where}.position_mm"), uid)
+
+    def to_json(self) -> tuple[tuple[str, object], ...]:
+        return (("position_mm", [_whole(v) for v in self.position_mm]), ("sop_instance_uid", self.sop_instance_uid))
+
+
+def _tie_pairs(tie: Tie3D | None) -> tuple[tuple[str, object], ...]:
+    return () if tie is None else tie.to_json()
+
+
 _DEVICE_KEYS = ("id", "kind", "model", "segment", "position", "attachment", "orientation", "rotation_deg",
-                "image_mark", "notes")
+                "image_mark", "notes", *_TIE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +193,7 @@ class Device:
     image_mark: str = ""
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+    tie: Tie3D | None = None  # tied to a point of a 3D volume (en-face view)
 
     @classmethod
     def from_json(cls, raw: object, where: str) -> Device:
@@ -144,13 +202,14 @@ class Device:
                    _enum(d, "model", DeviceModelName, where), _enum(d, "segment", SegmentPair, where),
                    _enum(d, "position", DevicePosition, where), _enum(d, "attachment", Attachment, where),
                    _enum(d, "orientation", Orientation, where), _number(d, "rotation_deg", where),
-                   _text(d, "image_mark", where), _text(d, "notes", where), _extra(d, _DEVICE_KEYS))
+                   _text(d, "image_mark", where), _text(d, "notes", where), _extra(d, _DEVICE_KEYS),
+                   Tie3D.from_json(d, where))
 
     def to_json(self) -> JSON:
         return _out((("id", self.id), ("kind", self.kind), ("model", self.model), ("segment", self.segment),
                      ("position", self.position), ("attachment", self.attachment),
                      ("orientation", self.orientation), ("rotation_deg", _whole(self.rotation_deg)),
-                     ("image_mark", self.image_mark), ("notes", self.notes)), self.extra)
+                     ("image_mark", self.image_mark), ("notes", self.notes), *_tie_pairs(self.tie)), self.extra)
 
     @property
     def rotation(self) -> float:
@@ -159,7 +218,7 @@ class Device:
 
 
 _JET_KEYS = ("id", "location", "segment", "grade", "devices", "vena_contracta_mark", "orifice_mark",
-             "pisa_calculation", "notes")
+             "pisa_calculation", "notes", *_TIE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +235,7 @@ class Jet:
     pisa_calculation: str = ""
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
+    tie: Tie3D | None = None  # tied to a point of a 3D volume (en-face view)
 
     @classmethod
     def from_json(cls, raw: object, where: str) -> Jet:
@@ -184,13 +244,14 @@ class Jet:
                    _enum(j, "segment", SegmentPair, where), _enum(j, "grade", MRGrade, where),
                    _ids(j, "devices", where), _text(j, "vena_contracta_mark", where),
                    _text(j, "orifice_mark", where), _text(j, "pisa_calculation", where), _text(j, "notes", where),
-                   _extra(j, _JET_KEYS))
+                   _extra(j, _JET_KEYS), Tie3D.from_json(j, where))
 
     def to_json(self) -> JSON:
         return _out((("id", self.id), ("location", self.location), ("segment", self.segment),
                      ("grade", self.grade), ("devices", self.devices),
                      ("vena_contracta_mark", self.vena_contracta_mark), ("orifice_mark", self.orifice_mark),
-                     ("pisa_calculation", self.pisa_calculation), ("notes", self.notes)), self.extra)
+                     ("pisa_calculation", self.pisa_calculation), ("notes", self.notes), *_tie_pairs(self.tie)),
+                    self.extra)
 
 
 _SEGMENT_KEYS = ("length_mark", "calcification", "calcification_in_grasp_zone", "mobility", "injury",

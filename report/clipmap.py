@@ -7,7 +7,10 @@ are hatched so the drawing reads in grey print.
 One geometry (``MapGeometry``) and one drawing serve the PDF and the screen (``gui.panels.valve_map``
 draws with ``DARK_STYLE`` and hit-tests with the same shapes), so both always show the same map.
 Where each item sits on the coaptation line is ``planning.placement`` (the GUI places new items
-with the same functions); this module only draws.
+with the same functions); this module only draws. An item tied to a point of a 3D volume is drawn
+where the volume puts it (``planning.enface``: its (t, s) through the volume's aligned annulus),
+marked with a ring-and-dot at that point; one tied to a volume whose annulus is not aligned stays at
+its schematic place with a "?" badge, and the legend says why.
 """
 
 from __future__ import annotations
@@ -79,48 +82,78 @@ class MapGeometry:
         return QPointF(v.left() + 0.06 * v.width() + t * 0.88 * v.width(),
                        self.cy + 0.10 * v.height() * (1 - (2 * t - 1) ** 2))
 
+    def at(self, t: float, s: float) -> QPointF:
+        """The point (t, s) of the annulus frame (``planning.enface``): t along the commissural line as
+        ``coapt``, s = 0 at the commissures' level and 1 at the anterior (aortic) annulus, the valve's top."""
+        v = self.valve
+        return QPointF(v.left() + 0.06 * v.width() + t * 0.88 * v.width(), self.cy - s * (self.cy - v.top()))
+
+    def ts_at(self, point: QPointF) -> tuple[float, float]:
+        """The inverse of ``at``: (t, s) of a point of the map (not clamped)."""
+        v = self.valve
+        return ((point.x() - v.left() - 0.06 * v.width()) / (0.88 * v.width()),
+                (self.cy - point.y()) / (self.cy - v.top()))
+
     def t_at(self, x: float) -> float:
         """The inverse of ``coapt`` in x: 0..1 along the line (clamped)."""
         v = self.valve
         return min(max((x - v.left() - 0.06 * v.width()) / (0.88 * v.width()), 0.0), 1.0)
 
-    def device_rect(self, device: Device, t: float) -> QRectF:
+    def device_rect(self, device: Device, t: float, centre: QPointF | None = None) -> QRectF:
         """The device's bar: wider for wide arms/paddles, longer for long arms; shifted onto the leaflet
-        it still holds after a single-leaflet attachment."""
+        it still holds after a single-leaflet attachment (a schematic one only: ``centre``, where a
+        volume puts it, is the device itself)."""
         w, h = self.rect.width(), self.rect.height()
         catalogue = device_model(device.kind, device.model)
         width_mm = catalogue.arm_width_mm if catalogue and catalogue.arm_width_mm else 4.0
         length_mm = catalogue.arm_length_mm if catalogue and catalogue.arm_length_mm else 9.0
         dw, dh = w * (0.045 + 0.0025 * min(width_mm, 10.0)), h * (0.16 if length_mm < 10 else 0.19)
-        p = self.coapt(t)
+        p = self.coapt(t) if centre is None else centre
         attachment = _attachment(device)
-        shift = _SLDA_SHIFT.get(attachment, 0.0) * dh if attachment is not None else 0.0
+        shift = _SLDA_SHIFT.get(attachment, 0.0) * dh if attachment is not None and centre is None else 0.0
         return QRectF(p.x() - dw / 2, p.y() - dh / 2 + shift, dw, dh)
 
-    def jet_rect(self, jet: Jet, t: float) -> QRectF:
-        """The jet's ellipse: larger for a higher recorded grade."""
+    def jet_rect(self, jet: Jet, t: float, centre: QPointF | None = None) -> QRectF:
+        """The jet's ellipse: larger for a higher recorded grade; at ``centre`` when a volume places it."""
         rank = mr_rank(jet.grade)
         r = 0.032 * self.rect.width() * (1.0 if rank is None else 0.8 + 0.12 * rank)
-        p = self.coapt(t)
+        p = self.coapt(t) if centre is None else centre
         return QRectF(p.x() - r, p.y() - 0.75 * r, 2 * r, 1.5 * r)
+
+
+#: how an item is placed: from its segment (schematic), by its volume, or tied to a volume without an annulus
+SCHEMATIC, FROM_VOLUME, NOT_ALIGNED = "schematic", "volume", "not aligned"
 
 
 @dataclass(frozen=True, slots=True)
 class MapItem:
-    """A device or jet as drawn: its id, ``"device"`` or ``"jet"``, where it sits and its shape."""
+    """A device or jet as drawn: its id, ``"device"`` or ``"jet"``, where it sits, its shape and how it
+    was placed (``SCHEMATIC``, ``FROM_VOLUME``, ``NOT_ALIGNED``)."""
 
     id: str
     kind: str
     t: float
     rect: QRectF
+    placed: str = SCHEMATIC
+
+
+def _placed(item: Device | Jet) -> str:
+    return SCHEMATIC if not item.tied_3d else FROM_VOLUME if item.map_ts is not None else NOT_ALIGNED
 
 
 def map_items(geometry: MapGeometry, devices: Sequence[Device], jets: Sequence[Jet]) -> list[MapItem]:
-    """Every item in drawing order (jets over devices, so a jet between two devices stays visible)."""
+    """Every item in drawing order (jets over devices, so a jet between two devices stays visible); a
+    device the volume places counts at its projected t for the schematic jets beside it."""
     positions = device_positions(devices)
-    items = [MapItem(d.id, "device", positions[d.id], geometry.device_rect(d, positions[d.id])) for d in devices]
-    items += [MapItem(j.id, "jet", t, geometry.jet_rect(j, t))
-              for j in jets for t in (jet_position(j, devices, positions),)]
+    positions.update({d.id: d.map_ts[0] for d in devices if d.map_ts is not None})
+
+    def centre(item: Device | Jet) -> QPointF | None:
+        return None if item.map_ts is None else geometry.at(*item.map_ts)
+
+    items = [MapItem(d.id, "device", positions[d.id], geometry.device_rect(d, positions[d.id], centre(d)), _placed(d))
+             for d in devices]
+    items += [MapItem(j.id, "jet", t, geometry.jet_rect(j, t, centre(j)), _placed(j))
+              for j in jets for t in (j.map_ts[0] if j.map_ts else jet_position(j, devices, positions),)]
     return items
 
 
@@ -217,8 +250,61 @@ def _draw_device(painter: QPainter, g: MapGeometry, device: Device, item: MapIte
     painter.drawRoundedRect(local, rect.width() / 4, rect.width() / 4)
     painter.setPen(QColor(style.text if detached else style.device_text))
     painter.setFont(_small_font(h))
-    painter.drawText(local, Qt.AlignmentFlag.AlignCenter, device.id.upper())
+    # a device the volume places keeps its centre for the ring-and-dot: its id goes to the upper part
+    label = local.adjusted(0, 0, 0, -0.55 * local.height()) if item.placed == FROM_VOLUME else local
+    painter.drawText(label, Qt.AlignmentFlag.AlignCenter, device.id.upper())
     painter.restore()
+
+
+def _draw_placement(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapStyle) -> None:
+    """A ring and dot on the point a volume puts the item; a "?" badge on a tied item drawn schematically."""
+    w = g.rect.width()
+    c = item.rect.center()
+    painter.save()
+    if item.placed == FROM_VOLUME:
+        r = 0.011 * w
+        # in the colours that stand out on what lies under it (a device's bar, a jet's fill)
+        mark, under = (style.device_text, style.device) if item.kind == "device" else (style.line, style.jet_fill)
+        painter.setPen(QPen(QColor(under), max(1.0, w / 300)))
+        painter.setBrush(QBrush(QColor(mark)))
+        painter.drawEllipse(c, r / 2.2, r / 2.2)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(mark), max(1.0, w / 400)))
+        painter.drawEllipse(c, r, r)
+    elif item.placed == NOT_ALIGNED:
+        r = 0.014 * w
+        corner = item.rect.topRight()
+        painter.setPen(QPen(QColor(style.warning), max(1.0, w / 500)))
+        painter.setBrush(QBrush(QColor(style.paper)))
+        painter.drawEllipse(corner, r, r)
+        painter.setPen(QColor(style.warning))
+        painter.setFont(_small_font(g.rect.height()))
+        painter.drawText(QRectF(corner.x() - r, corner.y() - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, "?")
+    painter.restore()
+
+
+def placement_legend(items: Sequence[MapItem]) -> str:
+    """What the markers mean, for the items that are tied to a volume ("" when none is)."""
+    placed = [i.id.upper() for i in items if i.placed == FROM_VOLUME]
+    unplaced = [i.id.upper() for i in items if i.placed == NOT_ALIGNED]
+    lines = []
+    if placed:
+        lines.append(f"◉ {', '.join(placed)}: placed by the 3D volume")
+    if unplaced:
+        lines.append(f"? {', '.join(unplaced)}: 3D annulus not aligned, drawn by segment")
+    return "\n".join(lines)
+
+
+def _draw_legend(painter: QPainter, g: MapGeometry, text: str, style: ClipMapStyle) -> None:
+    """The placement legend under the valve, between the commissure labels."""
+    w, h = g.rect.width(), g.rect.height()
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(h / 30)))
+    painter.setPen(QColor(style.text))
+    painter.setFont(font)
+    top = g.valve.bottom() + 0.065 * h
+    painter.drawText(QRectF(g.rect.left() + 0.22 * w, top, 0.56 * w, g.rect.bottom() - top),
+                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
 
 
 def _draw_selection(painter: QPainter, g: MapGeometry, item: MapItem, style: ClipMapStyle) -> None:
@@ -253,13 +339,18 @@ def draw_clip_map(painter: QPainter, rect: QRectF, devices: Sequence[Device], je
     g = MapGeometry(rect)
     _draw_valve(painter, g, style)
     by_id = {d.id: d for d in devices}
-    for item in map_items(g, devices, jets):
+    items = map_items(g, devices, jets)
+    for item in items:
         if item.kind == "jet":
             _draw_jet(painter, g, item, style)
         else:
             _draw_device(painter, g, by_id[item.id], item, style)
+        _draw_placement(painter, g, item, style)
         if item.id == selected:
             _draw_selection(painter, g, item, style)
+    legend = placement_legend(items)
+    if legend:
+        _draw_legend(painter, g, legend, style)
     painter.restore()
     return g
 

@@ -147,11 +147,22 @@ class Device:
     position: str = ""  # medial | central | lateral | commissural, as entered
     orientation: str = ""  # perpendicular | rotated
     rotation_deg: float = 0.0  # clockwise on the surgical view, when rotated
+    #: tied to a point of a 3D volume (False: placed schematically from its segment)
+    tied_3d: bool = False
+    #: where the volume puts it on the clip map, t and s of ``planning.enface`` (None: untied, or its
+    #: volume's annulus is not aligned)
+    map_t: float | None = None
+    map_s: float | None = None
 
     @classmethod
     def of(cls, d: findings.Device) -> Device:
         return cls(d.id, _value(d.kind), _value(d.model), _value(d.segment), _value(d.attachment), d.notes,
-                   _value(d.position), _value(d.orientation), d.rotation)
+                   _value(d.position), _value(d.orientation), d.rotation, *_tie_of(d.tie))
+
+    @property
+    def map_ts(self) -> tuple[float, float] | None:
+        """(t, s) where the volume puts it on the clip map, if it does."""
+        return None if self.map_t is None or self.map_s is None else (self.map_t, self.map_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +177,26 @@ class Jet:
     notes: str = ""
     eroa_cm2: float | None = None  # PISA EROA of the jet's calculation, if any
     devices: tuple[str, ...] = ()  # ids of the device(s) a para-/inter-device jet is beside
+    tied_3d: bool = False  # as ``Device.tied_3d``
+    map_t: float | None = None  # as ``Device.map_t``
+    map_s: float | None = None
 
     @classmethod
     def of(cls, j: findings.Jet, vena_contracta_cm: float | None = None, eroa_cm2: float | None = None) -> Jet:
         return cls(j.id, _value(j.location), _value(j.segment), _value(j.grade), vena_contracta_cm, j.notes,
-                   eroa_cm2, j.devices)
+                   eroa_cm2, j.devices, *_tie_of(j.tie))
+
+    @property
+    def map_ts(self) -> tuple[float, float] | None:
+        """(t, s) where the volume puts it on the clip map, if it does."""
+        return None if self.map_t is None or self.map_s is None else (self.map_t, self.map_s)
+
+
+def _tie_of(tie: findings.Tie3D | None) -> tuple[bool, float | None, float | None]:
+    """(tied, t, s on the clip map) of a 3D tie, as the clip map reads them (the volume's UID stays in the case)."""
+    if tie is None or tie.placed is None:
+        return tie is not None, None, None
+    return True, tie.placed.t, tie.placed.s
 
 
 @dataclass(frozen=True, slots=True)

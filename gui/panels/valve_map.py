@@ -5,6 +5,9 @@ picture. A click reads its segment from the position on the coaptation line; eve
 ``planning.commands`` command on the case's undo stack (one click, one drag, one field = one undo
 step), and the view redraws from the document.
 
+An item tied to a point of a 3D volume (volume viewer, Tie) is drawn where the volume puts it and
+is not moved on the map (untie it in the volume viewer first); its editor names the tie.
+
 Keys on the map: D places a device, J a jet, S / Esc back to selecting; ←/→ select the previous
 or next item (move the placement cursor while placing), Enter places, Shift+←/→ moves the
 selected item, Delete removes it.
@@ -53,7 +56,7 @@ from planning.catalogue import (
 )
 from planning.commands import AddDevice, AddJet, Command, RemoveJet, ReplaceDevice, ReplaceJet, remove_device_cascade
 from planning.document import CaseDocument, Change
-from planning.placement import device_placement, jet_placement
+from planning.placement import device_placement, jet_placement, segment_at
 from planning.vocab import (
     Attachment,
     DeviceKind,
@@ -111,6 +114,17 @@ def _member(enum: type[E], text: str) -> E | None:
 
 def _text(member: object) -> str:
     return "" if member is None else str(member)
+
+
+def tie_text(item: model.Device | model.Jet) -> str:
+    """How a device or jet is placed in 3D, for its editor: "—" when it is not tied."""
+    tie = item.tie
+    if tie is None:
+        return "— (not tied; the volume viewer's Tie ties it to the en-face view)"
+    x, y, z = tie.position_mm
+    where = f"drawn where the volume puts it (on {segment_at(tie.placed.t)})" if tie.placed is not None else \
+        "the volume's annulus is not aligned: drawn from the segment"
+    return f"({x:.1f}, {y:.1f}, {z:.1f}) mm of volume …{tie.sop_instance_uid[-8:]}; {where}"
 
 
 def device_summary(device: model.Device) -> str:
@@ -367,6 +381,8 @@ class DeviceEditor(QWidget):
         self.mark = MarkPicker(self, types=("point", "distance", "area"))
         self.mark.setToolTip("The image mark that shows this device (e.g. a point on the clip)")
         self.show_image = QPushButton("Show image &mark", self)
+        self.tie = QLabel(self)
+        self.tie.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
@@ -374,7 +390,7 @@ class DeviceEditor(QWidget):
                              ("Size", self.size_label),
                              ("S&egment", self.segment), ("&Position", self.position),
                              ("&Attachment", self.attachment), ("&Orientation", self.orientation),
-                             ("&Rotation", self.rotation), ("&Notes", self.notes)):
+                             ("&Rotation", self.rotation), ("&Notes", self.notes), ("3D", self.tie)):
             form.addRow(text, widget)
         self.kind.activated.connect(lambda _i: self._kind_changed())
         for key, combo, enum in (("model", self.model, DeviceModelName), ("segment", self.segment, SegmentPair),
@@ -406,6 +422,7 @@ class DeviceEditor(QWidget):
         self.rotation.setEnabled(d.orientation is Orientation.ROTATED)
         self.rotation.blockSignals(False)
         self.notes.setText(d.notes)
+        self.tie.setText(tie_text(d))
 
     def _kind_changed(self) -> None:
         kind = _member(DeviceKind, self.kind.currentText())
@@ -438,12 +455,14 @@ class JetEditor(QWidget):
         self.vc.setToolTip("The distance mark of this jet's vena contracta")
         self.show_vc = QPushButton("Show &VC mark", self)
         self.notes = QLineEdit(self)
+        self.tie = QLabel(self)
+        self.tie.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.title)
         for text, widget in (("&Location", self.location), ("Beside", self.beside), ("S&egment", self.segment),
                              ("&Grade", self.grade), ("Vena &contracta", self.vc), ("", self.show_vc),
-                             ("&Notes", self.notes)):
+                             ("&Notes", self.notes), ("3D", self.tie)):
             form.addRow(text, widget)
         for key, combo, enum in (("location", self.location, JetLocation), ("segment", self.segment, SegmentPair),
                                  ("grade", self.grade, MRGrade)):
@@ -462,6 +481,7 @@ class JetEditor(QWidget):
         self.vc.set_marks(marks, results_of, j.vena_contracta_mark)
         self.show_vc.setEnabled(bool(j.vena_contracta_mark))
         self.notes.setText(j.notes)
+        self.tie.setText(tie_text(j))
 
     def _emit(self, **changes: Any) -> None:
         after = dataclasses.replace(self.jet, **changes)
@@ -518,6 +538,11 @@ class ValveMapPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(tools)
+        self.message = QLabel(self)  # why the last gesture changed nothing
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.refused.connect(self._say)
         scroll = QScrollArea(self)  # a short dock keeps the map large and scrolls the editor
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -536,6 +561,10 @@ class ValveMapPanel(QWidget):
         self.setStyleSheet("QToolButton:checked { background: #2d5f8a; color: #ffffff; }")
         self.setEnabled(False)
 
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
     def _show_mark(self, mark_id: str) -> None:
         if mark_id:
             self.markActivated.emit(mark_id)
@@ -551,7 +580,8 @@ class ValveMapPanel(QWidget):
         self.refresh()
 
     def _on_change(self, change: Change) -> None:
-        if change.section in ("devices", "jets", "marks"):
+        self._say("")
+        if change.section in ("devices", "jets", "marks", "volumes"):
             self.refresh()
 
     def _findings(self) -> model.Findings:
@@ -632,8 +662,14 @@ class ValveMapPanel(QWidget):
             self.view.setFocus()
 
     def move_item(self, item_id: str, t: float) -> None:
-        """Re-read a dragged item's segment (and a jet's positional location) at its new place."""
+        """Re-read a dragged item's segment (and a jet's positional location) at its new place; an item
+        the volume places is not moved (refused, saying so)."""
         item = self._typed_item(item_id)
+        if item is not None and item.tie is not None and item.tie.placed is not None:
+            self.refused.emit(f"{item.id.upper()} is placed from the 3D volume; untie it in the volume viewer"
+                              " to move it on the map")
+            self.view.update()
+            return
         if isinstance(item, model.Device):
             segment, position = device_placement(t)
             self._replace_device(dataclasses.replace(item, segment=segment, position=position))

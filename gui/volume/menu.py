@@ -64,7 +64,17 @@ class VolumeMenu:
                                     on_error=self.window.notices.error)
         if viewer is not None:
             self.windows = [w for w in self.windows if w.isVisible()] + [viewer]
+            self._follow_clip_map(viewer)
         return viewer
+
+    def _follow_clip_map(self, window: VolumeWindow) -> None:
+        """The viewer's Tie item follows the item selected on the clip map."""
+        docks = getattr(self.window, "case_docks", None)
+        if docks is None:
+            return
+        view = docks.valve_map.view
+        window.viewer.select_item(view.selected)
+        view.itemSelected.connect(window.viewer.select_item)
 
     def show_mark(self, mark: Mark) -> VolumeWindow | None:
         """Reopen a 3D mark on the plane it was drawn in: in the viewer already showing its volume,

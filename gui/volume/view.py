@@ -11,6 +11,7 @@ does for combo and spin boxes).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -27,6 +28,22 @@ MARK_COLOUR = "#ffd84a"
 DRAFT_COLOUR = "#ffffff"
 #: each wheel step (120 eighths of a degree) zooms by this factor
 WHEEL_ZOOM = 1.15
+#: clip-map items on the en-face view, the clip map's screen colours (report/clipmap.py DARK_STYLE)
+ITEM_COLOURS = {"device": "#c9d3de", "jet": "#f0a840"}
+ITEM_SIZE = 18
+ITEM_OUTLINE = "#0b0d10"
+
+
+@dataclass(frozen=True, slots=True)
+class MapMarker:
+    """A clip-map item drawn on the en-face view: image coordinates, its label, ``"device"`` or
+    ``"jet"``, and whether the volume places it (``tied``) or only the schematic map does."""
+
+    x: float
+    y: float
+    text: str
+    kind: str
+    tied: bool
 
 
 class ViewHandler(Protocol):
@@ -67,6 +84,12 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
                                      symbol="o", symbolSize=5, symbolBrush=DRAFT_COLOUR, symbolPen=None)
         self.draft.setZValue(20)
         self.view_box.addItem(self.draft)
+        self.map_spots = pg.ScatterPlotItem(pxMode=True)
+        self.map_spots.setZValue(18)
+        self.view_box.addItem(self.map_spots)
+        self.map_texts: list[pg.TextItem] = []
+        self.markers: list[MapMarker] = []
+        self._drawn_markers: tuple[list[MapMarker], float] | None = None
         self.scale_bar = pg.PlotCurveItem(pen=pg.mkPen("#e0e0e0", width=2))
         self.scale_text = pg.TextItem("10 mm", color="#e0e0e0", anchor=(0, 1))
         for item in (self.scale_bar, self.scale_text):
@@ -150,6 +173,33 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
             item.show()
         for item in self.mark_items[len(outlines):]:
             item.hide()
+
+    def set_map_items(self, markers: Sequence[MapMarker]) -> None:
+        """The clip map's devices (squares) and jets (circles): filled where the volume puts them,
+        hollow and dashed where only the schematic map does (through the aligned annulus)."""
+        key = (list(markers), self.screen_px())
+        if key == self._drawn_markers:
+            return  # a drag redraws the overlays often; the items rarely move
+        self._drawn_markers = key
+        self.markers = list(markers)
+        spots = []
+        for m in markers:
+            colour = ITEM_COLOURS[m.kind]
+            pen = pg.mkPen(ITEM_OUTLINE, width=2) if m.tied else pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
+            spots.append({"pos": (m.x, m.y), "symbol": "s" if m.kind == "device" else "o", "size": ITEM_SIZE,
+                          "pen": pen, "brush": pg.mkBrush(colour if m.tied else colour + "00")})
+        self.map_spots.setData(spots=spots)
+        while len(self.map_texts) < len(markers):
+            text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
+            text.setZValue(19)
+            self.view_box.addItem(text)
+            self.map_texts.append(text)
+        for text, m in zip(self.map_texts, markers, strict=False):
+            text.setText(m.text, color=ITEM_COLOURS[m.kind])
+            text.setPos(m.x + ITEM_SIZE / 2 * self.screen_px(), m.y - ITEM_SIZE / 2 * self.screen_px())
+            text.show()
+        for text in self.map_texts[len(markers):]:
+            text.hide()
 
     def set_draft(self, points: Sequence[tuple[float, float]]) -> None:
         self.draft.setData([p[0] for p in points], [p[1] for p in points])

@@ -16,11 +16,21 @@ double-click or a click on its first vertex; Esc drops it. Each mark becomes a 3
 case (``points3d`` in mm of the volume, the view's plane kept) through the case's undo stack.
 Align to valve (V): click the anterior (aortic) annulus, then the anterolateral and the
 posteromedial commissure on any planes: plane A and the en-face view go through the three
-points, seen from the left atrium with the anterior leaflet up (as the clip map draws it).
+points, seen from the left atrium with the anterior leaflet up (as the clip map draws it). The
+three points are the volume's annulus in the case (``volumes[].annulus``, one undo step): the clip
+map's frame (``planning.enface``), and a viewer opening on that volume aligns to them again.
+
+The en-face view shows the clip map's devices (squares) and jets (circles): filled where they are
+tied to this volume, hollow and dashed at their schematic place through the saved annulus. Tie (T)
+ties the item chosen in the Tie box (bottom row; it follows the clip map's selection) to the point
+clicked next on the en-face view (one undo step; a
+click on another view ties nothing, and the tool goes back to navigating after one tie); Untie
+drops the item's tie.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,13 +54,18 @@ from PySide6.QtWidgets import (
 )
 
 from gui.volume.planes import EN_FACE, SLAB_MODES, PlaneImage, Planes, render_plane, render_slab
-from gui.volume.view import PLANE_COLOURS, PlaneView
+from gui.volume.view import PLANE_COLOURS, MapMarker, PlaneView
 from imaging.errors import InputError
 from imaging.volume import Volume
 from measurements.compute import measure_mark_3d
 from measurements.marks import Mark, MarkPlane, MarkType
-from planning.commands import AddMark
-from planning.labels import labels_for, purpose_for
+from planning import model
+from planning.commands import AddMark, Command, ReplaceDevice, ReplaceJet, SetCaseField
+from planning.enface import Annulus, annuli, with_annulus
+from planning.labels import labels_for_volume, purpose_for
+from report.clipmap import ASPECT, SCHEMATIC, MapGeometry, map_items
+from report.model import Device as MapDevice
+from report.model import Jet as MapJet
 
 STEP_MM = 1.0
 TURN_DEG = 2.0
@@ -69,7 +84,7 @@ SURGICAL_WORDS = (
     {"top": "left atrium", "left": "anterior", "right": "posterior", "bottom": "left ventricle"},
 )
 TOOLS = {"navigate": ("Navigate", "N"), "distance": ("Distance", "D"), "area": ("Area", "A"),
-         "point": ("Point", "P"), "annulus": ("Align to valve", "V")}
+         "point": ("Point", "P"), "annulus": ("Align to valve", "V"), "tie": ("Tie to en face", "T")}
 _KINDS = {"distance": MarkType.DISTANCE, "area": MarkType.AREA, "point": MarkType.POINT}
 ANNULUS_STEPS = ("anterior (aortic) annulus", "anterolateral commissure", "posteromedial commissure")
 
@@ -110,9 +125,10 @@ class VolumeViewer(QWidget):
         self.views = [PlaneView(i, self, self) for i in range(4)]
         self._build()
         if session is not None:
-            session.changed.connect(lambda *_: self.redraw_overlays())
-            session.documentChanged.connect(lambda *_: self.redraw_overlays())
+            session.changed.connect(lambda *_: self._case_changed())
+            session.documentChanged.connect(lambda *_: self._case_opened())
             session.refused.connect(self.show_status)
+        self._apply_saved_annulus()
         self.refresh()
 
     # --- layout ------------------------------------------------------------------------------
@@ -140,6 +156,12 @@ class VolumeViewer(QWidget):
         reset = QPushButton("Reset planes", self)
         reset.clicked.connect(self.reset_planes)
         self.toolbar.addWidget(reset)
+        self.item_box = QComboBox(self)
+        self.item_box.setToolTip("The clip map's device or jet that Tie (T) ties to a point of the en-face view")
+        self.item_box.currentIndexChanged.connect(lambda _i: self._update_untie())
+        self.untie_button = QPushButton("Untie", self)
+        self.untie_button.setToolTip("Drop the chosen item's tie to this volume (the clip map draws it from its segment)")
+        self.untie_button.clicked.connect(self.untie)
 
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -181,8 +203,14 @@ class VolumeViewer(QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(grid, 1)
         layout.addLayout(transport)
-        layout.addWidget(self.status)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(QLabel("Tie (T):", self))
+        bottom.addWidget(self.item_box)
+        bottom.addWidget(self.untie_button)
+        layout.addLayout(bottom)
         self._fill_labels()
+        self._fill_items()
         self._update_time_label()
         self._update_en_face_title()
 
@@ -190,7 +218,7 @@ class VolumeViewer(QWidget):
         kind = _KINDS.get(self.tool, MarkType.AREA)
         current = self.label_box.currentText()
         self.label_box.clear()
-        self.label_box.addItems(["", *labels_for(None, kind)])
+        self.label_box.addItems(["", *labels_for_volume(kind)])
         self.label_box.setCurrentText(current)
 
     # --- state changes -------------------------------------------------------------------------
@@ -200,7 +228,8 @@ class VolumeViewer(QWidget):
         self.cancel_draft()
         if name in _KINDS:
             self._fill_labels()
-        self.show_status(f"Align to valve: click the {ANNULUS_STEPS[0]}" if name == "annulus" else "")
+        self.show_status(f"Align to valve: click the {ANNULUS_STEPS[0]}" if name == "annulus" else
+                         self._tie_prompt() if name == "tie" else "")
 
     def set_label(self, text: str) -> None:
         self.label_box.setCurrentText(text)
@@ -318,6 +347,7 @@ class VolumeViewer(QWidget):
 
     def redraw_overlays(self) -> None:
         marks = self._marks_here()
+        self.views[EN_FACE].set_map_items(self._map_markers())
         for view in self.views:
             view.set_lines(*self._crosshair(view.index))
             plane = self.planes.plane(view.index)
@@ -362,6 +392,8 @@ class VolumeViewer(QWidget):
             self.drag = self._grab(view, x, y, point)
         elif self.tool == "annulus":
             self._annulus_click(view, point)
+        elif self.tool == "tie":
+            self._tie_click(view, point)
         else:
             self._measure_click(view, x, y, point)
 
@@ -511,13 +543,171 @@ class VolumeViewer(QWidget):
             return
         anterior, lateral, medial = self.draft
         self.cancel_draft()
+        self.set_tool("navigate")
+        self.keep_annulus(anterior, lateral, medial)
+
+    def keep_annulus(self, anterior: Any, lateral: Any, medial: Any) -> bool:
+        """Align to three annulus points and keep them as this volume's annulus in the case (one undo step)."""
+        annulus = Annulus(_vec(anterior), _vec(lateral), _vec(medial), self.time_index + 1)
         try:
+            annulus.frame()
             self.align_to_annulus(anterior, lateral, medial)
         except ValueError:
             self.show_status("Align to valve: the three points must not lie on one line; click them again")
+            return False
+        self.show_status("Plane A and the en-face view now lie on the annulus (seen from the left atrium)"
+                         + self._save_annulus(annulus))
+        return True
+
+    # --- the clip map on the en-face view (planning.enface) -------------------------------------
+    def _doc(self) -> Any:
+        return getattr(self.session, "document", None) if self.session is not None else None
+
+    def saved_annulus(self) -> Annulus | None:
+        """This volume's annulus as the open case keeps it (None: no case, or not aligned)."""
+        doc = self._doc()
+        if doc is None:
+            return None
+        try:
+            return annuli(doc.case.extra.get("volumes")).get(self.volume.info.sop_instance_uid)
+        except ValueError:
+            return None
+
+    def _save_annulus(self, annulus: Annulus) -> str:
+        """Keep the three points as this volume's annulus in the case (one undo step); what to add to the status."""
+        doc = self._doc()
+        if doc is None:
+            return "; no case is open, so the alignment is not kept"
+        info = self.volume.info
+        doc.ensure_image(info.sop_instance_uid, info.path)
+        after = with_annulus(doc.case.extra.get("volumes"), info.sop_instance_uid, annulus)
+        ok = self.session.push(SetCaseField.of(doc, ("volumes",), after, label="annulus of the 3D volume"))
+        return "; the case keeps this annulus (the clip map's frame)" if ok else ""
+
+    def _apply_saved_annulus(self) -> None:
+        annulus = self.saved_annulus()
+        if annulus is not None:
+            self.planes.align_to_annulus(annulus.anterior, annulus.anterolateral, annulus.posteromedial)
+            self._set_aligned(True)
+            self.show_status("Aligned to the annulus the case keeps for this volume")
+
+    def _case_opened(self) -> None:
+        self._fill_items()
+        self._apply_saved_annulus()
+        self.refresh()
+
+    def _case_changed(self) -> None:
+        self._fill_items()
+        self.redraw_overlays()
+
+    def _findings(self) -> model.Findings | None:
+        doc = self._doc()
+        try:
+            return None if doc is None else doc.findings()
+        except ValueError:
+            return None
+
+    def _fill_items(self) -> None:
+        """The case's devices and jets in the Tie combo, the current choice kept."""
+        typed = self._findings()
+        current = self.item_box.currentData()
+        self.item_box.blockSignals(True)
+        self.item_box.clear()
+        self.item_box.addItem("(clip map item to tie)", "")
+        uid = self.volume.info.sop_instance_uid
+        items: list[model.Device | model.Jet] = [*typed.devices, *typed.jets] if typed else []
+        for item in items:
+            what = " ".join(str(v) for v in ((item.kind, item.model, item.segment) if isinstance(item, model.Device)
+                                             else (item.location, item.segment)) if v)
+            tied = " · tied here" if item.tie is not None and item.tie.sop_instance_uid == uid else \
+                " · tied to another volume" if item.tie is not None else ""
+            self.item_box.addItem(f"{item.id.upper()} {what}{tied}", item.id)
+        index = self.item_box.findData(current) if current else -1
+        self.item_box.setCurrentIndex(max(index, 0))
+        self.item_box.blockSignals(False)
+        self._update_untie()
+
+    def select_item(self, item_id: str) -> None:
+        """Choose a device or jet for Tie (e.g. the one selected on the clip map)."""
+        index = self.item_box.findData(item_id)
+        if index >= 0:
+            self.item_box.setCurrentIndex(index)
+
+    def _chosen(self) -> model.Device | model.Jet | None:
+        typed, item_id = self._findings(), self.item_box.currentData()
+        if typed is None or not item_id:
+            return None
+        return typed.device(item_id) or next((j for j in typed.jets if j.id == item_id), None)
+
+    def _update_untie(self) -> None:
+        item = self._chosen()
+        self.untie_button.setEnabled(item is not None and item.tie is not None)
+
+    def _tie_prompt(self) -> str:
+        item = self._chosen()
+        if item is None:
+            return "Tie: choose the device or jet in the Tie box (bottom right) first"
+        return f"Tie: click on the en-face view where {item.id.upper()} is"
+
+    def _tie_click(self, view: int, point: np.ndarray) -> None:
+        item = self._chosen()
+        if item is None:
+            self.show_status(self._tie_prompt() + " (nothing was tied)")
             return
-        self.show_status("Plane A and the en-face view now lie on the annulus (seen from the left atrium)")
+        if view != EN_FACE:
+            self.show_status(f"Tie: click on the en-face view, not {VIEW_TITLES[view]} (nothing was tied)")
+            return
         self.set_tool("navigate")
+        self.tie(item, point)
+
+    def tie(self, item: model.Device | model.Jet, point: Any) -> bool:
+        """Tie a device or jet to a mm point of this volume (one undo step)."""
+        info = self.volume.info
+        tie = model.Tie3D(_vec(np.asarray(point, float)), info.sop_instance_uid)
+        self._doc().ensure_image(info.sop_instance_uid, info.path)
+        if not self._replace(dataclasses.replace(item, tie=tie)):
+            return False
+        x, y, z = tie.position_mm
+        self.show_status(f"{item.id.upper()} tied to ({x:.1f}, {y:.1f}, {z:.1f}) mm of this volume"
+                         f" (time point {self.time_index + 1})")
+        return True
+
+    def untie(self) -> None:
+        """Drop the chosen item's tie (one undo step)."""
+        item = self._chosen()
+        if item is not None and item.tie is not None and self._replace(dataclasses.replace(item, tie=None)):
+            self.show_status(f"{item.id.upper()} is no longer tied to a volume; the clip map draws it from its segment")
+
+    def _replace(self, after: model.Device | model.Jet) -> bool:
+        doc = self._doc()
+        command: Command = ReplaceDevice.of(doc, after) if isinstance(after, model.Device) else ReplaceJet.of(doc, after)
+        return bool(self.session.push(command))
+
+    def _map_markers(self) -> list[MapMarker]:
+        """The clip map's items on the en-face view: those tied to this volume at their point, the
+        others at their schematic place through the saved annulus (none without one)."""
+        typed = self._findings()
+        if typed is None:
+            return []
+        plane, uid = self.planes.plane(EN_FACE), self.volume.info.sop_instance_uid
+        annulus = self.saved_annulus()
+        frame = annulus.frame() if annulus is not None else None
+        geometry = MapGeometry(QRectF(0.0, 0.0, 100.0 * ASPECT, 100.0))
+        devices, jets = [MapDevice.of(d) for d in typed.devices], [MapJet.of(j) for j in typed.jets]
+        ties = {d.id: d.tie for d in typed.devices} | {j.id: j.tie for j in typed.jets}
+        out = []
+        for item in map_items(geometry, devices, jets):
+            tie = ties.get(item.id)
+            if tie is not None and tie.sop_instance_uid == uid:
+                x, y, off = plane.to_image(tie.position_mm)
+                depth = f" ({off:+.0f} mm)" if abs(off) > self.slab_mm / 2 else ""
+                out.append(MapMarker(x, y, item.id.upper() + depth, item.kind, True))
+            elif frame is not None:
+                t, s = geometry.ts_at(item.rect.center())
+                x, y, _ = plane.to_image(frame.point(t, s))
+                out.append(MapMarker(x, y, f"{item.id.upper()} (schematic)" if item.placed == SCHEMATIC
+                                     else f"{item.id.upper()} (map)", item.kind, False))
+        return out
 
 
 def _vec(v: np.ndarray) -> tuple[float, float, float]:

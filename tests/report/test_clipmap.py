@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
@@ -111,3 +113,51 @@ def test_case_entries_become_map_items_with_rotation_and_neighbours() -> None:
     jet = case_jet(model.Jet.from_json({"id": "j1", "location": "inter-clip", "segment": "A2-P2",
                                         "devices": ["d1", "d2"]}, "j1"))
     assert jet.devices == ("d1", "d2") and jet.vena_contracta_cm is None
+
+
+def test_a_device_tied_in_3d_is_drawn_where_the_volume_puts_it(tmp_path) -> None:
+    """The tied device of the planning test (t 0.7, s -0.25 through its annulus) on a 1200 × 800 map: valve
+    rect (96, 96, 1008, 560), commissures' level cy = 96 + 280 + 0.08·560 = 420.8; x = 96 + 0.06·1008
+    + 0.7·0.88·1008 = 777.408, y = 420.8 + 0.25·(420.8 − 96) = 502.0."""
+    from planning.case import load_case
+    from report.clipmap import FROM_VOLUME, NOT_ALIGNED, SCHEMATIC, placement_legend
+    from tests.planning.test_case import _write
+    from tests.planning.test_enface import _tied_doc
+
+    typed = load_case(_write(tmp_path, _tied_doc())).findings()
+    devices, jets = [Device.of(d) for d in typed.devices], [Jet.of(j) for j in typed.jets]
+    geometry = MapGeometry(QRectF(0, 0, 1200, 800))
+    items = {i.id: i for i in map_items(geometry, devices, jets)}
+    centre = items["d1"].rect.center()
+    assert (centre.x(), centre.y()) == pytest.approx((777.408, 502.0))
+    assert items["d1"].placed == FROM_VOLUME and items["j1"].placed == FROM_VOLUME
+    jet = items["j1"].rect.center()  # the commissures' midpoint: t 0.5, s 0
+    assert (jet.x(), jet.y()) == pytest.approx((96 + 0.06 * 1008 + 0.5 * 0.88 * 1008, 420.8))
+    image = clip_map_image(devices, jets)
+    # the ring-and-dot on the point, white on the device's #303030 bar (the ring's radius is 0.011·1200 = 13 px)
+    assert QColor(image.pixel(777, 502)).lightness() > 200 and QColor(image.pixel(777, 530)).lightness() < 60
+    assert "D1, J1: placed by the 3D volume" in placement_legend(list(items.values()))
+    # the annulus not aligned: drawn from its segment (A2-P2, centre t 0.5) and said so, never guessed
+    bare = load_case(_write(tmp_path, _tied_doc(volumes=[]), "bare.mitraplan.json")).findings()
+    unplaced = {i.id: i for i in map_items(geometry, [Device.of(d) for d in bare.devices], [])}
+    assert unplaced["d1"].placed == NOT_ALIGNED
+    assert unplaced["d1"].rect.center().x() == pytest.approx(geometry.coapt(0.5).x())
+    assert "D1: 3D annulus not aligned, drawn by segment" in placement_legend(list(unplaced.values()))
+    assert map_items(geometry, [LATERAL], [])[0].placed == SCHEMATIC
+
+
+def test_report_json_says_which_items_the_volume_places_and_validates(tmp_path) -> None:
+    import jsonschema
+
+    from planning.case import load_case
+    from report.build import build_report
+    from report.json_export import report_to_json, schema
+    from tests.planning.test_case import _write
+    from tests.planning.test_enface import VOLUME, _tied_doc
+
+    report, _sources = build_report(load_case(_write(tmp_path, _tied_doc()), lenient=True))
+    document = report_to_json(report)
+    jsonschema.validate(document, schema())
+    device, = document["devices"]
+    assert device["tied_3d"] is True and (device["map_t"], device["map_s"]) == pytest.approx((0.7, -0.25))
+    assert VOLUME not in json.dumps(document["devices"])  # the volume's UID stays in the case
