@@ -137,3 +137,11 @@ def test_running_reads_nothing_from_the_checkout(deployed, tmp_path: Path) -> No
     touched = [line for line in trace.read_text(encoding="utf-8").splitlines()
                if f'"{ROOT}' in line or f'"{sys.prefix}' in line]
     assert not touched, touched[:5]
+
+
+def test_nothing_was_written_beside_the_program(deployed) -> None:
+    # last in this file: after every run above, the program folder is as copied (a read-only install works)
+    def files(folder: Path) -> set[Path]:
+        return {p.relative_to(folder) for p in folder.rglob("*")}
+
+    assert files(Path(deployed["app"])) == files(DIST)
