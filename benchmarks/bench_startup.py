@@ -5,6 +5,9 @@
 - ``startup.app_s``: ``mitraplan open LOOP`` (gui.main.main, as the console script runs it) in a new
   process until the viewer's image item has painted the loop's first frame.
 - ``startup.ratio``: median of the paired app / bare ratios (target <= 3).
+- ``startup.libraries_s`` / ``startup.libraries_ratio``: the bare window after importing the libraries the
+  first frame needs (pyqtgraph with numpy, pydicom with its decoder plugins): the part of the app's start
+  that is not MitraPlan's own code or window, against the same bare window.
 - ``startup.bundle_screenshot_s`` / ``startup.venv_screenshot_s``: when the application bundle is built
   (dist/mitraplan), ``mitraplan open LOOP --screenshot PNG`` from it and from the venv (it exits once the
   loop is shown, settled and saved; the bundle cannot run the instrumented script), and their ratio.
@@ -49,6 +52,9 @@ window.show()
 app.exec()
 """
 
+#: The bare window, after the libraries the app cannot start without.
+LIBRARIES = "import pyqtgraph, pydicom\n" + BARE_QT
+
 #: ``mitraplan open LOOP``, stopped when the viewer's image item has painted a frame.
 APP = """
 import os, sys, time
@@ -91,14 +97,18 @@ def run() -> None:
         home.mkdir()
         loop = write_cine_loop(Path(tmp) / "loop.dcm")
         env = _environment(home)
-        bare, app, ratios, pacs = [], [], [], False
+        bare, libraries, app, ratios, library_ratios, pacs = [], [], [], [], [], False
         for _ in range(ROUNDS):
             bare.append(_first_paint([sys.executable, "-c", BARE_QT], env)[0])
+            libraries.append(_first_paint([sys.executable, "-c", LIBRARIES], env)[0])
             seconds, imported = _first_paint([sys.executable, "-c", APP, str(loop)], env)
             app.append(seconds)
             pacs = pacs or imported
             ratios.append(app[-1] / bare[-1])
+            library_ratios.append(libraries[-1] / bare[-1])
         print(f"startup.bare_qt_s: {statistics.median(bare):.2f} (median of {ROUNDS})", flush=True)
+        print(f"startup.libraries_s: {statistics.median(libraries):.2f}", flush=True)
+        print(f"startup.libraries_ratio: {statistics.median(library_ratios):.2f}", flush=True)
         print(f"startup.app_s: {statistics.median(app):.2f} (first frame of an 800x600 loop painted)", flush=True)
         print(f"startup.ratio: {statistics.median(ratios):.2f} (target <= 3)", flush=True)
         print(f"startup.pacs_imported: {pacs}", flush=True)
