@@ -37,9 +37,15 @@ def _build() -> None:
     launcher = DIST / f"mitraplan{EXE}"
     if launcher.is_file() and launcher.stat().st_mtime > _newest_source():
         return
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-                    "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "pyinstaller"),
-                    str(ROOT / "packaging" / "mitraplan.spec")], check=True, cwd=ROOT, capture_output=True, timeout=900)
+    import importlib.util
+
+    if importlib.util.find_spec("PyInstaller") is None:
+        pytest.fail("PyInstaller is not installed: `make venv` installs the bundle extra ('.[test,bundle]')")
+    built = subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+                            "--distpath", str(ROOT / "dist"), "--workpath", str(ROOT / "build" / "pyinstaller"),
+                            str(ROOT / "packaging" / "mitraplan.spec")], cwd=ROOT, capture_output=True, text=True,
+                           timeout=900)
+    assert built.returncode == 0, f"make bundle failed:\n{built.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="module")
