@@ -123,6 +123,49 @@ def test_the_windowed_executable_opens_the_demo_and_pacs_answers(deployed) -> No
     assert echo.returncode == 3 and "Traceback" not in echo.stderr, echo.stderr
 
 
+def _jpegxl_loop(path: Path, frames: list[object]) -> Path:
+    """A grey US loop of JPEG XL lossless frames (imagecodecs, in this test process)."""
+    import imagecodecs
+    from pydicom.uid import UID
+
+    from demo.phantom import us_dataset
+    from imaging.jpegxl import JPEGXL_LOSSLESS
+
+    ds = us_dataset([imagecodecs.jpegxl_encode(f, lossless=True, effort=1) for f in frames], key="bundle-jxl",
+                    rows=frames[0].shape[0], columns=frames[0].shape[1], frame_time_ms=40.0)
+    ds.file_meta.TransferSyntaxUID = UID(JPEGXL_LOSSLESS)
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    del ds.PlanarConfiguration
+    ds.LossyImageCompression = "00"
+    del ds.LossyImageCompressionMethod
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_the_decoders_imported_by_name_decode_in_the_bundle(deployed) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from imaging.loop import Loop
+
+    work = Path(deployed["work"])
+    rng = np.random.default_rng(16)
+    frames = [rng.integers(0, 256, (96, 128), dtype=np.uint8) for _ in range(2)]
+    jxl = _jpegxl_loop(work / "jxl.dcm", frames)  # imagecodecs loads its JPEG XL codec by name, on first use
+    out = _run(deployed, deployed["mitraplan"], "frame", "--frame", "2", "--out", work / "jxl.png", jxl)
+    assert out.returncode == 0, out.stderr
+    assert np.array_equal(np.asarray(Image.open(work / "jxl.png")), frames[1])  # lossless: bit-exact
+    # a key image of the demo report: a JPEG-LS lossless Secondary Capture (pydicom's pyjpegls/gdcm plugins)
+    demo = work / "decoders-demo"
+    assert _run(deployed, deployed["mitraplan"], "demo", "--headless", "--out", demo).returncode == 0
+    key = demo / "report" / "key-k1.dcm"
+    out = _run(deployed, deployed["mitraplan"], "frame", "--out", work / "key.png", key)
+    assert out.returncode == 0, out.stderr
+    with Loop.open(key) as loop:  # the same file decoded by the venv's code
+        expected = np.asarray(loop.frame(0))
+    assert np.array_equal(np.asarray(Image.open(work / "key.png")), expected)
+
+
 def test_the_bundle_names_no_folder_of_the_build_machine(deployed) -> None:
     needles = {str(ROOT).encode(), sys.prefix.encode()}  # the checkout, the build venv
     for path in Path(deployed["app"]).rglob("*"):
