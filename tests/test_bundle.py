@@ -87,6 +87,14 @@ def test_version_names_the_bundle_and_its_decoders(deployed) -> None:
     assert any(line.startswith("  JPEG-LS Lossless Image Compression:") and "pyjpegls" in line for line in lines)
 
 
+def test_every_sub_command_is_in_the_bundle(deployed) -> None:
+    from gui.main import COMMANDS  # the checkout's list: a command added there must be bundled too
+
+    for command in COMMANDS:
+        out = _run(deployed, deployed["mitraplan"], command, "--help")
+        assert out.returncode == 0 and out.stdout.startswith(f"usage: mitraplan {command}"), (command, out.stderr)
+
+
 def test_demo_info_and_report_from_the_bundle_write_private_files(deployed) -> None:
     work = Path(deployed["work"])
     demo = work / "demo"
