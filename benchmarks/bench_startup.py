@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROUNDS = 5
+ROUNDS = 7
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "dist" / "mitraplan" / "mitraplan"
 
