@@ -57,8 +57,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     shutil.copytree(DIST, app, symlinks=True)  # as IT copies the folder onto a workstation
     work = tmp / "work"
     work.mkdir()
+    # GDCM_RESOURCES_PATH: set in this process by the venv's gdcm.py (to its own XML folder) once pydicom loaded it
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "VIRTUAL_ENV", "XDG_", "MITRAPLAN_")) and k != "PATH"}
+           if not k.startswith(("PYTHON", "VIRTUAL_ENV", "XDG_", "MITRAPLAN_", "GDCM_")) and k != "PATH"}
     env.update(PATH="/usr/bin:/bin", HOME=str(tmp / "home"), QT_QPA_PLATFORM="offscreen",
                PYTHONPATH=str(ROOT))  # a PYTHONPATH to the checkout must not matter: the bundle ignores it
     return {"app": app, "mitraplan": app / f"mitraplan{EXE}", "gui": app / f"mitraplan-gui{EXE}", "work": work,
@@ -172,6 +173,8 @@ def test_the_decoders_imported_by_name_decode_in_the_bundle(deployed) -> None:
     with Loop.open(key) as loop:  # the same file decoded by the venv's code
         expected = np.asarray(loop.frame(0))
     assert np.array_equal(np.asarray(Image.open(work / "key.png")), expected)
+    # GDCM's dictionaries, which gdcm.py points GDCM_RESOURCES_PATH at, are beside the bundled gdcm
+    assert (Path(deployed["app"]) / "_internal" / "_gdcm" / "XML" / "Part3.xml").is_file()
 
 
 def test_the_bundle_names_no_folder_of_the_build_machine(deployed) -> None:
