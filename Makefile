@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mitraplan-installed
 DEMO_OUT ?= demo-out
 
-.PHONY: run test bench wheel sysdeps venv lint clean
+.PHONY: run test bench wheel bundle sysdeps venv lint clean
 
-# constraints.txt pins every package of the install (decoders included) to the versions the suite passed with
+# constraints.txt pins every package of the install (decoders included) to the versions the suite passed with;
+# the bundle extra (PyInstaller) too, as tests/test_bundle.py builds the application bundle
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test,bundle]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -45,6 +46,12 @@ bench: sysdeps $(STAMP)
 # the installable wheel in dist/ (pipx install dist/mitraplan-*.whl: README, Installing on a clinical workstation)
 wheel: $(STAMP)
 	$(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
+
+# the self-contained application folder dist/mitraplan/ (executables mitraplan and mitraplan-gui; copy the folder
+# to install: README, Installing on a clinical workstation); packaging/mitraplan.spec says why PyInstaller one-folder
+bundle: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/mitraplan.spec
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache $(DEMO_OUT) dist build

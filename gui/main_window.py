@@ -45,7 +45,7 @@ from gui.notices import NoticeArea, Notices, report_errors
 from gui.panels.browser import StudyBrowser
 from gui.panels.case_docks import CaseDocks
 from gui.panels.keys import install_field_keys
-from gui.panels.pacs_dialog import PacsMenu
+from gui.panels.pacs_menu import PacsMenu  # the dialog and pacs/ are imported on first use
 from gui.panels.report_preview import ReportActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner

@@ -7,7 +7,9 @@ library; this report lets a user (or a support request) say which ones are there
 from __future__ import annotations
 
 import platform
+import sys
 from importlib import metadata
+from pathlib import Path
 
 from pydicom.pixels import get_decoder
 from pydicom.uid import AllTransferSyntaxes
@@ -41,6 +43,13 @@ def _installed(distribution: str) -> str | None:
         return None
 
 
+def program_files() -> str:
+    """Where this installation's code was loaded from, and how it was installed (a support request names it)."""
+    folder = Path(__file__).resolve().parent.parent
+    kind = "application bundle" if getattr(sys, "frozen", False) else "Python package"
+    return f"{folder} ({kind})"
+
+
 def decoder_plugins() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """Per compressed transfer syntax: (name, plugins available, plugins missing with what they need)."""
     rows = []
@@ -64,6 +73,7 @@ def version_text() -> str:
     lines = [f"mitraplan {mitraplan_version()}",
              f"Python {platform.python_version()}, pydicom {_installed('pydicom')}, numpy {_installed('numpy')}, "
              f"PySide6 {_installed('PySide6-Essentials') or _installed('PySide6')}",
+             f"Program files: {program_files()}",
              "", "Decoder libraries:"]
     width = max(len(name) for name in DECODER_LIBRARIES)
     for name, role in DECODER_LIBRARIES.items():

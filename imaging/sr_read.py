@@ -20,7 +20,6 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
-from pydicom.sr._snomed_dict import mapping as _SNOMED
 
 from imaging.errors import InputError
 
@@ -102,8 +101,13 @@ class SRDocument:
 
 def sct(value: str, scheme: str, meaning: str) -> SRCode:
     """The code, with a legacy SRT value replaced by its SNOMED CT equivalent when one is known."""
-    if scheme == "SRT" and value in _SNOMED["SRT"]:
-        return SRCode(_SNOMED["SRT"][value], "SCT", meaning, legacy=value)
+    if scheme == "SRT":
+        # imported here: pydicom.sr loads its whole code dictionary (0.2-0.5 s), which the window's start,
+        # importing this module for Import Measurements, need not pay
+        from pydicom.sr._snomed_dict import mapping
+
+        if value in mapping["SRT"]:
+            return SRCode(mapping["SRT"][value], "SCT", meaning, legacy=value)
     return SRCode(value, scheme, meaning)
 
 

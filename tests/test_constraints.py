@@ -25,7 +25,8 @@ def _pins() -> dict[str, str]:
 
 def _requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["test"]]]
+    extras = [req for extra in project["optional-dependencies"].values() for req in extra]  # test, bundle
+    return [Requirement(r) for r in [*project["dependencies"], *extras]]
 
 
 def test_every_requirement_is_pinned_within_its_range() -> None:

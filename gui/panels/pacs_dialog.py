@@ -2,17 +2,17 @@
 
 A thin view over :mod:`pacs.service` (the same calls as ``mitraplan pacs``). Network work
 runs as background tasks; failures show as one plain sentence under the buttons. A retrieved study
-lands in the local store and is announced with ``retrieved(folder)``, which the main window opens.
+lands in the local store and is announced with ``retrieved(folder)``, which the main window opens
+(File → PACS… is :mod:`gui.panels.pacs_menu`, which imports this module on first use).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,9 +46,6 @@ from pacs.errors import PacsCancelledError
 from pacs.nodes import DicomWebNode, DimseNode, Node
 from pacs.query import RetrieveResult, SeriesSummary, StudyQuery, StudySummary
 from pacs.store import default_store_root
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -507,25 +504,3 @@ def _date(value: str) -> str:
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
-
-class PacsMenu:
-    """File → PACS… (Ctrl+Shift+P): the window's one non-modal PACS dialog, kept between uses; a
-    retrieved study is opened with ``window.open_paths``."""
-
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.dialog: PacsDialog | None = None
-        self.action = QAction("&PACS…", window)
-        self.action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-        self.action.setStatusTip("Search a PACS, retrieve a study and open it")
-        self.action.triggered.connect(lambda _checked=False: self.show_dialog())
-        window.addAction(self.action)
-
-    def show_dialog(self) -> PacsDialog:
-        """Create the dialog on first use, then show and raise it."""
-        if self.dialog is None:
-            self.dialog = PacsDialog(self.window.tasks, parent=self.window)
-            self.dialog.retrieved.connect(lambda folder: self.window.open_paths([folder]))
-        self.dialog.show()
-        self.dialog.raise_()
-        return self.dialog
