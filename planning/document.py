@@ -24,6 +24,7 @@ from planning.case import Case, autosave, measure_case, resolve_image, save_case
 from planning.model import Findings, SignOff
 from planning.signoff import SignOffError, case_bytes, make_amends, make_signoff, read_only_message
 from planning.study import StudyIdentity, belongs, bound_identity, check_same_study, identity_of
+from private_files import private_file
 
 if TYPE_CHECKING:
     from planning.case import OpenStudy
@@ -372,7 +373,7 @@ class CaseDocument:
         signoff = self._case.extra.pop("signoff")
         if Path(path).is_file():
             archive = Path(path).with_name(f"{Path(path).name}.signed-{amends['case_checksum'][:12]}")
-            archive.write_bytes(Path(path).read_bytes())
+            private_file(archive).write_bytes(Path(path).read_bytes())  # the signed version: patient data
         self._case.extra["amends"] = amends
         self._emit(Change(ChangeKind.FIELD, path=("signoff",), before=signoff, after=MISSING))
         return self.save()

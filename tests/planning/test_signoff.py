@@ -89,6 +89,7 @@ def test_an_amendment_names_the_signed_version_and_is_editable(saved: CaseDocume
                                  "signed_at": "2026-12-03T15:30:00+00:00"}
     archive = saved.path.with_name(f"{saved.path.name}.signed-{checksum[:12]}")
     assert archive.read_bytes() == signed_bytes  # the signed version is kept, unchanged
+    assert archive.stat().st_mode & 0o777 == 0o600  # readable by the user only, as the case file
     SetNotes("", "corrected").apply(saved)  # editable again
     saved.save()
     saved.sign_off("Dr Second", at="2026-12-04T09:00:00+00:00")
