@@ -767,12 +767,23 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
     return out
 
 
+#: MVARC ordinal 0..4+ of the recorded MR grades, by their exact case-file text (``planning.vocab.MRGrade`` and
+#: its ``rank``; measurements may not import planning, and tests/measurements check that the two agree).
+MR_GRADE_RANK: dict[str, int] = {"none/trace": 0, "mild": 1, "moderate": 2, "moderate-to-severe": 3, "severe": 4}
+_MODERATE_RANK = MR_GRADE_RANK["moderate"]
+#: The 5-class labels (``thresholds``) of a computed MR class of 2+ or worse.
+_MR5_MODERATE_OR_WORSE = ("2+", "3+", "4+")
+
+
 def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) -> bool:
-    """True when a recorded jet grade or a computed MR class is moderate (2+) or worse."""
-    if any(("moderate" in g.lower() or "severe" in g.lower()) for g in recorded):
+    """True when a recorded grade (total or jet) ranks moderate (2+) or worse on the MVARC ordinal, or a
+    computed 5-class MR class is 2+ or worse. A text that is not one of the grades ranks nothing (no
+    substring test: "mild-to-moderate" is not "moderate")."""
+    if any(MR_GRADE_RANK.get(g, -1) >= _MODERATE_RANK for g in recorded):
         return True
     graded_mr = mr_quantities()
-    return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in graded_mr for g in r.grades)
+    return any(g.scheme == thresholds.MR5 and g.label.startswith(_MR5_MODERATE_OR_WORSE)
+               for r in results if r.quantity in graded_mr for g in r.grades)
 
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
