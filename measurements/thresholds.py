@@ -164,8 +164,7 @@ BANDS: tuple[Band, ...] = (
     *_mr_bands("rf", ("rf_pisa", "rf_volumetric")),
     *_half_open("vena_contracta", MR5, _S_MR5, list(VCW_CM), _MR5_VC),
     *_half_open("vena_contracta", POST_TEER, _S_POST, list(VCW_CM), _POST3),
-    *_vca_bands("vca"),
-    *_vca_bands("vca_total"),
+    *_vca_bands("vca_total"),  # the summed VCA only: one jet's ``vca`` is not graded (§2.2, §2.3, §8.2)
     # biplane mean VCW: severe is ">0.8" (S1), so 0.80 is not severe (W9c)
     Band("vena_contracta_biplane", MR5, "1+ mild", -INF, VCW_CM[0], _S_MR5),
     Band("vena_contracta_biplane", MR5, _MR5_VC[1], VCW_CM[0], VCW_BIPLANE_SEVERE_CM, _S_MR5, upper_inclusive=True),
