@@ -31,6 +31,7 @@ from planning.vocab import (
     JetLocation,
     LeafletInjury,
     MacExtent,
+    Mobility,
     MRGrade,
     SegmentPair,
     SurgicalRisk,
@@ -172,6 +173,8 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
        Evidence.GUIDELINE),
     _c("target_commissural", "target pathology at A1/P1 or A3/P3 (commissural) is conditional for TEER", None, "",
        "S14 S15", Evidence.GUIDELINE),
+    _c("restricted_iiia", "restricted leaflet motion (Carpentier IIIa) is conditional for TEER", None, "", "S15",
+       Evidence.GUIDELINE),
     _c("mva_teer_unsuitable", "MVA < {t} cm² is unsuitable TEER anatomy", _TEER_MVA_CM2[0], _MVA_UNIT, "S15 S14",
        Evidence.GUIDELINE),
     _c("mva_teer_conditional", f"MVA {_n(_TEER_MVA_CM2[0])}–{_n(_TEER_MVA_CM2[1])} cm² is conditional TEER anatomy "
@@ -275,6 +278,7 @@ class AssessmentInput:
     space: Result | None = None  # device edge → commissure or between devices, at the target (distance, cm)
     space_note: str = ""  # which space that is, relative to the target jet (planning.findings.target_space)
     scallop_injuries: Mapping[str, LeafletInjury] = field(default_factory=dict)  # scallop → tear/perforation/cleft
+    scallop_mobility: Mapping[str, Mobility] = field(default_factory=dict)  # scallop → recorded leaflet motion
     device_width_mm: float = DEFAULT_DEVICE_WIDTH_MM
     slda: bool = False
     tear_or_perforation: bool = False
@@ -291,6 +295,7 @@ class AssessmentInput:
     def __post_init__(self) -> None:
         object.__setattr__(self, "scallop_injuries", {k: LeafletInjury(v) for k, v in self.scallop_injuries.items()
                                                       if v and v != LeafletInjury.NONE})
+        object.__setattr__(self, "scallop_mobility", {k: Mobility(v) for k, v in self.scallop_mobility.items() if v})
         for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
                            ("outside_grasp_zone_calcification", Calcification), ("mac", Calcification),
                            ("surgical_risk", SurgicalRisk), ("tmvr_anatomy", TmvrAnatomy)):
@@ -733,6 +738,7 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
         findings.append(_finding("slda_redo", "Single-leaflet device attachment present"))
     findings.extend(_calcification_findings(inp))
     findings.extend(_location_findings(inp))
+    findings.extend(_mobility_findings(inp))
     findings.extend(_teer_area_findings(inp))
     return RedoFeasibility(space_ok, leaflet, injury, tuple(findings))
 
@@ -769,6 +775,20 @@ def _location_findings(inp: AssessmentInput) -> list[Finding]:
     if target.near_commissure:
         return [_finding("target_commissural", f"{at}: commissural (conditional)")]
     return [_finding("target_central", f"{at}: central A2/P2 (favourable)")]  # only A2-P2 has no scallop 1 or 3
+
+
+def _mobility_findings(inp: AssessmentInput) -> list[Finding]:
+    """§2.7 rheumatic restriction row: restricted motion IIIa at a scallop of the target segment is
+    conditional (a caution). Not applied without a target segment; rheumatic thickening and Barlow
+    disease are not recorded."""
+    target = target_jet(inp.jets)
+    if target is None or target.segment is None:
+        return []
+    restricted = [s for s in target.segment.scallops if inp.scallop_mobility.get(s) is Mobility.RESTRICTED_IIIA]
+    if not restricted:
+        return []
+    return [_finding("restricted_iiia", f"Restricted motion IIIa at {', '.join(restricted)} (target jet {target.id} "
+                     f"at {target.segment}): conditional")]
 
 
 def _teer_area_findings(inp: AssessmentInput) -> list[Finding]:
@@ -844,7 +864,8 @@ _TEER_BLOCKERS = ("injury", "cleft", "calcification", "mac_severe")
 #: Findings for redo TEER among the anatomy findings; the §2.7 conditional and unsuitable-area rows are cautions
 #: (redo TEER at most "possible"): W16 (MVA 2.40 cm², "possible") shows the native-valve area cut-off does not bar it.
 _REDO_FOR = ("slda_redo", "calcification_none", "target_central", "mva_teer_favourable")
-_REDO_CAUTIONS = ("calcification_conditional", "target_commissural", "mva_teer_conditional", "mva_teer_unsuitable")
+_REDO_CAUTIONS = ("calcification_conditional", "target_commissural", "restricted_iiia", "mva_teer_conditional",
+                  "mva_teer_unsuitable")
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:

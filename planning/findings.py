@@ -18,7 +18,7 @@ from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInp
 from planning.case import Case
 from planning.labels import labelled_results, results_of_purpose
 from planning.model import Device
-from planning.vocab import Calcification, JetLocation, LeafletInjury, MarkPurpose, Scallop, SpaceKind
+from planning.vocab import Calcification, JetLocation, LeafletInjury, MarkPurpose, Mobility, Scallop, SpaceKind
 
 
 def _text(value: Any) -> str:
@@ -223,6 +223,12 @@ def target_space(case: Case, results: Sequence[Result], jets: Sequence[JetInput]
     return best, f"largest of {len(matching)} {kind} spaces; the case does not say which is at target jet {target.id}"
 
 
+def scallop_mobility(case: Case) -> dict[str, Mobility]:
+    """The leaflet motion recorded for each scallop (residual-anatomy panel), by scallop name."""
+    return {name.value: entry.mobility for name, entry in case.findings().leaflets.segments.items()
+            if entry.mobility is not None}
+
+
 def scallop_injuries(case: Case) -> dict[str, LeafletInjury]:
     """The recorded tear, perforation or cleft of each scallop (residual-anatomy panel), by scallop name."""
     return {name.value: entry.injury for name, entry in case.findings().leaflets.segments.items()
@@ -266,6 +272,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         space=space,
         space_note=space_note,
         scallop_injuries=scallop_injuries(case),
+        scallop_mobility=scallop_mobility(case),
         device_width_mm=ctx.device_width_mm if ctx.device_width_mm is not None else DEFAULT_DEVICE_WIDTH_MM,
         slda=any(a.is_slda for a in attachments),
         tear_or_perforation=typed.leaflets.tear_or_perforation,

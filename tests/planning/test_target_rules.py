@@ -272,3 +272,25 @@ def test_a_space_without_a_recorded_side_is_used_marked() -> None:
     inp = findings.assessment_input(case, [measured("distance", 0.90, "m5.distance")])
     assert inp.space is not None and inp.space.value == 0.90
     assert inp.space_note == "largest space without a recorded side; the case does not relate it to target jet j1"
+
+
+# --- §2.7: rheumatic restriction (IIIa) at the target is conditional ----------------------------------------------
+
+
+@pytest.mark.parametrize(("scallop", "mobility", "caution"), [
+    ("P2", "restricted IIIa", True), ("A2", "restricted IIIa", True),  # a scallop of the target's A2-P2
+    ("P3", "restricted IIIa", False),                                  # not at the target
+    ("P2", "restricted IIIb", False), ("P2", "normal", False),         # IIIb (functional tethering) is not the row
+])
+def test_restricted_iiia_at_the_target_is_conditional(scallop: str, mobility: str, caution: bool) -> None:
+    redo = option(favourable(scallop_mobility={scallop: mobility}), "redo_teer")
+    assert ("restricted_iiia" in criteria(redo.against)) is caution
+    assert redo.status is (Status.POSSIBLE if caution else Status.FAVOURED)
+    if caution:
+        assert redo.summary == ("Redo TEER: possible (space and leaflet favourable; Restricted motion IIIa at "
+                                f"{scallop} (target jet j1 at A2-P2): conditional)")
+
+
+def test_the_case_passes_each_scallops_mobility() -> None:
+    case = Case(leaflets={"segments": {"P2": {"mobility": "restricted IIIa"}, "A2": {"calcification": "none"}}})
+    assert findings.assessment_input(case, []).scallop_mobility == {"P2": "restricted IIIa"}
