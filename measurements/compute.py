@@ -90,6 +90,9 @@ _TRACE_QUANTITIES_BY_PURPOSE = {
 _DISTANCE_PURPOSE_QUANTITY = {"vena_contracta": "vena_contracta"}
 _DISTANCE_PURPOSE_GRADING = {"posterior_leaflet_length": "posterior_leaflet_length"}
 _AREA_PURPOSE_QUANTITY = {"vca": "vca"}
+#: The method of one jet's 3D VCA: the VCA bands (S2 [REC]) grade the VCA summed over all jets (§2.2, §2.3, §8.2),
+#: so one jet's area is shown ungraded; the total (``vca_total``, also of a single jet's one mark) is graded.
+VCA_PER_JET_NOTE = "one jet: not graded (the VCA bands grade the total over all jets)"
 
 
 def make_result(rid: str, label: str, quantity: str, value: float, source: Sequence[str], *,
@@ -174,6 +177,11 @@ def _measure_distance(mark: Mark, region: UltrasoundRegion, what: str) -> list[R
                         grading=grading, method="calibrated caliper")]
 
 
+def _area_method(method: str, quantity: str) -> str:
+    """An area mark's method; one jet's VCA says why it carries no grade."""
+    return f"{method}; {VCA_PER_JET_NOTE}" if quantity == "vca" else method
+
+
 def _measure_area(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
     geometry.require_spatial(region, what)
     warnings = []
@@ -182,7 +190,7 @@ def _measure_area(mark: Mark, region: UltrasoundRegion, what: str) -> list[Resul
     quantity = _AREA_PURPOSE_QUANTITY.get(mark.purpose or "", "area")
     return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity,
                         geometry.area_cm2(mark.points, region), (mark.id,), warnings=warnings,
-                        method="planimetry (shoelace)")]
+                        method=_area_method("planimetry (shoelace)", quantity))]
 
 
 def _measure_point(mark: Mark, region: UltrasoundRegion, what: str) -> list[Result]:
@@ -626,7 +634,8 @@ def measure_mark_3d(mark: Mark) -> list[Result]:
             if geometry3d.polygon_crosses_itself(points, what) else []
         quantity = _AREA_PURPOSE_QUANTITY.get(mark.purpose or "", "area")
         return [make_result(f"{mark.id}.{quantity}", _label(mark, quantity, True), quantity, area_cm2, (mark.id,),
-                            warnings=warnings, method=f"{METHOD_3D_PLANIMETRY} (shoelace in the mark's plane)")]
+                            warnings=warnings,
+                            method=_area_method(f"{METHOD_3D_PLANIMETRY} (shoelace in the mark's plane)", quantity))]
     return []  # a 3D landmark: a position, no number
 
 
@@ -767,12 +776,27 @@ def _heart_rates(measured: Mapping[str, _Measured], results: Sequence[Result],
     return out
 
 
+#: MVARC ordinal 0..4+ of the recorded MR grades, by their exact case-file text (``planning.vocab.MRGrade`` and
+#: its ``rank``; measurements may not import planning, and tests/measurements check that the two agree).
+MR_GRADE_RANK: dict[str, int] = {"none/trace": 0, "mild": 1, "moderate": 2, "moderate-to-severe": 3, "severe": 4}
+_MODERATE_RANK = MR_GRADE_RANK["moderate"]
+#: The 5-class labels (``thresholds``) of a computed MR class of 2+ or worse.
+_MR5_MODERATE_OR_WORSE = ("2+", "3+", "4+")
+
+
 def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) -> bool:
-    """True when a recorded jet grade or a computed MR class is moderate (2+) or worse."""
-    if any(("moderate" in g.lower() or "severe" in g.lower()) for g in recorded):
+    """True when a recorded grade (total or jet) ranks moderate (2+) or worse on the MVARC ordinal, a
+    computed 5-class MR class is 2+ or worse, or one jet's 3D VCA reaches the moderate VCA cut-off. A text
+    that is not one of the grades ranks nothing (no substring test: "mild-to-moderate" is not "moderate")."""
+    if any(MR_GRADE_RANK.get(g, -1) >= _MODERATE_RANK for g in recorded):
         return True
     graded_mr = mr_quantities()
-    return any(g.label[:2] in ("2+", "3+", "4+") for r in results if r.quantity in graded_mr for g in r.grades)
+    if any(g.scheme == thresholds.MR5 and g.label.startswith(_MR5_MODERATE_OR_WORSE)
+           for r in results if r.quantity in graded_mr for g in r.grades):
+        return True
+    # one jet's VCA is ungraded, but areas add: a jet at or above the moderate cut-off puts the total there too
+    return any(r.quantity == "vca" and thresholds.shown("vca", r.value) >= thresholds.VCA_CM2[0]
+               for r in plausibility.usable(results))
 
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,

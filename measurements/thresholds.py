@@ -35,12 +35,15 @@ PRECISION: dict[str, str] = {q.name: q.precision for q in QUANTITIES.values()}
 
 INF = math.inf
 
-_S_MR5 = "S1 Zoghbi 2017 / S5 MVARC; docs/clinical-criteria.md §2.3"
-_S_POST = "S2 Zoghbi 2019 [REC]; docs/clinical-criteria.md §2.2"
-_S_MVARC = "S5 Stone 2015 (MVARC); docs/clinical-criteria.md §2.6"
-_S_EAE = "S3 Baumgartner 2009; docs/clinical-criteria.md §2.4"
-_S_ACC = "S6 Otto 2020 [REC]; docs/clinical-criteria.md §2.5"
-_S_GER = "S15 Boekstegers 2014 [REC]; docs/clinical-criteria.md §2.7"
+#: Where each band's source and wording is documented: an anchor of docs/clinical-criteria.md (the file the reports
+#: cite; tests/measurements/test_citations.py checks every anchor the code names exists).
+CRITERIA_DOC = "docs/clinical-criteria.md"
+_S_MR5 = f"S1 Zoghbi 2017 / S5 MVARC; {CRITERIA_DOC}#23-five-class-residual-mr-scale-mvarc-ordinal"
+_S_POST = f"S2 Zoghbi 2019 [REC]; {CRITERIA_DOC}#22-residual-mr-after-teer-ase-2019"
+_S_MVARC = f"S5 Stone 2015 (MVARC); {CRITERIA_DOC}#26-post-teer-stenosis-risk-cut-offs"
+_S_EAE = f"S3 Baumgartner 2009; {CRITERIA_DOC}#24-mitral-stenosis-severity-eaease-2009"
+_S_ACC = f"S6 Otto 2020 [REC]; {CRITERIA_DOC}#25-mitral-stenosis-stages-accaha-2020"
+_S_GER = f"S15 Boekstegers 2014 [REC]; {CRITERIA_DOC}#27-leaflet-and-anatomy-suitability-for-redo-teer"
 
 # --- the cut-offs, each typed once (finding and criterion texts are generated from them) ---------
 #: MVARC "no significant MS" (S5): mean gradient < 5 mmHg and planimetered MVA >= 1.5 cm².
@@ -135,7 +138,7 @@ def _ms_area_bands(quantity: str) -> list[Band]:
 
 def _hr_bands() -> list[Band]:
     lo, hi = MG_VALID_HR_BPM
-    src = _S_EAE + " [REC]"
+    src = f"S3 Baumgartner 2009 [REC]; {CRITERIA_DOC}#28-heart-rate-validity-of-gradient-grading"
     return [Band("heart_rate", HR_VALIDITY, f"below {_n(lo)} /min", -INF, lo, src),
             Band("heart_rate", HR_VALIDITY, f"within {_n(lo)}-{_n(hi)} /min", lo, hi, src, upper_inclusive=True),
             Band("heart_rate", HR_VALIDITY, f"above {_n(hi)} /min", hi, INF, src, lower_inclusive=False)]
@@ -164,8 +167,7 @@ BANDS: tuple[Band, ...] = (
     *_mr_bands("rf", ("rf_pisa", "rf_volumetric")),
     *_half_open("vena_contracta", MR5, _S_MR5, list(VCW_CM), _MR5_VC),
     *_half_open("vena_contracta", POST_TEER, _S_POST, list(VCW_CM), _POST3),
-    *_vca_bands("vca"),
-    *_vca_bands("vca_total"),
+    *_vca_bands("vca_total"),  # the summed VCA only: one jet's ``vca`` is not graded (§2.2, §2.3, §8.2)
     # biplane mean VCW: severe is ">0.8" (S1), so 0.80 is not severe (W9c)
     Band("vena_contracta_biplane", MR5, "1+ mild", -INF, VCW_CM[0], _S_MR5),
     Band("vena_contracta_biplane", MR5, _MR5_VC[1], VCW_CM[0], VCW_BIPLANE_SEVERE_CM, _S_MR5, upper_inclusive=True),

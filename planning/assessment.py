@@ -29,7 +29,9 @@ from planning.vocab import (
     Etiology,
     JetClass,
     JetLocation,
+    LeafletInjury,
     MacExtent,
+    Mobility,
     MRGrade,
     SegmentPair,
     SurgicalRisk,
@@ -120,6 +122,9 @@ NEO_LVOT_MM2 = round(NEO_LVOT_RANGE_CM2[1] * 100.0, 6)
 _NEO_RANGE = f"{_n(NEO_LVOT_RANGE_CM2[0])}–{_n(NEO_LVOT_RANGE_CM2[1])}"
 _LEAFLET_MIN_MM, _LEAFLET_PREFERRED_MM = (round(cm * 10.0, 6) for cm in LEAFLET_CM)
 _MR_TOLERABLE_RANK = 2
+#: §2.7 MVA row (S15 [REC], S14 [SRC], written for the native valve before a first TEER): < 3.0 cm² unsuitable,
+#: 3.0–4.0 conditional (both ends, as §2.6 words it "3–4 cm² conditional"), > 4.0 favourable.
+_TEER_MVA_CM2 = (3.0, 4.0)
 _MG_UNIT, _MVA_UNIT = quantity("mean_gradient").unit, quantity("mva_planimetry").unit
 
 #: The rule table (docs/clinical-criteria.md §2.6, §2.7, §4). Thresholds marked [INF] there are app heuristics.
@@ -162,6 +167,20 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("surgical_risk", "high or prohibitive surgical risk", None, "", "S11", Evidence.REGISTRY),
     _c("calcification_none", "no calcification in the grasping zone is favourable for TEER", None, "", "S14 S15",
        Evidence.GUIDELINE),
+    _c("cleft", "a perforation or cleft in the grasping zone is unsuitable for TEER", None, "", "S14 S15",
+       Evidence.GUIDELINE),
+    _c("target_central", "target pathology at central A2/P2 is favourable for TEER", None, "", "S14 S15",
+       Evidence.GUIDELINE),
+    _c("target_commissural", "target pathology at A1/P1 or A3/P3 (commissural) is conditional for TEER", None, "",
+       "S14 S15", Evidence.GUIDELINE),
+    _c("restricted_iiia", "restricted leaflet motion (Carpentier IIIa) is conditional for TEER", None, "", "S15",
+       Evidence.GUIDELINE),
+    _c("mva_teer_unsuitable", "MVA < {t} cm² is unsuitable TEER anatomy", _TEER_MVA_CM2[0], _MVA_UNIT, "S15 S14",
+       Evidence.GUIDELINE),
+    _c("mva_teer_conditional", f"MVA {_n(_TEER_MVA_CM2[0])}–{_n(_TEER_MVA_CM2[1])} cm² is conditional TEER anatomy "
+       "(with good mobile tissue)", None, _MVA_UNIT, "S15 S14", Evidence.GUIDELINE),
+    _c("mva_teer_favourable", "MVA > {t} cm² is favourable TEER anatomy (pre-index baseline)", _TEER_MVA_CM2[1],
+       _MVA_UNIT, "S15 S14", Evidence.GUIDELINE),
     _c("tmvr_anatomy", "TMVR anatomy (annulus size, predicted neo-LVOT on CT) suitable or unsuitable", None, "", "S12",
        Evidence.CASE_REPORTS),
     _c("neo_lvot", f"predicted neo-LVOT area on CT < {{t}} mm² (the upper end of the cited {_NEO_RANGE} cm²) risks "
@@ -257,6 +276,9 @@ class AssessmentInput:
     jets: Sequence[JetInput] = ()
     posterior_length: Result | None = None  # free posterior leaflet length at the target scallop (distance, cm)
     space: Result | None = None  # device edge → commissure or between devices, at the target (distance, cm)
+    space_note: str = ""  # which space that is, relative to the target jet (planning.findings.target_space)
+    scallop_injuries: Mapping[str, LeafletInjury] = field(default_factory=dict)  # scallop → tear/perforation/cleft
+    scallop_mobility: Mapping[str, Mobility] = field(default_factory=dict)  # scallop → recorded leaflet motion
     device_width_mm: float = DEFAULT_DEVICE_WIDTH_MM
     slda: bool = False
     tear_or_perforation: bool = False
@@ -271,10 +293,20 @@ class AssessmentInput:
     ct: CtContext = field(default_factory=CtContext)  # context.ct: annulus, predicted neo-LVOT, MAC extent
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "scallop_injuries", {k: LeafletInjury(v) for k, v in self.scallop_injuries.items()
+                                                      if v and v != LeafletInjury.NONE})
+        object.__setattr__(self, "scallop_mobility", {k: Mobility(v) for k, v in self.scallop_mobility.items() if v})
         for name, enum in (("etiology", Etiology), ("mr_grade", MRGrade), ("grasp_zone_calcification", Calcification),
                            ("outside_grasp_zone_calcification", Calcification), ("mac", Calcification),
                            ("surgical_risk", SurgicalRisk), ("tmvr_anatomy", TmvrAnatomy)):
             _coerce(self, name, enum)
+
+
+def target_jet(jets: Sequence[JetInput]) -> JetInput | None:
+    """The jet a redo device would treat: the worst-graded jet with a recorded segment, else the
+    worst-graded jet (ties: the first recorded) [INF]; None without jets."""
+    ranked = sorted(jets, key=lambda j: -(j.grade.rank if j.grade is not None else 0))
+    return next((j for j in ranked if j.segment is not None), ranked[0] if ranked else None)
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -688,7 +720,8 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
         need = inp.device_width_mm + _threshold("space_margin")
         space = _mm(inp.space)
         space_ok = space >= need
-        findings.append(_finding("space_margin", f"Space beside existing devices {quoted(inp.space)} ({space:.1f} mm) "
+        where = f" ({inp.space_note})" if inp.space_note else ""
+        findings.append(_finding("space_margin", f"Space beside existing devices{where} {quoted(inp.space)} ({space:.1f} mm) "
                                  f"{'≥' if space_ok else '<'} {inp.device_width_mm:g} mm device"
                                  f" + {_cut('space_margin')} mm margin = {need:g} mm", inp.space))
     leaflet = leaflet_class(None if inp.posterior_length is None else _mm(inp.posterior_length))
@@ -699,15 +732,84 @@ def redo_feasibility(inp: AssessmentInput) -> RedoFeasibility:
         criterion = "leaflet_preferred" if leaflet == "favourable" else "leaflet_min"
         findings.append(_finding(criterion, f"Free posterior leaflet length {quoted(inp.posterior_length)} "
                                  f"({_mm(inp.posterior_length):.1f} mm) {bound}", inp.posterior_length))
-    injury = inp.tear_or_perforation or inp.loss_of_insertion
-    if injury:
-        what = " and ".join(t for t, on in (("tear/perforation", inp.tear_or_perforation),
-                                             ("loss of leaflet insertion", inp.loss_of_insertion)) if on)
-        findings.append(_finding("injury", f"Leaflet injury at the target: {what}"))
+    injury, injury_findings = _injury_findings(inp)
+    findings.extend(injury_findings)
     if inp.slda:
         findings.append(_finding("slda_redo", "Single-leaflet device attachment present"))
     findings.extend(_calcification_findings(inp))
+    findings.extend(_location_findings(inp))
+    findings.extend(_mobility_findings(inp))
+    findings.extend(_teer_area_findings(inp))
     return RedoFeasibility(space_ok, leaflet, injury, tuple(findings))
+
+
+def _injury_findings(inp: AssessmentInput) -> tuple[bool, list[Finding]]:
+    """Rule 2 and the §2.7 perforation/cleft row at the target: a tear or perforation at a scallop of the
+    target jet's segment (every recorded scallop when no target segment is recorded), the valve-level
+    tear/perforation flag or a device with loss of leaflet insertion is the injury barrier; a cleft there
+    is unsuitable for TEER (the target scallop is where a new device grasps) [INF: the target]."""
+    target = target_jet(inp.jets)
+    scallops = target.segment.scallops if target is not None and target.segment is not None else ()
+    where = (f"target jet {target.id} at {target.segment}" if target is not None and scallops
+             else "no target segment recorded: every injured scallop counts")
+    at = {s: i for s, i in inp.scallop_injuries.items() if not scallops or s in scallops}
+    holes = [f"{i} at {s}" for s, i in at.items() if i is not LeafletInjury.CLEFT]
+    parts = [*holes, *(["tear/perforation"] if inp.tear_or_perforation else []),
+             *(["loss of leaflet insertion"] if inp.loss_of_insertion else [])]
+    out = [_finding("injury", f"Leaflet injury at the target: {' and '.join(parts)}"
+                    + (f" ({where})" if holes else ""))] if parts else []
+    clefts = [s for s, i in at.items() if i is LeafletInjury.CLEFT]
+    if clefts:
+        out.append(_finding("cleft", f"Cleft at {', '.join(clefts)} in the grasping zone ({where}): unsuitable for "
+                            "TEER"))
+    return bool(parts), out
+
+
+def _location_findings(inp: AssessmentInput) -> list[Finding]:
+    """§2.7 location of the target pathology: central A2/P2 is favourable, a commissural scallop (A1/P1,
+    A3/P3) or a commissural jet conditional; nothing when the target jet has no segment or location."""
+    target = target_jet(inp.jets)
+    if target is None or (target.segment is None and not target.near_commissure):
+        return []
+    at = f"Target jet {target.id} at {target.segment or target.location}"
+    if target.near_commissure:
+        return [_finding("target_commissural", f"{at}: commissural (conditional)")]
+    return [_finding("target_central", f"{at}: central A2/P2 (favourable)")]  # only A2-P2 has no scallop 1 or 3
+
+
+def _mobility_findings(inp: AssessmentInput) -> list[Finding]:
+    """§2.7 rheumatic restriction row: restricted motion IIIa at a scallop of the target segment is
+    conditional (a caution). Not applied without a target segment; rheumatic thickening and Barlow
+    disease are not recorded."""
+    target = target_jet(inp.jets)
+    if target is None or target.segment is None:
+        return []
+    restricted = [s for s in target.segment.scallops if inp.scallop_mobility.get(s) is Mobility.RESTRICTED_IIIA]
+    if not restricted:
+        return []
+    return [_finding("restricted_iiia", f"Restricted motion IIIa at {', '.join(restricted)} (target jet {target.id} "
+                     f"at {target.segment}): conditional")]
+
+
+def _teer_area_findings(inp: AssessmentInput) -> list[Finding]:
+    """§2.7 MVA row on the selected planimetered MVA (as printed): < 3.0 cm² unsuitable, 3.0–4.0
+    conditional, > 4.0 favourable (S15 [REC], written for the native valve). An MVA already below the
+    MVARC cut-off is the stenosis barrier (rule 1) and is not repeated here."""
+    mva = inp.mva.get("planimetry")
+    if mva is None:
+        return []
+    value = float(printed(mva))
+    low, high = _threshold("mva_teer_unsuitable"), _threshold("mva_teer_favourable")
+    if value < _threshold("mva_significant"):
+        return []
+    if value > high:
+        return [_finding("mva_teer_favourable", f"Planimetered MVA {quoted(mva)} > {_cut('mva_teer_favourable')} cm² "
+                         "(favourable TEER anatomy)", mva)]
+    if value < low:
+        return [_finding("mva_teer_unsuitable", f"Planimetered MVA {quoted(mva)} < {_cut('mva_teer_unsuitable')} cm² "
+                         "(unsuitable TEER anatomy by the native-valve cut-off)", mva)]
+    return [_finding("mva_teer_conditional", f"Planimetered MVA {quoted(mva)} within {_cut('mva_teer_unsuitable')}–"
+                     f"{_cut('mva_teer_favourable')} cm² (conditional TEER anatomy, with good mobile tissue)", mva)]
 
 
 def _calcification_findings(inp: AssessmentInput) -> list[Finding]:
@@ -758,7 +860,12 @@ def _option(key: str, status: Status, detail: str, favouring: Iterable[Finding],
 
 _SHORT = {"redo_teer": "Redo TEER", "plug": "Plug/occluder", "elasta_tmvr": "ELASTA-Clip + TMVR",
           "surgery": "Surgery", "medical": "Medical therapy"}
-_TEER_BLOCKERS = ("injury", "calcification", "mac_severe")
+_TEER_BLOCKERS = ("injury", "cleft", "calcification", "mac_severe")
+#: Findings for redo TEER among the anatomy findings; the §2.7 conditional and unsuitable-area rows are cautions
+#: (redo TEER at most "possible"): W16 (MVA 2.40 cm², "possible") shows the native-valve area cut-off does not bar it.
+_REDO_FOR = ("slda_redo", "calcification_none", "target_central", "mva_teer_favourable")
+_REDO_CAUTIONS = ("calcification_conditional", "target_commissural", "restricted_iiia", "mva_teer_conditional",
+                  "mva_teer_unsuitable")
 
 
 def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility) -> OptionAssessment:
@@ -768,12 +875,12 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
     favour: list[Finding] = list(sten.reassuring)
     against: list[Finding] = [*sten.significant, *sten.risks]
     for f in redo.findings:
-        good = (f.criterion == "space_margin" and redo.space_ok) or f.criterion in ("slda_redo", "calcification_none") \
+        good = (f.criterion == "space_margin" and redo.space_ok) or f.criterion in _REDO_FOR \
             or (f.criterion in ("leaflet_min", "leaflet_preferred") and redo.leaflet != "unsuitable")
         (favour if good else against).append(f)
     blockers = [f for f in against if f.criterion in _TEER_BLOCKERS or f.criterion == "space_margin"
                 or (f.criterion == "leaflet_min" and redo.leaflet == "unsuitable")]
-    calcified = next((f.text for f in against if f.criterion == "calcification_conditional"), "")
+    cautions = "; ".join(f.text for f in against if f.criterion in _REDO_CAUTIONS)
     risk = "stenosis risk" if sten.risks else ""
     missing = [n for n, absent in ((MISSING_SPACE, redo.space_ok is None), (MISSING_LEAFLET, redo.leaflet ==
                "not measured"), *((m, True) for m in sten.missing)) if absent]
@@ -790,8 +897,8 @@ def _redo_option(inp: AssessmentInput, sten: StenosisRisk, redo: RedoFeasibility
         mm = _mm(inp.posterior_length) if inp.posterior_length is not None else 0.0
         why = "; ".join(w for w in (f"conditional: posterior leaflet {mm:g} mm", risk) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
-    if risk or calcified or missing:
-        why = "; ".join(w for w in ("space and leaflet favourable", risk, calcified) if w)
+    if risk or cautions or missing:
+        why = "; ".join(w for w in ("space and leaflet favourable", risk, cautions) if w)
         return _option("redo_teer", Status.POSSIBLE, why, favour, against, missing)
     return _option("redo_teer", Status.FAVOURED, "space and leaflet favourable", favour, against)
 
@@ -912,13 +1019,21 @@ def _medical_option(mr_grade: str | None, sten: StenosisRisk) -> OptionAssessmen
                    (finding, *against))
 
 
+def ct_prompt(redo: RedoFeasibility, sten: StenosisRisk) -> bool:
+    """Rule 5, read literally: ``NOT space_ok OR injury_barrier OR stenosis_barrier``, where rule 3's
+    ``space_ok`` is a measured space ≥ device width + margin *and* a posterior leaflet ≥ the minimum: an
+    unmeasured space or leaflet is not "space ok", so it raises the CT prompt too."""
+    space_ok = redo.space_ok is True and redo.leaflet in ("favourable", "conditional")
+    return not space_ok or redo.injury_barrier or bool(sten.barrier)
+
+
 def assess(inp: AssessmentInput) -> Assessment:
     """Apply rules 1–6 of §4 and the §2.6/§2.7 criteria to one case."""
     grade, basis = residual_mr_grade(inp)
     sten = stenosis_risk(inp)
     redo = redo_feasibility(inp)
     candidate, hits = plug_candidate(inp, sten.barrier)
-    ct = bool(redo.space_ok is False or redo.injury_barrier or sten.barrier)  # rule 5
+    ct = ct_prompt(redo, sten)
     options = (
         _redo_option(inp, sten, redo),
         _plug_option(inp, sten, redo, candidate, hits),

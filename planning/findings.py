@@ -14,11 +14,11 @@ from typing import Any
 from measurements.marks import Mark
 from measurements.plausibility import usable
 from measurements.results import Result
-from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput
+from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput, target_jet
 from planning.case import Case
 from planning.labels import labelled_results, results_of_purpose
 from planning.model import Device
-from planning.vocab import Calcification, LeafletInjury, MarkPurpose, Scallop
+from planning.vocab import Calcification, JetLocation, LeafletInjury, MarkPurpose, Mobility, Scallop, SpaceKind
 
 
 def _text(value: Any) -> str:
@@ -169,10 +169,70 @@ def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetI
     return min(list(lengths.values()) or marked, key=lambda r: r.value, default=None)
 
 
-def _space(case: Case, results: Sequence[Result]) -> Result | None:
-    """The largest measured space beside the devices."""
-    hits = [mark_value(results, e.distance_mark, ("distance",)) for e in case.findings().leaflets.spaces]
-    return max((h for h in hits if h is not None), key=lambda r: r.value, default=None)
+#: Which measured space a jet location lies in (lateral = A1/P1 side, medial = A3/P3 side).
+_SPACE_OF_LOCATION = {
+    JetLocation.PARA_LATERAL: SpaceKind.LATERAL, JetLocation.COMMISSURAL_AL: SpaceKind.LATERAL,
+    JetLocation.PARA_MEDIAL: SpaceKind.MEDIAL, JetLocation.COMMISSURAL_PM: SpaceKind.MEDIAL,
+    JetLocation.INTER_CLIP: SpaceKind.INTER_DEVICE,
+}
+
+
+def jet_space_kind(jet: JetInput, devices: Sequence[Device]) -> SpaceKind | None:
+    """The space a jet lies in: from its location (para-clip lateral, commissural PM, inter-clip …), else
+    from its segment against the devices' segments (scallop numbers 1 = lateral … 3 = medial: beyond every
+    device on one side, or strictly between two); None when neither tells."""
+    if jet.location in _SPACE_OF_LOCATION:
+        return _SPACE_OF_LOCATION[jet.location]
+    placed = [n for d in devices if d.segment is not None for n in d.segment.numbers]
+    if jet.segment is None or not placed:
+        return None
+    numbers = jet.segment.numbers
+    if max(numbers) < min(placed):
+        return SpaceKind.LATERAL
+    if min(numbers) > max(placed):
+        return SpaceKind.MEDIAL
+    between = any(a < min(numbers) and max(numbers) < b for a in placed for b in placed)
+    return SpaceKind.INTER_DEVICE if between else None
+
+
+def target_space(case: Case, results: Sequence[Result], jets: Sequence[JetInput]) -> tuple[Result | None, str]:
+    """The measured space at the target jet's site (``assessment.target_jet``) and a note saying which it is.
+
+    A space whose kind matches the jet's (``jet_space_kind``) is at the target; of several of that kind
+    (the case does not say which inter-device gap a jet is in) the largest, marked as such. When the jet's
+    site is unknown, the largest measured space, marked as not related to the target. A jet whose site is
+    known but whose space was not measured has none (the rule names it as missing), unless spaces without a
+    recorded kind were measured: then the largest of those, marked as not related [INF]."""
+    measured = [(e.kind, hit) for e in case.findings().leaflets.spaces
+                for hit in [mark_value(results, e.distance_mark, ("distance",))] if hit is not None]
+    target = target_jet(jets)
+    kind = None if target is None else jet_space_kind(target, case.findings().devices)
+    if kind is None:
+        best = max((h for _k, h in measured), key=lambda r: r.value, default=None)
+        why = "no jet recorded" if target is None else f"the case does not relate it to target jet {target.id}"
+        return best, (f"largest measured space; {why}" if best is not None else "")
+    assert target is not None
+    matching = [h for k, h in measured if k is kind]
+    if not matching:
+        sideless = max((h for k, h in measured if k is None), key=lambda r: r.value, default=None)
+        return sideless, ("" if sideless is None else
+                          f"largest space without a recorded side; the case does not relate it to target jet {target.id}")
+    best = max(matching, key=lambda r: r.value)
+    if len(matching) == 1:
+        return best, f"{kind} space, at target jet {target.id}"
+    return best, f"largest of {len(matching)} {kind} spaces; the case does not say which is at target jet {target.id}"
+
+
+def scallop_mobility(case: Case) -> dict[str, Mobility]:
+    """The leaflet motion recorded for each scallop (residual-anatomy panel), by scallop name."""
+    return {name.value: entry.mobility for name, entry in case.findings().leaflets.segments.items()
+            if entry.mobility is not None}
+
+
+def scallop_injuries(case: Case) -> dict[str, LeafletInjury]:
+    """The recorded tear, perforation or cleft of each scallop (residual-anatomy panel), by scallop name."""
+    return {name.value: entry.injury for name, entry in case.findings().leaflets.segments.items()
+            if entry.injury is not None and entry.injury is not LeafletInjury.NONE}
 
 
 def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
@@ -181,8 +241,8 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     Each measured input is the :func:`selected` result of its quantity: the mean gradient of the
     mitral inflow averaged over its beats (docs/clinical-criteria.md §1.10), never an MR jet's; the heart
     rate of that trace when it has one; the posterior free length at the worst jet's scallop (else the
-    shortest measured posterior scallop); the largest measured space beside the devices. Results held
-    by a plausibility gate are left out.
+    shortest measured posterior scallop); the space at the target jet's site (:func:`target_space`); the
+    injuries recorded per scallop. Results held by a plausibility gate are left out.
     """
     results = labelled_results(case.marks, usable(results))
     typed = case.findings()
@@ -196,6 +256,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     mg = selected(results, "mean_gradient", marks)
     purposes = {m.id: m.purpose or "" for m in marks}
     inflow_mg = [r for r in results if r.quantity == "mean_gradient" and of_inflow(r, purposes)]
+    space, space_note = target_space(case, results, jets)
     mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry", marks)),
                              ("pht", selected(results, "mva_pht", marks)),
                              ("continuity", selected(results, "mva_continuity", marks))) if r is not None}
@@ -208,7 +269,10 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         total_mr_basis=typed.residual_mr.basis,
         jets=tuple(jets),
         posterior_length=_posterior_length(case, results, jets),
-        space=_space(case, results),
+        space=space,
+        space_note=space_note,
+        scallop_injuries=scallop_injuries(case),
+        scallop_mobility=scallop_mobility(case),
         device_width_mm=ctx.device_width_mm if ctx.device_width_mm is not None else DEFAULT_DEVICE_WIDTH_MM,
         slda=any(a.is_slda for a in attachments),
         tear_or_perforation=typed.leaflets.tear_or_perforation,

@@ -145,8 +145,9 @@ def test_volumetric_and_pisa_rvol_are_told_apart_by_method() -> None:
 
 
 def test_mr_quantities_are_the_mr_graded_ones() -> None:
+    # not "vca": one jet's 3D VCA is not graded, the VCA bands grade the total (clinical-criteria §2.2, §2.3, §8.2)
     assert concepts.mr_quantities() == {"eroa_pisa", "rvol_pisa", "rf_pisa", "vena_contracta",
-                                        "vena_contracta_biplane", "vca", "vca_total", "rvol_volumetric",
+                                        "vena_contracta_biplane", "vca_total", "rvol_volumetric",
                                         "rf_volumetric", "eroa_volumetric"}
 
 

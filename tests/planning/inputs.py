@@ -48,3 +48,9 @@ W16: dict[str, Any] = dict(mg=3.2, hr=72, mva=2.40, leaflet_cm=0.80, space_cm=0.
 def w16(**changes: Any) -> AssessmentInput:
     """W16 with some inputs changed (``None`` removes a measurement)."""
     return case_input(**{**W16, **changes})
+
+
+#: §2.7 favourable site (clinical.md §2.7 rows "Location of target pathology" and "MVA"): the target jet at central
+#: A2-P2 and a planimetered MVA > 4.0 cm² (4.10 × 0.75 = 3.075 → 3.08 cm² after one more device, ≥ 1.5). Without it
+#: a commissural target (W16's A1-P1) or an MVA < 3.0 cm² (W16's 2.40) leaves redo TEER at most "possible".
+FAVOURABLE_SITE: dict[str, Any] = dict(mva=4.10, jets=(JetInput("j1", "para-clip lateral", "A2-P2", "moderate", 0.45),))

@@ -13,7 +13,7 @@ from planning.assessment import (
     leaflet_class,
     shown,
 )
-from tests.planning.inputs import orifice, w16
+from tests.planning.inputs import FAVOURABLE_SITE, orifice, w16
 
 W16 = w16()
 
@@ -110,7 +110,7 @@ def test_rule3_space_and_leaflet() -> None:
     assert leaflet_class(7.0) == "conditional"
     assert leaflet_class(6.9) == "unsuitable"
     assert leaflet_class(None) == "not measured"
-    favoured = assess(_replace(W16, leaflet_cm=1.20, space_cm=0.80))  # 8 ≥ 6 + 2
+    favoured = assess(_replace(W16, leaflet_cm=1.20, space_cm=0.80, **FAVOURABLE_SITE))  # 8 ≥ 6 + 2
     assert option(favoured, "redo_teer").status is Status.FAVOURED
     short = assess(_replace(W16, leaflet_cm=0.60))
     assert option(short, "redo_teer").status is Status.DISFAVOURED

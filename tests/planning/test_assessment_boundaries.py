@@ -33,7 +33,7 @@ from planning.assessment import (
 )
 from planning.findings import selected
 from report.model import Measurement, unit_display
-from tests.planning.inputs import IDS, case_input, measured, orifice, w16
+from tests.planning.inputs import FAVOURABLE_SITE, IDS, case_input, measured, orifice, w16
 
 
 def option(result: Assessment, key: str) -> OptionAssessment:
@@ -97,7 +97,7 @@ def test_a_large_mva_is_no_evidence_against_a_device_nor_for_laceration_or_surge
 
 @pytest.mark.parametrize(("mg", "risk"), [(3.9, False), (4.0, True), (3.94, False), (3.95, True)])
 def test_stop_rule_mean_gradient(mg: float, risk: bool) -> None:
-    redo = option(assess(w16(mg=mg, leaflet_cm=1.10)), "redo_teer")  # favourable leaflet: only MG decides
+    redo = option(assess(w16(mg=mg, leaflet_cm=1.10, **FAVOURABLE_SITE)), "redo_teer")  # favourable: only MG decides
     stop = [f for f in (*redo.favouring, *redo.against) if f.criterion == "mg_redo_stop"]
     assert len(stop) == 1
     assert (stop[0] in redo.against) is risk  # < 4 at HR 72 counts for another device, ≥ 4 against it
@@ -166,7 +166,7 @@ def test_supportive_areas_only_warn(method: str, value: float, warned: bool) -> 
     (1.00, "favourable", Status.FAVOURED, "for"),
 ])
 def test_posterior_leaflet_length(cm: float, leaflet: str, status: Status, direction: str) -> None:
-    result = assess(w16(leaflet_cm=cm))
+    result = assess(w16(leaflet_cm=cm, **FAVOURABLE_SITE))  # central target, MVA > 4 cm²: only the leaflet decides
     assert result.redo.leaflet == leaflet
     redo = option(result, "redo_teer")
     assert redo.status is status

@@ -10,8 +10,9 @@ from planning.case import Case
 from tests.planning.inputs import case_input
 
 # space 9.0 mm >= 6 mm device + 2 mm margin = 8 mm; posterior leaflet 11 mm >= 10 mm: favourable anatomy (§2.7);
-# MG 3.2 mmHg at HR 72 and MVA 2.40 cm² (W16): no stenosis risk (a favoured redo TEER now needs both measured)
-FAVOURABLE = dict(space_cm=0.90, leaflet_cm=1.10, mg=3.2, hr=72, mva=2.40)
+# MG 3.2 mmHg at HR 72 and MVA 4.10 cm² (> 4.0: favourable by §2.7, 3.08 after one more device): no stenosis risk
+# (a favoured redo TEER needs both measured; W16's 2.40 cm² is < 3.0, unsuitable by §2.7, at most "possible")
+FAVOURABLE = dict(space_cm=0.90, leaflet_cm=1.10, mg=3.2, hr=72, mva=4.10)
 
 
 def _redo(**calcification) -> tuple[Status, str, list[str]]:
