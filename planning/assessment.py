@@ -45,6 +45,8 @@ class Evidence(str, Enum):
     """Strength of the evidence behind a criterion or an option (docs/clinical-criteria.md §4)."""
 
     GUIDELINE = "guideline"
+    #: expert consensus: trial endpoint definitions (MVARC, S5), position papers (S15), trial eligibility (S14)
+    CONSENSUS = "consensus"
     REGISTRY = "registry"
     CASE_SERIES = "case series"
     CASE_REPORTS = "case reports"
@@ -130,9 +132,9 @@ _MG_UNIT, _MVA_UNIT = quantity("mean_gradient").unit, quantity("mva_planimetry")
 #: The rule table (docs/clinical-criteria.md §2.6, §2.7, §4). Thresholds marked [INF] there are app heuristics.
 CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("mg_significant", "mean gradient ≥ {t} mmHg is significant iatrogenic MS (MVARC success needs < {t})",
-       MVARC_MG_MMHG, _MG_UNIT, "S5 S16", Evidence.GUIDELINE),
+       MVARC_MG_MMHG, _MG_UNIT, "S5 S16", Evidence.CONSENSUS),
     _c("mva_significant", "planimetered MVA < {t} cm² is significant iatrogenic MS (MVARC success needs ≥ {t})",
-       MVARC_MVA_CM2, _MVA_UNIT, "S5", Evidence.GUIDELINE),
+       MVARC_MVA_CM2, _MVA_UNIT, "S5", Evidence.CONSENSUS),
     _c("mg_redo_stop", "mean gradient ≥ {t} mmHg at HR {hr}: another device would likely push it to ≥ {mg} mmHg",
        4.0, _MG_UNIT, "S5 S15", Evidence.HEURISTIC),
     _c("mg_dmr_amber", "mean gradient > {t} mmHg predicts events in degenerative MR",
@@ -143,7 +145,7 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("leaflet_min", "free posterior leaflet length ≥ {t} mm to grasp", _LEAFLET_MIN_MM, "mm", "S15",
        Evidence.HEURISTIC),
     _c("leaflet_preferred", "free posterior leaflet length ≥ {t} mm is favourable", _LEAFLET_PREFERRED_MM, "mm",
-       "S15", Evidence.GUIDELINE),
+       "S15", Evidence.CONSENSUS),
     _c("space_margin", "space beside existing devices ≥ new device width + {t} mm margin", 2.0, "mm", "S15",
        Evidence.HEURISTIC),
     _c("mva_after_device", "total MVA must stay ≥ {t} cm² after the new device occludes part of an orifice",
@@ -155,32 +157,32 @@ CRITERIA: dict[str, Criterion] = {c.id: c for c in (
     _c("injury", "tear, perforation or loss of leaflet insertion at the target argues against grasping there",
        None, "", "S8 S9 S7", Evidence.CASE_SERIES),
     _c("calcification", "severe calcification in the grasping zone is unsuitable for TEER", None, "", "S14 S15",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("calcification_conditional", "calcification outside the grasping zone, milder calcification in it, or "
-       "annular calcification (MAC) is conditional for TEER", None, "", "S14 S15", Evidence.GUIDELINE),
+       "annular calcification (MAC) is conditional for TEER", None, "", "S14 S15", Evidence.CONSENSUS),
     _c("mac_severe", "severe mitral annular calcification (MAC) argues against TEER (milder MAC is conditional)",
-       None, "", "S14 S15", Evidence.GUIDELINE),
+       None, "", "S14 S15", Evidence.CONSENSUS),
     _c("plug_location", "discrete leak between devices, beside a device at a commissure, or a perforation",
        None, "", "S10", Evidence.CASE_SERIES),
     _c("mr_tolerable", f"residual MR ≤ {MR_CLASSES[_MR_TOLERABLE_RANK]} ({{t}}+) with clinical stability",
        float(_MR_TOLERABLE_RANK), "grade", "S5", Evidence.HEURISTIC),
     _c("surgical_risk", "high or prohibitive surgical risk", None, "", "S11", Evidence.REGISTRY),
     _c("calcification_none", "no calcification in the grasping zone is favourable for TEER", None, "", "S14 S15",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("cleft", "a perforation or cleft in the grasping zone is unsuitable for TEER", None, "", "S14 S15",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("target_central", "target pathology at central A2/P2 is favourable for TEER", None, "", "S14 S15",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("target_commissural", "target pathology at A1/P1 or A3/P3 (commissural) is conditional for TEER", None, "",
-       "S14 S15", Evidence.GUIDELINE),
+       "S14 S15", Evidence.CONSENSUS),
     _c("restricted_iiia", "restricted leaflet motion (Carpentier IIIa) is conditional for TEER", None, "", "S15",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("mva_teer_unsuitable", "MVA < {t} cm² is unsuitable TEER anatomy", _TEER_MVA_CM2[0], _MVA_UNIT, "S15 S14",
-       Evidence.GUIDELINE),
+       Evidence.CONSENSUS),
     _c("mva_teer_conditional", f"MVA {_n(_TEER_MVA_CM2[0])}–{_n(_TEER_MVA_CM2[1])} cm² is conditional TEER anatomy "
-       "(with good mobile tissue)", None, _MVA_UNIT, "S15 S14", Evidence.GUIDELINE),
+       "(with good mobile tissue)", None, _MVA_UNIT, "S15 S14", Evidence.CONSENSUS),
     _c("mva_teer_favourable", "MVA > {t} cm² is favourable TEER anatomy (pre-index baseline)", _TEER_MVA_CM2[1],
-       _MVA_UNIT, "S15 S14", Evidence.GUIDELINE),
+       _MVA_UNIT, "S15 S14", Evidence.CONSENSUS),
     _c("tmvr_anatomy", "TMVR anatomy (annulus size, predicted neo-LVOT on CT) suitable or unsuitable", None, "", "S12",
        Evidence.CASE_REPORTS),
     _c("neo_lvot", f"predicted neo-LVOT area on CT < {{t}} mm² (the upper end of the cited {_NEO_RANGE} cm²) risks "
