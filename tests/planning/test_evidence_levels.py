@@ -20,5 +20,6 @@ def test_report_json_accepts_every_evidence_level() -> None:
     import json
     from pathlib import Path
 
-    schema = json.loads(Path(__file__).resolve().parents[2] / "report" / "schema" / "report.schema.json".read_text(encoding="utf-8"))
+    schema_path = Path(__file__).resolve().parents[2] / "report" / "schema" / "report.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
     assert set(schema["$defs"]["evidence"]["enum"]) == {e.value for e in Evidence}
