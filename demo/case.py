@@ -12,7 +12,9 @@ The 4D volume gives the planimetered MVA: each orifice traced en face (3D MPR pl
 point 1 (fully open), summed. It is the case's one planimetered MVA (the 2D views have no en-face
 view, so there is no 2D planimetry to mix with it); MVA by PHT stays a separate quantity. The volume is
 its own phantom (demo/volume_phantom.py), not the 2D views' valve resliced: it draws the device bridge
-between its two orifices as one clip-sized box.
+between its two orifices as one clip-sized box. The volume is aligned to its annulus (``volumes[].annulus``,
+as Align to valve saves it), so its MPR reads "en-face from the left atrium (aligned to annulus)", and the
+two devices are tied to their halves of that box (``position_mm``), so the clip map draws them from 3D.
 
 Not in the demo (the phantom has no view for it): continuity MVA (needs an LVOT view and a PW LVOT trace).
 """
@@ -31,7 +33,7 @@ from imaging.loop import read_info
 from imaging.regions import UltrasoundRegion
 from measurements.marks import Mark, MarkType
 from planning.case import Case, save_case
-from planning.model import Device, Jet, Leaflets, SegmentFinding
+from planning.model import Device, Jet, Leaflets, SegmentFinding, Tie3D
 from planning.vocab import (
     Attachment,
     Calcification,
@@ -125,8 +127,30 @@ def orifice_outline(volume: dict[str, Any], name: str, opening: float) -> tuple[
     return tuple((float(x), float(y), float(z)) for x, y, z in points)
 
 
-def _point3(v: list[float]) -> tuple[float, float, float]:
+def _point3(v: list[float] | np.ndarray) -> tuple[float, float, float]:
     return float(v[0]), float(v[1]), float(v[2])
+
+
+def aligned_volumes(volume: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case's ``volumes`` list: the phantom volume aligned to its annulus (``annulus_points``) at the
+    planimetry's time point, as the viewer's Align to valve saves it."""
+    from planning.enface import Annulus
+
+    anterior, lateral, medial = (_point3(p) for p in annulus_points(volume))
+    annulus = Annulus(anterior, lateral, medial, DEMO_PLANIMETRY_TIMEPOINT)
+    return [{"sop_instance_uid": volume["sop_instance_uid"], "annulus": annulus.to_json()}]
+
+
+def clip_ties(volume: dict[str, Any]) -> dict[str, Tie3D]:
+    """Device id → its point on the en-face view: the phantom draws the two clips as one box
+    (``CLIP_HALF_MM`` along the coaptation line, centred on the valve); each device is tied to the middle
+    of its half, in the leaflet plane (the lateral one towards the anterolateral commissure, +coaptation_dir)."""
+    from demo.volume_phantom import CLIP_HALF_MM
+
+    centre, e1 = np.asarray(volume["clip_centre_mm"], float), np.asarray(volume["coaptation_dir"], float)
+    half = CLIP_HALF_MM[0] / 2.0
+    return {device: Tie3D(_point3(centre + side * half * e1), volume["sop_instance_uid"])
+            for device, side in (("d1", -1.0), ("d2", 1.0))}
 
 
 def _orifice_marks(volume: dict[str, Any]) -> list[Mark]:
@@ -188,6 +212,7 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
     volume = truth[DEMO_VOLUME]
     orifices = _orifice_marks(volume)
     marks.extend(orifices)
+    ties = clip_ties(volume)
 
     e_peak_t = inflow_beats[0][1][0]
     half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here
@@ -207,9 +232,9 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
         ],
         devices=[
             Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2, DevicePosition.MEDIAL,
-                   Attachment.STABLE, extra={"image_point": list(clips[0])}).to_json(),
+                   Attachment.STABLE, extra={"image_point": list(clips[0])}, tie=ties["d1"]).to_json(),
             Device("d2", DeviceKind.MITRACLIP, DeviceModelName.G4_NTW, SegmentPair.A2_P2, DevicePosition.LATERAL,
-                   Attachment.STABLE, extra={"image_point": list(clips[-1])}).to_json(),
+                   Attachment.STABLE, extra={"image_point": list(clips[-1])}, tie=ties["d2"]).to_json(),
         ],
         jets=[Jet("j1", JetLocation(colour["jet_location"]), SegmentPair.A2_P2, MRGrade.MODERATE,
                   vena_contracta_mark="m_vc", pisa_calculation="c_pisa").to_json()],
@@ -218,7 +243,8 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
                           notes="Demo: free length measured hinge to clip, systole.").to_json(),
         notes="Demo case over the synthetic MitraPlan phantom (known truth); not patient data.",
         path=None if case_path is None else case_path.resolve(),
-        extra={"residual_mr": {"total_grade": DEMO_TOTAL_MR.value, "basis": DEMO_TOTAL_MR_BASIS}},
+        extra={"residual_mr": {"total_grade": DEMO_TOTAL_MR.value, "basis": DEMO_TOTAL_MR_BASIS},
+               "volumes": aligned_volumes(volume)},
     )
 
 

@@ -127,7 +127,8 @@ def anonymise_report(report: Report, uids: UidMap) -> Report:
                    jets=tuple(replace(j, notes="") for j in report.jets),
                    notes="", context={k: v for k, v in report.context.items() if k in CONTEXT_LABELS},
                    errors=tuple(_strip_paths(e) for e in report.errors),
-                   comparison=anonymised_comparison(report.comparison), reporting=None)
+                   comparison=anonymised_comparison(report.comparison), reporting=None,
+                   valves={uids(uid): valve for uid, valve in report.valves.items()})
 
 
 def _strip_paths(message: str) -> str:

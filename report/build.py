@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -19,6 +19,7 @@ from measurements.results import Result
 from planning import findings, model
 from planning.assessment import AssessmentInput, assess
 from planning.case import Case, measure_case, resolve_image
+from planning.enface import annuli
 from planning.imported import context_with_imports
 from planning.study import first_of_study
 from report.compare_section import comparison_section
@@ -36,10 +37,13 @@ from report.model import (
     Report,
     Space,
 )
+from report.plane_words import ValveFrame
 from report.reporting import reporting_section
 
 log = logging.getLogger(__name__)
 MAX_DEFAULT_KEY_IMAGES = 6
+#: an MPR key image's label: its plane in words first (it must survive), then its marks' labels
+MPR_LABEL_CHARS = 200
 
 
 def software_version() -> str:
@@ -209,7 +213,16 @@ def _key_image_entry(n: int, entry: Any, case_marks: Sequence[Mark]) -> KeyImage
     return KeyImage(f"k{n + 1}", uid, frame, label, tuple(str(i) for i in marks))
 
 
-def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...], list[str]]:
+def valve_frames(case: Case) -> dict[str, ValveFrame]:
+    """SOP Instance UID of a volume → its aligned annulus (``volumes[].annulus``, set by the viewer's Align
+    to valve) as the frame every MPR plane of the report is described in (report.plane_words); built once
+    per report. ValueError naming the field of a malformed entry (``planning.enface.annuli``)."""
+    return {uid: ValveFrame.from_annulus(a.anterior, a.anterolateral, a.posteromedial)
+            for uid, a in annuli(case.extra.get("volumes")).items()}
+
+
+def _key_images(case: Case, marks: Sequence[Mark], valves: Mapping[str, ValveFrame]
+                ) -> tuple[tuple[KeyImage, ...], list[str]]:
     """Flagged frames (``key_images`` in the case), else each distinct marked frame (at most six).
 
     A malformed flagged entry is left out and named in the returned problems.
@@ -227,20 +240,32 @@ def _key_images(case: Case, marks: Sequence[Mark]) -> tuple[tuple[KeyImage, ...]
     for n, (uid, frame) in enumerate(list(frames)[:MAX_DEFAULT_KEY_IMAGES]):
         label, ids = _frame_label(marks, uid, frame)
         out.append(KeyImage(f"k{n + 1}", uid, frame, label, ids))
-    return tuple(out) + _mpr_key_images(marks, len(out)), problems
+    return tuple(out) + _mpr_key_images(marks, len(out), valves), problems
 
 
-def _mpr_key_images(marks: Sequence[Mark], taken: int) -> tuple[KeyImage, ...]:
+def _mpr_label(on: Sequence[Mark], frame: int, valve: ValveFrame | None) -> str:
+    """"MPR, <the plane in words>, time point N: <the marks' labels>" (words relative to ``valve``)."""
+    from report.keyimages import mpr_view, view_plane  # QtGui: loaded only for a case with 3D marks
+
+    labels = "; ".join(dict.fromkeys(m.label for m in on if m.label))
+    try:
+        words = view_plane(mpr_view(on), valve).words
+    except InputError:  # the points span no plane: the key image names that problem when it is rendered
+        return f"MPR, time point {frame}: {labels}"[:MPR_LABEL_CHARS]
+    return f"MPR, {words}, time point {frame}: {labels}"[:MPR_LABEL_CHARS]
+
+
+def _mpr_key_images(marks: Sequence[Mark], taken: int, valves: Mapping[str, ValveFrame]) -> tuple[KeyImage, ...]:
     """One MPR key image per plane that 3D marks were drawn in (volume, time point, plane), after the
-    2D frames and within the six; its marks are drawn on a reslice of that plane (report.keyimages)."""
+    2D frames and within the six, labelled by its plane in words (relative to the volume's aligned annulus
+    in ``valves``, when known); its marks are drawn on a reslice of that plane (report.keyimages)."""
     planes: dict[tuple[Any, ...], list[Mark]] = {}
     for m in marks:
         if m.points3d and m.plane is not None:
             planes.setdefault((m.sop_instance_uid, m.frame_number, m.plane), []).append(m)
     out = []
     for n, ((uid, frame, _), on) in enumerate(list(planes.items())[:max(0, MAX_DEFAULT_KEY_IMAGES - taken)]):
-        labels = "; ".join(dict.fromkeys(m.label for m in on if m.label))
-        out.append(KeyImage(f"k{taken + n + 1}", uid, frame, f"MPR, time point {frame}: {labels}"[:120],
+        out.append(KeyImage(f"k{taken + n + 1}", uid, frame, _mpr_label(on, frame, valves.get(uid)),
                             tuple(m.id for m in on)))
     return tuple(out)
 
@@ -273,7 +298,8 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
     results = list(results)
     marks = tuple(_mark(m) for m in case.marks)
     images = tuple(_image_ref(uid, ds, sources.paths[uid]) for uid, ds in sources.headers.items())
-    key_images, key_problems = _key_images(case, marks)
+    valves = valve_frames(case)
+    key_images, key_problems = _key_images(case, marks, valves)
     typed = case.findings()
     segs = findings.segments(case, results)
     jets = findings.jet_inputs(case, results)
@@ -294,7 +320,7 @@ def build_report(case: Case, *, index: Any = None, results: Sequence[Result] | N
         errors=tuple([f"{i}: {msg}" if i not in msg else msg for i, msg in (errors or [])] + problems + key_problems),
         context={**({"rhythm": typed.rhythm.value} if typed.rhythm else {}), **context_with_imports(case, results)},
         selected_ids=selected_ids(case, results, inputs),
-        comparison=comparison_section(case, results), reporting=reporting_section(case))
+        comparison=comparison_section(case, results), reporting=reporting_section(case), valves=valves)
     return report, sources
 
 

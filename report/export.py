@@ -187,7 +187,8 @@ def plan_export(report: Report, sources: Sources, *, anonymise: bool = False,
     rendered: dict[str, tuple[QImage, QImage]] = {}
     try:
         rendered = keyimages.render_all(report, masked_loader(load or frame_loader(sources), masks), warnings,
-                                        plane_loader(sources))  # an MPR has no banner: nothing to mask
+                                        plane_loader(sources),  # an MPR has no banner: nothing to mask
+                                        valves=report.valves)
     except Exception as exc:  # noqa: BLE001 - a frame that will not decode must not cost the whole report
         failures.append(f"key images (PNG and Secondary Capture) not rendered: {_cause(exc)}")
     return Planned(report, rendered, warnings, failures, anonymise, masks)

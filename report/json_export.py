@@ -13,8 +13,12 @@ from report.model import CONTEXT_LABELS, REPORT_FORMAT, REPORT_VERSION, Report
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
-    """The report as a JSON-ready dict (same content as the PDF)."""
+    """The report as a JSON-ready dict (same content as the PDF); an MPR key image says its plane
+    (``report.plane_words``, relative to its volume's aligned annulus when the case holds one)."""
+    from report.keyimages import key_image_planes  # it paints with QtGui; report.json alone needs none of that
+
     header = asdict(report.header)
+    planes = key_image_planes(report, report.valves)
     return {
         "format": REPORT_FORMAT,
         "version": REPORT_VERSION,
@@ -39,7 +43,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "assessment": report.assessment.as_json(),
         "key_images": [
             {"id": k.id, "sop_instance_uid": k.sop_instance_uid, "frame_number": k.frame_number,
-             "label": k.label, "marks": list(k.mark_ids), "png": k.png}
+             "label": k.label, "marks": list(k.mark_ids), "png": k.png,
+             **({"plane": planes[k.id].to_json()} if k.id in planes else {})}
             for k in report.key_images
         ],
         "marks": [

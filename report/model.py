@@ -13,6 +13,7 @@ from measurements import concepts, selection
 from measurements.plausibility import is_held
 from planning import model as findings
 from planning.assessment import Assessment
+from report.plane_words import ValveFrame
 
 REPORT_FORMAT = "mitraplan-report"
 REPORT_VERSION = 1
@@ -267,6 +268,9 @@ class Report:
     selected_ids: dict[str, str] = field(default_factory=dict)
     comparison: dict[str, Any] | None = None  # against the latest prior study (report/compare_section.py)
     reporting: dict[str, Any] | None = None  # reader, impression, sign-off (report/reporting.py)
+    #: SOP Instance UID of a volume -> its aligned annulus (``report.build.valve_frames``), which MPR planes are
+    #: described relative to (report.plane_words); a volume not in it says "no annulus alignment"
+    valves: dict[str, ValveFrame] = field(default_factory=dict, compare=False)  # numpy inside: no ==
 
     def by_id(self, result_id: str) -> Measurement | None:
         return next((m for m in self.measurements if m.id == result_id), None)

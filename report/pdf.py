@@ -47,7 +47,8 @@ from report.html_text import (
     unbroken,
     value_html,
 )
-from report.model import CONTEXT_LABELS, Measurement, Report
+from report.keyimages import measurement_plane
+from report.model import CONTEXT_LABELS, Device, Jet, Measurement, Report
 from report.qt import ensure_app
 from report.summary import FITS, Fit, key_image_caption, summary_body, summary_css
 
@@ -147,8 +148,24 @@ def _context_value(value: object) -> str:
     return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
 
 
+def placed_from(item: Device | Jet) -> str:
+    """How the clip map places a device or jet: "placed from 3D (en-face)" when its volume puts it there
+    (``planning.enface``), "tied to 3D, volume not aligned: schematic place" when that volume has no
+    aligned annulus, "" when it is placed schematically from its segment."""
+    if not item.tied_3d:
+        return ""
+    return "placed from 3D (en-face)" if item.map_ts is not None else "tied to 3D, volume not aligned: schematic place"
+
+
+def _with_placement(cell: str, item: Device | Jet) -> str:
+    """A table cell (escaped HTML) with ``placed_from`` under it, as a note."""
+    placed = placed_from(item)
+    return cell + (f'<br><span class="note">{esc(placed)}</span>' if placed else "")
+
+
 def _devices_html(r: Report, page: Page) -> str:
-    rows = [[esc(d.id), esc(d.kind), esc(d.model), esc(" ".join(p for p in (d.segment, d.position) if p)),
+    rows = [[esc(d.id), esc(d.kind), esc(d.model),
+             _with_placement(esc(" ".join(p for p in (d.segment, d.position) if p)), d),
              esc(d.attachment), esc(d.notes)] for d in r.devices]
     devices = table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
                     [9, 16, 13, 15, 17, 30]) if rows else "<p>No prior device recorded.</p>"
@@ -158,7 +175,7 @@ def _devices_html(r: Report, page: Page) -> str:
 
 
 def _jets_html(r: Report, _page: Page) -> str:
-    rows = [[esc(j.id), esc(j.location), esc(j.segment),
+    rows = [[esc(j.id), _with_placement(esc(j.location), j), esc(j.segment),
              "—" if j.vena_contracta_cm is None else quantity_text("vena_contracta", j.vena_contracta_cm),
              "—" if j.eroa_cm2 is None else quantity_text("eroa_pisa", j.eroa_cm2),
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
@@ -228,7 +245,20 @@ def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
     method = "beat average" if m.beats is not None else esc(m.method) or "—"
+    plane = plane_words(r, m)
+    if plane:
+        method += f'<br><span class="note">{esc(plane)}</span>'
     return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
+
+
+def plane_words(r: Report, m: Measurement) -> str:
+    """The MPR plane a measurement on 3D marks was made in, in words relative to its volume's aligned
+    annulus (``Report.valves``; "no annulus alignment" without one); "" for a measurement on 2D marks."""
+    first = r.mark(m.source[0]) if m.source else None
+    if first is None:
+        return ""
+    plane = measurement_plane(r, m, r.valves.get(first.sop_instance_uid))
+    return "" if plane is None else plane.words
 
 
 def _measurements_html(r: Report, _page: Page) -> str:

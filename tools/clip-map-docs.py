@@ -1,5 +1,6 @@
-"""Render docs/clip-map.png: the clip map panel over the demo case (two clips on A2-P2 and a lateral
-para-clip jet with its vena contracta), in the dark theme, the jet selected.
+"""Render docs/clip-map.png: the clip map panel over the demo case (two clips on A2-P2, tied to their
+points on the demo volume's en-face view and drawn where it puts them, and a lateral para-clip jet with
+its vena contracta), in the dark theme, the jet selected.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python tools/clip-map-docs.py [OUT.png]
 """

@@ -68,8 +68,11 @@ def test_the_mpr_key_image_says_its_plane_in_words(demo: dict[str, Any]) -> None
     report, volume = demo["report"], demo["volume"]
     (key,) = [k for k in report.key_images if k.sop_instance_uid == volume["sop_instance_uid"]]
     assert set(key.mark_ids) == {"m_orifice_lat", "m_orifice_med"}
-    assert key_image_planes(report)[key.id].words == UNALIGNED  # the case records no annulus alignment
+    assert key_image_planes(report)[key.id].words == UNALIGNED  # no valve frame given: nothing anatomical claimed
     valve = ValveFrame.from_annulus(*annulus_points(volume))
+    saved = report.valves[volume["sop_instance_uid"]]  # the demo case saves this alignment (volumes[].annulus)
+    assert np.allclose(saved.into_lv, valve.into_lv) and np.allclose(saved.centre, valve.centre)
+    assert key.label.startswith("MPR, en-face from the left atrium (aligned to annulus), time point 1: ")
     plane = key_image_planes(report, {volume["sop_instance_uid"]: valve})[key.id]
     assert plane.words == "en-face from the left atrium (aligned to annulus)"
     assert plane.to_json()["angle_from_en_face_deg"] == pytest.approx(0.0, abs=1e-6)
