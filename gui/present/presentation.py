@@ -34,8 +34,9 @@ from gui.viewer.sync import SyncMode
 from gui.viewer.viewport import Viewport
 from imaging.catalog import StudyCatalog
 from imaging.loop import LoopInfo
+from planning import model
 from planning.case import Case, resolve_image
-from planning.compare import Side, latest_prior
+from planning.compare import Side, describe_device, latest_prior
 from planning.document import CaseDocument
 from report.clipmap import DARK_STYLE, clip_map_image
 from report.model import Device, Jet
@@ -43,6 +44,8 @@ from report.model import Device, Jet
 #: At most this many loop slides (the heart team looks at two or three).
 MAX_LOOP_SLIDES = 6
 TITLE_PX, TEXT_PX, SMALL_PX = 44, 30, 22
+#: The change's direction, coloured as the measurements panel colours grades.
+DIRECTION_COLOURS = {"worse": "#ff8a65", "better": "#81c784"}
 NEXT_KEYS = frozenset({Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space})
 PREVIOUS_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_PageUp})
 #: Events the window never passes on: every mouse gesture (hover moves too: a tool previews on them).
@@ -51,7 +54,8 @@ SWALLOWED = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRele
                        QEvent.Type.TabletPress, QEvent.Type.TouchBegin, QEvent.Type.DragEnter, QEvent.Type.Drop})
 STYLE = (f"QWidget#presentation {{ background: #0b0d10; }} QLabel {{ color: #e8eaed; font-size: {TEXT_PX}px; }}"
          f" QLabel[role='title'] {{ font-size: {TITLE_PX}px; font-weight: bold; }}"
-         f" QLabel[role='small'] {{ font-size: {SMALL_PX}px; color: #aab0b8; }}")
+         f" QLabel[role='small'] {{ font-size: {SMALL_PX}px; color: #aab0b8; }}"
+         f" QLabel[class='overlay'] {{ font-size: {SMALL_PX}px; }}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +113,8 @@ class LoopSlide(QWidget):
         self.current_view, self.prior_view = self.grid.viewports[0], self.grid.viewports[1]
         self.paired: LoopInfo | None = None
         self.caption = _label(key.caption, "title")
-        self.current_title = _label(current_title, "small")
-        self.prior_title = _label("", "small")
+        self.current_title = _label(current_title)
+        self.prior_title = _label("")
         titles = QHBoxLayout()
         titles.addWidget(self.current_title, 1)
         titles.addWidget(self.prior_title, 1)
@@ -152,14 +156,24 @@ class TextSlide(QWidget):
         column.addWidget(self.title)
         column.addWidget(self.body, 1)
 
-    def show_summary(self, content: Summary) -> None:
-        def items(lines: Sequence[str]) -> str:
-            return "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>none measured</li>"
-
-        self.body.setText(f"<ul style='margin-left: 0'>{items(content.numbers)}</ul>"
-                          f"<p><b>{html.escape(content.total_mr)}</b></p>"
-                          f"<p style='font-size: {SMALL_PX + 4}px'>Decision support (the heart team decides):</p>"
-                          f"<ul style='font-size: {SMALL_PX + 4}px'>{items(content.options)}</ul>")
+    def show_summary(self, content: Summary, prior: str = "") -> None:
+        """The headline numbers as a table (with a prior column when there is one), the total MR, the options."""
+        e = html.escape
+        cell = "style='padding: 4px 28px 4px 0'"
+        head = ["", "Now", "Beats, HR"] + ([prior, "Change"] if prior else [])
+        rows = [f"<tr>{''.join(f'<th align=left {cell}>{e(h)}</th>' for h in head)}</tr>"]
+        for h in content.numbers:
+            cells = [e(h.label), f"<b>{e(h.value)}</b>", e(h.detail)]
+            if prior:
+                colour = DIRECTION_COLOURS.get(h.direction, "#e8eaed")
+                cells += [e(h.prior), f"<span style='color: {colour}'>{e(h.change)} {e(h.direction)}</span>"]
+            rows.append(f"<tr>{''.join(f'<td {cell}>{c}</td>' for c in cells)}</tr>")
+        numbers = f"<table>{''.join(rows)}</table>" if content.numbers else "<p>No measurement selected</p>"
+        options = "".join(f"<li>{e(line)}</li>" for line in content.options)
+        self.body.setText(f"{numbers}<p style='font-size: {TITLE_PX - 8}px'><b>{e(content.total_mr)}</b></p>"
+                          f"<p style='font-size: {SMALL_PX + 4}px; color: #aab0b8'>Decision support (findings"
+                          f" against published criteria; the heart team decides):</p>"
+                          f"<ul style='font-size: {TEXT_PX}px'>{options}</ul>")
 
 
 class ImageSlide(QWidget):
@@ -170,12 +184,24 @@ class ImageSlide(QWidget):
         self.title = _label(title, "title")
         self.image = QLabel(self)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.legend = _label("")
         column = QVBoxLayout(self)
         column.addWidget(self.title)
         column.addWidget(self.image, 1)
+        column.addWidget(self.legend)
 
-    def show_pixmap(self, pixmap: QPixmap) -> None:
+    def show_pixmap(self, pixmap: QPixmap, legend: Sequence[str] = ()) -> None:
         self.image.setPixmap(pixmap)
+        self.legend.setText("\n".join(legend))
+
+
+def map_legend(devices: Sequence[model.Device], jets: Sequence[model.Jet]) -> list[str]:
+    """What each label on the clip map is: ``D1: MitraClip G4 XTW at A2-P2, medial, stable``."""
+    lines = [f"{d.id.upper()}: {describe_device(d)}" for d in devices]
+    for jet in jets:
+        what = ", ".join(str(v) for v in (jet.location, jet.segment, jet.grade) if v is not None) or "not described"
+        lines.append(f"{jet.id.upper()}: residual jet, {what}")
+    return lines
 
 
 class PresentationWindow(QWidget):
@@ -259,11 +285,12 @@ class PresentationWindow(QWidget):
 
     def _show_summary(self) -> None:
         case = self.doc.case
-        self.summary_slide.show_summary(summary(case, self.doc.results(), self.prior.rows if self.prior else ()))
+        self.summary_slide.show_summary(summary(case, self.doc.results(), self.prior.rows if self.prior else ()),
+                                        f"Prior {self.prior.entry.date}".strip() if self.prior else "")
         findings = case.findings()
         image = clip_map_image([Device.of(d) for d in findings.devices], [Jet.of(j) for j in findings.jets],
-                               1500, 860, DARK_STYLE)
-        self.clip_slide.show_pixmap(QPixmap.fromImage(image))
+                               1400, 720, DARK_STYLE)
+        self.clip_slide.show_pixmap(QPixmap.fromImage(image), map_legend(findings.devices, findings.jets))
 
     # --- navigation --------------------------------------------------------------------------
     def go(self, index: int) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from measurements import concepts
+from measurements.concepts import quantity as registry
 from measurements.results import Result
 from planning.assessment import assess
 from planning.case import Case
@@ -22,42 +23,57 @@ WITH_HEART_RATE = frozenset({"mean_gradient", "peak_gradient"})
 
 
 @dataclass(frozen=True, slots=True)
+class Headline:
+    """One headline number: the quantity, its value as printed, beats and heart rate, and against the prior."""
+
+    label: str
+    value: str
+    detail: str = ""
+    prior: str = ""
+    change: str = ""
+    direction: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """The lines of the summary slide."""
 
-    numbers: tuple[str, ...]
+    numbers: tuple[Headline, ...]
     total_mr: str
     options: tuple[str, ...]
 
 
 def _beats(result: Result, results: Sequence[Result], case: Case) -> str:
-    parts = [f"mean of {result.beats} beats"] if result.beats else []
+    parts = [f"{result.beats} beats"] if result.beats else []
     if result.quantity in WITH_HEART_RATE:
         hr = selected(results, "heart_rate", case.marks, near=result)
         if hr is not None:
             parts.append(f"HR {concepts.value_text('heart_rate', hr.value, hr.unit)}")
-    return f" ({', '.join(parts)})" if parts else ""
+    return ", ".join(parts)
 
 
-def _against(row: Row | None) -> str:
-    if row is None or row.prior is None or row.change is None or isinstance(row.change, str):
-        return ""
-    prior = concepts.value_text(row.quantity, float(row.prior), row.unit) if isinstance(row.prior, float) else row.prior
+def _against(row: Row | None) -> tuple[str, str, str]:
+    """(prior value, signed change with unit, direction) of a numeric comparison row; blanks without one."""
+    if row is None or not isinstance(row.prior, float) or not isinstance(row.change, float):
+        return "", "", ""
     sign = "+" if row.change > 0 else ""
-    return f" — prior {prior}, {sign}{concepts.number_text(row.quantity, float(row.change))} ({row.direction})"
+    change = f"{sign}{concepts.value_text(row.quantity, row.change, row.unit)}"
+    return concepts.value_text(row.quantity, row.prior, row.unit), change, str(row.direction)
 
 
-def headline_numbers(case: Case, results: Sequence[Result], rows: Sequence[Row] = ()) -> list[str]:
-    """``mean gradient: 4.0 mmHg (mean of 2 beats, HR 72 bpm) — prior 4.0 mmHg, 0.0 (unchanged)`` per measured quantity."""
+def headline_numbers(case: Case, results: Sequence[Result], rows: Sequence[Row] = ()) -> list[Headline]:
+    """Each measured compared quantity (the heart rate goes with the gradients), with the prior's value."""
     by_quantity = {r.quantity: r for r in rows if r.quantity in COMPARED}
     lines = []
     for name in COMPARED:
         if name == "heart_rate":
-            continue  # quoted with the gradients
+            continue
         result = selected(results, name, case.marks)
         if result is not None:
+            label = registry(name).label
             value = concepts.value_text(name, result.value, result.unit)
-            lines.append(f"{result.label}: {value}{_beats(result, results, case)}{_against(by_quantity.get(name))}")
+            lines.append(Headline(label[:1].upper() + label[1:], value, _beats(result, results, case),
+                                  *_against(by_quantity.get(name))))
     return lines
 
 
@@ -70,5 +86,4 @@ def summary(case: Case, results: Sequence[Result], rows: Sequence[Row] = ()) -> 
     if grade_row is not None and grade_row.prior is not None:
         total += f" (prior {grade_row.prior}, {grade_row.direction})"
     assessment = assess(assessment_input(case, results))
-    options = tuple(f"{o.name}: {o.status.value} — {o.summary}" for o in assessment.options)
-    return Summary(tuple(headline_numbers(case, results, rows)), total, options)
+    return Summary(tuple(headline_numbers(case, results, rows)), total, tuple(o.summary for o in assessment.options))
