@@ -196,6 +196,9 @@ def test_presentation_pairs_the_key_loop_with_the_prior_and_navigates_by_keyboar
     case.extra["key_images"] = [{"sop_instance_uid": cases["current_uid"], "frame_number": 5,
                                  "label": "Residual lateral jet, ME commissural"}]
     save_case(case, cases["current"])
+    presentation = window.actions_by_name["presentation"]
+    assert presentation.shortcut().toString() == "F5"
+    assert {presentation, window.actions_by_name["compare_prior"]} <= set(window.menus["view"].actions())
     show = _presentation(qtbot, window, cases)
     (slide,) = show.loop_slides
     assert slide.caption.text() == "Residual lateral jet, ME commissural"
