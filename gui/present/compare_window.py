@@ -64,7 +64,7 @@ class ComparisonWindow(QWidget):
         self.grid.set_layout(2)
         self.grid.set_sync_mode(SyncMode.CYCLE)
         self.current_view, self.prior_view = self.grid.viewports[0], self.grid.viewports[1]
-        self.current_view.tool = ReadOnlyTool(notices.info, CURRENT_READ_ONLY)
+        self.current_view.tool = ReadOnlyTool(notices.info, CURRENT_READ_ONLY, quiet_clicks=True)
         self.prior_view.tool = ReadOnlyTool(notices.warning, PRIOR_READ_ONLY)
         study_date = iso_date(doc.case.study.get("study_date"))
         self.current_title = QLabel(f"Current study{', ' + study_date if study_date else ''}", self)

@@ -28,9 +28,10 @@ READ_ONLY_CACHE_BYTES = 96 << 20
 class ReadOnlyTool:
     """A viewport tool that refuses every mark: it consumes clicks and drags and reports ``message``."""
 
-    def __init__(self, report: Callable[[str], None], message: str) -> None:
+    def __init__(self, report: Callable[[str], None], message: str, quiet_clicks: bool = False) -> None:
         self.report = report
         self.message = message
+        self.quiet_clicks = quiet_clicks  # a click only focuses the view: say nothing (a drag still reports)
         self.refusals = 0
 
     def _refuse(self) -> bool:
@@ -40,6 +41,8 @@ class ReadOnlyTool:
         return True
 
     def mouse_click(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
+        if self.quiet_clicks:
+            return True
         return self._refuse()
 
     def mouse_drag(self, viewport: Viewport, event: Any, pos: QPointF) -> bool:
