@@ -58,10 +58,20 @@ def read_only_cache() -> FrameCache:
     return FrameCache(READ_ONLY_CACHE_BYTES)
 
 
+#: The latest open request of each viewport (by id): an older loop that arrives later is closed, not shown.
+_latest: dict[int, int] = {}
+
+
 def open_loop(tasks: TaskRunner, viewport: Viewport, path: Path, cache: FrameCache,
               on_error: Callable[[str], None], then: Callable[[Viewport], None] = lambda _v: None) -> None:
-    """Open ``path`` in the background and show it in ``viewport`` (an error names the file)."""
+    """Open ``path`` in the background and show it in ``viewport`` (an error names the file); of several
+    requests for one viewport the last one wins."""
+    request = _latest[id(viewport)] = _latest.get(id(viewport), 0) + 1
+
     def shown(loop: Any) -> None:
+        if _latest.get(id(viewport)) != request:
+            loop.close()
+            return
         viewport.set_loop(loop)
         then(viewport)
 

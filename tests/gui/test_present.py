@@ -265,3 +265,19 @@ def test_nothing_in_presentation_mode_changes_the_case(qtbot: Any, window: Any, 
     qtbot.waitUntil(lambda: not window.present.presentation_open())
     window.actions_by_name["undo"].trigger()
     assert not doc.marks
+
+
+def test_the_last_loop_asked_for_is_the_one_shown(qtbot: Any, cases: dict[str, Any], tmp_path: Path) -> None:
+    from gui.notices import Notices
+    from gui.present.loops import open_loop, read_only_cache
+    from gui.tasks import TaskRunner
+    from gui.viewer.viewport import Viewport
+
+    viewport, tasks, errors = Viewport(), TaskRunner(), Notices()
+    qtbot.addWidget(viewport)
+    cache = read_only_cache()
+    open_loop(tasks, viewport, tmp_path / "now.dcm", cache, errors.error)
+    open_loop(tasks, viewport, tmp_path / "then.dcm", cache, errors.error)
+    qtbot.waitUntil(lambda: not tasks.running, timeout=20000)
+    assert viewport.info.sop_instance_uid == cases["prior_uid"] and not errors.history
+    viewport.set_loop(None)
