@@ -51,7 +51,7 @@ class Annotation:
             overlay.selectionChanged.connect(self._show_selected_label)
             overlay.draftChanged.connect(lambda on: self.window.actions_by_name["finish_tool"].setEnabled(on))
         self._build_actions()
-        self.panel = MeasurementsPanel(self.session, window)
+        self.panel = MeasurementsPanel(self.session, window, window.tasks)  # the prior is measured in a task
         self.panel.markActivated.connect(self.jump_to_mark)
         self.dock = window.add_panel(self.panel, "Measurements", "measurements",
                                      Qt.DockWidgetArea.BottomDockWidgetArea)

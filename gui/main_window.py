@@ -47,6 +47,7 @@ from gui.panels.case_docks import CaseDocks
 from gui.panels.keys import install_field_keys
 from gui.panels.pacs_menu import PacsMenu  # the dialog and pacs/ are imported on first use
 from gui.panels.report_preview import ReportActions
+from gui.present.actions import PresentActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from gui.tools import TOOLS
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings("MitraPlan", "MitraPlan")
         self.notices = notices or Notices(self)
         self.tasks = TaskRunner(self)
+        self.clock = clock
         self.cache = default_cache()
         self.catalog: StudyCatalog | None = None
         self.session = CaseSession(self, catalog=lambda: self.catalog)  # the open case, its undo and files
@@ -194,6 +196,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name.update(self.signoff.actions)
         self.priors: PriorActions = PriorActions(self)
         self.actions_by_name.update(self.priors.actions)
+        self.present: PresentActions = PresentActions(self, self.clock)  # View → Compare with Prior…, Presentation
+        self.actions_by_name.update(self.present.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
         self.import_measurements: ImportMeasurements = ImportMeasurements(self)
         self.actions_by_name["import_measurements"] = self.import_measurements.action
@@ -314,7 +318,8 @@ class MainWindow(QMainWindow):
         m("edit", "&Edit", ["undo", "redo", None, "delete_mark"])
         view = m("view", "&View", ["layout_1", "layout_2", "layout_4", "next_viewport", None, "fit", "one_to_one",
                                    "zoom_in", "zoom_out", None, "outlines", None, "brighter", "darker",
-                                   "more_contrast", "less_contrast", "reset_display", None, "full_screen"])
+                                   "more_contrast", "less_contrast", "reset_display", None, "full_screen",
+                                   None, "compare_prior", "presentation"])
         self.panels_menu = m("panels", "&Panels", [], parent=view)
         for dock in self._docks:
             self.panels_menu.addAction(dock.toggleViewAction())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QInputDialog,
     QLineEdit,
     QWidget,
 )
@@ -58,6 +59,22 @@ class PriorDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+
+def prior_choice(prior: Prior) -> str:
+    """A prior as the chooser lists it: ``index-procedure-final, 2026-05-04 — index.mitraplan.json``."""
+    head = ", ".join(p for p in (str(prior.role), prior.date) if p)
+    return f"{head} — {prior.case}"
+
+
+def ask_which_prior(parent: QWidget | None, priors: tuple[Prior, ...]) -> Prior | None:
+    """View → Compare with Prior…: which of the case's priors (each with its role and date); None: cancelled."""
+    if len(priors) == 1:
+        return priors[0]
+    items = [prior_choice(p) for p in priors]
+    text, ok = QInputDialog.getItem(parent, "Compare with prior", "Prior study of this patient:", items, len(items) - 1,
+                                    False)
+    return priors[items.index(text)] if ok and text in items else None
 
 
 def _ask_prior(parent: QWidget | None, prior: Case) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warn
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from gui.import_measurements import set_status
 from gui.session import CaseSession
-from imaging.errors import InputError
+from gui.tasks import TaskRunner
 from measurements import concepts, plausibility
 from measurements.concepts import quantity as quantity_of
 from measurements.marks import Mark
@@ -151,13 +151,13 @@ IMPORTED_ACTIONS = {"Accept imported value": Status.ACCEPTED, "Hide imported val
 class ResultsModel(QAbstractTableModel):
     """Rows: results (averages with their beats under them, then refusals) of the open case."""
 
-    def __init__(self, session: CaseSession, parent: Any = None) -> None:
+    def __init__(self, session: CaseSession, parent: Any = None, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.results: list[Result] = []
         self.beat_rows: list[bool] = []
         self.errors: list[tuple[str, str]] = []
-        self.prior = PriorValues(session)
+        self.prior = PriorValues(session, tasks if tasks is not None else TaskRunner(self), self.reload)
         session.changed.connect(lambda _c: self.reload())
         session.documentChanged.connect(lambda _d: self.reload())
         self.reload()
@@ -249,37 +249,49 @@ class ResultsModel(QAbstractTableModel):
 
 
 class PriorValues:
-    """The case's latest prior study, measured once per opened case, and each selected value's change
-    against it (``planning.compare``: printed values, change criteria)."""
+    """The case's latest prior study, measured once per opened case off the GUI thread (a task: its case
+    file is read and every mark measured), and each selected value's change against it
+    (``planning.compare``: printed values, change criteria). ``on_ready`` runs when its numbers arrive."""
 
-    def __init__(self, session: CaseSession) -> None:
+    def __init__(self, session: CaseSession, tasks: TaskRunner, on_ready: Callable[[], None]) -> None:
         self.session = session
+        self.tasks = tasks
+        self.on_ready = on_ready
         self.side: Side | None = None
         self.description = ""
+        self.measuring = False
         self._document: Any = None
         self._priors: tuple[Any, ...] = ()
+        self._request = 0
 
     @property
     def shown(self) -> bool:
         return self.side is not None or bool(self.description)
 
     def refresh(self) -> None:
-        """Re-read the prior when another case was opened or its priors changed (a prior's file is not
-        watched for changes)."""
+        """Measure the prior again when another case was opened or its priors changed (a prior's file is
+        not watched for changes); until its numbers arrive the columns say it is being measured."""
         doc = self.session.document
         priors = doc.findings().priors if doc is not None else ()
         if doc is self._document and priors == self._priors:
             return
         self._document, self._priors, self.side, self.description = doc, priors, None, ""
+        self._request += 1
+        self.measuring = False
         prior = latest_prior(priors)
         if doc is None or prior is None:
             return
-        where = f"{prior.role} {prior.date}".strip()
-        try:
-            self.side = measured_prior(doc.case, prior)
-            self.description = f"prior: {where} ({prior.case})"
-        except InputError as exc:
-            self.description = f"prior {where} not shown: {exc}"
+        where, request, case = f"{prior.role} {prior.date}".strip(), self._request, doc.case
+        self.description, self.measuring = f"prior: {where} ({prior.case}): measuring…", True
+        self.tasks.start(f"Measuring prior {prior.case}", lambda _p, _c: measured_prior(case, prior),
+                         on_done=lambda side: self._arrived(request, side, f"prior: {where} ({prior.case})"),
+                         on_error=lambda exc: self._arrived(request, None, f"prior {where} not shown: {exc}"))
+
+    def _arrived(self, request: int, side: Side | None, description: str) -> None:
+        if request != self._request:  # another case or another prior since: this answer is stale
+            return
+        self.side, self.description, self.measuring = side, description, False
+        self.on_ready()
 
     def text(self, result: Result, change: bool) -> str:
         """The prior value (or the change, with its direction) of a selected value; "" otherwise."""
@@ -313,10 +325,10 @@ class MeasurementsPanel(QWidget):
 
     markActivated = Signal(str)
 
-    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: CaseSession, parent: QWidget | None = None, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.model = ResultsModel(session, self)
+        self.model = ResultsModel(session, self, tasks)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

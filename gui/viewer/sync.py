@@ -90,3 +90,17 @@ def follower_frame(mode: SyncMode, k: int, leader: CardiacTiming, follower: Card
         if mapped is not None:
             return mapped
     return by_index(k, len(follower.frame_times_ms))
+
+
+def sync_description(leader: CardiacTiming, follower: CardiacTiming) -> str:
+    """What cycle sync does for this pair of loops, for the reader (what each loop's cycle comes from)."""
+    def source(timing: CardiacTiming) -> str | None:
+        if len(timing.r_wave_times_ms or ()) >= 2:
+            return "R waves"
+        return "heart rate" if timing.heart_rate_bpm else None
+
+    lead, follow = source(leader), source(follower)
+    if lead is None or follow is None:
+        return "Synced by frame number: a loop has neither R waves nor a heart rate"
+    which = lead if lead == follow else f"{lead} / {follow}"
+    return f"Synced by cardiac cycle ({which}): the same phase of each beat, each loop at its own frame rate"
