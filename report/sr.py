@@ -48,6 +48,7 @@ from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from measurements.geometry3d import best_fit_plane
 from planning.limits import display_points
+from planning.signoff import dicom_person_name, person_name_problem
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
@@ -368,13 +369,33 @@ def _planning_section(report: Report) -> hd.sr.ContainerContentItem:
     return container
 
 
-def _observation_context(report: Report) -> hd.sr.ObservationContext:
+#: The Person Observer's Role in this Procedure (TID 1002, CID 7453) of the reader and the operator.
+READER_ROLE = Code("C28747", "NCIt", "Reader")
+OPERATOR_ROLE = codes.DCM.Performing  # 121094
+
+
+def _person(name: str, role: Code) -> hd.sr.ObserverContext | None:
+    """A TID 1002 person observer with ``name`` as a PN (``planning.signoff.dicom_person_name``); None
+    when no name was entered or no PN can hold it as typed (the PDF still prints it)."""
+    if not name.strip() or person_name_problem(name):
+        return None
+    return hd.sr.ObserverContext(
+        observer_type=codes.DCM.Person,
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
+            name=dicom_person_name(name), role_in_procedure=role))
+
+
+def _observation_context(report: Report) -> list[hd.sr.ContentItem]:
+    """TID 1001: the reader and the operator (TID 1002 persons, when entered), then MitraPlan (the device)."""
+    reporting = report.reporting or {}
+    operator = str(reporting.get("operator") or "") or report.header.operator
+    people = [_person(str(reporting.get("reader") or ""), READER_ROLE), _person(operator, OPERATOR_ROLE)]
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
             uid=hd.UID(), name="MitraPlan", manufacturer_name="MitraPlan project", model_name="MitraPlan",
             serial_number=report.header.software_version or "unknown"))
-    return hd.sr.ObservationContext(observer_device_context=device)
+    return [item for observer in (*people, device) if observer is not None for item in observer]
 
 
 def _referenced_images(report: Report) -> set[str]:
@@ -497,12 +518,12 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
 
 def verification(header: Header) -> dict[str, Any]:
     """Completion and verification of the SR from the case's sign-off (docs/case-file.md): a signed
-    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer; otherwise PARTIAL,
-    UNVERIFIED and PRELIMINARY."""
+    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer (the name as typed,
+    a PN by ``planning.signoff.dicom_person_name``); otherwise PARTIAL, UNVERIFIED and PRELIMINARY."""
     if not header.signed_by:
         return {"is_complete": False, "is_final": False, "is_verified": False}
     return {"is_complete": True, "is_final": True, "is_verified": True,
-            "verifying_observer_name": header.signed_by,
+            "verifying_observer_name": dicom_person_name(header.signed_by),
             "verifying_organization": header.institution or "(institution not recorded)"}
 
 

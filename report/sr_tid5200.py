@@ -190,7 +190,7 @@ def patient_characteristics(header: Header) -> hd.sr.ContainerContentItem | None
     return container
 
 
-def report_root(context: hd.sr.ContentSequence, children: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
+def report_root(context: Sequence[hd.sr.ContentItem], children: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
     """The TID 5200 root: language, observation context (TID 1001), then the report's containers."""
     root = hd.sr.ContainerContentItem(name=ROOT, template_id=TEMPLATE_ID)
     root.ContentSequence = hd.sr.ContentSequence(
