@@ -47,6 +47,7 @@ from imaging.volume import PHILIPS_CARTESIAN, is_volume_sop_class, volume_info_f
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from measurements.geometry3d import best_fit_plane
+from planning.imported import quoted_sr
 from planning.limits import display_points
 from planning.signoff import dicom_person_name, person_name_problem
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
@@ -304,6 +305,25 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
     return groups
 
 
+#: On a value imported from another SR (and accepted): the SR instance that first reported it (UIDREF).
+P_SOURCE_SR = private("SOURCE-SR", "SR instance the value was imported from")
+
+
+def imported_properties(m: Measurement) -> list[hd.sr.ContentItem]:
+    """What marks an imported value (an accepted ``planning.imported`` result) as not measured by
+    MitraPlan: a Comment saying where it comes from, and the UID of the SR that first reported it
+    (``P_SOURCE_SR``), by which an importer recognises the value when this SR comes back
+    (``measurements.sr_import.SOURCE_SR``). Empty for MitraPlan's own values."""
+    uid = quoted_sr(m.id, m.method)
+    if not uid:
+        return []
+    text = f"Not measured by MitraPlan: {m.method}, accepted by the clinician"
+    return [hd.sr.TextContentItem(name=codes.DCM.Comment, value=text[:1024],
+                                  relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES),
+            hd.sr.UIDRefContentItem(name=P_SOURCE_SR, value=uid,
+                                    relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
+
+
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
 
@@ -352,7 +372,7 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list
         for m, c in zip(ms, codings, strict=True):
             if echo.section_subject(c.site).value != subject.value:
                 continue
-            num = echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id))
+            num = echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id), imported_properties(m))
             if c.mode is None:
                 direct.append(num)
             else:

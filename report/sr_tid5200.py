@@ -110,9 +110,10 @@ def beat_roles(measurements: Sequence[Measurement]) -> dict[str, BeatRole]:
 
 
 def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr.ContentItem],
-             role: BeatRole | None = None) -> hd.sr.NumContentItem:
+             role: BeatRole | None = None, properties: Sequence[hd.sr.ContentItem] = ()) -> hd.sr.NumContentItem:
     """One TID 5203 measurement at reporting precision, with its modifiers, beat derivation and
-    selection, the image mode, and the references (image, frame, SCOORD) it was inferred from."""
+    selection, the image mode, further ``properties`` (where an imported value came from), and the
+    references (image, frame, SCOORD) it was inferred from."""
     num = hd.sr.NumContentItem(name=coding.name, value=float(m.shown), unit=coding.unit,
                                relationship_type=_R.CONTAINS)
     items: list[hd.sr.ContentItem] = []
@@ -136,6 +137,7 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
         items.append(hd.sr.CodeContentItem(name=IMAGE_MODE, value=coding.mode,
                                            relationship_type=_R.HAS_ACQ_CONTEXT))
     items.extend(_scale_warnings(m))
+    items.extend(properties)
     items.extend(refs)
     if items:
         num.ContentSequence = hd.sr.ContentSequence(items)
