@@ -359,20 +359,65 @@ def _section_subjects(codings: Sequence[echo.Coding]) -> list[Code]:
     return sorted(subjects.values(), key=lambda s: order.index(s.value) if s.value in order else len(order))
 
 
+#: The case-file groups of the context values (``context.ct``, ``context.haemodynamics``).
+_CONTEXT_GROUPS = ("ct", "haemodynamics")
+
+
+def _context_entry(context: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The ``{"value", "source"}`` entry of context value ``key``, if the report's context has one."""
+    for group in _CONTEXT_GROUPS:
+        entries = context.get(group)
+        entry = entries.get(key) if isinstance(entries, dict) else None
+        if isinstance(entry, dict) and isinstance(entry.get("value"), int | float):
+            return entry
+    return None
+
+
+def context_measurements(report: Report) -> list[Measurement]:
+    """The context values the SR writes (``measurements.concepts.CONTEXT_CONCEPTS``): those with an SR
+    concept, entered from a source of this study (``sr_sources``: TEE, the case's study). A value
+    from another procedure or study is left out (``NOT_THIS_STUDY``), one taken from an imported SR
+    too (``IMPORTED_IN_SR``: the imported measurement is written, marked)."""
+    out = []
+    for key, cc in concepts.CONTEXT_CONCEPTS.items():
+        entry = _context_entry(report.context, key)
+        if not cc.quantity or entry is None or entry.get("source") not in cc.sr_sources:
+            continue
+        q = concepts.quantity(cc.quantity)
+        out.append(Measurement(f"context.{key}", q.label, q.name, float(entry["value"]), q.unit,
+                               method=f"entered with the case by the clinician, source {entry['source']}"))
+    return out
+
+
+def _context_properties(m: Measurement) -> list[hd.sr.ContentItem]:
+    """A context value says in words that it was entered, not measured on MitraPlan's marks."""
+    text = f"Not measured by MitraPlan: {m.method} (this study), not measured on MitraPlan's marks"
+    return [hd.sr.TextContentItem(name=codes.DCM.Comment, value=text[:1024],
+                                  relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
+
+
 def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContainerContentItem]:
     """One Findings section per structure: measurements without an image mode directly in it (derived
-    values), the others in one Measurement Group per image mode, each in report order."""
+    values, context values such as an entered RVSP), the others in one Measurement Group per image
+    mode, each in report order."""
     ms = [m for m in report.measurements if exported(m)]
-    codings = [_coding(report, m) for m in ms]
     roles = echo.beat_roles(ms)
+    entries: list[tuple[echo.Coding, hd.sr.NumContentItem]] = []
+    for m in ms:
+        c = _coding(report, m)
+        subject = echo.section_subject(c.site)
+        entries.append((c, echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id),
+                                         imported_properties(m))))
+    for m in context_measurements(report):
+        c = _coding(report, m)
+        entries.append((c, echo.echo_num(c, m, echo.section_subject(c.site), [], None, _context_properties(m))))
     sections = []
-    for subject in _section_subjects(codings):
+    for subject in _section_subjects([c for c, _ in entries]):
         direct: list[hd.sr.ContentItem] = []
         by_mode: dict[str, tuple[Code, list[hd.sr.ContentItem]]] = {}
-        for m, c in zip(ms, codings, strict=True):
+        for c, num in entries:
             if echo.section_subject(c.site).value != subject.value:
                 continue
-            num = echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id), imported_properties(m))
             if c.mode is None:
                 direct.append(num)
             else:

@@ -45,8 +45,9 @@ ENGLISH = Code("en", "RFC5646", "English")
 LEFT_VENTRICLE = codes.SCT.LeftVentricle  # 87878005: TID 5200 has no LVOT section; LVOT sits in it
 #: TID 5200 section subject of a quantity's finding site (the measurement keeps its own site).
 SECTION_OF: dict[str, Code] = {"13418002": LEFT_VENTRICLE}
-#: TID 5200 section order of the subjects this app writes (PS3.16 TID 5200 rows).
-SECTION_ORDER = ("87878005", "91134007", "81040000")
+#: TID 5200 section order of the subjects this app writes (PS3.16 TID 5200 rows): left ventricle,
+#: right ventricle (an entered RVSP, CID 12204), mitral valve, pulmonary artery.
+SECTION_ORDER = ("87878005", "53085002", "91134007", "81040000")
 #: Mitral flow is diastolic inflow or systolic regurgitation by definition (CID 12233 values).
 _PHASE = {(MITRAL_VALVE.value, ANTEGRADE.value): codes.SCT.Diastole,
           (MITRAL_VALVE.value, REGURGITANT.value): codes.SCT.Systole}
