@@ -309,19 +309,23 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
 P_SOURCE_SR = private("SOURCE-SR", "SR instance the value was imported from")
 
 
-def imported_properties(m: Measurement) -> list[hd.sr.ContentItem]:
+def imported_properties(m: Measurement, anonymised: bool = False) -> list[hd.sr.ContentItem]:
     """What marks an imported value (an accepted ``planning.imported`` result) as not measured by
     MitraPlan: a Comment saying where it comes from, and the UID of the SR that first reported it
     (``P_SOURCE_SR``), by which an importer recognises the value when this SR comes back
-    (``measurements.sr_import.SOURCE_SR``). Empty for MitraPlan's own values."""
+    (``measurements.sr_import.SOURCE_SR``). Empty for MitraPlan's own values. An ``anonymised`` SR
+    says only that the value was imported: the device, observer and SR UID identify the study."""
     uid = quoted_sr(m.id, m.method)
     if not uid:
         return []
-    text = f"Not measured by MitraPlan: {m.method}, accepted by the clinician"
-    return [hd.sr.TextContentItem(name=codes.DCM.Comment, value=text[:1024],
-                                  relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES),
-            hd.sr.UIDRefContentItem(name=P_SOURCE_SR, value=uid,
-                                    relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
+    where = "imported from another system's SR" if anonymised else m.method
+    comment = hd.sr.TextContentItem(name=codes.DCM.Comment,
+                                    value=f"Not measured by MitraPlan: {where}, accepted by the clinician"[:1024],
+                                    relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)
+    if anonymised:
+        return [comment]
+    return [comment, hd.sr.UIDRefContentItem(name=P_SOURCE_SR, value=uid,
+                                             relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
 
 
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
@@ -396,10 +400,11 @@ def _context_properties(m: Measurement) -> list[hd.sr.ContentItem]:
                                   relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
 
 
-def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContainerContentItem]:
+def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef], deidentified: bool = False
+                       ) -> list[hd.sr.ContainerContentItem]:
     """One Findings section per structure: measurements without an image mode directly in it (derived
     values, context values such as an entered RVSP), the others in one Measurement Group per image
-    mode, each in report order."""
+    mode, each in report order; ``deidentified``: imported values without their source's names."""
     ms = [m for m in report.measurements if exported(m)]
     roles = echo.beat_roles(ms)
     entries: list[tuple[echo.Coding, hd.sr.NumContentItem]] = []
@@ -407,7 +412,7 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list
         c = _coding(report, m)
         subject = echo.section_subject(c.site)
         entries.append((c, echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id),
-                                         imported_properties(m))))
+                                         imported_properties(m, deidentified))))
     for m in context_measurements(report):
         c = _coding(report, m)
         entries.append((c, echo.echo_num(c, m, echo.section_subject(c.site), [], None, _context_properties(m))))
@@ -450,10 +455,11 @@ def _person(name: str, role: Code) -> hd.sr.ObserverContext | None:
             name=dicom_person_name(name), role_in_procedure=role))
 
 
-def _observation_context(report: Report) -> list[hd.sr.ContentItem]:
-    """TID 1001: the reader and the operator (TID 1002 persons, when entered), then MitraPlan (the device)."""
-    reporting = report.reporting or {}
-    operator = str(reporting.get("operator") or "") or report.header.operator
+def _observation_context(report: Report, deidentified: bool = False) -> list[hd.sr.ContentItem]:
+    """TID 1001: the reader and the operator (TID 1002 persons, when entered and not ``deidentified``),
+    then MitraPlan (the device)."""
+    reporting = {} if deidentified else report.reporting or {}
+    operator = "" if deidentified else str(reporting.get("operator") or "") or report.header.operator
     people = [_person(str(reporting.get("reader") or ""), READER_ROLE), _person(operator, OPERATOR_ROLE)]
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
@@ -561,15 +567,18 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
 
     Patient and study come from the report header (the case's bound study), not from whichever
     source sorts first; type-2 attributes a source lacks are written empty. An SR that will be
-    de-identified is built without ``patient_characteristics`` (age and sex would stay in the content
-    tree, which the PS3.15 header actions do not reach).
+    de-identified is built without ``patient_characteristics``: the PS3.15 header actions do not reach
+    the content tree, so it then also leaves out age and sex, the reader and operator person observers,
+    and the device, observer and SR UID an imported value came from.
     """
     evidence = [_identified(e, report.header) for e in evidence]
     evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     patient = echo.patient_characteristics(report.header) if patient_characteristics else None
     volumes = volume_refs(report, evidence)
-    content = echo.report_root(_observation_context(report), [
-        *([patient] if patient is not None else []), *_findings_sections(report, volumes), _planning_section(report)])
+    deidentified = not patient_characteristics or report.header.anonymised
+    content = echo.report_root(_observation_context(report, deidentified), [
+        *([patient] if patient is not None else []), *_findings_sections(report, volumes, deidentified),
+        _planning_section(report)])
     sr = _document(
         content, evidence, _referenced_images(report), series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,

@@ -6,7 +6,9 @@ Golden values: the cart fixture's ``EXPECTED`` table (tests/report/vendor_sr.py:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pydicom
 import pytest
@@ -39,6 +41,18 @@ def _bound_case(study: dict[str, object]) -> Case:
 def _cart_sr(study: dict[str, object], path: Path) -> Path:
     ge_style_sr(study["datasets"][0]).save_as(path)
     return path
+
+
+def _values(items: Any) -> Iterator[str]:
+    """Every text, person name, UID and code meaning of a content tree, depth first."""
+    for item in items:
+        for keyword in ("TextValue", "PersonName", "UID"):
+            if keyword in item:
+                yield str(item.get(keyword))
+        for seq in ("ConceptNameCodeSequence", "ConceptCodeSequence"):
+            if seq in item:
+                yield str(item.get(seq)[0].CodeMeaning)
+        yield from _values(item.get("ContentSequence", []))
 
 
 def _accept_all(case: Case) -> None:
@@ -119,3 +133,19 @@ def test_a_different_value_of_the_same_quantity_is_not_a_duplicate(study, tmp_pa
     raw["value"] = entry.value + 20.0  # the case's PHT differs from the one B quotes
     summary = import_sr(case, read_sr(b))
     assert [e.quantity for e in summary.added] == ["pht"] and len(summary.duplicates) == len(EXPECTED) - 1
+
+
+def test_an_sr_to_be_deidentified_says_imported_without_the_source_sr_or_its_observer(study, tmp_path: Path) -> None:
+    """The export builds the SR it de-identifies without patient characteristics (report.export)."""
+    case, a, _ = _case_with_a_accepted(study, tmp_path)
+    case.extra["report"] = {"reader": "Dr Dana Reader", "operator": "O Perator"}
+    a_uid = read_sr(a).sop_instance_uid
+    report, _ = build_report(case)
+    out = tmp_path / "anon.dcm"
+    build_sr(report, study["datasets"], patient_characteristics=False).save_as(out)
+    values = list(_values(pydicom.dcmread(out).ContentSequence))
+    assert not any(a_uid in v or "Synthetic Vendor" in v or "Reader" in v or "Perator" in v for v in values)
+    comments = [v for v in values if v.startswith("Not measured by MitraPlan")]
+    assert comments == ["Not measured by MitraPlan: imported from another system's SR, accepted by the clinician"
+                        ] * len(EXPECTED)
+    assert all(SOURCE_SR not in n.uids for n in read_sr(out).nums)
