@@ -117,3 +117,17 @@ def test_a_name_no_pn_can_hold_is_refused_at_sign_off_naming_the_problem(typed: 
 def test_a_reader_name_no_pn_can_hold_is_left_out_of_the_sr(demo_case: Path, tmp_path: Path) -> None:
     out = _signed_sr(demo_case, tmp_path, "Reader^Dana", reader="Dana\\Reader", operator="O Perator")
     assert _observers(pydicom.dcmread(out)) == [("O Perator^", "Performing")]
+
+
+def test_the_export_writes_report_sr_for_a_one_component_signer(demo_case: Path, tmp_path: Path) -> None:
+    """The defect as found: highdicom's warning on "Dr Dana Reader" (an error under pytest) cost the
+    export its report-sr.dcm."""
+    from report.export import export_report
+
+    path = _copy(demo_case, tmp_path)
+    CaseDocument(load_case(path)).sign_off("Dr Dana Reader", at="2026-12-03T15:30:00+00:00")
+    report, sources = build_report(load_case(path))
+    result = export_report(report, sources, tmp_path / "out")
+    assert result.sr is not None and result.sr.name == "report-sr.dcm", result.failures
+    assert not [f for f in result.failures if "SR" in f]
+    assert str(pydicom.dcmread(result.sr).VerifyingObserverSequence[0].VerifyingObserverName) == "Dr Dana Reader^"
