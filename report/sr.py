@@ -395,7 +395,7 @@ def context_measurements(report: Report) -> list[Measurement]:
 
 def _context_properties(m: Measurement) -> list[hd.sr.ContentItem]:
     """A context value says in words that it was entered, not measured on MitraPlan's marks."""
-    text = f"Not measured by MitraPlan: {m.method} (this study), not measured on MitraPlan's marks"
+    text = f"Not measured by MitraPlan: {m.method} (this study)"
     return [hd.sr.TextContentItem(name=codes.DCM.Comment, value=text[:1024],
                                   relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
 

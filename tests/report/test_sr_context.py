@@ -77,8 +77,8 @@ def test_an_rvsp_entered_from_this_tee_is_in_the_right_ventricle_section(study, 
     value = num.MeasuredValueSequence[0]
     assert float(value.NumericValue) == 45.0 and value.MeasurementUnitsCodeSequence[0].CodeValue == "mm[Hg]"
     (comment,) = [c for c in num.ContentSequence if c.ValueType == "TEXT"]
-    assert "entered with the case by the clinician, source TEE" in str(comment.TextValue)
-    assert "not measured on MitraPlan's marks" in str(comment.TextValue)
+    assert str(comment.TextValue) == ("Not measured by MitraPlan: entered with the case by the clinician,"
+                                      " source TEE (this study)")
     assert dciodvfy_errors(path) == []
     # and an importer reads it as RVSP again
     assert [(n.name.key, n.value) for n in read_sr(path).nums] == [(RVSP, 45.0)]
