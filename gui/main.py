@@ -2,7 +2,9 @@
 
 Without a sub-command it opens the app. Each sub-command lives in ``gui/cli/<name>.py`` with
 ``add_arguments(parser)`` and ``run(args) -> int``; the headless ones import no widgets.
-Exit codes (a contract of the command line): 0 ok, 2 usage error, 3 bad input, 1 anything else.
+Exit codes (a contract of the command line): 0 ok, 2 usage error, 3 bad input, 1 anything else,
+141 when the reader of its output went away (``mitraplan --version | head -1``: 128 + SIGPIPE, what a
+shell reports for a command a closed pipe ends; the rest of the output is dropped, no traceback).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +38,7 @@ COMMANDS: dict[str, str] = {
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 class _VersionAction(argparse.Action):
@@ -79,7 +83,29 @@ def _route_to_open(args: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, dispatch, map errors to exit codes with one plain message."""
+    """Entry point: parse, dispatch, map errors to exit codes with one plain message; output to a
+    closed pipe ends the command quietly (``EXIT_BROKEN_PIPE``)."""
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            if sys.stdout is not None:  # None in the windowed bundle
+                sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe prints a traceback
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: the interpreter flushes it again on exit, which on the closed
+    pipe would raise once more (the approach of the Python docs' note on SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run the sub-command."""
     args_list = _route_to_open(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -93,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_ERROR
+    except BrokenPipeError:
+        raise  # the reader went away: not an error of the command (main)
     except Exception as exc:
         logging.getLogger("mitraplan").debug("unhandled error", exc_info=True)
         where = log_traceback_to_file(f"mitraplan {args.command}: unhandled error")

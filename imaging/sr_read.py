@@ -3,7 +3,7 @@
 Pure pydicom: the content tree is walked once and every NUM becomes an :class:`SRNum` with its
 concept, value, unit, the concept modifiers that apply to it (its own and those inherited from the
 enclosing Findings section / Measurement Group: Finding Site, Image Mode, ...), its properties
-(Selection Status, number of beats), the images and SCOORDs it was inferred from, and the path of
+(Selection Status, number of beats, the SR a value was imported from), the images and SCOORDs it was inferred from, and the path of
 containers it sits in. Legacy SNOMED-RT codes (scheme ``SRT``) are read as their SNOMED CT
 equivalents (DICOM PS3.16 Annex O, the mapping pydicom ships), so a receiver matches one code.
 Which quantity a NUM is, and what to keep, is ``measurements.sr_import``'s business.
@@ -65,6 +65,8 @@ class SRNum:
     properties: dict[tuple[str, str], SRCode] = field(default_factory=dict)
     #: numeric properties (number of beats, ...) by name key
     numbers: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: UID properties (UIDREF under HAS PROPERTIES: the SR a value was imported from, ...) by name key
+    uids: dict[tuple[str, str], str] = field(default_factory=dict)
     #: (SOP Instance UID, frame number) of each image it was inferred from (frame 1 when single-frame)
     images: tuple[tuple[str, int], ...] = ()
     #: SCOORDs it was inferred from: (SOP Instance UID, frame, graphic data)
@@ -157,7 +159,7 @@ def _num(item: Dataset, inherited: dict[tuple[str, str], SRCode], path: tuple[st
     if name is None or not measured or "NumericValue" not in measured[0]:
         return None  # a NUM without a value (TID 300 allows a Numeric Value Qualifier instead)
     unit = _code(measured[0].get("MeasurementUnitsCodeSequence")) or SRCode("1", "UCUM", "no units")
-    mods, props, numbers = dict(inherited), {}, {}
+    mods, props, numbers, uids = dict(inherited), {}, {}, {}
     images, scoords = [], []
     for child in item.get("ContentSequence", []):
         rel, vt, child_name = child.get("RelationshipType"), child.get("ValueType"), _name(child)
@@ -173,14 +175,16 @@ def _num(item: Dataset, inherited: dict[tuple[str, str], SRCode], path: tuple[st
             mv = child.get("MeasuredValueSequence")
             if mv and "NumericValue" in mv[0]:
                 numbers[child_name.key] = float(mv[0].NumericValue)
+        elif child_name is not None and rel == "HAS PROPERTIES" and vt == "UIDREF":
+            uids[child_name.key] = _text(child.get("UID"))
         elif rel == "INFERRED FROM" and vt == "IMAGE":
             ref = _image_ref(child)
             if ref is not None:
                 images.append(ref)
         elif rel == "INFERRED FROM" and vt in ("SCOORD", "SCOORD3D"):
             scoords.append(_scoord(child))
-    return SRNum(name, float(measured[0].NumericValue), unit, mods, props, numbers, tuple(images), tuple(scoords),
-                 path)
+    return SRNum(name, float(measured[0].NumericValue), unit, mods, props, numbers, uids, tuple(images),
+                 tuple(scoords), path)
 
 
 def walk(item: Dataset, inherited: dict[tuple[str, str], SRCode] | None = None,

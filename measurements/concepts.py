@@ -221,11 +221,23 @@ def mr_quantities() -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class ContextConcept:
-    """How a context value entered with the case would be coded in an SR: the concept, or why it has none."""
+    """How a context value entered with the case would be coded in an SR: the concept, or why it has none,
+    and the sources (``planning.vocab.ContextSource`` values) whose value MitraPlan's SR writes."""
 
     key: str  # the case-file key (planning.model CT_NUMBERS / HAEMO_NUMBERS, mac_extent, tr_grade)
     quantity: str = ""  # the registry quantity that carries the code (and maps imported SR values)
     not_exported: str = ""
+    #: sources whose value the SR writes (``report.sr``); every other source: ``NOT_THIS_STUDY``
+    sr_sources: tuple[str, ...] = ()
+
+
+#: Why a context value of another source is not written: a TID 5200 report holds the observations of
+#: its echo study, and a receiver takes each value in it as measured in that study.
+NOT_THIS_STUDY = ("measured by another procedure or study (CT, catheterisation, a TTE, other): the TID 5200 SR"
+                  " reports this TEE, whose receivers would take the value as measured in it")
+#: Why an ``imported SR`` context value is not written again as context: the accepted imported value it
+#: came from is in the SR already, as a measurement marked with its source SR (``report.sr``).
+IMPORTED_IN_SR = "the accepted imported value it comes from is written as a measurement, marked as imported"
 
 
 _UNVERIFIED_ANNULUS = ("clinical.md §6.4 lists DCM 1311xx mitral annulus codes, but they are not in the PS3.16 "
@@ -247,7 +259,7 @@ CONTEXT_CONCEPTS: dict[str, ContextConcept] = {c.key: c for c in (
                    "measurement (CID 3337) that names no chamber by itself; not part of the echo templates"),
     ContextConcept("tr_grade", not_exported="a grade is a coded finding (CODE item), not a NUM; the echo templates "
                    "MitraPlan writes carry measurements only"),
-    ContextConcept("rvsp_mmhg", quantity="rvsp"),
+    ContextConcept("rvsp_mmhg", quantity="rvsp", sr_sources=("TEE",)),
 )}
 
 

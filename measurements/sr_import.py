@@ -17,6 +17,10 @@ counted twice: all of them when either side has no image references, else those 
 SCOORDs are among the selected value's (another trace's value of the same quantity stays). A NUM
 no quantity takes is listed as unknown with the reason, never dropped silently.
 
+MitraPlan's own SR marks a value it imported from another SR (and the clinician accepted) with the
+UID of the SR that first reported it (``SOURCE_SR``, a UIDREF property): ``Mapped.quoted_from``, so
+that importing that SR back does not add the value a second time (``planning.imported``).
+
 Of the haemodynamic context (docs/case-file.md), an echo SR's RV peak systolic pressure (399023006,
 SCT, CID 12204) maps to ``rvsp``; PS3.16's echo templates have no LA pressure, and a TR grade is a
 CODE item, not a NUM, so neither maps (``measurements.concepts.CONTEXT_CONCEPTS``).
@@ -43,6 +47,8 @@ from measurements.concepts import (
 METHOD, FLOW, MODE, SITE = ("370129005", "SCT"), ("260674002", "SCT"), ("399264008", "SCT"), ("363698007", "SCT")
 SELECTION_STATUS = ("121404", "DCM")
 N_BEATS = ("N-BEATS", PRIVATE_SCHEME)
+#: The SR instance a value was first reported in, on a value MitraPlan's SR quotes from an imported SR.
+SOURCE_SR = ("SOURCE-SR", PRIVATE_SCHEME)
 #: The TID 5201 container (121118, DCM) by its meaning, as ``imaging.sr_read`` names container paths.
 PATIENT_CHARACTERISTICS = "Patient Characteristics"
 
@@ -93,6 +99,12 @@ class Mapped:
     def beats(self) -> int | None:
         n = self.num.numbers.get(N_BEATS)
         return int(n) if n is not None else None
+
+    @property
+    def quoted_from(self) -> str:
+        """The SOP Instance UID of the SR the value was first reported in, when this SR (MitraPlan's)
+        quotes it from an imported SR; "" when the SR reports it as its own."""
+        return self.num.uids.get(SOURCE_SR, "")
 
     @property
     def regurgitant(self) -> bool:

@@ -14,11 +14,19 @@ the SR references one, the SR's own concept, value and unit) and a status (docs/
 
 These are the only numbers a case stores: they cannot be recomputed from the images. ``imported_unknown``
 lists the SR values no quantity of MitraPlan takes, so nothing is dropped silently.
+
+No value is imported twice. An SR imported before adds nothing again. MitraPlan's own SR marks each
+value it quotes from an imported SR with the UID of the SR that first reported it (``report.sr``,
+``measurements.sr_import.SOURCE_SR``); importing such an SR leaves out (``ImportSummary.duplicates``)
+every value the case already has from that first SR (same quantity, flow and printed value), and
+keeps that first SR as ``provenance.quoted_from`` of a value it adds, so the first SR itself, or
+another SR quoting it, is then recognised too.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -26,7 +34,7 @@ from typing import Any
 
 from imaging.sr_read import SRDocument
 from measurements import thresholds
-from measurements.concepts import quantity
+from measurements.concepts import number_text, quantity, value_text
 from measurements.plausibility import HELD, IMPORTED_PREFIX, is_held
 from measurements.results import Grade, ImportedFrom, Result
 from measurements.sr_import import Mapped, Unknown, plan
@@ -35,6 +43,8 @@ from planning.model import HAEMO_NUMBERS
 from planning.study import StudyMismatch, belongs, bind_study, bound_identity, identity_of
 
 IMPORTED_KEY, UNKNOWN_KEY = "imported", "imported_unknown"
+#: Opens the result id of an imported value (``imported.imp3``), MitraPlan's own never do.
+RESULT_ID_PREFIX = "imported."
 GRADED_FROM_IMPORT = "graded by MitraPlan from an imported value"
 
 
@@ -72,6 +82,16 @@ class ImportedResult:
     @property
     def sop_instance_uid(self) -> str:
         return str(self.provenance.get("sop_instance_uid", "") or "")
+
+    @property
+    def origin(self) -> str:
+        """The SR that first reported the value: the one it was imported from, or, when that SR (one
+        of MitraPlan's) quoted it from an earlier import, that earlier SR."""
+        return str(self.provenance.get("quoted_from", "") or "") or self.sop_instance_uid
+
+    @property
+    def regurgitant(self) -> bool:
+        return self.provenance.get("flow") == "regurgitant"
 
     @classmethod
     def from_json(cls, raw: object, where: str) -> ImportedResult:
@@ -123,20 +143,49 @@ def imported_of(case: Case) -> list[ImportedResult]:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A value of the SR left out because the case has it already, from the SR that first reported it."""
+
+    quantity: str
+    value: float
+    unit: str
+    existing_id: str  # the case's entry that holds it
+    origin: str  # SOP Instance UID of the SR that first reported it
+
+    def describe(self) -> str:
+        return (f"{quantity(self.quantity).label} {value_text(self.quantity, self.value, self.unit)}: already in the"
+                f" case as {self.existing_id}, first reported in SR {self.origin}")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"quantity": self.quantity, "value": self.value, "unit": self.unit, "existing_id": self.existing_id,
+                "first_reported_in": self.origin, "reason": self.describe()}
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """What one import added: the new entries, the repeated values collapsed, the unknown concepts;
-    ``already`` when this SR was imported into the case before (nothing added again)."""
+    """What one import added: the new entries, the repeated values collapsed, the unknown concepts, the
+    values left out as already in the case (``duplicates``); ``already`` when this SR was imported into
+    the case before (nothing added again)."""
 
     sop_instance_uid: str
     added: tuple[ImportedResult, ...]
     collapsed: int
     unknown: tuple[Unknown, ...]
     already: bool = False
+    duplicates: tuple[Duplicate, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {"sop_instance_uid": self.sop_instance_uid, "already_imported": self.already,
                 "imported": [e.to_json() for e in self.added], "collapsed_repeats": self.collapsed,
+                "already_in_case": [d.as_json() for d in self.duplicates],
                 "unknown": [unknown_json(u, self.sop_instance_uid) for u in self.unknown]}
+
+    def duplicates_text(self) -> str:
+        """One line saying which values were left out as already in the case ("" when none)."""
+        if not self.duplicates:
+            return ""
+        return (f"{len(self.duplicates)} value(s) left out, already in the case: "
+                + "; ".join(d.describe() for d in self.duplicates))
 
 
 def unknown_json(u: Unknown, sop_instance_uid: str) -> dict[str, Any]:
@@ -174,6 +223,8 @@ def _provenance(doc: SRDocument, m: Mapped) -> dict[str, Any]:
         prov["beats"] = m.beats
     if m.regurgitant:
         prov["flow"] = "regurgitant"
+    if m.quoted_from and m.quoted_from != doc.sop_instance_uid:
+        prov["quoted_from"] = m.quoted_from
     images = [*m.num.images, *((uid, frame) for uid, frame, _ in m.num.scoords if uid)]
     if images:
         prov["source_image"] = {"sop_instance_uid": images[0][0], "frame_number": images[0][1]}
@@ -191,22 +242,39 @@ def _next_ids(case: Case, n: int) -> list[str]:
     return out
 
 
+def _same_value(entry: ImportedResult, m: Mapped, origin: str) -> bool:
+    """True when ``entry`` is ``m``'s value from the same first SR: quantity, flow and printed value."""
+    return (entry.origin == origin and entry.quantity == m.quantity and entry.regurgitant == m.regurgitant
+            and number_text(m.quantity, entry.value) == number_text(m.quantity, m.value))
+
+
+def _duplicate(existing: Sequence[ImportedResult], m: Mapped, doc: SRDocument) -> Duplicate | None:
+    """The case's entry that already holds ``m`` (from the SR that first reported it), if any."""
+    origin = m.quoted_from or doc.sop_instance_uid
+    held = next((e for e in existing if _same_value(e, m, origin)), None)
+    return None if held is None else Duplicate(m.quantity, m.value, m.unit, held.id, origin)
+
+
 def import_sr(case: Case, doc: SRDocument) -> ImportSummary:
     """Add the SR's values to the case as imported results (each quantity's chosen value once) and
-    its unknown concepts to ``imported_unknown``; an SR imported before adds nothing again."""
+    its unknown concepts to ``imported_unknown``; an SR imported before adds nothing again, and a
+    value the case has already from the SR that first reported it is left out (``duplicates``)."""
     existing = imported_of(case)
     check_patient(case, doc)
     result = plan(doc)
     if any(e.sop_instance_uid == doc.sop_instance_uid for e in existing):
         return ImportSummary(doc.sop_instance_uid, (), result.collapsed, result.unknown, already=True)
-    ids = _next_ids(case, len(result.kept))
+    found = [(m, _duplicate(existing, m, doc)) for m in result.kept]
+    new = [m for m, dup in found if dup is None]
+    ids = _next_ids(case, len(new))
     added = tuple(ImportedResult(i, m.quantity, m.value, m.unit, _provenance(doc, m), label=quantity(m.quantity).label)
-                  for i, m in zip(ids, result.kept, strict=True))
+                  for i, m in zip(ids, new, strict=True))
     case.extra[IMPORTED_KEY] = [*case.extra.get(IMPORTED_KEY, []), *(e.to_json() for e in added)]
     if result.unknown:
         unknown = [unknown_json(u, doc.sop_instance_uid) for u in result.unknown]
         case.extra[UNKNOWN_KEY] = [*case.extra.get(UNKNOWN_KEY, []), *unknown]
-    return ImportSummary(doc.sop_instance_uid, added, result.collapsed, result.unknown)
+    return ImportSummary(doc.sop_instance_uid, added, result.collapsed, result.unknown,
+                         duplicates=tuple(dup for _, dup in found if dup is not None))
 
 
 def set_status(case: Case, imported_id: str, status: Status, superseded_by: str = "") -> ImportedResult:
@@ -237,13 +305,30 @@ def effective_status(entry: ImportedResult, own: Sequence[Result]) -> tuple[Stat
     return (Status.SUPERSEDED, mine) if mine else (entry.status, ())
 
 
+_SR_TAIL = re.compile(r"\(SR ([0-9.]+)\)$")
+
+
+def result_method(entry: ImportedResult) -> str:
+    """How an imported result was obtained, ending with the SR that first reported it: ``imported from
+    <device>, observer <name> (SR <uid>)``; ``quoted_sr`` reads the UID back."""
+    quoted = ", quoted by that SR from an earlier one" if entry.origin != entry.sop_instance_uid else ""
+    return f"{provenance_text(entry)}{quoted} (SR {entry.origin})"
+
+
+def quoted_sr(result_id: str, method: str) -> str:
+    """The SOP Instance UID of the SR that first reported an imported result (by its id and
+    ``result_method``), "" for MitraPlan's own results: what MitraPlan's SR marks it with."""
+    hit = _SR_TAIL.search(method) if result_id.startswith(RESULT_ID_PREFIX) else None
+    return hit.group(1) if hit else ""
+
+
 def _result(entry: ImportedResult, status: Status, by: tuple[str, ...]) -> Result:
     where = provenance_text(entry)
-    regurgitant = entry.provenance.get("flow") == "regurgitant"
+    regurgitant = entry.regurgitant
     label = f"{entry.label or quantity(entry.quantity).label}{' (MR jet)' if regurgitant else ''} ({where})"
     imported = ImportedFrom(entry.sop_instance_uid, entry.observer, entry.device, regurgitant)
-    base = Result(id=f"imported.{entry.id}", label=label, quantity=entry.quantity, value=entry.value,
-                  unit=entry.unit, source=(), method=f"{where} (SR {entry.sop_instance_uid})", imported=imported,
+    base = Result(id=f"{RESULT_ID_PREFIX}{entry.id}", label=label, quantity=entry.quantity, value=entry.value,
+                  unit=entry.unit, source=(), method=result_method(entry), imported=imported,
                   imported_status=status.value)
     if status is Status.ACCEPTED:
         # the trace quantities' schemes grade mitral inflow (stenosis): an MR jet's values get none

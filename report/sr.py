@@ -47,7 +47,9 @@ from imaging.volume import PHILIPS_CARTESIAN, is_volume_sop_class, volume_info_f
 from measurements import concepts, plausibility
 from measurements.concepts import PRIVATE_SCHEME, Coded
 from measurements.geometry3d import best_fit_plane
+from planning.imported import quoted_sr
 from planning.limits import display_points
+from planning.signoff import dicom_person_name, person_name_problem
 from planning.vocab import Attachment, DeviceKind, DeviceModelName, JetClass, JetLocation, SegmentPair
 from report import sr_tid5200 as echo
 from report.dicom_study import stamp_study, study_reference
@@ -303,6 +305,29 @@ def _groups(report: Report) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]
     return groups
 
 
+#: On a value imported from another SR (and accepted): the SR instance that first reported it (UIDREF).
+P_SOURCE_SR = private("SOURCE-SR", "SR instance the value was imported from")
+
+
+def imported_properties(m: Measurement, anonymised: bool = False) -> list[hd.sr.ContentItem]:
+    """What marks an imported value (an accepted ``planning.imported`` result) as not measured by
+    MitraPlan: a Comment saying where it comes from, and the UID of the SR that first reported it
+    (``P_SOURCE_SR``), by which an importer recognises the value when this SR comes back
+    (``measurements.sr_import.SOURCE_SR``). Empty for MitraPlan's own values. An ``anonymised`` SR
+    says only that the value was imported: the device, observer and SR UID identify the study."""
+    uid = quoted_sr(m.id, m.method)
+    if not uid:
+        return []
+    where = "imported from another system's SR" if anonymised else m.method
+    comment = hd.sr.TextContentItem(name=codes.DCM.Comment,
+                                    value=f"Not measured by MitraPlan: {where}, accepted by the clinician"[:1024],
+                                    relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)
+    if anonymised:
+        return [comment]
+    return [comment, hd.sr.UIDRefContentItem(name=P_SOURCE_SR, value=uid,
+                                             relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
+
+
 P_PLANNING = private("PLANNING", "TEER redo-planning findings (private, no standard codes)")
 
 
@@ -338,20 +363,66 @@ def _section_subjects(codings: Sequence[echo.Coding]) -> list[Code]:
     return sorted(subjects.values(), key=lambda s: order.index(s.value) if s.value in order else len(order))
 
 
-def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContainerContentItem]:
+#: The case-file groups of the context values (``context.ct``, ``context.haemodynamics``).
+_CONTEXT_GROUPS = ("ct", "haemodynamics")
+
+
+def _context_entry(context: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """The ``{"value", "source"}`` entry of context value ``key``, if the report's context has one."""
+    for group in _CONTEXT_GROUPS:
+        entries = context.get(group)
+        entry = entries.get(key) if isinstance(entries, dict) else None
+        if isinstance(entry, dict) and isinstance(entry.get("value"), int | float):
+            return entry
+    return None
+
+
+def context_measurements(report: Report) -> list[Measurement]:
+    """The context values the SR writes (``measurements.concepts.CONTEXT_CONCEPTS``): those with an SR
+    concept, entered from a source of this study (``sr_sources``: TEE, the case's study). A value
+    from another procedure or study is left out (``NOT_THIS_STUDY``), one taken from an imported SR
+    too (``IMPORTED_IN_SR``: the imported measurement is written, marked)."""
+    out = []
+    for key, cc in concepts.CONTEXT_CONCEPTS.items():
+        entry = _context_entry(report.context, key)
+        if not cc.quantity or entry is None or entry.get("source") not in cc.sr_sources:
+            continue
+        q = concepts.quantity(cc.quantity)
+        out.append(Measurement(f"context.{key}", q.label, q.name, float(entry["value"]), q.unit,
+                               method=f"entered with the case by the clinician, source {entry['source']}"))
+    return out
+
+
+def _context_properties(m: Measurement) -> list[hd.sr.ContentItem]:
+    """A context value says in words that it was entered, not measured on MitraPlan's marks."""
+    text = f"Not measured by MitraPlan: {m.method} (this study)"
+    return [hd.sr.TextContentItem(name=codes.DCM.Comment, value=text[:1024],
+                                  relationship_type=hd.sr.RelationshipTypeValues.HAS_PROPERTIES)]
+
+
+def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef], deidentified: bool = False
+                       ) -> list[hd.sr.ContainerContentItem]:
     """One Findings section per structure: measurements without an image mode directly in it (derived
-    values), the others in one Measurement Group per image mode, each in report order."""
+    values, context values such as an entered RVSP), the others in one Measurement Group per image
+    mode, each in report order; ``deidentified``: imported values without their source's names."""
     ms = [m for m in report.measurements if exported(m)]
-    codings = [_coding(report, m) for m in ms]
     roles = echo.beat_roles(ms)
+    entries: list[tuple[echo.Coding, hd.sr.NumContentItem]] = []
+    for m in ms:
+        c = _coding(report, m)
+        subject = echo.section_subject(c.site)
+        entries.append((c, echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id),
+                                         imported_properties(m, deidentified))))
+    for m in context_measurements(report):
+        c = _coding(report, m)
+        entries.append((c, echo.echo_num(c, m, echo.section_subject(c.site), [], None, _context_properties(m))))
     sections = []
-    for subject in _section_subjects(codings):
+    for subject in _section_subjects([c for c, _ in entries]):
         direct: list[hd.sr.ContentItem] = []
         by_mode: dict[str, tuple[Code, list[hd.sr.ContentItem]]] = {}
-        for m, c in zip(ms, codings, strict=True):
+        for c, num in entries:
             if echo.section_subject(c.site).value != subject.value:
                 continue
-            num = echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id))
             if c.mode is None:
                 direct.append(num)
             else:
@@ -368,13 +439,34 @@ def _planning_section(report: Report) -> hd.sr.ContainerContentItem:
     return container
 
 
-def _observation_context(report: Report) -> hd.sr.ObservationContext:
+#: The Person Observer's Role in this Procedure (TID 1002, CID 7453) of the reader and the operator.
+READER_ROLE = Code("C28747", "NCIt", "Reader")
+OPERATOR_ROLE = codes.DCM.Performing  # 121094
+
+
+def _person(name: str, role: Code) -> hd.sr.ObserverContext | None:
+    """A TID 1002 person observer with ``name`` as a PN (``planning.signoff.dicom_person_name``); None
+    when no name was entered or no PN can hold it as typed (the PDF still prints it)."""
+    if not name.strip() or person_name_problem(name):
+        return None
+    return hd.sr.ObserverContext(
+        observer_type=codes.DCM.Person,
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
+            name=dicom_person_name(name), role_in_procedure=role))
+
+
+def _observation_context(report: Report, deidentified: bool = False) -> list[hd.sr.ContentItem]:
+    """TID 1001: the reader and the operator (TID 1002 persons, when entered and not ``deidentified``),
+    then MitraPlan (the device)."""
+    reporting = {} if deidentified else report.reporting or {}
+    operator = "" if deidentified else str(reporting.get("operator") or "") or report.header.operator
+    people = [_person(str(reporting.get("reader") or ""), READER_ROLE), _person(operator, OPERATOR_ROLE)]
     device = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
             uid=hd.UID(), name="MitraPlan", manufacturer_name="MitraPlan project", model_name="MitraPlan",
             serial_number=report.header.software_version or "unknown"))
-    return hd.sr.ObservationContext(observer_device_context=device)
+    return [item for observer in (*people, device) if observer is not None for item in observer]
 
 
 def _referenced_images(report: Report) -> set[str]:
@@ -475,15 +567,18 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
 
     Patient and study come from the report header (the case's bound study), not from whichever
     source sorts first; type-2 attributes a source lacks are written empty. An SR that will be
-    de-identified is built without ``patient_characteristics`` (age and sex would stay in the content
-    tree, which the PS3.15 header actions do not reach).
+    de-identified is built without ``patient_characteristics``: the PS3.15 header actions do not reach
+    the content tree, so it then also leaves out age and sex, the reader and operator person observers,
+    and the device, observer and SR UID an imported value came from.
     """
     evidence = [_identified(e, report.header) for e in evidence]
     evidence = [study_reference(evidence[0], report.header), *evidence[1:]] if evidence else []
     patient = echo.patient_characteristics(report.header) if patient_characteristics else None
     volumes = volume_refs(report, evidence)
-    content = echo.report_root(_observation_context(report), [
-        *([patient] if patient is not None else []), *_findings_sections(report, volumes), _planning_section(report)])
+    deidentified = not patient_characteristics or report.header.anonymised
+    content = echo.report_root(_observation_context(report, deidentified), [
+        *([patient] if patient is not None else []), *_findings_sections(report, volumes, deidentified),
+        _planning_section(report)])
     sr = _document(
         content, evidence, _referenced_images(report), series_instance_uid=series_instance_uid or hd.UID(),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or hd.UID(), instance_number=1,
@@ -497,12 +592,12 @@ def build_sr(report: Report, evidence: Sequence[Dataset], *, series_instance_uid
 
 def verification(header: Header) -> dict[str, Any]:
     """Completion and verification of the SR from the case's sign-off (docs/case-file.md): a signed
-    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer; otherwise PARTIAL,
-    UNVERIFIED and PRELIMINARY."""
+    case is COMPLETE, VERIFIED (and FINAL) with the signer as Verifying Observer (the name as typed,
+    a PN by ``planning.signoff.dicom_person_name``); otherwise PARTIAL, UNVERIFIED and PRELIMINARY."""
     if not header.signed_by:
         return {"is_complete": False, "is_final": False, "is_verified": False}
     return {"is_complete": True, "is_final": True, "is_verified": True,
-            "verifying_observer_name": header.signed_by,
+            "verifying_observer_name": dicom_person_name(header.signed_by),
             "verifying_organization": header.institution or "(institution not recorded)"}
 
 

@@ -45,8 +45,9 @@ ENGLISH = Code("en", "RFC5646", "English")
 LEFT_VENTRICLE = codes.SCT.LeftVentricle  # 87878005: TID 5200 has no LVOT section; LVOT sits in it
 #: TID 5200 section subject of a quantity's finding site (the measurement keeps its own site).
 SECTION_OF: dict[str, Code] = {"13418002": LEFT_VENTRICLE}
-#: TID 5200 section order of the subjects this app writes (PS3.16 TID 5200 rows).
-SECTION_ORDER = ("87878005", "91134007", "81040000")
+#: TID 5200 section order of the subjects this app writes (PS3.16 TID 5200 rows): left ventricle,
+#: right ventricle (an entered RVSP, CID 12204), mitral valve, pulmonary artery.
+SECTION_ORDER = ("87878005", "53085002", "91134007", "81040000")
 #: Mitral flow is diastolic inflow or systolic regurgitation by definition (CID 12233 values).
 _PHASE = {(MITRAL_VALVE.value, ANTEGRADE.value): codes.SCT.Diastole,
           (MITRAL_VALVE.value, REGURGITANT.value): codes.SCT.Systole}
@@ -110,9 +111,10 @@ def beat_roles(measurements: Sequence[Measurement]) -> dict[str, BeatRole]:
 
 
 def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr.ContentItem],
-             role: BeatRole | None = None) -> hd.sr.NumContentItem:
+             role: BeatRole | None = None, properties: Sequence[hd.sr.ContentItem] = ()) -> hd.sr.NumContentItem:
     """One TID 5203 measurement at reporting precision, with its modifiers, beat derivation and
-    selection, the image mode, and the references (image, frame, SCOORD) it was inferred from."""
+    selection, the image mode, further ``properties`` (where an imported value came from), and the
+    references (image, frame, SCOORD) it was inferred from."""
     num = hd.sr.NumContentItem(name=coding.name, value=float(m.shown), unit=coding.unit,
                                relationship_type=_R.CONTAINS)
     items: list[hd.sr.ContentItem] = []
@@ -136,6 +138,7 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
         items.append(hd.sr.CodeContentItem(name=IMAGE_MODE, value=coding.mode,
                                            relationship_type=_R.HAS_ACQ_CONTEXT))
     items.extend(_scale_warnings(m))
+    items.extend(properties)
     items.extend(refs)
     if items:
         num.ContentSequence = hd.sr.ContentSequence(items)
@@ -190,7 +193,7 @@ def patient_characteristics(header: Header) -> hd.sr.ContainerContentItem | None
     return container
 
 
-def report_root(context: hd.sr.ContentSequence, children: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
+def report_root(context: Sequence[hd.sr.ContentItem], children: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
     """The TID 5200 root: language, observation context (TID 1001), then the report's containers."""
     root = hd.sr.ContainerContentItem(name=ROOT, template_id=TEMPLATE_ID)
     root.ContentSequence = hd.sr.ContentSequence(
