@@ -36,6 +36,8 @@ def summary_text(summary: ImportSummary, path: Path) -> str:
     text = f"Imported {len(summary.added)} measurement(s) from {path.name}"
     if summary.collapsed:
         text += f" ({summary.collapsed} repeated value(s) collapsed into the selected ones)"
+    if summary.duplicates:
+        text += f"; {summary.duplicates_text()}"
     if summary.unknown:
         text += f"; not imported: {'; '.join(u.describe() for u in summary.unknown)}"
     return text
