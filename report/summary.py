@@ -143,7 +143,7 @@ def _jet_text(r: Report) -> str:
     return "<br>".join(out) or "none recorded"
 
 
-def _gradient_text(r: Report, mg: Measurement) -> str:
+def gradient_text(r: Report, mg: Measurement) -> str:
     """The mean gradient with its beats, heart rate, rhythm and AF caveat (clinical.md M7, §8.3): "6.6 mmHg
     (mean of 3 beats, SD 0.0; rhythm AF; HR 72 bpm; atrial fibrillation: …)"; the heart rate is the one
     the decision support quotes with it (``Report.selected``: ``planning.findings.selected(near=mg)``)."""
@@ -155,7 +155,7 @@ def _gradient_text(r: Report, mg: Measurement) -> str:
     return f"<b>{unbroken(mg.text)}</b> ({esc('; '.join(n for n in notes if n))})"
 
 
-def _orifice_note(m: Measurement) -> str:
+def orifice_note(m: Measurement) -> str:
     """How many of the orifices the devices imply a planimetered MVA sums, when fewer ("" when complete)."""
     counted = orifices_summed(m.method)
     return "" if counted is None else f"{counted[0]} of {counted[1]} expected orifices summed: a lower bound"
@@ -174,7 +174,7 @@ def _mva_text(r: Report, quantity: str) -> str:
     ("0.82 cm² held (…; confirm to use), not used"); else "not measured"."""
     m = r.selected(quantity)
     if m is not None:
-        note = _orifice_note(m)
+        note = orifice_note(m)
         return f"<b>{unbroken(m.text)}</b>" + (f" ({esc(note)})" if note else "")
     held = held_value(r, quantity)
     if held is None:
@@ -194,7 +194,7 @@ def _headline_rows(r: Report) -> list[tuple[str, str]]:
             ("Total MR", f"<b>{esc(a.mr_grade or 'not graded')}</b>"
                          ' <span class="note">(clinician\'s grade)</span>'),
             ("Residual jets", _jet_text(r)),
-            ("Mean gradient", "not measured" if mg is None else _gradient_text(r, mg))]
+            ("Mean gradient", "not measured" if mg is None else gradient_text(r, mg))]
     if peak is not None:
         rows.append(("Peak gradient", unbroken(peak.text)))
     for quantity, label in MVA_ROWS:
