@@ -74,7 +74,9 @@ _HR_LO, _HR_HI = (f"{v:g}" for v in MG_VALID_HR_BPM)
 HIGH_HR_WARNING = "heart rate {hr:.0f} bpm > " + f"{TACHYCARDIA_BPM:g}: gradients overestimate the resting stenosis"
 HR_RANGE_WARNING = ("heart rate {hr:.0f} bpm outside " + f"{_HR_LO}-{_HR_HI}: EAE/ASE 2009 MG grading presumes"
                     f" {_HR_LO}-{_HR_HI} /min")
-AF_SINGLE_BEAT_WARNING = ("atrial fibrillation: mean gradient from {n} beat(s); average"
+#: Opens the AF warning (``af_caveat`` finds it among a result's warnings).
+AF_WARNING_PREFIX = "atrial fibrillation: "
+AF_SINGLE_BEAT_WARNING = (AF_WARNING_PREFIX + "mean gradient from {n} beat(s); average"
                           f" ≥{AF_MIN_BEATS} consecutive beats")
 SHORTCUT_NOTE = "EROA shortcut r²/2 = {v:.2f} cm² (estimate only, not graded)"
 
@@ -255,6 +257,12 @@ def _trace_averages(mark: Mark, per_beat: Sequence[Result], n_beats: int) -> lis
                         warnings=warnings, method=f"mean of {stats.n} beats{sd}"),
             beats=stats.n, sd=stats.sd))
     return out
+
+
+def af_caveat(warnings: Sequence[str]) -> str | None:
+    """The AF warning (``AF_SINGLE_BEAT_WARNING``) among a result's warnings, if it carries one: every
+    output quoting that mean gradient quotes it too (clinical.md §8.3)."""
+    return next((w for w in warnings if w.startswith(AF_WARNING_PREFIX)), None)
 
 
 def af_beat_caveats(results: Sequence[Result], rhythm: str | None) -> list[Result]:
@@ -801,12 +809,14 @@ def _mr_at_least_moderate(results: Sequence[Result], recorded: Sequence[str]) ->
 
 def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhythm: str | None,
                   recorded_mr_grades: Sequence[str]) -> list[Result]:
-    """Attach the context warnings: heart rate, AF with < 5 beats averaged, continuity with MR."""
+    """Attach the context warnings: heart rate, AF with < 5 beats averaged (on the average, not on the
+    beats it covers: docs/clinical-criteria.md §1.10), continuity with MR."""
     hrs = [r.value for r in plausibility.usable(results) if r.quantity == "heart_rate"]
     hr = statistics.fmean(hrs) if hrs else None
     purpose_of = {mid: m.mark.purpose for mid, m in measured.items()}
     mr_significant = _mr_at_least_moderate(results, recorded_mr_grades)
     af = beats.is_af(rhythm)
+    averages = [set(a.source) for a in results if a.quantity == "mean_gradient" and a.beats is not None]
     out = []
     for r in results:
         extra: list[str] = []
@@ -818,7 +828,8 @@ def _with_caveats(results: list[Result], measured: Mapping[str, _Measured], rhyt
                 extra.append(HR_RANGE_WARNING.format(hr=hr))
         n_beats = r.beats if r.beats is not None else len(r.source)
         if (af and r.quantity == "mean_gradient" and r.beat is None and n_beats < AF_MIN_BEATS
-                and all(purpose_of.get(i) == "mv_inflow" for i in r.source)):
+                and all(purpose_of.get(i) == "mv_inflow" for i in r.source)
+                and not any(set(r.source) < a for a in averages)):  # an average's beats: it carries the caveat
             extra.append(AF_SINGLE_BEAT_WARNING.format(n=n_beats))
         if r.quantity == "mva_continuity" and mr_significant:
             extra.append(continuity.CONTINUITY_MR_WARNING)

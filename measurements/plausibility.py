@@ -12,6 +12,7 @@ A sum of orifice areas that has fewer orifices than the devices imply is held th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -148,6 +149,20 @@ def orifice_count_reason(measured: int, expected: int | None) -> str | None:
             f" to {expected}; measure each orifice en face) {_tag(ORIFICE_COUNT)}")
 
 
+#: The method of a sum of orifices against the count the devices imply (``orifices_summed`` reads it back).
+ORIFICE_SHORTFALL = "sum of {measured} of {expected} expected orifice area(s)"
+_ORIFICE_SHORTFALL = re.compile(r"sum of (\d+) of (\d+) expected orifice area")
+
+
+def orifices_summed(method: str) -> tuple[int, int] | None:
+    """(measured, expected) of a sum of fewer orifices than the devices imply, from its method text
+    (None when it is complete or not a sum): a lower bound of the MVA that every quote must say so."""
+    hit = _ORIFICE_SHORTFALL.search(method)
+    if hit is None or int(hit[1]) >= int(hit[2]):
+        return None
+    return int(hit[1]), int(hit[2])
+
+
 def gate_orifice_sum(summed: Result, calc: Mapping[str, Any]) -> Result:
     """A sum of orifice areas saying how many were measured against ``calc["expected_orifices"]``.
 
@@ -158,7 +173,7 @@ def gate_orifice_sum(summed: Result, calc: Mapping[str, Any]) -> Result:
         raise InputError(f"expected_orifices must be a whole number ≥ 1 (got {expected!r})")
     measured = len(summed.source)
     method = f"sum of {measured} orifice area(s)" if expected is None else \
-        f"sum of {measured} of {expected} expected orifice area(s)" if measured <= expected else \
+        ORIFICE_SHORTFALL.format(measured=measured, expected=expected) if measured <= expected else \
         f"sum of {measured} orifice area(s) (the recorded devices imply {expected}: check the device list)"
     why = orifice_count_reason(measured, expected)
     (out,), _ = hold([replace(summed, method=method)], [why] if why else [], calc.get("confirmed") is True)

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
+from measurements.compute import af_caveat
 from measurements.concepts import ACC, EAE, MVARC, quantity, value_text
+from measurements.plausibility import orifices_summed
 from measurements.results import Result
 from measurements.thresholds import LEAFLET_CM, MG_VALID_HR_BPM, MVARC_MG_MMHG, MVARC_MVA_CM2, round_half_up
 from planning.model import CT_NUMBERS, CtContext
@@ -440,6 +442,20 @@ def quoted(result: Result) -> str:
     return value_text(result.quantity, result.value, result.unit)
 
 
+def quoted_mva(result: Result) -> str:
+    """A result as quoted (:func:`quoted`); a planimetered MVA with how many orifices of those the devices imply it sums when it
+    sums fewer: "0.50 cm² (1 of 3 expected orifices summed: a lower bound)" (docs/clinical-criteria.md §8.1)."""
+    counted = orifices_summed(result.method)
+    return quoted(result) + ("" if counted is None else
+                             f" ({counted[0]} of {counted[1]} expected orifices summed: a lower bound)")
+
+
+def _af_text(result: Result) -> str:
+    """The AF caveat of a mean gradient, as its finding quotes it ("" without one, clinical.md §8.3)."""
+    caveat = af_caveat(result.warnings)
+    return "" if caveat is None else f"; {caveat}"
+
+
 def _mm(result: Result) -> float:
     """A distance result (cm) in mm, from its printed value (0.01 cm = 0.1 mm, so no second rounding)."""
     return float(printed(result) * 10)
@@ -606,10 +622,10 @@ def _stenosis_statement(significant: list[tuple[str, Result]], clear: list[tuple
                         missing: list[str]) -> str:
     """The verdict line, from the same results and cut-offs as the findings."""
     if significant:
-        return "Significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted(r)}" for what, r in significant)
+        return "Significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted_mva(r)}" for what, r in significant)
     if not clear:
         return f"Stenosis not assessable (missing: {', '.join(missing)})"
-    text = "No significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted(r)}" for what, r in clear)
+    text = "No significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted_mva(r)}" for what, r in clear)
     return text + (f" ({', '.join(missing)} not measured)" if missing else "")
 
 
@@ -645,7 +661,7 @@ def _gradient_rules(inp: AssessmentInput, mg_r: Result, tally: _Tally) -> None:
     hr_text = f" at HR {quoted(hr_r)}" if hr_r is not None else " (heart rate not recorded)"
     is_sig = mg >= _threshold("mg_significant")
     tally.mvarc(_finding("mg_significant", f"Mean gradient {quoted(mg_r)}{hr_text} is "
-                         f"{'≥' if is_sig else '<'} {_cut('mg_significant')} mmHg (MVARC)",
+                         f"{'≥' if is_sig else '<'} {_cut('mg_significant')} mmHg (MVARC{_af_text(mg_r)})",
                          *((mg_r,) if hr_r is None else (mg_r, hr_r))), "mean gradient", mg_r, is_sig)
     tally.warnings.extend(_heart_rate_warnings(hr_r))
     tally.warnings.extend(_discordant(mg_r, inp.other_gradients))
@@ -665,7 +681,7 @@ def _gradient_rules(inp: AssessmentInput, mg_r: Result, tally: _Tally) -> None:
 def _area_rules(mva_r: Result, tally: _Tally) -> float:
     """MVARC MVA < 1.5 and the stop rule's projected MVA; returns the projection (cm²)."""
     low = float(printed(mva_r)) < _threshold("mva_significant")
-    tally.mvarc(_finding("mva_significant", f"Planimetered MVA {quoted(mva_r)} is "
+    tally.mvarc(_finding("mva_significant", f"Planimetered MVA {quoted_mva(mva_r)} is "
                          f"{'<' if low else '≥'} {_cut('mva_significant')} cm² (MVARC)", mva_r),
                 "planimetered MVA", mva_r, low)
     projected = _projection(mva_r)
@@ -674,11 +690,11 @@ def _area_rules(mva_r: Result, tally: _Tally) -> float:
     tally.warnings.extend(_scheme_notes(mva_r))
     loss = f"{_threshold('mva_loss_per_device'):.0%}"
     if projected < _threshold("mva_after_device"):
-        tally.risk(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would fall to about "
+        tally.risk(_finding("mva_after_device", f"Planimetered MVA {quoted_mva(mva_r)} would fall to about "
                             f"{projected:.2f} cm² (< {_cut('mva_after_device')} cm²) if one more device occludes "
                             f"{loss} of it", mva_r))
     else:
-        tally.reassuring.append(_finding("mva_after_device", f"Planimetered MVA {quoted(mva_r)} would stay about "
+        tally.reassuring.append(_finding("mva_after_device", f"Planimetered MVA {quoted_mva(mva_r)} would stay about "
                                          f"{projected:.2f} cm² (≥ {_cut('mva_after_device')} cm²) after one more "
                                          f"device occludes {loss} of it", mva_r))
     return projected
@@ -805,12 +821,12 @@ def _teer_area_findings(inp: AssessmentInput) -> list[Finding]:
     if value < _threshold("mva_significant"):
         return []
     if value > high:
-        return [_finding("mva_teer_favourable", f"Planimetered MVA {quoted(mva)} > {_cut('mva_teer_favourable')} cm² "
+        return [_finding("mva_teer_favourable", f"Planimetered MVA {quoted_mva(mva)} > {_cut('mva_teer_favourable')} cm² "
                          "(favourable TEER anatomy)", mva)]
     if value < low:
-        return [_finding("mva_teer_unsuitable", f"Planimetered MVA {quoted(mva)} < {_cut('mva_teer_unsuitable')} cm² "
+        return [_finding("mva_teer_unsuitable", f"Planimetered MVA {quoted_mva(mva)} < {_cut('mva_teer_unsuitable')} cm² "
                          "(unsuitable TEER anatomy by the native-valve cut-off)", mva)]
-    return [_finding("mva_teer_conditional", f"Planimetered MVA {quoted(mva)} within {_cut('mva_teer_unsuitable')}–"
+    return [_finding("mva_teer_conditional", f"Planimetered MVA {quoted_mva(mva)} within {_cut('mva_teer_unsuitable')}–"
                      f"{_cut('mva_teer_favourable')} cm² (conditional TEER anatomy, with good mobile tissue)", mva)]
 
 

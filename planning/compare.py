@@ -139,7 +139,7 @@ def _jet_rows(prior: Side, current: Side) -> list[Row]:
     def widths(side: Side) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
         for jet in side.findings.jets:
-            hit = mark_value(side.results, jet.vena_contracta_mark, ("vena_contracta", "distance"))
+            hit = mark_value(side.results, side.marks, jet.vena_contracta_mark, ("vena_contracta", "distance"))
             out.setdefault(_jet_key(jet), None if hit is None else hit.value)
         return out
 

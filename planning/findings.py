@@ -25,12 +25,14 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def mark_value(results: Sequence[Result], mark_id: str | None, quantities: Sequence[str] = ()) -> Result | None:
-    """The first result computed from exactly this one mark (optionally of one of ``quantities``)."""
+def mark_value(results: Sequence[Result], marks: Iterable[Mark], mark_id: str | None,
+               quantities: Sequence[str] = ()) -> Result | None:
+    """The first usable result computed from exactly this one mark (optionally of one of ``quantities``);
+    None when the mark is unlabelled (docs/case-file.md: an unlabelled mark's numbers are shown, never used)."""
     if not mark_id:
         return None
-    return next((r for r in usable(results) if r.source == (mark_id,) and (not quantities or r.quantity in quantities)),
-                None)
+    return next((r for r in labelled_results(marks, usable(results))
+                 if r.source == (mark_id,) and (not quantities or r.quantity in quantities)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,8 @@ def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
     out = []
     for name in sorted(typed.leaflets.segments, key=_scallop_order):
         entry = typed.leaflets.segments[name]
-        hit = mark_value(results, entry.length_mark, ("distance", "posterior_leaflet_length"))
-        gap = mark_value(results, entry.coaptation_gap_mark, ("distance",))
+        hit = mark_value(results, case.marks, entry.length_mark, ("distance", "posterior_leaflet_length"))
+        gap = mark_value(results, case.marks, entry.coaptation_gap_mark, ("distance",))
         grasped = entry.grasped_by or ", ".join(devices_at(typed.devices, name.value))
         out.append(SegmentView(name.value, hit.value if hit else None, _text(entry.calcification), grasped,
                                entry.notes, entry.calcification_in_grasp_zone, _text(entry.mobility),
@@ -92,7 +94,7 @@ def space_entries(case: Case, results: Sequence[Result]) -> list[tuple[str, str,
     """Measured spaces beside devices: (kind: lateral | medial | inter-device or "", label, distance cm)."""
     out = []
     for entry in case.findings().leaflets.spaces:
-        hit = mark_value(results, entry.distance_mark, ("distance",))
+        hit = mark_value(results, case.marks, entry.distance_mark, ("distance",))
         if hit:
             out.append((_text(entry.kind), entry.label or hit.label, hit.value))
     return out
@@ -102,8 +104,8 @@ def jet_inputs(case: Case, results: Sequence[Result]) -> list[JetInput]:
     """Jets with their vena contracta (cm) and orifice result (a distance) from their marks."""
     out = []
     for j in case.findings().jets:
-        vc = mark_value(results, j.vena_contracta_mark, ("vena_contracta", "distance"))
-        orifice = mark_value(results, j.orifice_mark, ("distance",))
+        vc = mark_value(results, case.marks, j.vena_contracta_mark, ("vena_contracta", "distance"))
+        orifice = mark_value(results, case.marks, j.orifice_mark, ("distance",))
         out.append(JetInput(j.id, j.location, j.segment, j.grade, vc.value if vc else None, orifice))
     return out
 
@@ -160,7 +162,7 @@ def _posterior_length(case: Case, results: Sequence[Result], jets: Sequence[JetI
     scallop, else the shortest posterior-leaflet-length mark."""
     scallops = case.findings().leaflets.segments
     lengths = {name.value: hit for name, entry in scallops.items() if name.value.startswith("P")
-               for hit in [mark_value(results, entry.length_mark, ("distance",))] if hit is not None}
+               for hit in [mark_value(results, case.marks, entry.length_mark, ("distance",))] if hit is not None}
     target = next((lengths[p] for p in _target_scallops(jets) if p in lengths), None)
     if target is not None:
         return target
@@ -204,7 +206,7 @@ def target_space(case: Case, results: Sequence[Result], jets: Sequence[JetInput]
     known but whose space was not measured has none (the rule names it as missing), unless spaces without a
     recorded kind were measured: then the largest of those, marked as not related [INF]."""
     measured = [(e.kind, hit) for e in case.findings().leaflets.spaces
-                for hit in [mark_value(results, e.distance_mark, ("distance",))] if hit is not None]
+                for hit in [mark_value(results, case.marks, e.distance_mark, ("distance",))] if hit is not None]
     target = target_jet(jets)
     kind = None if target is None else jet_space_kind(target, case.findings().devices)
     if kind is None:

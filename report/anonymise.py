@@ -52,6 +52,10 @@ _DICOM_ROOT = "1.2.840.10008."
 BASIC_PROFILE = ("113100", "Basic Application Confidentiality Profile")
 CLEAN_STRUCTURED_CONTENT = ("113104", "Clean Structured Content Option")
 ANONYMOUS = "ANONYMISED"
+#: Action D for any other date or time, at any depth (e.g. ContributionDateTime (0018,A002) in the
+#: Contributing Equipment Sequence): the basic profile without the Retain Longitudinal Temporal
+#: Information option keeps no date of the study; a dummy keeps Type 1 content-item values valid.
+DUMMY_BY_VR = {"DA": "19000101", "TM": "000000", "DT": "19000101000000"}
 
 
 class UidMap:
@@ -83,7 +87,9 @@ def _scrub(ds: Dataset, uids: UidMap) -> None:
             ds[keyword].value = dummy
     ds.remove_private_tags()
     for element in list(ds):
-        if element.VR == "UI" and element.value:
+        if element.VR in DUMMY_BY_VR and element.value and element.keyword not in DUMMY:
+            element.value = DUMMY_BY_VR[element.VR]
+        elif element.VR == "UI" and element.value:
             if element.VM > 1:
                 element.value = [uids(v) for v in element.value]
             else:

@@ -3,12 +3,14 @@
 The rows are ``planning.compare`` rows (selected values as printed, change, direction, whether the
 change is meaningful and by which criterion), so the report says what ``mitraplan compare`` and the
 measurements panel say. A prior that cannot be read, or is another patient's, gives the section
-with an ``error`` naming it and no rows: the report is still written, and says why there is no
-comparison.
+with a neutral ``error`` (:func:`refusal_text`) and no rows: the report is still written, and says why
+there is no comparison. The full message (it names the other patient and the file) goes to the log
+(stderr for the CLI) only, never into this patient's report.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +18,21 @@ from imaging.errors import InputError
 from measurements.concepts import value_text
 from measurements.results import Result
 from planning.case import Case
-from planning.compare import Side, compare, latest_prior, measured_prior
+from planning.compare import PriorMismatch, Side, compare, latest_prior, measured_prior
+
+log = logging.getLogger(__name__)
+
+#: What the report says of a refused or unreadable prior (no names, IDs or paths: they stay in the log).
+PRIOR_OF_ANOTHER_PATIENT = "prior refused: it is another patient's case"
+PRIOR_NOT_SAME_PATIENT = "prior refused: it cannot be shown to be the same patient (no Patient ID)"
+PRIOR_UNREADABLE = "prior could not be read (see the log)"
+
+
+def refusal_text(exc: InputError) -> str:
+    """The report's words for why the prior was not compared (the exception's message names files and patients)."""
+    if isinstance(exc, PriorMismatch):
+        return PRIOR_OF_ANOTHER_PATIENT if exc.found is not None else PRIOR_NOT_SAME_PATIENT
+    return PRIOR_UNREADABLE
 
 
 def comparison_section(case: Case, results: Sequence[Result]) -> dict[str, Any] | None:
@@ -29,7 +45,8 @@ def comparison_section(case: Case, results: Sequence[Result]) -> dict[str, Any] 
     try:
         before = measured_prior(case, prior)
     except InputError as exc:
-        return {**section, "rows": [], "error": str(exc)}
+        log.warning("comparison with the prior not made: %s", exc)
+        return {**section, "rows": [], "error": refusal_text(exc)}
     rows = compare(before, Side(findings, results, case.marks))
     return {**section, "rows": [r.as_json() for r in rows]}
 

@@ -15,15 +15,18 @@ import re
 from dataclasses import dataclass
 
 from imaging.text import isolate
-from measurements.compute import METHOD_3D_PLANIMETRY
+from measurements.compute import METHOD_3D_PLANIMETRY, af_caveat
 from measurements.concepts import value_text
+from measurements.plausibility import orifices_summed
 from planning.assessment import Finding, OptionAssessment
-from report.html_text import STATUS_MARK, esc, fmt_date, fmt_name, mm, prior_text, signoff_text, unbroken, value_html
-from report.model import KeyImage, Report
+from report.html_text import STATUS_MARK, esc, fmt_date, fmt_name, mm, prior_text, signoff_text, unbroken
+from report.model import KeyImage, Measurement, Report
 
 #: The MVA methods the summary quotes when measured (planimetry is named even when it is not).
 MVA_ROWS = (("mva_planimetry", "MVA, planimetry"), ("mva_pht", "MVA, PHT"),
             ("mva_continuity", "MVA, continuity"), ("mva_pisa", "MVA, PISA"))
+#: What an EROA on the summary always says of its method (measurements.pisa.PISA_POST_TEER_WARNING, short).
+PISA_CAVEAT = "PISA, limited validity after TEER"
 #: Key images shown first: the residual jet, then the inflow gradient, then the leaflet to grasp (mark purposes).
 KEY_IMAGE_ORDER = ("vena_contracta", "pisa_radius", "mv_inflow", "posterior_leaflet_length", "mr_jet")
 #: Key images on the summary (the first of them by :data:`KEY_IMAGE_ORDER`).
@@ -127,16 +130,59 @@ def _devices_text(r: Report) -> str:
 
 def _jet_text(r: Report) -> str:
     """Each residual jet under its clip-map label (J1 ...) with its vena contracta and EROA (the detail jets
-    table's numbers)."""
+    table's numbers; the EROA with its PISA-after-TEER caveat)."""
     out = []
     for j in r.jets:
         numbers = [f"VC {unbroken(value_text('vena_contracta', j.vena_contracta_cm))}"
                    if j.vena_contracta_cm is not None else "",
-                   f"EROA {unbroken(value_text('eroa_pisa', j.eroa_cm2))}" if j.eroa_cm2 is not None else "",
+                   f"EROA {unbroken(value_text('eroa_pisa', j.eroa_cm2))} ({PISA_CAVEAT})"
+                   if j.eroa_cm2 is not None else "",
                    esc(j.grade)]
         where = esc(" ".join(p for p in (j.location, j.segment) if p)) or "jet"
         out.append(f"{esc(j.id.upper())} {where}" + (": " + ", ".join(n for n in numbers if n) if any(numbers) else ""))
     return "<br>".join(out) or "none recorded"
+
+
+def gradient_text(r: Report, mg: Measurement) -> str:
+    """The mean gradient with its beats, heart rate, rhythm and AF caveat (clinical.md M7, §8.3): "6.6 mmHg
+    (mean of 3 beats, SD 0.0; rhythm AF; HR 72 bpm; atrial fibrillation: …)"; the heart rate is the one
+    the decision support quotes with it (``Report.selected``: ``planning.findings.selected(near=mg)``)."""
+    hr = r.selected("heart_rate")
+    beats = mg.averaged or ("1 beat" if mg.source else "")
+    rhythm = r.context.get("rhythm")
+    notes = [beats, f"rhythm {rhythm}" if rhythm else "", f"HR {hr.text}" if hr else "HR not recorded",
+             af_caveat(mg.warnings) or ""]
+    return f"<b>{unbroken(mg.text)}</b> ({esc('; '.join(n for n in notes if n))})"
+
+
+def orifice_note(m: Measurement) -> str:
+    """How many of the orifices the devices imply a planimetered MVA sums, when fewer ("" when complete)."""
+    counted = orifices_summed(m.method)
+    return "" if counted is None else f"{counted[0]} of {counted[1]} expected orifices summed: a lower bound"
+
+
+def held_value(r: Report, quantity: str) -> Measurement | None:
+    """A value of ``quantity`` a plausibility gate holds (shown, never used: docs/clinical-criteria.md §8.1),
+    when no value of it is used; none from an unlabelled mark (those are never quoted)."""
+    unlabelled = {m.id for m in r.marks if not m.label.strip()}
+    return next((m for m in r.measurements if m.quantity == quantity and m.held and m.beat is None
+                 and not unlabelled.intersection(m.source)), None)
+
+
+def _mva_text(r: Report, quantity: str) -> str:
+    """The selected MVA of ``quantity`` with its orifice count when incomplete; else a held one as held
+    ("0.82 cm² held (…; confirm to use), not used"); else "not measured"."""
+    m = r.selected(quantity)
+    if m is not None:
+        note = orifice_note(m)
+        return f"<b>{unbroken(m.text)}</b>" + (f" ({esc(note)})" if note else "")
+    held = held_value(r, quantity)
+    if held is None:
+        return "not measured"
+    counted = orifices_summed(held.method)
+    why = (f"{counted[0]} of {counted[1]} expected orifices: fewer than the devices imply" if counted
+           else "implausible for its mark, see the measurements")
+    return f"{unbroken(held.text)} held ({esc(why)}; confirm to use), not used"
 
 
 def _headline_rows(r: Report) -> list[tuple[str, str]]:
@@ -148,15 +194,15 @@ def _headline_rows(r: Report) -> list[tuple[str, str]]:
             ("Total MR", f"<b>{esc(a.mr_grade or 'not graded')}</b>"
                          ' <span class="note">(clinician\'s grade)</span>'),
             ("Residual jets", _jet_text(r)),
-            ("Mean gradient", "not measured" if mg is None else f"<b>{value_html(r, mg)}</b>")]
+            ("Mean gradient", "not measured" if mg is None else gradient_text(r, mg))]
     if peak is not None:
         rows.append(("Peak gradient", unbroken(peak.text)))
     for quantity, label in MVA_ROWS:
-        m = r.selected(quantity)
+        m = r.selected(quantity) or held_value(r, quantity)
         if m is not None and m.method.startswith(METHOD_3D_PLANIMETRY):
             label = "MVA, 3D planimetry"  # the reference after TEER (docs/clinical-criteria.md §8.4)
         if m is not None or quantity == "mva_planimetry":
-            rows.append((label, "not measured" if m is None else f"<b>{unbroken(m.text)}</b>"))
+            rows.append((label, _mva_text(r, quantity)))
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
     rows.append(("Stenosis", f"<b>{esc(barrier)}</b>" if a.stenosis.barrier else esc(barrier)))

@@ -325,3 +325,13 @@ def test_the_sr_leaves_out_a_held_value_and_keeps_a_confirmed_one(tmp_path: Path
 
     gradients = {n.value for n in echo_nums(pydicom.dcmread(path)) if n.name == ("20256-4", "LN")}
     assert 11.0 in gradients and 9.0 not in gradients
+
+
+@pytest.mark.parametrize(("measured", "expected", "counted"), [(1, 3, (1, 3)), (2, 3, (2, 3)), (3, 3, None),
+                                                               (4, 3, None), (2, None, None)])
+def test_an_incomplete_orifice_sum_says_how_many_of_how_many(measured: int, expected: int | None,
+                                                              counted: tuple[int, int] | None) -> None:
+    """What every quote of a sum of fewer orifices than the devices imply reads back (a lower bound)."""
+    summed = Result("c.mva_planimetry", "MVA", "mva_planimetry", 0.5, "cm2", tuple(f"m{i}" for i in range(measured)))
+    calc = {} if expected is None else {"expected_orifices": expected, "confirmed": True}
+    assert plausibility.orifices_summed(plausibility.gate_orifice_sum(summed, calc).method) == counted

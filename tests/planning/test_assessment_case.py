@@ -61,5 +61,5 @@ def test_the_stenosis_statement_matches_the_selected_grade(demo) -> None:
     mva = findings.selected(results, "mva_planimetry", case.marks)
     assert mva is not None and mva.value == pytest.approx(0.26 * math.pi, rel=1e-9)
     assert assessment.stenosis.statement == ("Significant iatrogenic MS (MVARC): mean gradient 6.6 mmHg;"
-                                             " planimetered MVA 0.82 cm²")
+                                             " planimetered MVA 0.82 cm² (2 of 3 expected orifices summed: a lower bound)")
     assert assessment.stenosis.missing == ()

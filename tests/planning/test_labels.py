@@ -106,3 +106,17 @@ def test_labelled_results_leave_out_everything_an_unlabelled_mark_gives() -> Non
                Result("c.x", "both", "distance", 1.0, "cm", ("a", "b")),
                Result("header.hr", "HR", "heart_rate", 70.0, "bpm", ())]
     assert [r.id for r in labelled_results(marks, results)] == ["a.distance", "header.hr"]
+
+
+def test_a_findings_mark_value_is_never_an_unlabelled_marks() -> None:
+    """docs/case-file.md: a jet's vena contracta, a segment length, a gap or a space from an unlabelled mark
+    is shown as measured, never used (planning.findings.mark_value reads it as no value)."""
+    from planning.findings import mark_value
+
+    marks = [Mark("vc", MarkType.DISTANCE, "Vena contracta", "1.2.3", 1, 0, ((0, 0), (1, 1)), purpose="vena_contracta"),
+             Mark("raw", MarkType.DISTANCE, "", "1.2.3", 1, 0, ((0, 0), (1, 1)))]
+    results = [Result("vc.distance", "Vena contracta", "distance", 0.5, "cm", ("vc",)),
+               Result("raw.distance", "Unlabelled distance", "distance", 0.5, "cm", ("raw",))]
+    hit = mark_value(results, marks, "vc", ("distance",))
+    assert hit is not None and hit.id == "vc.distance"
+    assert mark_value(results, marks, "raw", ("distance",)) is None

@@ -76,3 +76,28 @@ def test_unmasked_key_image_without_burned_in_annotation_no_is_left_out(tmp_path
     result = export_report(sample_report(study), sources_of(study), tmp_path / "out", anonymise=True, mask=False)
     assert result.key_images_dicom == [] and result.key_images_png == []
     assert any("BurnedInAnnotation" in w for w in result.warnings)
+
+
+def test_dates_and_times_at_any_depth_get_a_dummy() -> None:
+    """PS3.15 E.1-1 without the temporal option: ContributionDateTime (0018,A002) two sequences down, a
+    content item's DateTime, its Date and Time: no study date or time is left; Type 1 SR dates keep a value."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from report.anonymise import deidentify
+
+    equipment, item, inner = Dataset(), Dataset(), Dataset()
+    equipment.ContributionDateTime = "20260115101500"
+    item.DateTime, item.Date, item.Time = "20260115101500.000000", "20260115", "101500"
+    inner.ContributingEquipmentSequence = Sequence([equipment])
+    item.ContentSequence = Sequence([inner])
+    ds = Dataset()
+    ds.SOPInstanceUID = "1.2.3.4"
+    ds.ContentDate, ds.ContentTime, ds.StudyDate = "20260115", "101500", "20260115"
+    ds.ContentSequence = Sequence([item])
+    deidentify(ds, UidMap(b"salt"))
+    values = [str(e.value) for e in ds.iterall() if e.VR in ("DA", "DT", "TM") and e.value]
+    assert values and not any(v.startswith(("20260115", "101500")) for v in values), values
+    assert (ds.ContentDate, ds.ContentTime, ds.StudyDate) == ("19000101", "000000", None)
+    assert ds.ContentSequence[0].ContentSequence[0].ContributingEquipmentSequence[0].ContributionDateTime \
+        == "19000101000000"

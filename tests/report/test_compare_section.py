@@ -5,10 +5,13 @@ The prior's vena contracta mark spans half the phantom's jet neck (tests/gui/cli
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from planning.case import load_case
 from report.build import build_report
@@ -36,10 +39,16 @@ def test_report_json_compares_with_the_prior(tmp_path: Path, demo_study: Any) ->
     assert (grade["prior"], grade["current"], grade["change"]) == ("moderate", "moderate-to-severe", 1)
 
 
-def test_a_prior_of_another_patient_is_named_in_the_section(tmp_path: Path, demo_study: Any) -> None:
-    current, _ = _cases(tmp_path, demo_study, prior_patient="OTHER-42")
-    section = _document(current)["comparison"]
-    assert section["rows"] == [] and "ID OTHER-42" in section["error"] and "same patient" in section["error"]
+def test_a_prior_of_another_patient_is_refused_without_naming_that_patient(
+        tmp_path: Path, demo_study: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """The other patient's ID and the prior's path go to the log only, never into this patient's report."""
+    current, prior = _cases(tmp_path, demo_study, prior_patient="OTHER-42")
+    with caplog.at_level(logging.WARNING, logger="report.compare_section"):
+        document = _document(current)
+    section = document["comparison"]
+    assert section["rows"] == [] and section["error"] == "prior refused: it is another patient's case"
+    assert "OTHER-42" not in json.dumps(document) and str(tmp_path) not in json.dumps(section)
+    assert "ID OTHER-42" in caplog.text and "same patient" in caplog.text and str(prior) in caplog.text
 
 
 def test_no_priors_no_section(tmp_path: Path, demo_study: Any) -> None:

@@ -43,6 +43,8 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 READER, SIGNED_AT = "Dr Dana Reader", "2026-12-03T15:30:00+00:00"
 SIGNED_SHOWN = "2026-12-03 15:30:00+00:00"  # ISO 8601 with a space for the T
 MEAN_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0; HR 72 bpm)"  # hand arithmetic above
+#: The summary says the rhythm with it too (clinical.md §4: "the report prints MG together with HR and rhythm").
+SUMMARY_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0; rhythm sinus; HR 72 bpm)"
 PEAK_GRADIENT, MVA_PHT, EROA = "13.0 mmHg", "1.47 cm²", "0.10 cm²"
 
 
@@ -132,8 +134,8 @@ def test_each_headline_number_once_equal_to_the_detail_table_and_json(exported: 
     assert (_shown(document, "peak_gradient"), _shown(document, "mva_pht")) == (PEAK_GRADIENT, MVA_PHT)
     jet = document["jets"][0]
     vc = f"{jet['vena_contracta_cm']:.2f} cm"
-    headlines = ("Total MR moderate-to-severe", f"Mean gradient {MEAN_GRADIENT}", f"Peak gradient {PEAK_GRADIENT}",
-                 f"MVA, PHT {MVA_PHT}", f"VC {vc}, EROA {EROA}")
+    headlines = ("Total MR moderate-to-severe", f"Mean gradient {SUMMARY_GRADIENT}", f"Peak gradient {PEAK_GRADIENT}",
+                 f"MVA, PHT {MVA_PHT}", f"VC {vc}, EROA {EROA} (PISA, limited validity after TEER)")
     for line in headlines:
         assert page1.count(line) == 1, line
     # the detail pages' tables hold the same values (their HTML is what the PDF lays out) ...
@@ -244,7 +246,7 @@ def test_an_anonymised_summary_names_no_patient_and_says_so(exported: Exported, 
     assert "ANONYMISED EXPORT" in text and "reader and sign-off left out of the anonymised export" in text
     for identifier in ("MitraPlan, Demo", "MP-DEMO-0001", "1947-03-12", READER, "2026-05-04"):
         assert identifier not in text, identifier
-    assert "Mean gradient " + MEAN_GRADIENT in text  # the numbers stay
+    assert "Mean gradient " + SUMMARY_GRADIENT in text  # the numbers stay
 
 
 def test_a_crowded_case_still_fits_one_page(study: dict[str, object], tmp_path: Path) -> None:
