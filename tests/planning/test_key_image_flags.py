@@ -60,11 +60,11 @@ def test_flags_survive_save_and_reload(tmp_path: Path) -> None:
 def test_report_uses_the_flagged_frames_else_the_marked_ones() -> None:
     doc = _doc()
     marks = tuple(_mark(m) for m in doc.case.marks)
-    fallback, problems = _key_images(doc.case, marks)  # nothing flagged: each marked frame
+    fallback, problems = _key_images(doc.case, marks, {})  # nothing flagged: each marked frame
     assert [(k.sop_instance_uid, k.frame_number) for k in fallback] == [(SOP_A, 3), (SOP_B, 1)]
     ToggleKeyImage.of(doc, SOP_A, 3).apply(doc)
     ToggleKeyImage.of(doc, SOP_B, 5).apply(doc)
-    keys, problems = _key_images(doc.case, marks)
+    keys, problems = _key_images(doc.case, marks, {})
     assert problems == []
     assert [(k.id, k.sop_instance_uid, k.frame_number) for k in keys] == [("k1", SOP_A, 3), ("k2", SOP_B, 5)]
     # captions from the marks on the frame; a flagged frame without marks says which frame it is
@@ -74,6 +74,6 @@ def test_report_uses_the_flagged_frames_else_the_marked_ones() -> None:
 def test_report_names_malformed_flags_and_keeps_the_good_ones() -> None:
     doc = _doc(key_images=[{"sop_instance_uid": SOP_A, "frame_number": "x"},
                            {"sop_instance_uid": SOP_B, "frame_number": 1}])
-    keys, problems = _key_images(doc.case, tuple(_mark(m) for m in doc.case.marks))
+    keys, problems = _key_images(doc.case, tuple(_mark(m) for m in doc.case.marks), {})
     assert [(k.sop_instance_uid, k.frame_number, k.label) for k in keys] == [(SOP_B, 1, "Peak E")]
     assert problems == ["key_images[0]: frame_number is 1-based (got 'x'); key image left out"]
