@@ -227,7 +227,7 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
              "aliasing_velocity_m_s": DEMO_ALIASING_M_S, "mr_trace_mark": "m_mr"},
             {"id": "c_pht", "type": "pht", "label": "MV inflow beat 1", "trace_mark": "m_inflow1",
              "fit_span_s": [e_peak_t, half_t]},
-            {"id": "c_mva3d", "type": "planimetry", "label": "MVA by 3D MPR planimetry (double orifice)",
+            {"id": "c_mva3d", "type": "planimetry", "label": "MVA by 3D MPR planimetry (2 orifices traced)",
              "area_marks": [m.id for m in orifices], "confirmed": True},
         ],
         devices=[
