@@ -7,6 +7,7 @@ printed by ``measurements.concepts.value_text`` (``Measurement.text``), so one v
 from __future__ import annotations
 
 import html
+import re
 
 from measurements.concepts import round_half_up
 from planning.assessment import Status
@@ -37,8 +38,56 @@ def fmt_name(dicom_name: str) -> str:
     return ", ".join(parts[:2]) + (" " + " ".join(parts[2:]) if len(parts) > 2 else "")
 
 
+#: A developer reference in a method or note text, e.g. " (docs/clinical-criteria.md M7)": not for print.
+_DOC_REF = re.compile(r"\s*\((?:see )?docs/[^()]*\)")
+#: The source ids (S1 ...) a developer reference cites, kept when it is printed.
+_SOURCE_ID = re.compile(r"\bS\d+\b")
+#: A device or jet id as the case stores it (d1, j2): printed as the clip map labels it.
+_ITEM_ID = re.compile(r"\b[dj]\d+\b")
+_BEAT = re.compile(r"^(?P<what>.+), beat (?P<n>\d+)$")
+
+
+def map_label(item_id: str) -> str:
+    """A device or jet as the clip map and the summary label it: ``d1`` → ``D1``, ``j1`` → ``J1``."""
+    return item_id.upper()
+
+
+def labelled(r: Report, text: str) -> str:
+    """``text`` with each device and jet id of ``r`` (whole words, as the decision-support texts and
+    grasp entries quote them) written as its :func:`map_label`."""
+    ids = {d.id for d in r.devices} | {j.id for j in r.jets}
+    return _ITEM_ID.sub(lambda hit: map_label(hit[0]) if hit[0] in ids else hit[0], text)
+
+
+def printed(text: str) -> str:
+    """``text`` without developer references: "(docs/clinical-criteria.md M7)" is left out, one citing
+    sources keeps them ("(docs/… S5, S16)" → "(S5, S16)")."""
+    def cited(hit: re.Match[str]) -> str:
+        sources = _SOURCE_ID.findall(hit[0])
+        return f" ({', '.join(sources)})" if sources else ""
+    return _DOC_REF.sub(cited, text)
+
+
+def beats_once(parts: list[str]) -> str:
+    """Labels joined by "; ", the beats of one trace said once: ["MV inflow CW, beat 1", "MV inflow CW,
+    beat 2"] → "MV inflow CW, beats 1 and 2"."""
+    beats: dict[str, list[str]] = {}
+    for part in parts:
+        hit = _BEAT.match(part)
+        what, n = (hit["what"], hit["n"]) if hit else (part, "")
+        beats.setdefault(what, []).append(n)
+
+    def said(what: str, ns: list[str]) -> str:
+        numbered = [n for n in ns if n]
+        if not numbered:
+            return what
+        return f"{what}, beat {numbered[0]}" if len(numbered) == 1 else \
+            f"{what}, beats {', '.join(numbered[:-1])} and {numbered[-1]}"
+    return "; ".join(said(what, ns) for what, ns in beats.items())
+
+
 def averaging(r: Report, m: Measurement) -> str:
-    """How an average was made: "mean of 3 beats, SD 0.1; HR 72 bpm" ("" for a value that is not an average)."""
+    """How an average was made: "mean of 3 beats, SD 0.1 mmHg; HR 72 bpm" ("" for a value that is not an average)."""
     hr = r.heart_rate_of(m) if m.beats is not None else None
     return "; ".join(n for n in (m.averaged, f"HR {hr.text}" if hr else "") if n)
 
@@ -49,7 +98,7 @@ def unbroken(text: str) -> str:
 
 
 def value_html(r: Report, m: Measurement) -> str:
-    """The printed value with how it was averaged: "6.6 mmHg (mean of 3 beats, SD 0.1; HR 72 bpm)"."""
+    """The printed value with how it was averaged: "6.6 mmHg (mean of 3 beats, SD 0.1 mmHg; HR 72 bpm)"."""
     notes = averaging(r, m)
     return unbroken(m.text) + (f" ({esc(notes)})" if notes else "")
 

@@ -119,10 +119,10 @@ class Measurement:
 
     @property
     def averaged(self) -> str:
-        """How the value was averaged, e.g. ``"mean of 3 beats, SD 0.1"`` ("" when it is not an average)."""
+        """How the value was averaged, e.g. ``"mean of 3 beats, SD 0.1 mmHg"`` ("" when it is not an average)."""
         if self.beats is None:
             return ""
-        sd = "" if self.sd is None else f", SD {concepts.number_text(self.quantity, self.sd)}"
+        sd = "" if self.sd is None else f", SD {concepts.value_text(self.quantity, self.sd, self.unit)}"
         return f"mean of {self.beats} beats{sd}"
 
     @property

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 
 from imaging.text import isolate
+from measurements.concepts import QUANTITIES
 from measurements.concepts import value_text as quantity_text
 from planning.assessment import CRITERIA, SOURCES
 from report.clipmap import clip_map_image
@@ -37,10 +38,14 @@ from report.context_section import CONTEXT_NOTE, CONTEXT_TITLE, context_rows, co
 from report.html_text import (
     STATUS_MARK,
     averaging,
+    beats_once,
     esc,
     fmt_date,
     fmt_name,
+    labelled,
+    map_label,
     mm,
+    printed,
     prior_text,
     signoff_text,
     table,
@@ -133,15 +138,49 @@ def top_level(r: Report) -> list[Measurement]:
 
 
 def grouped(r: Report) -> list[tuple[Measurement, int]]:
-    """Every measurement once, each average followed by what it averages (depth 1, 2, ...), placed where
-    its first beat was measured."""
+    """Every measurement once, each average followed by what it averages (depth 1, 2, ...) in trace order,
+    placed where its first beat was measured; a row of the same traces that is not averaged follows the
+    traces' averages: one trace's (a beat's duration) in trace order, then those over several (the heart rate)."""
     order = {m.id: n for n, m in enumerate(r.measurements)}
+    marks = {k.id: n for n, k in enumerate(r.marks)}
+
+    def in_trace_order(m: Measurement) -> tuple[int, int, int]:
+        return min((marks.get(i, len(marks)) for i in m.source), default=len(marks)), m.beat or 0, order[m.id]
 
     def tree(m: Measurement, depth: int) -> list[tuple[Measurement, int]]:
-        return [(m, depth), *(row for part in r.members(m) for row in tree(part, depth + 1))]
+        return [(m, depth), *(row for part in sorted(r.members(m), key=in_trace_order)
+                              for row in tree(part, depth + 1))]
 
     trees = [tree(m, 0) for m in top_level(r)]
-    return [row for t in sorted(trees, key=lambda t: min(order[m.id] for m, _ in t)) for row in t]
+    start = {t[0][0].id: min(order[m.id] for m, _ in t) for t in trees}
+    averages = [t[0][0] for t in trees if t[0][0].beats is not None]
+
+    def place(t: list[tuple[Measurement, int]]) -> tuple[int, int, int, tuple[int, int, int]]:
+        root = t[0][0]  # one trace's rows (by trace), then those over several traces
+        homes = [start[a.id] for a in averages if root.beats is None and set(root.source) <= set(a.source)]
+        return ((max(homes), 1, len(root.source), in_trace_order(root)) if homes
+                else (start[root.id], 0, 0, in_trace_order(root)))
+
+    return [row for t in sorted(trees, key=place) for row in t]
+
+
+#: What a pressure half-time fit gives: a user's fit on a trace replaces the trace's own.
+_FIT_QUANTITIES = ("pht", "deceleration_time", "mva_pht")
+
+
+def row_label(r: Report, m: Measurement) -> str:
+    """A measurement's label as printed: a user's PHT fit on a trace is named by its trace's label, as the
+    trace's own rows are ("MV inflow CW, beat 1: pressure half-time (your fit)"); every other as labelled."""
+    trace = r.mark(m.source[0]) if len(m.source) == 1 else None
+    if (trace is None or trace.type != "doppler_trace" or not trace.label or m.quantity not in _FIT_QUANTITIES
+            or m.id.startswith(f"{trace.id}.")):
+        return m.label
+    return f"{trace.label}: {QUANTITIES[m.quantity].label} (your fit)"
+
+
+def marks_text(r: Report, m: Measurement) -> str:
+    """The marks a measurement was made on, by their labels (never their ids, which stay in report.json)."""
+    return beats_once([mark.label or "unlabelled mark" for mark in (r.mark(i) for i in m.source) if mark is not None])
 
 
 def _context_value(value: object) -> str:
@@ -164,7 +203,7 @@ def _with_placement(cell: str, item: Device | Jet) -> str:
 
 
 def _devices_html(r: Report, page: Page) -> str:
-    rows = [[esc(d.id), esc(d.kind), esc(d.model),
+    rows = [[esc(map_label(d.id)), esc(d.kind), esc(d.model),
              _with_placement(esc(" ".join(p for p in (d.segment, d.position) if p)), d),
              esc(d.attachment), esc(d.notes)] for d in r.devices]
     devices = table(["Device", "System", "Model", "Position", "Attachment", "Notes"], rows,
@@ -175,7 +214,7 @@ def _devices_html(r: Report, page: Page) -> str:
 
 
 def _jets_html(r: Report, _page: Page) -> str:
-    rows = [[esc(j.id), _with_placement(esc(j.location), j), esc(j.segment),
+    rows = [[esc(map_label(j.id)), _with_placement(esc(j.location), j), esc(j.segment),
              "—" if j.vena_contracta_cm is None else quantity_text("vena_contracta", j.vena_contracta_cm),
              "—" if j.eroa_cm2 is None else quantity_text("eroa_pisa", j.eroa_cm2),
              esc(j.grade) or "—", esc(j.notes)] for j in r.jets]
@@ -184,7 +223,7 @@ def _jets_html(r: Report, _page: Page) -> str:
     a = r.assessment
     grade = esc(a.mr_grade) if a.mr_grade else "not graded"
     return (f"{jets}"
-            f"<p><b>Residual MR grade:</b> {grade} <span class=\"note\">({esc(a.mr_grade_basis)}; "
+            f"<p><b>Residual MR grade:</b> {grade} <span class=\"note\">({esc(labelled(r, a.mr_grade_basis))}; "
             "per-parameter grades in the measurements table)</span></p>")
 
 
@@ -192,13 +231,13 @@ def _leaflets_html(r: Report, _page: Page) -> str:
     lf = r.leaflets
     rows = [[esc(s.segment), "—" if s.length_cm is None else mm(s.length_cm),
              (esc(s.calcification) or "—") + (", in grasp zone" if s.calcification_in_grasp_zone else ""),
-             esc(s.grasped_by) or "free", esc(s.notes)] for s in lf.segments]
+             esc(labelled(r, s.grasped_by)) or "free", esc(s.notes)] for s in lf.segments]
     parts = []
     parts.append(table(["Segment", "Free length", "Calcification", "Grasped by", "Notes"], rows,
                         [12, 15, 18, 15, 40]) if rows else "<p>No segment measured.</p>")
     if lf.spaces:
         parts.append(table(["Space beside devices", "Kind", "Distance"],
-                            [[esc(s.label), esc(s.kind) or "—", mm(s.distance_cm)] for s in lf.spaces],
+                            [[esc(labelled(r, s.label)), esc(s.kind) or "—", mm(s.distance_cm)] for s in lf.spaces],
                             [60, 20, 20]))
     parts.append(f"<p><b>Mitral annular calcification (MAC):</b> {esc(lf.mac) or 'not recorded'}</p>")
     parts.append(f"<p><b>Leaflet tear or perforation:</b> {'YES' if lf.tear_or_perforation else 'no'}"
@@ -216,13 +255,13 @@ def _stenosis_html(r: Report, _page: Page) -> str:
     for m in (r.selected(q) for q in quantities):
         if m is not None:
             grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
-            rows.append([esc(m.label), value_html(r, m), grades])
+            rows.append([esc(row_label(r, m)), value_html(r, m), grades])
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}
     parts = [table(["Parameter", "Value", "Grade"], rows, [38, 30, 32]) if rows else "<p>No gradient or area.</p>",
              f"<p><b>Current stenosis:</b> {esc(s.statement) or verdict[s.barrier]}.</p>"]
-    items = "".join(f"<li>{esc(f.text)} <span class=\"note\">[{esc(', '.join(f.sources))}; "
+    items = "".join(f"<li>{esc(_finding_text(r, f.text))} <span class=\"note\">[{esc(', '.join(f.sources))}; "
                     f"{esc(f.evidence.value)}]</span>{_quoted_from(r, f.measurements)}</li>" for f in s.findings)
     if items:
         parts.append(f"<ul>{items}</ul>")
@@ -231,24 +270,25 @@ def _stenosis_html(r: Report, _page: Page) -> str:
         parts.append(f'<p class="note">Projection: one more device occluding {loss:.0%} of the planimetered area '
                      f"would leave about {esc(quantity_text('mva_planimetry', s.projected_mva_cm2))} (app heuristic).</p>")
     for w in s.warnings:
-        parts.append(f'<p class="warn">⚠ {esc(w)}</p>')
+        parts.append(f'<p class="warn">⚠ {esc(_finding_text(r, w))}</p>')
     return "".join(parts)
 
 
 def _measurement_row(r: Report, m: Measurement, depth: int) -> list[str]:
     """One row of the measurements table; a beat (or a trace) averaged into the row above is indented under it."""
-    grades = "<br>".join(f"{esc(g.label)} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
-    warns = "<br>".join(f"⚠ {esc(w)}" for w in m.warnings)
-    label = esc(m.label) if not depth else f'{"&nbsp;" * 4 * depth}└ <span class="note">{esc(m.label)}</span>'
+    grades = "<br>".join(f"{esc(printed(g.label))} <span class=\"note\">({esc(g.scheme)})</span>" for g in m.grades)
+    warns = "<br>".join(f"⚠ {esc(_finding_text(r, w))}" for w in m.warnings)
+    shown = esc(row_label(r, m))
+    label = shown if not depth else f'{"&nbsp;" * 4 * depth}└ <span class="note">{shown}</span>'
     value = f"<b>{unbroken(m.text)}</b>" if not depth else unbroken(m.text)
     notes = averaging(r, m)
     if notes:
         value += f'<br><span class="note">{esc(notes)}</span>'
-    method = "beat average" if m.beats is not None else esc(m.method) or "—"
+    method = "beat average" if m.beats is not None else esc(printed(m.method)) or "—"
     plane = plane_words(r, m)
     if plane:
         method += f'<br><span class="note">{esc(plane)}</span>'
-    return [label, value, method, grades or "—", warns, f'<span class="note">{esc(", ".join(m.source))}</span>']
+    return [label, value, method, grades or "—", warns, f'<span class="note">{esc(marks_text(r, m))}</span>']
 
 
 def plane_words(r: Report, m: Measurement) -> str:
@@ -265,9 +305,9 @@ def _measurements_html(r: Report, _page: Page) -> str:
     rows = [_measurement_row(r, m, depth) for m, depth in grouped(r)]
     parts = []
     parts.append(table(["Measurement", "Value", "Method", "Grade", "Warnings", "Marks"], rows,
-                        [22, 16, 13, 15, 22, 12]) if rows else "<p>No measurement.</p>")
+                        [21, 15, 14, 15, 21, 14]) if rows else "<p>No measurement.</p>")
     for e in r.errors:
-        parts.append(f'<p class="warn">Not computed: {esc(e)}</p>')
+        parts.append(f'<p class="warn">Not computed: {esc(_finding_text(r, e))}</p>')
     return "".join(parts)
 
 
@@ -287,8 +327,14 @@ def _key_images_html(r: Report, page: Page) -> str:
 
 def _quoted_from(r: Report, ids: tuple[str, ...]) -> str:
     """Which measurement rows a finding's values are (section 5 lists them), e.g. "values: Heart rate"."""
-    labels = [m.label for m in (r.by_id(i) for i in ids) if m is not None]
+    labels = [row_label(r, m) for m in (r.by_id(i) for i in ids) if m is not None]
     return f'<br><span class="note">values: {esc("; ".join(labels))}</span>' if labels else ""
+
+
+def _finding_text(r: Report, text: str) -> str:
+    """A decision-support or warning text as printed: devices and jets by their clip-map labels, no
+    developer reference."""
+    return labelled(r, printed(text))
 
 
 def _options_html(r: Report, _page: Page) -> str:
@@ -300,14 +346,14 @@ def _options_html(r: Report, _page: Page) -> str:
     used: set[str] = set()
     for o in a.options:
         used.update(o.sources)
-        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{STATUS_MARK[o.status]} {esc(o.summary)}'
+        parts.append(f'<h3>{esc(o.name)}</h3><p><span class="status">{STATUS_MARK[o.status]} {esc(_finding_text(r, o.summary))}'
                      f"</span><br><span class=\"note\">Evidence for this option: {esc(o.evidence.value)} "
                      f"[{esc(', '.join(o.sources))}]</span></p>")
         rows = []
         for label, findings in (("For", o.favouring), ("Against", o.against), ("Shown", o.shown)):
             for f in findings:
                 used.update(f.sources)
-                rows.append([label, esc(f.text) + _quoted_from(r, f.measurements),
+                rows.append([label, esc(_finding_text(r, f.text)) + _quoted_from(r, f.measurements),
                              f"{esc(f.evidence.value)} [{esc(', '.join(f.sources))}]"])
         if rows:
             parts.append(table(["", "Finding", "Evidence"], rows, [10, 65, 25]) + "<p></p>")
@@ -323,7 +369,8 @@ def _context_html(r: Report, _page: Page) -> str:
     headers, rows, widths = context_table(context_rows(r.context))
     if not rows:
         return ""
-    return f'<p class="note">{esc(CONTEXT_NOTE)}</p>' + table(headers, [[esc(c) for c in row] for row in rows], widths)
+    return (f'<p class="note">{esc(printed(CONTEXT_NOTE))}</p>'
+            + table(headers, [[esc(_finding_text(r, c)) for c in row] for row in rows], widths))
 
 
 def _notes_html(r: Report, _page: Page) -> str:
@@ -340,14 +387,14 @@ def _comparison_html(r: Report, _page: Page) -> str:
         return intro + f'<p class="warn">Not compared: {esc(section["error"])}</p>'
     rows = []
     for row in section["rows"]:
-        cells = [esc(c) for c in comparison_cells(row)]
+        cells = [esc(labelled(r, c)) for c in comparison_cells(row)]
         if row.get("meaningful") and row.get("direction") not in ("unchanged", "not comparable"):
             cells[-1] = f"<b>{cells[-1]}</b>"  # a meaningful change stands out
         rows.append(cells)
     return intro + (table(["Quantity", "Prior", "Current", "Change", "Direction"], rows, [34, 18, 18, 14, 16])
                     if rows else "<p>Nothing measured in both studies.</p>") + \
         '<p class="note">Change = current − prior, as printed; "unchanged" = below the change criterion of the ' \
-        "quantity (docs/clinical-criteria.md).</p>"
+        "quantity.</p>"
 
 
 def _reporting_html(r: Report, _page: Page) -> str:
@@ -378,8 +425,8 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A detail-page section: numbered by its place in :data:`DETAIL_SECTIONS` when titled; left out
-    (its number kept) when its body is empty; ``new_page``: it starts a page (never a lone heading)."""
+    """A detail-page section: numbered when titled, left out (and not numbered) when its body is empty;
+    ``new_page``: it starts a page (never a lone heading)."""
 
     title: str
     body: Callable[[Report, Page], str]
@@ -387,7 +434,7 @@ class Section:
 
 
 #: The detail pages, in order: a new section is one line here (untitled entries are not numbered).
-DETAIL_SECTIONS = (
+DETAIL_SECTIONS: tuple[Section, ...] = (
     Section("", _header_html),
     Section("Prior devices and clip map", _devices_html),
     Section("Residual mitral regurgitation", _jets_html),
@@ -403,20 +450,34 @@ DETAIL_SECTIONS = (
 )
 
 
-def section_number(title: str) -> int:
-    """The number the detail pages give the section ``title``."""
-    titled = [s.title for s in DETAIL_SECTIONS if s.title]
-    return titled.index(title) + 1
+def rendered(report: Report, page: Page) -> list[tuple[int, Section, str]]:
+    """The sections the detail pages print for ``report``, each with its printed number (0 for an untitled
+    one) and body: the titled sections with a body are numbered 1, 2, ... in turn."""
+    out, number = [], 0
+    for section in DETAIL_SECTIONS:
+        body = section.body(report, page)
+        if body:
+            number += bool(section.title)
+            out.append((number if section.title else 0, section, body))
+    return out
+
+
+def section_number(title: str, report: Report | None = None, key_images: frozenset[str] = frozenset()) -> int:
+    """The number the detail pages of ``report`` (with pictures for ``key_images``) print before the section
+    ``title``; without a report, its number when every section prints. ValueError: not a section, or
+    not printed for ``report``."""
+    if report is None:
+        return [s.title for s in DETAIL_SECTIONS if s.title].index(title) + 1
+    numbers = {s.title: n for n, s, _ in rendered(report, Page(0, key_images)) if s.title}
+    if title not in numbers:
+        raise ValueError(f"section {title!r} is not printed for this report")
+    return numbers[title]
 
 
 def detail_body(report: Report, page: Page) -> str:
-    """The detail pages' HTML body: each section of :data:`DETAIL_SECTIONS` under its numbered heading."""
-    parts, number = [], 0
-    for section in DETAIL_SECTIONS:
-        number += bool(section.title)
-        body = section.body(report, page)
-        if not body:
-            continue
+    """The detail pages' HTML body: each printed section of :data:`DETAIL_SECTIONS` under its numbered heading."""
+    parts = []
+    for number, section, body in rendered(report, page):
         if section.title:
             style = ' style="page-break-before: always"' if section.new_page else ""
             parts.append(f"<h2{style}>{number}. {esc(section.title)}</h2>")
@@ -433,7 +494,8 @@ def detail_html(report: Report, page_width_px: int, key_images: frozenset[str] =
 def report_html(report: Report, page_width_px: int, key_images: frozenset[str] = frozenset()) -> str:
     """The whole report's text as one HTML document, summary page first (what the PDF prints, for
     readers and tests; the PDF lays the summary out on its own page, :func:`write_pdf`)."""
-    summary = summary_body(report, page_width_px, key_images, FITS[0], section_number("Decision support"))
+    summary = summary_body(report, page_width_px, key_images, FITS[0],
+                           section_number("Decision support", report, key_images))
     return (f"<html><head><style>{_CSS}</style></head><body>" + summary
             + detail_body(report, Page(page_width_px, key_images)) + "</body></html>")
 
@@ -474,7 +536,8 @@ def build_summary(report: Report, width_px: float, key_images: dict[str, QImage]
     """A QTextDocument of the summary page laid out ``width_px`` wide in the type and image count of ``fit``."""
     pictures = key_image_pictures(report, key_images)
     html = (f"<html><head><style>{summary_css(fit.points)}</style></head><body>"
-            + summary_body(report, int(width_px), frozenset(pictures), fit, section_number("Decision support"))
+            + summary_body(report, int(width_px), frozenset(pictures), fit,
+                           section_number("Decision support", report, frozenset(pictures)))
             + "</body></html>")
     return _document(report, fit.points, pictures, html)
 

@@ -36,13 +36,13 @@ def test_the_average_shows_n_sd_and_hr_and_lists_its_beats(study) -> None:
     report = _with_trace(sample_report(study))
     rows = html_rows(report_html(report, 700))
     summary = [c[1] for s, c in rows if s == "Residual MR and stenosis" and c[0] == "Mean gradient"]
-    assert summary == ["6.6 mmHg (mean of 3 beats, SD 0.2; HR 75 bpm)"]
-    table = [c for s, c in rows if s.startswith("5.") and "m9" in c[-1] and "mean gradient" in c[0]]
+    assert summary == ["6.6 mmHg (mean of 3 beats, SD 0.2 mmHg; HR 75 bpm)"]
+    table = [c for s, c in rows if s.startswith("5.") and "MV inflow" in c[0] and "mean gradient" in c[0]]
     assert [(c[0].startswith("└"), c[1]) for c in table] == [
-        (False, "6.6 mmHg mean of 3 beats, SD 0.2; HR 75 bpm"),
+        (False, "6.6 mmHg mean of 3 beats, SD 0.2 mmHg; HR 75 bpm"),
         (True, "6.5 mmHg"), (True, "6.6 mmHg"), (True, "6.8 mmHg")]
     stenosis = [c[1] for s, c in rows if s.startswith("4.") and "mean gradient" in c[0]]
-    assert stenosis == ["6.6 mmHg (mean of 3 beats, SD 0.2; HR 75 bpm)"]  # the beats are not quoted there
+    assert stenosis == ["6.6 mmHg (mean of 3 beats, SD 0.2 mmHg; HR 75 bpm)"]  # the beats are not quoted there
 
 
 def test_report_json_carries_beat_beats_and_sd(study) -> None:

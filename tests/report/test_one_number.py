@@ -25,7 +25,7 @@ from measurements.concepts import number_text
 from planning.case import load_case
 from report.build import build_report
 from report.export import export_report
-from report.pdf import report_html
+from report.pdf import report_html, section_number
 
 from .demo_outputs import html_rows, html_text, sr_nums, write_demo
 from .test_summary_page import page_text as pdf_text  # reading order: a wrapped cell stays whole
@@ -73,18 +73,20 @@ def test_one_mean_gradient_in_summary_tables_and_texts(outputs: dict[str, Any]) 
     average, sd, beats = CASES[outputs["scale"]]
     rows = outputs["rows"]
     summary = [cells[1] for section, cells in rows if section == "Residual MR and stenosis" and cells[0] == "Mean gradient"]
-    assert summary == [f"{average} (mean of 2 beats, SD {sd}; rhythm sinus; HR 72 bpm)"]  # MG with HR and rhythm
+    assert summary == [f"{average} (mean of 2 beats, SD {sd} mmHg; rhythm sinus; HR 72 bpm)"]  # MG with HR and rhythm
     stenosis = [cells[1] for section, cells in rows if section.startswith("4.") and "mean gradient" in cells[0]]
-    assert stenosis == [f"{average} (mean of 2 beats, SD {sd}; HR 72 bpm)"]
+    assert stenosis == [f"{average} (mean of 2 beats, SD {sd} mmHg; HR 72 bpm)"]
     table = [cells for section, cells in rows if section.startswith("5.") and "mean gradient" in cells[0]]
     averaged = [c[1] for c in table if not c[0].startswith("└")]
     listed_beats = [c[1] for c in table if c[0].startswith("└")]
-    assert averaged == [f"{average} mean of 2 beats, SD {sd}; HR 72 bpm"]  # the average, n, SD and HR
+    assert averaged == [f"{average} mean of 2 beats, SD {sd} mmHg; HR 72 bpm"]  # the average, n, SD and HR
     assert listed_beats == beats  # each beat listed under it
-    texts = [cells[1] for section, cells in rows if section.startswith("7.") and "Mean gradient" in cells[1]]
+    options = f"{section_number('Decision support', outputs['report'])}. Decision support"
+    texts = [cells[1] for section, cells in rows if section == options and "Mean gradient" in cells[1]]
+    assert texts  # the detail pages' decision support quotes it
     texts += [f["text"] for f in _findings(outputs["json"]) if "Mean gradient" in f["text"]]
     assert texts and all(_numbers(t, "mmHg")[0] == average.split()[0] for t in texts)
-    assert f"Mean gradient {average} (mean of 2 beats, SD {sd}; rhythm sinus; HR 72 bpm)" in outputs["pdf"]
+    assert f"Mean gradient {average} (mean of 2 beats, SD {sd} mmHg; rhythm sinus; HR 72 bpm)" in outputs["pdf"]
 
 
 def test_one_mean_gradient_in_json_and_sr(outputs: dict[str, Any]) -> None:
@@ -122,7 +124,7 @@ def test_one_mva_pisa_flow_and_eroa_everywhere(outputs: dict[str, Any]) -> None:
                        ["MVA, PHT", "1.47 cm²"]]
     table = {cells[1] for section, cells in rows if section.startswith("5.") and ("MVA" in cells[0] or "PISA:" in cells[0])}
     assert table == {f"{MVA_3D} cm²", "1.47 cm²", "1.47 cm² mean of 2 beats; HR 72 bpm", "49.0 mL/s", "0.10 cm²", "15 mL"}
-    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
+    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "J1"]
     assert jets[0][4] == "0.10 cm²"
     mva = {number_text("mva_pht", v) for code, v, codes in nums if code == ORIFICE_AREA and PHT_METHOD in codes}
     planimetry = {number_text("mva_planimetry", v) for code, v, codes in nums
@@ -146,10 +148,12 @@ def test_every_finding_that_quotes_a_value_names_it(outputs: dict[str, Any]) -> 
 
 
 def test_the_pdf_has_no_other_gradient(outputs: dict[str, Any]) -> None:
-    """Any mmHg number the PDF prints is the average, a listed beat, a peak gradient or a cut-off."""
+    """Any mmHg number the PDF prints is the average, its SD, a listed beat, a peak gradient or a cut-off."""
     average, _, beats = CASES[outputs["scale"]]
     document = outputs["json"]
     known = {m["shown"].split()[0] for m in document["measurements"] if m["unit"] == "mmHg"}
+    known |= {number_text(m["quantity"], m["sd"]) for m in document["measurements"]  # the averages' SDs
+              if m["unit"] == "mmHg" and m["sd"] is not None}
     quoted = set(_numbers(html_text(report_html(outputs["report"], 700)), "mmHg"))
     cut_offs = {"5", "10", "4", "6", "8"}  # MVARC 5, redo stop 10, amber 4-6, ... thresholds printed by the texts
     assert quoted - known - cut_offs == set(), quoted - known

@@ -13,6 +13,7 @@ import jsonschema
 import pydicom
 import pytest
 
+from report.html_text import map_label
 from report.json_export import report_to_json, schema, validate
 from report.model import unit_display
 from report.pdf import PageSpec, write_pdf
@@ -48,7 +49,7 @@ def test_pdf_lists_every_measurement_device_and_option(exported) -> None:
     for shown in ("0.80 cm", "2.40 cm²", "0.45 cm", "3.2 mmHg", "72 bpm", "2.10 cm²", "0.90 cm"):
         assert shown in text
     for d in report.devices:
-        for field in (d.id, d.kind, d.model, d.segment, d.attachment):
+        for field in (map_label(d.id), d.kind, d.model, d.segment, d.attachment):  # as the clip map labels it
             assert field in text
     for option in report.assessment.options:
         assert option.name in text

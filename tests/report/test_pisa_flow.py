@@ -47,7 +47,7 @@ def test_the_flow_is_hand_arithmetic_in_every_output(exported) -> None:
     rows = html_rows(report_html(report, 700))
     table = [cells for section, cells in rows if section.startswith("5.") and "PISA: flow rate" in cells[0]]
     assert [cells[1] for cells in table] == [FLOW_SHOWN]
-    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
+    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "J1"]
     assert jets[0][4] == EROA_SHOWN  # the jet table's EROA column
     assert FLOW_SHOWN in pdf_text(result.pdf)
     flows = [v for code, v, _ in sr_nums(result.sr) if code == PEAK_FLOW_RATE]

@@ -42,9 +42,9 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 READER, SIGNED_AT = "Dr Dana Reader", "2026-12-03T15:30:00+00:00"
 SIGNED_SHOWN = "2026-12-03 15:30:00+00:00"  # ISO 8601 with a space for the T
-MEAN_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0; HR 72 bpm)"  # hand arithmetic above
+MEAN_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0 mmHg; HR 72 bpm)"  # hand arithmetic above
 #: The summary says the rhythm with it too (clinical.md §4: "the report prints MG together with HR and rhythm").
-SUMMARY_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0; rhythm sinus; HR 72 bpm)"
+SUMMARY_GRADIENT = "6.6 mmHg (mean of 2 beats, SD 0.0 mmHg; rhythm sinus; HR 72 bpm)"
 PEAK_GRADIENT, MVA_PHT, EROA = "13.0 mmHg", "1.47 cm²", "0.10 cm²"
 
 
@@ -130,7 +130,7 @@ def test_a_letter_summary_is_one_page(exported: Exported, tmp_path: Path) -> Non
 
 def test_each_headline_number_once_equal_to_the_detail_table_and_json(exported: Exported) -> None:
     page1, document = exported.page1, exported.document
-    assert _shown(document, "mean_gradient") + " (mean of 2 beats, SD 0.0; HR 72 bpm)" == MEAN_GRADIENT
+    assert _shown(document, "mean_gradient") + " (mean of 2 beats, SD 0.0 mmHg; HR 72 bpm)" == MEAN_GRADIENT
     assert (_shown(document, "peak_gradient"), _shown(document, "mva_pht")) == (PEAK_GRADIENT, MVA_PHT)
     jet = document["jets"][0]
     vc = f"{jet['vena_contracta_cm']:.2f} cm"
@@ -142,14 +142,16 @@ def test_each_headline_number_once_equal_to_the_detail_table_and_json(exported: 
     rows = html_rows(detail_html(exported.report, 700))
     stenosis = {cells[1] for section, cells in rows if section.startswith("4.")}
     # the PHT is a beat average too
-    assert {MEAN_GRADIENT, PEAK_GRADIENT + " (mean of 2 beats, SD 0.0; HR 72 bpm)", MVA_PHT + " (mean of 2 beats; HR 72 bpm)"} <= stenosis
-    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "j1"]
+    assert {MEAN_GRADIENT, PEAK_GRADIENT + " (mean of 2 beats, SD 0.0 mmHg; HR 72 bpm)",
+            MVA_PHT + " (mean of 2 beats; HR 72 bpm)"} <= stenosis
+    jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "J1"]
     assert (jets[0][3], jets[0][4]) == (vc, EROA)
     # ... and the detail pages' text prints them
     for number in ("6.6 mmHg", PEAK_GRADIENT, MVA_PHT, vc, EROA, "Residual MR grade: moderate-to-severe"):
         assert number in exported.rest, number
     # no other gradient or area on the page: each mmHg / cm² number is a headline value or a printed cut-off
-    assert set(re.findall(r"(\d+(?:\.\d+)?) mmHg", page1)) <= {"6.6", "13.0", "5"}
+    # (0.0: the SD of the two equal beats)
+    assert set(re.findall(r"(\d+(?:\.\d+)?) mmHg", page1)) <= {"6.6", "13.0", "5", "0.0"}
     # 0.82: the 3D planimetry, π·(5.0·3.2 + 4.0·2.5) mm² = 81.7 mm²; 1.5: the MVARC cut-off its finding prints
     assert set(re.findall(r"(\d+(?:\.\d+)?) cm²", page1)) <= {"1.47", "0.10", "0.82", "1.5"}
     assert page1.count("MVA, 3D planimetry 0.82 cm²") == 1  # named by its method, the reference after TEER
@@ -175,12 +177,60 @@ def test_no_internal_mark_or_key_image_id_where_readers_look(exported: Exported)
     assert not any("m_" in " ".join(cells) for section, cells in key_images if section.startswith("6."))
 
 
+def test_no_internal_id_or_developer_reference_in_the_pdf(exported: Exported) -> None:
+    text = exported.page1 + " " + exported.rest
+    assert not re.search(r"\bm_\w+", text)  # marks by their labels ("m_orifice_me d" was a wrapped id)
+    assert not re.search(r"\b[dj]\d+\b", text)  # devices and jets as the clip map labels them
+    assert "docs/" not in text
+    assert "D1 MitraClip G4 XTW" in text and "J1 para-clip lateral A2-P2" in text
+    assert "Target jet J1 at A2-P2" in exported.rest  # a decision-support text built from the jet's id
+    methods = {cells[2] for section, cells in html_rows(detail_html(exported.report, 700))
+               if section == "5. Measurements" and "mean gradient" in cells[0] and "beat average" not in cells[2]}
+    assert methods == {"mean of 4v², exact per-segment integral"}  # the method, its developer reference left out
+
+
+def test_sections_are_numbered_consecutively_as_printed(exported: Exported) -> None:
+    numbers = [int(n) for n in re.findall(r"(?:^| )(\d+)\. (?:Prior devices|Residual mitral|Residual leaflet|"
+                                          r"Stenosis assessment|Measurements|Key images|Decision support|"
+                                          r"Context for|Comparison with|Reporting and)", exported.rest)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) == 9  # no CT context entered: 9, not 10
+    pictures = frozenset(k.id for k in exported.report.key_images)
+    assert section_number("Decision support", exported.report, pictures) == 7
+    assert section_number("Comparison with the prior study", exported.report, pictures) == 8
+    assert "All findings and sources: section 7." in exported.page1
+    no_prior = build_report(load_case(exported.prior))[0]  # no comparison, not signed
+    assert section_number("Reporting and sign-off", no_prior, pictures) == 8
+    with pytest.raises(ValueError, match="not printed"):
+        section_number("Comparison with the prior study", no_prior, pictures)
+
+
+def test_beat_rows_in_trace_order_under_their_average(exported: Exported) -> None:
+    """The measurements table as the PDF lays it out: each average's beats by beat, a user's PHT fit named by
+    its trace as the trace's own rows are, the beats' durations after the trace's averages."""
+    rows = [cells[0] for section, cells in html_rows(detail_html(exported.report, 700)) if section == "5. Measurements"]
+    pht = rows.index("CW transmitral inflow trace: pressure half-time, mean of 2 beats")
+    assert rows[pht + 1:pht + 3] == ["└ MV inflow CW, beat 1: pressure half-time (your fit)",
+                                     "└ MV inflow CW, beat 2: pressure half-time"]
+    assert not any("MV inflow beat 1" in r for r in rows)  # the calculation's own label is not the trace's
+    averages = [n for n, r in enumerate(rows) if r.startswith("CW transmitral inflow trace:")]
+    assert len(averages) == 8
+    after = rows[max(averages) + 3:max(averages) + 6]  # the last average's two beats, then the trace's rows
+    assert after == ["MV inflow CW, beat 1: duration", "MV inflow CW, beat 2: duration",
+                     "Heart rate (consecutive inflow traces)"]
+    marks = {cells[0]: cells[-1] for section, cells in html_rows(detail_html(exported.report, 700))
+             if section == "5. Measurements"}
+    assert marks["MV inflow CW, beat 1: duration"] == "MV inflow CW, beat 1"
+    assert marks["Heart rate (consecutive inflow traces)"] == "MV inflow CW, beats 1 and 2"
+    assert marks["MVA by 3D MPR planimetry (double orifice)"] == \
+        "Lateral orifice area (3D MPR planimetry); Medial orifice area (3D MPR planimetry)"
+
+
 def test_comparison_rows_are_the_compare_commands(exported: Exported, capsys: pytest.CaptureFixture[str],
                                                   demo_study: Any) -> None:
     assert main(["compare", str(exported.current), str(exported.prior)]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     printed = [cells for section, cells in html_rows(detail_html(exported.report, 700))
-               if section.startswith(f"{section_number('Comparison with the prior study')}. Comparison")]
+               if section.startswith(f"{section_number('Comparison with the prior study', exported.report)}. Comparison")]
     assert printed[0] == ["Quantity", "Prior", "Current", "Change", "Direction"]
     assert printed[1:] == [list(comparison_cells(r)) for r in rows]
     by_label = {cells[0]: cells[1:] for cells in printed[1:]}
@@ -216,7 +266,7 @@ def test_an_amendment_names_the_version_it_replaces(exported: Exported, tmp_path
     CaseDocument(load_case(copy)).amend()
     report, _ = build_report(load_case(copy))
     rows = {cells[0]: cells[1] for section, cells in html_rows(detail_html(report, 700))
-            if section.startswith(f"{section_number('Reporting and sign-off')}. Reporting")}
+            if section.startswith(f"{section_number('Reporting and sign-off', report)}. Reporting")}
     assert rows["Sign-off"] == "not signed"
     assert rows["Amends"] == (f"the version signed by {READER} at {SIGNED_SHOWN} "
                               f"(case sha256 {signed.case_checksum[:16]}…)")

@@ -135,7 +135,7 @@ def test_a_tied_jet_is_placed_from_3d_in_the_jet_table(demo: dict[str, Any]) -> 
     (jet,) = report.jets
     assert jet.map_ts == pytest.approx((0.5 - 8.5 / 32, 0.0), abs=1e-9)  # 8.5 mm towards AL
     jets = [cells for section, cells in html_rows(detail_html(report, 700)) if "Residual mitral" in section]
-    assert jets[1][:2] == ["j1", f"{jet.location} placed from 3D (en-face)"]
+    assert jets[1][:2] == ["J1", f"{jet.location} placed from 3D (en-face)"]
 
 
 def test_the_exported_pdf_reads_the_plane_and_the_tied_devices(demo: dict[str, Any]) -> None:
