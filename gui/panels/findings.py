@@ -201,7 +201,7 @@ class FindingsPanel(QWidget):
         header = self.stenosis.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.stenosis.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.stenosis.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stenosis.setWordWrap(False)
         self.stenosis.setAccessibleName("Mitral stenosis measurements")
         stenosis_box = QGroupBox("Mitral stenosis", self)
@@ -303,7 +303,7 @@ class FindingsPanel(QWidget):
         self.stenosis.setRowCount(len(rows))
         for row, (name, result) in enumerate(rows):
             grade = result.grades[0].label if result.grades else ""
-            cells = (result.label or name, result_text(result), grade)
+            cells = (name, result_text(result), grade)  # the quantity's name: a long label elides its last word
             tip = "\n".join([result.label, f"from marks {', '.join(result.source)}"]
                             + [f"{g.scheme}: {g.label} [{g.source}]" for g in result.grades] + list(result.warnings))
             for col, text in enumerate(cells):

@@ -7,9 +7,9 @@ the loop and frame of its first mark and highlight it (``markActivated``). Value
 SR are in italics with their provenance; right-click accepts, hides or supersedes one.
 
 A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
-and, indented under it, one row per beat. A value a plausibility gate holds shows its warning, no
-grade and "held" until the user checks the image and confirms it (Confirm value / Unconfirm, one
-undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
+and, indented under it when "Show each beat" is ticked (off by default), one row per beat. A value a
+plausibility gate holds shows its warning, no grade and "held" until the user checks the image and
+confirms it (Confirm value / Unconfirm, one undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
 """
 
 from __future__ import annotations
@@ -354,7 +354,7 @@ class MeasurementsPanel(QWidget):
         self.gate_note.setStyleSheet("color: #ffcc80;")
         self.show_beats = QCheckBox("Show each beat", self)
         self.show_beats.setToolTip("Show the per-beat rows under each multi-beat average")
-        self.show_beats.setChecked(True)
+        self.show_beats.setChecked(False)  # averages first: a 30-beat trace would bury the other rows
         self.show_beats.toggled.connect(lambda _on: self._show_beat_rows())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
