@@ -67,7 +67,9 @@ def test_scallop_length_calcification_and_grasp_zone(panel: Any, document: CaseD
         "length_mark": "m_p2", "calcification": "moderate", "calcification_in_grasp_zone": True,
         "mobility": "restricted IIIb", "injury": "cleft"}
     row = row_of(panel, "P2")
-    assert panel.table.item(row, 1).text() == "1.04 cm"
+    # in mm as the report prints leaflet lengths: 1.04 cm = 10.4 mm
+    assert panel.table.item(row, 1).text() == "10.4 mm"
+    assert editor.length.currentText() == "P2 residual leaflet length — 10.4 mm"
     assert panel.table.item(row, 2).text() == "moderate (grasp zone)"
     # what the report reads back
     views = findings.segments(document.case, document.results())
