@@ -57,6 +57,7 @@ def report_errors(notices: Notices, what: str) -> Iterator[None]:
 class _NoticeRow(QWidget):
     def __init__(self, level: str, message: str, parent: QWidget) -> None:
         super().__init__(parent)
+        self.level = level
         self.setObjectName(f"notice-{level}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         row = QHBoxLayout(self)
@@ -85,13 +86,22 @@ class NoticeArea(QWidget):
         notices.posted.connect(self.show_notice)
 
     def show_notice(self, level: str, message: str) -> None:
+        """Add a row; the same notice already shown (a study opened, then its case) moves to the bottom
+        with a fresh timeout instead of showing twice."""
+        for row in self._rows():
+            if (row.level, row.label.text()) == (level, message):
+                self._layout.removeWidget(row)
+                row.deleteLater()
         while self._layout.count() >= MAX_VISIBLE:
             old = self._layout.takeAt(0).widget()
             if old is not None:
                 old.deleteLater()
         self._layout.addWidget(_NoticeRow(level, message, self))
 
+    def _rows(self) -> list[_NoticeRow]:
+        rows = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
+        return [row for row in rows if isinstance(row, _NoticeRow)]
+
     def messages(self) -> list[str]:
         """Texts currently shown (for tests and the screenshot check)."""
-        rows = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
-        return [row.label.text() for row in rows if isinstance(row, _NoticeRow)]
+        return [row.label.text() for row in self._rows()]
