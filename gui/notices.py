@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from imaging.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +47,21 @@ class Notices(QObject):
         self.posted.emit(level, message)
 
 
+def _names_it(exc: Exception, what: str) -> bool:
+    """True when ``exc`` is bad input whose message already starts with the file ``what`` names."""
+    path = exc.path if isinstance(exc, InputError) else None
+    return path is not None and (path == what or Path(path).resolve() == Path(what).resolve())
+
+
 @contextmanager
 def report_errors(notices: Notices, what: str) -> Iterator[None]:
-    """Turn any exception inside the block into an error notice ``"<what>: <message>"``."""
+    """Turn any exception inside the block into an error notice ``"<what>: <message>"`` (the message
+    alone when it already names that file, so a bad case file is not named twice)."""
     try:
         yield
     except Exception as exc:
         log.debug("%s failed", what, exc_info=True)
-        notices.error(f"{what}: {exc}")
+        notices.error(str(exc) if _names_it(exc, what) else f"{what}: {exc}")
 
 
 class _NoticeRow(QWidget):

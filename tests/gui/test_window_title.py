@@ -1,5 +1,6 @@
 """The window title has one writer: the case name, whether it is saved, and the active loop stay
-together when the loop changes or the case is edited ("case • (unsaved) — loop — MitraPlan — TEE review")."""
+together when the loop changes or the case is edited ("case • (unsaved) — loop — MitraPlan — TEE review");
+and a case file that does not open is named once in its notice."""
 
 from __future__ import annotations
 
@@ -45,3 +46,14 @@ def test_a_loop_change_keeps_the_case_name_and_its_unsaved_marker(qtbot: Any, wi
                                  " — MitraPlan — TEE review")
     QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # back to the saved state
     assert "(unsaved)" not in win.windowTitle() and win.windowTitle().startswith(case.name)
+
+
+def test_a_bad_case_file_is_named_once_in_its_notice(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mitraplan.json"
+    bad.write_text('{"format": "something else"}', encoding="utf-8")
+    window.open_paths([bad])
+    qtbot.waitUntil(lambda: any("not a MitraPlan case file" in m for m in window.notice_area.messages()))
+    (message,) = [m for m in window.notice_area.messages() if "not a MitraPlan case file" in m]
+    assert message.startswith(f"{bad}: not a MitraPlan case file: 'format' is 'something else'")
+    assert message.count("bad.mitraplan.json") == 1
+    assert window.session.document is None
