@@ -7,7 +7,8 @@ the loop and frame of its first mark and highlight it (``markActivated``). Value
 SR are in italics with their provenance; right-click accepts, hides or supersedes one.
 
 A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
-and, indented under it when "Show each beat" is ticked (off by default), one row per beat. A value a
+and, indented under it when "Show each beat" is ticked (off by default), one row per beat; an average
+over several traces of one beat each leads their rows the same way. A value a
 plausibility gate holds shows its warning, no grade and "held" until the user checks the image and
 confirms it (Confirm value / Unconfirm, one undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
 """
