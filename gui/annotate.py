@@ -18,7 +18,7 @@ from gui.panels.measurements import MeasurementsPanel
 from gui.tools import TOOLS
 from gui.tools.base import Tool
 from gui.viewer.overlay import MarkOverlay
-from gui.viewer.viewport import Viewport
+from gui.viewer.viewport import Viewport, loop_name
 from measurements.marks import MarkType
 from planning.case import CASE_SUFFIX, autosave_path
 from planning.commands import RemoveMark, ReplaceMark
@@ -32,6 +32,13 @@ CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
 LABEL_CHARS = 38
 #: What the empty label box shows: a new mark has no label (no meaning, never graded) until one is chosen.
 LABEL_PLACEHOLDER = "Choose what this measures…"
+APP_TITLE = "MitraPlan — TEE review"
+
+
+def window_title(case: str, dirty: bool, loop: str) -> str:
+    """"case • (unsaved) — loop — MitraPlan — TEE review", leaving out the parts that are not there."""
+    parts = [f"{case} • (unsaved)" if case and dirty else case, loop]
+    return " — ".join([*(p for p in parts if p), APP_TITLE])
 
 
 class Annotation:
@@ -43,7 +50,7 @@ class Annotation:
         self.overlays: dict[int, MarkOverlay] = {id(v): MarkOverlay(v, self.session) for v in window.grid.viewports}
         self.tool_name: str | None = None
         self.session.refused.connect(window.notices.warning)
-        self.session.cleanChanged.connect(lambda _c: self._update_title())
+        self.session.cleanChanged.connect(lambda _c: self.update_title())
         self.session.documentChanged.connect(lambda _d: self._on_document())
         self.session.ask_save_path = self._choose_save_path
         self.session.watch_focus(window)
@@ -177,7 +184,7 @@ class Annotation:
         return bool(path) and self.session.save(path)
 
     def _on_document(self) -> None:
-        self._update_title()
+        self.update_title()
         for key in ("save_case", "save_case_as", "undo", "redo", "delete_mark", "calculations"):
             self.window.actions_by_name[key].setEnabled(self.session.document is not None)
         undo = self.session.undo
@@ -193,13 +200,11 @@ class Annotation:
             action.setEnabled(bool(can))
             action.setText(f"&{key.title()} {text}" if text else f"&{key.title()}")
 
-    def _update_title(self) -> None:
-        w = self.window
-        name = self.session.display_name()
-        if not name:
-            return
-        marker = " •" if self.session.is_dirty() else ""
-        w.setWindowTitle(f"{name}{marker} — MitraPlan")
+    def update_title(self) -> None:
+        """The one writer of the window title: the case (and whether it is saved) and the active loop."""
+        info = self.window.grid.active.info
+        self.window.setWindowTitle(window_title(self.session.display_name(), self.session.is_dirty(),
+                                                "" if info is None else loop_name(info)))
 
     # --- editing -----------------------------------------------------------------------------
     def undo(self) -> None:

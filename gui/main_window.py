@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.annotate import Annotation
+from gui.annotate import APP_TITLE, Annotation
 from gui.dialogs.export_cine import ExportCineActions
 from gui.dialogs.priors import PriorActions
 from gui.dialogs.signoff import SignOffActions
@@ -74,7 +74,6 @@ BROWSER_WIDTH = 440
 #: Thumbnail loops decode into their own small cache, so closing them never evicts viewer frames.
 THUMBNAIL_CACHE_BYTES = 16 << 20
 B_C_STEP = 10
-APP_TITLE = "MitraPlan — TEE review"
 #: What the status bar says while no loop is shown, so it always tells the reader what to do next.
 IDLE_STATUS = "Ready · no loop shown — open a study (Ctrl+O files, Ctrl+Shift+O folder) or double-click a loop"
 
@@ -682,7 +681,7 @@ class MainWindow(QMainWindow):
         self._show_display_sliders()
         self._update_play_action()
         info = self.grid.active.info
-        self.setWindowTitle(APP_TITLE if info is None else f"{loop_label(info)} — {APP_TITLE}")
+        self.annotation.update_title()
         if info is not None:
             self.browser.select(str(info.sop_instance_uid))
         self.readout_label.setText(calibration_summary(self.grid.active.regions) if info is not None else IDLE_STATUS)

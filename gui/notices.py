@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from imaging.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +47,27 @@ class Notices(QObject):
         self.posted.emit(level, message)
 
 
+def _names_it(exc: Exception, what: str) -> bool:
+    """True when ``exc`` is bad input whose message already starts with the file ``what`` names."""
+    path = exc.path if isinstance(exc, InputError) else None
+    return path is not None and (path == what or Path(path).resolve() == Path(what).resolve())
+
+
 @contextmanager
 def report_errors(notices: Notices, what: str) -> Iterator[None]:
-    """Turn any exception inside the block into an error notice ``"<what>: <message>"``."""
+    """Turn any exception inside the block into an error notice ``"<what>: <message>"`` (the message
+    alone when it already names that file, so a bad case file is not named twice)."""
     try:
         yield
     except Exception as exc:
         log.debug("%s failed", what, exc_info=True)
-        notices.error(f"{what}: {exc}")
+        notices.error(str(exc) if _names_it(exc, what) else f"{what}: {exc}")
 
 
 class _NoticeRow(QWidget):
     def __init__(self, level: str, message: str, parent: QWidget) -> None:
         super().__init__(parent)
+        self.level = level
         self.setObjectName(f"notice-{level}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         row = QHBoxLayout(self)
@@ -85,13 +96,22 @@ class NoticeArea(QWidget):
         notices.posted.connect(self.show_notice)
 
     def show_notice(self, level: str, message: str) -> None:
+        """Add a row; the same notice already shown (a study opened, then its case) moves to the bottom
+        with a fresh timeout instead of showing twice."""
+        for row in self._rows():
+            if (row.level, row.label.text()) == (level, message):
+                self._layout.removeWidget(row)
+                row.deleteLater()
         while self._layout.count() >= MAX_VISIBLE:
             old = self._layout.takeAt(0).widget()
             if old is not None:
                 old.deleteLater()
         self._layout.addWidget(_NoticeRow(level, message, self))
 
+    def _rows(self) -> list[_NoticeRow]:
+        rows = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
+        return [row for row in rows if isinstance(row, _NoticeRow)]
+
     def messages(self) -> list[str]:
         """Texts currently shown (for tests and the screenshot check)."""
-        rows = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
-        return [row.label.text() for row in rows if isinstance(row, _NoticeRow)]
+        return [row.label.text() for row in self._rows()]

@@ -1,6 +1,7 @@
 """Guided calculations: PISA, continuity and multi-orifice MVA from the marks that feed them.
 
-The dialog lists the marks each input needs (distance, trace, areas), shows the numbers the
+The dialog lists the marks each input needs (distance, trace, areas) without choosing any for a new
+calculation (a mark is an input only once the user picks it; Apply waits for every one), shows the numbers the
 calculation gives *now* (``CaseDocument.preview_calculation``, the same ``measure_all`` as the
 table) and recomputes them whenever a mark moves; Apply adds or replaces the calculation as one
 undo step. The colour-flow inputs of a PISA are typed, never assumed: the aliasing velocity Va (read
@@ -56,6 +57,12 @@ PISA_NUMBERS: dict[str, tuple[str, str, bool, str]] = {
     "angle_deg": ("Funnel angle α (optional)", "°", False,
                   "Angle of a wall-constrained flow convergence: flow × α/180; blank = a full hemisphere"),
 }
+
+
+#: The first entry of a mark box: no mark is an input until the user picks it (purpose-matched marks are
+#: listed first, never pre-selected).
+CHOOSE = "(choose a mark)"
+NONE_DRAWN = "(no mark of this type: draw it first)"
 
 
 def typed_number(text: str) -> float | None:
@@ -169,7 +176,7 @@ class CalculationDialog(QDialog):
             fitting = sorted((m for m in marks if m.type is kind), key=lambda m: m.purpose != purpose)
             if key == "area_marks":
                 widget: Any = QListWidget(self)
-                chosen = set(existing.get(key) or [m.id for m in fitting if m.purpose == purpose])
+                chosen = set(existing.get(key) or [])  # a new sum starts with no area ticked
                 for m in fitting:
                     item = QListWidgetItem(mark_text(m))
                     item.setData(Qt.ItemDataRole.UserRole, m.id)
@@ -178,6 +185,7 @@ class CalculationDialog(QDialog):
                 widget.itemChanged.connect(lambda _i: self.update_preview())
             else:
                 widget = QComboBox(self)
+                widget.addItem(CHOOSE if fitting else NONE_DRAWN, None)  # a new calculation starts on no mark
                 for m in fitting:
                     widget.addItem(mark_text(m), m.id)
                 if key in existing:
@@ -227,7 +235,8 @@ class CalculationDialog(QDialog):
         if missing:
             typed = [PISA_NUMBERS[k][0] for k in missing if k in PISA_NUMBERS]
             marks = [k for k in missing if k not in PISA_NUMBERS]
-            needs = ([f"{', '.join(marks)} — draw the mark first (Measure menu)"] if marks else []) + \
+            needs = ([f"{', '.join(self._input_text(k) for k in marks)} — choose the mark (or draw it first, "
+                      "Measure menu)"] if marks else []) + \
                     ([f"{', '.join(typed)} — type it from the colour bar"] if typed else [])
             self.result_label.setText(f"<span style='color:#ffb74d'>Needs: {'; '.join(needs)}</span>")
             self.apply_button.setEnabled(False)
@@ -244,6 +253,10 @@ class CalculationDialog(QDialog):
                         f" <span style='color:#9e9e9e'>({f'{r.method}; ' if r.method else ''}marks"
                         f" {', '.join(r.source)})</span>")
         self.result_label.setText("<br>".join(rows))
+
+    def _input_text(self, key: str) -> str:
+        """The row text of a mark input ("PISA radius"), for the "Needs" line."""
+        return next((text for k, text, _kind, _p in KINDS[self.kind][1] if k == key), key)
 
     def _on_change(self, _change: Any) -> None:
         self.update_preview()

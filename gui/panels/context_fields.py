@@ -1,7 +1,8 @@
 """The CT and haemodynamic context fields of the residual anatomy panel (context for the non-TEER options).
 
 Each value is entered with its unit shown and its source (docs/case-file.md "CT and haemodynamic
-context"); every field starts empty. A value is stored only with a source, and a number that is not
+context"); every field starts empty. The source is chosen first: the value box stays disabled until it
+is, so no value can sit in a field without being stored. A number that is not
 one or lies outside its accepted range is refused on the spot with the reason, the field showing
 the stored value again. Each stored change is one command on the case's undo stack (the panel pushes
 it); the combo boxes take the wheel only when focused (``gui.wheel_guard``).
@@ -15,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from gui.theme import REFUSAL
 from planning.assessment import CONTEXT_LABELS
 from planning.model import CT_NUMBERS, HAEMO_NUMBERS, ClinicalContext, Sourced
 from planning.vocab import ContextSource, MacExtent, TRGrade
 
 JSON = dict[str, object]
-NO_SOURCE = "Choose its source: a value is kept only with its source."
+NO_SOURCE = "choose its source first"
+KEEPS_SOURCE = "A stored value keeps its source: clear the value to remove it."
 
 #: (group, key, vocabulary) of the fields, in the report's order; a number field when the vocabulary is None.
 FIELDS: tuple[tuple[str, str, Sequence[str] | None], ...] = (
@@ -66,7 +69,6 @@ class ContextField(QWidget):
         if choices is None:
             unit, low, high = _LIMITS[key]
             self.value = QLineEdit(self)
-            self.value.setPlaceholderText("not recorded")
             self.value.setToolTip(f"{label} in {unit} ({low:g}–{high:g} {unit} accepted)")
             self.value.editingFinished.connect(self._commit)
         else:
@@ -79,11 +81,12 @@ class ContextField(QWidget):
         self.source = _combo([s.value for s in ContextSource], self)
         self.source.setToolTip(f"Where the {label.lower()} comes from")
         self.source.setAccessibleName(f"{label} source")
-        self.source.activated.connect(lambda _i: self._commit())
+        self.source.activated.connect(lambda _i: self._source_chosen())
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #b00020")
+        self.hint.setStyleSheet(f"color: {REFUSAL}")
         self.hint.hide()
+        self._enable_value()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.value, 2)
@@ -96,18 +99,38 @@ class ContextField(QWidget):
         column.addWidget(self.hint)
 
     def show_entry(self, entry: Sourced | None) -> None:
-        """Show the stored entry (empty fields when there is none) and clear any refusal; a value typed
-        but waiting for its source stays while its stored entry is unchanged."""
+        """Show the stored entry (empty fields when there is none) and clear any refusal; a source chosen
+        for a value not yet typed stays while the stored entry is unchanged."""
         stored: JSON | None = None if entry is None else {
             "value": str(entry.value) if isinstance(entry.value, str) else float(entry.value),
             "source": entry.source.value}
-        if stored == self.stored and self.hint.text() == NO_SOURCE:
+        if stored == self.stored:
             return
         self.stored = stored
         value = "" if self.stored is None else _shown(self.stored["value"])
         self._show_value(value)
         _set_combo(self.source, "" if self.stored is None else str(self.stored["source"]))
+        self._enable_value()
         self._say("")
+
+    def _enable_value(self) -> None:
+        """The value box takes input only once a source is chosen (it says so while it waits)."""
+        sourced = bool(self.source.currentText())
+        self.value.setEnabled(sourced)
+        if isinstance(self.value, QLineEdit):
+            self.value.setPlaceholderText("not recorded" if sourced else NO_SOURCE)
+
+    def _source_chosen(self) -> None:
+        """A new source re-stores the value with it; the blank source only empties a field with nothing
+        stored (a stored value is removed by clearing the value, never by a stray source change)."""
+        if not self.source.currentText():
+            if self.stored is not None:
+                _set_combo(self.source, str(self.stored["source"]))
+                self._say(KEEPS_SOURCE)
+                return
+            self._show_value("")
+        self._enable_value()
+        self._commit()
 
     def _show_value(self, text: str) -> None:
         if isinstance(self.value, QLineEdit):
@@ -142,8 +165,7 @@ class ContextField(QWidget):
             return
         source = self.source.currentText()
         if value is not None and not source:
-            self._say(NO_SOURCE)
-            return
+            return  # not reachable from the keyboard or mouse: the value box waits for its source
         self._say("")
         entry = None if value is None else {"value": value, "source": source}
         if entry != self.stored:

@@ -47,6 +47,7 @@ from planning.document import MISSING, CaseDocument, Change
 from planning.findings import devices_at, selected
 from planning.model import ClinicalContext, SegmentFinding, Space
 from planning.vocab import Calcification, LeafletInjury, Mobility, Scallop, SpaceKind
+from report.html_text import mm
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -84,6 +85,13 @@ def _set_combo(combo: QComboBox, value: str) -> None:
     combo.blockSignals(False)
 
 
+def length_text(result: Result | None) -> str:
+    """A leaflet length, gap or space in mm as the report prints it (``report.html_text.mm``), "—" without one."""
+    if result is None or result.unit != "cm":
+        return result_text(result)
+    return mm(result.value)
+
+
 def stenosis_rows(case: Case, results: Sequence[Result]) -> list[tuple[str, Result]]:
     """(name, result) of each stenosis number the report and the decision support quote, in
     ``STENOSIS_QUANTITIES`` order: one selected value per quantity (``planning.findings.selected``), the
@@ -105,14 +113,14 @@ class SegmentEditor(QWidget):
         self.segment = ""
         self.entry = SegmentFinding()
         self.title = QLabel(self)
-        self.length = MarkPicker(self)
+        self.length = MarkPicker(self, text=length_text)
         self.length.setToolTip("Residual (free) leaflet length: the distance mark hinge → tip or device, diastole")
         self.calcification = _combo(CALCIFICATION, self)
         self.grasp_zone = QCheckBox("in the grasp &zone", self)
         self.mobility = _combo(MOBILITY, self)
         self.injury = _combo(LEAFLET_INJURY, self)
         self.injury.setToolTip("Tear, perforation or cleft of this segment")
-        self.gap = MarkPicker(self)
+        self.gap = MarkPicker(self, text=length_text)
         self.gap.setToolTip("Coaptation gap at this segment: a distance mark")
         self.notes = QLineEdit(self)
         form = QFormLayout(self)
@@ -180,7 +188,7 @@ class FindingsPanel(QWidget):
 
         self.tear = QCheckBox("Leaflet &tear or perforation anywhere", self)
         self.mac = _combo(MAC, self)
-        self.spaces = {kind: MarkPicker(self) for kind, _label in SPACES}
+        self.spaces = {kind: MarkPicker(self, text=length_text) for kind, _label in SPACES}
         self.leaflet_notes = QLineEdit(self)
         global_box = QGroupBox("Leaflets (global)", self)
         global_form = QFormLayout(global_box)
@@ -201,7 +209,7 @@ class FindingsPanel(QWidget):
         header = self.stenosis.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.stenosis.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.stenosis.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stenosis.setWordWrap(False)
         self.stenosis.setAccessibleName("Mitral stenosis measurements")
         stenosis_box = QGroupBox("Mitral stenosis", self)
@@ -273,9 +281,9 @@ class FindingsPanel(QWidget):
             if calc and entry.calcification_in_grasp_zone:
                 calc += " (grasp zone)"
             cells = (_SHORT.get(name, name),
-                     result_text(mark_result(results_of, entry.length_mark)) if entry.length_mark else "",
+                     length_text(mark_result(results_of, entry.length_mark)) if entry.length_mark else "",
                      calc, _text(entry.mobility), _text(entry.injury),
-                     result_text(mark_result(results_of, entry.coaptation_gap_mark)) if entry.coaptation_gap_mark
+                     length_text(mark_result(results_of, entry.coaptation_gap_mark)) if entry.coaptation_gap_mark
                      else "", ", ".join(d.upper() for d in devices_at(devices, name)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
@@ -303,7 +311,7 @@ class FindingsPanel(QWidget):
         self.stenosis.setRowCount(len(rows))
         for row, (name, result) in enumerate(rows):
             grade = result.grades[0].label if result.grades else ""
-            cells = (result.label or name, result_text(result), grade)
+            cells = (name, result_text(result), grade)  # the quantity's name: a long label elides its last word
             tip = "\n".join([result.label, f"from marks {', '.join(result.source)}"]
                             + [f"{g.scheme}: {g.label} [{g.source}]" for g in result.grades] + list(result.warnings))
             for col, text in enumerate(cells):

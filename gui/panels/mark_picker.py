@@ -39,9 +39,12 @@ class MarkPicker(QComboBox):
 
     picked = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, types: Sequence[str] = ("distance",)) -> None:
+    def __init__(self, parent: QWidget | None = None, types: Sequence[str] = ("distance",),
+                 text: Callable[[Result | None], str] | None = None) -> None:
+        """``text`` writes a mark's number (default ``result_text``; the anatomy panel shows mm as the report)."""
         super().__init__(parent)
         self._types = tuple(types)
+        self._text = text or result_text
         self.setMinimumContentsLength(12)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.activated.connect(lambda _i: self.picked.emit(self.mark_id()))
@@ -53,7 +56,7 @@ class MarkPicker(QComboBox):
         self.addItem(NONE_TEXT, "")
         for mark in marks:
             if mark.type.value in self._types:
-                value = result_text(mark_result(results_of, mark.id))
+                value = self._text(mark_result(results_of, mark.id))
                 self.addItem(f"{mark.label or mark.id} — {value}", mark.id)
                 self.setItemData(self.count() - 1, f"mark {mark.id}, frame {mark.frame_number}",
                                  Qt.ItemDataRole.ToolTipRole)

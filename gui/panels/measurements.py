@@ -7,9 +7,10 @@ the loop and frame of its first mark and highlight it (``markActivated``). Value
 SR are in italics with their provenance; right-click accepts, hides or supersedes one.
 
 A trace over several beats shows its average row ("mean of n beats, SD x", with the heart rate)
-and, indented under it, one row per beat. A value a plausibility gate holds shows its warning, no
-grade and "held" until the user checks the image and confirms it (Confirm value / Unconfirm, one
-undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
+and, indented under it when "Show each beat" is ticked (off by default), one row per beat; an average
+over several traces of one beat each leads their rows the same way. A value a
+plausibility gate holds shows its warning, no grade and "held" until the user checks the image and
+confirms it (Confirm value / Unconfirm, one undo step each: ``ReplaceMark`` with the mark's ``confirmed`` flipped); the warning stays after.
 """
 
 from __future__ import annotations
@@ -85,17 +86,33 @@ def _is_beat_of(child: Result, parent: Result) -> bool:
             and child.quantity == parent.quantity)
 
 
+def _is_mark_of(child: Result, parent: Result) -> bool:
+    """``child`` is one mark's (one beat's) value of an average over several marks ("mean of 2 beats"
+    over two inflow traces)."""
+    return (parent.beats is not None and len(parent.source) > 1 and child.beats is None and child.beat is None
+            and child.quantity == parent.quantity and len(child.source) == 1 and child.source[0] in parent.source)
+
+
+def _members(parent: Result, results: Sequence[Result]) -> list[Result]:
+    """The beats an average is the mean of: a trace's beats in beat order, or the marks it averages."""
+    beats = sorted((b for b in results if _is_beat_of(b, parent)), key=lambda b: b.beat or 0)
+    return beats + [r for r in results if _is_mark_of(r, parent)]
+
+
 def grouped(results: Sequence[Result]) -> list[tuple[Result, bool]]:
-    """(result, is a beat row) in display order: each average of a multi-beat trace followed by its
-    beats in beat order; everything else in the order measured."""
+    """(result, is a beat row) in display order: each average (of a multi-beat trace, or over several
+    marks) where its first beat was measured, followed by its beats; everything else in the order measured."""
     averages = [r for r in results if r.beats is not None]
     out: list[tuple[Result, bool]] = []
+    shown: set[str] = set()
     for r in results:
-        if r.beat is not None and any(_is_beat_of(r, a) for a in averages):
-            continue
-        out.append((r, False))
-        if r.beats is not None:
-            out += [(b, True) for b in sorted((b for b in results if _is_beat_of(b, r)), key=lambda b: b.beat or 0)]
+        parent = r if r.beats is not None else next(
+            (a for a in averages if _is_beat_of(r, a) or _is_mark_of(r, a)), None)
+        if parent is None:
+            out.append((r, False))
+        elif parent.id not in shown:
+            shown.add(parent.id)
+            out += [(parent, False), *((b, True) for b in _members(parent, results))]
     return out
 
 
@@ -198,7 +215,9 @@ class ResultsModel(QAbstractTableModel):
 
     def _label(self, row: int) -> str:
         r = self.results[row]
-        return f"{BEAT_INDENT}beat {r.beat}" if self.beat_rows[row] else r.label
+        if not self.beat_rows[row]:
+            return r.label
+        return f"{BEAT_INDENT}beat {r.beat}" if r.beat is not None else f"{BEAT_INDENT}{r.label}"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -366,7 +385,7 @@ class MeasurementsPanel(QWidget):
         self.gate_note.setStyleSheet("color: #ffcc80;")
         self.show_beats = QCheckBox("Show each beat", self)
         self.show_beats.setToolTip("Show the per-beat rows under each multi-beat average")
-        self.show_beats.setChecked(True)
+        self.show_beats.setChecked(False)  # averages first: a 30-beat trace would bury the other rows
         self.show_beats.toggled.connect(lambda _on: self._show_beat_rows())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -383,6 +402,7 @@ class MeasurementsPanel(QWidget):
         self.model.modelReset.connect(self._show_prior_columns)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_gate())
         self._update_summary()
+        self._show_beat_rows()
         self._show_prior_columns()
 
     def _update_summary(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QLabel
 
 from gui.session import CaseSession, other_patient_banner
+from gui.viewer.declutter import stacked
 from gui.viewer.viewport import Viewport, loop_name
 from imaging.errors import InputError
 from imaging.regions import UltrasoundRegion, region_for_points
@@ -350,22 +351,10 @@ class MarkOverlay(QObject):
         px_w, px_h = self.viewport.view_box.viewPixelSize()
         if not px_w or not px_h:
             return
-        placed: list[tuple[float, float, int]] = []  # screen x, y, lines of the labels placed so far
-        for mark_id in sorted(self._label_at):
-            label = self.labels.get(mark_id)
-            if label is None:
-                continue
-            x, y = self._label_at[mark_id]
-            sx, sy = x / px_w, y / px_h
-            lines = label.textItem.toPlainText().count("\n") + 1
-            moved = True
-            while moved:
-                moved = False
-                for ox, oy, olines in placed:
-                    if abs(sx - ox) < 150 and -14 * lines < sy - oy < 14 * olines + 4:
-                        sy = oy + 14 * olines + 6
-                        moved = True
-            placed.append((sx, sy, lines))
+        shown = [(self.labels[m], self._label_at[m]) for m in sorted(self._label_at) if m in self.labels]
+        ys = stacked([(x / px_w, y / px_h, label.textItem.toPlainText().count("\n") + 1)
+                      for label, (x, y) in shown])
+        for (label, (x, _y)), sy in zip(shown, ys, strict=True):
             label.setPos(x, sy * px_h)
 
     def _measure(self, mark: Mark, what: str | None = None) -> tuple[list[Result], str | None]:

@@ -56,7 +56,8 @@ class VolumeMenu:
 
     def announce(self, volumes: Sequence[VolumeInfo]) -> None:
         for info in volumes:
-            self.window.notices.info(f"{info.path}: 3D volume, File → Open 3D Volume shows it in the volume viewer")
+            self.window.notices.info(f"{info.path.name} is a 3D volume: double-click it in the study browser "
+                                     "(or File → Open 3D Volume) to view it")
 
     def open(self, path: str | Path) -> VolumeWindow | None:
         """A viewer window on ``path`` (its marks go to the window's case); errors become notices."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
+from gui.viewer.declutter import LINE_PX, stacked
 from gui.wheel_guard import pass_to_parents
 
 #: plane colours (lines of that plane in the other views, and the view's own frame)
@@ -37,13 +38,15 @@ ITEM_OUTLINE = "#0b0d10"
 @dataclass(frozen=True, slots=True)
 class MapMarker:
     """A clip-map item drawn on the en-face view: image coordinates, its label, ``"device"`` or
-    ``"jet"``, and whether the volume places it (``tied``) or only the schematic map does."""
+    ``"jet"``, whether the volume places it (``tied``) or only the map does, and then how the map
+    places it (``placed``: "schematic" or "map", said once in the view's legend, not on every label)."""
 
     x: float
     y: float
     text: str
     kind: str
     tied: bool
+    placed: str = ""
 
 
 class ViewHandler(Protocol):
@@ -65,6 +68,7 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
 
     def __init__(self, index: int, handler: ViewHandler, parent: QWidget | None = None) -> None:
         self.side_labels: dict[str, QLabel] = {}  # before the base class's first resize
+        self.map_legend: QLabel | None = None
         super().__init__(parent, background="#101010")
         self.index = index
         self.handler = handler
@@ -84,9 +88,15 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
                                      symbol="o", symbolSize=5, symbolBrush=DRAFT_COLOUR, symbolPen=None)
         self.draft.setZValue(20)
         self.view_box.addItem(self.draft)
+        self.map_halos = pg.ScatterPlotItem(pxMode=True)  # a dark ring under each hollow item's dashes
+        self.map_halos.setZValue(17)
+        self.view_box.addItem(self.map_halos)
         self.map_spots = pg.ScatterPlotItem(pxMode=True)
         self.map_spots.setZValue(18)
         self.view_box.addItem(self.map_spots)
+        self.map_legend = legend = QLabel(self)
+        legend.setStyleSheet("color: #f0f0f0; background: rgba(0, 0, 0, 160); padding: 1px 3px;")
+        legend.hide()
         self.map_texts: list[pg.TextItem] = []
         self.markers: list[MapMarker] = []
         self._drawn_markers: tuple[list[MapMarker], float] | None = None
@@ -125,12 +135,16 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
         self._place_side_labels()
 
     def _place_side_labels(self) -> None:
+        """The orientation words at the edges and the map legend in the top-left corner, under the top word."""
         w, h = self.width(), self.height()
         for side, label in self.side_labels.items():
             lw, lh = label.width(), label.height()
             x = {"left": 2, "right": w - lw - 2}.get(side, (w - lw) // 2)
             y = {"top": 2, "bottom": h - lh - 2}.get(side, (h - lh) // 2)
             label.move(x, y)
+        top = self.side_labels.get("top")
+        if self.map_legend is not None and top is not None:
+            self.map_legend.move(2, 2 + (top.height() + 2 if top.isVisible() else 0))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -182,24 +196,44 @@ class PlaneView(pg.GraphicsView):  # type: ignore[misc]  # pyqtgraph is untyped
             return  # a drag redraws the overlays often; the items rarely move
         self._drawn_markers = key
         self.markers = list(markers)
-        spots = []
+        spots, halos = [], []
         for m in markers:
-            colour = ITEM_COLOURS[m.kind]
+            colour, symbol = ITEM_COLOURS[m.kind], "s" if m.kind == "device" else "o"
             pen = pg.mkPen(ITEM_OUTLINE, width=2) if m.tied else pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
-            spots.append({"pos": (m.x, m.y), "symbol": "s" if m.kind == "device" else "o", "size": ITEM_SIZE,
+            spots.append({"pos": (m.x, m.y), "symbol": symbol, "size": ITEM_SIZE,
                           "pen": pen, "brush": pg.mkBrush(colour if m.tied else colour + "00")})
+            if not m.tied:
+                halos.append({"pos": (m.x, m.y), "symbol": symbol, "size": ITEM_SIZE,
+                              "pen": pg.mkPen(ITEM_OUTLINE, width=5), "brush": pg.mkBrush(0, 0, 0, 0)})
         self.map_spots.setData(spots=spots)
+        self.map_halos.setData(spots=halos)
+        self._show_legend(markers)
         while len(self.map_texts) < len(markers):
             text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 160))
             text.setZValue(19)
             self.view_box.addItem(text)
             self.map_texts.append(text)
-        for text, m in zip(self.map_texts, markers, strict=False):
+        texts = self.map_texts[:len(markers)]
+        for text, m in zip(texts, markers, strict=True):
             text.setText(m.text, color=ITEM_COLOURS[m.kind])
-            text.setPos(m.x + ITEM_SIZE / 2 * self.screen_px(), m.y - ITEM_SIZE / 2 * self.screen_px())
+        px = self.screen_px()
+        wanted = [(m.x + ITEM_SIZE / 2 * px, m.y - ITEM_SIZE / 2 * px) for m in markers]
+        line = max((t.boundingRect().height() for t in texts), default=LINE_PX)  # screen px (text ignores zoom)
+        ys = stacked([(x / px, y / px, 1) for x, y in wanted], line)  # labels of nearby items stack, never cover
+        for text, (x, _y), sy in zip(texts, wanted, ys, strict=True):
+            text.setPos(x, sy * px)
             text.show()
         for text in self.map_texts[len(markers):]:
             text.hide()
+
+    def _show_legend(self, markers: Sequence[MapMarker]) -> None:
+        """One line saying how the hollow items are placed ("dashed: schematic place"), not a note per label."""
+        notes = sorted({m.placed for m in markers if not m.tied and m.placed})
+        if self.map_legend is not None:
+            self.map_legend.setText(f"dashed: {' / '.join(notes)} place, not tied to this volume" if notes else "")
+            self.map_legend.adjustSize()
+            self.map_legend.setVisible(bool(notes))
+        self._place_side_labels()
 
     def set_draft(self, points: Sequence[tuple[float, float]]) -> None:
         self.draft.setData([p[0] for p in points], [p[1] for p in points])

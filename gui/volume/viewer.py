@@ -705,8 +705,8 @@ class VolumeViewer(QWidget):
             elif frame is not None:
                 t, s = geometry.ts_at(item.rect.center())
                 x, y, _ = plane.to_image(frame.point(t, s))
-                out.append(MapMarker(x, y, f"{item.id.upper()} (schematic)" if item.placed == SCHEMATIC
-                                     else f"{item.id.upper()} (map)", item.kind, False))
+                out.append(MapMarker(x, y, item.id.upper(), item.kind, False,
+                                     "schematic" if item.placed == SCHEMATIC else "map"))
         return out
 
 

@@ -16,6 +16,7 @@ from demo.case import DEMO_ALIASING_M_S, write_demo_case
 from gui.session import Unsaved
 from planning.case import autosave_path, load_case
 from planning.commands import ReplaceMark
+from tests.gui.panels.test_calculations import choose_mark
 
 DY = 0.0225  # cm per pixel row of the demo 2D and colour regions
 
@@ -75,11 +76,14 @@ def test_pisa_dialog_shows_its_marks_and_follows_a_moved_radius(qtbot: Any, case
     assert eroa_text(20 * DY) in dialog.result_label.text()
 
     dialog.select_new("continuity")
-    # the demo has no LVOT marks: the closest marks are offered, and the refusal says why
-    assert "gives no distance" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
+    # the demo has no LVOT marks: other marks are offered, none chosen, and the refusal says why
+    assert "LVOT diameter" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
     dialog.select_new("pisa")
     dialog.label_edit.setText("Lateral jet PISA, Va 0.30")
     dialog.aliasing.setText("0.30")
+    assert not dialog.apply_button.isEnabled()  # no mark is chosen for a new calculation
+    choose_mark(qtbot, dialog.inputs["radius_mark"], "m_pisa_r")
+    choose_mark(qtbot, dialog.inputs["mr_trace_mark"], "m_mr")
     dialog.apply()
     added = [c for c in doc.items("calculations") if c.get("label") == "Lateral jet PISA, Va 0.30"]
     assert added and added[0]["aliasing_velocity_m_s"] == 0.3 and added[0]["radius_mark"] == "m_pisa_r"
@@ -97,6 +101,9 @@ def test_new_pisa_asks_va_and_shows_baseline_shift_and_angle(qtbot: Any, case_wi
     qtbot.addWidget(dialog)
     dialog.select_new("pisa")
     assert dialog.aliasing.text() == "" and all(box.text() == "" for box in dialog.numbers.values())
+    assert "Needs: Aliasing velocity Va" not in dialog.result_label.text()  # the marks are asked first
+    choose_mark(qtbot, dialog.inputs["radius_mark"], "m_pisa_r")
+    choose_mark(qtbot, dialog.inputs["mr_trace_mark"], "m_mr")
     assert "Needs: Aliasing velocity Va" in dialog.result_label.text() and not dialog.apply_button.isEnabled()
     qtbot.keyClicks(dialog.aliasing, "0.385")
     qtbot.keyClicks(dialog.numbers["baseline_shift_m_s"], "0.2")

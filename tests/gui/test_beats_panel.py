@@ -1,5 +1,6 @@
 """A Doppler trace dragged over three beats of the demo CW inflow strip is shown in the measurements
-panel as its average rows ("mean of 3 beats, SD …" with the heart rate), each with its beats under it.
+panel as its average rows ("mean of 3 beats, SD …" with the heart rate), each with its beats under it
+(folded away until "Show each beat" is ticked).
 
 Demo CW strip (demo/phantom.py): Δt = 0.004 s/px, Δv = -1.25 cm/s per px, baseline at image y = 320.5,
 so a vertex 80 px below the baseline is 1.0 m/s away from the transducer (mitral inflow).
@@ -61,11 +62,15 @@ def test_three_beat_trace_groups_its_beats_under_the_average(qtbot: Any, annotat
     assert all(label.startswith(" ") for _, label, _ in beats)                       # indented under the mean
     assert [t for _, _, t in beats] == ["HR 75 bpm", "HR 67 bpm", ""]  # beat 3: no next beat, no ECG
     beat_rows = range(avg_row + 1, avg_row + 4)
-    assert not any(panel.table.isRowHidden(r) for r in beat_rows)
-    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)  # fold the beats away: averages only
+    # averages only by default: the per-beat rows wait behind "Show each beat"
+    assert not panel.show_beats.isChecked()
     assert all(panel.table.isRowHidden(r) for r in beat_rows) and not panel.table.isRowHidden(avg_row)
-    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)
+    shown = [rows[r][0] for r in range(len(rows)) if not panel.table.isRowHidden(r)]
+    assert shown and all(r.beat is None for r in shown)
+    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)  # unfold each beat under its average
     assert not any(panel.table.isRowHidden(r) for r in beat_rows)
+    qtbot.mouseClick(panel.show_beats, Qt.MouseButton.LeftButton)
+    assert all(panel.table.isRowHidden(r) for r in beat_rows)
     # every per-beat row sits right under the average of its quantity
     for i, (r, _, _) in enumerate(rows):
         if r.beat is not None:

@@ -85,8 +85,16 @@ def test_a_device_is_tied_by_a_click_on_the_en_face_view(qtbot: Any, viewer: Any
     assert np.allclose(entry["annulus"]["anterolateral"], centre - 16 * right, atol=CLICK_MM)
     assert "the case keeps this annulus" in viewer.status_text
     # untied items are shown at their schematic place through that annulus, hollow
-    markers = {m.text: m for m in viewer.views[EN_FACE].markers}
-    assert set(markers) == {"D1 (schematic)", "J1 (schematic)"} and not any(m.tied for m in markers.values())
+    view = viewer.views[EN_FACE]
+    markers = {m.text: m for m in view.markers}
+    assert set(markers) == {"D1", "J1"} and not any(m.tied for m in markers.values())
+    assert {m.placed for m in markers.values()} == {"schematic"}
+    # "schematic" said once, in the view's legend, not on each label; the labels do not cover each other
+    assert view.map_legend.isVisible() and view.map_legend.text() == "dashed: schematic place, not tied to this volume"
+    labels = [t for t in view.map_texts if t.isVisible()]
+    assert [t.toPlainText() for t in labels] == ["D1", "J1"]
+    boxes = [t.mapRectToScene(t.boundingRect()) for t in labels]
+    assert not boxes[0].intersects(boxes[1])
 
     target = centre + 4.0 * right - 2.0 * down  # 4 mm towards the posteromedial side, 2 mm anterior
     viewer.select_item("d1")
@@ -217,3 +225,11 @@ def test_the_tie_item_follows_the_clip_maps_selection(qtbot: Any, window: Any, t
     qtbot.mouseClick(panel.view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert panel.view.selected == "d1" and viewer.item_box.currentData() == "d1"
     window.volumes.close_all()
+
+
+def test_labels_of_items_at_one_place_stack_instead_of_covering_each_other() -> None:
+    """Three labels wanted at one screen point: each moves one line block (14 px + 6 px gap) below
+    the one before; a label 200 px to the side stays where it is."""
+    from gui.viewer.declutter import stacked
+
+    assert stacked([(10, 50, 1), (10, 50, 1), (12, 52, 1), (210, 50, 1)]) == [50, 70, 90, 50]

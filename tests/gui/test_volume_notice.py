@@ -21,7 +21,8 @@ def test_a_volume_is_listed_for_the_viewer_and_is_not_played(qtbot: Any, window:
     window.open_paths([volume, demo_study.files["me_commissural"]])
     wait_loaded(qtbot, window)
     qtbot.waitUntil(lambda: any("File → Open 3D Volume" in m for m in window.notice_area.messages()))
-    assert any(str(volume) in m for m in window.notice_area.messages())
+    notice = "volume.dcm is a 3D volume: double-click it in the study browser (or File → Open 3D Volume) to view it"
+    assert window.notice_area.messages().count(notice) == 1
     shown = {str(v.info.sop_instance_uid) for v in window.grid.viewports if v.info is not None}
     assert truth["sop_instance_uid"] not in shown
     assert [str(i.sop_instance_uid) for i in window.catalog.loops()] == [
@@ -70,3 +71,13 @@ def test_showing_a_3d_mark_reopens_the_viewer_on_its_plane(qtbot: Any, window: A
     assert viewer.views[0].mark_items[0].isVisible()
     window.volumes.close_all()
     window.session.undo.set_clean()  # closing the window asks nothing
+
+
+def test_the_same_notice_posted_again_is_shown_once(qtbot: Any, window: Any) -> None:
+    """Opening a study, then its case, announces the same volume twice: one row, the newest last."""
+    window.notices.info("volume.dcm is a 3D volume")
+    window.notices.warning("something else")
+    window.notices.info("volume.dcm is a 3D volume")
+    assert window.notice_area.messages() == ["something else", "volume.dcm is a 3D volume"]
+    window.notices.warning("volume.dcm is a 3D volume")  # another level is another notice
+    assert window.notice_area.messages().count("volume.dcm is a 3D volume") == 2

@@ -67,7 +67,9 @@ def test_scallop_length_calcification_and_grasp_zone(panel: Any, document: CaseD
         "length_mark": "m_p2", "calcification": "moderate", "calcification_in_grasp_zone": True,
         "mobility": "restricted IIIb", "injury": "cleft"}
     row = row_of(panel, "P2")
-    assert panel.table.item(row, 1).text() == "1.04 cm"
+    # in mm as the report prints leaflet lengths: 1.04 cm = 10.4 mm
+    assert panel.table.item(row, 1).text() == "10.4 mm"
+    assert editor.length.currentText() == "P2 residual leaflet length — 10.4 mm"
     assert panel.table.item(row, 2).text() == "moderate (grasp zone)"
     # what the report reads back
     views = findings.segments(document.case, document.results())
@@ -113,14 +115,17 @@ def test_stenosis_numbers_with_units_grades_and_rhythm(qtbot: Any, panel: Any, d
                                                        undo: Any) -> None:
     table = panel.stenosis
     rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
-    # in reading order: gradient, heart rate, areas (clinical.md §3.6)
-    assert list(rows) == ["MV inflow CW: mean gradient", "Heart rate", "Lateral orifice planimetry"]
-    mg = rows["MV inflow CW: mean gradient"]
+    # in reading order: gradient, heart rate, areas (clinical.md §3.6), each by its quantity's short name
+    # (a mark's long label elided in a narrow dock lost "mean"/"peak"); the mark's label is in the tooltip
+    assert list(rows) == ["Mean gradient", "Heart rate", "MVA planimetry"]
+    assert table.textElideMode() == Qt.TextElideMode.ElideRight
+    mg = rows["Mean gradient"]
+    assert table.item(mg, 0).toolTip().startswith("MV inflow CW: mean gradient\n")
     assert table.item(mg, 1).text() == "⚠ 4.6 mmHg"  # a caveat (HR outside 60–80) is flagged
     assert table.item(mg, 2).text() == "no significant MS (< 5 mmHg)"
     assert "HR 92 bpm outside 60–80" in table.item(mg, 1).toolTip()
     assert table.item(rows["Heart rate"], 1).text() == "92 bpm"
-    assert table.item(rows["Lateral orifice planimetry"], 1).text() == "1.83 cm²"
+    assert table.item(rows["MVA planimetry"], 1).text() == "1.83 cm²"
     with qtbot.waitSignal(panel.markActivated) as blocker:
         table.cellDoubleClicked.emit(mg, 0)
     assert blocker.args == ["m_in1"]
