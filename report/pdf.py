@@ -55,7 +55,7 @@ from report.html_text import (
 from report.keyimages import measurement_plane
 from report.model import CONTEXT_LABELS, Device, Jet, Measurement, Report
 from report.qt import ensure_app
-from report.summary import FITS, Fit, key_image_caption, summary_body, summary_css
+from report.summary import FITS, Fit, gradient_text, held_value, key_image_caption, mva_text, summary_body, summary_css
 
 log = logging.getLogger(__name__)
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -252,10 +252,15 @@ def _leaflets_html(r: Report, _page: Page) -> str:
 def _stenosis_html(r: Report, _page: Page) -> str:
     quantities = ("mean_gradient", "peak_gradient", "heart_rate", "mva_planimetry", "mva_pht", "mva_continuity")
     rows = []
-    for m in (r.selected(q) for q in quantities):
-        if m is not None:
-            grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
-            rows.append([esc(row_label(r, m)), value_html(r, m), grades])
+    for q in quantities:
+        m = r.selected(q) or (held_value(r, q) if q == "mva_planimetry" else None)
+        if m is None:
+            continue
+        grades = "; ".join(f"{esc(g.label)} ({esc(g.scheme)})" for g in m.grades) or "—"
+        # the value as page 1 prints it: the gradient with beats, rhythm and HR; an MVA with its orifice count
+        shown = gradient_text(r, m) if q == "mean_gradient" else mva_text(r, q) if q == "mva_planimetry" \
+            else value_html(r, m)
+        rows.append([esc(row_label(r, m)), shown, grades if not m.held else "— (held, not graded)"])
     s = r.assessment.stenosis
     verdict = {True: "criteria for significant iatrogenic stenosis MET", False:
                "no significant iatrogenic stenosis by MVARC criteria", None: "not assessable (no gradient or area)"}

@@ -169,7 +169,7 @@ def held_value(r: Report, quantity: str) -> Measurement | None:
                  and not unlabelled.intersection(m.source)), None)
 
 
-def _mva_text(r: Report, quantity: str) -> str:
+def mva_text(r: Report, quantity: str) -> str:
     """The selected MVA of ``quantity`` with its orifice count when incomplete; else a held one as held
     ("0.82 cm² held (…; confirm to use), not used"); else "not measured"."""
     m = r.selected(quantity)
@@ -202,7 +202,7 @@ def _headline_rows(r: Report) -> list[tuple[str, str]]:
         if m is not None and m.method.startswith(METHOD_3D_PLANIMETRY):
             label = "MVA, 3D planimetry"  # the reference after TEER (docs/clinical-criteria.md §8.4)
         if m is not None or quantity == "mva_planimetry":
-            rows.append((label, _mva_text(r, quantity)))
+            rows.append((label, mva_text(r, quantity)))
     barrier = {True: "significant iatrogenic stenosis (MVARC)", False: "no significant stenosis (MVARC)",
                None: "not assessable"}[a.stenosis.barrier]
     rows.append(("Stenosis", f"<b>{esc(barrier)}</b>" if a.stenosis.barrier else esc(barrier)))

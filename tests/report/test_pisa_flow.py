@@ -59,12 +59,14 @@ def test_the_flow_is_hand_arithmetic_in_every_output(exported) -> None:
 def test_a_new_pisa_in_the_dialog_computes_the_same_flow(qtbot, exported) -> None:
     from gui.panels.calculations import CalculationDialog
     from gui.session import CaseSession
+    from tests.gui.panels.test_calculations import choose_mark
 
     case_path, _, _ = exported
     session = CaseSession()
     session.set_case(load_case(case_path))
     dialog = CalculationDialog(session)
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.choice.setCurrentIndex(dialog.choice.findData("edit:c_pisa"))
     assert dialog.aliasing is not None and dialog.aliasing.text() == "0.4"
     assert f"flow rate</b>: {FLOW_SHOWN}" in dialog.result_label.text()
@@ -72,6 +74,8 @@ def test_a_new_pisa_in_the_dialog_computes_the_same_flow(qtbot, exported) -> Non
     assert dialog.aliasing is not None and dialog.aliasing.text() == ""  # never assumed (it was 0.40)
     assert FLOW_SHOWN not in dialog.result_label.text()
     qtbot.keyClicks(dialog.aliasing, "0.40")
+    for key, mark in (("radius_mark", "m_pisa_r"), ("mr_trace_mark", "m_mr")):  # never chosen for the user
+        choose_mark(qtbot, dialog.inputs[key], mark)
     assert f"flow rate</b>: {FLOW_SHOWN}" in dialog.result_label.text()
 
 

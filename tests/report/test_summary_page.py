@@ -142,7 +142,7 @@ def test_each_headline_number_once_equal_to_the_detail_table_and_json(exported: 
     rows = html_rows(detail_html(exported.report, 700))
     stenosis = {cells[1] for section, cells in rows if section.startswith("4.")}
     # the PHT is a beat average too
-    assert {MEAN_GRADIENT, PEAK_GRADIENT + " (mean of 2 beats, SD 0.0 mmHg; HR 72 bpm)",
+    assert {SUMMARY_GRADIENT, PEAK_GRADIENT + " (mean of 2 beats, SD 0.0 mmHg; HR 72 bpm)",
             MVA_PHT + " (mean of 2 beats; HR 72 bpm)"} <= stenosis
     jets = [cells for section, cells in rows if section.startswith("2.") and cells[0] == "J1"]
     assert (jets[0][3], jets[0][4]) == (vc, EROA)
@@ -221,7 +221,7 @@ def test_beat_rows_in_trace_order_under_their_average(exported: Exported) -> Non
              if section == "5. Measurements"}
     assert marks["MV inflow CW, beat 1: duration"] == "MV inflow CW, beat 1"
     assert marks["Heart rate (consecutive inflow traces)"] == "MV inflow CW, beats 1 and 2"
-    assert marks["MVA by 3D MPR planimetry (double orifice)"] == \
+    assert marks["MVA by 3D MPR planimetry (2 orifices traced)"] == \
         "Lateral orifice area (3D MPR planimetry); Medial orifice area (3D MPR planimetry)"
 
 
