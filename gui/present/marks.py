@@ -43,8 +43,10 @@ class FrameMarks:
         self.font.setBold(True)
         self.items: list[pg.GraphicsObject] = []
         self.labels: list[pg.TextItem] = []
+        self.wanted: list[tuple[float, float]] = []  # where each label goes before decluttering (image coordinates)
         viewport.frameChanged.connect(lambda _n: self.refresh())
         viewport.loopChanged.connect(lambda _l: self.refresh())
+        viewport.view_box.sigRangeChanged.connect(lambda *_a: self._declutter())
 
     def on_loop(self) -> list[Mark]:
         """The marks drawn on the image shown (any frame), in frame order; 3D marks (on a plane of a
@@ -60,9 +62,31 @@ class FrameMarks:
     def refresh(self) -> None:
         for item in [*self.items, *self.labels]:
             self.viewport.view_box.removeItem(item)
-        self.items, self.labels = [], []
+        self.items, self.labels, self.wanted = [], [], []
         for mark in self.shown():
             self._draw(mark)
+        self._declutter()
+
+    def _declutter(self) -> None:
+        """Keep each label inside the view and move one that would cover an earlier one below it
+        (in screen pixels: labels do not scale with the image)."""
+        px_w, px_h = self.viewport.view_box.viewPixelSize()
+        if not px_w or not px_h:
+            return
+        (x0, x1), _ = self.viewport.view_box.viewRange()
+        placed: list[tuple[float, float, float, float]] = []  # left, top, right, bottom on screen
+        for label, (wx, wy) in sorted(zip(self.labels, self.wanted, strict=True), key=lambda pair: pair[1][1]):
+            rect = label.boundingRect()
+            width, height = rect.width(), rect.height()
+            ax, ay = label.anchor.x(), label.anchor.y()
+            x, y = wx / px_w, wy / px_h
+            left, top = x - ax * width, y - ay * height
+            left = max(x0 / px_w, min(left, x1 / px_w - width))
+            for pl, pt, pr, pb in placed:
+                if left < pr and pl < left + width and top < pb and pt < top + height:
+                    top = pb + 4
+            placed.append((left, top, left + width, top + height))
+            label.setPos((left + ax * width) * px_w, (top + ay * height) * px_h)
 
     def _draw(self, mark: Mark) -> None:
         pen = QPen(QColor(MARK_COLOUR), LINE_WIDTH)
@@ -83,16 +107,19 @@ class FrameMarks:
         if mark.type is MarkType.DOPPLER_TRACE:  # below the trace, centred
             label.setAnchor((0.5, 0))
             label.setPos((min(xs) + max(xs)) / 2, max(ys) + 4)
-        else:
-            x, y = max(mark.points, key=lambda p: (p[0], -p[1]))
-            label.setAnchor((0, 1))
-            label.setPos(x + 4, y - 4)
+        else:  # beside its right end; left of its left end in the right half of the view (kept on screen)
+            (x0, x1), _ = self.viewport.view_box.viewRange()
+            right_half = max(xs) > (x0 + x1) / 2
+            x, y = min(mark.points) if right_half else max(mark.points, key=lambda p: (p[0], -p[1]))
+            label.setAnchor((1, 1) if right_half else (0, 1))
+            label.setPos(x - 4 if right_half else x + 4, y - 4)
         for z, each in ((20, item), (21, label)):
             each.setZValue(z)
             each.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self.viewport.add_overlay_item(each)
         self.items.append(item)
         self.labels.append(label)
+        self.wanted.append((label.pos().x(), label.pos().y()))
 
     def next_frame(self) -> int | None:
         """The 0-based index of the next marked frame after the one shown (wrapping), or None."""

@@ -126,6 +126,19 @@ def test_a_crowded_summary_and_clip_map_are_never_cut_off(qtbot: Any, window: An
     listed = "\n".join(s.marks_list.text() for s in show.loop_slides)
     truth_vc = demo_study.truth["color_flow"]["vena_contracta_cm"]
     assert f"Lateral para-clip jet vena contracta: {truth_vc:.2f} cm (frame " in listed
+    # on the colour loop the VC and PISA radius marks share a frame: their labels neither overlap nor leave the view
+    colour = next(s for s in show.loop_slides if "vena contracta" in s.marks_list.text())
+    QTest.keyClick(show, Qt.Key.Key_Home)
+    for _ in range(show.loop_slides.index(colour)):
+        QTest.keyClick(show, Qt.Key.Key_Right)
+    QTest.keyClick(show, Qt.Key.Key_M)
+    QTest.qWait(50)
+    boxes = [label.sceneBoundingRect() for label in colour.current_marks.labels]
+    view = colour.current_view.view_box.sceneBoundingRect()
+    assert len(boxes) == 2 and not boxes[0].intersects(boxes[1])
+    assert all(view.left() <= b.left() and b.right() <= view.right() + 1 for b in boxes)
+    QTest.keyClick(show, Qt.Key.Key_End)
+    QTest.keyClick(show, Qt.Key.Key_Left)
     slide = show.summary_slide
     assert show.stack.currentWidget() is slide
     content = slide.body.text()
