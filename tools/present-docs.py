@@ -100,8 +100,7 @@ def main(out: Path) -> None:
         _wait(lambda: not show.tasks.running and show.prior is not None)
         _settle(0.6)
         for slide in show.loop_slides:
-            slide.stop()
-            slide.current_view.show_frame(12)
+            slide.show_marked_frame()  # paused on the frame its marks are on (M), the prior at the same phase
         _settle(0.5)
         show.grab().save(str(out / "presentation-loops.png"))
         for name, widget in (("summary", show.summary_slide), ("clipmap", show.clip_slide)):

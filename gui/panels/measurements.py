@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.import_measurements import set_status
+from gui.present.prior_study import measured_prior
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
 from measurements import concepts, plausibility
@@ -43,7 +44,7 @@ from measurements.marks import Mark
 from measurements.results import Result
 from measurements.thresholds import round_half_up
 from planning.commands import AddCalculation, Command, ReplaceCalculation, ReplaceMark
-from planning.compare import Side, latest_prior, measured_prior, numeric_row
+from planning.compare import Side, latest_prior, numeric_row
 from planning.findings import selected
 from planning.imported import Status
 from report.model import unit_display
@@ -302,7 +303,7 @@ class PriorValues:
             return
         where, request, case = f"{prior.role} {prior.date}".strip(), self._request, doc.case
         self.description, self.measuring = f"prior: {where} ({prior.case}): measuring…", True
-        self.tasks.start(f"Measuring prior {prior.case}", lambda _p, _c: measured_prior(case, prior),
+        self.tasks.start(f"Measuring prior {prior.case}", lambda _p, _c: measured_prior(case, prior).side,
                          on_done=lambda side: self._arrived(request, side, f"prior: {where} ({prior.case})"),
                          on_error=lambda exc: self._arrived(request, None, f"prior {where} not shown: {exc}"))
 

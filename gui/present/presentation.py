@@ -1,10 +1,13 @@
 """View → Presentation (F5): the case for the heart team, full screen, in large type, one slide at a time.
 
 The slides: each key loop playing (the loops flagged as key images, else the loops the marks are on),
-side by side with the prior study's loop of the same view when there is one, synced by cardiac cycle;
-the summary (headline numbers, total MR, decision-support options); the clip map. Right, Page Down
-and Space go to the next slide, Left and Page Up to the previous one, Home and End to the first and
-last, Esc leaves.
+side by side with the prior study's loop of the same view when there is one, synced by cardiac cycle,
+each case's marks drawn on their frames in large type (``marks.FrameMarks``) and listed with their
+numbers under the loops; the summary (headline numbers, total MR, decision-support options), its type
+scaled down to fit the slide and, below a floor, scrolled; the clip map with its legend. Right, Page
+Down and Space go to the next slide, Left and Page Up to the previous one, Home and End to the first
+and last, Esc leaves; on a loop M pauses on the next marked frame and P (or Enter) plays or pauses;
+on the summary Down and Up scroll.
 
 Nothing can be edited by accident: while the window is open an application event filter swallows
 every mouse press, drag, wheel and context menu aimed at it, and takes every key (shortcut overrides
@@ -18,13 +21,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QPixmap, QShowEvent, QWindow
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QPixmap, QResizeEvent, QShowEvent, QWindow
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.notices import Notices
 from gui.present.compare_window import iso_date
 from gui.present.loops import ReadOnlyTool, open_loop, read_only_cache
+from gui.present.marks import FrameMarks, readout
 from gui.present.prior_study import PriorStudy, load_prior_study, paired_loop
 from gui.present.summary import Summary, summary
 from gui.tasks import TaskRunner
@@ -34,6 +48,8 @@ from gui.viewer.sync import SyncMode
 from gui.viewer.viewport import Viewport
 from imaging.catalog import StudyCatalog
 from imaging.loop import LoopInfo
+from measurements.marks import Mark
+from measurements.results import Result
 from planning import model
 from planning.case import Case, resolve_image
 from planning.compare import Side, describe_device, latest_prior
@@ -44,6 +60,12 @@ from report.model import Device, Jet
 #: At most this many loop slides (the heart team looks at two or three).
 MAX_LOOP_SLIDES = 6
 TITLE_PX, TEXT_PX, SMALL_PX = 44, 30, 22
+#: The summary's type shrinks to fit the slide down to this fraction (30 px text → 20 px), then scrolls.
+MIN_SCALE = 0.66
+#: A longer clip-map legend is set in the small type (4 devices and 3 jets are 7 lines).
+LARGE_LEGEND_LINES = 4
+#: The label and numbers beside a mark on a loop (the caption's scale: the main viewer's is 13 px).
+MARK_PX = 26
 #: The change's direction, coloured as the measurements panel colours grades.
 DIRECTION_COLOURS = {"worse": "#ff8a65", "better": "#81c784"}
 NEXT_KEYS = frozenset({Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space})
@@ -98,10 +120,18 @@ def key_loops(case: Case, index: StudyCatalog | None = None) -> list[KeyLoop]:
     return out[:MAX_LOOP_SLIDES]
 
 
-class LoopSlide(QWidget):
-    """One key loop (left, leading) and, once the prior is read, the prior's loop of the same view (right)."""
+def _result_text(results: Sequence[Result], mark: Mark, error: str | None = None) -> tuple[str, bool]:
+    """(numbers of ``mark`` or why it has none, refused) from the results computed from it alone."""
+    own = [r for r in results if r.source == (mark.id,)]
+    return readout(own, error), bool(error)
 
-    def __init__(self, key: KeyLoop, current_title: str, clock: Clock, parent: QWidget | None = None) -> None:
+
+class LoopSlide(QWidget):
+    """One key loop (left, leading) and, once the prior is read, the prior's loop of the same view (right),
+    each with its case's marks drawn on their frames and listed under the loops (readable while it plays)."""
+
+    def __init__(self, key: KeyLoop, current_title: str, clock: Clock, doc: CaseDocument,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = key
         self.grid = ViewerGrid(clock, self)
@@ -112,6 +142,12 @@ class LoopSlide(QWidget):
             viewport.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.current_view, self.prior_view = self.grid.viewports[0], self.grid.viewports[1]
         self.paired: LoopInfo | None = None
+        self.prior_case: PriorStudy | None = None
+        self.current_marks = FrameMarks(self.current_view, lambda: doc.marks,
+                                        lambda m: _result_text(doc.results(), m, doc.error_of(m.id)), MARK_PX)
+        self.prior_marks = FrameMarks(self.prior_view, self._prior_marks, self._prior_text, MARK_PX)
+        self.marks_list = _label("", "small")
+        self.current_view.loopChanged.connect(lambda _l: self._list_marks())
         self.caption = _label(key.caption, "title")
         self.current_title = _label(current_title)
         self.prior_title = _label("")
@@ -123,9 +159,39 @@ class LoopSlide(QWidget):
         column.addWidget(self.caption)
         column.addLayout(titles)
         column.addWidget(self.grid, 1)
+        column.addWidget(self.marks_list)
+
+    def _prior_marks(self) -> Sequence[Mark]:
+        return self.prior_case.case.marks if self.prior_case is not None else ()
+
+    def _prior_text(self, mark: Mark) -> tuple[str, bool]:
+        prior = self.prior_case
+        return _result_text(prior.side.results, mark, prior.error_of(mark.id)) if prior is not None else ("", False)
+
+    def _list_marks(self) -> None:
+        """Each mark of the current loop with its numbers on one line (a mark shows on its frame only)."""
+        lines = []
+        for mark in self.current_marks.on_loop():
+            text, _refused = self.current_marks.text(mark)
+            lines.append(f"{mark.label or mark.id}: {' · '.join(text.splitlines())} (frame {mark.frame_number})")
+        self.marks_list.setText("\n".join(lines))
+
+    def show_marked_frame(self) -> None:
+        """Pause on the next frame that carries marks (M), the prior at the same phase."""
+        frame = self.current_marks.next_frame()
+        if frame is None:
+            return
+        self.grid.pause()
+        self.grid.set_active(self.current_view)
+        self.current_view.show_frame(frame)
+
+    def toggle_play(self) -> None:
+        self.grid.set_active(self.current_view)
+        self.grid.toggle_play()
 
     def pair(self, prior: PriorStudy, info: LoopInfo) -> None:
         """Show the prior's loop beside the current one (the current leads)."""
+        self.prior_case = prior
         self.grid.set_layout(2)
         self.prior_title.setText(prior.title)
         self.prior_title.show()
@@ -143,23 +209,44 @@ class LoopSlide(QWidget):
 
 
 class TextSlide(QWidget):
-    """A title and lines of large text (the summary)."""
+    """A title and the summary in large type, scaled down to fit the slide (to ``MIN_SCALE``); what
+    still does not fit scrolls with Down and Up (``scroll_by``): nothing is cut off at the bottom."""
+
+    fitted = Signal()  # the type was set for the slide's size (whether it scrolls may have changed)
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _label(title, "title")
-        self.body = QLabel(self)
+        self.body = QLabel()
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.area = QScrollArea(self)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setWidget(self.body)
+        self.area.viewport().setAutoFillBackground(False)
+        self.body.setAutoFillBackground(False)
+        self.area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.area.viewport().installEventFilter(self)
+        self.scale = 1.0
+        self.content: tuple[Summary, str] | None = None
         column = QVBoxLayout(self)
         column.addWidget(self.title)
-        column.addWidget(self.body, 1)
+        column.addWidget(self.area, 1)
 
     def show_summary(self, content: Summary, prior: str = "") -> None:
         """The headline numbers as a table (with a prior column when there is one), the total MR, the options."""
+        self.content = content, prior
+        self.fit()
+
+    def _html(self, scale: float) -> str:
+        assert self.content is not None
+        content, prior = self.content
         e = html.escape
-        cell = "style='padding: 4px 28px 4px 0'"
+        text, title, small = (round(px * scale) for px in (TEXT_PX, TITLE_PX - 8, SMALL_PX + 4))
+        cell = f"style='padding: {round(4 * scale)}px {round(28 * scale)}px {round(4 * scale)}px 0'"
         head = ["", "Now", "Beats, HR"] + ([prior, "Change"] if prior else [])
         rows = [f"<tr>{''.join(f'<th align=left {cell}>{e(h)}</th>' for h in head)}</tr>"]
         for h in content.numbers:
@@ -170,20 +257,50 @@ class TextSlide(QWidget):
             rows.append(f"<tr>{''.join(f'<td {cell}>{c}</td>' for c in cells)}</tr>")
         numbers = f"<table>{''.join(rows)}</table>" if content.numbers else "<p>No measurement selected</p>"
         options = "".join(f"<li>{e(line)}</li>" for line in content.options)
-        self.body.setText(f"{numbers}<p style='font-size: {TITLE_PX - 8}px'><b>{e(content.total_mr)}</b></p>"
-                          f"<p style='font-size: {SMALL_PX + 4}px; color: #aab0b8'>Decision support (findings"
-                          f" against published criteria; the heart team decides):</p>"
-                          f"<ul style='font-size: {TEXT_PX}px'>{options}</ul>")
+        return (f"<div style='font-size: {text}px'>{numbers}<p style='font-size: {title}px'><b>{e(content.total_mr)}"
+                f"</b></p><p style='font-size: {small}px; color: #aab0b8'>Decision support (findings against"
+                f" published criteria; the heart team decides):</p><ul>{options}</ul></div>")
+
+    def fit(self) -> None:
+        """The largest type (down to ``MIN_SCALE``) at which the whole summary fits the slide's viewport."""
+        if self.content is None:
+            return
+        width, height = self.area.viewport().width(), self.area.viewport().height()
+        scale = 1.0
+        while True:
+            self.body.setText(self._html(scale))
+            needed = self.body.heightForWidth(width)
+            if needed <= height or scale <= MIN_SCALE:
+                break
+            scale = max(MIN_SCALE, round(scale - 0.05, 2))
+        self.scale = scale
+        self.body.resize(width, max(needed, height))
+        self.fitted.emit()
+
+    def scrollable(self) -> bool:
+        return self.area.verticalScrollBar().maximum() > 0
+
+    def scroll_by(self, direction: int) -> None:
+        """Down (+1) or Up (-1) by most of a screen."""
+        bar = self.area.verticalScrollBar()
+        bar.setValue(bar.value() + direction * max(1, int(self.area.viewport().height() * 0.8)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.area.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit()  # the viewport's own size: the slide's is known before its children are laid out
+        return False
 
 
 class ImageSlide(QWidget):
-    """A title and an image scaled to the slide (the clip map)."""
+    """A title, an image scaled to the room the legend leaves (the clip map) and the legend under it."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _label(title, "title")
         self.image = QLabel(self)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.pixmap = QPixmap()
         self.legend = _label("")
         column = QVBoxLayout(self)
         column.addWidget(self.title)
@@ -191,8 +308,21 @@ class ImageSlide(QWidget):
         column.addWidget(self.legend)
 
     def show_pixmap(self, pixmap: QPixmap, legend: Sequence[str] = ()) -> None:
-        self.image.setPixmap(pixmap)
+        self.pixmap = pixmap
+        self.legend.setProperty("role", "small" if len(legend) > LARGE_LEGEND_LINES else "")
+        self.legend.style().polish(self.legend)
         self.legend.setText("\n".join(legend))
+        self._scale()
+
+    def _scale(self) -> None:
+        size = self.image.size()
+        if not self.pixmap.isNull() and size.width() > 0 and size.height() > 0:
+            self.image.setPixmap(self.pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                    Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._scale()
 
 
 def map_legend(devices: Sequence[model.Device], jets: Sequence[model.Jet]) -> list[str]:
@@ -222,13 +352,14 @@ class PresentationWindow(QWidget):
         case = doc.case
         date = iso_date(case.study.get("study_date"))
         current_title = f"Current study{', ' + date if date else ''}"
-        self.loop_slides = [LoopSlide(k, current_title, clock, self) for k in key_loops(case, index)]
+        self.loop_slides = [LoopSlide(k, current_title, clock, doc, self) for k in key_loops(case, index)]
         self.summary_slide = TextSlide("Summary" + (f" — study of {date}" if date else ""), self)
         self.clip_slide = ImageSlide("Clip map (surgical view)", self)
         self.stack = QStackedWidget(self)
         for slide in self.slides:
             self.stack.addWidget(slide)
         self.footer = _label("", "small", wrap=False)
+        self.summary_slide.fitted.connect(self._show_footer)
         column = QVBoxLayout(self)
         column.setContentsMargins(40, 24, 40, 16)
         column.addWidget(self.stack, 1)
@@ -291,6 +422,7 @@ class PresentationWindow(QWidget):
         image = clip_map_image([Device.of(d) for d in findings.devices], [Jet.of(j) for j in findings.jets],
                                1400, 720, DARK_STYLE)
         self.clip_slide.show_pixmap(QPixmap.fromImage(image), map_legend(findings.devices, findings.jets))
+        self._show_footer()
 
     # --- navigation --------------------------------------------------------------------------
     def go(self, index: int) -> None:
@@ -302,7 +434,13 @@ class PresentationWindow(QWidget):
         current = self.stack.currentWidget()
         if isinstance(current, LoopSlide):
             current.start()
-        self.footer.setText(f"{index + 1} / {len(self.slides)}    → or Space: next · ←: previous · Esc: leave")
+        self._show_footer()
+
+    def _show_footer(self) -> None:
+        current = self.stack.currentWidget()
+        extra = " · M: marked frame · P: play/pause" if isinstance(current, LoopSlide) else \
+            " · ↓ ↑: scroll" if isinstance(current, TextSlide) and current.scrollable() else ""
+        self.footer.setText(f"{self.index + 1} / {len(self.slides)}    → or Space: next · ←: previous{extra} · Esc: leave")
 
     def key(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -316,6 +454,13 @@ class PresentationWindow(QWidget):
             self.go(len(self.slides) - 1)
         elif key == Qt.Key.Key_Escape:
             self.close()
+        elif key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.stack.currentWidget() is self.summary_slide:
+            self.summary_slide.scroll_by(1 if key == Qt.Key.Key_Down else -1)
+        elif isinstance(current := self.stack.currentWidget(), LoopSlide):
+            if key == Qt.Key.Key_M:
+                current.show_marked_frame()
+            elif key in (Qt.Key.Key_P, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                current.toggle_play()
 
     # --- the no-edit guard -------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -1,7 +1,8 @@
 """A prior study of the same patient, read for showing beside the current case (off the GUI thread).
 
 ``load_prior_study`` is the blocking part a ``gui.tasks`` task runs: read the prior's case file
-(another patient's is refused, ``planning.compare.load_prior``), measure it from its marks, compare
+(another patient's is refused, ``planning.compare.require_same_patient``) and measure it from its marks
+(``measured_prior``: once per version of the file, shared with the measurements panel), compare
 it with the current numbers and index its image files. ``paired_loop`` finds the prior's loop of the
 same view as a current loop: the same image, else the same key-image label, else the same series
 description when only one prior loop has it.
@@ -10,15 +11,62 @@ description when only one prior loop has it.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from imaging.catalog import catalog_paths
 from imaging.loop import LoopInfo
-from planning.case import Case, measure_case, resolve_image
-from planning.compare import Row, Side, compare, load_prior, prior_path
+from planning.case import Case, load_case, measure_case, resolve_image
+from planning.compare import Row, Side, compare, prior_path, require_same_patient
 from planning.model import Prior
+
+#: Measured priors kept (a case names two or three).
+MEASURED_PRIORS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredPrior:
+    """A prior's case file as read and its numbers from its marks (shared: read it, never change it)."""
+
+    case: Case
+    side: Side
+    errors: tuple[tuple[str, str], ...] = ()  # (mark or calculation id, why it has no number)
+
+
+_measured: OrderedDict[tuple[str, int, int], MeasuredPrior] = OrderedDict()
+_measuring: dict[tuple[str, int, int], threading.Lock] = {}
+_guard = threading.Lock()
+
+
+def measured_prior(case: Case, entry: Prior) -> MeasuredPrior:
+    """The prior ``entry`` of ``case`` read and measured once per version of its file (path, mtime, size):
+    the measurements panel, the comparison and the presentation share it; a second caller while it is
+    being measured waits for that measurement. Another patient's prior is refused each time (PriorMismatch),
+    an unreadable file raises CaseError naming it."""
+    path = prior_path(case, entry)
+    try:
+        stat = path.resolve().stat()
+    except OSError:
+        load_case(path)  # raises the CaseError naming the file
+        raise
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _guard:
+        lock = _measuring.setdefault(key, threading.Lock())
+    with lock:
+        hit = _measured.get(key)
+        if hit is None:
+            prior = load_case(path)
+            require_same_patient(case, prior)
+            results, errors = measure_case(prior)
+            hit = MeasuredPrior(prior, Side(prior.findings(), results, prior.marks), tuple(errors))
+            with _guard:
+                _measured[key] = hit
+                while len(_measured) > MEASURED_PRIORS:
+                    _measuring.pop(_measured.popitem(last=False)[0], None)
+    require_same_patient(case, hit.case)
+    return hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +79,10 @@ class PriorStudy:
     rows: tuple[Row, ...]
     loops: tuple[LoopInfo, ...]
     warnings: tuple[str, ...]
+    errors: tuple[tuple[str, str], ...] = ()  # the prior's marks without a number, and why
+
+    def error_of(self, item_id: str) -> str | None:
+        return next((message for i, message in self.errors if i == item_id), None)
 
     @property
     def title(self) -> str:
@@ -40,9 +92,8 @@ class PriorStudy:
 
 def load_prior_study(case: Case, entry: Prior, current: Side, cancel: threading.Event | None = None) -> PriorStudy:
     """Read, measure, compare and index the prior ``entry`` of ``case`` (CaseError / PriorMismatch naming it)."""
-    prior = load_prior(case, prior_path(case, entry))
-    results, _errors = measure_case(prior)
-    side = Side(prior.findings(), results, prior.marks)
+    measured = measured_prior(case, entry)
+    prior, side = measured.case, measured.side
     paths, missing = [], []
     for image in prior.images:
         uid = str(image.get("sop_instance_uid", ""))
@@ -53,7 +104,8 @@ def load_prior_study(case: Case, entry: Prior, current: Side, cancel: threading.
             paths.append(path)
     catalog = catalog_paths(paths, cancel=cancel)
     warnings = [*missing, *(f"{path}: {message}" for path, message in catalog.warnings)]
-    return PriorStudy(entry, prior, side, tuple(compare(side, current)), tuple(catalog.loops()), tuple(warnings))
+    return PriorStudy(entry, prior, side, tuple(compare(side, current)), tuple(catalog.loops()), tuple(warnings),
+                      measured.errors)
 
 
 def key_labels(case: Case) -> dict[str, str]:
