@@ -11,16 +11,17 @@ point (imaging.mpr) over the marks' extent plus a margin, with the marks project
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import JPEGLSLossless
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
 from imaging.volume import is_volume_sop_class
@@ -111,12 +112,9 @@ def _stroke(painter: QPainter, draw: Callable[[], object], width: float) -> None
         draw()
 
 
-def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed: list[QRectF] | None = None) -> None:
-    """One mark (distance, area, trace or point) and its caption, in image coordinates.
-
-    ``placed`` holds the caption boxes drawn so far; this caption moves down until it overlaps none
-    of them, with a leader line back to its mark.
-    """
+def draw_mark(painter: QPainter, mark: Mark, width: float) -> None:
+    """One mark's geometry (distance, area, trace or point) in image coordinates; its caption is placed later,
+    clear of every mark (``place_captions``)."""
     pts = [QPointF(x, y) for x, y in mark.points]
     painter.setBrush(Qt.BrushStyle.NoBrush)
     if mark.type == "point" or len(pts) == 1:
@@ -130,40 +128,230 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed:
         if mark.type == "distance":
             r = 2 * width
             _stroke(painter, lambda: [painter.drawEllipse(p, r / 2, r / 2) for p in (pts[0], pts[-1])], width)
-    font = QFont("DejaVu Sans")
-    font.setPixelSize(max(7, int(6.5 * width)))
-    painter.setFont(font)
-    text = caption or "unlabelled mark"  # what it measures, never an internal id (the heart team reads it)
-    anchor = max(pts, key=lambda q: q.x())
-    box = painter.fontMetrics().boundingRect(text)
-    rect = QRectF(anchor.x() + 2 * width, anchor.y() - box.height(), box.width() + 4 * width, box.height() + width)
-    img_w = painter.device().width() / painter.transform().m11()
-    if rect.right() > img_w:
-        rect.moveRight(min(p.x() for p in pts) - 2 * width)
-    if rect.left() < 0:  # too wide on either side: put it above the mark, inside the image
-        rect.moveLeft(0)
-        rect.moveBottom(min(p.y() for p in pts) - 2 * width)
-    if rect.top() < 0:
-        rect.moveTop(max(p.y() for p in pts) + 2 * width)
-    placed = placed if placed is not None else []
-    img_h = painter.device().height() / painter.transform().m22()
-    home = QRectF(rect)
-    while any(rect.intersects(r) for r in placed) and rect.bottom() + rect.height() < img_h:
-        rect.translate(0, rect.height() + width)
-    if rect != home:
-        _stroke(painter, lambda: painter.drawLine(anchor, QPointF(rect.left(), rect.center().y())), width / 2)
-    placed.append(rect)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
-    painter.drawRect(rect)
-    painter.setPen(_INK)
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+# --- caption placement: pure geometry in image coordinates ------------------------------------------------------
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned rectangle in image coordinates (left < right, top < bottom)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    def overlaps(self, other: Box) -> bool:
+        return (self.left < other.right and other.left < self.right
+                and self.top < other.bottom and other.top < self.bottom)
+
+    def grown(self, d: float) -> Box:
+        return Box(self.left - d, self.top - d, self.right + d, self.bottom + d)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionShape:
+    """A mark as caption placement sees it: its drawn outline (a polyline, or a polygon when ``closed``),
+    whether it is a Doppler trace (captioned over its own time span) and its caption's candidate box sizes
+    (width, height), one per text layout, preferred first (one line, then wrapped narrower)."""
+
+    outline: tuple[Point, ...]
+    closed: bool
+    trace: bool
+    sizes: tuple[tuple[float, float], ...]
+
+    @property
+    def box(self) -> Box:
+        xs, ys = [p[0] for p in self.outline], [p[1] for p in self.outline]
+        return Box(min(xs), min(ys), max(xs), max(ys))
+
+    def segments(self) -> list[tuple[Point, Point]]:
+        pts = list(self.outline) + ([self.outline[0]] if self.closed and len(self.outline) > 2 else [])
+        return list(itertools.pairwise(pts)) or [(pts[0], pts[0])]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionPlace:
+    """Where a caption goes: its box, the text layout it fits in (index into ``CaptionShape.sizes``) and a
+    leader line (caption edge → mark) when the box is not adjacent to its mark."""
+
+    box: Box
+    layout: int
+    leader: tuple[Point, Point] | None
+
+
+def _point_box_distance(p: Point, b: Box) -> float:
+    dx = max(b.left - p[0], 0.0, p[0] - b.right)
+    dy = max(b.top - p[1], 0.0, p[1] - b.bottom)
+    return math.hypot(dx, dy)
+
+
+def _point_segment_distance(p: Point, a: Point, b: Point) -> float:
+    ax, ay, bx, by = a[0], a[1], b[0], b[1]
+    length2 = (bx - ax) ** 2 + (by - ay) ** 2
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((p[0] - ax) * (bx - ax) + (p[1] - ay) * (by - ay)) / length2))
+    return math.hypot(p[0] - (ax + t * (bx - ax)), p[1] - (ay + t * (by - ay)))
+
+
+def _cross(o: Point, a: Point, b: Point) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether segments ab and cd intersect (touching counts)."""
+    d1, d2, d3, d4 = _cross(c, d, a), _cross(c, d, b), _cross(a, b, c), _cross(a, b, d)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return any(_point_segment_distance(p, s, e) < 1e-9 for p, s, e in ((a, c, d), (b, c, d), (c, a, b), (d, a, b)))
+
+
+def _corners(b: Box) -> list[Point]:
+    return [(b.left, b.top), (b.right, b.top), (b.right, b.bottom), (b.left, b.bottom)]
+
+
+def _segment_box_distance(a: Point, b: Point, box: Box) -> float:
+    if _point_box_distance(a, box) == 0 or _point_box_distance(b, box) == 0:
+        return 0.0
+    edges = list(zip(_corners(box), _corners(box)[1:] + _corners(box)[:1], strict=True))
+    if any(segments_cross(a, b, c, d) for c, d in edges):
+        return 0.0
+    return min([_point_box_distance(a, box), _point_box_distance(b, box)]
+               + [_point_segment_distance(c, a, b) for c in _corners(box)])
+
+
+def _inside(p: Point, polygon: Sequence[Point]) -> bool:
+    """Even-odd rule."""
+    inside = False
+    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        if (y0 > p[1]) != (y1 > p[1]) and p[0] < x0 + (p[1] - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def shape_distance(shape: CaptionShape, box: Box) -> float:
+    """Distance from a box to a mark's outline (0 when they touch, or the box is inside a closed outline)."""
+    if shape.closed and len(shape.outline) > 2 and _inside(((box.left + box.right) / 2, (box.top + box.bottom) / 2),
+                                                           shape.outline):
+        return 0.0
+    return min(_segment_box_distance(a, b, box) for a, b in shape.segments())
+
+
+def _nearest_on(shape: CaptionShape, box: Box) -> tuple[Point, Point]:
+    """The leader line: from the box's edge midpoint facing the mark to the outline's nearest point to it."""
+    mark = shape.box
+    cx = (mark.left + mark.right) / 2
+    if box.bottom <= mark.top or box.top >= mark.bottom:
+        start = ((box.left + box.right) / 2, box.bottom if box.bottom <= mark.top else box.top)
+    else:
+        start = (box.right if box.right <= cx else box.left, (box.top + box.bottom) / 2)
+    best, end = math.inf, shape.outline[0]
+    for a, b in shape.segments():
+        ax, ay, bx, by = a[0], a[1], b[0], b[1]
+        length2 = (bx - ax) ** 2 + (by - ay) ** 2
+        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((start[0] - ax) * (bx - ax) + (start[1] - ay) * (by - ay))
+                                                  / length2))
+        q = (ax + t * (bx - ax), ay + t * (by - ay))
+        d = math.hypot(q[0] - start[0], q[1] - start[1])
+        if d < best:
+            best, end = d, q
+    return start, end
+
+
+def _candidates(shape: CaptionShape, w: float, h: float, offset: float) -> list[Box]:
+    """Boxes of size w × h ``offset`` away from the mark's bounding box. A trace: centred on its time span,
+    beyond its peak, then beyond its baseline; any other mark: above, below, right, left, then the corners."""
+    b = shape.box
+    cx, cy = (b.left + b.right) / 2, (b.top + b.bottom) / 2
+    above = Box(cx - w / 2, b.top - offset - h, cx + w / 2, b.top - offset)
+    below = Box(cx - w / 2, b.bottom + offset, cx + w / 2, b.bottom + offset + h)
+    if shape.trace:
+        baseline = (shape.outline[0][1] + shape.outline[-1][1]) / 2
+        peak_below = max(p[1] for p in shape.outline) - baseline >= baseline - min(p[1] for p in shape.outline)
+        return [below, above] if peak_below else [above, below]
+    right = Box(b.right + offset, cy - h / 2, b.right + offset + w, cy + h / 2)
+    left = Box(b.left - offset - w, cy - h / 2, b.left - offset, cy + h / 2)
+    corners = [Box(b.right + offset, b.top - offset - h, b.right + offset + w, b.top - offset),
+               Box(b.left - offset - w, b.top - offset - h, b.left - offset, b.top - offset),
+               Box(b.right + offset, b.bottom + offset, b.right + offset + w, b.bottom + offset + h),
+               Box(b.left - offset - w, b.bottom + offset, b.left - offset, b.bottom + offset + h)]
+    return [above, below, right, left, *corners]
+
+
+def _clamped(box: Box, image: Box) -> Box:
+    """``box`` shifted into ``image`` along x when it sticks out sideways (a mark near the left or right edge)."""
+    dx = max(image.left - box.left, 0.0) - max(box.right - image.right, 0.0)
+    return Box(box.left + dx, box.top, box.right + dx, box.bottom)
+
+
+def _faults(box: Box, leader: tuple[Point, Point] | None, own: CaptionShape, others: Sequence[CaptionShape],
+            placed: Sequence[CaptionPlace], image: Box, keep_out: Sequence[Box], gap: float) -> int:
+    """How many placement rules ``box`` (with ``leader``) breaks; leaving the image or covering a caption weigh most."""
+    outside = box.left < image.left or box.top < image.top or box.right > image.right or box.bottom > image.bottom
+    own_distance = shape_distance(own, box)
+    count = 10 * outside + 10 * sum(box.overlaps(p.box) for p in placed)
+    count += sum(box.overlaps(k) for k in keep_out) + (own_distance < gap / 2)
+    count += sum(shape_distance(o, box) < max(gap, own_distance + gap) for o in others)
+    count += sum(p.leader is not None and _segment_box_distance(*p.leader, box) == 0 for p in placed)
+    if own.trace:
+        count += sum(o.trace and box.left < o.box.right and o.box.left < box.right for o in others)
+    if leader is not None:
+        count += sum(p.leader is not None and segments_cross(*leader, *p.leader) for p in placed)
+        count += sum(_segment_box_distance(*leader, p.box) == 0 for p in placed)
+        count += sum(any(segments_cross(*leader, a, b) for a, b in o.segments()) for o in others)
+    return count
+
+
+#: how many steps (a caption's height each) a caption may move away from its mark, with a leader line
+_RINGS = 8
+
+
+def _tries(shape: CaptionShape, image: Box, gap: float) -> Iterator[tuple[int, int, Box]]:
+    """(ring, layout, box) to try for a caption, nearest first: adjacent ones (ring 0; one line, then wrapped),
+    then farther out."""
+    for ring in range(_RINGS):
+        for layout, (w, h) in enumerate(shape.sizes):
+            for box in _candidates(shape, w, h, gap + ring * (h + gap)):
+                yield ring, layout, _clamped(box, image)
+
+
+def place_captions(shapes: Sequence[CaptionShape], size: tuple[float, float], gap: float,
+                   keep_out: Sequence[Box] = ()) -> list[CaptionPlace]:
+    """Each mark's caption box, placed in order, deterministically.
+
+    A box is accepted when it lies inside the image (``size``: width, height) and outside ``keep_out``,
+    overlaps no placed caption or leader, keeps ``gap`` clear of every mark's outline, is nearer its own mark
+    than any other by ``gap`` or more, and, for a trace, overlaps no other trace's time span. Boxes adjacent to
+    the mark (``gap`` from its bounding box) are tried first, one line before wrapped; then boxes farther out
+    with a leader line that crosses no other leader, caption or outline. When none is accepted the caption goes
+    where it breaks fewest of these rules (nearest first)."""
+    image = Box(0.0, 0.0, *size)
+    placed: list[CaptionPlace] = []
+    for i, shape in enumerate(shapes):
+        others = [s for j, s in enumerate(shapes) if j != i]
+        best: tuple[int, CaptionPlace] | None = None
+        for ring, layout, box in _tries(shape, image, gap):
+            leader = _nearest_on(shape, box) if ring else None
+            score = _faults(box, leader, shape, others, placed, image, keep_out, gap)
+            if best is None or score < best[0]:
+                best = (score, CaptionPlace(box, layout, leader))
+            if score == 0:
+                break
+        assert best is not None
+        placed.append(best[1])
+    return placed
 
 
 def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,
                      note: str = "") -> QImage:
-    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour); ``note``
-    (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
+    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour), each captioned next
+    to itself (``key_image_layout``); ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
     ensure_app()
     base = array_to_qimage(frame)
     if scale != 1:
@@ -174,29 +362,114 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.scale(scale, scale)
-    width = max(1.0, frame.shape[1] / 300)
-    placed: list[QRectF] = []
+    rows, columns = frame.shape[:2]
+    width = _line_width(columns)
     for mark in marks:
-        draw_mark(painter, mark, captions.get(mark.id, mark.label), width, placed)
+        draw_mark(painter, mark, width)
     if note:
-        _draw_note(painter, note, frame.shape[1], frame.shape[0], width)
+        _draw_note(painter, note, _note_box(note, columns, rows, width), width)
+    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note), width)
     painter.end()
     return image
 
 
-def _draw_note(painter: QPainter, note: str, columns: int, rows: int, width: float) -> None:
-    """``note`` in a dark box across the bottom of the image, wrapped to its width."""
+def _line_width(columns: int) -> float:
+    """A mark's line width (image pixels) on a picture ``columns`` wide; fonts and gaps scale with it."""
+    return max(1.0, columns / 300)
+
+
+def _caption_font(width: float) -> QFont:
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(6.5 * width)))
+    return font
+
+
+def _note_font(width: float) -> QFont:
     font = QFont("DejaVu Sans")
     font.setPixelSize(max(7, int(5.5 * width)))
-    painter.setFont(font)
-    flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
-    box = painter.fontMetrics().boundingRect(QRectF(0, 0, columns - 4 * width, rows).toRect(), int(flags), note)
-    rect = QRectF(0, rows - box.height() - 2 * width, columns, box.height() + 2 * width)
+    return font
+
+
+def key_image_layout(shape: tuple[int, ...], marks: Sequence[Mark], captions: dict[str, str],
+                     note: str = "") -> list[tuple[str, CaptionPlace]]:
+    """Each mark's caption text as laid out (wrapped or not) and where it goes on a picture of ``shape`` (rows,
+    columns, ...), in image coordinates, clear of the ``note`` box."""
+    ensure_app()
+    rows, columns = shape[:2]
+    width = _line_width(columns)
+    metrics = QFontMetrics(_caption_font(width))
+    layouts, shapes = [], []
+    for mark in marks:
+        text = captions.get(mark.id, mark.label) or "unlabelled mark"  # never an internal id (the heart team reads it)
+        options = caption_layouts(text, metrics.horizontalAdvance)
+        bounds = [metrics.boundingRect(0, 0, 100_000, 100_000, int(Qt.AlignmentFlag.AlignCenter), t) for t in options]
+        layouts.append(options)
+        shapes.append(caption_shape(mark, [(b.width() + 4 * width, b.height() + width) for b in bounds], width))
+    keep_out = [_note_box(note, columns, rows, width)] if note else []
+    places = place_captions(shapes, (columns, rows), 2 * width, keep_out)
+    return [(options[p.layout], p) for options, p in zip(layouts, places, strict=True)]
+
+
+def caption_layouts(text: str, advance: Callable[[str], float], most_lines: int = 3) -> list[str]:
+    """``text`` on one line, then wrapped at spaces onto 2 … ``most_lines`` lines (each split the one whose widest
+    line, measured by ``advance``, is narrowest): narrower boxes for crowded marks."""
+    words = text.split()
+    out = [text]
+    for lines in range(2, min(most_lines, len(words)) + 1):
+        splits = [(0, *cuts, len(words)) for cuts in itertools.combinations(range(1, len(words)), lines - 1)]
+        best = min(splits, key=lambda s: max(advance(" ".join(words[a:b])) for a, b in itertools.pairwise(s)))
+        out.append("\n".join(" ".join(words[a:b]) for a, b in itertools.pairwise(best)))
+    return out
+
+
+def caption_shape(mark: Mark, sizes: Sequence[tuple[float, float]], width: float) -> CaptionShape:
+    """A mark as ``place_captions`` sees it; a point is the square its cross covers."""
+    if mark.type == "point" or len(mark.points) == 1:
+        (x, y), r = mark.points[0], 3 * width
+        return CaptionShape(((x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)), True, False,
+                            tuple(sizes))
+    return CaptionShape(tuple(mark.points), mark.type == "area", mark.type == "doppler_trace", tuple(sizes))
+
+
+def _draw_captions(painter: QPainter, placed: Sequence[tuple[str, CaptionPlace]], width: float) -> None:
+    """The marks' captions, boxed, each next to its own mark (a short leader line when it could not be adjacent)."""
+    painter.setFont(_caption_font(width))
+    for _, place in placed:
+        if place.leader is not None:
+            _draw_leader(painter, QLineF(*place.leader[0], *place.leader[1]), width)
+    for text, place in placed:
+        b = place.box
+        rect = QRectF(b.left, b.top, b.width, b.bottom - b.top)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
+        painter.drawRect(rect)
+        painter.setPen(_INK)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _draw_leader(painter: QPainter, line: QLineF, width: float) -> None:
+    _stroke(painter, lambda: painter.drawLine(line), width / 2)
+
+
+_NOTE_FLAGS = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+
+
+def _note_box(note: str, columns: int, rows: int, width: float) -> Box:
+    """The box ``note`` takes across the bottom of a picture, wrapped to its width."""
+    text = QFontMetrics(_note_font(width)).boundingRect(QRectF(0, 0, columns - 4 * width, rows).toRect(),
+                                                        int(_NOTE_FLAGS), note)
+    return Box(0.0, rows - text.height() - 2 * width, float(columns), float(rows))
+
+
+def _draw_note(painter: QPainter, note: str, box: Box, width: float) -> None:
+    """``note`` in a dark ``box`` (``_note_box``) across the bottom of the image."""
+    rect = QRectF(box.left, box.top, box.width, box.bottom - box.top)
+    painter.setFont(_note_font(width))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
     painter.drawRect(rect)
     painter.setPen(_INK)
-    painter.drawText(rect.adjusted(2 * width, width, -2 * width, -width), flags, note)
+    painter.drawText(rect.adjusted(2 * width, width, -2 * width, -width), _NOTE_FLAGS, note)
 
 
 def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
