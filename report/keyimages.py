@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -152,11 +153,8 @@ class Box:
         return (self.left < other.right and other.left < self.right
                 and self.top < other.bottom and other.top < self.bottom)
 
-    def grown(self, d: float) -> Box:
-        return Box(self.left - d, self.top - d, self.right + d, self.bottom + d)
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CaptionShape:
     """A mark as caption placement sees it: its drawn outline (a polyline, or a polygon when ``closed``),
     whether it is a Doppler trace (captioned over its own time span) and its caption's candidate box sizes
@@ -167,14 +165,17 @@ class CaptionShape:
     trace: bool
     sizes: tuple[tuple[float, float], ...]
 
-    @property
+    @cached_property
     def box(self) -> Box:
         xs, ys = [p[0] for p in self.outline], [p[1] for p in self.outline]
         return Box(min(xs), min(ys), max(xs), max(ys))
 
-    def segments(self) -> list[tuple[Point, Point]]:
-        pts = list(self.outline) + ([self.outline[0]] if self.closed and len(self.outline) > 2 else [])
-        return list(itertools.pairwise(pts)) or [(pts[0], pts[0])]
+    @cached_property
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end points (segments × 2) of the outline's segments (a lone point: one empty segment)."""
+        pts = np.asarray(self.outline + (self.outline[:1] if self.closed and len(self.outline) > 2 else ()), float)
+        pts = pts if len(pts) > 1 else np.vstack([pts, pts])
+        return pts[:-1], pts[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,81 +188,79 @@ class CaptionPlace:
     leader: tuple[Point, Point] | None
 
 
-def _point_box_distance(p: Point, b: Box) -> float:
-    dx = max(b.left - p[0], 0.0, p[0] - b.right)
-    dy = max(b.top - p[1], 0.0, p[1] - b.bottom)
-    return math.hypot(dx, dy)
+def _orient(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Twice the signed area of triangles o a b (points as (..., 2) arrays)."""
+    return np.asarray((a[..., 0] - o[..., 0]) * (b[..., 1] - o[..., 1]) - (a[..., 1] - o[..., 1]) * (b[..., 0] - o[..., 0]))
 
 
-def _point_segment_distance(p: Point, a: Point, b: Point) -> float:
-    ax, ay, bx, by = a[0], a[1], b[0], b[1]
-    length2 = (bx - ax) ** 2 + (by - ay) ** 2
-    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((p[0] - ax) * (bx - ax) + (p[1] - ay) * (by - ay)) / length2))
-    return math.hypot(p[0] - (ax + t * (bx - ax)), p[1] - (ay + t * (by - ay)))
-
-
-def _cross(o: Point, a: Point, b: Point) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+def _crossing(p: Point, q: Point, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether segment pq meets each segment a[i] b[i] (touching counts; collinear ones count too: conservative)."""
+    pq = np.asarray([p, q], float)
+    return np.asarray((_orient(a, b, pq[0]) * _orient(a, b, pq[1]) <= 0)
+                      & (_orient(pq[0], pq[1], a) * _orient(pq[0], pq[1], b) <= 0))
 
 
 def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
-    """Whether segments ab and cd intersect (touching counts)."""
-    d1, d2, d3, d4 = _cross(c, d, a), _cross(c, d, b), _cross(a, b, c), _cross(a, b, d)
-    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
-        return True
-    return any(_point_segment_distance(p, s, e) < 1e-9 for p, s, e in ((a, c, d), (b, c, d), (c, a, b), (d, a, b)))
+    """Whether segments ab and cd meet (touching counts)."""
+    return bool(_crossing(a, b, np.asarray([c], float), np.asarray([d], float))[0])
 
 
-def _corners(b: Box) -> list[Point]:
-    return [(b.left, b.top), (b.right, b.top), (b.right, b.bottom), (b.left, b.bottom)]
+def _project(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each point's nearest point on each segment a[j] b[j]: (points, segments, 2)."""
+    d = b - a
+    length2 = np.where((d ** 2).sum(-1) == 0, 1.0, (d ** 2).sum(-1))
+    t = np.clip(((points[:, None, :] - a) * d).sum(-1) / length2, 0.0, 1.0)
+    return np.asarray(a + t[..., None] * d)
 
 
-def _segment_box_distance(a: Point, b: Point, box: Box) -> float:
-    if _point_box_distance(a, box) == 0 or _point_box_distance(b, box) == 0:
-        return 0.0
-    edges = list(zip(_corners(box), _corners(box)[1:] + _corners(box)[:1], strict=True))
-    if any(segments_cross(a, b, c, d) for c, d in edges):
-        return 0.0
-    return min([_point_box_distance(a, box), _point_box_distance(b, box)]
-               + [_point_segment_distance(c, a, b) for c in _corners(box)])
+def _segments_box_distance(a: np.ndarray, b: np.ndarray, box: Box) -> np.ndarray:
+    """Distance from each segment a[i] b[i] to ``box`` (0 where they meet): clipped to the box when they meet
+    (Liang-Barsky), else the nearest of endpoints to box and box corners to segment."""
+    lo, hi, d = np.array([box.left, box.top]), np.array([box.right, box.bottom]), b - a
+    still, within = d == 0, (a >= lo) & (a <= hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d
+    enter = np.where(still, np.where(within, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=1)
+    leave = np.where(still, np.where(within, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=1)
+    meets = np.maximum(enter, 0.0) <= np.minimum(leave, 1.0)
+    corners = np.array([[box.left, box.top], [box.right, box.top], [box.right, box.bottom], [box.left, box.bottom]])
+    to_corner = np.linalg.norm(corners[:, None, :] - _project(corners, a, b), axis=-1).min(axis=0)
+    to_box = [np.linalg.norm(np.maximum(np.maximum(lo - p, 0.0), p - hi), axis=-1) for p in (a, b)]
+    return np.where(meets, 0.0, np.minimum(np.minimum(*to_box), to_corner))
 
 
-def _inside(p: Point, polygon: Sequence[Point]) -> bool:
+def _inside(p: Point, polygon: np.ndarray) -> bool:
     """Even-odd rule."""
-    inside = False
-    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
-        if (y0 > p[1]) != (y1 > p[1]) and p[0] < x0 + (p[1] - y0) * (x1 - x0) / (y1 - y0):
-            inside = not inside
-    return inside
+    (x0, y0), (x1, y1) = polygon.T, np.roll(polygon, -1, axis=0).T
+    spans = (y0 > p[1]) != (y1 > p[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = x0 + (p[1] - y0) * (x1 - x0) / (y1 - y0)
+    return bool(np.count_nonzero(spans & (p[0] < x)) % 2)
 
 
-def shape_distance(shape: CaptionShape, box: Box) -> float:
-    """Distance from a box to a mark's outline (0 when they touch, or the box is inside a closed outline)."""
-    if shape.closed and len(shape.outline) > 2 and _inside(((box.left + box.right) / 2, (box.top + box.bottom) / 2),
-                                                           shape.outline):
-        return 0.0
-    return min(_segment_box_distance(a, b, box) for a, b in shape.segments())
+def _meets(p: Point, q: Point, box: Box) -> bool:
+    """Whether segment pq meets ``box`` (Liang-Barsky clipping; one segment, so plain floats)."""
+    enter, leave = 0.0, 1.0
+    for start, delta, low, high in ((p[0], q[0] - p[0], box.left, box.right), (p[1], q[1] - p[1], box.top, box.bottom)):
+        if delta == 0:
+            if not low <= start <= high:
+                return False
+            continue
+        t1, t2 = (low - start) / delta, (high - start) / delta
+        enter, leave = max(enter, min(t1, t2)), min(leave, max(t1, t2))
+    return enter <= leave
 
 
 def _nearest_on(shape: CaptionShape, box: Box) -> tuple[Point, Point]:
     """The leader line: from the box's edge midpoint facing the mark to the outline's nearest point to it."""
     mark = shape.box
-    cx = (mark.left + mark.right) / 2
     if box.bottom <= mark.top or box.top >= mark.bottom:
         start = ((box.left + box.right) / 2, box.bottom if box.bottom <= mark.top else box.top)
     else:
-        start = (box.right if box.right <= cx else box.left, (box.top + box.bottom) / 2)
-    best, end = math.inf, shape.outline[0]
-    for a, b in shape.segments():
-        ax, ay, bx, by = a[0], a[1], b[0], b[1]
-        length2 = (bx - ax) ** 2 + (by - ay) ** 2
-        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((start[0] - ax) * (bx - ax) + (start[1] - ay) * (by - ay))
-                                                  / length2))
-        q = (ax + t * (bx - ax), ay + t * (by - ay))
-        d = math.hypot(q[0] - start[0], q[1] - start[1])
-        if d < best:
-            best, end = d, q
-    return start, end
+        start = (box.right if box.right <= (mark.left + mark.right) / 2 else box.left, (box.top + box.bottom) / 2)
+    near = _project(np.asarray([start], float), *shape.ends)[0]
+    x, y = near[int(np.argmin(np.linalg.norm(near - start, axis=-1)))]
+    return start, (float(x), float(y))
 
 
 def _candidates(shape: CaptionShape, w: float, h: float, offset: float) -> list[Box]:
@@ -290,32 +289,77 @@ def _clamped(box: Box, image: Box) -> Box:
     return Box(box.left + dx, box.top, box.right + dx, box.bottom)
 
 
-def _faults(box: Box, leader: tuple[Point, Point] | None, own: CaptionShape, others: Sequence[CaptionShape],
-            placed: Sequence[CaptionPlace], image: Box, keep_out: Sequence[Box], gap: float) -> int:
-    """How many placement rules ``box`` (with ``leader``) breaks; leaving the image or covering a caption weigh most."""
-    outside = box.left < image.left or box.top < image.top or box.right > image.right or box.bottom > image.bottom
-    own_distance = shape_distance(own, box)
-    count = 10 * outside + 10 * sum(box.overlaps(p.box) for p in placed)
-    count += sum(box.overlaps(k) for k in keep_out) + (own_distance < gap / 2)
-    count += sum(shape_distance(o, box) < max(gap, own_distance + gap) for o in others)
-    count += sum(p.leader is not None and _segment_box_distance(*p.leader, box) == 0 for p in placed)
-    if own.trace:
-        count += sum(o.trace and box.left < o.box.right and o.box.left < box.right for o in others)
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """Every mark's outline segments in one array (``starts``: each mark's first segment), so one numpy pass
+    measures a box against all marks."""
+
+    shapes: tuple[CaptionShape, ...]
+    a: np.ndarray
+    b: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, shapes: tuple[CaptionShape, ...]) -> _Scene:
+        counts = [len(s.ends[0]) for s in shapes]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+        return cls(shapes, np.vstack([s.ends[0] for s in shapes]), np.vstack([s.ends[1] for s in shapes]), starts)
+
+    def distances(self, box: Box) -> np.ndarray:
+        """Each mark's distance to ``box`` (0 when it touches it or holds the box's centre inside its outline)."""
+        d = np.minimum.reduceat(_segments_box_distance(self.a, self.b, box), self.starts)
+        centre = ((box.left + box.right) / 2, (box.top + box.bottom) / 2)
+        for k, s in enumerate(self.shapes):
+            if s.closed and len(s.outline) > 2 and d[k] > 0 and _inside(centre, s.ends[0]):
+                d[k] = 0.0
+        return d
+
+    def crossed(self, leader: tuple[Point, Point]) -> np.ndarray:
+        """Whether ``leader`` meets each mark's outline."""
+        return np.logical_or.reduceat(_crossing(*leader, self.a, self.b), self.starts)
+
+
+def _faults(box: Box, leader: tuple[Point, Point] | None, own: int, scene: _Scene,
+            placed: Sequence[CaptionPlace], image: Box, keep_out: Sequence[Box], gap: float) -> Iterator[int]:
+    """The placement rules the caption of mark ``own`` in ``box`` (with ``leader``) breaks, cheapest checks first
+    (leaving the image or covering a caption weigh 10, any other rule 1), so that a caller can stop once a box
+    is worse than the best so far."""
+    yield 10 * (box.left < image.left or box.top < image.top or box.right > image.right or box.bottom > image.bottom)
+    yield 10 * sum(box.overlaps(p.box) for p in placed)
+    yield sum(box.overlaps(k) for k in keep_out)
+    shape, others = scene.shapes[own], np.arange(len(scene.shapes)) != own
+    if shape.trace:
+        yield sum(o.trace and box.left < o.box.right and o.box.left < box.right
+                  for j, o in enumerate(scene.shapes) if j != own)
+    d = scene.distances(box)
+    yield int(d[own] < gap / 2) + int(np.count_nonzero(d[others] < max(gap, d[own] + gap)))
+    yield sum(p.leader is not None and _meets(*p.leader, box) for p in placed)
     if leader is not None:
-        count += sum(p.leader is not None and segments_cross(*leader, *p.leader) for p in placed)
-        count += sum(_segment_box_distance(*leader, p.box) == 0 for p in placed)
-        count += sum(any(segments_cross(*leader, a, b) for a, b in o.segments()) for o in others)
-    return count
+        yield sum(p.leader is not None and segments_cross(*leader, *p.leader) for p in placed)
+        yield sum(_meets(*leader, p.box) for p in placed)
+        yield int(np.count_nonzero(scene.crossed(leader)[others]))
+
+
+def _score(faults: Iterator[int], limit: float) -> float:
+    """The faults added up, stopping as soon as they reach ``limit`` (that box is no better than the best)."""
+    total = 0
+    for fault in faults:
+        total += fault
+        if total >= limit:
+            break
+    return total
 
 
 #: how many steps (a caption's height each) a caption may move away from its mark, with a leader line
 _RINGS = 8
+#: boxes tried per key image at most: one with dozens of marks keeps its captions adjacent (ring 0)
+_TRY_BUDGET = 600
 
 
-def _tries(shape: CaptionShape, image: Box, gap: float) -> Iterator[tuple[int, int, Box]]:
+def _tries(shape: CaptionShape, image: Box, gap: float, rings: int) -> Iterator[tuple[int, int, Box]]:
     """(ring, layout, box) to try for a caption, nearest first: adjacent ones (ring 0; one line, then wrapped),
     then farther out."""
-    for ring in range(_RINGS):
+    for ring in range(rings):
         for layout, (w, h) in enumerate(shape.sizes):
             for box in _candidates(shape, w, h, gap + ring * (h + gap)):
                 yield ring, layout, _clamped(box, image)
@@ -329,23 +373,31 @@ def place_captions(shapes: Sequence[CaptionShape], size: tuple[float, float], ga
     overlaps no placed caption or leader, keeps ``gap`` clear of every mark's outline, is nearer its own mark
     than any other by ``gap`` or more, and, for a trace, overlaps no other trace's time span. Boxes adjacent to
     the mark (``gap`` from its bounding box) are tried first, one line before wrapped; then boxes farther out
-    with a leader line that crosses no other leader, caption or outline. When none is accepted the caption goes
-    where it breaks fewest of these rules (nearest first)."""
-    image = Box(0.0, 0.0, *size)
+    with a leader line that crosses no other leader, caption or outline (as far out as ``_TRY_BUDGET`` allows).
+    When none is accepted the caption goes where it breaks fewest of these rules (nearest first).
+    Cached: a cine places the same marks on every frame."""
+    return list(_placed(tuple(shapes), (float(size[0]), float(size[1])), gap, tuple(keep_out))) if shapes else []
+
+
+@lru_cache(maxsize=32)
+def _placed(shapes: tuple[CaptionShape, ...], size: tuple[float, float], gap: float,
+            keep_out: tuple[Box, ...]) -> tuple[CaptionPlace, ...]:
+    image, scene = Box(0.0, 0.0, *size), _Scene.of(shapes)
+    per_ring = sum(len(s.sizes) * len(_candidates(s, 1.0, 1.0, gap)) for s in shapes)
+    rings = max(1, min(_RINGS, _TRY_BUDGET // per_ring))
     placed: list[CaptionPlace] = []
     for i, shape in enumerate(shapes):
-        others = [s for j, s in enumerate(shapes) if j != i]
-        best: tuple[int, CaptionPlace] | None = None
-        for ring, layout, box in _tries(shape, image, gap):
+        best: tuple[float, CaptionPlace] | None = None
+        for ring, layout, box in _tries(shape, image, gap, rings):
             leader = _nearest_on(shape, box) if ring else None
-            score = _faults(box, leader, shape, others, placed, image, keep_out, gap)
+            score = _score(_faults(box, leader, i, scene, placed, image, keep_out, gap), best[0] if best else math.inf)
             if best is None or score < best[0]:
                 best = (score, CaptionPlace(box, layout, leader))
             if score == 0:
                 break
         assert best is not None
         placed.append(best[1])
-    return placed
+    return tuple(placed)
 
 
 def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,

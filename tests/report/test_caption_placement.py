@@ -151,10 +151,6 @@ def test_leader_lines_only_for_far_captions_and_never_crossing() -> None:
             assert 300.0 + 14 * i - 1e-9 <= mx <= 306.0 + 14 * i + 1e-9
 
 
-def test_placement_is_deterministic() -> None:
-    assert _crowd() == _crowd()
-
-
 # --- the demo's key images, as rendered -------------------------------------------------------------------------
 
 
