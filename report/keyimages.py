@@ -322,8 +322,8 @@ class _Scene:
 def _faults(box: Box, leader: tuple[Point, Point] | None, own: int, scene: _Scene,
             placed: Sequence[CaptionPlace], image: Box, keep_out: Sequence[Box], gap: float) -> Iterator[int]:
     """The placement rules the caption of mark ``own`` in ``box`` (with ``leader``) breaks, cheapest checks first
-    (leaving the image or covering a caption weigh 10, any other rule 1), so that a caller can stop once a box
-    is worse than the best so far."""
+    (leaving the image or covering a caption or a mark weigh 10, any other rule 1), so that a caller can stop once
+    a box is worse than the best so far."""
     yield 10 * (box.left < image.left or box.top < image.top or box.right > image.right or box.bottom > image.bottom)
     yield 10 * sum(box.overlaps(p.box) for p in placed)
     yield sum(box.overlaps(k) for k in keep_out)
@@ -332,7 +332,8 @@ def _faults(box: Box, leader: tuple[Point, Point] | None, own: int, scene: _Scen
         yield sum(o.trace and box.left < o.box.right and o.box.left < box.right
                   for j, o in enumerate(scene.shapes) if j != own)
     d = scene.distances(box)
-    yield int(d[own] < gap / 2) + int(np.count_nonzero(d[others] < max(gap, d[own] + gap)))
+    covers = d < gap / 2
+    yield 10 * int(np.count_nonzero(covers)) + int(np.count_nonzero(others & ~covers & (d < max(gap, d[own] + gap))))
     yield sum(p.leader is not None and _meets(*p.leader, box) for p in placed)
     if leader is not None:
         yield sum(p.leader is not None and segments_cross(*leader, *p.leader) for p in placed)

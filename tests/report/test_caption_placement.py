@@ -142,8 +142,10 @@ def test_leader_lines_only_for_far_captions_and_never_crossing() -> None:
     for i, a in enumerate(leaders):
         for b in leaders[i + 1:]:
             assert not _crosses(*a, *b)
+    outlines = [_samples(((300.0 + 14 * i, 300.0), (306.0 + 14 * i, 306.0)), False) for i in range(7)]
     for i, p in enumerate(places):
         assert _inside(p.box, (800.0, 600.0))
+        assert all(_distance(o, p.box) > 0 for o in outlines)  # crowded or not, a caption covers no mark
         assert all(not _overlap(p.box, q.box) for q in places[i + 1:])
         if p.leader is not None:  # a leader runs from the caption's edge to its own mark
             (x, y), (mx, _) = p.leader
