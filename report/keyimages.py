@@ -11,16 +11,18 @@ point (imaging.mpr) over the marks' extent plus a margin, with the marks project
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import JPEGLSLossless
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 
 from imaging.errors import InputError
 from imaging.volume import is_volume_sop_class
@@ -111,12 +113,9 @@ def _stroke(painter: QPainter, draw: Callable[[], object], width: float) -> None
         draw()
 
 
-def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed: list[QRectF] | None = None) -> None:
-    """One mark (distance, area, trace or point) and its caption, in image coordinates.
-
-    ``placed`` holds the caption boxes drawn so far; this caption moves down until it overlaps none
-    of them, with a leader line back to its mark.
-    """
+def draw_mark(painter: QPainter, mark: Mark, width: float) -> None:
+    """One mark's geometry (distance, area, trace or point) in image coordinates; its caption is placed later,
+    clear of every mark (``place_captions``)."""
     pts = [QPointF(x, y) for x, y in mark.points]
     painter.setBrush(Qt.BrushStyle.NoBrush)
     if mark.type == "point" or len(pts) == 1:
@@ -130,40 +129,282 @@ def draw_mark(painter: QPainter, mark: Mark, caption: str, width: float, placed:
         if mark.type == "distance":
             r = 2 * width
             _stroke(painter, lambda: [painter.drawEllipse(p, r / 2, r / 2) for p in (pts[0], pts[-1])], width)
-    font = QFont("DejaVu Sans")
-    font.setPixelSize(max(7, int(6.5 * width)))
-    painter.setFont(font)
-    text = caption or "unlabelled mark"  # what it measures, never an internal id (the heart team reads it)
-    anchor = max(pts, key=lambda q: q.x())
-    box = painter.fontMetrics().boundingRect(text)
-    rect = QRectF(anchor.x() + 2 * width, anchor.y() - box.height(), box.width() + 4 * width, box.height() + width)
-    img_w = painter.device().width() / painter.transform().m11()
-    if rect.right() > img_w:
-        rect.moveRight(min(p.x() for p in pts) - 2 * width)
-    if rect.left() < 0:  # too wide on either side: put it above the mark, inside the image
-        rect.moveLeft(0)
-        rect.moveBottom(min(p.y() for p in pts) - 2 * width)
-    if rect.top() < 0:
-        rect.moveTop(max(p.y() for p in pts) + 2 * width)
-    placed = placed if placed is not None else []
-    img_h = painter.device().height() / painter.transform().m22()
-    home = QRectF(rect)
-    while any(rect.intersects(r) for r in placed) and rect.bottom() + rect.height() < img_h:
-        rect.translate(0, rect.height() + width)
-    if rect != home:
-        _stroke(painter, lambda: painter.drawLine(anchor, QPointF(rect.left(), rect.center().y())), width / 2)
-    placed.append(rect)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
-    painter.drawRect(rect)
-    painter.setPen(_INK)
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+# --- caption placement: pure geometry in image coordinates ------------------------------------------------------
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned rectangle in image coordinates (left < right, top < bottom)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    def overlaps(self, other: Box) -> bool:
+        return (self.left < other.right and other.left < self.right
+                and self.top < other.bottom and other.top < self.bottom)
+
+
+@dataclass(frozen=True)
+class CaptionShape:
+    """A mark as caption placement sees it: its drawn outline (a polyline, or a polygon when ``closed``),
+    whether it is a Doppler trace (captioned over its own time span) and its caption's candidate box sizes
+    (width, height), one per text layout, preferred first (one line, then wrapped narrower)."""
+
+    outline: tuple[Point, ...]
+    closed: bool
+    trace: bool
+    sizes: tuple[tuple[float, float], ...]
+
+    @cached_property
+    def box(self) -> Box:
+        xs, ys = [p[0] for p in self.outline], [p[1] for p in self.outline]
+        return Box(min(xs), min(ys), max(xs), max(ys))
+
+    @cached_property
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end points (segments × 2) of the outline's segments (a lone point: one empty segment)."""
+        pts = np.asarray(self.outline + (self.outline[:1] if self.closed and len(self.outline) > 2 else ()), float)
+        pts = pts if len(pts) > 1 else np.vstack([pts, pts])
+        return pts[:-1], pts[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionPlace:
+    """Where a caption goes: its box, the text layout it fits in (index into ``CaptionShape.sizes``) and a
+    leader line (caption edge → mark) when the box is not adjacent to its mark."""
+
+    box: Box
+    layout: int
+    leader: tuple[Point, Point] | None
+
+
+def _orient(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Twice the signed area of triangles o a b (points as (..., 2) arrays)."""
+    return np.asarray((a[..., 0] - o[..., 0]) * (b[..., 1] - o[..., 1]) - (a[..., 1] - o[..., 1]) * (b[..., 0] - o[..., 0]))
+
+
+def _crossing(p: Point, q: Point, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether segment pq meets each segment a[i] b[i] (touching counts; collinear ones count too: conservative)."""
+    pq = np.asarray([p, q], float)
+    return np.asarray((_orient(a, b, pq[0]) * _orient(a, b, pq[1]) <= 0)
+                      & (_orient(pq[0], pq[1], a) * _orient(pq[0], pq[1], b) <= 0))
+
+
+def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether segments ab and cd meet (touching counts)."""
+    return bool(_crossing(a, b, np.asarray([c], float), np.asarray([d], float))[0])
+
+
+def _project(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each point's nearest point on each segment a[j] b[j]: (points, segments, 2)."""
+    d = b - a
+    length2 = np.where((d ** 2).sum(-1) == 0, 1.0, (d ** 2).sum(-1))
+    t = np.clip(((points[:, None, :] - a) * d).sum(-1) / length2, 0.0, 1.0)
+    return np.asarray(a + t[..., None] * d)
+
+
+def _segments_box_distance(a: np.ndarray, b: np.ndarray, box: Box) -> np.ndarray:
+    """Distance from each segment a[i] b[i] to ``box`` (0 where they meet): clipped to the box when they meet
+    (Liang-Barsky), else the nearest of endpoints to box and box corners to segment."""
+    lo, hi, d = np.array([box.left, box.top]), np.array([box.right, box.bottom]), b - a
+    still, within = d == 0, (a >= lo) & (a <= hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a) / d, (hi - a) / d
+    enter = np.where(still, np.where(within, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=1)
+    leave = np.where(still, np.where(within, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=1)
+    meets = np.maximum(enter, 0.0) <= np.minimum(leave, 1.0)
+    corners = np.array([[box.left, box.top], [box.right, box.top], [box.right, box.bottom], [box.left, box.bottom]])
+    to_corner = np.linalg.norm(corners[:, None, :] - _project(corners, a, b), axis=-1).min(axis=0)
+    to_box = [np.linalg.norm(np.maximum(np.maximum(lo - p, 0.0), p - hi), axis=-1) for p in (a, b)]
+    return np.where(meets, 0.0, np.minimum(np.minimum(*to_box), to_corner))
+
+
+def _inside(p: Point, polygon: np.ndarray) -> bool:
+    """Even-odd rule."""
+    (x0, y0), (x1, y1) = polygon.T, np.roll(polygon, -1, axis=0).T
+    spans = (y0 > p[1]) != (y1 > p[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = x0 + (p[1] - y0) * (x1 - x0) / (y1 - y0)
+    return bool(np.count_nonzero(spans & (p[0] < x)) % 2)
+
+
+def _meets(p: Point, q: Point, box: Box) -> bool:
+    """Whether segment pq meets ``box`` (Liang-Barsky clipping; one segment, so plain floats)."""
+    enter, leave = 0.0, 1.0
+    for start, delta, low, high in ((p[0], q[0] - p[0], box.left, box.right), (p[1], q[1] - p[1], box.top, box.bottom)):
+        if delta == 0:
+            if not low <= start <= high:
+                return False
+            continue
+        t1, t2 = (low - start) / delta, (high - start) / delta
+        enter, leave = max(enter, min(t1, t2)), min(leave, max(t1, t2))
+    return enter <= leave
+
+
+def _nearest_on(shape: CaptionShape, box: Box) -> tuple[Point, Point]:
+    """The leader line: from the box's edge midpoint facing the mark to the outline's nearest point to it."""
+    mark = shape.box
+    if box.bottom <= mark.top or box.top >= mark.bottom:
+        start = ((box.left + box.right) / 2, box.bottom if box.bottom <= mark.top else box.top)
+    else:
+        start = (box.right if box.right <= (mark.left + mark.right) / 2 else box.left, (box.top + box.bottom) / 2)
+    near = _project(np.asarray([start], float), *shape.ends)[0]
+    x, y = near[int(np.argmin(np.linalg.norm(near - start, axis=-1)))]
+    return start, (float(x), float(y))
+
+
+def _candidates(shape: CaptionShape, w: float, h: float, offset: float) -> list[Box]:
+    """Boxes of size w × h ``offset`` away from the mark's bounding box. A trace: centred on its time span,
+    beyond its peak, then beyond its baseline; any other mark: above, below, right, left, then the corners."""
+    b = shape.box
+    cx, cy = (b.left + b.right) / 2, (b.top + b.bottom) / 2
+    above = Box(cx - w / 2, b.top - offset - h, cx + w / 2, b.top - offset)
+    below = Box(cx - w / 2, b.bottom + offset, cx + w / 2, b.bottom + offset + h)
+    if shape.trace:
+        baseline = (shape.outline[0][1] + shape.outline[-1][1]) / 2
+        peak_below = max(p[1] for p in shape.outline) - baseline >= baseline - min(p[1] for p in shape.outline)
+        return [below, above] if peak_below else [above, below]
+    right = Box(b.right + offset, cy - h / 2, b.right + offset + w, cy + h / 2)
+    left = Box(b.left - offset - w, cy - h / 2, b.left - offset, cy + h / 2)
+    corners = [Box(b.right + offset, b.top - offset - h, b.right + offset + w, b.top - offset),
+               Box(b.left - offset - w, b.top - offset - h, b.left - offset, b.top - offset),
+               Box(b.right + offset, b.bottom + offset, b.right + offset + w, b.bottom + offset + h),
+               Box(b.left - offset - w, b.bottom + offset, b.left - offset, b.bottom + offset + h)]
+    return [above, below, right, left, *corners]
+
+
+def _clamped(box: Box, image: Box) -> Box:
+    """``box`` shifted into ``image`` along x when it sticks out sideways (a mark near the left or right edge)."""
+    dx = max(image.left - box.left, 0.0) - max(box.right - image.right, 0.0)
+    return Box(box.left + dx, box.top, box.right + dx, box.bottom)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """Every mark's outline segments in one array (``starts``: each mark's first segment), so one numpy pass
+    measures a box against all marks."""
+
+    shapes: tuple[CaptionShape, ...]
+    a: np.ndarray
+    b: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, shapes: tuple[CaptionShape, ...]) -> _Scene:
+        counts = [len(s.ends[0]) for s in shapes]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+        return cls(shapes, np.vstack([s.ends[0] for s in shapes]), np.vstack([s.ends[1] for s in shapes]), starts)
+
+    def distances(self, box: Box) -> np.ndarray:
+        """Each mark's distance to ``box`` (0 when it touches it or holds the box's centre inside its outline)."""
+        d = np.minimum.reduceat(_segments_box_distance(self.a, self.b, box), self.starts)
+        centre = ((box.left + box.right) / 2, (box.top + box.bottom) / 2)
+        for k, s in enumerate(self.shapes):
+            if s.closed and len(s.outline) > 2 and d[k] > 0 and _inside(centre, s.ends[0]):
+                d[k] = 0.0
+        return d
+
+    def crossed(self, leader: tuple[Point, Point]) -> np.ndarray:
+        """Whether ``leader`` meets each mark's outline."""
+        return np.logical_or.reduceat(_crossing(*leader, self.a, self.b), self.starts)
+
+
+def _faults(box: Box, leader: tuple[Point, Point] | None, own: int, scene: _Scene,
+            placed: Sequence[CaptionPlace], image: Box, keep_out: Sequence[Box], gap: float) -> Iterator[int]:
+    """The placement rules the caption of mark ``own`` in ``box`` (with ``leader``) breaks, cheapest checks first
+    (leaving the image or covering a caption or a mark weigh 10, any other rule 1), so that a caller can stop once
+    a box is worse than the best so far."""
+    yield 10 * (box.left < image.left or box.top < image.top or box.right > image.right or box.bottom > image.bottom)
+    yield 10 * sum(box.overlaps(p.box) for p in placed)
+    yield sum(box.overlaps(k) for k in keep_out)
+    shape, others = scene.shapes[own], np.arange(len(scene.shapes)) != own
+    if shape.trace:
+        yield sum(o.trace and box.left < o.box.right and o.box.left < box.right
+                  for j, o in enumerate(scene.shapes) if j != own)
+    d = scene.distances(box)
+    covers = d < gap / 2
+    yield 10 * int(np.count_nonzero(covers)) + int(np.count_nonzero(others & ~covers & (d < max(gap, d[own] + gap))))
+    yield sum(p.leader is not None and _meets(*p.leader, box) for p in placed)
+    if leader is not None:
+        yield sum(p.leader is not None and segments_cross(*leader, *p.leader) for p in placed)
+        yield sum(_meets(*leader, p.box) for p in placed)
+        yield int(np.count_nonzero(scene.crossed(leader)[others]))
+
+
+def _score(faults: Iterator[int], limit: float) -> float:
+    """The faults added up, stopping as soon as they reach ``limit`` (that box is no better than the best)."""
+    total = 0
+    for fault in faults:
+        total += fault
+        if total >= limit:
+            break
+    return total
+
+
+#: how many steps (a caption's height each) a caption may move away from its mark, with a leader line
+_RINGS = 8
+#: boxes tried per key image at most: one with dozens of marks keeps its captions adjacent (ring 0)
+_TRY_BUDGET = 600
+
+
+def _tries(shape: CaptionShape, image: Box, gap: float, rings: int) -> Iterator[tuple[int, int, Box]]:
+    """(ring, layout, box) to try for a caption, nearest first: adjacent ones (ring 0; one line, then wrapped),
+    then farther out."""
+    for ring in range(rings):
+        for layout, (w, h) in enumerate(shape.sizes):
+            for box in _candidates(shape, w, h, gap + ring * (h + gap)):
+                yield ring, layout, _clamped(box, image)
+
+
+def place_captions(shapes: Sequence[CaptionShape], size: tuple[float, float], gap: float,
+                   keep_out: Sequence[Box] = ()) -> list[CaptionPlace]:
+    """Each mark's caption box, placed in order, deterministically.
+
+    A box is accepted when it lies inside the image (``size``: width, height) and outside ``keep_out``,
+    overlaps no placed caption or leader, keeps ``gap`` clear of every mark's outline, is nearer its own mark
+    than any other by ``gap`` or more, and, for a trace, overlaps no other trace's time span. Boxes adjacent to
+    the mark (``gap`` from its bounding box) are tried first, one line before wrapped; then boxes farther out
+    with a leader line that crosses no other leader, caption or outline (as far out as ``_TRY_BUDGET`` allows).
+    When none is accepted the caption goes where it breaks fewest of these rules (nearest first).
+    Cached: a cine places the same marks on every frame."""
+    return list(_placed(tuple(shapes), (float(size[0]), float(size[1])), gap, tuple(keep_out))) if shapes else []
+
+
+@lru_cache(maxsize=32)
+def _placed(shapes: tuple[CaptionShape, ...], size: tuple[float, float], gap: float,
+            keep_out: tuple[Box, ...]) -> tuple[CaptionPlace, ...]:
+    image, scene = Box(0.0, 0.0, *size), _Scene.of(shapes)
+    per_ring = sum(len(s.sizes) * len(_candidates(s, 1.0, 1.0, gap)) for s in shapes)
+    rings = max(1, min(_RINGS, _TRY_BUDGET // per_ring))
+    placed: list[CaptionPlace] = []
+    for i, shape in enumerate(shapes):
+        best: tuple[float, CaptionPlace] | None = None
+        for ring, layout, box in _tries(shape, image, gap, rings):
+            leader = _nearest_on(shape, box) if ring else None
+            score = _score(_faults(box, leader, i, scene, placed, image, keep_out, gap), best[0] if best else math.inf)
+            if best is None or score < best[0]:
+                best = (score, CaptionPlace(box, layout, leader))
+            if score == 0:
+                break
+        assert best is not None
+        placed.append(best[1])
+    return tuple(placed)
 
 
 def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,
                      note: str = "") -> QImage:
-    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour); ``note``
-    (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
+    """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour), each captioned next
+    to itself (``key_image_layout``); ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
     ensure_app()
     base = array_to_qimage(frame)
     if scale != 1:
@@ -174,29 +415,114 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.scale(scale, scale)
-    width = max(1.0, frame.shape[1] / 300)
-    placed: list[QRectF] = []
+    rows, columns = frame.shape[:2]
+    width = _line_width(columns)
     for mark in marks:
-        draw_mark(painter, mark, captions.get(mark.id, mark.label), width, placed)
+        draw_mark(painter, mark, width)
     if note:
-        _draw_note(painter, note, frame.shape[1], frame.shape[0], width)
+        _draw_note(painter, note, _note_box(note, columns, rows, width), width)
+    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note), width)
     painter.end()
     return image
 
 
-def _draw_note(painter: QPainter, note: str, columns: int, rows: int, width: float) -> None:
-    """``note`` in a dark box across the bottom of the image, wrapped to its width."""
+def _line_width(columns: int) -> float:
+    """A mark's line width (image pixels) on a picture ``columns`` wide; fonts and gaps scale with it."""
+    return max(1.0, columns / 300)
+
+
+def _caption_font(width: float) -> QFont:
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(7, int(6.5 * width)))
+    return font
+
+
+def _note_font(width: float) -> QFont:
     font = QFont("DejaVu Sans")
     font.setPixelSize(max(7, int(5.5 * width)))
-    painter.setFont(font)
-    flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
-    box = painter.fontMetrics().boundingRect(QRectF(0, 0, columns - 4 * width, rows).toRect(), int(flags), note)
-    rect = QRectF(0, rows - box.height() - 2 * width, columns, box.height() + 2 * width)
+    return font
+
+
+def key_image_layout(shape: tuple[int, ...], marks: Sequence[Mark], captions: dict[str, str],
+                     note: str = "") -> list[tuple[str, CaptionPlace]]:
+    """Each mark's caption text as laid out (wrapped or not) and where it goes on a picture of ``shape`` (rows,
+    columns, ...), in image coordinates, clear of the ``note`` box."""
+    ensure_app()
+    rows, columns = shape[:2]
+    width = _line_width(columns)
+    metrics = QFontMetrics(_caption_font(width))
+    layouts, shapes = [], []
+    for mark in marks:
+        text = captions.get(mark.id, mark.label) or "unlabelled mark"  # never an internal id (the heart team reads it)
+        options = caption_layouts(text, metrics.horizontalAdvance)
+        bounds = [metrics.boundingRect(0, 0, 100_000, 100_000, int(Qt.AlignmentFlag.AlignCenter), t) for t in options]
+        layouts.append(options)
+        shapes.append(caption_shape(mark, [(b.width() + 4 * width, b.height() + width) for b in bounds], width))
+    keep_out = [_note_box(note, columns, rows, width)] if note else []
+    places = place_captions(shapes, (columns, rows), 2 * width, keep_out)
+    return [(options[p.layout], p) for options, p in zip(layouts, places, strict=True)]
+
+
+def caption_layouts(text: str, advance: Callable[[str], float], most_lines: int = 3) -> list[str]:
+    """``text`` on one line, then wrapped at spaces onto 2 … ``most_lines`` lines (each split the one whose widest
+    line, measured by ``advance``, is narrowest): narrower boxes for crowded marks."""
+    words = text.split()
+    out = [text]
+    for lines in range(2, min(most_lines, len(words)) + 1):
+        splits = [(0, *cuts, len(words)) for cuts in itertools.combinations(range(1, len(words)), lines - 1)]
+        best = min(splits, key=lambda s: max(advance(" ".join(words[a:b])) for a, b in itertools.pairwise(s)))
+        out.append("\n".join(" ".join(words[a:b]) for a, b in itertools.pairwise(best)))
+    return out
+
+
+def caption_shape(mark: Mark, sizes: Sequence[tuple[float, float]], width: float) -> CaptionShape:
+    """A mark as ``place_captions`` sees it; a point is the square its cross covers."""
+    if mark.type == "point" or len(mark.points) == 1:
+        (x, y), r = mark.points[0], 3 * width
+        return CaptionShape(((x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)), True, False,
+                            tuple(sizes))
+    return CaptionShape(tuple(mark.points), mark.type == "area", mark.type == "doppler_trace", tuple(sizes))
+
+
+def _draw_captions(painter: QPainter, placed: Sequence[tuple[str, CaptionPlace]], width: float) -> None:
+    """The marks' captions, boxed, each next to its own mark (a short leader line when it could not be adjacent)."""
+    painter.setFont(_caption_font(width))
+    for _, place in placed:
+        if place.leader is not None:
+            _draw_leader(painter, QLineF(*place.leader[0], *place.leader[1]), width)
+    for text, place in placed:
+        b = place.box
+        rect = QRectF(b.left, b.top, b.width, b.bottom - b.top)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
+        painter.drawRect(rect)
+        painter.setPen(_INK)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _draw_leader(painter: QPainter, line: QLineF, width: float) -> None:
+    _stroke(painter, lambda: painter.drawLine(line), width / 2)
+
+
+_NOTE_FLAGS = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+
+
+def _note_box(note: str, columns: int, rows: int, width: float) -> Box:
+    """The box ``note`` takes across the bottom of a picture, wrapped to its width."""
+    text = QFontMetrics(_note_font(width)).boundingRect(QRectF(0, 0, columns - 4 * width, rows).toRect(),
+                                                        int(_NOTE_FLAGS), note)
+    return Box(0.0, rows - text.height() - 2 * width, float(columns), float(rows))
+
+
+def _draw_note(painter: QPainter, note: str, box: Box, width: float) -> None:
+    """``note`` in a dark ``box`` (``_note_box``) across the bottom of the image."""
+    rect = QRectF(box.left, box.top, box.width, box.bottom - box.top)
+    painter.setFont(_note_font(width))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(QColor(0, 0, 0, 200)))
     painter.drawRect(rect)
     painter.setPen(_INK)
-    painter.drawText(rect.adjusted(2 * width, width, -2 * width, -width), flags, note)
+    painter.drawText(rect.adjusted(2 * width, width, -2 * width, -width), _NOTE_FLAGS, note)
 
 
 def key_image_marks(report: Report, key: KeyImage) -> list[Mark]:
