@@ -3,7 +3,8 @@
 - ``startup.bare_qt_s``: a new Python process that imports PySide6, opens one window and paints one
   800x600 image (QPainter.drawImage): the floor any Qt program pays.
 - ``startup.app_s``: ``mitraplan open LOOP`` (gui.main.main, as the console script runs it) in a new
-  process until the viewer's image item has painted the loop's first frame.
+  process until the viewer's image item (a pyqtgraph ``ImageItem`` or a subclass with its own ``paint``)
+  has painted the loop's first frame.
 - ``startup.ratio``: median of the paired app / bare ratios (target <= 3).
 - ``startup.libraries_s`` / ``startup.libraries_ratio``: the bare window after importing the libraries the
   first frame needs (pyqtgraph with numpy, pydicom with its decoder plugins): the part of the app's start
@@ -59,14 +60,19 @@ LIBRARIES = "import pyqtgraph, pydicom\n" + BARE_QT
 APP = """
 import os, sys, time
 import pyqtgraph
-paint = pyqtgraph.ImageItem.paint
-def painted(self, *args):
-    paint(self, *args)
-    if self.image is not None:
-        pacs = any(m.split(".")[0] in ("pacs", "pynetdicom", "dicomweb_client") for m in sys.modules)
-        print(f"painted {time.time():.6f} pacs={pacs}", flush=True)
-        os._exit(0)
-pyqtgraph.ImageItem.paint = painted
+def reporting(paint):
+    def painted(self, *args):
+        paint(self, *args)
+        if self.image is not None:
+            pacs = any(m.split(".")[0] in ("pacs", "pynetdicom", "dicomweb_client") for m in sys.modules)
+            print(f"painted {time.time():.6f} pacs={pacs}", flush=True)
+            os._exit(0)
+    return painted
+def report_subclass_paints(cls, **kwargs):  # the viewer's FrameItem paints by itself
+    if "paint" in cls.__dict__:
+        cls.paint = reporting(cls.__dict__["paint"])
+pyqtgraph.ImageItem.paint = reporting(pyqtgraph.ImageItem.paint)
+pyqtgraph.ImageItem.__init_subclass__ = classmethod(report_subclass_paints)
 from gui.main import main
 main(["open", sys.argv[1]])
 """
