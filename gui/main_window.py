@@ -390,8 +390,7 @@ class MainWindow(QMainWindow):
         self.tasks.progress.connect(self._on_task_progress)
 
     def _connect_viewport(self, viewport: Viewport) -> None:
-        """Wire a viewport (built with the window or when 2×2 first needs it) to the window; it plays at the others' speed."""
-        viewport.set_speed(self.grid.built[0].speed)
+        """Wire a viewport (built with the window, or when a layout first needs it) to the window."""
         viewport.frameChanged.connect(lambda _n: self._on_frame(viewport))
         viewport.loopChanged.connect(lambda _l: self._on_loop_changed(viewport))
         viewport.playingChanged.connect(lambda _p: self._update_play_action())
