@@ -47,16 +47,14 @@ class Annotation:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.session = window.session
-        self.overlays: dict[int, MarkOverlay] = {id(v): MarkOverlay(v, self.session) for v in window.grid.viewports}
+        self.overlays: dict[int, MarkOverlay] = {}  # id(viewport) -> its overlay, made as the grid builds it
         self.tool_name: str | None = None
         self.session.refused.connect(window.notices.warning)
         self.session.cleanChanged.connect(lambda _c: self.update_title())
         self.session.documentChanged.connect(lambda _d: self._on_document())
         self.session.ask_save_path = self._choose_save_path
         self.session.watch_focus(window)
-        for overlay in self.overlays.values():
-            overlay.selectionChanged.connect(self._show_selected_label)
-            overlay.draftChanged.connect(lambda on: self.window.actions_by_name["finish_tool"].setEnabled(on))
+        window.grid.for_each_viewport(self._add_overlay)
         self._build_actions()
         self.panel = MeasurementsPanel(self.session, window, window.tasks)  # the prior is measured in a task
         self.panel.markActivated.connect(self.jump_to_mark)
@@ -217,6 +215,18 @@ class Annotation:
             self.cancel_drawing()
             self.session.undo.stack.redo()
 
+    def _add_overlay(self, viewport: Viewport) -> None:
+        """The marks overlay of a newly built viewport, with the tool every viewport has."""
+        overlay = self.overlays[id(viewport)] = MarkOverlay(viewport, self.session)
+        overlay.selectionChanged.connect(self._show_selected_label)
+        overlay.draftChanged.connect(lambda on: self.window.actions_by_name["finish_tool"].setEnabled(on))
+        self._apply_tool(viewport)
+
+    def _apply_tool(self, viewport: Viewport) -> None:
+        overlay = self.overlays[id(viewport)]
+        viewport.tool = None if self.tool_name is None else TOOLS[self.tool_name][0](overlay)
+        overlay.set_interactive(self.tool_name is None)
+
     def overlay(self, viewport: Viewport | None = None) -> MarkOverlay:
         return self.overlays[id(viewport or self.window.grid.active)]
 
@@ -224,10 +234,8 @@ class Annotation:
         """Make ``name`` the drawing tool of every viewport (None: select and edit marks)."""
         self.cancel_drawing()
         self.tool_name = name
-        for viewport in self.window.grid.viewports:
-            overlay = self.overlays[id(viewport)]
-            viewport.tool = None if name is None else TOOLS[name][0](overlay)
-            overlay.set_interactive(name is None)
+        for viewport in self.window.grid.built:
+            self._apply_tool(viewport)
         self.window.actions_by_name[f"tool_{name or 'select'}"].setChecked(True)
         if name is not None:
             self._fill_labels(TOOLS[name][0].kind)
@@ -274,7 +282,7 @@ class Annotation:
     def cancel_drawing(self) -> bool:
         """Drop any half-drawn mark; True when there was one."""
         dropped = False
-        for viewport in self.window.grid.viewports:
+        for viewport in self.window.grid.built:
             tool = viewport.tool
             if isinstance(tool, Tool) and tool.points:
                 tool.cancel()

@@ -38,15 +38,18 @@ class KeyImageFlags(QObject):
         self.action.setToolTip("Flag key image (K)")
         self.action.triggered.connect(lambda _checked=False: self.toggle())
         window.addAction(self.action)
-        self.badges = {id(v): self._badge(v) for v in window.grid.viewports}
-        for viewport in window.grid.viewports:
-            viewport.frameChanged.connect(lambda _n: self.refresh())
-            viewport.loopChanged.connect(lambda _l: self.refresh())
-            viewport.installEventFilter(self)
+        self.badges: dict[int, QLabel] = {}  # id(viewport) -> its badge, made as the grid builds it
+        window.grid.for_each_viewport(self._add_badge)
         window.grid.activeChanged.connect(lambda _v: self.refresh())
         self.session.changed.connect(lambda _c: self.refresh())
         self.session.documentChanged.connect(lambda _d: self.refresh())
         self.refresh()
+
+    def _add_badge(self, viewport: Viewport) -> None:
+        self.badges[id(viewport)] = self._badge(viewport)
+        viewport.frameChanged.connect(lambda _n: self.refresh())
+        viewport.loopChanged.connect(lambda _l: self.refresh())
+        viewport.installEventFilter(self)
 
     @staticmethod
     def _badge(viewport: Viewport) -> QLabel:
@@ -88,7 +91,7 @@ class KeyImageFlags(QObject):
 
     def refresh(self) -> None:
         """Badges, slider flags and the action's check mark from the document."""
-        for viewport in self.window.grid.viewports:
+        for viewport in self.window.grid.built:
             badge = self.badges[id(viewport)]
             on = self.is_flagged(viewport)
             if on:

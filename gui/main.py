@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from gui.logs import log_traceback_to_file, setup_logging
-from gui.versions import version_text
 from imaging.errors import InputError
 
 #: sub-command name -> module under gui.cli
@@ -50,6 +49,8 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
+        from gui.versions import version_text  # pydicom's decoder registry and package metadata: only here
+
         print(version_text())
         parser.exit()
 

@@ -204,8 +204,11 @@ class MainWindow(QMainWindow):
         self.actions_by_name["export_cine"] = self.cine.action
         panel = self.annotation.panel
         self.actions_by_name.update(confirm_value=panel.confirm_action, unconfirm_value=panel.unconfirm_action)
-        for overlay in self.annotation.overlays.values():  # a mark picked in the viewer is picked in the table
-            overlay.selectionChanged.connect(self._select_row_of)
+        self.grid.for_each_viewport(self._pick_rows_of)
+
+    def _pick_rows_of(self, viewport: Viewport) -> None:
+        """A mark picked in ``viewport`` is picked in the measurements table."""
+        self.annotation.overlay(viewport).selectionChanged.connect(self._select_row_of)
 
     def _select_row_of(self, mark_id: str | None) -> None:
         if mark_id:
@@ -379,13 +382,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         grid = self.grid
-        for viewport in grid.viewports:
-            viewport.frameChanged.connect(lambda _n, v=viewport: self._on_frame(v))
-            viewport.loopChanged.connect(lambda _l, v=viewport: self._on_loop_changed(v))
-            viewport.playingChanged.connect(lambda _p: self._update_play_action())
-            viewport.cursorMoved.connect(lambda x, y, v=viewport: self._on_cursor(v, x, y))
-            viewport.cursorLeft.connect(lambda v=viewport: self.readout_label.setText(calibration_summary(v.regions)))
-            viewport.failed.connect(self.notices.error)
+        grid.for_each_viewport(self._connect_viewport)
         grid.activeChanged.connect(lambda _v: self._sync_controls())
         grid.layoutChanged.connect(self._on_layout_changed)
         self.transport.frameRequested.connect(self._seek)
@@ -395,6 +392,15 @@ class MainWindow(QMainWindow):
         self.browser.volumeActivated.connect(lambda info: self.volumes.open(info.path))
         self.tasks.changed.connect(self._on_tasks_changed)
         self.tasks.progress.connect(self._on_task_progress)
+
+    def _connect_viewport(self, viewport: Viewport) -> None:
+        """Wire a viewport (built with the window, or when a layout first needs it) to the window."""
+        viewport.frameChanged.connect(lambda _n: self._on_frame(viewport))
+        viewport.loopChanged.connect(lambda _l: self._on_loop_changed(viewport))
+        viewport.playingChanged.connect(lambda _p: self._update_play_action())
+        viewport.cursorMoved.connect(lambda x, y: self._on_cursor(viewport, x, y))
+        viewport.cursorLeft.connect(lambda: self.readout_label.setText(calibration_summary(viewport.regions)))
+        viewport.failed.connect(self.notices.error)
 
     def add_panel(self, widget: QWidget, title: str, name: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
@@ -549,7 +555,7 @@ class MainWindow(QMainWindow):
     def close_study(self) -> None:
         self.browser.cancel_thumbnails()
         self._pending.clear()
-        for viewport in self.grid.viewports:
+        for viewport in self.grid.built:
             viewport.set_loop(None)
         self.browser.clear()
         self.catalog = None
@@ -607,7 +613,7 @@ class MainWindow(QMainWindow):
         self._each_leader(lambda v: v.show_frame(frame_number - 1))
 
     def set_speed(self, speed: float) -> None:
-        for viewport in self.grid.viewports:
+        for viewport in self.grid.built:
             viewport.set_speed(speed)
         self._sync_controls()
 
@@ -629,7 +635,7 @@ class MainWindow(QMainWindow):
     def set_layout(self, size: int) -> None:
         """1, 2 or 4 viewports; empty ones get the loops that follow in the study."""
         self.grid.set_layout(size)
-        shown = {str(v.info.sop_instance_uid) for v in self.grid.viewports if v.info is not None}
+        shown = {str(v.info.sop_instance_uid) for v in self.grid.built if v.info is not None}
         spare = [i for i in self.browser.loop_infos() if str(i.sop_instance_uid) not in shown]
         for viewport, info in zip(self.grid.empty_viewports(), spare, strict=False):
             self.open_loop(info, viewport)
@@ -644,7 +650,7 @@ class MainWindow(QMainWindow):
         self.transport.show_sync(mode)
 
     def set_region_outlines(self, visible: bool) -> None:
-        for viewport in self.grid.viewports:
+        for viewport in self.grid.built:
             viewport.set_region_outlines(bool(visible))
 
     def _set_display(self, brightness: int, contrast: int) -> None:
@@ -777,7 +783,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.tasks.cancel_all()
         self.grid.pause()
-        for viewport in self.grid.viewports:
+        for viewport in self.grid.built:
             viewport.set_loop(None)
         super().closeEvent(event)
 

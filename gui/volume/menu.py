@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from gui.volume.viewer import VolumeWindow, open_volume_window
 from imaging.volume import VolumeInfo
 from measurements.marks import Mark
 from planning.case import resolve_image
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from gui.volume.viewer import VolumeWindow  # imported when a volume is first opened: not at start
 
 
 def volume_label(info: VolumeInfo) -> str:
@@ -61,6 +61,8 @@ class VolumeMenu:
 
     def open(self, path: str | Path) -> VolumeWindow | None:
         """A viewer window on ``path`` (its marks go to the window's case); errors become notices."""
+        from gui.volume.viewer import open_volume_window
+
         viewer = open_volume_window(path, self.window.session, self.window, cache=self.window.cache,
                                     on_error=self.window.notices.error)
         if viewer is not None:
