@@ -11,7 +11,6 @@ formatter (``Measurement.text``); nothing is computed here. ``report.pdf`` lays 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from imaging.text import isolate
@@ -19,7 +18,7 @@ from measurements.compute import METHOD_3D_PLANIMETRY, af_caveat
 from measurements.concepts import value_text
 from measurements.plausibility import orifices_summed
 from planning.assessment import Finding, OptionAssessment
-from report.html_text import STATUS_MARK, esc, fmt_date, fmt_name, mm, prior_text, signoff_text, unbroken
+from report.html_text import STATUS_MARK, beats_once, esc, fmt_date, fmt_name, mm, prior_text, signoff_text, unbroken
 from report.model import KeyImage, Measurement, Report
 
 #: The MVA methods the summary quotes when measured (planimetry is named even when it is not).
@@ -274,24 +273,10 @@ def _options_html(r: Report, options_section: int) -> str:
             f" section {options_section}.</p>")
 
 
-_BEAT = re.compile(r"^(?P<what>.+), beat (?P<n>\d+)$")
-
-
 def key_image_caption(key: KeyImage) -> str:
     """The caption a reader sees: what the frame shows, in the words of its label (never a mark id), the
     beats of one trace said once: "MV inflow CW, beat 1; MV inflow CW, beat 2" → "MV inflow CW, beats 1 and 2"."""
-    beats: dict[str, list[str]] = {}
-    for part in (p.strip() for p in key.label.split(";")):
-        hit = _BEAT.match(part)
-        what, n = (hit["what"], hit["n"]) if hit else (part, "")
-        beats.setdefault(what, []).append(n)
-    def said(what: str, ns: list[str]) -> str:
-        numbered = [n for n in ns if n]
-        if not numbered:
-            return what
-        return f"{what}, beat {numbered[0]}" if len(numbered) == 1 else \
-            f"{what}, beats {', '.join(numbered[:-1])} and {numbered[-1]}"
-    return "; ".join(said(what, ns) for what, ns in beats.items())
+    return beats_once([p.strip() for p in key.label.split(";")])
 
 
 def _key_images_html(r: Report, width_px: int, available: frozenset[str], fit: Fit) -> str:
