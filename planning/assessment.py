@@ -295,6 +295,9 @@ class AssessmentInput:
     concomitant_surgical_indication: bool = False
     other_gradients: Sequence[Result] = ()  # the inflow mean gradients not selected (beats, other loops)
     ct: CtContext = field(default_factory=CtContext)  # context.ct: annulus, predicted neo-LVOT, MAC extent
+    #: quantity → the value a plausibility gate holds where no usable one was selected; never read by a
+    #: rule (docs/clinical-criteria.md §8.1), only named by the texts ("held; confirm to use")
+    held: Mapping[str, Result] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scallop_injuries", {k: LeafletInjury(v) for k, v in self.scallop_injuries.items()
@@ -618,15 +621,25 @@ def _projection(mva: Result) -> float:
     return shown(float(printed(mva)) * (1.0 - _threshold("mva_loss_per_device")), 2)
 
 
+def held_input(name: str, result: Result) -> str:
+    """A rule input measured but held by a plausibility gate, as the texts name it in place of "not
+    measured": "planimetered MVA held (1.00 cm², 1 of 3 expected orifices summed; confirm to use)"."""
+    counted = orifices_summed(result.method)
+    summed = "" if counted is None else f", {counted[0]} of {counted[1]} expected orifices summed"
+    return f"{name} held ({quoted(result)}{summed}; confirm to use)"
+
+
 def _stenosis_statement(significant: list[tuple[str, Result]], clear: list[tuple[str, Result]],
-                        missing: list[str]) -> str:
-    """The verdict line, from the same results and cut-offs as the findings."""
+                        missing: list[str], held: list[str]) -> str:
+    """The verdict line, from the same results and cut-offs as the findings; ``missing`` the inputs not
+    measured, ``held`` those measured but held (:func:`held_input`)."""
     if significant:
         return "Significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted_mva(r)}" for what, r in significant)
+    lacking = "; ".join([*([f"missing: {', '.join(missing)}"] if missing else []), *held])
     if not clear:
-        return f"Stenosis not assessable (missing: {', '.join(missing)})"
+        return f"Stenosis not assessable ({lacking})"
     text = "No significant iatrogenic MS (MVARC): " + "; ".join(f"{what} {quoted_mva(r)}" for what, r in clear)
-    return text + (f" ({', '.join(missing)} not measured)" if missing else "")
+    return text + (f" ({', '.join(missing)} not measured)" if missing else "") + "".join(f"; {h}" for h in held)
 
 
 @dataclass(slots=True)
@@ -705,7 +718,10 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
     one more device; every number is the selected result, classified as printed."""
     tally = _Tally()
     mg_r, mva_r = inp.mean_gradient, inp.mva.get("planimetry")
-    missing = [name for name, r in ((MISSING_MG, mg_r), (MISSING_MVA, mva_r)) if r is None]
+    absent = [(name, inp.held.get(q)) for name, q, r in ((MISSING_MG, "mean_gradient", mg_r),
+                                                          (MISSING_MVA, "mva_planimetry", mva_r)) if r is None]
+    not_measured = [name for name, h in absent if h is None]
+    held = [held_input(name, h) for name, h in absent if h is not None]
     if mg_r is not None:
         _gradient_rules(inp, mg_r, tally)
     projected = None if mva_r is None else _area_rules(mva_r, tally)
@@ -716,8 +732,9 @@ def stenosis_risk(inp: AssessmentInput) -> StenosisRisk:
                                   " not validated after TEER and is supportive only.")
     barrier = None if mg_r is None and mva_r is None else bool(tally.significant)
     return StenosisRisk(barrier, tuple(tally.findings + tally.risks + tally.reassuring), tuple(tally.warnings),
-                        projected, _stenosis_statement(tally.sig_parts, tally.clear_parts, missing),
-                        tuple(tally.significant), tuple(tally.risks), tuple(tally.reassuring), tuple(missing))
+                        projected, _stenosis_statement(tally.sig_parts, tally.clear_parts, not_measured, held),
+                        tuple(tally.significant), tuple(tally.risks), tuple(tally.reassuring),
+                        tuple(n if h is None else held_input(n, h) for n, h in absent))
 
 
 def leaflet_class(length_mm: float | None) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from measurements.marks import Mark
-from measurements.plausibility import usable
+from measurements.plausibility import is_held, usable
 from measurements.results import Result
 from planning.assessment import DEFAULT_DEVICE_WIDTH_MM, AssessmentInput, JetInput, target_jet
 from planning.case import Case
@@ -135,7 +135,7 @@ def of_inflow(result: Result, purposes: Mapping[str, str]) -> bool:
 
 
 def selected(results: Sequence[Result], quantity: str, marks: Iterable[Mark] = (),
-             near: Result | None = None) -> Result | None:
+             near: Result | None = None, *, held: bool = False) -> Result | None:
     """The one result of ``quantity`` that the rules, the report and the GUI quote (pass the case's marks).
 
     Never a per-beat result, a held one (plausibility), one of an unlabelled mark or a non-finite one;
@@ -143,10 +143,12 @@ def selected(results: Sequence[Result], quantity: str, marks: Iterable[Mark] = (
     quantity (``INFLOW_ONLY``) comes only from mitral inflow traces, never an MR jet's. Of several
     (several inflow loops), the one over the most beats, then the most marks, then the first: one
     value everywhere. ``near``: prefer results sharing a mark with it (the heart rate of the selected
-    gradient's trace).
+    gradient's trace). ``held``: the same choice among the held results only (what the rules' texts
+    name as "held; confirm to use", never a rule input).
     """
     marks = list(marks)
-    pool = [r for r in labelled_results(marks, usable(results))
+    candidates = [r for r in results if is_held(r)] if held else usable(results)
+    pool = [r for r in labelled_results(marks, candidates)
             if r.quantity == quantity and r.beat is None and math.isfinite(r.value)]
     if quantity in INFLOW_ONLY:
         purposes = {m.id: m.purpose or "" for m in marks}
@@ -237,6 +239,10 @@ def scallop_injuries(case: Case) -> dict[str, LeafletInjury]:
             if entry.injury is not None and entry.injury is not LeafletInjury.NONE}
 
 
+#: Rule inputs whose held value the texts name instead of "not measured" (docs/clinical-criteria.md §8.1).
+HELD_INPUTS = ("mean_gradient", "mva_planimetry")
+
+
 def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     """Everything the decision-support rules read, from the case and its recomputed results.
 
@@ -244,8 +250,10 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     mitral inflow averaged over its beats (docs/clinical-criteria.md §1.10), never an MR jet's; the heart
     rate of that trace when it has one; the posterior free length at the worst jet's scallop (else the
     shortest measured posterior scallop); the space at the target jet's site (:func:`target_space`); the
-    injuries recorded per scallop. Results held by a plausibility gate are left out.
+    injuries recorded per scallop. Results held by a plausibility gate are left out; the held mean
+    gradient and planimetered MVA that would otherwise be selected go to ``held`` (named by the texts only).
     """
+    held = {q: r for q in HELD_INPUTS for r in [selected(results, q, case.marks, held=True)] if r is not None}
     results = labelled_results(case.marks, usable(results))
     typed = case.findings()
     ctx = typed.context
@@ -262,6 +270,7 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
     mva = {k: r for k, r in (("planimetry", selected(results, "mva_planimetry", marks)),
                              ("pht", selected(results, "mva_pht", marks)),
                              ("continuity", selected(results, "mva_continuity", marks))) if r is not None}
+    chosen = {"mean_gradient": mg, "mva_planimetry": mva.get("planimetry")}
     return AssessmentInput(
         mean_gradient=mg,
         heart_rate=selected(results, "heart_rate", marks, near=mg),
@@ -287,4 +296,5 @@ def assessment_input(case: Case, results: Sequence[Result]) -> AssessmentInput:
         concomitant_surgical_indication=ctx.concomitant_surgical_indication,
         other_gradients=tuple(r for r in inflow_mg if r is not mg),
         ct=ctx.ct,
+        held={q: r for q, r in held.items() if chosen[q] is None},
     )
