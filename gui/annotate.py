@@ -26,6 +26,8 @@ from planning.labels import labels_for, labels_for_regions, purpose_for
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
+    from imaging.catalog import StudyCatalog
+    from measurements.marks import Mark
 
 CASE_FILTER = f"MitraPlan case (*{CASE_SUFFIX})"
 #: Characters the toolbar's label box shows without clipping (the longest clinical labels).
@@ -39,6 +41,15 @@ def window_title(case: str, dirty: bool, loop: str) -> str:
     """"case • (unsaved) — loop — MitraPlan — TEE review", leaving out the parts that are not there."""
     parts = [f"{case} • (unsaved)" if case and dirty else case, loop]
     return " — ".join([*(p for p in parts if p), APP_TITLE])
+
+
+def _no_loop_text(catalog: StudyCatalog | None, mark: Mark) -> str:
+    """Why a 2D mark cannot be shown on a loop: its image is not in the open study, or it names a 3D
+    volume (a 2D mark lies on a loop's frame; only an MPR mark may reference a volume)."""
+    if catalog is not None and catalog.find_volume(mark.sop_instance_uid) is not None:
+        return (f"mark {mark.id!r} is a 2D mark but its image {mark.sop_instance_uid} is a 3D volume, not a loop:"
+                " it is not shown (a 2D mark lies on a loop's frame; correct its sop_instance_uid in the case file)")
+    return f"the image of mark {mark.id!r} is not in the open study"
 
 
 class Annotation:
@@ -340,9 +351,9 @@ class Annotation:
         if viewport.info is not None and str(viewport.info.sop_instance_uid) == mark.sop_instance_uid:
             self._show_mark(viewport, mark_id, mark.frame_number)
             return
-        info = w.catalog.find(mark.sop_instance_uid) if w.catalog is not None else None
+        info = w.catalog.find_loop(mark.sop_instance_uid) if w.catalog is not None else None
         if info is None:
-            w.notices.warning(f"the image of mark {mark_id!r} is not in the open study")
+            w.notices.warning(_no_loop_text(w.catalog, mark))
             return
 
         def shown(v: Viewport) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from measurements.compute import is_unlabelled
 from measurements.marks import Mark
 from measurements.plausibility import is_held, usable
 from measurements.results import Result
@@ -33,6 +34,32 @@ def mark_value(results: Sequence[Result], marks: Iterable[Mark], mark_id: str | 
         return None
     return next((r for r in labelled_results(marks, usable(results))
                  if r.source == (mark_id,) and (not quantities or r.quantity in quantities)), None)
+
+
+#: The quantities a jet's vena contracta, a segment's length and a gap or space are read as.
+VC_QUANTITIES = ("vena_contracta", "distance")
+LENGTH_QUANTITIES = ("distance", "posterior_leaflet_length")
+GAP_QUANTITIES = ("distance",)
+
+#: What a finding shows in place of its mark's number when the rules cannot use it.
+UNLABELLED_NOT_USED = "unlabelled: not used"
+HELD_CONFIRM = "held: confirm to use"
+
+
+def mark_shown(results: Sequence[Result], marks: Iterable[Mark], mark_id: str | None,
+               quantities: Sequence[str] = ()) -> tuple[Result | None, str]:
+    """The value a finding quotes from its mark (:func:`mark_value`), else why it quotes none: the mark is
+    unlabelled (UNLABELLED_NOT_USED) or its number is held by a plausibility gate (HELD_CONFIRM); ("")
+    when the mark is absent or measured nothing. The GUI shows the same as the rules use."""
+    marks = list(marks)
+    hit = mark_value(results, marks, mark_id, quantities)
+    if hit is not None or not mark_id:
+        return hit, ""
+    mark = next((m for m in marks if m.id == mark_id), None)
+    own = [r for r in results if r.source == (mark_id,) and (not quantities or r.quantity in quantities)]
+    if mark is None or not own:
+        return None, ""
+    return None, UNLABELLED_NOT_USED if is_unlabelled(mark) else HELD_CONFIRM if any(map(is_held, own)) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +102,8 @@ def segments(case: Case, results: Sequence[Result]) -> list[SegmentView]:
     out = []
     for name in sorted(typed.leaflets.segments, key=_scallop_order):
         entry = typed.leaflets.segments[name]
-        hit = mark_value(results, case.marks, entry.length_mark, ("distance", "posterior_leaflet_length"))
-        gap = mark_value(results, case.marks, entry.coaptation_gap_mark, ("distance",))
+        hit = mark_value(results, case.marks, entry.length_mark, LENGTH_QUANTITIES)
+        gap = mark_value(results, case.marks, entry.coaptation_gap_mark, GAP_QUANTITIES)
         grasped = entry.grasped_by or ", ".join(devices_at(typed.devices, name.value))
         out.append(SegmentView(name.value, hit.value if hit else None, _text(entry.calcification), grasped,
                                entry.notes, entry.calcification_in_grasp_zone, _text(entry.mobility),
@@ -104,7 +131,7 @@ def jet_inputs(case: Case, results: Sequence[Result]) -> list[JetInput]:
     """Jets with their vena contracta (cm) and orifice result (a distance) from their marks."""
     out = []
     for j in case.findings().jets:
-        vc = mark_value(results, case.marks, j.vena_contracta_mark, ("vena_contracta", "distance"))
+        vc = mark_value(results, case.marks, j.vena_contracta_mark, VC_QUANTITIES)
         orifice = mark_value(results, case.marks, j.orifice_mark, ("distance",))
         out.append(JetInput(j.id, j.location, j.segment, j.grade, vc.value if vc else None, orifice))
     return out

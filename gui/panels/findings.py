@@ -37,14 +37,14 @@ from PySide6.QtWidgets import (
 
 from gui.panels.binding import DocumentSubscription
 from gui.panels.context_fields import ContextBox
-from gui.panels.mark_picker import MarkPicker, mark_result, result_text
+from gui.panels.mark_picker import MarkPicker, result_text
 from measurements.results import Result
 from planning.assessment import CONTEXT_LABELS
 from planning.case import Case
 from planning.catalogue import CALCIFICATION, COMMISSURES, LEAFLET_INJURY, MAC, MOBILITY, RHYTHMS, SCALLOPS, SPACES
 from planning.commands import Command, SetCaseField, SetLeafletField
 from planning.document import MISSING, CaseDocument, Change
-from planning.findings import devices_at, selected
+from planning.findings import GAP_QUANTITIES, LENGTH_QUANTITIES, devices_at, mark_shown, selected
 from planning.model import ClinicalContext, SegmentFinding, Space
 from planning.vocab import Calcification, LeafletInjury, Mobility, Scallop, SpaceKind
 from report.html_text import mm
@@ -270,6 +270,13 @@ class FindingsPanel(QWidget):
     def _segment(self, name: str) -> SegmentFinding:
         return self._segments().get(Scallop(name)) or SegmentFinding()
 
+    def _mark_text(self, mark_id: str | None, quantities: Sequence[str]) -> str:
+        """A finding's length (mm) as the rules use it, or why it is not used (unlabelled or held mark)."""
+        if self.doc is None or not mark_id:
+            return ""
+        hit, why = mark_shown(self.doc.results(), self.doc.marks, mark_id, quantities)
+        return why or length_text(hit)
+
     def refresh(self) -> None:
         """Every field and number from the document."""
         doc = self.doc
@@ -280,11 +287,10 @@ class FindingsPanel(QWidget):
             calc = _text(entry.calcification)
             if calc and entry.calcification_in_grasp_zone:
                 calc += " (grasp zone)"
-            cells = (_SHORT.get(name, name),
-                     length_text(mark_result(results_of, entry.length_mark)) if entry.length_mark else "",
+            cells = (_SHORT.get(name, name), self._mark_text(entry.length_mark, LENGTH_QUANTITIES),
                      calc, _text(entry.mobility), _text(entry.injury),
-                     length_text(mark_result(results_of, entry.coaptation_gap_mark)) if entry.coaptation_gap_mark
-                     else "", ", ".join(d.upper() for d in devices_at(devices, name)))
+                     self._mark_text(entry.coaptation_gap_mark, GAP_QUANTITIES),
+                     ", ".join(d.upper() for d in devices_at(devices, name)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self._show_segment(self.table.currentRow())

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.panels.binding import DocumentSubscription
-from gui.panels.mark_picker import MarkPicker, mark_result, result_text
+from gui.panels.mark_picker import MarkPicker, result_text
 from planning import model
 from planning.assessment import MR_CLASSES
 from planning.catalogue import (
@@ -56,6 +56,7 @@ from planning.catalogue import (
 )
 from planning.commands import AddDevice, AddJet, Command, RemoveJet, ReplaceDevice, ReplaceJet, remove_device_cascade
 from planning.document import CaseDocument, Change
+from planning.findings import VC_QUANTITIES, mark_shown
 from planning.placement import device_placement, jet_placement, segment_at
 from planning.vocab import (
     Attachment,
@@ -596,8 +597,11 @@ class ValveMapPanel(QWidget):
         self._show_editor(self.view.selected)
 
     def _vc_text(self, jet: model.Jet) -> str:
-        hit = mark_result(self.doc.results_of if self.doc else None, jet.vena_contracta_mark)
-        return result_text(hit) if hit else ""
+        """The jet's vena contracta as the rules use it, or why it is not used (unlabelled or held mark)."""
+        if self.doc is None:
+            return ""
+        hit, why = mark_shown(self.doc.results(), self.doc.marks, jet.vena_contracta_mark, VC_QUANTITIES)
+        return why or (result_text(hit) if hit else "")
 
     # --- selection --------------------------------------------------------------------------------
     def select(self, item_id: str) -> None:
