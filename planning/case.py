@@ -26,7 +26,7 @@ from measurements.calibration import CalibrationEntryError, UserCalibration, par
 from measurements.compute import measure_all
 from measurements.marks import Mark, MarkError, mark_from_json, mark_to_json
 from measurements.results import Result
-from planning.enface import annuli, place_ties
+from planning.enface import annuli, place_ties, ties_off_images
 from planning.limits import LimitError, check_document, check_size, loads_bounded
 from planning.model import Findings, parse_findings
 from planning.orifices import expected_orifices
@@ -175,6 +175,8 @@ def parse_case(doc: Any, path: Path, *, lenient: bool = False, check_texts: bool
         if not lenient:
             raise CaseError(message, path)
         case.load_errors.append((item, f"{path}: {message}"))
+    images = {str(e.get("sop_instance_uid")) for e in case.images}  # a warning, never a refusal
+    case.load_errors += [(item, f"{path}: {message}") for item, message in ties_off_images(case.findings(), images)]
     return case
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -157,6 +157,22 @@ def with_annulus(raw: object, uid: str, annulus: Annulus | None) -> list[Any]:
     else:
         entry["annulus"] = annulus.to_json()
     return [e for e in entries if not (isinstance(e, dict) and set(e) == {"sop_instance_uid"})]
+
+
+def ties_off_images(findings: Findings, images: Collection[str]) -> list[tuple[str, str]]:
+    """(item, message) for each device or jet tied to a volume that is not among the case's ``images``
+    (SOP Instance UIDs): the clip map cannot place it from 3D and draws it at its schematic spot, so the
+    load says so instead of drawing it there silently."""
+    named: list[tuple[str, Device | Jet]] = [
+        *((f"devices[{i}] (device {d.id!r})", d) for i, d in enumerate(findings.devices)),
+        *((f"jets[{i}] (jet {j.id!r})", j) for i, j in enumerate(findings.jets))]
+    out = []
+    for name, item in named:
+        if item.tie is not None and item.tie.sop_instance_uid not in images:
+            where = f"{name}.sop_instance_uid"
+            out.append((where, f"{where}: tied to volume {item.tie.sop_instance_uid}, which is not among the"
+                               " case's images: drawn at its schematic place on the clip map, not from 3D"))
+    return out
 
 
 def place_ties(findings: Findings, known: Mapping[str, Annulus]) -> Findings:

@@ -10,6 +10,7 @@ and each refusal names the item and the limit, so a user can tell a damaged file
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,12 +41,22 @@ MAX_CALIBRATIONS = MAX_IMAGES
 MAX_IMPORTED = 2_000
 #: Characters of any one text (notes, labels, ids); the case notes are the longest.
 MAX_TEXT_CHARS = 20_000
+#: Entries of ``volumes`` (one aligned annulus per 3D volume; a TEE study holds a handful of volumes).
+MAX_VOLUMES = 50
+#: Largest coordinate, in mm, of a 3D point (a device's or jet's ``position_mm``, an annulus point): a
+#: volume's frame of reference spans a patient, well under 2 m; a point at 10³⁰⁰ mm projects to no map spot.
+MAX_POSITION_MM = 10_000.0
+#: Where a case file holds 3D points: list key, then the point keys of each entry (``annulus`` nests them).
+_POINT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "devices": ("position_mm",), "jets": ("position_mm",),
+    "volumes": ("annulus.anterior", "annulus.anterolateral", "annulus.posteromedial"),
+}
 
 #: Top-level lists and their most entries.
 MAX_ENTRIES: Mapping[str, int] = {
     "marks": MAX_MARKS, "images": MAX_IMAGES, "calculations": MAX_CALCULATIONS, "devices": MAX_DEVICES,
     "jets": MAX_JETS, "key_images": MAX_KEY_IMAGES, "calibrations": MAX_CALIBRATIONS,
-    "imported": MAX_IMPORTED, "imported_unknown": MAX_IMPORTED,
+    "imported": MAX_IMPORTED, "imported_unknown": MAX_IMPORTED, "volumes": MAX_VOLUMES,
 }
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -142,6 +153,23 @@ def _long_text(value: Any) -> tuple[str, int] | None:
     return None
 
 
+def _far_point(doc: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The field (e.g. ``devices[0].position_mm``) and value of the first coordinate of a 3D point beyond
+    ±MAX_POSITION_MM; malformed (or non-finite) points are left to the case's own field checks."""
+    for key, fields in _POINT_FIELDS.items():
+        entries = doc.get(key)
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            for name in fields:
+                point: Any = entry
+                for part in name.split("."):
+                    point = point.get(part) if isinstance(point, dict) else None
+                far = next((float(v) for v in point if isinstance(v, int | float) and not isinstance(v, bool)
+                            and math.isfinite(v) and abs(v) > MAX_POSITION_MM), None) if isinstance(point, list) else None
+                if far is not None:
+                    return f"{key}[{index}].{name}", far
+    return None
+
+
 def _path(at: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in at).lstrip(".")
 
@@ -163,6 +191,10 @@ def check_document(doc: Mapping[str, Any], *, texts: bool = True) -> None:
             total += len(points)
     if total > MAX_TOTAL_POINTS:
         raise LimitError(f"the marks have {_n(total)} points in all, more than the limit of {_n(MAX_TOTAL_POINTS)}")
+    far = _far_point(doc)
+    if far is not None:
+        raise LimitError(f"{far[0]}: a coordinate of {far[1]:g} mm, beyond the limit of ±{_n(int(MAX_POSITION_MM))} mm"
+                         " of a 3D point")
     found = _long_text(doc) if texts else None
     if found is not None:
         raise LimitError(f"{found[0]}: a text of {_n(found[1])} characters, more than the limit of"
