@@ -16,6 +16,9 @@ between its two orifices as one clip-sized box. The volume is aligned to its ann
 as Align to valve saves it), so its MPR reads "en-face from the left atrium (aligned to annulus)", and the
 two devices are tied to their halves of that box (``position_mm``), so the clip map draws them from 3D.
 
+``build_prior_case`` builds the same case over ``demo.phantom.write_prior_study`` (the index TEER's final
+result: one clip, the vena contracta 0.25 cm, MR mild, 60 bpm), without the volume's marks.
+
 Not in the demo (the phantom has no view for it): continuity MVA (needs an LVOT view and a PW LVOT trace).
 """
 
@@ -58,6 +61,15 @@ DEMO_INFLOW_BEATS = 2
 DEMO_TOTAL_MR = MRGrade.MODERATE
 DEMO_TOTAL_MR_BASIS = ("one residual jet (lateral para-clip): vena contracta and colour extent, integrated;"
                        " PISA supportive only after TEER")
+
+PRIOR_CASE_NAME = "prior.mitraplan.json"
+#: The prior's role and date in the demo case's ``"priors"`` (the date of demo.phantom.PRIOR_SPEC's study).
+PRIOR_ROLE, PRIOR_DATE = "index-procedure-final", "2025-06-10"
+#: The prior's total residual MR, one class below the demo's: its jet's vena contracta is 0.25 cm
+#: (< 0.3 cm: mild, ASE 2019), one jet, so the total is the jet's grade.
+PRIOR_TOTAL_MR = MRGrade.MILD
+PRIOR_TOTAL_MR_BASIS = ("one residual jet (lateral para-clip) after the first clip: vena contracta and colour"
+                        " extent, integrated; PISA supportive only after TEER")
 
 
 #: the volume's time point the orifices are traced at (1-based; opening 1.0: mid-diastole, fully open)
@@ -170,6 +182,22 @@ def _orifice_marks(volume: dict[str, Any]) -> list[Mark]:
 
 def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
     """The demo case over ``demo``; image paths relative to ``case_path`` when given."""
+    return _build_case(demo, case_path, DEMO_TOTAL_MR, DEMO_TOTAL_MR_BASIS,
+                       "Demo case over the synthetic MitraPlan phantom (known truth); not patient data.")
+
+
+def build_prior_case(prior: DemoStudy, case_path: Path | None = None) -> Case:
+    """The prior's case over ``demo.phantom.write_prior_study``'s study: the same marks on its truth (so the
+    vena contracta measures 0.25 cm), its one clip and total MR one class below the demo's (PRIOR_TOTAL_MR);
+    no 3D planimetry (the prior has no volume)."""
+    return _build_case(prior, case_path, PRIOR_TOTAL_MR, PRIOR_TOTAL_MR_BASIS,
+                       "Demo prior: the index TEER's final intraprocedural result, synthetic (known truth);"
+                       " not patient data.")
+
+
+def _build_case(demo: DemoStudy, case_path: Path | None, total: MRGrade, basis: str, notes: str) -> Case:
+    """A case over a phantom study: every mark from its truth; the jet graded ``total`` (its only jet);
+    the 3D orifices, ties and aligned volume only when the study has the volume."""
     truth, files = demo.truth, demo.files
     infos = {key: read_info(path) for key, path in files.items()}
     uid = {key: info.sop_instance_uid for key, info in infos.items()}
@@ -209,47 +237,65 @@ def build_demo_case(demo: DemoStudy, case_path: Path | None = None) -> Case:
                       _middle(long_axis["systolic_frames"]), 0,
                       tuple(tuple(p) for p in long_axis["annulus_points"])))
 
-    volume = truth[DEMO_VOLUME]
-    orifices = _orifice_marks(volume)
+    volume = truth.get(DEMO_VOLUME)
+    orifices = [] if volume is None else _orifice_marks(volume)
     marks.extend(orifices)
-    ties = clip_ties(volume)
+    ties = {} if volume is None else clip_ties(volume)
+    images = [{"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()]
+    calculations: list[dict[str, Any]] = [
+        {"id": "c_pisa", "type": "pisa", "label": "Lateral jet PISA", "radius_mark": "m_pisa_r",
+         "aliasing_velocity_m_s": DEMO_ALIASING_M_S, "mr_trace_mark": "m_mr"}]
+    extra: dict[str, Any] = {"residual_mr": {"total_grade": total.value, "basis": basis}}
+    if volume is not None:
+        images.append({"sop_instance_uid": volume["sop_instance_uid"],
+                       "path": _image_path(demo.volumes[DEMO_VOLUME], case_path)})
+        extra["volumes"] = aligned_volumes(volume)
+    devices = [Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2, DevicePosition.MEDIAL,
+                      Attachment.STABLE, extra={"image_point": list(clips[0])}, tie=ties.get("d1")).to_json()]
+    if len(clips) > 1:
+        devices.append(Device("d2", DeviceKind.MITRACLIP, DeviceModelName.G4_NTW, SegmentPair.A2_P2,
+                              DevicePosition.LATERAL, Attachment.STABLE, extra={"image_point": list(clips[-1])},
+                              tie=ties.get("d2")).to_json())
 
     e_peak_t = inflow_beats[0][1][0]
     half_t = inflow_beats[0][2][0]  # the phantom decelerates linearly from the E peak to V0/√2 here
     return Case(
         study={"study_instance_uid": first.study_instance_uid, "patient_name": first.patient_name,
                "patient_id": first.patient_id, "study_date": first.study_date, "rhythm": Rhythm.SINUS.value},
-        images=[*({"sop_instance_uid": uid[key], "path": _image_path(path, case_path)} for key, path in files.items()),
-                {"sop_instance_uid": volume["sop_instance_uid"], "path": _image_path(demo.volumes[DEMO_VOLUME], case_path)}],
+        images=images,
         marks=marks,
         calculations=[
-            {"id": "c_pisa", "type": "pisa", "label": "Lateral jet PISA", "radius_mark": "m_pisa_r",
-             "aliasing_velocity_m_s": DEMO_ALIASING_M_S, "mr_trace_mark": "m_mr"},
+            *calculations,
             {"id": "c_pht", "type": "pht", "label": "MV inflow beat 1", "trace_mark": "m_inflow1",
              "fit_span_s": [e_peak_t, half_t]},
-            {"id": "c_mva3d", "type": "planimetry", "label": "MVA by 3D MPR planimetry (2 orifices traced)",
-             "area_marks": [m.id for m in orifices], "confirmed": True},
+            *([{"id": "c_mva3d", "type": "planimetry", "label": "MVA by 3D MPR planimetry (2 orifices traced)",
+                "area_marks": [m.id for m in orifices], "confirmed": True}] if orifices else []),
         ],
-        devices=[
-            Device("d1", DeviceKind.MITRACLIP, DeviceModelName.G4_XTW, SegmentPair.A2_P2, DevicePosition.MEDIAL,
-                   Attachment.STABLE, extra={"image_point": list(clips[0])}, tie=ties["d1"]).to_json(),
-            Device("d2", DeviceKind.MITRACLIP, DeviceModelName.G4_NTW, SegmentPair.A2_P2, DevicePosition.LATERAL,
-                   Attachment.STABLE, extra={"image_point": list(clips[-1])}, tie=ties["d2"]).to_json(),
-        ],
-        jets=[Jet("j1", JetLocation(colour["jet_location"]), SegmentPair.A2_P2, MRGrade.MODERATE,
+        devices=devices,
+        jets=[Jet("j1", JetLocation(colour["jet_location"]), SegmentPair.A2_P2, total,
                   vena_contracta_mark="m_vc", pisa_calculation="c_pisa").to_json()],
         leaflets=Leaflets({Scallop.P3: SegmentFinding("m_p3", Calcification.NONE),
                            Scallop.P1: SegmentFinding("m_p1", Calcification.NONE)},
                           notes="Demo: free length measured hinge to clip, systole.").to_json(),
-        notes="Demo case over the synthetic MitraPlan phantom (known truth); not patient data.",
+        notes=notes,
         path=None if case_path is None else case_path.resolve(),
-        extra={"residual_mr": {"total_grade": DEMO_TOTAL_MR.value, "basis": DEMO_TOTAL_MR_BASIS},
-               "volumes": aligned_volumes(volume)},
+        extra=extra,
     )
 
 
-def write_demo_case(demo: DemoStudy, folder: Path) -> Path:
-    """Build the demo case and save it as ``folder/demo.mitraplan.json``; returns its path."""
+def write_demo_case(demo: DemoStudy, folder: Path, priors: list[dict[str, str]] | None = None) -> Path:
+    """Build the demo case and save it as ``folder/demo.mitraplan.json``, naming ``priors`` (the case's
+    ``"priors"`` list) when given; returns its path."""
     path = Path(folder) / DEMO_CASE_NAME
-    save_case(build_demo_case(demo, path), path)
+    case = build_demo_case(demo, path)
+    if priors:
+        case.extra["priors"] = priors
+    save_case(case, path)
+    return path
+
+
+def write_prior_case(prior: DemoStudy, folder: Path) -> Path:
+    """Build the prior's case (``build_prior_case``) and save it as ``folder/prior.mitraplan.json``."""
+    path = Path(folder) / PRIOR_CASE_NAME
+    save_case(build_prior_case(prior, path), path)
     return path

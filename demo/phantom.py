@@ -19,6 +19,7 @@ the E peak V0 to V0/sqrt(2) along the linear deceleration.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -101,17 +102,17 @@ def polyline_metrics(points: Sequence[tuple[float, float]]) -> dict[str, float]:
             "mean_gradient_mmHg": 4.0 * sq / duration, "duration_s": duration}
 
 
-def _beat_times(t_first: float, t_last: float) -> list[float]:
-    """R-wave times (s) from FIRST_R_S every RR_S, including one beat before ``t_first``."""
-    n0 = math.floor((t_first - FIRST_R_S) / RR_S) - 1
-    n1 = math.ceil((t_last - FIRST_R_S) / RR_S) + 1
-    return [FIRST_R_S + n * RR_S for n in range(n0, n1 + 1)]
+def _beat_times(t_first: float, t_last: float, rr_s: float = RR_S) -> list[float]:
+    """R-wave times (s) from FIRST_R_S every ``rr_s``, including one beat before ``t_first``."""
+    n0 = math.floor((t_first - FIRST_R_S) / rr_s) - 1
+    n1 = math.ceil((t_last - FIRST_R_S) / rr_s) + 1
+    return [FIRST_R_S + n * rr_s for n in range(n0, n1 + 1)]
 
 
-def envelope_at(t: np.ndarray) -> np.ndarray:
+def envelope_at(t: np.ndarray, rr_s: float = RR_S) -> np.ndarray:
     """Signed CW velocity envelope (m/s) at times ``t`` (s): MR positive, mitral inflow negative."""
     v = np.zeros_like(t, dtype=np.float64)
-    for r in _beat_times(float(t.min()), float(t.max())):
+    for r in _beat_times(float(t.min()), float(t.max()), rr_s):
         for beat, sign in ((MR_BEAT, 1.0), (INFLOW_BEAT, -1.0)):
             ts = np.array([r + p[0] for p in beat])
             vs = np.array([p[1] for p in beat])
@@ -172,25 +173,25 @@ def _to_rgb(grey: np.ndarray) -> np.ndarray:
 
 # --- cardiac phase ---------------------------------------------------------------------------
 
-def _phase(t_s: float) -> float:
+def _phase(t_s: float, rr_s: float = RR_S) -> float:
     """Time since the last R wave (s)."""
-    return (t_s - FIRST_R_S) % RR_S
+    return (t_s - FIRST_R_S) % rr_s
 
 
-def _opening(t_s: float) -> float:
+def _opening(t_s: float, rr_s: float = RR_S) -> float:
     """Leaflet opening 0 (closed) .. 1 (wide), following the inflow envelope's shape."""
-    p = _phase(t_s)
+    p = _phase(t_s, rr_s)
     beat_t = [q[0] for q in INFLOW_BEAT]
     beat_v = [q[1] for q in INFLOW_BEAT]
     return float(np.interp(p, beat_t, beat_v) / 1.8) ** 0.5 if beat_t[0] <= p <= beat_t[-1] else 0.0
 
 
-def _in_systole(t_s: float) -> bool:
-    return MR_BEAT[0][0] <= _phase(t_s) <= MR_BEAT[-1][0]
+def _in_systole(t_s: float, rr_s: float = RR_S) -> bool:
+    return MR_BEAT[0][0] <= _phase(t_s, rr_s) <= MR_BEAT[-1][0]
 
 
-def _r_wave_times_ms(duration_s: float) -> list[float]:
-    return [1000.0 * t for t in _beat_times(0.0, duration_s) if 0.0 <= t < duration_s]
+def _r_wave_times_ms(duration_s: float, rr_s: float = RR_S) -> list[float]:
+    return [1000.0 * t for t in _beat_times(0.0, duration_s, rr_s) if 0.0 <= t < duration_s]
 
 
 # --- the 2D views ----------------------------------------------------------------------------
@@ -226,9 +227,9 @@ def _tissue_base(view: _View, rng: np.random.Generator) -> tuple[np.ndarray, np.
     return grey, sector
 
 
-def _draw_valve(img: np.ndarray, view: _View, t_s: float) -> None:
+def _draw_valve(img: np.ndarray, view: _View, t_s: float, rr_s: float = RR_S) -> None:
     """Leaflets from hinge to tip (tips swing down into the LV with opening), then the clips."""
-    opening = _opening(t_s)
+    opening = _opening(t_s, rr_s)
     cx, cy = view.coaptation
     for hinge in view.hinges:
         side = -1.0 if hinge[0] < cx else 1.0
@@ -237,7 +238,7 @@ def _draw_valve(img: np.ndarray, view: _View, t_s: float) -> None:
         tip = (closed_tip[0] + opening * (open_tip[0] - closed_tip[0]),
                closed_tip[1] + opening * (open_tip[1] - closed_tip[1]))
         _draw_segment(img, hinge, tip, 7.0, 185.0)
-    bob = 4.0 * math.sin(2 * math.pi * _phase(t_s) / RR_S)
+    bob = 4.0 * math.sin(2 * math.pi * _phase(t_s, rr_s) / rr_s)
     for x, y in view.clips:
         y += bob
         sy, sx, mask = _segment_mask(img.shape, (x, y - 14.0), (x, y + 14.0), 14.0)
@@ -248,8 +249,13 @@ def _draw_valve(img: np.ndarray, view: _View, t_s: float) -> None:
             _draw_segment(img, (x - 7, y + echo), (x + 7, y + echo), 3.0, 150.0 - echo)
 
 
-def _loop_frames(view: _View, times_s: Sequence[float], seed: int,
-                 colour: bool = False) -> list[np.ndarray]:
+#: para-clip jet of the colour loop: neck (vena contracta) 20 px wide at y = 318, lateral to the clip
+JET_NECK = (372.0, 318.0)
+JET_NECK_WIDTH_PX = 20
+
+
+def _loop_frames(view: _View, times_s: Sequence[float], seed: int, colour: bool = False, rr_s: float = RR_S,
+                 neck_width_px: int = JET_NECK_WIDTH_PX) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     base, sector = _tissue_base(view, rng)
     flicker = rng.normal(0.0, 6.0, (ROWS + 64, COLS)).astype(np.float32)
@@ -257,29 +263,25 @@ def _loop_frames(view: _View, times_s: Sequence[float], seed: int,
     for k, t in enumerate(times_s):
         grey = base + flicker[(k * 7) % 64:(k * 7) % 64 + ROWS]
         grey[~sector] = 0.0
-        _draw_valve(grey, view, t)
+        _draw_valve(grey, view, t, rr_s)
         rgb = _to_rgb(grey)
         if colour:
-            _draw_colour(rgb, view, t, rng)
+            _draw_colour(rgb, view, t, rng, rr_s, neck_width_px)
         frames.append(rgb)
     return frames
 
 
-#: para-clip jet of the colour loop: neck (vena contracta) 20 px wide at y = 318, lateral to the clip
-JET_NECK = (372.0, 318.0)
-JET_NECK_WIDTH_PX = 20
-
-
-def _draw_colour(rgb: np.ndarray, view: _View, t_s: float, rng: np.random.Generator) -> None:
+def _draw_colour(rgb: np.ndarray, view: _View, t_s: float, rng: np.random.Generator, rr_s: float = RR_S,
+                 neck_width_px: int = JET_NECK_WIDTH_PX) -> None:
     """Colour Doppler inside COLOR_BOX: a mosaic MR jet in systole, blue inflow in diastole."""
     x0, y0, x1, y1 = COLOR_BOX
     ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1].astype(np.float32)
     box = rgb[y0:y1 + 1, x0:x1 + 1]
     lv = _ellipse(xs, ys, *view.lv)
-    if _in_systole(t_s):
+    if _in_systole(t_s, rr_s):
         nx, ny = JET_NECK
         height = ny - ys  # the jet rises from the neck towards the probe (into the LA)
-        half = JET_NECK_WIDTH_PX / 2 + np.clip(height, 0, None) * 0.3
+        half = neck_width_px / 2 + np.clip(height, 0, None) * 0.3
         jet = (height >= 0) & (height <= 130) & (np.abs(xs - (nx - 0.25 * height)) <= half)
         flow_convergence = _ellipse(xs, ys, nx, ny + 10.0, 16.0, 10.0) & lv
         palette = np.array([[255, 230, 40], [250, 60, 20], [40, 220, 230], [30, 60, 250], [250, 250, 250]],
@@ -288,7 +290,7 @@ def _draw_colour(rgb: np.ndarray, view: _View, t_s: float, rng: np.random.Genera
         box[jet] = palette[pick[jet]]
         box[flow_convergence] = (220, 40, 20)
     else:
-        opening = _opening(t_s)
+        opening = _opening(t_s, rr_s)
         if opening > 0.05:
             blood = lv & (box.max(axis=2) < 120)  # tissue priority: leaflets and clips stay grey
             cy = view.coaptation[1]
@@ -331,14 +333,16 @@ def _spectral_item(baseline_row: int, delta_y: float) -> Dataset:
                         extra={"TransducerFrequency": 3500, "DopplerCorrectionAngle": 0.0})
 
 
-def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None, seed: int = 0) -> StripPhantom:
+def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None, seed: int = 0,
+             heart_rate_bpm: float = HEART_RATE_BPM) -> StripPhantom:
     """A CW Doppler screen through the mitral valve (pure numpy).
 
     ``kind`` "mv_inflow": baseline high (row 120 of 380), 1.25 cm/s per px; the target is the
     diastolic inflow below the baseline. ``kind`` "mr": baseline low (row 330), 2 cm/s per px; the
     target is the MR jet above. ``invert`` flips the display (and the sign of Physical Delta Y),
     as the "invert" key of a scanner does; velocities keep their physical sign. ``jpeg_quality``
-    round-trips the pixels through JPEG so tests see compression noise.
+    round-trips the pixels through JPEG so tests see compression noise. ``heart_rate_bpm`` sets the
+    R-R interval the beats repeat at (the synthetic prior's strips: 60 bpm).
 
     Truth (analytic, from INFLOW_BEAT / MR_BEAT): per complete beat the same envelope, so vmax,
     VTI, mean gradient follow from ``polyline_metrics`` on one beat; PHT = 150 ms by construction
@@ -348,6 +352,7 @@ def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None
     if kind not in ("mv_inflow", "mr"):
         raise ValueError(f"kind must be 'mv_inflow' or 'mr', got {kind!r}")
     rng = np.random.default_rng(seed)
+    rr_s = 60.0 / heart_rate_bpm
     x0, y0, x1, y1 = SPECTRAL_BOUNDS
     height, width = y1 - y0 + 1, x1 - x0 + 1
     baseline, step = (120, 1.25) if kind == "mv_inflow" else (330, 2.0)
@@ -356,7 +361,7 @@ def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None
     delta_y = step if invert else -step  # cm/s per pixel row; negative: velocity grows upward
     cols = np.arange(width, dtype=np.float64)
     t = (cols - SPECTRAL_REF_X0) * SPECTRAL_DELTA_X_S  # pixel-index form of t(x); centre convention
-    v_env = envelope_at(t) * 100.0  # cm/s, signed
+    v_env = envelope_at(t, rr_s) * 100.0  # cm/s, signed
     v_row = (np.arange(height, dtype=np.float64) - baseline) * delta_y  # velocity at each row centre
     env, vr = v_env[None, :], v_row[:, None]
     same_side = np.sign(vr) == np.sign(env)
@@ -374,7 +379,7 @@ def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None
                                                             colorsubsampling="422"))
     beat, sign = (INFLOW_BEAT, -1.0) if kind == "mv_inflow" else (MR_BEAT, 1.0)
     t_lo, t_hi = float(t[0]), float(t[-1])
-    starts = [r for r in _beat_times(t_lo, t_hi) if r + beat[0][0] >= t_lo and r + beat[-1][0] <= t_hi]
+    starts = [r for r in _beat_times(t_lo, t_hi, rr_s) if r + beat[0][0] >= t_lo and r + beat[-1][0] <= t_hi]
     metrics = polyline_metrics(beat)
     truth: dict[str, Any] = {
         "kind": kind,
@@ -383,7 +388,7 @@ def cw_strip(kind: str, *, invert: bool = False, jpeg_quality: int | None = None
         "vti_cm": metrics["vti_cm"],
         "pht_ms": 1000.0 * INFLOW_PHT_S if kind == "mv_inflow" else None,
         "duration_s": metrics["duration_s"],
-        "heart_rate_bpm": HEART_RATE_BPM,
+        "heart_rate_bpm": heart_rate_bpm,
         "sign": sign,
         "beats": [(r + beat[0][0], r + beat[-1][0]) for r in starts],
         "envelope": [(r + bt, sign * bv) for r in starts for bt, bv in beat],
@@ -410,6 +415,37 @@ def _thumb_item() -> Dataset:
     x0, _y0, x1, _y1 = THUMB_BOUNDS
     return _region_item(THUMB_BOUNDS, spatial_format=1, data_type=1, units=(3, 3),
                         delta=(THUMB_DELTA_CM, THUMB_DELTA_CM), ref=((x1 - x0) // 2, 0))
+
+
+# --- the study's identity and truth ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class StudySpec:
+    """What the demo study and its synthetic prior differ in: the study's identity and date, the heart
+    rate, the commissural view's clips, the colour jet's neck width and the loops' descriptions."""
+
+    uid_scope: str  # prefixed to every UID name: "" for the demo, so its UIDs never change
+    study: dict[str, str]
+    heart_rate_bpm: float
+    commissural: _View
+    jet_neck_width_px: int
+    clips_text: str  # "two clips", "one clip"
+
+    @property
+    def rr_s(self) -> float:
+        return 60.0 / self.heart_rate_bpm
+
+    def uid(self, name: str) -> UID:
+        return demo_uid(self.uid_scope + name)
+
+
+DEMO_SPEC = StudySpec("", STUDY, HEART_RATE_BPM, COMMISSURAL, JET_NECK_WIDTH_PX, "two clips")
+#: The synthetic prior: the index TEER's final intraprocedural result, the same patient 7 months earlier:
+#: one clip (the medial one), the jet neck half as wide (10 px: vena contracta 0.25 cm), 60 bpm (R-R 1 s).
+PRIOR_SPEC = StudySpec(
+    "prior:", {**STUDY, "StudyDate": "20250610", "StudyTime": "143000", "AccessionNumber": "MPDEMO0000",
+               "StudyDescription": "TEE, final result of mitral TEER (demo prior)"},
+    60.0, dataclasses.replace(COMMISSURAL, clips=COMMISSURAL.clips[:1]), JET_NECK_WIDTH_PX // 2, "one clip")
 
 
 # --- DICOM writing ---------------------------------------------------------------------------
@@ -446,29 +482,29 @@ def us_dataset(encoded: Sequence[bytes], *, key: str, rows: int = ROWS, columns:
                regions: Sequence[Dataset] = (), frame_time_ms: float | None = None,
                frame_time_vector: Sequence[float] | None = None, series: tuple[int, str] = (1, "TEE"),
                instance_number: int = 1, description: str = "",
-               r_wave_times_ms: Sequence[float] = ()) -> FileDataset:
-    """A US (multi-frame) Image dataset of JPEG baseline frames, in the demo patient's study."""
+               r_wave_times_ms: Sequence[float] = (), spec: StudySpec = DEMO_SPEC) -> FileDataset:
+    """A US (multi-frame) Image dataset of JPEG baseline frames, in the demo patient's study (``spec``'s)."""
     multiframe = len(encoded) > 1
     sop_class = UltrasoundMultiFrameImageStorage if multiframe else UltrasoundImageStorage
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = demo_uid(f"instance:{key}")
+    meta.MediaStorageSOPInstanceUID = spec.uid(f"instance:{key}")
     meta.TransferSyntaxUID = JPEGBaseline8Bit
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     ds = FileDataset("", {}, file_meta=meta, preamble=b"\0" * 128)
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.ImageType = ["DERIVED", "PRIMARY"]
     ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
-    for keyword, value in {**PATIENT, **STUDY}.items():
+    for keyword, value in {**PATIENT, **spec.study}.items():
         setattr(ds, keyword, value)
-    ds.StudyInstanceUID = demo_uid("study")
-    ds.SeriesInstanceUID = demo_uid(f"series:{series[0]}")
+    ds.StudyInstanceUID = spec.uid("study")
+    ds.SeriesInstanceUID = spec.uid(f"series:{series[0]}")
     ds.SeriesNumber, ds.SeriesDescription = series
     ds.InstanceNumber = instance_number
     ds.Modality, ds.Manufacturer, ds.ManufacturerModelName = "US", "MitraPlan", "Synthetic TEE phantom"
     ds.BodyPartExamined, ds.ImageComments = "HEART", description
     ds.DerivationDescription = "Synthetic image computed by demo/phantom.py (known truth)"
-    ds.HeartRate = int(HEART_RATE_BPM)
+    ds.HeartRate = int(spec.heart_rate_bpm)
     ds.Rows, ds.Columns, ds.SamplesPerPixel = rows, columns, 3
     ds.PhotometricInterpretation, ds.PlanarConfiguration = "YBR_FULL_422", 0
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
@@ -519,17 +555,17 @@ class DemoStudy:
 
 
 def _loop_truth(view: _View, times_ms: Sequence[float], frame_time: float | str,
-                r_waves_ms: Sequence[float]) -> dict[str, Any]:
+                r_waves_ms: Sequence[float], spec: StudySpec) -> dict[str, Any]:
     (hx0, hy0), (hx1, hy1) = view.hinges
     annulus_cm = math.hypot((hx1 - hx0) * DELTA_X_CM, (hy1 - hy0) * DELTA_Y_CM)
     clips = [(x + 0.5, y + 0.5) for x, y in view.clips]  # pixel centres as image coordinates
     return {
         "n_frames": len(times_ms), "frame_time_ms": frame_time, "frame_times_ms": list(times_ms),
-        "heart_rate_bpm": HEART_RATE_BPM, "r_wave_times_ms": list(r_waves_ms),
+        "heart_rate_bpm": spec.heart_rate_bpm, "r_wave_times_ms": list(r_waves_ms),
         "delta_cm": (DELTA_X_CM, DELTA_Y_CM), "apex_index": APEX,
         "annulus_points": [(hx0 + 0.5, hy0 + 0.5), (hx1 + 0.5, hy1 + 0.5)], "annulus_cm": annulus_cm,
         "clip_centres": clips, "n_clips": len(clips),
-        "systolic_frames": [k for k, t in enumerate(times_ms) if _in_systole(t / 1000.0)],
+        "systolic_frames": [k for k, t in enumerate(times_ms) if _in_systole(t / 1000.0, spec.rr_s)],
     }
 
 
@@ -554,54 +590,81 @@ def write_demo_study(folder: Path) -> DemoStudy:
     20 px wide on one row, so the vena contracta is 20 * 0.025 = 0.50 cm. Volume truth:
     ``demo.volume_phantom`` (a double orifice beside the clip bridge, areas pi * a * b).
     """
-    folder = Path(folder)
+    study = _write_2d_study(Path(folder), DEMO_SPEC)
+    from demo.volume_phantom import write_enhanced_volume  # it builds on this module's patient, study and UIDs
+
+    volume = study.folder / f"{DEMO_VOLUME}.dcm"
+    study.truth[DEMO_VOLUME] = write_enhanced_volume(volume)
+    study.volumes[DEMO_VOLUME] = volume
+    return study
+
+
+def write_prior_study(folder: Path) -> DemoStudy:
+    """Write the demo patient's synthetic prior study (``PRIOR_SPEC``) into ``folder``: the five 2D images
+    of the demo's views, with their own Study Instance UID and UIDs, dated 2025-06-10; no 3D volume.
+
+    Known truth, different from the demo's: one clip in the commissural view (the medial one), the jet
+    neck 10 px wide, so the vena contracta is 10 * 0.025 = 0.25 cm, and 60 bpm (R-R 1000 ms, R waves
+    at 100, 1100 ms of each loop). ``truth["study"]`` sums it up (the identity and those numbers).
+    """
+    study = _write_2d_study(Path(folder), PRIOR_SPEC)
+    study.truth["study"] = {
+        "patient_id": PATIENT["PatientID"], "patient_name": PATIENT["PatientName"],
+        "patient_birth_date": PATIENT["PatientBirthDate"], "study_instance_uid": str(PRIOR_SPEC.uid("study")),
+        "study_date": PRIOR_SPEC.study["StudyDate"], "heart_rate_bpm": PRIOR_SPEC.heart_rate_bpm,
+        "vena_contracta_cm": study.truth["color_flow"]["vena_contracta_cm"],
+        "n_clips": study.truth["me_commissural"]["n_clips"]}
+    return study
+
+
+def _write_2d_study(folder: Path, spec: StudySpec) -> DemoStudy:
+    """The three loops and two CW strips of ``spec``'s study, written into ``folder``, with their truth."""
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     truth: dict[str, dict[str, Any]] = {}
+    rr = spec.rr_s
 
     def add(key: str, ds: FileDataset, item_truth: dict[str, Any]) -> None:
         files[key] = _write(ds, folder / f"{key}.dcm")
         truth[key] = {"sop_instance_uid": str(ds.SOPInstanceUID), **item_truth}
 
+    view = spec.commissural
     times = [25.0 * k for k in range(60)]
-    r_waves = _r_wave_times_ms(60 * 0.025)
-    frames = _loop_frames(COMMISSURAL, [t / 1000 for t in times], seed=1)
+    r_waves = _r_wave_times_ms(60 * 0.025, rr)
+    frames = _loop_frames(view, [t / 1000 for t in times], seed=1, rr_s=rr)
     add("me_commissural", us_dataset(
         encode_frames(frames), key="me_commissural", regions=[tissue_region_item()], frame_time_ms=25.0,
-        instance_number=1, description="ME commissural view, two clips", r_wave_times_ms=r_waves),
-        _loop_truth(COMMISSURAL, times, 25.0, r_waves))
+        instance_number=1, description=f"ME commissural view, {spec.clips_text}", r_wave_times_ms=r_waves,
+        spec=spec), _loop_truth(view, times, 25.0, r_waves, spec))
 
     steps = [0.0] + [30.0 if k % 2 else 36.0 for k in range(1, 60)]  # frame k starts steps[1..k] after frame 1
     times = [float(t) for t in np.cumsum(steps)]
-    r_waves = _r_wave_times_ms(times[-1] / 1000)
-    frames = _loop_frames(LONG_AXIS, [t / 1000 for t in times], seed=2)
+    r_waves = _r_wave_times_ms(times[-1] / 1000, rr)
+    frames = _loop_frames(LONG_AXIS, [t / 1000 for t in times], seed=2, rr_s=rr)
     add("me_long_axis", us_dataset(
         encode_frames(frames), key="me_long_axis", regions=[tissue_region_item()], frame_time_vector=steps,
-        instance_number=2, description="ME long-axis view, one clip", r_wave_times_ms=r_waves),
-        _loop_truth(LONG_AXIS, times, "FrameTimeVector", r_waves))
+        instance_number=2, description="ME long-axis view, one clip", r_wave_times_ms=r_waves, spec=spec),
+        _loop_truth(LONG_AXIS, times, "FrameTimeVector", r_waves, spec))
 
     times = [50.0 * k for k in range(40)]
-    r_waves = _r_wave_times_ms(40 * 0.05)
-    frames = _loop_frames(COMMISSURAL, [t / 1000 for t in times], seed=3, colour=True)
+    r_waves = _r_wave_times_ms(40 * 0.05, rr)
+    frames = _loop_frames(view, [t / 1000 for t in times], seed=3, colour=True, rr_s=rr,
+                          neck_width_px=spec.jet_neck_width_px)
     colour_item = tissue_region_item(COLOR_BOX, data_type=2)
-    item_truth = _loop_truth(COMMISSURAL, times, 50.0, r_waves)
+    item_truth = _loop_truth(view, times, 50.0, r_waves, spec)
     item_truth.update({"jet_location": "para-clip lateral", "jet_neck": (JET_NECK[0], JET_NECK[1] + 0.5),
-                       "vena_contracta_cm": JET_NECK_WIDTH_PX * DELTA_X_CM, "color_region": 1})
+                       "vena_contracta_cm": spec.jet_neck_width_px * DELTA_X_CM, "color_region": 1})
     add("color_flow", us_dataset(
         encode_frames(frames), key="color_flow", regions=[tissue_region_item(), colour_item], frame_time_ms=50.0,
         instance_number=3, description="ME commissural colour flow, para-clip MR jet",
-        r_wave_times_ms=r_waves), item_truth)
+        r_wave_times_ms=r_waves, spec=spec), item_truth)
 
     for number, (key, kind) in enumerate((("cw_mv_inflow", "mv_inflow"), ("cw_mr", "mr")), start=1):
-        strip = cw_strip(kind, seed=10 + number)
+        strip = cw_strip(kind, seed=10 + number, heart_rate_bpm=spec.heart_rate_bpm)
         add(key, us_dataset(
             encode_frames([strip.rgb]), key=key, regions=[strip.thumb_item, strip.region_item],
             series=(2, "CW Doppler"), instance_number=number,
-            description=f"CW Doppler through the mitral valve ({kind.replace('_', ' ')})"),
+            description=f"CW Doppler through the mitral valve ({kind.replace('_', ' ')})", spec=spec),
             {**strip.truth, "spectral_region": 1,
              "x_ranges": [strip.x_range_for_beat(i) for i in range(len(strip.truth["beats"]))]})
-    from demo.volume_phantom import write_enhanced_volume  # it builds on this module's patient, study and UIDs
-
-    volume = folder / f"{DEMO_VOLUME}.dcm"
-    truth[DEMO_VOLUME] = write_enhanced_volume(volume)
-    return DemoStudy(folder=folder, files=files, truth=truth, volumes={DEMO_VOLUME: volume})
+    return DemoStudy(folder=folder, files=files, truth=truth)

@@ -1,20 +1,21 @@
 """Render docs/screenshots/compare-with-prior.png and presentation-*.png on the synthetic demo study.
 
-The current case is the demo case with two key images; its prior imitates the final intraprocedural
-result of the index TEER (the same loops, a narrower vena contracta, one device fewer, total MR
-moderate), as in tests/gui/cli/test_cli_compare.py.
+The current case is the demo case, its prior the synthetic prior study of the same patient (the index
+TEER's final intraprocedural result, 2025-06-10: one clip, the vena contracta 0.25 cm against 0.50 cm,
+total MR mild against moderate, 60 bpm against 72), as ``mitraplan demo --with-prior`` writes them; both
+flag two key images with the same labels, so the loops pair by view.
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python tools/present-docs.py [OUT_DIR]
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,31 +41,40 @@ def _settle(seconds: float) -> None:
         time.sleep(0.01)
 
 
-def _cases(folder: Path) -> Path:
-    from demo.case import build_demo_case
-    from demo.phantom import write_demo_study
+#: key images flagged on both cases with the same labels, so each current loop pairs with the prior's loop
+#: of the same view (gui/present/prior_study.py ``paired_loop``); each on the frame its marks are on
+KEY_IMAGES = (("color_flow", "Residual lateral para-clip jet, ME commissural colour"),
+              ("me_commissural", "Clips at A2-P2, ME commissural view"))
+
+
+def _flag_key_images(case: Any, study: Any) -> None:
     from imaging.loop import read_info
+
+    case.extra["key_images"] = [
+        {"sop_instance_uid": read_info(study.files[key]).sop_instance_uid, "label": label,
+         "frame_number": _middle(study.truth[key]["systolic_frames"])} for key, label in KEY_IMAGES]
+
+
+def _middle(frames: list[int]) -> int:
+    """1-based frame number of the middle of a list of 0-based frame indices (as demo/case.py marks)."""
+    return frames[len(frames) // 2] + 1
+
+
+def _cases(folder: Path) -> Path:
+    """The demo case and its synthetic prior (``demo.phantom.write_prior_study``), both with key images."""
+    from demo.case import PRIOR_DATE, PRIOR_ROLE, build_demo_case, build_prior_case
+    from demo.phantom import write_demo_study, write_prior_study
     from planning.case import save_case
 
-    demo = write_demo_study(folder / "study")
-    current_path, prior_path = folder / "now.mitraplan.json", folder / "index.mitraplan.json"
-    colour, commissural = (read_info(demo.files[k]).sop_instance_uid for k in ("color_flow", "me_commissural"))
-    current = build_demo_case(demo, current_path)
-    current.extra["residual_mr"] = {"total_grade": "moderate-to-severe"}
-    current.extra["priors"] = [{"case": prior_path.name, "role": "index-procedure-final", "date": "2025-10-01"}]
-    current.extra["key_images"] = [
-        {"sop_instance_uid": colour, "frame_number": 10, "label": "Lateral para-clip jet, ME commissural colour"},
-        {"sop_instance_uid": commissural, "frame_number": 20, "label": "Two clips at A2-P2, ME commissural"}]
-    save_case(current, current_path)
-    prior = build_demo_case(demo, prior_path)
-    prior.extra["residual_mr"] = {"total_grade": "moderate"}
-    prior.devices = prior.devices[:1]
-    vc = next(m for m in prior.marks if m.id == "m_vc")
-    (x0, y), (x1, _) = vc.points
-    middle, quarter = (x0 + x1) / 2, (x1 - x0) / 4
-    prior.marks = [dataclasses.replace(m, points=((middle - quarter, y), (middle + quarter, y))) if m is vc else m
-                   for m in prior.marks]
+    demo, prior_study = write_demo_study(folder / "study"), write_prior_study(folder / "prior-study")
+    current_path, prior_path = folder / "demo.mitraplan.json", folder / "prior.mitraplan.json"
+    prior = build_prior_case(prior_study, prior_path)
+    _flag_key_images(prior, prior_study)
     save_case(prior, prior_path)
+    current = build_demo_case(demo, current_path)
+    current.extra["priors"] = [{"case": prior_path.name, "role": PRIOR_ROLE, "date": PRIOR_DATE}]
+    _flag_key_images(current, demo)
+    save_case(current, current_path)
     return current_path
 
 
@@ -88,7 +98,8 @@ def main(out: Path) -> None:
         assert comparison is not None
         comparison.resize(1600, 1000)
         _wait(lambda: not comparison.tasks.running and comparison.prior_view.displayed_index is not None)
-        comparison.current_view.show_frame(12)  # systole: the jet is shown
+        # frame 7 (350 ms, 72 bpm: 250 ms into the beat, systole): the prior at 100 + 0.3 × 1000 ms (its frame 8)
+        comparison.current_view.show_frame(7)
         _settle(0.5)
         comparison.grab().save(str(out / "compare-with-prior.png"))
         comparison.close()

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Render the pages of the demo planning report into docs/report-<n>.png (referenced from README.md):
-# page 1 is the heart-team summary. The demo case is given a prior (the index TEER's final result: one
-# clip, the jet half as wide, MR one class lower) and a signed report, so the pages show the comparison
-# and the sign-off block.
+# page 1 is the heart-team summary. The demo is written with its synthetic prior study (`demo --with-prior`:
+# the index TEER's final result, 2025-06-10: one clip, the vena contracta 0.25 cm, MR mild, 60 bpm) and the
+# case is given a signed report, so the pages show the comparison and the sign-off block.
 # Usage: tools/report-docs.sh   (needs the venv from 'make venv', or VENV=path, and pdftoppm from poppler-utils)
 set -e
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ venv=${VENV:-.venv}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # this checkout, whichever venv runs it
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-QT_QPA_PLATFORM=offscreen "$venv/bin/mitraplan" demo --headless --out "$tmp" >/dev/null
+QT_QPA_PLATFORM=offscreen "$venv/bin/mitraplan" demo --headless --with-prior --out "$tmp" >/dev/null
 "$venv/bin/python" - "$tmp/demo.mitraplan.json" <<'EOF'
 import json, sys
 from pathlib import Path
@@ -20,18 +20,9 @@ from planning.document import CaseDocument
 
 current = Path(sys.argv[1])
 case = json.loads(current.read_text(encoding="utf-8"))
-prior = json.loads(json.dumps(case))
-prior["devices"] = prior["devices"][:1]
-prior["residual_mr"]["total_grade"] = "moderate"
-for mark in prior["marks"]:
-    if mark["id"] == "m_vc":
-        (x0, y), (x1, _) = mark["points"]
-        mark["points"] = [[x0 + (x1 - x0) / 4, y], [x1 - (x1 - x0) / 4, y]]
-current.with_name("index.mitraplan.json").write_text(json.dumps(prior, indent=2), encoding="utf-8")
-case["residual_mr"]["total_grade"] = "moderate-to-severe"
-case["priors"] = [{"case": "index.mitraplan.json", "role": "index-procedure-final", "date": "2025-06-10"}]
 case["report"] = {"reader": "Dr Dana Reader", "operator": "Dr Omar Operator",
-                  "impression": "Residual MR worse than after the index TEER; iatrogenic stenosis.",
+                  "impression": "Residual MR worse than after the index TEER (moderate, was mild): a second clip"
+                                " since, a wider lateral jet; iatrogenic stenosis.",
                   "recommendation": "Heart-team discussion; CT for ELASTA-Clip + TMVR."}
 current.write_text(json.dumps(case, indent=2), encoding="utf-8")
 doc = CaseDocument(load_case(current))
