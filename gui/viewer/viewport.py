@@ -347,8 +347,8 @@ class Viewport(QFrame):
             self._frameReady.emit(generation, index, future)
 
     def _present(self, generation: int, index: int, future: Future) -> None:
-        if generation != self._generation or index != self._index:
-            return
+        if generation != self._generation or index != self._index or future.cancelled():
+            return  # a frame asked for and then given up (another frame, loop or a closed window): nothing to show
         exc = future.exception()
         if exc is not None:
             self._fail(exc)
