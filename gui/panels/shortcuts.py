@@ -75,8 +75,8 @@ def volume_section() -> Section:
 
 def compare_section() -> Section:
     """View → Compare with Prior…: the compare window's keys."""
-    return "Compare with prior (its own window)", [("Play/pause both loops", "Space"),
-                                                   ("Step both loops back / forward", "Left, Right"),
+    return "Compare with prior (its own window)", [("Play/pause", "Space"),
+                                                   ("Step back / forward a frame", "Left, Right"),
                                                    ("Close the window", "Esc")]
 
 
