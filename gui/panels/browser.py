@@ -134,7 +134,10 @@ class StudyBrowser(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setRootIsDecorated(True)
         self.setIndentation(12)
-        for column in (0, 1, 2):  # as wide as the text (a narrow dock scrolls), so no detail is cut off
+        self.setWordWrap(True)  # a row's details wrap under its name in a narrow dock: none is cut off
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):  # as wide as their text ("4 time points")
             self.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.header().setStretchLastSection(False)
         self.itemActivated.connect(self._on_activated)

@@ -61,9 +61,10 @@ def test_a_study_of_volumes_only_is_listed_and_kept_as_the_open_study(qtbot: Any
 
 def test_rows_show_their_whole_text_and_the_volume_its_time_points_and_cycle(
         qtbot: Any, window: Any, demo_study: Any, tmp_path: Path) -> None:
-    """No detail is cut off: the name column is as wide as its longest line (a narrow dock scrolls), the
-    full text is the tooltip of every column, and a volume counts time points over its cycle."""
-    from PySide6.QtCore import QEvent, QPoint
+    """No detail is cut off: in a dock as narrow as the walk-through's (440 px) a row's details wrap under its
+    name within the row (no "CW D…"), the full text is the tooltip of every column, and a volume counts time
+    points over its cycle."""
+    from PySide6.QtCore import QEvent, QPoint, QRect
     from PySide6.QtGui import QHelpEvent
     from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -74,17 +75,21 @@ def test_rows_show_their_whole_text_and_the_volume_its_time_points_and_cycle(
     window.open_paths([volume, demo_study.files["cw_mv_inflow"]])
     wait_loaded(qtbot, window)
     browser = window.browser
-    browser.resize(300, 500)  # narrower than any row's text
+    browser.resize(440, 700)
     qtbot.waitUntil(lambda: bool(_volume_rows(browser)), timeout=10000)
     (row,) = _volume_rows(browser)
     assert (row.text(1), row.text(2)) == ("4 time points", f"{4 * FRAME_TIME_MS / 1000:.2f} s")  # 4 × 40 ms
     loops = [i for i in browser.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive)
              if i.data(0, INFO_ROLE) is not None]
-    assert loops
-    text_room = browser.columnWidth(0) - browser.iconSize().width() - 3 * browser.indentation()
+    assert loops and browser.wordWrap() and browser.textElideMode() == Qt.TextElideMode.ElideNone
+    metrics = browser.fontMetrics()
     for item in [row, *loops]:
-        lines = item.text(0).split("\n")
-        assert all(browser.fontMetrics().horizontalAdvance(line) < text_room for line in lines), lines
+        browser.scrollToItem(item)
+        cell = browser.visualRect(browser.indexFromItem(item, 0))
+        room = cell.width() - browser.iconSize().width() - 12  # the icon and its padding
+        wrapped = metrics.boundingRect(QRect(0, 0, room, 10000), Qt.TextFlag.TextWordWrap, item.text(0))
+        assert wrapped.width() <= room and wrapped.height() <= cell.height(), item.text(0)
+    assert browser.horizontalScrollBar().maximum() == 0  # and nothing hides to the right
     browser.scrollToItem(row)
     cell = browser.visualItemRect(row)
     for column in (0, 2):
