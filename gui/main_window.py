@@ -17,18 +17,14 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
     QDockWidget,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
     QProgressBar,
     QSlider,
     QStyle,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +43,7 @@ from gui.panels.case_docks import CaseDocks
 from gui.panels.keys import install_field_keys
 from gui.panels.pacs_menu import PacsMenu  # the dialog and pacs/ are imported on first use
 from gui.panels.report_preview import ReportActions
+from gui.panels.shortcuts import ShortcutsDialog, all_sections
 from gui.present.actions import PresentActions
 from gui.session import CaseSession
 from gui.tasks import TaskRunner
@@ -95,39 +92,6 @@ def _progress_callback(report: Callable[[int, int, str], None]) -> Callable[...,
     def callback(done: int, total: int, *rest: Any) -> None:
         report(int(done), int(total), str(rest[0]) if rest else "")
     return callback
-
-
-def _key_text(action: QAction) -> str:
-    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
-
-
-def shortcut_rows(window: QWidget, actions: Iterable[QAction]) -> list[tuple[str, str]]:
-    """(what, key) of every action with a key: ``actions`` (the window's, in menu order) first, then
-    any other action with a key under ``window`` (so none is left out), then the mouse gestures."""
-    ordered = list(actions)
-    ordered += [a for a in window.findChildren(QAction) if a not in ordered]
-    rows = [(a.text().replace("&", ""), _key_text(a)) for a in ordered if not a.shortcut().isEmpty()]
-    return rows + [(what, gesture) for gesture, what in MOUSE_GESTURES]
-
-
-class ShortcutsDialog(QDialog):
-    """Help → Keyboard Shortcuts (F1): every key of the window and its panels, from the actions themselves."""
-
-    def __init__(self, rows: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(rows), 2, self)
-        table.setHorizontalHeaderLabels(["Action", "Key"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, (text, key) in enumerate(rows):
-            table.setItem(row, 0, QTableWidgetItem(text))
-            table.setItem(row, 1, QTableWidgetItem(key))
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
-        layout.addWidget(table)
-        self.resize(480, 640)
-        self.rows = list(rows)
 
 
 class MainWindow(QMainWindow):
@@ -198,6 +162,7 @@ class MainWindow(QMainWindow):
         self.present: PresentActions = PresentActions(self, self.clock)  # View → Compare with Prior…, Presentation
         self.actions_by_name.update(self.present.actions)
         self.actions_by_name.update(pacs=self.pacs.action, flag_key_image=self.key_images.action)
+        self.actions_by_name["open_case"].setShortcut(QKeySequence("Ctrl+Shift+C"))  # Ctrl+O opens image files
         self.import_measurements: ImportMeasurements = ImportMeasurements(self)
         self.actions_by_name["import_measurements"] = self.import_measurements.action
         self.cine: ExportCineActions = ExportCineActions(self)  # File → Export Cine… (gui/dialogs/export_cine)
@@ -726,7 +691,7 @@ class MainWindow(QMainWindow):
 
     # --- help --------------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:
-        dialog = ShortcutsDialog(shortcut_rows(self, self.actions_by_name.values()), self)
+        dialog = ShortcutsDialog(all_sections(self, self.menus, MOUSE_GESTURES), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -89,7 +90,7 @@ class ExportCineDialog(QDialog):
         self.marks = QCheckBox("Burn in the case's marks (each on the frame it was drawn on)", self)
         self.marks.setChecked(has_marks)
         self.marks.setEnabled(has_marks)
-        self.every_frame = QCheckBox("… on every frame", self)
+        self.every_frame = QCheckBox("Show each mark on every frame (not only the frame it was drawn on)", self)
         self.every_frame.setEnabled(has_marks)
         form.addRow(self.marks)
         form.addRow(self.every_frame)
@@ -99,12 +100,13 @@ class ExportCineDialog(QDialog):
         self.area = [self._spin(0, cols - 1, x0), self._spin(0, rows - 1, y0),
                      self._spin(0, cols - 1, x1), self._spin(0, rows - 1, y1)]
         area_row = QHBoxLayout()
-        for text, spin in zip(("x", "y", "to x", "y"), self.area, strict=True):
+        for text, spin in zip(("from left x", "top y", "to right x", "bottom y"), self.area, strict=True):
+            spin.setSuffix(" px")
             area_row.addWidget(QLabel(text, self))
             area_row.addWidget(spin)
             spin.setEnabled(False)
             spin.valueChanged.connect(lambda _v: self._update())
-        form.addRow("Area kept:", area_row)
+        form.addRow("Image area kept (pixels):", area_row)
         self.area_text = QLabel(self)
         self.area_text.setWordWrap(True)
         self.preview = QLabel(self)
@@ -120,6 +122,8 @@ class ExportCineDialog(QDialog):
         form.addRow(self.buttons)
         for box in (self.blank, self.confirm, self.marks):
             box.toggled.connect(lambda _on: self._update())
+        for box in (self.marks, self.every_frame, self.blank, self.confirm):  # as wide as its words, no wider
+            box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         for widget in (self.first, self.last):
             widget.valueChanged.connect(lambda _v: self._update())
         self.out.textChanged.connect(lambda _t: self._update())

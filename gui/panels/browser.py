@@ -70,8 +70,22 @@ def make_thumbnail(info: Any, catalog: StudyCatalog, open_loop: Callable[[Any], 
 def volume_details(info: VolumeInfo) -> str:
     """What a 3D volume is: its voxel grid and time points."""
     columns, rows, slices = info.dimensions
-    frames = f"{info.timepoints} frame" + ("s" if info.timepoints != 1 else "")
-    return f"3D volume, {columns}×{rows}×{slices}, {frames}"
+    return f"3D volume, {columns}×{rows}×{slices}, {time_points(info)}"
+
+
+def time_points(info: VolumeInfo) -> str:
+    """The volume's time points in words ("4 time points"): a volume has no frames to count."""
+    return f"{info.timepoints} time point" + ("s" if info.timepoints != 1 else "")
+
+
+def volume_duration(info: VolumeInfo) -> str:
+    """The cycle the time points cover (each lasts the frame time, as a loop's frames do); "still" for
+    one time point, "no timing" when the file gives no frame time."""
+    if info.timepoints < 2:
+        return "still"
+    if not info.frame_time_ms:
+        return "no timing"
+    return f"{info.timepoints * info.frame_time_ms / 1000:.2f} s"
 
 
 def loop_details(info: Any) -> str:
@@ -84,6 +98,12 @@ def loop_details(info: Any) -> str:
 
 def _date(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value or "") == 8 else (value or "no date")
+
+
+def _tool_tips(item: QTreeWidgetItem, text: str) -> None:
+    """The row's full text on every column, for a dock too narrow to show it."""
+    for column in range(3):
+        item.setToolTip(column, text)
 
 
 #: Drawn in the empty tree: where studies come from.
@@ -114,8 +134,10 @@ class StudyBrowser(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setRootIsDecorated(True)
         self.setIndentation(12)
+        self.setWordWrap(True)  # a row's details wrap under its name in a narrow dock: none is cut off
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2):
+        for column in (1, 2):  # as wide as their text ("4 time points")
             self.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.header().setStretchLastSection(False)
         self.itemActivated.connect(self._on_activated)
@@ -192,7 +214,7 @@ class StudyBrowser(QTreeWidget):
         item = QTreeWidgetItem(parent, [f"{title}\n{loop_details(info)}", str(info.n_frames), duration])
         item.setData(0, INFO_ROLE, info)
         item.setIcon(0, self._placeholder)
-        item.setToolTip(0, f"{info.path}\n{loop_details(info)}")
+        _tool_tips(item, f"{title}\n{loop_details(info)}\n{info.path}")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
@@ -200,11 +222,13 @@ class StudyBrowser(QTreeWidget):
     def _volume_item(self, parent: QTreeWidgetItem, info: VolumeInfo) -> QTreeWidgetItem:
         """A volume's row: it opens in the volume viewer, never as a loop."""
         details = volume_details(info)
-        item = QTreeWidgetItem(parent, [f"{info.path.name}\n{details}", str(info.timepoints), ""])
+        item = QTreeWidgetItem(parent, [f"{info.path.name}\n{details}", time_points(info), volume_duration(info)])
         item.setData(0, VOLUME_ROLE, info)
         item.setIcon(0, self._volume_icon)
-        item.setToolTip(0, f"{info.path}\n{details} (double-click: volume viewer)")
+        _tool_tips(item, f"{info.path.name}\n{details}, {volume_duration(info)}\n{info.path}"
+                         " (double-click: volume viewer)")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
 
     # --- thumbnails --------------------------------------------------------------------------

@@ -54,6 +54,12 @@ def _shown(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def in_sentence(label: str) -> str:
+    """``label`` inside a sentence: only its first letter lowered, and not even that when the first word is
+    an acronym ("MAC extent", "RVSP"), so "neo-LVOT" and "TR" keep their capitals."""
+    first = label.split(" ", 1)[0]
+    return label if sum(c.isupper() for c in first) > 1 else label[:1].lower() + label[1:]
+
 class ContextField(QWidget):
     """One context value: the number (or the vocabulary choice), its unit, its source, and why an entry
     was refused. ``edited`` carries the new ``{"value", "source"}`` object, or None to remove it."""
@@ -79,7 +85,7 @@ class ContextField(QWidget):
         self.value.setAccessibleName(label)
         self.unit = QLabel(unit, self)
         self.source = _combo([s.value for s in ContextSource], self)
-        self.source.setToolTip(f"Where the {label.lower()} comes from")
+        self.source.setToolTip(f"Where the {in_sentence(label)} comes from")
         self.source.setAccessibleName(f"{label} source")
         self.source.activated.connect(lambda _i: self._source_chosen())
         self.hint = QLabel(self)

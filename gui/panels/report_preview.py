@@ -4,7 +4,8 @@ The menu actions report the case open in the window. A case with unsaved changes
 is saved first, asking for a file name when it has none: the report names its case file and that
 file's SHA-256, so the file on disk must hold exactly what is reported. The report is then built from
 a copy of the in-memory case (later edits do not race the worker thread), with the open study to
-find images. The preview shows ``report.pdf.render_pages`` (the same layout code as the PDF).
+find images. The preview shows ``report.pdf.render_pages`` (the same layout code as the PDF), rendered
+at the screen's device pixel ratio and the chosen zoom (never under 150 dpi), so small print stays sharp.
 An anonymised export first checks the free text for the patient's identifiers
 (``gui.dialogs.free_text``): edits go to the open case as one undo step, then the report is rebuilt
 and exported; confirming exports with each identifier removed.
@@ -15,6 +16,7 @@ become notices (or the dialog's status line) naming the file.
 from __future__ import annotations
 
 import copy
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,7 +53,12 @@ if TYPE_CHECKING:
 #: Stores a free-text edit in the open case (one undo step) and saves it; the saved case, or None if refused.
 ApplyEdit = Callable[["Command"], "Case | None"]
 
-PREVIEW_DPI = 96
+#: Logical (device-independent) pixels per inch of a page shown at 100 %.
+SCREEN_DPI = 96
+#: Pages are never rendered coarser than this: small print (the clip map's labels) stays legible zoomed in.
+PREVIEW_MIN_DPI = 150
+#: The zoom steps of the preview (100 %: the page at its printed size on a 96-dpi screen).
+ZOOMS = (1.0, 1.5, 2.0)
 _RUNNER: TaskRunner | None = None
 
 
@@ -64,18 +71,25 @@ def shared_runner() -> TaskRunner:
     return _RUNNER
 
 
+def preview_dpi(zoom: float, device_pixel_ratio: float) -> int:
+    """The dots per inch at which a page shown at ``zoom`` is sharp: one image pixel for each device pixel
+    (a 2× screen needs twice the pixels of a 1× one), and at least ``PREVIEW_MIN_DPI``."""
+    return max(PREVIEW_MIN_DPI, math.ceil(SCREEN_DPI * zoom * device_pixel_ratio))
+
+
 @dataclass
 class Prepared:
-    """A built report ready to preview and export."""
+    """A built report ready to preview and export; ``dpi``: the resolution its page images were rendered at."""
 
     report: Any
     sources: Any
     key_images: dict[str, QImage]
     pages: list[QImage]
+    dpi: int = PREVIEW_MIN_DPI
 
 
 def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None, anonymise: bool = False,
-            mask: bool = True) -> Prepared:
+            mask: bool = True, dpi: int = PREVIEW_MIN_DPI) -> Prepared:
     """Recompute the case (a Case, or a case file to load), render key images and pages (runs on a
     worker thread); ``catalog`` is the open study, where images missing at their path are looked up.
 
@@ -92,7 +106,7 @@ def prepare(case: Case | Path, paper: str, catalog: StudyCatalog | None = None, 
     report, sources = build_report(case, index=catalog)
     planned = plan_export(report, sources, anonymise=anonymise, mask=mask)
     big = {key: images[1] for key, images in planned.rendered.items()}
-    return Prepared(report, sources, big, render_pages(printed_model(planned), PageSpec(paper), PREVIEW_DPI, big))
+    return Prepared(report, sources, big, render_pages(printed_model(planned), PageSpec(paper), dpi, big), dpi)
 
 
 class ReportPreview(QDialog):
@@ -128,6 +142,10 @@ class ReportPreview(QDialog):
         self.mask_banner.setToolTip("Anonymised: blank key-image pixels outside the ultrasound regions, where the scanner "
                              "burns the patient's name and ID")
         self.anonymise.toggled.connect(self.mask_banner.setEnabled)
+        self.zoom = QComboBox()
+        self.zoom.addItems([f"{z:.0%}" for z in ZOOMS])
+        self.zoom.setAccessibleName("Zoom")
+        self.zoom.setToolTip("Page size on screen (100 %: as printed)")
         self.export_button = QPushButton("Export…")
         self.export_button.setEnabled(False)
         self.print_button = QPushButton("Print…")
@@ -141,7 +159,7 @@ class ReportPreview(QDialog):
         self.problems.setStyleSheet("color: #ff8a80;")
         self.problems.hide()
         row = QHBoxLayout()
-        for widget in (QLabel("Paper:"), self.paper, self.anonymise, self.mask_banner, self.export_button,
+        for widget in (QLabel("Paper:"), self.paper, QLabel("Zoom:"), self.zoom, self.anonymise, self.mask_banner, self.export_button,
                        self.print_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
@@ -157,6 +175,7 @@ class ReportPreview(QDialog):
         column.addWidget(self.problems)
         column.addWidget(scroll, 1)
         self.paper.currentTextChanged.connect(lambda _p: self.refresh())
+        self.zoom.currentIndexChanged.connect(lambda _i: self._zoomed())
         self.anonymise.toggled.connect(lambda _on: self.refresh())  # the anonymised PDF has other pages
         self.mask_banner.toggled.connect(lambda _on: self.refresh() if self.anonymise.isChecked() else None)
         self.export_button.clicked.connect(self.choose_export_folder)
@@ -172,10 +191,25 @@ class ReportPreview(QDialog):
         self.export_button.setEnabled(False)
         self.status.setText("Building the report…")
         case, paper, catalog, anonymise = self.case, self.paper.currentText(), self.catalog, self.anonymise.isChecked()
-        mask = self.mask_banner.isChecked()
+        mask, dpi = self.mask_banner.isChecked(), self.wanted_dpi()
         self._start(f"Report preview {self.case_path.name}",
-                    lambda _p, _c: prepare(case, paper, catalog, anonymise, mask),
+                    lambda _p, _c: prepare(case, paper, catalog, anonymise, mask, dpi),
                     self._show)
+
+    @property
+    def zoom_factor(self) -> float:
+        return ZOOMS[max(0, self.zoom.currentIndex())]
+
+    def wanted_dpi(self) -> int:
+        """The resolution the pages need at the chosen zoom on this screen."""
+        return preview_dpi(self.zoom_factor, self.devicePixelRatioF())
+
+    def _zoomed(self) -> None:
+        """Show the pages at the new zoom: from the images at hand when they are fine enough, else rendered anew."""
+        if self.prepared is not None and self.prepared.dpi >= self.wanted_dpi():
+            self._lay_out_pages(self.prepared)
+        else:
+            self.refresh()
 
     def _start(self, name: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
                on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -190,17 +224,7 @@ class ReportPreview(QDialog):
 
     def _show(self, prepared: Prepared) -> None:
         self.prepared = prepared
-        while self.pages.count():
-            item = self.pages.takeAt(0)
-            page = item.widget() if item is not None else None
-            if page is not None:
-                page.deleteLater()
-        for n, image in enumerate(prepared.pages):
-            label = QLabel()
-            label.setPixmap(QPixmap.fromImage(image))
-            label.setAccessibleName(f"Report page {n + 1}")
-            label.setStyleSheet("border: 1px solid #888; background: white;")
-            self.pages.addWidget(label)
+        self._lay_out_pages(prepared)
         self.export_button.setEnabled(True)
         self.print_button.setEnabled(True)
         self.status.setText(f"{len(prepared.pages)} page(s), {self.paper.currentText()}")
@@ -208,6 +232,24 @@ class ReportPreview(QDialog):
         if self._pending_export is not None:  # rebuilt after free-text edits: check again and export
             folder, self._pending_export = self._pending_export, None
             self.export_to(folder)
+
+    def _lay_out_pages(self, prepared: Prepared) -> None:
+        """One label a page, the page ``zoom`` × its printed size in logical pixels, drawn from the finer
+        image (its device pixel ratio set so that each image pixel lands on one screen pixel)."""
+        while self.pages.count():
+            item = self.pages.takeAt(0)
+            page = item.widget() if item is not None else None
+            if page is not None:
+                page.deleteLater()
+        for n, image in enumerate(prepared.pages):
+            shown_width = SCREEN_DPI * self.zoom_factor * image.width() / prepared.dpi
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(image.width() / shown_width)
+            label = QLabel()
+            label.setPixmap(pixmap)
+            label.setAccessibleName(f"Report page {n + 1}")
+            label.setStyleSheet("border: 1px solid #888; background: white;")
+            self.pages.addWidget(label)
 
     def _fail(self, exc: BaseException) -> None:
         message = f"{self.case_path}: report not built: {exc}"

@@ -27,6 +27,12 @@ def pixel_centre(x: float, y: float) -> tuple[float, float]:
     return math.floor(x) + PIXEL_CENTRE, math.floor(y) + PIXEL_CENTRE
 
 
+def region_name(region: UltrasoundRegion, count: int) -> str:
+    """The region as the user counts them, e.g. ``"region 2 of 2: spectral CW"``: the file's 0-based
+    index plus one (case files keep the 0-based index; docs/case-file.md)."""
+    return f"region {region.index + 1} of {count}: {region.spatial_format_name} {region.data_type_name}".strip()
+
+
 def readout(regions: Sequence[UltrasoundRegion], x: float, y: float) -> str:
     """Status-bar text for image coordinate ``(x, y)``.
 
@@ -47,11 +53,11 @@ def readout(regions: Sequence[UltrasoundRegion], x: float, y: float) -> str:
         values = f"time {px:.3f} s · velocity {_signed(py / 100.0, 2)} m/s"
     else:
         values = f"x {px:.4g} {region.unit_x} · y {py:.4g} {region.unit_y}"
-    return f"{region.description} · {values} · {where}"
+    return f"{region_name(region, len(regions))} · {values} · {where}"
 
 
 def calibration_summary(regions: Sequence[UltrasoundRegion]) -> str:
     """One line naming the calibrated regions and their scales, shown when the cursor is away."""
-    parts = [f"{r.description} ({abs(r.delta_x):.4g} {r.unit_x}/px × {abs(r.delta_y):.4g} {r.unit_y}/px)"
+    parts = [f"{region_name(r, len(regions))} ({abs(r.delta_x):.4g} {r.unit_x}/px × {abs(r.delta_y):.4g} {r.unit_y}/px)"
              for r in regions if r.is_calibrated]
     return "Calibrated: " + "; ".join(parts) if parts else UNCALIBRATED + " (no ultrasound regions)"

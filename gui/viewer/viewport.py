@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsLineItem, QGraphicsRectItem, QLab
 
 from gui.viewer.ecg import EcgStrip, beat_frames, beat_step
 from gui.viewer.playback import CineClock, Clock
+from gui.viewer.readout import region_name
 from imaging.regions import SpatialFormat, UltrasoundRegion
 from imaging.text import display_name
 
@@ -562,7 +563,7 @@ class Viewport(QFrame):
             pen.setCosmetic(True)
             pen.setStyle(Qt.PenStyle.DashLine)
             rect.setPen(pen)
-            label = pg.TextItem(region.description, color=colour, anchor=(0, 0))
+            label = pg.TextItem(region_name(region, len(self.regions)), color=colour, anchor=(0, 0))
             label.setPos(x0 + 2, y0 + 2)
             items: list[Any] = [rect, label]
             if region.is_spectral and y0 <= region.baseline_y <= y1 + 1:

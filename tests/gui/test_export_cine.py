@@ -138,3 +138,17 @@ def test_the_open_cases_marks_are_burned_in(qtbot: Any, window: Any, tmp_path: P
                     timeout=15000)
     frames = _frames(out)
     assert tuple(frames[2][70, 60]) == (0xFF, 0xE6, 0x00) and tuple(frames[1][70, 60]) == (grey_of(2),) * 3
+
+
+def test_the_area_and_every_frame_wording_say_what_they_mean(qtbot: Any, cine_window: Any) -> None:
+    """The kept area reads in pixels, corner by corner, and the every-frame box says what it changes."""
+    from PySide6.QtWidgets import QLabel
+
+    cine_window.actions_by_name["export_cine"].trigger()
+    dialog = cine_window.cine.dialog
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert "Image area kept (pixels):" in labels
+    assert {"from left x", "top y", "to right x", "bottom y"} <= set(labels)
+    x0, y0, x1, y1 = REGION
+    assert [s.text() for s in dialog.area] == [f"{x0} px", f"{y0} px", f"{x1} px", f"{y1} px"]
+    assert dialog.every_frame.text() == "Show each mark on every frame (not only the frame it was drawn on)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui.viewer.readout import readout
+from gui.viewer.readout import calibration_summary, readout
 from gui.viewer.viewport import display_levels
 from imaging.regions import UltrasoundRegion
 
@@ -21,7 +21,7 @@ SECTOR = UltrasoundRegion(index=0, spatial_format=1, data_type=1, flags=0, locat
 
 def test_reference_pixel_of_a_doppler_region_reads_the_reference_value() -> None:
     text = readout([SECTOR, CW], 700.5, 380.5)
-    assert "region 1: spectral CW" in text
+    assert text.startswith("region 2 of 2: spectral CW · ")  # counted from 1, as the user sees them
     assert "time 0.000 s" in text and "velocity 0.00 m/s" in text
 
 
@@ -41,7 +41,7 @@ def test_baseline_reads_zero_and_velocity_keeps_its_sign() -> None:
 def test_2d_region_reads_depth_and_lateral_in_cm() -> None:
     # 100 rows below the apex, 50 columns right: depth 100 * 0.03 = 3.00 cm, lateral +1.50 cm
     text = readout([SECTOR, CW], 450.5, 140.5)
-    assert "region 0: 2D tissue" in text
+    assert text.startswith("region 1 of 2: 2D tissue · ")
     assert "depth 3.00 cm" in text and "lateral +1.50 cm" in text
 
 
@@ -54,3 +54,9 @@ def test_display_levels_are_off_until_brightness_or_contrast_change() -> None:
     assert display_levels(0, 0) is None
     assert display_levels(0, 50) == (127.5 - 63.75, 127.5 + 63.75)  # gain 2: half the window
     assert display_levels(100, 0) == pytest.approx((-127.5, 127.5))               # window shifted down by 127.5
+
+
+def test_the_summary_counts_regions_from_one() -> None:
+    text = calibration_summary([SECTOR, CW])
+    assert text.startswith("Calibrated: region 1 of 2: 2D tissue (0.03 cm/px × 0.03 cm/px); region 2 of 2: spectral CW")
+    assert "region 0" not in text

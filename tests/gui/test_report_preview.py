@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from gui.panels.report_preview import ReportPreview
@@ -111,3 +112,35 @@ def test_preview_reports_the_open_case_with_its_unsaved_edit(qtbot, window, case
     assert dialog.case.notes == "Edited in the window"
     dialog.close()
     window.session.ask_unsaved = lambda _name: Unsaved.DISCARD
+
+
+def test_preview_dpi_follows_the_zoom_and_the_screen() -> None:
+    from gui.panels.report_preview import preview_dpi
+
+    assert preview_dpi(1.0, 1.0) == 150  # 96 dpi would blur the clip map's small labels: the floor
+    assert preview_dpi(2.0, 1.0) == 192  # 96 × 2
+    assert preview_dpi(1.5, 2.0) == 288  # 96 × 1.5 × 2 device pixels per logical pixel
+
+
+def test_pages_are_rendered_with_a_pixel_for_each_screen_pixel(qtbot, case_path: Path, monkeypatch) -> None:
+    """On a 2× screen at 150 % zoom, each A4 page (8.27 in) is shown 8.27 × 96 × 1.5 ≈ 1191 logical px
+    wide, and its image holds at least 2 × that many pixels; zooming back out reuses the images."""
+    dialog = ReportPreview(case_path)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(dialog, "devicePixelRatioF", lambda: 2.0)
+    dialog.show()
+    with qtbot.waitSignal(dialog.pagesShown, timeout=60000):
+        pass
+    with qtbot.waitSignal(dialog.pagesShown, timeout=60000):
+        dialog.zoom.setFocus()
+        qtbot.keyClick(dialog.zoom, Qt.Key.Key_Down)  # 100 % -> 150 %: finer pages are rendered
+    assert dialog.zoom.currentText() == "150%"
+    a4_inch = 210 / 25.4
+    logical_width = dialog.pages.itemAt(0).widget().pixmap().deviceIndependentSize().width()
+    assert logical_width == pytest.approx(a4_inch * 96 * 1.5, abs=2)
+    assert dialog.prepared.pages[0].width() >= 2.0 * logical_width - 1 and dialog.prepared.dpi == 288
+    before = dialog.prepared
+    qtbot.keyClick(dialog.zoom, Qt.Key.Key_Up)  # back to 100 %: the 288-dpi images suffice
+    assert dialog.prepared is before
+    shown = dialog.pages.itemAt(0).widget().pixmap().deviceIndependentSize().width()
+    assert shown == pytest.approx(a4_inch * 96, abs=2)

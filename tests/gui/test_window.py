@@ -214,7 +214,8 @@ def test_readout_at_the_doppler_reference_pixel_and_on_the_baseline(qtbot: Any, 
     x0, y0, _x1, _y1 = region.location
     rx, ry = x0 + region.reference_pixel_x0, y0 + region.reference_pixel_y0  # absolute pixel index
     text = hover(qtbot, win, viewport, rx + 0.5, ry + 0.5)
-    assert region.description in text
+    # named as the user counts regions, from 1 (the file keeps the 0-based index)
+    assert f"region {region.index + 1} of {len(viewport.regions)}: spectral CW · " in text
     assert f"time {region.reference_value_x:.3f} s" in text
     assert f"velocity {region.reference_value_y / 100:.2f} m/s" in text  # cm/s -> m/s
     # the baseline (velocity 0) in another column of the strip; the time moves by 20 columns

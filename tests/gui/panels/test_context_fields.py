@@ -184,3 +184,13 @@ def test_a_refusal_hint_is_readable_on_the_dark_window(qtbot: Any, panel: Any) -
     colour = field.hint.styleSheet().split("color:")[1].strip()
     light, dark = sorted((_luminance(colour), _luminance("#1e2126")), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 4.5, colour
+
+
+def test_source_tooltips_keep_the_acronyms(panel: Any) -> None:
+    """The tooltip puts the label in a sentence without lowering LVOT, MAC, RVSP or TR."""
+    tips = {k: f.source.toolTip() for k, f in panel.context_box.fields.items()}
+    assert tips["neo_lvot_mm2"] == "Where the predicted neo-LVOT area comes from"
+    assert tips["mac_extent"] == "Where the MAC extent (circumference) comes from"
+    assert tips["rvsp_mmhg"] == "Where the RVSP comes from"
+    assert tips["tr_grade"] == "Where the TR grade comes from"
+    assert tips["annulus_perimeter_mm"] == "Where the annulus perimeter comes from"
