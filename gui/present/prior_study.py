@@ -129,6 +129,25 @@ def paired_loop(current: Case, info: Any, prior: Case, loops: Sequence[LoopInfo]
         hit = next((loop for loop in loops if theirs.get(loop.sop_instance_uid) == label), None)
         if hit is not None:
             return hit
+    by_marks = _same_measurements(current, uid, prior, loops)
+    if by_marks is not None:
+        return by_marks
     series = str(getattr(info, "series_description", "") or "").strip().casefold()
     matches = [loop for loop in loops if series and loop.series_description.strip().casefold() == series]
     return matches[0] if len(matches) == 1 else None
+
+
+def _same_measurements(current: Case, uid: str, prior: Case, loops: Sequence[LoopInfo]) -> LoopInfo | None:
+    """The prior loop whose marks measure what the current loop's marks measure (the same labels: the
+    same vena contracta, the same leaflet length), when exactly one prior loop shares the most labels; a
+    loop measured the same way at both visits is the same view, whatever the files or series are called."""
+    def labels(case: Case, sop: str) -> set[str]:
+        return {m.label.strip().casefold() for m in case.marks if m.sop_instance_uid == sop and m.label.strip()}
+
+    ours = labels(current, uid)
+    if not ours:
+        return None
+    shared = [(len(ours & labels(prior, loop.sop_instance_uid)), loop) for loop in loops]
+    best = max((n for n, _ in shared), default=0)
+    winners = [loop for n, loop in shared if n == best]
+    return winners[0] if best and len(winners) == 1 else None

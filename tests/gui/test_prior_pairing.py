@@ -42,3 +42,20 @@ def test_sync_description_names_where_each_cycle_comes_from() -> None:
     assert sync_description(ecg, ecg).startswith("Synced by cardiac cycle (R waves)")
     assert sync_description(ecg, rate).startswith("Synced by cardiac cycle (R waves / heart rate)")
     assert sync_description(ecg, bare).startswith("Synced by frame number")
+
+
+def test_loops_measured_the_same_way_pair_when_names_and_series_say_nothing() -> None:
+    """The demo's prior: every loop of series "TEE", no key-image labels; the loop whose marks carry the
+    current loop's labels (the same vena contracta) is the same view; a tie pairs nothing."""
+    from measurements.marks import Mark, MarkType
+
+    def mark(mid: str, uid: str, label: str) -> Mark:
+        return Mark(mid, MarkType.DISTANCE, label, uid, 1, 0, ((1.0, 1.0), (2.0, 2.0)))
+
+    prior_loops = [_loop("p1"), _loop("p2"), _loop("p3")]
+    current = Case(marks=[mark("a", "c1", "Lateral para-clip jet vena contracta"), mark("b", "c1", "PISA radius")])
+    prior = Case(marks=[mark("x", "p2", "lateral para-clip jet vena contracta "), mark("y", "p3", "P3 length")])
+    assert paired_loop(current, _loop("c1"), prior, prior_loops).sop_instance_uid == "p2"
+    tied = Case(marks=[mark("x", "p2", "PISA radius"), mark("y", "p3", "Lateral para-clip jet vena contracta")])
+    assert paired_loop(current, _loop("c1"), tied, prior_loops) is None  # one shared label each: ambiguous
+    assert paired_loop(current, _loop("c9"), prior, prior_loops) is None  # a loop without marks: no evidence
