@@ -52,6 +52,7 @@ HR_VALIDITY = f"EAE/ASE-2009 MG validity (HR {MG_VALID_HR_BPM[0]:g}-{MG_VALID_HR
 # --- codes (PS3.16 unless marked private) --------------------------------------------------------
 MITRAL_VALVE = Coded("91134007", "SCT", "Mitral Valve")
 LVOT = Coded("13418002", "SCT", "Left ventricle outflow tract")
+MITRAL_ANNULUS = Coded("65197004", "SCT", "Mitral Annulus")  # CID 12235
 PULMONARY_ARTERY = Coded("81040000", "SCT", "Pulmonary artery")
 RIGHT_VENTRICLE = Coded("53085002", "SCT", "Right ventricle")
 RV_PEAK_SYSTOLIC_PRESSURE = Coded("399023006", "SCT", "Right Ventricular Peak Systolic Pressure")  # CID 12204
@@ -73,6 +74,13 @@ ORIFICE_AREA = Coded("399367004", "SCT", "Cardiovascular Orifice Area")  # CID 1
 VOLUME_FLOW = Coded("33878-0", "LN", "Volume flow")  # CID 12222
 REGURGITANT_FRACTION = Coded("399301000", "SCT", "Regurgitant Fraction")  # CID 12222
 DURATION = Coded("103335007", "SCT", "Duration (attribute)")
+FLOW_RADIUS = Coded("59102-4", "LN", "Flow Radius")  # CID 12222
+ALIAS_VELOCITY = Coded("59130-5", "LN", "Alias velocity")  # CID 12222
+DIAMETER = Coded("81827009", "SCT", "Diameter")  # CID 218 Quantitative Image Feature, CID 12250...
+CARDIAC_VALVE_LEAFLET = Coded("6530003", "SCT", "Cardiac Valve Leaflet")  # CID 12280
+POSTERIOR = Coded("255551008", "SCT", "Posterior")  # CID 2 Anatomic Modifier
+LATERAL = Coded("49370004", "SCT", "Lateral")  # CID 2; CID 12281 Cardiac Ultrasound Target Site Modifier
+MEDIAL = Coded("255561001", "SCT", "Medial")  # CID 2; CID 12281
 #: Volumetric MR method (LV stroke volume from LV volumes minus the LVOT Doppler stroke volume):
 #: CID 12227/12229/12231 have no such method code (Doppler Volume Flow 125219 is the annulus method).
 VOLUMETRIC = _private("VOLUMETRIC", "LV stroke volume minus LVOT stroke volume")
@@ -98,6 +106,9 @@ class SRConcept:
     mode: Coded | None = None
     site: Coded = MITRAL_VALVE
     basis: str = ""  # where the code comes from / why this pattern
+    #: Topographical Modifier (106233006, SCT) values that narrow the site: one is always written; of
+    #: several, the one the mark's label names as a word (``report.sr``), none named: not this concept
+    topographical: tuple[Coded, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +212,45 @@ _ALL: tuple[Quantity, ...] = (
 
 #: Quantity name -> its definition.
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in _ALL}
+
+# --- what a generic distance, area or duration measures: by its mark's purpose (marks.PURPOSES) -------
+
+_NO_LEAFLET_CODE = ("PS3.16 as pydicom has it holds no posterior leaflet or scallop length code (clinical.md's"
+                    " DCM 131204-131207 are not in it): Length + Finding Site leaflet + Posterior; the scallop"
+                    " is in the mark label (Comment)")
+#: (quantity, mark purpose) -> the SR concept of a value of that quantity measured on a mark of that
+#: purpose. A ``distance``/``area``/``duration`` otherwise says only "Length"/"Area"/"Duration"; with it
+#: a receiver reads what was measured. ``measurements.sr_import`` maps each back to its quantity.
+PURPOSE_SR: dict[tuple[str, str], SRConcept] = {
+    ("distance", "pisa_radius"): SRConcept(FLOW_RADIUS, PISA, REGURGITANT, COLOUR, basis=_PISA_BASIS),
+    ("distance", "posterior_leaflet_length"): SRConcept(LENGTH, mode=MODE_2D, site=CARDIAC_VALVE_LEAFLET,
+                                                        topographical=(POSTERIOR,), basis=_NO_LEAFLET_CODE),
+    ("distance", "leaflet_length"): SRConcept(LENGTH, mode=MODE_2D, site=CARDIAC_VALVE_LEAFLET,
+                                              basis="Length + Finding Site Cardiac Valve Leaflet (CID 12280)"),
+    ("distance", "lvot_diameter"): SRConcept(DIAMETER, mode=MODE_2D, site=LVOT,
+                                             basis="Diameter + Finding Site LVOT"),
+    ("distance", "annulus_diameter"): SRConcept(DIAMETER, mode=MODE_2D, site=MITRAL_ANNULUS,
+                                                basis="Diameter + Finding Site Mitral Annulus (CID 12235); clinical.md's"
+                                                      " DCM 131181/131182 are not in PS3.16 as pydicom has it"),
+    ("area", "orifice"): SRConcept(ORIFICE_AREA, PLANIMETRY, ANTEGRADE, MODE_2D, topographical=(LATERAL, MEDIAL),
+                                   basis="one orifice of a double orifice: Cardiovascular Orifice Area +"
+                                         " Planimetry + Topographical Modifier Lateral/Medial (CID 2); an"
+                                         " orifice whose label names neither side stays a generic Area, so no"
+                                         " receiver takes it for the whole-valve MVA"),
+    ("duration", "mv_inflow"): SRConcept(DURATION, flow=ANTEGRADE, mode=CW,
+                                         basis="Duration + Flow Direction (CID 12221): the inflow's"),
+    ("duration", "mr_jet"): SRConcept(DURATION, flow=REGURGITANT, mode=CW,
+                                      basis="Duration + Flow Direction (CID 12221): the MR jet's"),
+}
+#: The PISA input written with the PISA results (not a quantity: entered, never computed or imported).
+PISA_ALIASING = SRConcept(ALIAS_VELOCITY, PISA, REGURGITANT, COLOUR, basis="CID 12222; the calculation's input")
+#: Precision the aliasing velocity is written at: as entered (0.385 m/s), not rounded to a measured velocity's.
+ALIASING_PRECISION = "0.001"
+
+
+def purpose_concept(quantity_name: str, purpose: str) -> SRConcept | None:
+    """The SR concept of ``quantity_name`` measured on a mark of ``purpose``, None when the purpose adds none."""
+    return PURPOSE_SR.get((quantity_name, purpose))
 
 
 def quantity(name: str) -> Quantity:
