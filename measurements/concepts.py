@@ -61,6 +61,7 @@ REGURGITANT = Coded("397417004", "SCT", "Regurgitant Flow")  # CID 12221
 MODE_2D = Coded("399064001", "SCT", "2D mode")  # CID 12224
 MODE_3D = Coded("426865009", "SCT", "3D mode")
 CW = Coded("261198000", "SCT", "Doppler Continuous Wave")
+PW = Coded("261199008", "SCT", "Doppler Pulsed")
 COLOUR = Coded("261197005", "SCT", "Doppler Color Flow")
 SIMPLIFIED_BERNOULLI = Coded("125218", "DCM", "Simplified Bernoulli")  # CID 12227/12230
 AREA_BY_PHT = Coded("125210", "DCM", "Area by Pressure Half-Time")  # CID 12229
@@ -232,15 +233,22 @@ PURPOSE_SR: dict[tuple[str, str], SRConcept] = {
     ("distance", "annulus_diameter"): SRConcept(DIAMETER, mode=MODE_2D, site=MITRAL_ANNULUS,
                                                 basis="Diameter + Finding Site Mitral Annulus (CID 12235); clinical.md's"
                                                       " DCM 131181/131182 are not in PS3.16 as pydicom has it"),
-    ("area", "orifice"): SRConcept(ORIFICE_AREA, PLANIMETRY, ANTEGRADE, MODE_2D, topographical=(LATERAL, MEDIAL),
-                                   basis="one orifice of a double orifice: Cardiovascular Orifice Area +"
-                                         " Planimetry + Topographical Modifier Lateral/Medial (CID 2); an"
-                                         " orifice whose label names neither side stays a generic Area, so no"
-                                         " receiver takes it for the whole-valve MVA"),
+    ("area", "orifice"): SRConcept(AREA, PLANIMETRY, ANTEGRADE, MODE_2D, topographical=(LATERAL, MEDIAL),
+                                   basis="one orifice of a double orifice: Area + Planimetry + Antegrade +"
+                                         " Topographical Modifier Lateral/Medial (CID 2), not Cardiovascular"
+                                         " Orifice Area + Planimetry, which a receiver keying on concept and"
+                                         " method takes for the whole-valve MVA; a label naming no side:"
+                                         " the generic Area"),
     ("duration", "mv_inflow"): SRConcept(DURATION, flow=ANTEGRADE, mode=CW,
                                          basis="Duration + Flow Direction (CID 12221): the inflow's"),
     ("duration", "mr_jet"): SRConcept(DURATION, flow=REGURGITANT, mode=CW,
                                       basis="Duration + Flow Direction (CID 12221): the MR jet's"),
+    # an LVOT trace's values are the LVOT's, not the mitral inflow the registry codes vmax/vti for
+    **{(name, "lvot"): SRConcept(concept, flow=ANTEGRADE, mode=PW, site=LVOT,
+                                 basis="the registry's concept at Finding Site LVOT, PW (CID 12224)")
+       for name, concept in (("vmax", PEAK_VELOCITY), ("vti", Coded("20354-7", "LN", "Velocity Time Integral")),
+                             ("mean_velocity", Coded("11692-1", "LN", "Time averaged peak velocity")),
+                             ("duration", DURATION))},
 }
 #: The PISA input written with the PISA results (not a quantity: entered, never computed or imported).
 PISA_ALIASING = SRConcept(ALIAS_VELOCITY, PISA, REGURGITANT, COLOUR, basis="CID 12222; the calculation's input")

@@ -204,10 +204,14 @@ class _Candidate:
     purpose: str = ""
 
 
+#: The quantities a purpose concept maps back to: generic ones, which no calculation, grade or summary takes
+#: as a mitral value. An LVOT trace's Vmax or VTI is not imported as ``vmax``/``vti`` (the mitral valve's,
+#: once accepted): its Finding Site LVOT contradicts them, so it is listed as unknown.
+_GENERIC = frozenset({"distance", "area", "duration", "time_interval"})
 #: Every concept a NUM can be taken as: each quantity's own, then those of a mark purpose (registry order).
 _CONCEPTS: tuple[_Candidate, ...] = (
     *(_Candidate(q, q.sr) for q in QUANTITIES.values() if q.sr is not None),
-    *(_Candidate(QUANTITIES[name], sr, purpose) for (name, purpose), sr in PURPOSE_SR.items()),
+    *(_Candidate(QUANTITIES[name], sr, purpose) for (name, purpose), sr in PURPOSE_SR.items() if name in _GENERIC),
 )
 
 

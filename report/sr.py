@@ -358,13 +358,16 @@ def _side(sr: concepts.SRConcept, label: str) -> Coded | None:
 
 
 def _purpose_coding(report: Report, m: Measurement) -> tuple[Concept, Code | None] | None:
-    """The concept of a generic distance/area/duration by its mark's purpose (``concepts.PURPOSE_SR``) and its
-    topographical modifier; None when the purpose adds none, or its side cannot be told from the label."""
-    mark = _single_mark(report, m)
-    sr = None if mark is None else concepts.purpose_concept(m.quantity, mark.purpose)
-    if mark is None or sr is None:
+    """The concept of ``m`` by the one purpose of its marks (``concepts.PURPOSE_SR``: a generic distance,
+    area or duration, an LVOT trace's values) and its topographical modifier; None when the purpose adds
+    none, or the marks' labels do not name one side."""
+    marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    purposes = {mk.purpose for mk in marks}
+    sr = concepts.purpose_concept(m.quantity, purposes.pop()) if len(purposes) == 1 else None
+    if sr is None:
         return None
-    side = _side(sr, mark.label) if sr.topographical else None
+    sides = {_side(sr, mk.label) for mk in marks} if sr.topographical else {None}
+    side = sides.pop() if len(sides) == 1 else None
     if sr.topographical and side is None:
         return None
     return _concept(sr), None if side is None else code(side)

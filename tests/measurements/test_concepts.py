@@ -174,7 +174,7 @@ def test_the_report_schema_lists_exactly_the_registry_quantities_and_units() -> 
     ("posterior_leaflet_length", "410668003", "SCT", "Length"),
     ("lvot_diameter", "81827009", "SCT", "Diameter"),
     ("annulus_diameter", "81827009", "SCT", "Diameter"),
-    ("orifice", "399367004", "SCT", "Cardiovascular Orifice Area"),
+    ("orifice", "42798000", "SCT", "Area"),
     ("mv_inflow", "103335007", "SCT", "Duration (attribute)"),
 ])
 def test_mark_purposes_have_their_ps316_concept(purpose: str, value: str, scheme: str, meaning: str) -> None:
@@ -184,10 +184,10 @@ def test_mark_purposes_have_their_ps316_concept(purpose: str, value: str, scheme
 
 
 def test_each_purpose_concept_is_told_apart_from_its_whole_site_quantities() -> None:
-    # a per-orifice area must not read as the planimetered MVA: same concept name, so it needs a side
+    # a per-orifice area must not read as the planimetered MVA, even to a receiver keying on concept + method
     mva = QUANTITIES["mva_planimetry"].sr
     orifice = concepts.PURPOSE_SR[("area", "orifice")]
-    assert mva is not None and orifice.name == mva.name and orifice.method == mva.method
+    assert mva is not None and orifice.name != mva.name and orifice.method == mva.method
     assert {t.meaning for t in orifice.topographical} == {"Lateral", "Medial"} and mva.topographical == ()
     # a duration of a trace says which flow it lasted
     assert concepts.PURPOSE_SR[("duration", "mv_inflow")].flow == concepts.ANTEGRADE

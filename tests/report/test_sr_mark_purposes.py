@@ -108,13 +108,13 @@ def test_the_annulus_length_without_a_purpose_keeps_length_with_its_label(demo_s
     assert annulus["code"] == ("410668003", "SCT") and TOPO not in annulus["mods"]
 
 
-def test_each_orifice_area_says_lateral_or_medial_and_the_sum_is_the_mva(demo_sr: dict[str, Any]) -> None:
-    areas = [n for n in demo_sr["nums"] if n["code"] == ("399367004", "SCT")
-             and n["mods"].get(("370129005", "SCT")) == "Planimetry"]
-    by_side = {n["mods"].get(TOPO, ""): n["value"] for n in areas}
-    assert by_side == {"Lateral": round(LATERAL_CM2, 2), "Medial": round(MEDIAL_CM2, 2),
-                       "": round(LATERAL_CM2 + MEDIAL_CM2, 2)}
-    assert not [n for n in demo_sr["nums"] if n["code"] == ("42798000", "SCT")]  # no bare "Area" left
+def test_each_orifice_area_says_lateral_or_medial_and_only_the_sum_is_the_mva(demo_sr: dict[str, Any]) -> None:
+    planimetry = [n for n in demo_sr["nums"] if n["mods"].get(("370129005", "SCT")) == "Planimetry"]
+    by_side = {(n["code"], n["mods"].get(TOPO, "")): n["value"] for n in planimetry}
+    assert by_side == {(("42798000", "SCT"), "Lateral"): round(LATERAL_CM2, 2),
+                       (("42798000", "SCT"), "Medial"): round(MEDIAL_CM2, 2),
+                       (("399367004", "SCT"), ""): round(LATERAL_CM2 + MEDIAL_CM2, 2)}  # Orifice Area: the MVA only
+    assert all(n["mods"][("260674002", "SCT")] == "Antegrade Flow" for n in planimetry)
 
 
 def test_durations_say_their_flow_direction(demo_sr: dict[str, Any]) -> None:
@@ -153,6 +153,7 @@ def test_the_importer_records_the_purpose_a_concept_came_from(demo_sr: dict[str,
 
 _CM2 = SRCode("cm2", "UCUM", "cm2")
 _ORIFICE = SRCode("399367004", "SCT", "Cardiovascular Orifice Area")
+_AREA = SRCode("42798000", "SCT", "Area")
 _PLANIMETRY = SRCode("125220", "DCM", "Planimetry")
 _ANTEGRADE = SRCode("263677008", "SCT", "Antegrade Flow")
 _MITRAL = SRCode("91134007", "SCT", "Mitral Valve")
@@ -160,12 +161,15 @@ _MITRAL = SRCode("91134007", "SCT", "Mitral Valve")
 
 def test_a_sided_orifice_area_from_any_sr_is_never_the_mva() -> None:
     mods = {METHOD: _PLANIMETRY, FLOW: _ANTEGRADE, SITE: _MITRAL}
+    lateral = {**mods, TOPOGRAPHICAL: SRCode("49370004", "SCT", "Lateral")}
     whole = map_num(SRNum(_ORIFICE, 0.82, _CM2, modifiers=mods))
-    sided = map_num(SRNum(_ORIFICE, 0.5, _CM2, modifiers={**mods, TOPOGRAPHICAL: SRCode("49370004", "SCT", "Lateral")}))
-    other = map_num(SRNum(_ORIFICE, 0.5, _CM2, modifiers={**mods, TOPOGRAPHICAL: SRCode("255551008", "SCT",
-                                                                                        "Posterior")}))
+    ours = map_num(SRNum(_AREA, 0.5, _CM2, modifiers=lateral))  # as MitraPlan writes one orifice
+    theirs = map_num(SRNum(_ORIFICE, 0.5, _CM2, modifiers=lateral))  # a cart's orifice area with a side
+    other = map_num(SRNum(_AREA, 0.5, _CM2, modifiers={**mods, TOPOGRAPHICAL: SRCode("255551008", "SCT",
+                                                                                     "Posterior")}))
     assert isinstance(whole, Mapped) and whole.quantity == "mva_planimetry"
-    assert isinstance(sided, Mapped) and (sided.quantity, sided.purpose) == ("area", "orifice")
+    assert isinstance(ours, Mapped) and (ours.quantity, ours.purpose) == ("area", "orifice")
+    assert isinstance(theirs, Unknown)  # a part of the valve: not the MVA, and no quantity of it
     assert isinstance(other, Unknown)  # a part the registry has no concept for: listed, not guessed
 
 
@@ -180,3 +184,40 @@ def test_an_orifice_whose_label_names_no_side_stays_a_generic_area(demo_sr: dict
     assert sorted(n["value"] for n in generic) == sorted([round(LATERAL_CM2, 2), round(MEDIAL_CM2, 2)])
     kept = plan(read_sr(path)).kept
     assert sorted(m.value for m in kept if m.quantity == "mva_planimetry") == [round(LATERAL_CM2 + MEDIAL_CM2, 2)]
+
+
+def _sr_of(case: Case, path: Path) -> list[dict[str, Any]]:
+    report, sources = build_report(case)
+    build_sr(report, evidence_for(report, sources.headers)).save_as(path)
+    return _nums(pydicom.dcmread(path).ContentSequence)
+
+
+def test_an_annulus_or_lvot_diameter_is_a_diameter_at_its_site_and_imports_as_a_distance(
+        demo_sr: dict[str, Any], tmp_path: Path) -> None:
+    for purpose, site in (("annulus_diameter", "Mitral Annulus"), ("lvot_diameter", "Left ventricle outflow tract")):
+        case = load_case(demo_sr["case"].path)
+        case.marks = [replace(m, purpose=purpose) if m.id == "m_annulus" else m for m in case.marks]
+        path = tmp_path / f"{purpose}.dcm"
+        (diameter,) = _labelled(_sr_of(case, path), "Mitral annulus diameter")
+        assert diameter["code"] == ("81827009", "SCT") and diameter["mods"][("363698007", "SCT")] == site
+        assert diameter["value"] == 3.13  # as the demo's Length was
+        back = [m for m in plan(read_sr(path)).kept if m.purpose == purpose]
+        assert [(m.quantity, m.value) for m in back] == [("distance", 3.13)]
+        assert dciodvfy_errors(path) == []
+
+
+def test_an_lvot_traces_values_sit_at_the_lvot_and_never_import_as_mitral_ones(
+        demo_sr: dict[str, Any], tmp_path: Path) -> None:
+    case = load_case(demo_sr["case"].path)
+    case.marks = [replace(m, purpose="lvot") if m.id == "m_mr" else m for m in case.marks]  # its trace as an LVOT's
+    case.calculations = [c for c in case.calculations if c["type"] != "pisa"]  # PISA needs an MR trace
+    path = tmp_path / "lvot.dcm"
+    nums = _sr_of(case, path)
+    lvot = [n for n in nums if n["mods"].get(("363698007", "SCT")) == "Left ventricle outflow tract"]
+    assert sorted(n["meaning"] for n in lvot) == ["Duration (attribute)", "Peak Blood Velocity",
+                                                 "Time averaged peak velocity", "Velocity Time Integral"]
+    assert all(n["mods"][("399264008", "SCT")] == "Doppler Pulsed" for n in lvot)
+    result = plan(read_sr(path))
+    assert [m.quantity for m in result.kept if m.purpose == "lvot"] == ["duration"]
+    lvot_codes = {n["code"][0] for n in lvot} - {"103335007"}
+    assert {u.concept.value for u in result.unknown} >= lvot_codes  # listed, not taken as the mitral vmax/vti
