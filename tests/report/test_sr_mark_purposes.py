@@ -221,3 +221,21 @@ def test_an_lvot_traces_values_sit_at_the_lvot_and_never_import_as_mitral_ones(
     assert [m.quantity for m in result.kept if m.purpose == "lvot"] == ["duration"]
     lvot_codes = {n["code"][0] for n in lvot} - {"103335007"}
     assert {u.concept.value for u in result.unknown} >= lvot_codes  # listed, not taken as the mitral vmax/vti
+
+
+@pytest.mark.parametrize(("shift", "angle"), [(None, None), (0.2, 120.0)])
+def test_the_aliasing_velocity_is_read_from_the_pisa_method_text_compute_writes(shift: float | None,
+                                                                                angle: float | None) -> None:
+    from measurements.compute import pisa_inputs_text
+    from report.model import Measurement
+    from report.sr import aliasing_entry
+
+    method = f"PISA 2πr²Va ({pisa_inputs_text(0.4, shift, angle)})"
+    entry = aliasing_entry(Measurement("c.pisa_flow", "flow", "pisa_flow", 40.0, "mL/s", method=method))
+    assert entry is not None
+    num = entry[1]
+    assert float(num.MeasuredValueSequence[0].NumericValue) == 0.4
+    assert num.ConceptNameCodeSequence[0].CodeValue == "59130-5"
+    # an imported flow rate (its method names the SR it came from) has no Va to write
+    assert aliasing_entry(Measurement("i.pisa_flow", "flow", "pisa_flow", 40.0, "mL/s",
+                                      method="imported from Vendor SR")) is None
