@@ -52,6 +52,7 @@ HR_VALIDITY = f"EAE/ASE-2009 MG validity (HR {MG_VALID_HR_BPM[0]:g}-{MG_VALID_HR
 # --- codes (PS3.16 unless marked private) --------------------------------------------------------
 MITRAL_VALVE = Coded("91134007", "SCT", "Mitral Valve")
 LVOT = Coded("13418002", "SCT", "Left ventricle outflow tract")
+MITRAL_ANNULUS = Coded("65197004", "SCT", "Mitral Annulus")  # CID 12235
 PULMONARY_ARTERY = Coded("81040000", "SCT", "Pulmonary artery")
 RIGHT_VENTRICLE = Coded("53085002", "SCT", "Right ventricle")
 RV_PEAK_SYSTOLIC_PRESSURE = Coded("399023006", "SCT", "Right Ventricular Peak Systolic Pressure")  # CID 12204
@@ -60,6 +61,7 @@ REGURGITANT = Coded("397417004", "SCT", "Regurgitant Flow")  # CID 12221
 MODE_2D = Coded("399064001", "SCT", "2D mode")  # CID 12224
 MODE_3D = Coded("426865009", "SCT", "3D mode")
 CW = Coded("261198000", "SCT", "Doppler Continuous Wave")
+PW = Coded("261199008", "SCT", "Doppler Pulsed")
 COLOUR = Coded("261197005", "SCT", "Doppler Color Flow")
 SIMPLIFIED_BERNOULLI = Coded("125218", "DCM", "Simplified Bernoulli")  # CID 12227/12230
 AREA_BY_PHT = Coded("125210", "DCM", "Area by Pressure Half-Time")  # CID 12229
@@ -73,6 +75,13 @@ ORIFICE_AREA = Coded("399367004", "SCT", "Cardiovascular Orifice Area")  # CID 1
 VOLUME_FLOW = Coded("33878-0", "LN", "Volume flow")  # CID 12222
 REGURGITANT_FRACTION = Coded("399301000", "SCT", "Regurgitant Fraction")  # CID 12222
 DURATION = Coded("103335007", "SCT", "Duration (attribute)")
+FLOW_RADIUS = Coded("59102-4", "LN", "Flow Radius")  # CID 12222
+ALIAS_VELOCITY = Coded("59130-5", "LN", "Alias velocity")  # CID 12222
+DIAMETER = Coded("81827009", "SCT", "Diameter")  # CID 218 Quantitative Image Feature, CID 12250...
+CARDIAC_VALVE_LEAFLET = Coded("6530003", "SCT", "Cardiac Valve Leaflet")  # CID 12280
+POSTERIOR = Coded("255551008", "SCT", "Posterior")  # CID 2 Anatomic Modifier
+LATERAL = Coded("49370004", "SCT", "Lateral")  # CID 2; CID 12281 Cardiac Ultrasound Target Site Modifier
+MEDIAL = Coded("255561001", "SCT", "Medial")  # CID 2; CID 12281
 #: Volumetric MR method (LV stroke volume from LV volumes minus the LVOT Doppler stroke volume):
 #: CID 12227/12229/12231 have no such method code (Doppler Volume Flow 125219 is the annulus method).
 VOLUMETRIC = _private("VOLUMETRIC", "LV stroke volume minus LVOT stroke volume")
@@ -98,6 +107,9 @@ class SRConcept:
     mode: Coded | None = None
     site: Coded = MITRAL_VALVE
     basis: str = ""  # where the code comes from / why this pattern
+    #: Topographical Modifier (106233006, SCT) values that narrow the site: one is always written; of
+    #: several, the one the mark's label names as a word (``report.sr``), none named: not this concept
+    topographical: tuple[Coded, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +213,52 @@ _ALL: tuple[Quantity, ...] = (
 
 #: Quantity name -> its definition.
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in _ALL}
+
+# --- what a generic distance, area or duration measures: by its mark's purpose (marks.PURPOSES) -------
+
+_NO_LEAFLET_CODE = ("PS3.16 as pydicom has it holds no posterior leaflet or scallop length code (clinical.md's"
+                    " DCM 131204-131207 are not in it): Length + Finding Site leaflet + Posterior; the scallop"
+                    " is in the mark label (Comment)")
+#: (quantity, mark purpose) -> the SR concept of a value of that quantity measured on a mark of that
+#: purpose. A ``distance``/``area``/``duration`` otherwise says only "Length"/"Area"/"Duration"; with it
+#: a receiver reads what was measured. ``measurements.sr_import`` maps each back to its quantity.
+PURPOSE_SR: dict[tuple[str, str], SRConcept] = {
+    ("distance", "pisa_radius"): SRConcept(FLOW_RADIUS, PISA, REGURGITANT, COLOUR, basis=_PISA_BASIS),
+    ("distance", "posterior_leaflet_length"): SRConcept(LENGTH, mode=MODE_2D, site=CARDIAC_VALVE_LEAFLET,
+                                                        topographical=(POSTERIOR,), basis=_NO_LEAFLET_CODE),
+    ("distance", "leaflet_length"): SRConcept(LENGTH, mode=MODE_2D, site=CARDIAC_VALVE_LEAFLET,
+                                              basis="Length + Finding Site Cardiac Valve Leaflet (CID 12280)"),
+    ("distance", "lvot_diameter"): SRConcept(DIAMETER, mode=MODE_2D, site=LVOT,
+                                             basis="Diameter + Finding Site LVOT"),
+    ("distance", "annulus_diameter"): SRConcept(DIAMETER, mode=MODE_2D, site=MITRAL_ANNULUS,
+                                                basis="Diameter + Finding Site Mitral Annulus (CID 12235); clinical.md's"
+                                                      " DCM 131181/131182 are not in PS3.16 as pydicom has it"),
+    ("area", "orifice"): SRConcept(AREA, PLANIMETRY, ANTEGRADE, MODE_2D, topographical=(LATERAL, MEDIAL),
+                                   basis="one orifice of a double orifice: Area + Planimetry + Antegrade +"
+                                         " Topographical Modifier Lateral/Medial (CID 2), not Cardiovascular"
+                                         " Orifice Area + Planimetry, which a receiver keying on concept and"
+                                         " method takes for the whole-valve MVA; a label naming no side:"
+                                         " the generic Area"),
+    ("duration", "mv_inflow"): SRConcept(DURATION, flow=ANTEGRADE, mode=CW,
+                                         basis="Duration + Flow Direction (CID 12221): the inflow's"),
+    ("duration", "mr_jet"): SRConcept(DURATION, flow=REGURGITANT, mode=CW,
+                                      basis="Duration + Flow Direction (CID 12221): the MR jet's"),
+    # an LVOT trace's values are the LVOT's, not the mitral inflow the registry codes vmax/vti for
+    **{(name, "lvot"): SRConcept(concept, flow=ANTEGRADE, mode=PW, site=LVOT,
+                                 basis="the registry's concept at Finding Site LVOT, PW (CID 12224)")
+       for name, concept in (("vmax", PEAK_VELOCITY), ("vti", Coded("20354-7", "LN", "Velocity Time Integral")),
+                             ("mean_velocity", Coded("11692-1", "LN", "Time averaged peak velocity")),
+                             ("duration", DURATION))},
+}
+#: The PISA input written with the PISA results (not a quantity: entered, never computed or imported).
+PISA_ALIASING = SRConcept(ALIAS_VELOCITY, PISA, REGURGITANT, COLOUR, basis="CID 12222; the calculation's input")
+#: Precision the aliasing velocity is written at: as entered (0.385 m/s), not rounded to a measured velocity's.
+ALIASING_PRECISION = "0.001"
+
+
+def purpose_concept(quantity_name: str, purpose: str) -> SRConcept | None:
+    """The SR concept of ``quantity_name`` measured on a mark of ``purpose``, None when the purpose adds none."""
+    return PURPOSE_SR.get((quantity_name, purpose))
 
 
 def quantity(name: str) -> Quantity:

@@ -5,7 +5,11 @@ meaning only when no registry code matches) and none of its modifiers (Measureme
 Direction, Image Mode, Finding Site) contradicts the quantity's (regurgitant flow on a trace
 quantity coded for inflow, an MR jet's, and 3D mode on one coded for 2D images, measured on an MPR
 of a volume, fit below an exact match); of several candidates the one sharing most modifiers wins,
-ties go to registry order. Legacy SRT codes arrive already read as
+ties go to registry order. The concepts a distance, area or duration has by its mark's purpose
+(``concepts.PURPOSE_SR``: Flow Radius, a leaflet's Length, a lateral orifice's area, ...) are candidates
+too and map back to that quantity, naming the purpose; a NUM with a Topographical Modifier (one part of
+its site) is never a quantity of the whole site, and the PISA aliasing velocity, an input, is listed as
+not imported. Legacy SRT codes arrive already read as
 SCT (``imaging.sr_read``). Units are converted with a UCUM table (cm/s → m/s, mm → cm, mm² → cm²,
 l/min → ml/s, ...).
 
@@ -36,15 +40,21 @@ from measurements.concepts import (
     ANTEGRADE,
     MODE_2D,
     MODE_3D,
+    PISA_ALIASING,
     PRIVATE_SCHEME,
+    PURPOSE_SR,
     QUANTITIES,
     REGURGITANT,
     UCUM,
     Coded,
     Quantity,
+    SRConcept,
 )
 
 METHOD, FLOW, MODE, SITE = ("370129005", "SCT"), ("260674002", "SCT"), ("399264008", "SCT"), ("363698007", "SCT")
+#: Topographical Modifier: narrows the site to a part (one orifice, the posterior leaflet); a value with
+#: one is never a quantity of the whole site (a lateral orifice's area is not the MVA).
+TOPOGRAPHICAL = ("106233006", "SCT")
 SELECTION_STATUS = ("121404", "DCM")
 N_BEATS = ("N-BEATS", PRIVATE_SCHEME)
 #: The SR instance a value was first reported in, on a value MitraPlan's SR quotes from an imported SR.
@@ -88,6 +98,8 @@ class Mapped:
     num: SRNum
     matched_by: str  # "code" or "meaning"
     selected: bool
+    #: the mark purpose whose concept it matched (``concepts.PURPOSE_SR``: "pisa_radius", "orifice", ...), else ""
+    purpose: str = ""
 
     @property
     def selection(self) -> str:
@@ -155,11 +167,21 @@ def _image_measured_in_3d(name: tuple[str, str], want: tuple[str, str] | None, h
     return name == MODE and want == _key(MODE_2D) and have == _key(MODE_3D)
 
 
-def _modifier_score(q: Quantity, num: SRNum) -> int | None:
-    """How well the NUM's modifiers fit the quantity's (None: one contradicts it)."""
-    assert q.sr is not None
-    wanted = {METHOD: _key(q.sr.method), FLOW: _key(q.sr.flow), MODE: _key(q.sr.mode), SITE: _key(q.sr.site)}
-    score = 0
+def _topographical_score(sr: SRConcept, num: SRNum) -> int | None:
+    """How the NUM's Topographical Modifier fits the concept's options (None: it contradicts them)."""
+    have, options = num.modifiers.get(TOPOGRAPHICAL), {(t.value, t.scheme) for t in sr.topographical}
+    if have is None:
+        return -1 if options else 0
+    return 2 if have.key in options else None
+
+
+def _modifier_score(sr: SRConcept, num: SRNum) -> int | None:
+    """How well the NUM's modifiers fit the concept's (None: one contradicts it)."""
+    wanted = {METHOD: _key(sr.method), FLOW: _key(sr.flow), MODE: _key(sr.mode), SITE: _key(sr.site)}
+    topographical = _topographical_score(sr, num)
+    if topographical is None:
+        return None
+    score = topographical
     for name, want in wanted.items():
         have = num.modifiers.get(name)
         if have is None:
@@ -175,38 +197,60 @@ def _modifier_score(q: Quantity, num: SRNum) -> int | None:
     return score
 
 
-def _candidates(num: SRNum) -> tuple[list[Quantity], str]:
-    exported = [q for q in QUANTITIES.values() if q.sr is not None]
-    by_code = [q for q in exported if q.sr is not None and _key(q.sr.name) == num.name.key]
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    quantity: Quantity
+    sr: SRConcept
+    purpose: str = ""
+
+
+#: The quantities a purpose concept maps back to: generic ones, which no calculation, grade or summary takes
+#: as a mitral value. An LVOT trace's Vmax or VTI is not imported as ``vmax``/``vti`` (the mitral valve's,
+#: once accepted): its Finding Site LVOT contradicts them, so it is listed as unknown.
+_GENERIC = frozenset({"distance", "area", "duration", "time_interval"})
+#: Every concept a NUM can be taken as: each quantity's own, then those of a mark purpose (registry order).
+_CONCEPTS: tuple[_Candidate, ...] = (
+    *(_Candidate(q, q.sr) for q in QUANTITIES.values() if q.sr is not None),
+    *(_Candidate(QUANTITIES[name], sr, purpose) for (name, purpose), sr in PURPOSE_SR.items() if name in _GENERIC),
+)
+
+
+def _candidates(num: SRNum) -> tuple[list[_Candidate], str]:
+    by_code = [c for c in _CONCEPTS if _key(c.sr.name) == num.name.key]
     if by_code:
         return by_code, "code"
     meaning = num.name.meaning.strip().lower()
-    return [q for q in exported if q.sr is not None and meaning and q.sr.name.meaning.lower() == meaning], "meaning"
+    return [c for c in _CONCEPTS if meaning and c.sr.name.meaning.lower() == meaning], "meaning"
 
 
 def map_num(num: SRNum) -> Mapped | Unknown:
     """The quantity a NUM is (with its value in the quantity's unit), or why it is none."""
     if PATIENT_CHARACTERISTICS in num.path:
         return Unknown(num.name, num.value, num.unit, "a patient characteristic (TID 5201), not a measurement")
+    if num.name.key == _key(PISA_ALIASING.name):
+        return Unknown(num.name, num.value, num.unit, "the aliasing velocity is an input of a PISA calculation, not a"
+                       " result: enter it with the calculation")
     candidates, how = _candidates(num)
     if not candidates:
         return Unknown(num.name, num.value, num.unit, "no quantity of MitraPlan has this concept")
-    scored = [(s, i, q) for i, q in enumerate(candidates) if (s := _modifier_score(q, num)) is not None]
+    scored = [(s, i, c) for i, c in enumerate(candidates) if (s := _modifier_score(c.sr, num)) is not None]
     if not scored:
         mods = ", ".join(f"{v.meaning}" for v in num.modifiers.values()) or "none"
         return Unknown(num.name, num.value, num.unit, f"its modifiers ({mods}) fit no quantity of this concept")
-    _, _, best = max(scored, key=lambda t: (t[0], -t[1]))
+    _, _, chosen = max(scored, key=lambda t: (t[0], -t[1]))
+    best = chosen.quantity
     target = UCUM[best.unit].value
     value = convert(num.value, num.unit.value, target)
     if value is None:
         return Unknown(num.name, num.value, num.unit,
                        f"unit {num.unit.value!r} cannot be converted to {best.label}'s {target!r}")
-    return Mapped(best.name, value, best.unit, num, how, SELECTION_STATUS in num.properties)
+    return Mapped(best.name, value, best.unit, num, how, SELECTION_STATUS in num.properties, chosen.purpose)
 
 
 def _coding(m: Mapped) -> tuple[object, ...]:
     mods = m.num.modifiers
-    return (m.quantity, *(None if mods.get(k) is None else mods[k].key for k in (METHOD, FLOW, MODE, SITE)))
+    return (m.quantity, *(None if mods.get(k) is None else mods[k].key
+                          for k in (METHOD, FLOW, MODE, SITE, TOPOGRAPHICAL)))
 
 
 def _references(num: SRNum) -> frozenset[tuple[object, ...]]:

@@ -265,7 +265,7 @@ def _coordinates(report: Report, marks: Sequence[Mark], volumes: Mapping[str, Vo
 
 
 def measurement_concept(m: Measurement) -> Concept:
-    """The concept for a measurement; distances of a leaflet keep the generic Length (no 131xxx in pydicom)."""
+    """The registry concept of a measurement's quantity (``_coding`` narrows it by its mark's purpose)."""
     return CONCEPTS[m.quantity]
 
 
@@ -342,14 +342,70 @@ def on_volume(report: Report, m: Measurement) -> bool:
 _FLOW_OF_PURPOSE = {"mr_jet": code(concepts.REGURGITANT)}
 
 
+def _single_mark(report: Report, m: Measurement) -> Mark | None:
+    """The one mark ``m`` is measured on (None: a calculation over several, or none)."""
+    return report.mark(m.source[0]) if len(m.source) == 1 else None
+
+
+def _side(sr: concepts.SRConcept, label: str) -> Coded | None:
+    """The topographical modifier of ``sr`` for a mark labelled ``label``: the only one, else the one option
+    the label names as a word ("Lateral orifice area" → Lateral); None when it names none or both."""
+    if len(sr.topographical) == 1:
+        return sr.topographical[0]
+    words = set(re.findall(r"[a-z]+", label.lower()))
+    named = [t for t in sr.topographical if t.meaning.lower() in words]
+    return named[0] if len(named) == 1 else None
+
+
+def _purpose_coding(report: Report, m: Measurement) -> tuple[Concept, Code | None] | None:
+    """The concept of ``m`` by the one purpose of its marks (``concepts.PURPOSE_SR``: a generic distance,
+    area or duration, an LVOT trace's values) and its topographical modifier; None when the purpose adds
+    none, or the marks' labels do not name one side."""
+    marks = [mk for mk in (report.mark(i) for i in m.source) if mk is not None]
+    purposes = {mk.purpose for mk in marks}
+    sr = concepts.purpose_concept(m.quantity, purposes.pop()) if len(purposes) == 1 else None
+    if sr is None:
+        return None
+    sides = {_side(sr, mk.label) for mk in marks} if sr.topographical else {None}
+    side = sides.pop() if len(sides) == 1 else None
+    if sr.topographical and side is None:
+        return None
+    return _concept(sr), None if side is None else code(side)
+
+
 def _coding(report: Report, m: Measurement) -> echo.Coding:
-    """The NUM coding of ``m``: the flow its trace's purpose states; measured on a volume, its image mode
-    is 3D mode (CID 12224), not 2D."""
-    c = measurement_concept(m)
+    """The NUM coding of ``m``: what its mark's purpose says it measures; the flow its trace's purpose
+    states; measured on a volume, its image mode is 3D mode (CID 12224), not 2D."""
+    by_purpose = _purpose_coding(report, m)
+    c, side = by_purpose if by_purpose is not None else (measurement_concept(m), None)
     purposes = {mk.purpose for mk in (report.mark(i) for i in m.source) if mk is not None}
     flow = _FLOW_OF_PURPOSE.get(purposes.pop(), c.flow) if c.flow is not None and len(purposes) == 1 else c.flow
     mode = code(concepts.MODE_3D) if c.mode is not None and on_volume(report, m) else c.mode
-    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, mode)
+    return echo.Coding(c.name, UCUM[m.unit], c.site, c.method, flow, mode, side)
+
+
+#: Quantities that say only "Length", "Area" or "Duration": their NUM carries the mark's label too.
+_LABELLED = frozenset({"distance", "area", "duration", "time_interval"})
+
+
+def _label_properties(report: Report, m: Measurement) -> list[hd.sr.ContentItem]:
+    mark = _single_mark(report, m)
+    return [echo.label_comment(mark.label)] if m.quantity in _LABELLED and mark is not None and mark.label else []
+
+
+#: The aliasing velocity in a PISA result's method text (``measurements.compute.pisa_inputs_text``: "Va 0.385 m/s").
+_VA = re.compile(r"\bVa (\d+(?:\.\d+)?) m/s")
+
+
+def aliasing_entry(m: Measurement) -> tuple[echo.Coding, hd.sr.NumContentItem] | None:
+    """The PISA aliasing velocity NUM (59130-5, LN) beside a PISA flow rate, as entered in its calculation."""
+    found = _VA.search(m.method) if m.quantity == "pisa_flow" else None
+    if found is None:
+        return None
+    c = _concept(concepts.PISA_ALIASING)
+    coding = echo.Coding(c.name, UCUM["m/s"], c.site, c.method, c.flow, c.mode)
+    value = str(concepts.round_half_up(float(found.group(1)), concepts.ALIASING_PRECISION))
+    return coding, echo.input_num(coding, value)
 
 
 def _refs(report: Report, m: Measurement, volumes: Mapping[str, VolumeRef]) -> list[hd.sr.ContentItem]:
@@ -412,7 +468,10 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef], deident
         c = _coding(report, m)
         subject = echo.section_subject(c.site)
         entries.append((c, echo.echo_num(c, m, subject, _refs(report, m, volumes), roles.get(m.id),
-                                         imported_properties(m, deidentified))))
+                                         [*_label_properties(report, m), *imported_properties(m, deidentified)])))
+        aliasing = aliasing_entry(m)
+        if aliasing is not None:
+            entries.append(aliasing)
     for m in context_measurements(report):
         c = _coding(report, m)
         entries.append((c, echo.echo_num(c, m, echo.section_subject(c.site), [], None, _context_properties(m))))

@@ -30,6 +30,7 @@ MEASUREMENT_GROUP = codes.DCM.MeasurementGroup  # 125007
 FINDING_SITE = codes.SCT.FindingSite  # 363698007
 IMAGE_MODE = codes.SCT.ImageMode  # 399264008, CID 12224 values
 METHOD = codes.SCT.MeasurementMethod  # 370129005
+TOPOGRAPHICAL_MODIFIER = codes.SCT.TopographicalModifier  # 106233006 (PS3.17 N.2 modifier)
 FLOW_DIRECTION = Code("260674002", "SCT", "Flow Direction")  # CID 12221 values
 CARDIAC_CYCLE_POINT = Code("272518008", "SCT", "Cardiac Cycle Point")  # CID 12233 values
 DERIVATION = codes.DCM.Derivation  # 121401, CID 3627 values
@@ -44,7 +45,8 @@ BEATS_UNIT = Code("{beats}", "UCUM", "beats")
 ENGLISH = Code("en", "RFC5646", "English")
 LEFT_VENTRICLE = codes.SCT.LeftVentricle  # 87878005: TID 5200 has no LVOT section; LVOT sits in it
 #: TID 5200 section subject of a quantity's finding site (the measurement keeps its own site).
-SECTION_OF: dict[str, Code] = {"13418002": LEFT_VENTRICLE}
+SECTION_OF: dict[str, Code] = {"13418002": LEFT_VENTRICLE, "6530003": codes.SCT.MitralValve,  # LVOT; leaflet,
+                               "65197004": codes.SCT.MitralValve}  # annulus: in the mitral valve section
 #: TID 5200 section order of the subjects this app writes (PS3.16 TID 5200 rows): left ventricle,
 #: right ventricle (an entered RVSP, CID 12204), mitral valve, pulmonary artery.
 SECTION_ORDER = ("87878005", "53085002", "91134007", "81040000")
@@ -66,6 +68,7 @@ class Coding:
     method: Code | None = None
     flow: Code | None = None
     mode: Code | None = None
+    topographical: Code | None = None
 
 
 def section_subject(site: Code) -> Code:
@@ -122,6 +125,8 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
         items.append(_mod(METHOD, coding.method))
     if coding.site.value != section.value:
         items.append(_mod(FINDING_SITE, coding.site))
+    if coding.topographical is not None:
+        items.append(_mod(TOPOGRAPHICAL_MODIFIER, coding.topographical))
     if coding.flow is not None:
         items.append(_mod(FLOW_DIRECTION, coding.flow))
     phase = cardiac_phase(coding.site, coding.flow)
@@ -142,6 +147,27 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
     items.extend(refs)
     if items:
         num.ContentSequence = hd.sr.ContentSequence(items)
+    return num
+
+
+def label_comment(label: str) -> hd.sr.TextContentItem:
+    """The mark's label on a NUM (a Comment, as the SR writes its other notes): what a generic Length,
+    Area or Duration was measured on, e.g. "P3 free leaflet length (hinge to clip)"."""
+    return hd.sr.TextContentItem(name=COMMENT, value=f"Mark label: {label}"[:1024], relationship_type=_R.HAS_PROPERTIES)
+
+
+def input_num(coding: Coding, value: str) -> hd.sr.NumContentItem:
+    """A calculation input as entered (``value`` already at its precision), e.g. the PISA aliasing velocity."""
+    num = hd.sr.NumContentItem(name=coding.name, value=float(value), unit=coding.unit, relationship_type=_R.CONTAINS)
+    items = [_mod(METHOD, coding.method)] if coding.method is not None else []
+    if coding.flow is not None:
+        items.append(_mod(FLOW_DIRECTION, coding.flow))
+    phase = cardiac_phase(coding.site, coding.flow)
+    if phase is not None:
+        items.append(_mod(CARDIAC_CYCLE_POINT, phase))
+    num.ContentSequence = hd.sr.ContentSequence(
+        [*items, hd.sr.TextContentItem(name=COMMENT, value="Entered input of the PISA calculation, not measured",
+                                       relationship_type=_R.HAS_PROPERTIES)])
     return num
 
 

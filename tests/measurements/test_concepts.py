@@ -85,10 +85,14 @@ def test_volumetric_quantities_have_their_own_headline_scheme() -> None:
 
 
 def _sr_codes() -> list[tuple[str, Coded]]:
+    """Every code the SR writes for a quantity: the registry's, the mark-purpose concepts (with their
+    topographical modifiers) and the PISA aliasing-velocity input."""
+    concepts_by_name = [(q.name, q.sr) for q in QUANTITIES.values() if q.sr is not None]
+    concepts_by_name += [(f"{name}@{purpose}", sr) for (name, purpose), sr in concepts.PURPOSE_SR.items()]
+    concepts_by_name.append(("pisa aliasing", concepts.PISA_ALIASING))
     out: list[tuple[str, Coded]] = []
-    for q in QUANTITIES.values():
-        if q.sr is not None:
-            out += [(q.name, c) for c in (q.sr.name, q.sr.method, q.sr.flow, q.sr.mode, q.sr.site) if c is not None]
+    for name, sr in concepts_by_name:
+        out += [(name, c) for c in (sr.name, sr.method, sr.flow, sr.mode, sr.site, *sr.topographical) if c is not None]
     return out
 
 
@@ -163,3 +167,29 @@ def test_the_report_schema_lists_exactly_the_registry_quantities_and_units() -> 
     item = schema()["properties"]["measurements"]["items"]["properties"]
     assert set(item["quantity"]["enum"]) == set(QUANTITIES)
     assert set(item["unit"]["enum"]) == {q.unit for q in QUANTITIES.values()}
+
+
+@pytest.mark.parametrize(("purpose", "value", "scheme", "meaning"), [
+    ("pisa_radius", "59102-4", "LN", "Flow Radius"),
+    ("posterior_leaflet_length", "410668003", "SCT", "Length"),
+    ("lvot_diameter", "81827009", "SCT", "Diameter"),
+    ("annulus_diameter", "81827009", "SCT", "Diameter"),
+    ("orifice", "42798000", "SCT", "Area"),
+    ("mv_inflow", "103335007", "SCT", "Duration (attribute)"),
+])
+def test_mark_purposes_have_their_ps316_concept(purpose: str, value: str, scheme: str, meaning: str) -> None:
+    sr = next(c for (_, p), c in concepts.PURPOSE_SR.items() if p == purpose)
+    assert (sr.name.value, sr.name.scheme) == (value, scheme)
+    assert meaning.lower() in _pydicom_meanings()[(scheme, value)]  # the code exists in PS3.16 with this meaning
+
+
+def test_each_purpose_concept_is_told_apart_from_its_whole_site_quantities() -> None:
+    # a per-orifice area must not read as the planimetered MVA, even to a receiver keying on concept + method
+    mva = QUANTITIES["mva_planimetry"].sr
+    orifice = concepts.PURPOSE_SR[("area", "orifice")]
+    assert mva is not None and orifice.name != mva.name and orifice.method == mva.method
+    assert {t.meaning for t in orifice.topographical} == {"Lateral", "Medial"} and mva.topographical == ()
+    # a duration of a trace says which flow it lasted
+    assert concepts.PURPOSE_SR[("duration", "mv_inflow")].flow == concepts.ANTEGRADE
+    assert concepts.PURPOSE_SR[("duration", "mr_jet")].flow == concepts.REGURGITANT
+    assert concepts.PISA_ALIASING.name.value == "59130-5" and concepts.PISA_ALIASING.method == concepts.PISA

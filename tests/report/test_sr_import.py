@@ -185,8 +185,10 @@ def test_round_trip_the_demo_reports_sr_into_a_fresh_case(tmp_path: Path) -> Non
     assert summary.collapsed == sum(1 for m in ms if roles.get(m.id) in (BeatRole.BEAT, BeatRole.MEAN))
     assert fresh.study["study_instance_uid"] == case.study["study_instance_uid"]
     assert fresh.study["patient_id"] == case.study["patient_id"]
-    # the only unknown is the TID 5201 patient age, listed with its reason
-    assert [u.reason for u in summary.unknown] == ["a patient characteristic (TID 5201), not a measurement"]
+    # the only unknowns are the TID 5201 patient age and the PISA input Va, listed with their reasons
+    assert [u.reason for u in summary.unknown] == [
+        "a patient characteristic (TID 5201), not a measurement",
+        "the aliasing velocity is an input of a PISA calculation, not a result: enter it with the calculation"]
     vmax = next(e for e in summary.added if e.quantity == "vmax" and e.value == 1.8)
     assert vmax.provenance["selection"] == "Mean value chosen" and vmax.provenance["beats"] == 2
     assert vmax.provenance["source_image"]["sop_instance_uid"] in {i["sop_instance_uid"] for i in case.images}
