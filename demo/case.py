@@ -235,7 +235,7 @@ def _build_case(demo: DemoStudy, case_path: Path | None, total: MRGrade, basis: 
     long_axis = truth["me_long_axis"]
     marks.append(Mark("m_annulus", MarkType.DISTANCE, "Mitral annulus diameter (long axis)", uid["me_long_axis"],
                       _middle(long_axis["systolic_frames"]), 0,
-                      tuple(tuple(p) for p in long_axis["annulus_points"])))
+                      tuple(tuple(p) for p in long_axis["annulus_points"]), purpose="annulus_diameter"))
 
     volume = truth.get(DEMO_VOLUME)
     orifices = [] if volume is None else _orifice_marks(volume)

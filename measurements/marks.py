@@ -45,6 +45,7 @@ PURPOSES: dict[str, str] = {
     "pisa_radius": "PISA radius",
     "vena_contracta": "vena contracta width",
     "lvot_diameter": "LVOT diameter",
+    "annulus_diameter": "mitral annulus diameter",
     "leaflet_length": "leaflet length",
     "posterior_leaflet_length": "posterior leaflet free length",
     "orifice": "orifice planimetry",

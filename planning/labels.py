@@ -38,7 +38,7 @@ CLINICAL_LABELS: tuple[tuple[str, MarkType, MarkPurpose | None], ...] = (
     ("Medial jet vena contracta", D, MarkPurpose("vena_contracta")),
     ("PISA radius", D, MarkPurpose("pisa_radius")),
     ("LVOT diameter", D, MarkPurpose("lvot_diameter")),
-    ("Mitral annulus diameter", D, None),
+    ("Mitral annulus diameter", D, MarkPurpose("annulus_diameter")),
     ("Space beside device", D, None),
     ("Inter-clip gap", D, None),
     ("R-R interval", D, MarkPurpose("rr_interval")),

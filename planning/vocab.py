@@ -289,6 +289,7 @@ class MarkPurpose(StrEnum):
     PISA_RADIUS = "pisa_radius"
     VENA_CONTRACTA = "vena_contracta"
     LVOT_DIAMETER = "lvot_diameter"
+    ANNULUS_DIAMETER = "annulus_diameter"
     LEAFLET_LENGTH = "leaflet_length"
     POSTERIOR_LEAFLET_LENGTH = "posterior_leaflet_length"
     ORIFICE = "orifice"

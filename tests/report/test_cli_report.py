@@ -60,9 +60,11 @@ def test_report_command_writes_every_output(tmp_path: Path, capsys: pytest.Captu
     assert shown["J1 vena contracta"] == "0.45 cm"      # 9 px × 0.05
     assert "3.00 cm²" in shown.values()                 # 40 × 30 px × 0.0025 cm²
     redo = document["assessment"]["options"][0]
-    # W16 anatomy through the case; it has no inflow trace and no orifice planimetry, so the stop rule names them
+    # W16 anatomy through the case; it has no inflow trace, and its one orifice of the two one device leaves
+    # is held by the plausibility gate (docs/clinical-criteria.md §8.1): named as held, still not used
     assert redo["summary"] == ("Redo TEER: possible (conditional: posterior leaflet 8 mm; missing: "
-                               "mean gradient (mitral inflow), planimetered MVA)")
+                               "mean gradient (mitral inflow), planimetered MVA held (3.00 cm², 1 of 2 expected "
+                               "orifices summed; confirm to use))")
     surgery = document["assessment"]["options"][3]
     assert surgery["status"] == "findings argue against"  # rule 6: high surgical risk
     text = pdf_text(Path(printed["pdf"]))

@@ -103,8 +103,16 @@ def test_leaflet_lengths_name_the_posterior_leaflet_and_their_scallop(demo_sr: d
         assert length["mods"][TOPO] == "Posterior"
 
 
-def test_the_annulus_length_without_a_purpose_keeps_length_with_its_label(demo_sr: dict[str, Any]) -> None:
-    (annulus,) = _labelled(demo_sr["nums"], "Mitral annulus diameter")
+def test_the_demo_annulus_is_a_diameter_at_the_mitral_annulus(demo_sr: dict[str, Any]) -> None:
+    (annulus,) = _labelled(demo_sr["nums"], "Mitral annulus diameter")  # the demo mark's purpose: annulus_diameter
+    assert annulus["code"] == ("81827009", "SCT") and annulus["mods"][("363698007", "SCT")] == "Mitral Annulus"
+    assert TOPO not in annulus["mods"]
+
+
+def test_a_length_without_a_purpose_keeps_length_with_its_label(demo_sr: dict[str, Any], tmp_path: Path) -> None:
+    case = load_case(demo_sr["case"].path)
+    case.marks = [replace(m, purpose=None) if m.id == "m_annulus" else m for m in case.marks]
+    (annulus,) = _labelled(_sr_of(case, tmp_path / "none.dcm"), "Mitral annulus diameter")
     assert annulus["code"] == ("410668003", "SCT") and TOPO not in annulus["mods"]
 
 
@@ -147,7 +155,7 @@ def test_mitraplans_sr_comes_back_into_a_fresh_case_without_misfiled_lengths_or_
 def test_the_importer_records_the_purpose_a_concept_came_from(demo_sr: dict[str, Any]) -> None:
     kept = plan(read_sr(demo_sr["path"])).kept
     purposes = sorted(m.purpose for m in kept if m.purpose)
-    assert purposes == ["mr_jet", "mv_inflow", "mv_inflow", "orifice", "orifice", "pisa_radius",
+    assert purposes == ["annulus_diameter", "mr_jet", "mv_inflow", "mv_inflow", "orifice", "orifice", "pisa_radius",
                         "posterior_leaflet_length", "posterior_leaflet_length"]
 
 
