@@ -436,7 +436,7 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef], deident
 def _planning_section(report: Report) -> hd.sr.ContainerContentItem:
     """The private container of the planning findings (devices, jets, options), apart from TID 5200's."""
     container = hd.sr.ContainerContentItem(name=P_PLANNING, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS)
-    container.ContentSequence = hd.sr.ContentSequence([item for group in _groups(report) for item in group])
+    echo.set_children(container, [item for group in _groups(report) for item in group])
     return container
 
 
