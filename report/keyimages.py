@@ -410,9 +410,10 @@ def _placed(shapes: tuple[CaptionShape, ...], size: tuple[float, float], gap: fl
 
 
 def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,
-                     note: str = "") -> QImage:
+                     note: str = "", layout: Sequence[tuple[str, CaptionPlace]] | None = None) -> QImage:
     """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour), each captioned next
-    to itself (``key_image_layout``); ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
+    to itself (``key_image_layout``, or ``layout`` when the caller has it: it is the same at every scale);
+    ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
     ensure_app()
     base = array_to_qimage(frame)
     if scale != 1:
@@ -429,7 +430,8 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
         draw_mark(painter, mark, width)
     if note:
         _draw_note(painter, note, _note_box(note, columns, rows, width), width)
-    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note), width)
+    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note) if layout is None else layout,
+                   width)
     painter.end()
     return image
 
@@ -662,8 +664,9 @@ def render_all(report: Report, load_frame: FrameLoader, problems: list[str] | No
             problems.append(f"key image {key.id} not rendered: {exc}")
             continue
         scale = max(1, -(-800 // frame.shape[1]))
-        out[key.id] = (render_key_image(frame, marks, captions, note=note),
-                       render_key_image(frame, marks, captions, scale, note))
+        layout = key_image_layout(frame.shape, marks, captions, note)
+        out[key.id] = (render_key_image(frame, marks, captions, note=note, layout=layout),
+                       render_key_image(frame, marks, captions, scale, note, layout))
     return out
 
 
