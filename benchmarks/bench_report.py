@@ -1,7 +1,7 @@
 """Report speed: the DICOM SR writer on the demo case scaled to 8, 60 and 120 marks, the whole export
 of the 120-mark case, and the key-image encodings.
 
-- ``report.sr_s_<N>`` / ``report.sr_s_per_mark_<N>``: ``report.sr.build_sr`` plus writing the file,
+- ``report.sr_s_<N>`` / ``report.sr_s_per_mark_<N>``: ``report.sr.build_sr`` plus writing the file (``save_sr``),
   wall and CPU seconds (target: 120 marks <= 3 s CPU, and s/mark not growing:
   ``report.sr_growth_120_vs_60`` <= about 1.2).
 - ``report.sr_highdicom_constructor_s_120``: the same content tree through highdicom's
