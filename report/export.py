@@ -34,7 +34,7 @@ from report.json_export import write_json
 from report.mask import Rect, mask_outside, masks_for
 from report.model import ImageRef, KeyImage, Report
 from report.pdf import PageSpec, write_pdf, write_summary_pdf
-from report.sr import build_sr, evidence_for
+from report.sr import build_sr, evidence_for, save_sr
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +297,6 @@ def _write_sr(report: Report, sources: Sources, out_dir: Path, uids: UidMap | No
         sr = build_sr(report, evidence, patient_characteristics=uids is None)  # age/sex are identifying
         if uids:
             deidentify(sr, uids)
-        sr.save_as(path, enforce_file_format=True)
+        save_sr(sr, path)
         return path
     return _write("DICOM SR", out_dir / SR_NAME, write, failures)

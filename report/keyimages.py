@@ -291,32 +291,40 @@ def _clamped(box: Box, image: Box) -> Box:
 
 @dataclass(frozen=True, slots=True)
 class _Scene:
-    """Every mark's outline segments in one array (``starts``: each mark's first segment), so one numpy pass
-    measures a box against all marks."""
+    """Every distinct outline's segments in one array (``starts``: each outline's first segment), so one numpy
+    pass measures a box against all marks. Marks drawn on the same spot (copies of a mark: one outline) are
+    measured once: ``of[k]`` is mark k's outline; ``polygons``: the closed outlines (index, vertices)."""
 
     shapes: tuple[CaptionShape, ...]
     a: np.ndarray
     b: np.ndarray
     starts: np.ndarray
+    of: np.ndarray
+    polygons: tuple[tuple[int, np.ndarray], ...]
 
     @classmethod
-    def of(cls, shapes: tuple[CaptionShape, ...]) -> _Scene:
-        counts = [len(s.ends[0]) for s in shapes]
+    def of_shapes(cls, shapes: tuple[CaptionShape, ...]) -> _Scene:
+        outlines: dict[tuple[tuple[Point, ...], bool], int] = {}
+        of = np.asarray([outlines.setdefault((s.outline, s.closed), len(outlines)) for s in shapes], int)
+        distinct = [shapes[int(np.argmax(of == u))] for u in range(len(outlines))]
+        counts = [len(s.ends[0]) for s in distinct]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-        return cls(shapes, np.vstack([s.ends[0] for s in shapes]), np.vstack([s.ends[1] for s in shapes]), starts)
+        polygons = tuple((u, s.ends[0]) for u, s in enumerate(distinct) if s.closed and len(s.outline) > 2)
+        return cls(shapes, np.vstack([s.ends[0] for s in distinct]), np.vstack([s.ends[1] for s in distinct]),
+                   starts, of, polygons)
 
     def distances(self, box: Box) -> np.ndarray:
         """Each mark's distance to ``box`` (0 when it touches it or holds the box's centre inside its outline)."""
         d = np.minimum.reduceat(_segments_box_distance(self.a, self.b, box), self.starts)
         centre = ((box.left + box.right) / 2, (box.top + box.bottom) / 2)
-        for k, s in enumerate(self.shapes):
-            if s.closed and len(s.outline) > 2 and d[k] > 0 and _inside(centre, s.ends[0]):
-                d[k] = 0.0
-        return d
+        for u, vertices in self.polygons:
+            if d[u] > 0 and _inside(centre, vertices):
+                d[u] = 0.0
+        return np.asarray(d[self.of])
 
     def crossed(self, leader: tuple[Point, Point]) -> np.ndarray:
         """Whether ``leader`` meets each mark's outline."""
-        return np.logical_or.reduceat(_crossing(*leader, self.a, self.b), self.starts)
+        return np.asarray(np.logical_or.reduceat(_crossing(*leader, self.a, self.b), self.starts)[self.of])
 
 
 def _faults(box: Box, leader: tuple[Point, Point] | None, own: int, scene: _Scene,
@@ -383,7 +391,7 @@ def place_captions(shapes: Sequence[CaptionShape], size: tuple[float, float], ga
 @lru_cache(maxsize=32)
 def _placed(shapes: tuple[CaptionShape, ...], size: tuple[float, float], gap: float,
             keep_out: tuple[Box, ...]) -> tuple[CaptionPlace, ...]:
-    image, scene = Box(0.0, 0.0, *size), _Scene.of(shapes)
+    image, scene = Box(0.0, 0.0, *size), _Scene.of_shapes(shapes)
     per_ring = sum(len(s.sizes) * len(_candidates(s, 1.0, 1.0, gap)) for s in shapes)
     rings = max(1, min(_RINGS, _TRY_BUDGET // per_ring))
     placed: list[CaptionPlace] = []
@@ -402,9 +410,10 @@ def _placed(shapes: tuple[CaptionShape, ...], size: tuple[float, float], gap: fl
 
 
 def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[str, str], scale: int = 1,
-                     note: str = "") -> QImage:
+                     note: str = "", layout: Sequence[tuple[str, CaptionPlace]] | None = None) -> QImage:
     """The frame (RGB) with ``marks`` burned in, ``scale`` times larger (nearest-neighbour), each captioned next
-    to itself (``key_image_layout``); ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
+    to itself (``key_image_layout``, or ``layout`` when the caller has it: it is the same at every scale);
+    ``note`` (what the picture is, e.g. an MPR's plane) boxed along its bottom edge."""
     ensure_app()
     base = array_to_qimage(frame)
     if scale != 1:
@@ -421,7 +430,8 @@ def render_key_image(frame: np.ndarray, marks: Sequence[Mark], captions: dict[st
         draw_mark(painter, mark, width)
     if note:
         _draw_note(painter, note, _note_box(note, columns, rows, width), width)
-    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note), width)
+    _draw_captions(painter, key_image_layout((rows, columns), marks, captions, note) if layout is None else layout,
+                   width)
     painter.end()
     return image
 
@@ -654,8 +664,9 @@ def render_all(report: Report, load_frame: FrameLoader, problems: list[str] | No
             problems.append(f"key image {key.id} not rendered: {exc}")
             continue
         scale = max(1, -(-800 // frame.shape[1]))
-        out[key.id] = (render_key_image(frame, marks, captions, note=note),
-                       render_key_image(frame, marks, captions, scale, note))
+        layout = key_image_layout(frame.shape, marks, captions, note)
+        out[key.id] = (render_key_image(frame, marks, captions, note=note, layout=layout),
+                       render_key_image(frame, marks, captions, scale, note, layout))
     return out
 
 

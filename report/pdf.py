@@ -537,12 +537,15 @@ def build_document(report: Report, width_px: float, key_images: dict[str, QImage
 
 
 def build_summary(report: Report, width_px: float, key_images: dict[str, QImage] | None = None,
-                  fit: Fit = FITS[0]) -> QTextDocument:
-    """A QTextDocument of the summary page laid out ``width_px`` wide in the type and image count of ``fit``."""
+                  fit: Fit = FITS[0], decision_section: int | None = None) -> QTextDocument:
+    """A QTextDocument of the summary page laid out ``width_px`` wide in the type and image count of ``fit``;
+    ``decision_section``: the number of the detail pages' Decision support section when the caller has it
+    (finding it renders every section's body)."""
     pictures = key_image_pictures(report, key_images)
+    if decision_section is None:
+        decision_section = section_number("Decision support", report, frozenset(pictures))
     html = (f"<html><head><style>{summary_css(fit.points)}</style></head><body>"
-            + summary_body(report, int(width_px), frozenset(pictures), fit,
-                           section_number("Decision support", report, frozenset(pictures)))
+            + summary_body(report, int(width_px), frozenset(pictures), fit, decision_section)
             + "</body></html>")
     return _document(report, fit.points, pictures, html)
 
@@ -593,8 +596,9 @@ def fitted_summary(report: Report, device: QPaintDevice, width: float, body_h: f
                    key_images: dict[str, QImage] | None) -> tuple[QTextDocument, Fit | None]:
     """The summary in the largest type of :data:`FITS` that fits one page, and that fit; (the smallest,
     None) when none does: then only its first page is printed, and the loss is logged."""
+    decision_section = section_number("Decision support", report, frozenset(key_image_pictures(report, key_images)))
     for fit in FITS:
-        doc = _paged(build_summary(report, css_width, key_images, fit), device, width, body_h)
+        doc = _paged(build_summary(report, css_width, key_images, fit, decision_section), device, width, body_h)
         if doc.pageCount() == 1:
             return doc, fit
     log.warning("the summary does not fit one page even in %s pt type: its end is cut", FITS[-1].points)

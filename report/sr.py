@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import highdicom as hd
 import numpy as np
 from highdicom.coding_schemes import CodingSchemeIdentificationItem
 from pydicom.dataset import Dataset
+from pydicom.filewriter import correct_ambiguous_vr
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 from pydicom.uid import generate_uid
@@ -494,7 +495,7 @@ def _findings_sections(report: Report, volumes: Mapping[str, VolumeRef], deident
 def _planning_section(report: Report) -> hd.sr.ContainerContentItem:
     """The private container of the planning findings (devices, jets, options), apart from TID 5200's."""
     container = hd.sr.ContainerContentItem(name=P_PLANNING, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS)
-    container.ContentSequence = hd.sr.ContentSequence([item for group in _groups(report) for item in group])
+    echo.set_children(container, [item for group in _groups(report) for item in group])
     return container
 
 
@@ -665,6 +666,39 @@ def _stamp_verification_time(sr: Dataset, header: Header) -> None:
     if header.signed_by and header.signed_at and "VerifyingObserverSequence" in sr:
         signed = datetime.fromisoformat(header.signed_at)
         sr.VerifyingObserverSequence[0].VerificationDateTime = signed.strftime("%Y%m%d%H%M%S%z")
+
+
+def save_sr(sr: Dataset, path: Path) -> None:
+    """Write ``sr`` as a DICOM file (Explicit VR Little Endian), the bytes ``sr.save_as(path,
+    enforce_file_format=True)`` writes, with its ambiguous VRs corrected once for the whole tree.
+
+    Why: pydicom's writer corrects the ambiguous VRs of every dataset it writes whose original encoding
+    differs from the file's (all of a dataset built in memory), and each correction walks that dataset's
+    whole subtree, so an SR's content tree (nested ten deep) is walked about depth × size times. Here the
+    tree is corrected once from the root (what the writer's first correction does), every element read
+    from a file is decoded (what the writer's re-correction also does), and each dataset is then marked as
+    already in the file's encoding, so the writer writes it as it is. Local to this dataset: pydicom
+    itself is not patched."""
+    explicit_vr, little_endian = False, True
+    datasets = _tree(sr)
+    correct_ambiguous_vr(sr, little_endian)
+    for item in datasets:
+        item.set_original_encoding(explicit_vr, little_endian, item._character_set)
+    sr.save_as(path, enforce_file_format=True)
+
+
+def _tree(root: Dataset) -> list[Dataset]:
+    """``root`` and every dataset nested in its sequences, each element read from a file decoded."""
+    found, pending = [], [root]
+    while pending:
+        item = pending.pop()
+        found.append(item)
+        for elem in item.elements():
+            if elem.is_raw:
+                elem = item[elem.tag]
+            if elem.VR == "SQ":
+                pending.extend(cast(Sequence[Dataset], elem.value))
+    return found
 
 
 def evidence_for(report: Report, headers: Mapping[str, Dataset]) -> list[Dataset]:

@@ -16,6 +16,7 @@ from datetime import date
 from enum import Enum
 
 import highdicom as hd
+from pydicom.sequence import Sequence as DicomSequence
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
@@ -79,6 +80,13 @@ def section_subject(site: Code) -> Code:
 def cardiac_phase(site: Code, flow: Code | None) -> Code | None:
     """The cardiac cycle point a mitral flow implies (inflow: diastole; regurgitation: systole)."""
     return None if flow is None else _PHASE.get((site.value, flow.value))
+
+
+def set_children(item: hd.sr.ContentItem, children: Sequence[hd.sr.ContentItem]) -> None:
+    """``item``'s Content Sequence: ``children``, in order. Handed as a plain pydicom Sequence: a content item
+    wraps whatever it is given in a new ContentSequence (hashing each child's concept name into a look-up
+    table, slow for a CodedConcept), so handing it a ContentSequence built that sequence twice."""
+    item.ContentSequence = DicomSequence(children)
 
 
 def _mod(name: Code, value: Code) -> hd.sr.CodeContentItem:
@@ -146,7 +154,7 @@ def echo_num(coding: Coding, m: Measurement, section: Code, refs: Sequence[hd.sr
     items.extend(properties)
     items.extend(refs)
     if items:
-        num.ContentSequence = hd.sr.ContentSequence(items)
+        set_children(num, items)
     return num
 
 
@@ -180,14 +188,14 @@ def _scale_warnings(m: Measurement) -> list[hd.sr.TextContentItem]:
 def measurement_group(mode: Code, nums: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
     """A TID 5202 Measurement Group of one image mode (the mode is inherited by its NUMs)."""
     group = hd.sr.ContainerContentItem(name=MEASUREMENT_GROUP, relationship_type=_R.CONTAINS)
-    group.ContentSequence = hd.sr.ContentSequence([_mod(IMAGE_MODE, mode), *nums])
+    set_children(group, [_mod(IMAGE_MODE, mode), *nums])
     return group
 
 
 def findings_section(subject: Code, items: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
     """A TID 5202 Echo Section: Findings with Finding Site = ``subject``, then its measurements/groups."""
     section = hd.sr.ContainerContentItem(name=FINDINGS, relationship_type=_R.CONTAINS)
-    section.ContentSequence = hd.sr.ContentSequence([_mod(FINDING_SITE, subject), *items])
+    set_children(section, [_mod(FINDING_SITE, subject), *items])
     return section
 
 
@@ -215,14 +223,13 @@ def patient_characteristics(header: Header) -> hd.sr.ContainerContentItem | None
         return None
     container = hd.sr.ContainerContentItem(name=codes.DCM.PatientCharacteristics, relationship_type=_R.CONTAINS,
                                            template_id="5201")
-    container.ContentSequence = hd.sr.ContentSequence(items)
+    set_children(container, items)
     return container
 
 
 def report_root(context: Sequence[hd.sr.ContentItem], children: Sequence[hd.sr.ContentItem]) -> hd.sr.ContainerContentItem:
     """The TID 5200 root: language, observation context (TID 1001), then the report's containers."""
     root = hd.sr.ContainerContentItem(name=ROOT, template_id=TEMPLATE_ID)
-    root.ContentSequence = hd.sr.ContentSequence(
-        [*hd.sr.LanguageOfContentItemAndDescendants(hd.sr.CodedConcept(ENGLISH.value, ENGLISH.scheme_designator,
-                                                                      ENGLISH.meaning)), *context, *children])
+    set_children(root, [*hd.sr.LanguageOfContentItemAndDescendants(
+        hd.sr.CodedConcept(ENGLISH.value, ENGLISH.scheme_designator, ENGLISH.meaning)), *context, *children])
     return root
