@@ -59,3 +59,27 @@ def undo(qtbot: Any, document: Any) -> Any:
     from gui.undo import CaseUndo
 
     return CaseUndo(document)
+
+
+def findings_panel(qtbot: Any, document: Any, undo: Any) -> Any:
+    """The residual-anatomy panel on ``document``, shown at a size that holds its groups."""
+    from gui.panels.findings import FindingsPanel
+
+    return _shown(qtbot, FindingsPanel(), document, undo, (520, 900))
+
+
+def valve_map_panel(qtbot: Any, document: Any, undo: Any) -> Any:
+    """The clip-map panel on ``document``, shown and exposed (its scene has a size)."""
+    from gui.panels.valve_map import ValveMapPanel
+
+    widget = _shown(qtbot, ValveMapPanel(), document, undo, (640, 760))
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _shown(qtbot: Any, widget: Any, document: Any, undo: Any, size: tuple[int, int]) -> Any:
+    qtbot.addWidget(widget)
+    widget.set_document(document, undo.push)
+    widget.resize(*size)
+    widget.show()
+    return widget

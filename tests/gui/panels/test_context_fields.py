@@ -11,20 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from planning.document import CaseDocument
+from tests.gui.panels.conftest import findings_panel
 
 from .test_findings import choose
 
 
 @pytest.fixture
 def panel(qtbot: Any, document: CaseDocument, undo: Any) -> Any:
-    from gui.panels.findings import FindingsPanel
-
-    widget = FindingsPanel()
-    qtbot.addWidget(widget)
-    widget.set_document(document, undo.push)
-    widget.resize(520, 900)
-    widget.show()
-    return widget
+    return findings_panel(qtbot, document, undo)
 
 
 def type_into(qtbot: Any, line: Any, text: str) -> None:

@@ -13,18 +13,12 @@ from planning import findings
 from planning.case import load_case
 from planning.commands import AddDevice
 from planning.document import CaseDocument
+from tests.gui.panels.conftest import findings_panel
 
 
 @pytest.fixture
 def panel(qtbot: Any, document: CaseDocument, undo: Any) -> Any:
-    from gui.panels.findings import FindingsPanel
-
-    widget = FindingsPanel()
-    qtbot.addWidget(widget)
-    widget.set_document(document, undo.push)
-    widget.resize(520, 900)
-    widget.show()
-    return widget
+    return findings_panel(qtbot, document, undo)
 
 
 def choose(combo: Any, text: str) -> None:

@@ -13,7 +13,7 @@ from measurements.results import Result
 from planning.case import Case
 from planning.document import CaseDocument
 from planning.findings import HELD_CONFIRM, UNLABELLED_NOT_USED
-from tests.gui.panels.conftest import distance
+from tests.gui.panels.conftest import distance, findings_panel, valve_map_panel
 from tests.gui.panels.test_findings import pick, row_of
 from tests.gui.panels.test_valve_map import place
 
@@ -43,27 +43,12 @@ def document() -> CaseDocument:
 
 @pytest.fixture
 def clip_map(qtbot: Any, document: CaseDocument, undo: Any) -> Any:
-    from gui.panels.valve_map import ValveMapPanel
-
-    widget = ValveMapPanel()
-    qtbot.addWidget(widget)
-    widget.set_document(document, undo.push)
-    widget.resize(640, 760)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return valve_map_panel(qtbot, document, undo)
 
 
 @pytest.fixture
 def anatomy(qtbot: Any, document: CaseDocument, undo: Any) -> Any:
-    from gui.panels.findings import FindingsPanel
-
-    widget = FindingsPanel()
-    qtbot.addWidget(widget)
-    widget.set_document(document, undo.push)
-    widget.resize(520, 900)
-    widget.show()
-    return widget
+    return findings_panel(qtbot, document, undo)
 
 
 @pytest.mark.parametrize(("mark_id", "shown"), [("vc_ok", "VC 0.45 cm"), ("vc_unl", f"VC {UNLABELLED_NOT_USED}"),

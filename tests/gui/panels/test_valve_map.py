@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 
 from planning.case import load_case
 from planning.document import CaseDocument
+from tests.gui.panels.conftest import valve_map_panel
 
 # Positions along the coaptation line (0 = AL commissure, 1 = PM); A2 is the middle third.
 A2_LATERAL = 0.42   # 1/2 − 0.08: lateral part of A2
@@ -21,15 +22,7 @@ LATERAL_OF_D1 = 0.345
 
 @pytest.fixture
 def panel(qtbot: Any, document: CaseDocument, undo: Any) -> Any:
-    from gui.panels.valve_map import ValveMapPanel
-
-    widget = ValveMapPanel()
-    qtbot.addWidget(widget)
-    widget.set_document(document, undo.push)
-    widget.resize(640, 760)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return valve_map_panel(qtbot, document, undo)
 
 
 def click(panel: Any, t: float) -> None:
