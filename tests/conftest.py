@@ -91,3 +91,24 @@ def private_log_dir(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(LOG_DIR_ENV, str(tmp_path_factory.mktemp("logs")))
         yield
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh log folder for this test (``$MITRAPLAN_LOG_DIR``); the root logger's handlers are put back
+    afterwards, so a test's log file never outlives it."""
+    import logging
+
+    from gui import logs
+
+    folder = tmp_path / "state" / "log"
+    monkeypatch.setenv(logs.LOG_DIR_ENV, str(folder))
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield folder
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
+        handler.close()
+    for handler in before:
+        if handler not in root.handlers:
+            root.addHandler(handler)

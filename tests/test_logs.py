@@ -18,20 +18,6 @@ from gui.main import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A fresh log folder for this test; the root logger's handlers are put back afterwards."""
-    folder = tmp_path / "state" / "log"
-    monkeypatch.setenv(logs.LOG_DIR_ENV, str(folder))
-    root = logging.getLogger()
-    before = list(root.handlers)
-    yield folder
-    for handler in [h for h in root.handlers if h not in before]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in before:
-        if handler not in root.handlers:
-            root.addHandler(handler)
 
 
 def _mode(path: Path) -> int:

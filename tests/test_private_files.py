@@ -17,7 +17,6 @@ is documented in private_files, not tested here.
 from __future__ import annotations
 
 import ctypes
-import logging
 import os
 import stat
 import struct
@@ -280,20 +279,6 @@ def test_windows_refusal_while_landing_leaves_no_partial_file(tmp_path: Path, fa
     assert list(study.path.iterdir()) == []
 
 
-@pytest.fixture
-def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A fresh log folder; the root logger's handlers are put back afterwards (as in tests/test_logs.py)."""
-    folder = tmp_path / "state" / "log"
-    monkeypatch.setenv(logs.LOG_DIR_ENV, str(folder))
-    root = logging.getLogger()
-    before = list(root.handlers)
-    yield folder
-    for handler in [h for h in root.handlers if h not in before]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in before:
-        if handler not in root.handlers:
-            root.addHandler(handler)
 
 
 def test_windows_log_folder_and_file_are_protected(log_dir: Path, fake_windows: FakeWin32) -> None:
