@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.notices import Notices
-from gui.present.loops import ReadOnlyTool, compare_texts, open_loop, read_only_cache
+from gui.present.loops import ReadOnlyTool, open_loop, read_only_cache
 from gui.present.prior_study import PriorStudy, load_prior_study, paired_loop
 from gui.tasks import TaskRunner
 from gui.viewer.grid import ViewerGrid
@@ -36,6 +36,7 @@ from imaging.loop import LoopInfo
 from planning.compare import Side
 from planning.document import CaseDocument
 from planning.model import Prior
+from report.compare_section import comparison_cells
 
 PRIOR_READ_ONLY = "The prior study is read-only here: marks are made on the current study, in the main window"
 CURRENT_READ_ONLY = "The comparison is for viewing: marks are made in the main window"
@@ -166,7 +167,7 @@ class ComparisonWindow(QWidget):
     def _fill_table(self, prior: PriorStudy) -> None:
         self.table.setRowCount(len(prior.rows))
         for r, row in enumerate(prior.rows):
-            for c, text in enumerate(compare_texts(row)):
+            for c, text in enumerate(comparison_cells(row.as_json())):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

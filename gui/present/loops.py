@@ -2,8 +2,8 @@
 
 ``ReadOnlyTool`` sits in a viewport's tool slot: it takes every click and drag (so nothing is drawn
 and the image is not panned) and says once per gesture why nothing happens. ``open_loop`` opens a
-file with a ``TaskRunner`` and shows it in a viewport; ``compare_texts`` prints a comparison row as
-the measurements panel does (value with unit, signed change, direction).
+file with a ``TaskRunner`` and shows it in a viewport. Comparison rows are printed by the report's
+``report.compare_section.comparison_cells``, so the windows and the PDF say the same.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from gui.tasks import TaskRunner
 from gui.viewer.viewport import Viewport
 from imaging.cache import FrameCache
 from imaging.loop import Loop
-from measurements import concepts
-from planning.compare import Row
 
 #: Decoded frames of the read-only windows, apart from the main viewers' cache (closing them evicts nothing there).
 READ_ONLY_CACHE_BYTES = 96 << 20
@@ -77,27 +75,3 @@ def open_loop(tasks: TaskRunner, viewport: Viewport, path: Path, cache: FrameCac
 
     tasks.start(f"Opening {path.name}", lambda _p, _c: Loop.open(path, cache=cache), on_done=shown,
                 on_error=lambda exc: on_error(f"{path}: {exc}"))
-
-
-def _value(row: Row, value: float | str | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return concepts.value_text(row.quantity, value, row.unit)
-    return str(value)
-
-
-def _change(row: Row) -> str:
-    change = row.change
-    if change is None:
-        return ""
-    if isinstance(change, str):
-        return change
-    sign = "+" if change > 0 else ""
-    number = concepts.number_text(row.quantity, float(change)) if isinstance(change, float) else str(change)
-    return f"{sign}{number} {concepts.unit_text(row.unit)}".strip()
-
-
-def compare_texts(row: Row) -> tuple[str, str, str, str, str]:
-    """(label, prior, current, change, direction) of a comparison row, as printed."""
-    return row.label, _value(row, row.prior), _value(row, row.current), _change(row), str(row.direction)

@@ -17,6 +17,7 @@ from planning.assessment import assess
 from planning.case import Case
 from planning.compare import COMPARED, Row
 from planning.findings import assessment_input, selected
+from report.compare_section import comparison_cells
 
 #: Gradients are quoted with their beats and heart rate (docs/clinical-criteria.md: MG at a stated HR).
 WITH_HEART_RATE = frozenset({"mean_gradient", "peak_gradient"})
@@ -53,12 +54,12 @@ def _beats(result: Result, results: Sequence[Result], case: Case) -> str:
 
 
 def _against(row: Row | None) -> tuple[str, str, str]:
-    """(prior value, signed change with unit, direction) of a numeric comparison row; blanks without one."""
+    """(prior value, signed change with unit, direction) of a numeric comparison row, printed as the report's
+    comparison table prints it (``report.compare_section.comparison_cells``); blanks without one."""
     if row is None or not isinstance(row.prior, float) or not isinstance(row.change, float):
         return "", "", ""
-    sign = "+" if row.change > 0 else ""
-    change = f"{sign}{concepts.value_text(row.quantity, row.change, row.unit)}"
-    return concepts.value_text(row.quantity, row.prior, row.unit), change, str(row.direction)
+    _label, prior, _current, change, direction = comparison_cells(row.as_json())
+    return prior, change, direction
 
 
 def headline_numbers(case: Case, results: Sequence[Result], rows: Sequence[Row] = ()) -> list[Headline]:
