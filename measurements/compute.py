@@ -251,11 +251,15 @@ def _trace_averages(mark: Mark, per_beat: Sequence[Result], n_beats: int) -> lis
         if len(rs) < n_beats and q != "heart_rate":
             warnings += (f"{QUANTITY_LABELS.get(q, q)} from {len(rs)} of {n_beats} beats",)
         sd = "" if stats.sd is None else f" (SD {concepts.value_text(q, stats.sd)})"
+        mean, method, spread = stats.mean, f"mean of {stats.n} beats{sd}", stats.sd
+        if q == "mva_pht" and "pht" in by_quantity:  # 220 / the mean PHT, as across traces (_pht_average)
+            pht = beats.beat_stats([r.value for r in by_quantity["pht"]])
+            mean, method, spread = doppler.mva_from_pht(pht.mean), f"220 / mean PHT of {pht.n} beats", None
         out.append(replace(
             make_result(f"{mark.id}.{q}", f"{base}: {QUANTITY_LABELS.get(q, q)}, mean of {stats.n} beats", q,
-                        stats.mean, (mark.id,), grading=grading if q != "heart_rate" else None,
-                        warnings=warnings, method=f"mean of {stats.n} beats{sd}"),
-            beats=stats.n, sd=stats.sd))
+                        mean, (mark.id,), grading=grading if q != "heart_rate" else None,
+                        warnings=warnings, method=method),
+            beats=stats.n, sd=spread))
     return out
 
 

@@ -396,3 +396,24 @@ def test_two_inflow_traces_starting_together_give_no_heart_rate_but_every_other_
     assert by_id["a.mean_gradient"].value == pytest.approx(6.521333, abs=1e-6)
     assert not any(r.quantity == "heart_rate" for r in results)
     assert errors == [("a", "heart rate from traces a, b: R-R interval must be positive (got 0.0 s)")]
+
+
+def test_one_trace_of_two_beats_gives_the_mva_from_its_mean_pht() -> None:
+    # two beats in one trace, 0.25 s of baseline between them: 1.6 m/s falling 2 and 4 m/s², so the beats'
+    # PHTs are 1000·1.6·(1-1/√2)/2 = 234.31 and /4 = 117.16 ms; the MVA is 220 / their mean (175.74 ms) =
+    # 1.25 cm², not the mean of 220/234.31 and 220/117.16 (1.41 cm²)
+    factor = 1.0 - 1.0 / math.sqrt(2.0)
+    beat1 = [(0.05 + i * 0.01, -(1.6 - 2.0 * i * 0.01)) for i in range(0, 46)]
+    beat2 = [(0.85 + i * 0.01, -(1.6 - 4.0 * i * 0.01)) for i in range(0, 26)]
+    trace = [(0.0, 0.0), *beat1, (0.55, 0.0), (0.8, 0.0), *beat2, (1.15, 0.0)]
+    mark = _mark("two", MarkType.DOPPLER_TRACE, trace_to_image(CW, trace), region=2, purpose="mv_inflow")
+    results, errors = measure_all([mark], [], regions_for)
+    assert errors == []
+    by_id = {r.id: r for r in results}
+    beats_pht = [by_id["two.beat1.pht"].value, by_id["two.beat2.pht"].value]
+    assert beats_pht == pytest.approx([1000 * 1.6 * factor / 2, 1000 * 1.6 * factor / 4], abs=2.0)
+    mean_pht = by_id["two.pht"].value
+    assert mean_pht == pytest.approx(sum(beats_pht) / 2, rel=1e-12)
+    mva = by_id["two.mva_pht"]
+    assert mva.value == pytest.approx(220.0 / mean_pht, rel=1e-12) and mva.beats == 2
+    assert mva.method == "220 / mean PHT of 2 beats"
